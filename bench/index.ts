@@ -1,0 +1,20 @@
+/**
+ * `npm run bench [-- SUITE...]`: performance figures for the closing notes.
+ * Each suite compares cases measured in the same run; read ratios, not absolutes.
+ */
+import { benchCrypto } from './crypto.js';
+
+const suites: Record<string, () => Promise<void>> = {
+  crypto: benchCrypto,
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length ? wanted : Object.keys(suites);
+for (const name of names) {
+  const suite = suites[name];
+  if (!suite) {
+    console.error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
+    process.exit(2);
+  }
+  await suite();
+}

@@ -1,0 +1,150 @@
+/**
+ * Packing a UserMessage for one channel (a contact, or one of my devices), inside out:
+ *   1. UserMessage → bytes
+ *   2. Double Ratchet encrypt → RatchetMessage{header, ciphertext}
+ *   3. symmetric layer: XChaCha20-Poly1305 under the channel's shared key
+ *   4. sealed to the other side's X25519 encryption key
+ *   5. signed by my identity key, addressed to the other side's lookup key
+ * Unpacking checks every layer in reverse and names the one that failed.
+ */
+import { aeadDecrypt, aeadEncrypt } from '../crypto/aead.js';
+import { bytesEqual, encodeFields } from '../crypto/bytes.js';
+import { sign, verify, type KeyPair } from '../crypto/curves.js';
+import { open, seal } from '../crypto/sealedBox.js';
+import {
+  ratchetDecrypt,
+  ratchetEncrypt,
+  type RatchetOptions,
+  type RatchetState,
+} from '../ratchet/doubleRatchet.js';
+import { RatchetError } from '../ratchet/errors.js';
+import { decodeStrict, encode, meow } from './proto.js';
+
+/** Which layer refused a message. */
+export type PackLayer =
+  'envelope' | 'destination' | 'signature' | 'sealed' | 'symmetric' | 'ratchet' | 'message';
+
+export class UnpackError extends Error {
+  override readonly name = 'UnpackError';
+  constructor(
+    readonly layer: PackLayer,
+    message: string,
+    readonly ratchetCode?: RatchetError['code'],
+  ) {
+    super(`${layer}: ${message}`);
+  }
+}
+
+/** The key material of one channel, as both sides hold it. */
+export interface ChannelKeys {
+  myIdentity: KeyPair; // Ed25519
+  myEncryption: KeyPair; // X25519
+  myLookup: KeyPair; // Ed25519
+  symKey: Uint8Array;
+  contactPublicKey: Uint8Array | null; // null until an invitation is answered
+  contactEncryption: Uint8Array;
+  contactLookupKey: Uint8Array;
+}
+
+const DR_AD = encodeFields('meow/dr/v1');
+const SYM_AAD = encodeFields('meow/sym/v1');
+
+export function signedPart(destination: Uint8Array, payload: Uint8Array): Uint8Array {
+  return encodeFields('meow/msg/v1', destination, payload);
+}
+
+export interface Packed {
+  packed: meow.PackedUserMessage;
+  bytes: Uint8Array;
+  ratchet: RatchetState;
+}
+
+export function packUserMessage(
+  keys: ChannelKeys,
+  ratchet: RatchetState,
+  message: meow.IUserMessage,
+): Packed {
+  const plaintext = encode(meow.UserMessage, meow.UserMessage.create(message));
+  const dr = ratchetEncrypt(ratchet, plaintext, DR_AD);
+  const ratchetBytes = encode(
+    meow.RatchetMessage,
+    meow.RatchetMessage.create({ header: dr.header, ciphertext: dr.ciphertext }),
+  );
+  const symmetric = aeadEncrypt(keys.symKey, ratchetBytes, SYM_AAD);
+  const payload = seal(keys.contactEncryption, symmetric, keys.contactLookupKey);
+  const destination = keys.contactLookupKey;
+  const packed = meow.PackedUserMessage.create({
+    destination,
+    payload,
+    signature: sign(keys.myIdentity, signedPart(destination, payload)),
+  });
+  return { packed, bytes: encode(meow.PackedUserMessage, packed), ratchet: dr.state };
+}
+
+export interface Unpacked {
+  message: meow.UserMessage;
+  ratchet: RatchetState;
+}
+
+/**
+ * Opens a message on `keys`' channel. `signerKey` overrides the expected signer:
+ * an invitation answer is signed by a key the inviter only learns from inside it,
+ * so for those pass `'from-invitation'` and the signature is checked against the
+ * card it carries, after decryption but before anything is returned.
+ */
+export function unpackUserMessage(
+  keys: ChannelKeys,
+  ratchet: RatchetState,
+  packed: meow.IPackedUserMessage,
+  opts: RatchetOptions & { signerKey?: 'from-invitation' } = {},
+): Unpacked {
+  const destination = packed.destination ?? new Uint8Array(0);
+  const payload = packed.payload ?? new Uint8Array(0);
+  const signature = packed.signature ?? new Uint8Array(0);
+  if (!bytesEqual(destination, keys.myLookup.publicKey)) {
+    throw new UnpackError('destination', 'message is addressed to another queue');
+  }
+  const fromInvitation = opts.signerKey === 'from-invitation';
+  if (!fromInvitation) {
+    if (!keys.contactPublicKey)
+      throw new UnpackError('signature', 'no contact key known for this channel yet');
+    if (!verify(keys.contactPublicKey, signedPart(destination, payload), signature)) {
+      throw new UnpackError('signature', 'signature does not match the contact key');
+    }
+  }
+  let symmetric: Uint8Array;
+  try {
+    symmetric = open(keys.myEncryption, payload, destination);
+  } catch (e) {
+    throw new UnpackError('sealed', (e as Error).message);
+  }
+  let ratchetBytes: Uint8Array;
+  try {
+    ratchetBytes = aeadDecrypt(keys.symKey, symmetric, SYM_AAD);
+  } catch (e) {
+    throw new UnpackError('symmetric', (e as Error).message);
+  }
+  let dr;
+  try {
+    const rm = decodeStrict(meow.RatchetMessage, 'RatchetMessage', ratchetBytes);
+    dr = ratchetDecrypt(ratchet, rm.header, rm.ciphertext, DR_AD, opts);
+  } catch (e) {
+    throw new UnpackError('ratchet', (e as Error).message, e instanceof RatchetError ? e.code : undefined);
+  }
+  let message: meow.UserMessage;
+  try {
+    message = decodeStrict(meow.UserMessage, 'UserMessage', dr.plaintext);
+  } catch (e) {
+    throw new UnpackError('message', (e as Error).message);
+  }
+  if (fromInvitation) {
+    const signer = message.invitation?.contactPublicKey ?? null;
+    if (message.type !== 'invitation_answer' || !signer || signer.length !== 32) {
+      throw new UnpackError('message', 'expected an invitation answer carrying its sender key');
+    }
+    if (!verify(signer, signedPart(destination, payload), signature)) {
+      throw new UnpackError('signature', 'invitation answer is not signed by the key it carries');
+    }
+  }
+  return { message, ratchet: dr.state };
+}
