@@ -12,7 +12,7 @@ export interface Result {
 
 export async function measure(
   name: string,
-  fn: () => unknown | Promise<unknown>,
+  fn: () => unknown,
   budgetMs = 1000,
 ): Promise<Result> {
   const warmEnd = performance.now() + Math.min(200, budgetMs / 4);
