@@ -10,11 +10,7 @@ export interface Result {
   samples: number;
 }
 
-export async function measure(
-  name: string,
-  fn: () => unknown,
-  budgetMs = 1000,
-): Promise<Result> {
+export async function measure(name: string, fn: () => unknown, budgetMs = 1000): Promise<Result> {
   const warmEnd = performance.now() + Math.min(200, budgetMs / 4);
   while (performance.now() < warmEnd) await fn();
   let n = 0;
