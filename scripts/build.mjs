@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entries = {
+  meow: 'main/cli/main.ts',
+  'meow-server': 'server/cli.ts',
   bench: 'bench/index.ts',
 };
 

@@ -38,9 +38,16 @@ if (!fresh) {
     ],
     { stdio: 'inherit' },
   );
-  // Plain-Node ESM needs the file extension; bundlers accept it too.
+  // Plain-Node ESM needs the file extension and sees a CommonJS module as its default
+  // export (named exports of protobufjs/minimal are not statically detectable).
   const { readFileSync, writeFileSync } = await import('node:fs');
-  writeFileSync(js, readFileSync(js, 'utf8').replace('"protobufjs/minimal"', '"protobufjs/minimal.js"'));
+  writeFileSync(
+    js,
+    readFileSync(js, 'utf8').replace(
+      'import * as $protobuf from "protobufjs/minimal";',
+      'import $protobuf from "protobufjs/minimal.js";',
+    ),
+  );
   execFileSync(process.execPath, [cli('pbts'), '-o', dts, js], { stdio: 'inherit' });
   // The JSON descriptor drives the strict wire-type validator (main/wire/strictDecode.ts).
   execFileSync(process.execPath, [cli('pbjs'), '-t', 'json', '-o', json, src], { stdio: 'inherit' });

@@ -3,15 +3,10 @@
  * through `decodeStrict`, which validates the wire structure first and turns any
  * failure into a WireError instead of a crash or a half-read object.
  */
-import protobuf from 'protobufjs/minimal.js';
+import './protobufConfig.js'; // must run before the generated module below is evaluated
 import { meow } from '../../proto/generated/messages.js';
 import { WireError } from './errors.js';
 import { validateWire } from './strictDecode.js';
-
-// int64 fields hold unix-ms timestamps and sizes, all below 2^53: read them as plain
-// numbers instead of Long objects. Everything imports the schema through this module.
-protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
-protobuf.configure();
 
 export { meow };
 

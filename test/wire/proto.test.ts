@@ -131,3 +131,12 @@ describe('proto', () => {
     );
   });
 });
+
+describe('int64 fields', () => {
+  it('are plain numbers, present or absent (never Long objects)', () => {
+    const d = meow.ConversationStatus.decode(encode(meow.ConversationStatus, { uuid: 'x', sent: 5 }));
+    expect(d.sent).toBe(5);
+    expect(d.processed).toBe(0);
+    expect(typeof d.received).toBe('number');
+  });
+});

@@ -1,0 +1,71 @@
+/** invite, accept, contacts */
+import QRCode from 'qrcode';
+import { flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
+import type { CliContext } from '../context.js';
+import { contactJson } from '../output.js';
+
+export async function terminalQr(text: string): Promise<string> {
+  return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
+}
+
+export async function cmdInvite(ctx: CliContext, argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { name: 'value', long: 'bool', message: 'value' });
+  const name = requireFlag(args, 'name', 'invite');
+  const m = await ctx.open();
+  try {
+    const { link, peer } = await m.invite(name, {
+      long: args.flags.has('long'),
+      message: flagValue(args, 'message'),
+    });
+    if (ctx.json) {
+      ctx.out('', { link, uid: peer.uid, expiresAt: peer.invitationExpiresAt });
+    } else {
+      process.stdout.write(await terminalQr(link));
+      process.stdout.write(
+        `Invitation for ${name}, valid until ${new Date(peer.invitationExpiresAt).toLocaleString()}.\n` +
+          `They scan the code above or run: meow accept LINK --name YOUR-NAME\n${link}\n`,
+      );
+    }
+  } finally {
+    await m.close();
+  }
+}
+
+export async function cmdAccept(ctx: CliContext, argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { name: 'value' });
+  const link = args.positionals[0];
+  if (!link) throw new UsageError('accept: the invitation LINK is required');
+  const m = await ctx.open();
+  try {
+    const peer = await m.accept(link, flagValue(args, 'name') ?? '');
+    ctx.out(`Added ${peer.name}. Run \`meow sync\` to send your answer.`, contactJson(peer));
+  } finally {
+    await m.close();
+  }
+}
+
+export async function cmdContacts(ctx: CliContext, argv: string[]): Promise<void> {
+  parseArgs(argv, {});
+  const m = await ctx.open();
+  try {
+    const summaries = new Map(m.db.conversationSummaries().map((s) => [s.peerUid, s]));
+    const list = m.contacts();
+    ctx.out(
+      () =>
+        list.length === 0
+          ? 'No contacts yet: `meow invite --name NAME` or `meow accept LINK`.'
+          : list
+              .map((p) => {
+                const s = summaries.get(p.uid);
+                const state =
+                  p.state === 'invited' ? ' (invitation not answered yet)' : p.blocked ? ' (blocked)' : '';
+                const unread = s?.unread ? ` — ${s.unread} unread` : '';
+                return `${p.name}${state}${unread}  [${p.uid}]`;
+              })
+              .join('\n'),
+      list.map((p) => contactJson(p, summaries.get(p.uid))),
+    );
+  } finally {
+    await m.close();
+  }
+}

@@ -1,0 +1,62 @@
+/** The profile password: MEOW_PASSWORD, else asked on the terminal without echo. */
+import { MeowError } from '../core/errors.js';
+
+export async function readPassword(prompt: string, opts: { confirm?: boolean } = {}): Promise<string> {
+  const fromEnv = process.env['MEOW_PASSWORD'];
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) {
+    throw new MeowError('BAD_INPUT', 'No password: set MEOW_PASSWORD or run in a terminal.');
+  }
+  const first = await askHidden(prompt);
+  if (opts.confirm) {
+    const again = await askHidden('Repeat the password: ');
+    if (again !== first) throw new MeowError('BAD_INPUT', 'The two passwords differ.');
+  }
+  return first;
+}
+
+function askHidden(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(prompt);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let value = '';
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          done();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003') {
+          done();
+          reject(new MeowError('BAD_INPUT', 'Cancelled.'));
+          return;
+        }
+        if (ch === '\u007f') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** A yes/no question on the terminal (default no). */
+export function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    process.stderr.write(`${question} [y/N] `);
+    process.stdin.resume();
+    process.stdin.once('data', (d) => {
+      process.stdin.pause();
+      resolve(/^y(es)?$/i.test(d.toString().trim()));
+    });
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * The identity of one profile (one device): my root key pair (never leaves this
+ * device), the device key that authenticates me to relays, my profile (nickname,
+ * avatar, status), my message servers with their pinned keys, and the storage key
+ * that encrypts everything else at rest. Saved under the user's password.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, rename, open as openFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fromBase64, randomBytes, toBase64, toHex, utf8, fromUtf8 } from '../../crypto/bytes.js';
+import { ed25519KeyPair, type KeyPair } from '../../crypto/curves.js';
+import { MeowError, storageError } from '../errors.js';
+import {
+  b64,
+  keyPairJson,
+  keyPairSchema,
+  type KeyPairJson,
+  serverRefSchema,
+  type ServerRef,
+  versionSchema,
+  type Version,
+} from '../records.js';
+import {
+  DEFAULT_LOG_N,
+  openWithKey,
+  openWithPassword,
+  parsePasswordFile,
+  resealWithKey,
+  sealWithPassword,
+  type PasswordFile,
+} from './passwordBox.js';
+
+export const IDENTITY_FILE = 'identity.json';
+
+const IdentitySchema = z.object({
+  v: z.literal(1),
+  uid: z.string().min(1),
+  nickname: z.string(),
+  avatar: z.string(),
+  status: z.string(),
+  rootKp: keyPairSchema,
+  device: keyPairSchema,
+  deviceName: z.string(),
+  storageKey: b64,
+  servers: z.array(serverRefSchema),
+  createdAt: z.number(),
+  profileVersion: versionSchema,
+  serversVersion: versionSchema,
+  /** Blank identities made by `pair new`, waiting to be filled by a paired device. */
+  pairingPending: z.boolean().default(false),
+  historyDays: z.number().int().min(0).default(90),
+});
+
+export interface Identity {
+  uid: string;
+  nickname: string;
+  avatar: string;
+  status: string;
+  rootKp: KeyPair;
+  device: KeyPair;
+  deviceName: string;
+  storageKey: Uint8Array;
+  servers: ServerRef[];
+  createdAt: number;
+  profileVersion: Version;
+  serversVersion: Version;
+  pairingPending: boolean;
+  historyDays: number;
+}
+
+function toJson(id: Identity): z.input<typeof IdentitySchema> {
+  return {
+    v: 1,
+    uid: id.uid,
+    nickname: id.nickname,
+    avatar: id.avatar,
+    status: id.status,
+    rootKp: keyPairJson(id.rootKp),
+    device: keyPairJson(id.device),
+    deviceName: id.deviceName,
+    storageKey: toBase64(id.storageKey),
+    servers: id.servers,
+    createdAt: id.createdAt,
+    profileVersion: id.profileVersion,
+    serversVersion: id.serversVersion,
+    pairingPending: id.pairingPending,
+    historyDays: id.historyDays,
+  };
+}
+
+function fromJson(raw: unknown): Identity {
+  const parsed = IdentitySchema.safeParse(raw);
+  if (!parsed.success)
+    throw new MeowError('CORRUPTED', 'The identity file is corrupted (unexpected content).');
+  const j = parsed.data;
+  const kp = (k: KeyPairJson): KeyPair => ({ publicKey: fromBase64(k.pub), privateKey: fromBase64(k.priv) });
+  return {
+    uid: j.uid,
+    nickname: j.nickname,
+    avatar: j.avatar,
+    status: j.status,
+    rootKp: kp(j.rootKp),
+    device: kp(j.device),
+    deviceName: j.deviceName,
+    storageKey: fromBase64(j.storageKey),
+    servers: j.servers,
+    createdAt: j.createdAt,
+    profileVersion: j.profileVersion,
+    serversVersion: j.serversVersion,
+    pairingPending: j.pairingPending,
+    historyDays: j.historyDays,
+  };
+}
+
+export function newIdentity(opts: {
+  nickname: string;
+  deviceName: string;
+  servers: ServerRef[];
+  pairingPending?: boolean;
+}): Identity {
+  const device = ed25519KeyPair();
+  const uid = toHex(randomBytes(16));
+  return {
+    uid,
+    nickname: opts.nickname,
+    avatar: '',
+    status: '',
+    rootKp: ed25519KeyPair(),
+    device,
+    deviceName: opts.deviceName,
+    storageKey: randomBytes(32),
+    servers: opts.servers,
+    createdAt: Date.now(),
+    profileVersion: { counter: 1, device: uid },
+    serversVersion: { counter: 1, device: uid },
+    pairingPending: opts.pairingPending ?? false,
+    historyDays: 90,
+  };
+}
+
+/** Writes a file so that a crash leaves either the old or the new content, never half of one. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fh = await openFile(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    throw storageError(e, 'the identity');
+  }
+}
+
+/** The identity file of a profile folder, unlocked. */
+export class IdentityFile {
+  private constructor(
+    private readonly path: string,
+    private file: PasswordFile,
+    private readonly key: Uint8Array,
+    public identity: Identity,
+  ) {}
+
+  static exists(dir: string): boolean {
+    return existsSync(join(dir, IDENTITY_FILE));
+  }
+
+  static async create(
+    dir: string,
+    identity: Identity,
+    password: string,
+    logN = DEFAULT_LOG_N,
+  ): Promise<IdentityFile> {
+    const path = join(dir, IDENTITY_FILE);
+    if (existsSync(path))
+      throw new MeowError('IDENTITY_EXISTS', `This profile already has an identity (${path}).`);
+    const { text, key } = await sealWithPassword(password, utf8(JSON.stringify(toJson(identity))), logN);
+    await writeFileAtomic(path, text);
+    return new IdentityFile(path, parsePasswordFile(text, 'identity'), key, identity);
+  }
+
+  /** Opens with the password, or with a key kept in the OS keychain. */
+  static async open(dir: string, secret: { password: string } | { key: Uint8Array }): Promise<IdentityFile> {
+    const path = join(dir, IDENTITY_FILE);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new MeowError(
+          'NO_IDENTITY',
+          `No identity in ${dir}: create one with \`meow init\` or \`meow pair new\`.`,
+        );
+      }
+      throw storageError(e, 'the identity');
+    }
+    const file = parsePasswordFile(text, 'identity');
+    const { content, key } =
+      'password' in secret
+        ? await openWithPassword(file, secret.password)
+        : { content: openWithKey(file, secret.key), key: secret.key };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fromUtf8(content));
+    } catch {
+      throw new MeowError('CORRUPTED', 'The identity file is corrupted (bad content).');
+    }
+    return new IdentityFile(path, file, key, fromJson(raw));
+  }
+
+  /** The derived key, for a keychain (Electron safeStorage) so the app can unlock without asking. */
+  get unlockKey(): Uint8Array {
+    return this.key;
+  }
+
+  async save(): Promise<void> {
+    const text = resealWithKey(this.file, this.key, utf8(JSON.stringify(toJson(this.identity))));
+    await writeFileAtomic(this.path, text);
+    this.file = parsePasswordFile(text, 'identity');
+  }
+
+  async changePassword(password: string, logN = DEFAULT_LOG_N): Promise<void> {
+    const { text } = await sealWithPassword(password, utf8(JSON.stringify(toJson(this.identity))), logN);
+    await writeFileAtomic(this.path, text);
+    this.file = parsePasswordFile(text, 'identity');
+    // The old key no longer opens the file; callers re-open to get the new one.
+  }
+}
+
+/** Exposed for tests: the JSON shape of an identity. */
+export const identityJsonForTests = { toJson, fromJson };

@@ -1,0 +1,105 @@
+/**
+ * Password-protected files: scrypt (memory-hard) derives a key from the password,
+ * XChaCha20-Poly1305 seals the content. The KDF parameters travel in the file, so
+ * they can be raised later without breaking old profiles.
+ *
+ * File format (JSON): { v: 1, kdf: { name: "scrypt", logN, r, p, salt }, box }
+ * where box = base64(nonce ‖ ciphertext ‖ tag) and the AAD binds the parameters.
+ */
+import { scrypt } from 'node:crypto';
+import { z } from 'zod';
+import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
+import { encodeFields, fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
+import { MeowError } from '../errors.js';
+
+/** scrypt cost: N = 2^17, r = 8 (128 MiB, the OWASP recommendation). */
+export const DEFAULT_LOG_N = 17;
+
+const FileSchema = z.object({
+  v: z.literal(1),
+  kdf: z.object({
+    name: z.literal('scrypt'),
+    logN: z.number().int().min(10).max(22),
+    r: z.number().int().min(1).max(32),
+    p: z.number().int().min(1).max(16),
+    salt: z.string(),
+  }),
+  box: z.string(),
+});
+export type PasswordFile = z.infer<typeof FileSchema>;
+type KdfParams = PasswordFile['kdf'];
+
+export function deriveKey(password: string, params: KdfParams): Promise<Uint8Array> {
+  const N = 2 ** params.logN;
+  return new Promise((resolve, reject) => {
+    scrypt(
+      password.normalize('NFKC'),
+      fromBase64(params.salt),
+      32,
+      { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(new Uint8Array(key))),
+    );
+  });
+}
+
+function aad(params: KdfParams): Uint8Array {
+  return encodeFields(
+    'meow/password-box/v1',
+    params.name,
+    String(params.logN),
+    String(params.r),
+    String(params.p),
+    params.salt,
+  );
+}
+
+/** Seals `content` under `password`. Returns the file text and the derived key (for caching in a keychain). */
+export async function sealWithPassword(
+  password: string,
+  content: Uint8Array,
+  logN = DEFAULT_LOG_N,
+): Promise<{ text: string; key: Uint8Array }> {
+  const kdf: KdfParams = { name: 'scrypt', logN, r: 8, p: 1, salt: toBase64(randomBytes(16)) };
+  const key = await deriveKey(password, kdf);
+  return { text: JSON.stringify({ v: 1, kdf, box: toBase64(aeadEncrypt(key, content, aad(kdf))) }), key };
+}
+
+/** Re-seals with an already derived key (same salt and parameters): saving without re-deriving. */
+export function resealWithKey(file: PasswordFile, key: Uint8Array, content: Uint8Array): string {
+  return JSON.stringify({ ...file, box: toBase64(aeadEncrypt(key, content, aad(file.kdf))) });
+}
+
+export function parsePasswordFile(text: string, what: string): PasswordFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new MeowError('CORRUPTED', `The ${what} file is corrupted (not valid JSON).`);
+  }
+  const parsed = FileSchema.safeParse(raw);
+  if (!parsed.success) throw new MeowError('CORRUPTED', `The ${what} file is corrupted (unexpected format).`);
+  return parsed.data;
+}
+
+/** Opens with a password; a wrong password is a clear error and changes nothing. */
+export async function openWithPassword(
+  file: PasswordFile,
+  password: string,
+): Promise<{ content: Uint8Array; key: Uint8Array }> {
+  const key = await deriveKey(password, file.kdf);
+  return { content: openWithKey(file, key), key };
+}
+
+export function openWithKey(file: PasswordFile, key: Uint8Array): Uint8Array {
+  let box: Uint8Array;
+  try {
+    box = fromBase64(file.box);
+  } catch {
+    throw new MeowError('CORRUPTED', 'The identity file is corrupted (bad encoding).');
+  }
+  try {
+    return aeadDecrypt(key, box, aad(file.kdf));
+  } catch {
+    throw new MeowError('WRONG_PASSWORD', 'Wrong password.');
+  }
+}

@@ -1,0 +1,37 @@
+/** The shared state the send and receive pipelines work on (implemented by Messenger). */
+import type { Identity, IdentityFile } from '../identity/identity.js';
+import type { Logger } from '../log.js';
+import type { Peer } from '../peers/peer.js';
+import type { PeerStore } from '../peers/peerStore.js';
+import type { ServerRef } from '../records.js';
+import type { Relay } from '../relay.js';
+import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
+import type { MessengerEvents } from './events.js';
+import type { KeyedMutex } from './keyedMutex.js';
+import type { SyncChange } from './syncChange.js';
+
+export interface Core {
+  readonly dir: string;
+  readonly identityFile: IdentityFile;
+  readonly identity: Identity;
+  readonly peers: PeerStore;
+  readonly devices: PeerStore;
+  readonly db: MessageDb;
+  readonly log: Logger;
+  readonly locks: KeyedMutex;
+  relayFor(server: ServerRef): Relay;
+  emit<K extends keyof MessengerEvents>(event: K, ...args: MessengerEvents[K]): void;
+  /** Wakes the send loop (something was queued). */
+  kickSend(): void;
+  /** Wakes the poll loops (the set of queues to pull changed). */
+  kickPoll(): void;
+  /** The peer store a peer lives in. */
+  storeOf(peer: Peer): PeerStore;
+  /** A per-profile strictly increasing clock (ms), so message order is total. */
+  clock(): number;
+  /**
+   * Outbox rows that replicate `change` to my other devices. Callers write them in
+   * the same transaction as the change itself, so a crash cannot lose a sync.
+   */
+  fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[];
+}

@@ -1,0 +1,218 @@
+/**
+ * The receive pipeline for one relay message:
+ *   1. drop a redelivery by its server id, before any ratchet work;
+ *   2. find the channel by the destination lookup key; under that peer's lock,
+ *      unpack (every layer checked) with the persisted ratchet;
+ *   3. accept only the message types that channel may carry;
+ *   4. in ONE SQLite transaction: the message / status changes, the receipts to
+ *      send, the device-sync fan-out, and the server id as received;
+ *   5. then persist the advanced ratchet, and only then may the caller ack.
+ * A crash between 4 and 5 leaves a stale receiving ratchet, which is harmless: the
+ * redelivery is dropped by id, and later messages re-derive the same keys.
+ */
+import { randomUUID } from 'node:crypto';
+import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
+import { encode, meow } from '../../wire/proto.js';
+import type { MeowError } from '../errors.js';
+import { finalizeInvitation } from '../peers/invitation.js';
+import { channelKeys, inviterChannelKeys, type Peer } from '../peers/peer.js';
+import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
+import type { Core } from './core.js';
+import { toDbMessage } from './dbMessage.js';
+
+/** What the caller does with the relay copy: ack it, or leave it queued for a later pull. */
+export type Disposition = 'ack' | 'keep';
+
+/** Types a contact channel may carry; anything else is refused and logged. */
+const CONTACT_TYPES = new Set(['text', 'ack', 'profile', 'invitation_answer']);
+/** Content types stored as conversation messages. */
+export const STORED_TYPES = new Set(['text']);
+
+/** An answer may arrive late (the other side accepted just before expiry); accept it within this grace. */
+const ANSWER_GRACE_MS = 24 * 3600 * 1000;
+
+export interface DeviceReceiver {
+  /**
+   * Handles a message on one of my device channels, inside that device's lock.
+   * Returns the device peer to persist (with its advanced ratchet) or throws.
+   */
+  receive(
+    core: Core,
+    device: Peer,
+    message: meow.UserMessage,
+    serverId: string,
+    ratchetState: string,
+  ): Promise<void>;
+}
+
+export interface InboxResult {
+  disposition: Disposition;
+  stored?: StoredMessage;
+}
+
+export async function receiveMessage(
+  core: Core,
+  delivered: meow.DeliveredMessage,
+  devices: DeviceReceiver | null,
+): Promise<Disposition> {
+  const id = delivered.id;
+  const packed = delivered.message;
+  if (!packed || !id) return 'ack';
+  if (core.db.hasReceived(id)) return 'ack';
+  const destination = packed.destination ?? new Uint8Array(0);
+  const known = core.peers.byMyLookupKey(destination) ?? core.devices.byMyLookupKey(destination);
+  if (!known) {
+    core.log.warn('message for a queue this profile no longer has: dropped', { id });
+    core.db.recordReceived(id);
+    return 'ack';
+  }
+  const isDevice = known.type === 'device';
+  return core.locks.run(`${isDevice ? 'device' : 'peer'}/${known.uid}`, async () => {
+    const store = isDevice ? core.devices : core.peers;
+    const peer = store.get(known.uid);
+    if (!peer || core.db.hasReceived(id)) return 'ack';
+    const invited = peer.state === 'invited';
+    let message: meow.UserMessage;
+    let ratchetJson: string;
+    try {
+      const keys = invited ? inviterChannelKeys(peer) : channelKeys(peer);
+      const u = unpackUserMessage(
+        keys,
+        deserializeRatchet(peer.drState ?? ''),
+        packed,
+        invited ? { signerKey: 'from-invitation' } : {},
+      );
+      message = u.message;
+      ratchetJson = serializeRatchet(u.ratchet);
+    } catch (e) {
+      if (invited && e instanceof UnpackError && e.layer === 'message') {
+        // A message overtook the invitation answer: leave it queued for after the answer.
+        return 'keep';
+      }
+      const layer = e instanceof UnpackError ? e.layer : 'unknown';
+      core.log.warn('refused a message', {
+        peer: peer.uid,
+        kind: peer.type,
+        layer,
+        error: (e as Error).message,
+      });
+      core.db.recordReceived(id);
+      return 'ack';
+    }
+
+    if (isDevice) {
+      if (!devices) {
+        core.log.warn('device message without device sync support: dropped', { device: peer.uid });
+        core.db.recordReceived(id);
+        return 'ack';
+      }
+      await devices.receive(core, peer, message, id, ratchetJson);
+      return 'ack';
+    }
+
+    if (!CONTACT_TYPES.has(message.type)) {
+      // device_sync / forward on a contact's channel: never (a contact must not reach my devices' logic).
+      core.log.warn('refused a message of a type contacts may not send', {
+        peer: peer.uid,
+        type: message.type,
+      });
+      core.db.recordReceived(id);
+      await store.put({ ...peer, drState: ratchetJson });
+      return 'ack';
+    }
+
+    let next: Peer = { ...peer, drState: ratchetJson, lastActivityAt: Date.now() };
+    if (invited) {
+      if (message.type !== 'invitation_answer' || !message.invitation) return 'keep';
+      if (Date.now() > peer.invitationExpiresAt + ANSWER_GRACE_MS) {
+        core.log.warn('refused an answer to an expired invitation', { peer: peer.uid });
+        core.db.recordReceived(id);
+        return 'ack';
+      }
+      try {
+        next = {
+          ...finalizeInvitation(next, meow.ContactCard.create(message.invitation)),
+          drState: ratchetJson,
+        };
+      } catch (e) {
+        core.log.warn('refused an invitation answer', { peer: peer.uid, error: (e as MeowError).message });
+        core.db.recordReceived(id);
+        return 'ack';
+      }
+    } else if (peer.state === 'answered') {
+      next.state = 'active'; // the inviter has talked back: the invitation is complete on both sides
+    }
+
+    const events: { kind: 'message' | 'status'; m: StoredMessage }[] = [];
+    core.db.recordReceived(id, () => {
+      const outbox: OutboxItem[] = [];
+      if (invited) {
+        outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
+      } else if (STORED_TYPES.has(message.type)) {
+        if (peer.blocked) return; // dropped, but the ratchet still moves on
+        const now = Date.now();
+        const uuid = message.status?.uuid || randomUUID();
+        const m = {
+          peerUid: peer.uid,
+          uuid,
+          outbound: false,
+          type: message.type,
+          text: message.text,
+          data: message.data,
+          files: message.files,
+          answerTo: message.status?.answerToUuid ?? '',
+          state: 'received' as const,
+          sentAt: message.status?.sent || now,
+          receivedAt: now,
+        };
+        if (core.db.insertMessage(m)) {
+          const stored = core.db.getMessage(peer.uid, uuid);
+          if (stored) events.push({ kind: 'message', m: stored });
+          outbox.push(...core.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(m) }));
+          if (peer.sendDeliveryAck) {
+            const receipt = encode(meow.UserMessage, { type: 'ack', acks: [{ uuid, received: now }] });
+            outbox.push({ channel: 'peer', peerUid: peer.uid, plain: receipt, kind: 'receipt' });
+          }
+        }
+      } else if (message.type === 'ack') {
+        for (const a of message.acks) {
+          if (!a.uuid) continue;
+          const updated = core.db.advanceStatus(peer.uid, a.uuid, {
+            state: a.processed ? 'read' : a.received ? 'delivered' : undefined,
+            receivedAt: a.received || a.processed || 0,
+            processedAt: a.processed || 0,
+          });
+          if (updated) {
+            events.push({ kind: 'status', m: updated });
+            outbox.push(
+              ...core.fanOut({ type: 'status', peerUid: peer.uid, dbMessage: toDbMessage(updated) }),
+            );
+          }
+        }
+      } else if (message.type === 'profile') {
+        next.contactName = message.nickname;
+        next.status = message.profileStatus;
+        outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
+      }
+      if (outbox.length) core.db.enqueue(outbox);
+    });
+    await store.put(next);
+    if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next);
+    for (const e of events) core.emit(e.kind, e.m);
+    if (invited && peer.shortLinkId) void deleteShortLink(core, peer);
+    core.kickSend();
+    return 'ack';
+  });
+}
+
+/** The short link's sealed card is no longer needed once answered (best effort; it also expires). */
+async function deleteShortLink(core: Core, peer: Peer): Promise<void> {
+  const server = peer.myPullServers[0];
+  if (!server) return;
+  try {
+    await core.relayFor(server).deleteInvitation(peer.shortLinkId, peer.myIdentity);
+  } catch (e) {
+    core.log.info('could not delete an answered invitation from the server', { error: String(e) });
+  }
+}

@@ -1,0 +1,662 @@
+/**
+ * The messenger core of one profile (one device): opens the encrypted stores,
+ * keeps the contacts, the conversations and the outbox, and runs the send and
+ * long-poll loops. Hosted by the `meow` CLI, the Electron main process and the
+ * browser host alike; it never imports Electron.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toBase64 } from '../../crypto/bytes.js';
+import { encode, meow } from '../../wire/proto.js';
+import { MeowError } from '../errors.js';
+import { IdentityFile, newIdentity, type Identity } from '../identity/identity.js';
+import { createLogger, type Logger } from '../log.js';
+import {
+  answerInvitation,
+  createInvitation,
+  longLink,
+  openCardBlob,
+  parseLink,
+  sealCardBlob,
+  shortLink,
+} from '../peers/invitation.js';
+import type { Peer } from '../peers/peer.js';
+import { PeerStore } from '../peers/peerStore.js';
+import { nextVersion, type ServerRef } from '../records.js';
+import { isRelayError, type Relay, type RelayFactory } from '../relay.js';
+import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messageDb.js';
+import type { Core } from './core.js';
+import { toDbMessage } from './dbMessage.js';
+import type { MessengerEvents } from './events.js';
+import { receiveMessage, type DeviceReceiver } from './inbox.js';
+import { KeyedMutex } from './keyedMutex.js';
+import { backoff, flushOutbox, type FlushResult, type SendRouting } from './outbox.js';
+import type { SyncChange } from './syncChange.js';
+
+export const MAX_TEXT_BYTES = 64 * 1024;
+const POLL_TIMEOUT_MS = 25_000;
+const KEYS_PER_PULL = 256;
+const RECEIVED_ID_TTL_MS = 30 * 24 * 3600 * 1000;
+const INVITATION_PULL_GRACE_MS = 24 * 3600 * 1000;
+
+export interface MessengerOptions {
+  relays: RelayFactory;
+  log?: Logger;
+  pollTimeoutMs?: number;
+}
+
+/** Multi-device extensions plug in here (see main/core/devices/). */
+export interface Extensions {
+  devices?: DeviceReceiver;
+  routing?: SendRouting;
+  fanOut?: (core: Core, change: SyncChange, exceptDevice?: string) => OutboxItem[];
+  /** Which of a store's peers this device pulls (a sibling does not pull its contacts' queues). */
+  pulls?: (peer: Peer) => boolean;
+}
+
+export interface ServerStats {
+  processed: number;
+  kept: number;
+  more: boolean;
+}
+
+export class Messenger extends EventEmitter implements Core {
+  readonly peers: PeerStore;
+  readonly devices: PeerStore;
+  readonly db: MessageDb;
+  readonly log: Logger;
+  readonly locks = new KeyedMutex();
+  private readonly relays = new Map<string, Relay>();
+  private lastClock = 0;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly pollAborts = new Set<AbortController>();
+  private readonly pollingServers = new Set<string>();
+  private sendWake: (() => void) | null = null;
+  private sendKicked = false;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  extensions: Extensions = {};
+
+  private constructor(
+    readonly dir: string,
+    readonly identityFile: IdentityFile,
+    private readonly opts: MessengerOptions,
+  ) {
+    super();
+    const key = identityFile.identity.storageKey;
+    this.log = opts.log ?? createLogger();
+    this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts');
+    this.devices = new PeerStore(join(dir, 'devices'), key, 'devices');
+    this.db = new MessageDb(join(dir, 'messages.db'), key);
+  }
+
+  get identity(): Identity {
+    return this.identityFile.identity;
+  }
+
+  override emit<K extends keyof MessengerEvents>(event: K, ...args: MessengerEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
+
+  override on<K extends keyof MessengerEvents>(
+    event: K,
+    listener: (...args: MessengerEvents[K]) => void,
+  ): this {
+    return super.on(event, listener as (...a: unknown[]) => void);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  static async open(
+    dir: string,
+    secret: { password: string } | { key: Uint8Array },
+    opts: MessengerOptions,
+  ): Promise<Messenger> {
+    const file = await IdentityFile.open(dir, secret);
+    return Messenger.start(dir, file, opts);
+  }
+
+  private static async start(dir: string, file: IdentityFile, opts: MessengerOptions): Promise<Messenger> {
+    const m = new Messenger(dir, file, opts);
+    try {
+      await m.peers.open();
+      await m.devices.open();
+    } catch (e) {
+      m.db.close();
+      await m.peers.close().catch(() => undefined);
+      throw e;
+    }
+    return m;
+  }
+
+  /** Fetches and pins a relay's signed card. */
+  static async pinServer(relays: RelayFactory, url: string): Promise<ServerRef> {
+    let card: meow.ServerCard;
+    try {
+      card = await relays.fetchCard(url);
+    } catch (e) {
+      throw new MeowError('SERVER', `Could not reach the server at ${url}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    return {
+      url: card.url || url,
+      publicKey: toBase64(card.publicKey),
+      signingKey: toBase64(card.signingKey),
+      name: card.name,
+    };
+  }
+
+  /** `meow init`: a new identity in an empty profile folder. */
+  static async create(
+    dir: string,
+    password: string,
+    init: {
+      nickname: string;
+      serverUrl: string;
+      deviceName?: string;
+      logN?: number;
+      pairingPending?: boolean;
+    },
+    opts: MessengerOptions,
+  ): Promise<Messenger> {
+    if (IdentityFile.exists(dir))
+      throw new MeowError(
+        'IDENTITY_EXISTS',
+        `${dir} already holds an identity; use another --profile folder.`,
+      );
+    if (!password) throw new MeowError('BAD_INPUT', 'A password is required to protect the profile.');
+    const server = await Messenger.pinServer(opts.relays, init.serverUrl);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const identity = newIdentity({
+      nickname: init.nickname,
+      deviceName: init.deviceName ?? defaultDeviceName(),
+      servers: [server],
+      pairingPending: init.pairingPending,
+    });
+    const file = await IdentityFile.create(dir, identity, password, init.logN);
+    return Messenger.start(dir, file, opts);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    // Wait for in-flight ratchet work before closing the stores.
+    await this.locks.run('outbox', async () => undefined);
+    this.db.close();
+    await this.peers.close();
+    await this.devices.close();
+  }
+
+  // ------------------------------------------------------------------ Core
+
+  relayFor(server: ServerRef): Relay {
+    let r = this.relays.get(server.url);
+    if (!r) {
+      r = this.opts.relays.connect(server.url, Buffer.from(server.publicKey, 'base64'), this.identity.device);
+      this.relays.set(server.url, r);
+    }
+    return r;
+  }
+
+  storeOf(peer: Peer): PeerStore {
+    return peer.type === 'device' ? this.devices : this.peers;
+  }
+
+  clock(): number {
+    this.lastClock = Math.max(Date.now(), this.lastClock + 1);
+    return this.lastClock;
+  }
+
+  fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[] {
+    return this.extensions.fanOut ? this.extensions.fanOut(this, change, exceptDevice) : [];
+  }
+
+  kickSend(): void {
+    this.sendKicked = true;
+    this.sendWake?.();
+  }
+
+  kickPoll(): void {
+    for (const ac of this.pollAborts) ac.abort();
+    if (this.running) this.startPollLoops();
+  }
+
+  // ------------------------------------------------------------------ contacts
+
+  /** Visible contacts, by name. */
+  contacts(): Peer[] {
+    return this.peers
+      .all()
+      .filter((p) => p.type === 'contact' && p.visible)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A contact by uid, or by name when that name is unique. */
+  findContact(ref: string): Peer {
+    const byUid = this.peers.get(ref);
+    if (byUid) return byUid;
+    const matches = this.contacts().filter((p) => p.name.toLowerCase() === ref.toLowerCase());
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1)
+      throw new MeowError(
+        'AMBIGUOUS_CONTACT',
+        `Several contacts are named "${ref}": use the uid (see \`meow contacts\`).`,
+      );
+    throw new MeowError('UNKNOWN_CONTACT', `No contact named "${ref}".`);
+  }
+
+  /** InvitePeer: a new contact waiting for an answer, and the link to give them. */
+  async invite(
+    name: string,
+    opts: { long?: boolean; message?: string } = {},
+  ): Promise<{ link: string; peer: Peer }> {
+    if (!name.trim()) throw new MeowError('BAD_INPUT', 'Give the contact a name (--name).');
+    const { peer, card } = createInvitation(this.identity, {
+      name: name.trim(),
+      type: 'contact',
+      message: opts.message,
+    });
+    let link = longLink(card);
+    if (!opts.long) {
+      const server = this.identity.servers[0]!;
+      const { blob, key } = sealCardBlob(card);
+      try {
+        peer.shortLinkId = await this.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
+      } catch (e) {
+        throw new MeowError(
+          'SERVER',
+          `Could not store the invitation on ${server.url}: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      link = shortLink('invite', server.url, peer.shortLinkId, key);
+    }
+    await this.peers.put(peer);
+    this.kickPoll();
+    this.emit('contact', peer);
+    return { link, peer };
+  }
+
+  /** Reads a link: the card itself, or fetched from the server's invitation store. */
+  async readLink(link: string, kind: 'invite' | 'pair'): Promise<meow.ContactCard> {
+    const parsed = parseLink(link);
+    if (parsed.kind !== kind) {
+      throw new MeowError(
+        'BAD_LINK',
+        parsed.kind === 'pair'
+          ? 'This is a device pairing link: use `meow pair accept`.'
+          : 'This is a contact invitation: use `meow accept`.',
+      );
+    }
+    if (parsed.form === 'long') return parsed.card;
+    const server = await Messenger.pinServer(this.opts.relays, parsed.server);
+    let blob: Uint8Array;
+    try {
+      blob = (await this.relayFor(server).getInvitation(parsed.id)).blob;
+    } catch (e) {
+      if (isRelayError(e) && (e.code === 'NOT_FOUND' || e.code === 'EXPIRED')) {
+        throw new MeowError(
+          'INVITATION_USED',
+          'This invitation link was already used or has expired; ask for a new one.',
+        );
+      }
+      throw new MeowError(
+        'SERVER',
+        `Could not fetch the invitation from ${parsed.server}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    return openCardBlob(blob, parsed.key);
+  }
+
+  /** AnswerInvitation: the new contact, with the answer queued to go back to them. */
+  async accept(link: string, name: string): Promise<Peer> {
+    const card = await this.readLink(link, 'invite');
+    const mine = this.peers.all().find((p) => p.invitationId === card.invitationId);
+    if (mine?.drInitiator)
+      throw new MeowError('BAD_LINK', 'This is your own invitation: give it to the person you invite.');
+    if (mine)
+      throw new MeowError(
+        'INVITATION_USED',
+        `You already accepted this invitation (contact "${mine.name}").`,
+      );
+    const { peer, answer } = answerInvitation(this.identity, card, { name: name.trim(), type: 'contact' });
+    const plain = encode(meow.UserMessage, {
+      type: 'invitation_answer',
+      invitation: answer,
+      status: { uuid: randomUUID(), sent: this.clock() },
+    });
+    await this.locks.run(`peer/${peer.uid}`, async () => {
+      this.db.enqueue([
+        { channel: 'peer', peerUid: peer.uid, plain },
+        ...this.fanOut({ type: 'peer_update', peer }),
+      ]);
+      await this.peers.put(peer);
+    });
+    this.emit('contact', peer);
+    this.kickPoll();
+    this.kickSend();
+    return peer;
+  }
+
+  async updateContact(
+    ref: string,
+    change: { name?: string; blocked?: boolean; sendDeliveryAck?: boolean; sendProcessingAck?: boolean },
+  ): Promise<Peer> {
+    const peer = this.findContact(ref);
+    return this.locks.run(`peer/${peer.uid}`, async () => {
+      const current = this.peers.get(peer.uid)!;
+      const next: Peer = { ...current, ...change, version: nextVersion(current.version, this.identity.uid) };
+      this.db.enqueue(this.fanOut({ type: 'peer_update', peer: next }));
+      await this.peers.put(next);
+      this.emit('contact', next);
+      this.kickSend();
+      return next;
+    });
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  async send(ref: string, text: string): Promise<StoredMessage> {
+    const peer = this.findContact(ref);
+    if (peer.blocked) throw new MeowError('BLOCKED', `"${peer.name}" is blocked; unblock them to send.`);
+    if (!text) throw new MeowError('BAD_INPUT', 'The message is empty.');
+    if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
+      throw new MeowError('BAD_INPUT', `The message is too long (over ${MAX_TEXT_BYTES / 1024} KiB).`);
+    const uuid = randomUUID();
+    const sentAt = this.clock();
+    const message = {
+      peerUid: peer.uid,
+      uuid,
+      outbound: true,
+      type: 'text',
+      text,
+      state: 'pending' as const,
+      sentAt,
+      seen: true,
+    };
+    const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
+    this.db.insertOutgoing(message, { channel: 'peer', peerUid: peer.uid, plain }, this.sendFanOut(message));
+    const stored = this.db.getMessage(peer.uid, uuid)!;
+    this.emit('message', stored);
+    this.kickSend();
+    return stored;
+  }
+
+  /** Fan-out of a message I wrote (overridden by the multi-device layer for siblings). */
+  private sendFanOut(message: Parameters<MessageDb['insertOutgoing']>[0]): OutboxItem[] {
+    return this.fanOut({
+      type: 'msg',
+      peerUid: message.peerUid,
+      dbMessage: toDbMessage({ ...message, authorDevice: this.identity.uid }),
+    });
+  }
+
+  messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
+    return this.db.listMessages(this.findContact(ref).uid, opts);
+  }
+
+  /** Marks a conversation read here and, if enabled for that contact, sends read receipts. */
+  async markRead(ref: string): Promise<number> {
+    const peer = this.findContact(ref);
+    const seen = this.db.markSeen(peer.uid);
+    if (seen.length === 0) return 0;
+    const now = Date.now();
+    const items: OutboxItem[] = [];
+    if (peer.sendProcessingAck) {
+      const plain = encode(meow.UserMessage, {
+        type: 'ack',
+        acks: seen.map((m) => ({ uuid: m.uuid, received: m.receivedAt || now, processed: now })),
+      });
+      items.push({ channel: 'peer', peerUid: peer.uid, plain, kind: 'receipt' });
+    }
+    for (const m of seen) {
+      items.push(
+        ...this.fanOut({
+          type: 'status',
+          peerUid: peer.uid,
+          dbMessage: toDbMessage({ ...m, processedAt: now }),
+        }),
+      );
+    }
+    if (items.length) this.db.enqueue(items);
+    this.kickSend();
+    return seen.length;
+  }
+
+  // ------------------------------------------------------------------ profile
+
+  async updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<Identity> {
+    const id = this.identity;
+    const before = id.nickname;
+    if (change.nickname !== undefined) {
+      if (!change.nickname.trim()) throw new MeowError('BAD_INPUT', 'The name cannot be empty.');
+      id.nickname = change.nickname.trim();
+    }
+    if (change.status !== undefined) id.status = change.status;
+    if (change.avatar !== undefined) id.avatar = change.avatar;
+    id.profileVersion = nextVersion(id.profileVersion, id.uid);
+    await this.identityFile.save();
+    const items: OutboxItem[] = [...this.fanOut({ type: 'identity_update' })];
+    // Contacts see the new name and status (those I had not given another name).
+    for (const p of this.peers.all()) {
+      if (p.type !== 'contact' || p.state === 'invited' || p.primaryDeviceUid) continue;
+      if (p.myName === before && change.nickname !== undefined)
+        await this.peers.put({ ...p, myName: id.nickname });
+      items.push({
+        channel: 'peer',
+        peerUid: p.uid,
+        plain: encode(meow.UserMessage, {
+          type: 'profile',
+          nickname: p.myName === before ? id.nickname : p.myName,
+          profileStatus: id.status,
+        }),
+      });
+    }
+    this.db.enqueue(items);
+    this.emit('profile', id);
+    this.kickSend();
+    return id;
+  }
+
+  // ------------------------------------------------------------------ network
+
+  /** Every server this profile pulls from, with the channels to pull there. */
+  private pullPlan(): Map<string, { server: ServerRef; peers: Peer[] }> {
+    const plan = new Map<string, { server: ServerRef; peers: Peer[] }>();
+    for (const s of this.identity.servers) plan.set(s.url, { server: s, peers: [] });
+    const now = Date.now();
+    const pulls = this.extensions.pulls ?? (() => true);
+    for (const p of [...this.peers.all(), ...this.devices.all()]) {
+      if (p.state === 'invited' && now > p.invitationExpiresAt + INVITATION_PULL_GRACE_MS) continue;
+      if (!pulls(p)) continue;
+      for (const s of p.myPullServers) {
+        const entry = plan.get(s.url) ?? { server: s, peers: [] };
+        entry.peers.push(p);
+        plan.set(s.url, entry);
+      }
+    }
+    return plan;
+  }
+
+  flushOutbox(signal?: AbortSignal): Promise<FlushResult> {
+    return flushOutbox(this, this.extensions.routing ?? {}, signal);
+  }
+
+  /** One pull on one server (long-polling up to timeoutMs), processing and acknowledging what came. */
+  async pollServer(url: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ServerStats> {
+    const entry = this.pullPlan().get(url);
+    if (!entry || entry.peers.length === 0) return { processed: 0, kept: 0, more: false };
+    const relay = this.relayFor(entry.server);
+    const chunks: Peer[][] = [];
+    for (let i = 0; i < entry.peers.length; i += KEYS_PER_PULL)
+      chunks.push(entry.peers.slice(i, i + KEYS_PER_PULL));
+    const results = await Promise.all(
+      chunks.map(async (peers) => {
+        const res = await relay.pull(
+          peers.map((p) => p.myLookup),
+          { timeoutMs: opts.timeoutMs, maxMessages: 200, signal: opts.signal },
+        );
+        const acks = new Map<string, { peer: Peer; ids: string[] }>();
+        let kept = 0;
+        for (const dm of res.messages) {
+          const disposition = await receiveMessage(this, dm, this.extensions.devices ?? null);
+          if (disposition === 'keep') {
+            kept++;
+            continue;
+          }
+          const dest = toBase64(dm.message?.destination ?? new Uint8Array(0));
+          const owner = peers.find((p) => toBase64(p.myLookup.publicKey) === dest);
+          if (!owner) continue;
+          const a = acks.get(owner.uid) ?? { peer: owner, ids: [] };
+          a.ids.push(dm.id);
+          acks.set(owner.uid, a);
+        }
+        if (acks.size) {
+          await relay.ack(
+            [...acks.values()].map((a) => ({ lookup: a.peer.myLookup, ids: a.ids })),
+            { signal: opts.signal },
+          );
+        }
+        const processed = res.messages.length - kept;
+        return { processed, kept, more: res.more };
+      }),
+    );
+    this.emit('connection', { server: url, online: true, since: Date.now() });
+    return {
+      processed: results.reduce((n, r) => n + r.processed, 0),
+      kept: results.reduce((n, r) => n + r.kept, 0),
+      more: results.some((r) => r.more),
+    };
+  }
+
+  /**
+   * `meow sync`: send the outbox, pull (long-polling up to waitMs the first time),
+   * process, acknowledge, and repeat until nothing is left.
+   */
+  async sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
+    let received = 0;
+    let sent = (await this.flushOutbox()).sent;
+    let first = true;
+    for (;;) {
+      const urls = [...this.pullPlan().keys()];
+      const stats = await Promise.all(
+        urls.map((u) => this.pollServer(u, { timeoutMs: first ? (opts.waitMs ?? 0) : 0 })),
+      );
+      first = false;
+      const processed = stats.reduce((n, s) => n + s.processed, 0);
+      received += processed;
+      const flushed = await this.flushOutbox();
+      sent += flushed.sent;
+      const more = stats.some((s) => s.more);
+      if (processed === 0 && !more && flushed.sent === 0) break;
+    }
+    return { received, sent };
+  }
+
+  /** `meow run`: the send loop and one long-poll loop per server, until stop(). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loops.push(this.sendLoop());
+    this.startPollLoops();
+    const prune = () => {
+      try {
+        this.db.pruneReceived(Date.now() - RECEIVED_ID_TTL_MS);
+      } catch (e) {
+        this.log.warn('prune failed', { error: String(e) });
+      }
+    };
+    prune();
+    this.pruneTimer = setInterval(prune, 6 * 3600 * 1000);
+    this.pruneTimer.unref();
+  }
+
+  private startPollLoops(): void {
+    for (const url of this.pullPlan().keys()) {
+      if (this.pollingServers.has(url)) continue;
+      this.pollingServers.add(url);
+      this.loops.push(this.pollLoop(url));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    for (const ac of this.pollAborts) ac.abort();
+    this.sendWake?.();
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+    this.pollingServers.clear();
+  }
+
+  private async sendLoop(): Promise<void> {
+    while (this.running) {
+      this.sendKicked = false;
+      try {
+        await this.flushOutbox();
+      } catch (e) {
+        this.log.error('send loop', { error: String(e) });
+        this.emit('warning', `Sending failed: ${(e as Error).message}`);
+      }
+      if (!this.running) break;
+      if (this.sendKicked) continue;
+      const next = this.db.nextOutboxAttempt();
+      const wait = next === null ? 30_000 : Math.max(0, Math.min(30_000, next - Date.now()));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        this.sendWake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.sendWake = null;
+    }
+  }
+
+  private async pollLoop(url: string): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      const ac = new AbortController();
+      this.pollAborts.add(ac);
+      try {
+        const stats = await this.pollServer(url, {
+          timeoutMs: this.opts.pollTimeoutMs ?? POLL_TIMEOUT_MS,
+          signal: ac.signal,
+        });
+        failures = 0;
+        if (stats.processed === 0 && stats.kept === 0 && !this.pullPlan().get(url)?.peers.length) {
+          await sleep(1000, ac.signal); // nothing to pull here yet
+        } else if (stats.kept > 0 && stats.processed === 0) {
+          await sleep(1000, ac.signal); // only messages that must wait: do not spin
+        }
+      } catch (e) {
+        if (ac.signal.aborted) continue;
+        failures++;
+        const err = isRelayError(e) ? `${e.code}: ${e.message}` : String(e);
+        this.log.warn('pull failed', { server: url, error: err });
+        this.emit('connection', { server: url, online: false, error: err, since: Date.now() });
+        await sleep(backoff(failures, 500, 30_000), ac.signal);
+      } finally {
+        this.pollAborts.delete(ac);
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+function defaultDeviceName(): string {
+  return `${process.platform} ${process.env['HOSTNAME'] ?? 'computer'}`;
+}

@@ -1,0 +1,206 @@
+/**
+ * The send loop's work: take due outbox rows, pack each for its channel (ratchet
+ * state persisted BEFORE the packed bytes are recorded, and both before anything
+ * leaves), post them in batches per relay, and only then drop the rows. A crash at
+ * any point either re-posts the very same bytes (the relay's content-derived ids
+ * make that idempotent) or packs afresh with a newer ratchet state — never reuses
+ * a message key, never loses a row.
+ */
+import { canSend } from '../../ratchet/doubleRatchet.js';
+import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { packUserMessage } from '../../wire/packing.js';
+import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { channelKeys, type Peer } from '../peers/peer.js';
+import type { ServerRef } from '../records.js';
+import { isRelayError } from '../relay.js';
+import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
+import type { Core } from './core.js';
+
+const BATCH = 100;
+const MAX_BACKOFF_MS = 5 * 60 * 1000;
+
+export function errorText(e: unknown): string {
+  return e instanceof Error || isRelayError(e) ? e.message : String(e);
+}
+
+export function backoff(attempts: number, base = 1000, max = MAX_BACKOFF_MS): number {
+  const d = Math.min(max, base * 2 ** Math.min(attempts, 20));
+  return Math.round(d * (0.75 + Math.random() * 0.5));
+}
+
+type Prepared = { row: OutboxRow; server: ServerRef; bytes: Uint8Array; packed: meow.IPackedUserMessage };
+type NotReady = { row: OutboxRow; retryInMs: number; reason: string };
+
+/** Hooks the multi-device layer installs (a sibling's messages to a contact go to the primary). */
+export interface SendRouting {
+  /** Returns the row rewritten for its real channel, or null to send it as is. */
+  reroute?(core: Core, row: OutboxRow, peer: Peer): Promise<'rerouted' | null>;
+  /** State a message takes when its row is accepted by the relay. */
+  sentState?(row: OutboxRow): 'sent' | null;
+}
+
+function peerFor(core: Core, row: OutboxRow): Peer | undefined {
+  return row.channel === 'device' ? core.devices.get(row.peerUid) : core.peers.get(row.peerUid);
+}
+
+/** Merges a peer's waiting receipts into one message (one ratchet step, one post). */
+function mergeReceipts(core: Core, rows: OutboxRow[]): OutboxRow[] {
+  const groups = new Map<string, OutboxRow[]>();
+  const out: OutboxRow[] = [];
+  for (const r of rows) {
+    if (r.kind !== 'receipt' || r.packed) {
+      out.push(r);
+      continue;
+    }
+    const key = `${r.channel}/${r.peerUid}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else {
+      groups.set(key, [r]);
+      out.push(r);
+    }
+  }
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    const acks = g.flatMap((r) => decodeStrict(meow.UserMessage, 'UserMessage', r.plain).acks);
+    const merged = encode(meow.UserMessage, { type: 'ack', acks });
+    core.db.mergeReceipts(g[0]!, g.slice(1), merged);
+    g[0]!.plain = merged;
+  }
+  return out;
+}
+
+async function prepare(
+  core: Core,
+  row: OutboxRow,
+  routing: SendRouting,
+): Promise<Prepared | NotReady | 'dropped' | 'rerouted'> {
+  return core.locks.run(`${row.channel}/${row.peerUid}`, async () => {
+    const peer = peerFor(core, row);
+    if (!peer) {
+      core.log.warn('outbox row for a peer that no longer exists: dropped', {
+        row: row.id,
+        peer: row.peerUid,
+      });
+      core.db.dropOutbox(row.id);
+      return 'dropped';
+    }
+    if (routing.reroute && !row.packed) {
+      const r = await routing.reroute(core, row, peer);
+      if (r) return r;
+    }
+    const servers = peer.contactPullServers;
+    if (!peer.contactLookupKey || !peer.contactEncryption || servers.length === 0) {
+      return {
+        row,
+        retryInMs: backoff(row.attempts, 2000, 30_000),
+        reason: 'waiting for the invitation to be answered',
+      };
+    }
+    const server = servers[row.attempts % servers.length]!;
+    if (row.packed) {
+      return { row, server, bytes: row.packed, packed: meow.PackedUserMessage.decode(row.packed) };
+    }
+    const ratchet = deserializeRatchet(peer.drState ?? '');
+    if (!canSend(ratchet)) {
+      return {
+        row,
+        retryInMs: backoff(row.attempts, 2000, 30_000),
+        reason: 'waiting for the first message from the other side',
+      };
+    }
+    const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
+    const packed = packUserMessage(channelKeys(peer), ratchet, message);
+    // Ratchet first, then the bytes: never two ciphertexts under one message key.
+    await core.storeOf(peer).put({ ...peer, drState: serializeRatchet(packed.ratchet) });
+    core.db.setPacked(row.id, packed.bytes, server.url);
+    return { row, server, bytes: packed.bytes, packed: packed.packed };
+  });
+}
+
+export interface FlushResult {
+  sent: number;
+  waiting: number;
+}
+
+async function post(
+  core: Core,
+  server: ServerRef,
+  chunk: Prepared[],
+  routing: SendRouting,
+  signal?: AbortSignal,
+): Promise<number> {
+  const relay = core.relayFor(server);
+  try {
+    await relay.post(
+      chunk.map((p) => p.packed),
+      { signal },
+    );
+  } catch (e) {
+    const retryable = !isRelayError(e) || e.retryable;
+    const code = isRelayError(e) ? e.code : 'ERROR';
+    if (!retryable && chunk.length > 1) {
+      // One bad row must not hold the others: retry them one by one.
+      let sent = 0;
+      for (const p of chunk) sent += await post(core, server, [p], routing, signal);
+      return sent;
+    }
+    for (const p of chunk) {
+      const delay = retryable ? backoff(p.row.attempts) : 60 * 60 * 1000;
+      core.db.outboxRetry(p.row.id, `${code}: ${errorText(e)}`, Date.now() + delay);
+    }
+    if (!retryable)
+      core.log.error('relay refused a message', { server: server.url, code, error: errorText(e) });
+    else
+      core.emit('connection', { server: server.url, online: false, error: errorText(e), since: Date.now() });
+    return 0;
+  }
+  for (const p of chunk) {
+    const state = routing.sentState ? routing.sentState(p.row) : 'sent';
+    const updated: StoredMessage | undefined = core.db.outboxDone(p.row, state);
+    if (updated) core.emit('status', updated);
+  }
+  return chunk.length;
+}
+
+/** Sends everything due now. Concurrent calls are serialised. */
+export function flushOutbox(
+  core: Core,
+  routing: SendRouting = {},
+  signal?: AbortSignal,
+): Promise<FlushResult> {
+  return core.locks.run('outbox', async () => {
+    let sent = 0;
+    for (;;) {
+      if (signal?.aborted) break;
+      const due = mergeReceipts(core, core.db.dueOutbox(Date.now(), BATCH));
+      if (due.length === 0) break;
+      const ready: Prepared[] = [];
+      for (const row of due) {
+        const p = await prepare(core, row, routing);
+        if (p === 'dropped' || p === 'rerouted') continue;
+        if ('retryInMs' in p) {
+          core.db.outboxRetry(p.row.id, p.reason, Date.now() + p.retryInMs);
+          continue;
+        }
+        ready.push(p);
+      }
+      const byServer = new Map<string, Prepared[]>();
+      for (const p of ready) {
+        const list = byServer.get(p.server.url) ?? [];
+        list.push(p);
+        byServer.set(p.server.url, list);
+      }
+      let progress = due.length - ready.length; // dropped/rerouted/deferred rows left the due set
+      for (const list of byServer.values()) {
+        for (let i = 0; i < list.length; i += BATCH) {
+          const n = await post(core, list[0]!.server, list.slice(i, i + BATCH), routing, signal);
+          sent += n;
+          progress += n;
+        }
+      }
+      if (progress === 0 || ready.length === 0) break;
+    }
+    return { sent, waiting: core.db.outboxSize() };
+  });
+}

@@ -1,0 +1,355 @@
+/**
+ * Invitations (contacts and devices alike): InvitePeer → a ContactCard as a meow://
+ * link / QR code; AnswerInvitation → a new peer plus the answer card to send back;
+ * FinalizeInvitation → the inviter completes the peer from the answer.
+ *
+ * Links:
+ *   long   meow://invite?c=<base64url ContactCard>            (works offline, bigger QR)
+ *   short  meow://invite?s=<server url>&i=<id>&k=<base64url key>
+ *          the card, sealed with k, waits on the server's invitation store
+ * Device pairing uses meow://pair?… with the same parameters.
+ */
+import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
+import {
+  encodeFields,
+  fromBase64,
+  fromBase64Url,
+  randomBytes,
+  toBase64,
+  toBase64Url,
+  toHex,
+} from '../../crypto/bytes.js';
+import { checkX25519PublicKey, ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
+import { initReceiver, initSender } from '../../ratchet/doubleRatchet.js';
+import { serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { MeowError } from '../errors.js';
+import type { Identity } from '../identity/identity.js';
+import type { ServerRef } from '../records.js';
+import type { Peer, PeerType } from './peer.js';
+
+export const CONTACT_INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+export const DEVICE_PAIRING_TTL_MS = 10 * 60 * 1000;
+const CARD_VERSION = 1;
+const BLOB_AAD = encodeFields('meow/invitation-blob/v1');
+
+export function serverRefToCard(s: ServerRef): meow.IServerCard {
+  return {
+    url: s.url,
+    publicKey: fromBase64(s.publicKey),
+    signingKey: fromBase64(s.signingKey),
+    name: s.name,
+  };
+}
+
+function serverRefFromCard(c: meow.IServerCard): ServerRef {
+  let url: URL;
+  try {
+    url = new URL(c.url ?? '');
+  } catch {
+    throw new MeowError('BAD_LINK', 'The invitation names a server with an invalid address.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new MeowError('BAD_LINK', 'The invitation names a server that is not http(s).');
+  if (c.publicKey?.length !== 32 || c.signingKey?.length !== 32)
+    throw new MeowError('BAD_LINK', 'The invitation names a server without valid keys.');
+  return {
+    url: c.url!,
+    publicKey: toBase64(c.publicKey),
+    signingKey: toBase64(c.signingKey),
+    name: c.name ?? '',
+  };
+}
+
+/** InvitePeer / InitDevicePairing: a new peer with fresh keys, and the card that invites the other side. */
+export function createInvitation(
+  identity: Identity,
+  opts: {
+    name: string;
+    type: PeerType;
+    ttlMs?: number;
+    myName?: string;
+    message?: string;
+    servers?: ServerRef[];
+  },
+): { peer: Peer; card: meow.ContactCard } {
+  const now = Date.now();
+  const servers = opts.servers ?? identity.servers;
+  if (servers.length === 0)
+    throw new MeowError('BAD_INPUT', 'This profile has no message server to receive the answer on.');
+  const peer: Peer = {
+    uid: toHex(randomBytes(16)),
+    type: opts.type,
+    name: opts.name,
+    contactName: '',
+    myName: opts.myName ?? identity.nickname,
+    myIdentity: ed25519KeyPair(),
+    myEncryption: x25519KeyPair(),
+    myLookup: ed25519KeyPair(),
+    symKey: randomBytes(32),
+    drKp: x25519KeyPair(),
+    drRootKey: randomBytes(32),
+    drInitiator: true,
+    drState: null,
+    contactPublicKey: null,
+    contactEncryption: null,
+    contactLookupKey: null,
+    contactDrPublicKey: null,
+    contactPullServers: [],
+    myPullServers: servers,
+    invitationId: toHex(randomBytes(16)),
+    invitationExpiresAt:
+      now + (opts.ttlMs ?? (opts.type === 'device' ? DEVICE_PAIRING_TTL_MS : CONTACT_INVITATION_TTL_MS)),
+    shortLinkId: '',
+    state: 'invited',
+    visible: opts.type === 'contact',
+    blocked: false,
+    sendDeliveryAck: true,
+    sendProcessingAck: true,
+    messageNotification: true,
+    avatar: '',
+    status: '',
+    primaryDeviceUid: '',
+    version: { counter: 1, device: identity.uid },
+    createdAt: now,
+    lastActivityAt: now,
+  };
+  peer.drState = serializeRatchet(initReceiver(peer.drRootKey, peer.drKp));
+  const card = meow.ContactCard.create({
+    name: peer.myName,
+    contactPublicKey: peer.myIdentity.publicKey,
+    encryptionPublicKey: peer.myEncryption.publicKey,
+    lookupPublicKey: peer.myLookup.publicKey,
+    pullServers: servers.map(serverRefToCard),
+    symmetricKey: peer.symKey,
+    drRootKey: peer.drRootKey,
+    drPublicKey: peer.drKp.publicKey,
+    invitationId: peer.invitationId,
+    expiresAt: peer.invitationExpiresAt,
+    version: CARD_VERSION,
+    kind: opts.type,
+    invitationMessage: opts.message ?? '',
+    status: identity.status,
+  });
+  return { peer, card };
+}
+
+/** Checks a received card's shape; `requireInvite` for cards that start a relationship. */
+export function validateCard(card: meow.ContactCard, requireInvite: boolean): ServerRef[] {
+  const k32 = (b: Uint8Array | null | undefined) => b instanceof Uint8Array && b.length === 32;
+  if (card.version !== CARD_VERSION)
+    throw new MeowError('BAD_LINK', `This invitation uses an unknown format (version ${card.version}).`);
+  if (!k32(card.contactPublicKey) || !k32(card.encryptionPublicKey) || !k32(card.lookupPublicKey)) {
+    throw new MeowError('BAD_LINK', 'The invitation is damaged: a key is missing or has the wrong length.');
+  }
+  try {
+    checkX25519PublicKey(card.encryptionPublicKey);
+  } catch {
+    throw new MeowError('BAD_LINK', 'The invitation carries an invalid encryption key.');
+  }
+  if (card.pullServers.length === 0 || card.pullServers.length > 8)
+    throw new MeowError('BAD_LINK', 'The invitation names no usable message server.');
+  if (card.kind !== 'contact' && card.kind !== 'device')
+    throw new MeowError('BAD_LINK', 'The invitation is of an unknown kind.');
+  if (requireInvite) {
+    if (
+      !k32(card.symmetricKey) ||
+      !k32(card.drRootKey) ||
+      !k32(card.drPublicKey) ||
+      !/^[0-9a-f]{32}$/.test(card.invitationId)
+    ) {
+      throw new MeowError('BAD_LINK', 'The invitation is damaged: its session keys are missing.');
+    }
+    try {
+      checkX25519PublicKey(card.drPublicKey);
+    } catch {
+      throw new MeowError('BAD_LINK', 'The invitation carries an invalid ratchet key.');
+    }
+  }
+  return card.pullServers.map(serverRefFromCard);
+}
+
+/** AnswerInvitation / AnswerDevicePairing: my side of the relationship, from their card. */
+export function answerInvitation(
+  identity: Identity,
+  card: meow.ContactCard,
+  opts: { name: string; type: PeerType; myName?: string; now?: number },
+): { peer: Peer; answer: meow.ContactCard } {
+  const now = opts.now ?? Date.now();
+  const contactServers = validateCard(card, true);
+  if (card.expiresAt && card.expiresAt < now) {
+    throw new MeowError(
+      'INVITATION_EXPIRED',
+      `This invitation expired on ${new Date(card.expiresAt).toISOString()}; ask for a new one.`,
+    );
+  }
+  if (card.kind !== opts.type) {
+    throw new MeowError(
+      'BAD_LINK',
+      card.kind === 'device'
+        ? 'This is a device pairing link: use `meow pair accept`.'
+        : 'This is a contact invitation, not a pairing link: use `meow accept`.',
+    );
+  }
+  const myIdentity = ed25519KeyPair();
+  const myEncryption = x25519KeyPair();
+  const myLookup = ed25519KeyPair();
+  const drKp = x25519KeyPair();
+  const ratchet = initSender(new Uint8Array(card.drRootKey), new Uint8Array(card.drPublicKey));
+  const peer: Peer = {
+    uid: toHex(randomBytes(16)),
+    type: opts.type,
+    name: opts.name || card.name,
+    contactName: card.name,
+    myName: opts.myName ?? identity.nickname,
+    myIdentity,
+    myEncryption,
+    myLookup,
+    symKey: new Uint8Array(card.symmetricKey),
+    drKp,
+    drRootKey: new Uint8Array(card.drRootKey),
+    drInitiator: false,
+    drState: serializeRatchet(ratchet),
+    contactPublicKey: new Uint8Array(card.contactPublicKey),
+    contactEncryption: new Uint8Array(card.encryptionPublicKey),
+    contactLookupKey: new Uint8Array(card.lookupPublicKey),
+    contactDrPublicKey: new Uint8Array(card.drPublicKey),
+    contactPullServers: contactServers,
+    myPullServers: identity.servers,
+    invitationId: card.invitationId,
+    invitationExpiresAt: card.expiresAt,
+    shortLinkId: '',
+    state: 'answered',
+    visible: opts.type === 'contact',
+    blocked: false,
+    sendDeliveryAck: true,
+    sendProcessingAck: true,
+    messageNotification: true,
+    avatar: '',
+    status: card.status,
+    primaryDeviceUid: '',
+    version: { counter: 1, device: identity.uid },
+    createdAt: now,
+    lastActivityAt: now,
+  };
+  const answer = meow.ContactCard.create({
+    name: peer.myName,
+    contactPublicKey: myIdentity.publicKey,
+    encryptionPublicKey: myEncryption.publicKey,
+    lookupPublicKey: myLookup.publicKey,
+    pullServers: identity.servers.map(serverRefToCard),
+    invitationId: card.invitationId,
+    version: CARD_VERSION,
+    kind: opts.type,
+    status: identity.status,
+  });
+  return { peer, answer };
+}
+
+/** FinalizeInvitation: the inviter learns the answering side's keys. */
+export function finalizeInvitation(peer: Peer, answer: meow.ContactCard, now = Date.now()): Peer {
+  const servers = validateCard(answer, false);
+  if (answer.invitationId !== peer.invitationId)
+    throw new MeowError('BAD_LINK', 'The answer is for another invitation.');
+  if (peer.state !== 'invited')
+    throw new MeowError('INVITATION_USED', 'This invitation was already answered.');
+  if (answer.kind !== peer.type) throw new MeowError('BAD_LINK', 'The answer is of the wrong kind.');
+  return {
+    ...peer,
+    contactName: answer.name,
+    name: peer.name || answer.name,
+    contactPublicKey: new Uint8Array(answer.contactPublicKey),
+    contactEncryption: new Uint8Array(answer.encryptionPublicKey),
+    contactLookupKey: new Uint8Array(answer.lookupPublicKey),
+    contactPullServers: servers,
+    status: answer.status,
+    state: 'active',
+    lastActivityAt: now,
+  };
+}
+
+// ------------------------------------------------------------------- links
+
+export type ParsedLink =
+  | { form: 'long'; kind: 'invite' | 'pair'; card: meow.ContactCard }
+  | { form: 'short'; kind: 'invite' | 'pair'; server: string; id: string; key: Uint8Array };
+
+export function longLink(card: meow.ContactCard): string {
+  const kind = card.kind === 'device' ? 'pair' : 'invite';
+  return `meow://${kind}?c=${toBase64Url(encode(meow.ContactCard, card))}`;
+}
+
+export function shortLink(kind: 'invite' | 'pair', server: string, id: string, key: Uint8Array): string {
+  return `meow://${kind}?s=${encodeURIComponent(server)}&i=${encodeURIComponent(id)}&k=${toBase64Url(key)}`;
+}
+
+/** Seals a card for the server's invitation store; the key travels only in the link. */
+export function sealCardBlob(card: meow.ContactCard): { blob: Uint8Array; key: Uint8Array } {
+  const key = randomBytes(32);
+  return { blob: aeadEncrypt(key, encode(meow.ContactCard, card), BLOB_AAD), key };
+}
+
+export function openCardBlob(blob: Uint8Array, key: Uint8Array): meow.ContactCard {
+  let bytes: Uint8Array;
+  try {
+    bytes = aeadDecrypt(key, blob, BLOB_AAD);
+  } catch {
+    throw new MeowError(
+      'BAD_LINK',
+      'The invitation link is damaged: its key does not open the stored invitation.',
+    );
+  }
+  return decodeCard(bytes);
+}
+
+function decodeCard(bytes: Uint8Array): meow.ContactCard {
+  try {
+    return decodeStrict(meow.ContactCard, 'ContactCard', bytes, 16 * 1024);
+  } catch {
+    throw new MeowError('BAD_LINK', 'The invitation link is damaged: its card cannot be read.');
+  }
+}
+
+export function parseLink(link: string): ParsedLink {
+  const trimmed = link.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new MeowError('BAD_LINK', 'That is not a meow:// link.');
+  }
+  if (url.protocol !== 'meow:') throw new MeowError('BAD_LINK', 'That is not a meow:// link.');
+  const kind = url.hostname;
+  if (kind !== 'invite' && kind !== 'pair')
+    throw new MeowError('BAD_LINK', `Unknown kind of meow:// link ("${kind}").`);
+  const c = url.searchParams.get('c');
+  if (c) {
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64Url(c);
+    } catch {
+      throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad encoding).');
+    }
+    return { form: 'long', kind, card: decodeCard(bytes) };
+  }
+  const s = url.searchParams.get('s');
+  const i = url.searchParams.get('i');
+  const k = url.searchParams.get('k');
+  if (!s || !i || !k) throw new MeowError('BAD_LINK', 'The invitation link is incomplete.');
+  let key: Uint8Array;
+  try {
+    key = fromBase64Url(k);
+  } catch {
+    throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad key encoding).');
+  }
+  if (key.length !== 32) throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad key length).');
+  try {
+    const server = new URL(s);
+    if (server.protocol !== 'http:' && server.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new MeowError('BAD_LINK', 'The invitation link names an invalid server address.');
+  }
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(i))
+    throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad id).');
+  return { form: 'short', kind, server: s, id: i, key };
+}

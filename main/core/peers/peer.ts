@@ -1,0 +1,174 @@
+/**
+ * The Peer record (the plan's `Peer`): one relationship, with a contact or with one
+ * of my own devices (`type = "device"`), holding every key of that channel, its
+ * Double Ratchet, and its settings. Each relationship has fresh keys, so two
+ * contacts can never correlate the same person.
+ */
+import { z } from 'zod';
+import { fromBase64, toBase64 } from '../../crypto/bytes.js';
+import type { KeyPair } from '../../crypto/curves.js';
+import type { ChannelKeys } from '../../wire/packing.js';
+import {
+  b64,
+  key32,
+  keyPairJson,
+  keyPairSchema,
+  serverRefSchema,
+  versionSchema,
+  type ServerRef,
+  type Version,
+} from '../records.js';
+
+export type PeerType = 'contact' | 'device';
+/** invited: my card is out, no answer yet · answered: I answered their card · active: both sides have talked. */
+export type PeerState = 'invited' | 'answered' | 'active';
+
+export interface Peer {
+  uid: string;
+  type: PeerType;
+  name: string; // what I call them
+  contactName: string; // what they call themselves
+  myName: string; // the name I show them
+  myIdentity: KeyPair;
+  myEncryption: KeyPair;
+  myLookup: KeyPair;
+  symKey: Uint8Array;
+  drKp: KeyPair;
+  drRootKey: Uint8Array;
+  drInitiator: boolean; // true: I made the card (Bob's role, I receive first)
+  drState: string | null; // DrStateJson
+  contactPublicKey: Uint8Array | null;
+  contactEncryption: Uint8Array | null;
+  contactLookupKey: Uint8Array | null;
+  contactDrPublicKey: Uint8Array | null;
+  contactPullServers: ServerRef[];
+  myPullServers: ServerRef[];
+  invitationId: string;
+  invitationExpiresAt: number;
+  /** Id of the sealed card on my server's invitation store (short links); deleted once answered. */
+  shortLinkId: string;
+  state: PeerState;
+  visible: boolean;
+  blocked: boolean;
+  sendDeliveryAck: boolean;
+  sendProcessingAck: boolean;
+  messageNotification: boolean;
+  avatar: string;
+  status: string;
+  /** Phase 7: '' when this device drives the relationship; else the uid of my device that does. */
+  primaryDeviceUid: string;
+  version: Version;
+  createdAt: number;
+  lastActivityAt: number;
+}
+
+const optKey = key32.nullable();
+
+export const peerJsonSchema = z.object({
+  uid: z.string().min(1),
+  type: z.enum(['contact', 'device']),
+  name: z.string(),
+  contactName: z.string(),
+  myName: z.string(),
+  myIdentity: keyPairSchema,
+  myEncryption: keyPairSchema,
+  myLookup: keyPairSchema,
+  symKey: key32,
+  drKp: keyPairSchema,
+  drRootKey: key32,
+  drInitiator: z.boolean(),
+  drState: z.string().nullable(),
+  contactPublicKey: optKey,
+  contactEncryption: optKey,
+  contactLookupKey: optKey,
+  contactDrPublicKey: optKey,
+  contactPullServers: z.array(serverRefSchema),
+  myPullServers: z.array(serverRefSchema),
+  invitationId: z.string(),
+  invitationExpiresAt: z.number(),
+  shortLinkId: z.string().default(''),
+  state: z.enum(['invited', 'answered', 'active']),
+  visible: z.boolean(),
+  blocked: z.boolean(),
+  sendDeliveryAck: z.boolean(),
+  sendProcessingAck: z.boolean(),
+  messageNotification: z.boolean(),
+  avatar: z.string(),
+  status: z.string(),
+  primaryDeviceUid: z.string(),
+  version: versionSchema,
+  createdAt: z.number(),
+  lastActivityAt: z.number(),
+});
+export type PeerJson = z.infer<typeof peerJsonSchema>;
+
+const kp = (k: { pub: string; priv: string }): KeyPair => ({
+  publicKey: fromBase64(k.pub),
+  privateKey: fromBase64(k.priv),
+});
+const optBytes = (s: string | null) => (s === null ? null : fromBase64(s));
+const optB64 = (b: Uint8Array | null) => (b === null ? null : toBase64(b));
+
+export function peerToJson(p: Peer): PeerJson {
+  return {
+    ...p,
+    myIdentity: keyPairJson(p.myIdentity),
+    myEncryption: keyPairJson(p.myEncryption),
+    myLookup: keyPairJson(p.myLookup),
+    symKey: toBase64(p.symKey),
+    drKp: keyPairJson(p.drKp),
+    drRootKey: toBase64(p.drRootKey),
+    contactPublicKey: optB64(p.contactPublicKey),
+    contactEncryption: optB64(p.contactEncryption),
+    contactLookupKey: optB64(p.contactLookupKey),
+    contactDrPublicKey: optB64(p.contactDrPublicKey),
+  };
+}
+
+export function peerFromJson(j: PeerJson): Peer {
+  return {
+    ...j,
+    myIdentity: kp(j.myIdentity),
+    myEncryption: kp(j.myEncryption),
+    myLookup: kp(j.myLookup),
+    symKey: fromBase64(j.symKey),
+    drKp: kp(j.drKp),
+    drRootKey: fromBase64(j.drRootKey),
+    contactPublicKey: optBytes(j.contactPublicKey),
+    contactEncryption: optBytes(j.contactEncryption),
+    contactLookupKey: optBytes(j.contactLookupKey),
+    contactDrPublicKey: optBytes(j.contactDrPublicKey),
+  };
+}
+
+/** The schema the encrypted store validates records with: JSON in, Peer out. */
+export const peerRecordSchema = peerJsonSchema.transform(peerFromJson);
+
+/** The keys the packing layer needs for this channel. */
+export function channelKeys(p: Peer): ChannelKeys {
+  if (!p.contactEncryption || !p.contactLookupKey) throw new Error(`peer ${p.uid} has no contact keys yet`);
+  return {
+    myIdentity: p.myIdentity,
+    myEncryption: p.myEncryption,
+    myLookup: p.myLookup,
+    symKey: p.symKey,
+    contactPublicKey: p.contactPublicKey,
+    contactEncryption: p.contactEncryption,
+    contactLookupKey: p.contactLookupKey,
+  };
+}
+
+/** Channel keys for an invitation I made: the answer's sender keys are not known yet. */
+export function inviterChannelKeys(p: Peer): ChannelKeys {
+  return {
+    myIdentity: p.myIdentity,
+    myEncryption: p.myEncryption,
+    myLookup: p.myLookup,
+    symKey: p.symKey,
+    contactPublicKey: null,
+    contactEncryption: new Uint8Array(32),
+    contactLookupKey: new Uint8Array(32),
+  };
+}
+
+export { b64 };

@@ -1,0 +1,36 @@
+/**
+ * What the messenger needs from a relay connection (implemented by main/net/relayClient.ts).
+ * Kept as an interface so the core is written against the contract, not the transport.
+ */
+import type { KeyPair } from '../crypto/curves.js';
+import type { meow } from '../wire/proto.js';
+
+export interface Relay {
+  post(messages: meow.IPackedUserMessage[], opts?: { signal?: AbortSignal }): Promise<string[]>;
+  pull(
+    lookups: KeyPair[],
+    opts?: { timeoutMs?: number; maxMessages?: number; signal?: AbortSignal },
+  ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean }>;
+  ack(items: { lookup: KeyPair; ids: string[] }[], opts?: { signal?: AbortSignal }): Promise<number>;
+  putInvitation(blob: Uint8Array, expiresAt: number, owner: KeyPair): Promise<string>;
+  getInvitation(id: string): Promise<{ blob: Uint8Array; expiresAt: number }>;
+  deleteInvitation(id: string, owner: KeyPair): Promise<void>;
+}
+
+export interface RelayFactory {
+  /** A connection to `url`, pinned to `serverKey`, authenticated by my device key. */
+  connect(url: string, serverKey: Uint8Array, device: KeyPair): Relay;
+  /** Fetches and verifies a server's signed card (for `init --server URL`). */
+  fetchCard(url: string): Promise<meow.ServerCard>;
+}
+
+/** Errors from a relay: `code` is the protocol's ErrorCode name or UNREACHABLE. */
+export interface RelayErrorLike {
+  code: string;
+  retryable: boolean;
+  message: string;
+}
+
+export function isRelayError(e: unknown): e is RelayErrorLike {
+  return typeof e === 'object' && e !== null && 'code' in e && 'retryable' in e;
+}

@@ -1,0 +1,90 @@
+/**
+ * A classic-level (LevelDB) store of JSON records, each value sealed with the
+ * profile's storage key (XChaCha20-Poly1305, the record key as AAD so values cannot
+ * be swapped between keys). Records are few (contacts, devices): all of them are
+ * kept in memory after open, writes go through with fsync (`sync: true`), because
+ * these records hold ratchet states that must never roll back.
+ */
+import { ClassicLevel } from 'classic-level';
+import type { z } from 'zod';
+import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
+import { fromUtf8, utf8 } from '../../crypto/bytes.js';
+import { MeowError, storageError } from '../errors.js';
+
+export class EncryptedKv<T> {
+  private readonly db: ClassicLevel<string, Uint8Array>;
+  private readonly cache = new Map<string, T>();
+
+  constructor(
+    path: string,
+    private readonly storageKey: Uint8Array,
+    private readonly schema: z.ZodType<T>,
+    private readonly what: string,
+  ) {
+    this.db = new ClassicLevel<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.db.open();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(`${(e as Error).message} ${cause?.message ?? ''}`)) {
+        throw new MeowError('PROFILE_LOCKED', `The ${this.what} store is in use by another Meow process.`, {
+          cause: e,
+        });
+      }
+      throw storageError(e, this.what);
+    }
+    for await (const [key, value] of this.db.iterator()) {
+      this.cache.set(key, this.decode(key, value));
+    }
+  }
+
+  private decode(key: string, value: Uint8Array): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(fromUtf8(aeadDecrypt(this.storageKey, value, utf8(key))));
+    } catch {
+      throw new MeowError(
+        'CORRUPTED',
+        `A record in the ${this.what} store is corrupted or was not written by this profile (${key}).`,
+      );
+    }
+    const parsed = this.schema.safeParse(json);
+    if (!parsed.success)
+      throw new MeowError('CORRUPTED', `A record in the ${this.what} store is invalid (${key}).`);
+    return parsed.data;
+  }
+
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  all(): T[] {
+    return [...this.cache.values()];
+  }
+
+  async put(key: string, record: T, json: unknown): Promise<void> {
+    const value = aeadEncrypt(this.storageKey, utf8(JSON.stringify(json)), utf8(key));
+    try {
+      await this.db.put(key, value, { sync: true });
+    } catch (e) {
+      throw storageError(e, this.what);
+    }
+    this.cache.set(key, record);
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.db.del(key, { sync: true });
+    } catch (e) {
+      throw storageError(e, this.what);
+    }
+    this.cache.delete(key);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

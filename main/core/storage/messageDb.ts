@@ -1,0 +1,578 @@
+/**
+ * messages.db (better-sqlite3, WAL, synchronous=FULL): the conversations, the
+ * transactional outbox and the ids of relay messages already received. Message
+ * content is sealed with the profile's storage key; the columns hold only what
+ * queries need (conversation, uuid, state, timestamps).
+ */
+import Database from 'better-sqlite3';
+import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
+import { utf8 } from '../../crypto/bytes.js';
+import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { MeowError, storageError } from '../errors.js';
+import { migrate } from './migrations/index.js';
+
+export type MessageState = 'pending_forward' | 'pending' | 'sent' | 'delivered' | 'read' | 'received';
+const RANK: Record<MessageState, number> = {
+  pending_forward: 0,
+  pending: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  received: 5,
+};
+
+export interface StoredMessage {
+  id: number;
+  peerUid: string;
+  uuid: string;
+  outbound: boolean;
+  type: string;
+  text: string;
+  data: Uint8Array;
+  files: meow.IFileMeta[];
+  appdata: Uint8Array;
+  answerTo: string;
+  state: MessageState;
+  sentAt: number;
+  receivedAt: number;
+  processedAt: number;
+  storedAt: number;
+  seen: boolean;
+  authorDevice: string;
+  synced: boolean;
+  waitingFor: string;
+  waitingSince: number;
+}
+
+export interface NewMessage {
+  peerUid: string;
+  uuid: string;
+  outbound: boolean;
+  type: string;
+  text?: string;
+  data?: Uint8Array;
+  files?: meow.IFileMeta[];
+  appdata?: Uint8Array;
+  answerTo?: string;
+  state: MessageState;
+  sentAt: number;
+  receivedAt?: number;
+  processedAt?: number;
+  seen?: boolean;
+  authorDevice?: string;
+  synced?: boolean;
+  waitingFor?: string;
+  waitingSince?: number;
+}
+
+/** message: a conversation message or other payload · receipt: delivery/read receipts, merged per peer when sent. */
+export type OutboxKind = 'message' | 'receipt' | 'sync';
+
+export interface OutboxItem {
+  channel: 'peer' | 'device';
+  peerUid: string;
+  plain: Uint8Array;
+  messageUuid?: string | null;
+  kind?: OutboxKind;
+  notBefore?: number;
+}
+
+export interface OutboxRow {
+  id: number;
+  kind: OutboxKind;
+  channel: 'peer' | 'device';
+  peerUid: string;
+  messageUuid: string | null;
+  plain: Uint8Array; // decrypted UserMessage bytes
+  packed: Uint8Array | null;
+  serverUrl: string | null;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+}
+
+interface MessageRow {
+  id: number;
+  peer_uid: string;
+  uuid: string;
+  outbound: number;
+  type: string;
+  body: Buffer;
+  state: MessageState;
+  sent_at: number;
+  received_at: number;
+  processed_at: number;
+  stored_at: number;
+  seen_locally: number;
+  author_device: string;
+  synced: number;
+  waiting_for: string;
+  waiting_since: number;
+}
+
+interface OutboxDbRow {
+  id: number;
+  kind: OutboxKind;
+  channel: 'peer' | 'device';
+  peer_uid: string;
+  message_uuid: string | null;
+  plain: Buffer;
+  packed: Buffer | null;
+  server_url: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+}
+
+export class MessageDb {
+  readonly db: Database.Database;
+
+  constructor(
+    path: string,
+    private readonly storageKey: Uint8Array,
+  ) {
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      // Outbox and received-id rows decide what is sent and acknowledged: they must survive power loss.
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db);
+    } catch (e) {
+      throw storageError(e, 'messages');
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private seal(bytes: Uint8Array, aad: string): Uint8Array {
+    return aeadEncrypt(this.storageKey, bytes, utf8(aad));
+  }
+
+  private unseal(bytes: Uint8Array, aad: string): Uint8Array {
+    try {
+      return aeadDecrypt(this.storageKey, bytes, utf8(aad));
+    } catch {
+      throw new MeowError('CORRUPTED', `A stored message could not be decrypted (${aad}).`);
+    }
+  }
+
+  private run<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw storageError(e, what);
+    }
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  private bodyOf(m: NewMessage): Uint8Array {
+    const body = encode(meow.DbMessage, {
+      type: m.type,
+      text: m.text ?? '',
+      data: m.data ?? new Uint8Array(0),
+      files: m.files ?? [],
+      appdata: m.appdata ?? new Uint8Array(0),
+      status: { uuid: m.uuid, answerToUuid: m.answerTo ?? '' },
+    });
+    return this.seal(body, `msg/${m.peerUid}/${m.uuid}`);
+  }
+
+  private insertMessageStmt() {
+    return this.db.prepare(`INSERT OR IGNORE INTO messages
+      (peer_uid, uuid, outbound, type, body, state, sent_at, received_at, processed_at, stored_at, seen_locally, author_device, synced, waiting_for, waiting_since)
+      VALUES (@peerUid, @uuid, @outbound, @type, @body, @state, @sentAt, @receivedAt, @processedAt, @storedAt, @seen, @authorDevice, @synced, @waitingFor, @waitingSince)`);
+  }
+
+  private insertMessageRaw(m: NewMessage): boolean {
+    const info = this.insertMessageStmt().run({
+      peerUid: m.peerUid,
+      uuid: m.uuid,
+      outbound: m.outbound ? 1 : 0,
+      type: m.type,
+      body: this.bodyOf(m),
+      state: m.state,
+      sentAt: m.sentAt,
+      receivedAt: m.receivedAt ?? 0,
+      processedAt: m.processedAt ?? 0,
+      storedAt: Date.now(),
+      seen: m.seen ? 1 : 0,
+      authorDevice: m.authorDevice ?? '',
+      synced: m.synced ? 1 : 0,
+      waitingFor: m.waitingFor ?? '',
+      waitingSince: m.waitingSince ?? 0,
+    });
+    return info.changes === 1;
+  }
+
+  /** Stores a message (no outbox). Returns false if this conversation already has that uuid. */
+  insertMessage(m: NewMessage): boolean {
+    return this.run('messages', () => this.insertMessageRaw(m));
+  }
+
+  private fromRow(r: MessageRow): StoredMessage {
+    const body = decodeStrict(
+      meow.DbMessage,
+      'DbMessage',
+      this.unseal(r.body, `msg/${r.peer_uid}/${r.uuid}`),
+    );
+    return {
+      id: r.id,
+      peerUid: r.peer_uid,
+      uuid: r.uuid,
+      outbound: r.outbound === 1,
+      type: r.type,
+      text: body.text,
+      data: new Uint8Array(body.data),
+      files: body.files,
+      appdata: new Uint8Array(body.appdata),
+      answerTo: body.status?.answerToUuid ?? '',
+      state: r.state,
+      sentAt: r.sent_at,
+      receivedAt: r.received_at,
+      processedAt: r.processed_at,
+      storedAt: r.stored_at,
+      seen: r.seen_locally === 1,
+      authorDevice: r.author_device,
+      synced: r.synced === 1,
+      waitingFor: r.waiting_for,
+      waitingSince: r.waiting_since,
+    };
+  }
+
+  /** A conversation, oldest first (by author time, then arrival). */
+  listMessages(peerUid: string, opts: { limit?: number; since?: number } = {}): StoredMessage[] {
+    return this.run('messages', () => {
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM (SELECT * FROM messages WHERE peer_uid = ? AND sent_at >= ? ORDER BY sent_at DESC, id DESC LIMIT ?)
+           ORDER BY sent_at ASC, id ASC`,
+        )
+        .all(peerUid, opts.since ?? 0, opts.limit ?? -1) as MessageRow[];
+      return rows.map((r) => this.fromRow(r));
+    });
+  }
+
+  getMessage(peerUid: string, uuid: string): StoredMessage | undefined {
+    const row = this.run('messages', () =>
+      this.db.prepare('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?').get(peerUid, uuid),
+    ) as MessageRow | undefined;
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  /** Messages of every conversation since `since`, newest first: initial device sync sends history this way. */
+  messagesSince(since: number, afterId = Number.MAX_SAFE_INTEGER, limit = 200): StoredMessage[] {
+    return this.run('messages', () =>
+      (
+        this.db
+          .prepare('SELECT * FROM messages WHERE sent_at >= ? AND id < ? ORDER BY id DESC LIMIT ?')
+          .all(since, afterId, limit) as MessageRow[]
+      ).map((r) => this.fromRow(r)),
+    );
+  }
+
+  countMessagesSince(since: number): number {
+    return this.run(
+      'messages',
+      () =>
+        (this.db.prepare('SELECT count(*) AS n FROM messages WHERE sent_at >= ?').get(since) as { n: number })
+          .n,
+    );
+  }
+
+  /** Per conversation: unread count and the newest message time. */
+  conversationSummaries(): { peerUid: string; unread: number; lastAt: number; count: number }[] {
+    return this.run('messages', () =>
+      (
+        this.db
+          .prepare(
+            `SELECT peer_uid, SUM(CASE WHEN outbound = 0 AND seen_locally = 0 THEN 1 ELSE 0 END) AS unread,
+                    MAX(sent_at) AS last_at, COUNT(*) AS n FROM messages GROUP BY peer_uid`,
+          )
+          .all() as { peer_uid: string; unread: number; last_at: number; n: number }[]
+      ).map((r) => ({ peerUid: r.peer_uid, unread: r.unread, lastAt: r.last_at, count: r.n })),
+    );
+  }
+
+  /**
+   * Moves a message's status forward: never back (a late "delivered" cannot undo "read").
+   * Timestamps only ever fill in. Returns the updated message if anything changed.
+   */
+  advanceStatus(
+    peerUid: string,
+    uuid: string,
+    update: {
+      state?: MessageState;
+      receivedAt?: number;
+      processedAt?: number;
+      waitingFor?: string;
+      waitingSince?: number;
+    },
+  ): StoredMessage | undefined {
+    return this.run('messages', () =>
+      this.db.transaction(() => {
+        const row = this.db
+          .prepare('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?')
+          .get(peerUid, uuid) as MessageRow | undefined;
+        if (!row) return undefined;
+        let state = row.state;
+        if (
+          update.state &&
+          update.state !== 'received' &&
+          state !== 'received' &&
+          RANK[update.state] > RANK[state]
+        ) {
+          state = update.state;
+        }
+        const receivedAt = row.received_at || update.receivedAt || 0;
+        const processedAt = row.processed_at || update.processedAt || 0;
+        const leftForward = row.state === 'pending_forward' && state !== 'pending_forward';
+        const waitingFor = leftForward ? '' : (update.waitingFor ?? row.waiting_for);
+        const waitingSince = leftForward ? 0 : (update.waitingSince ?? row.waiting_since);
+        if (
+          state === row.state &&
+          receivedAt === row.received_at &&
+          processedAt === row.processed_at &&
+          waitingFor === row.waiting_for &&
+          waitingSince === row.waiting_since
+        ) {
+          return undefined;
+        }
+        this.db
+          .prepare(
+            'UPDATE messages SET state = ?, received_at = ?, processed_at = ?, waiting_for = ?, waiting_since = ? WHERE id = ?',
+          )
+          .run(state, receivedAt, processedAt, waitingFor, waitingSince, row.id);
+        return this.fromRow({
+          ...row,
+          state,
+          received_at: receivedAt,
+          processed_at: processedAt,
+          waiting_for: waitingFor,
+          waiting_since: waitingSince,
+        });
+      })(),
+    );
+  }
+
+  /** Marks a conversation's inbound messages seen here; returns those newly seen (for read receipts). */
+  markSeen(peerUid: string): StoredMessage[] {
+    return this.run('messages', () =>
+      this.db.transaction(() => {
+        const rows = this.db
+          .prepare(
+            'SELECT * FROM messages WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0 ORDER BY id',
+          )
+          .all(peerUid) as MessageRow[];
+        this.db
+          .prepare(
+            'UPDATE messages SET seen_locally = 1 WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0',
+          )
+          .run(peerUid);
+        return rows.map((r) => this.fromRow({ ...r, seen_locally: 1 }));
+      })(),
+    );
+  }
+
+  markSeenUuids(peerUid: string, uuids: string[]): void {
+    const stmt = this.db.prepare('UPDATE messages SET seen_locally = 1 WHERE peer_uid = ? AND uuid = ?');
+    this.run('messages', () => this.db.transaction(() => uuids.forEach((u) => stmt.run(peerUid, u)))());
+  }
+
+  deleteConversation(peerUid: string): void {
+    this.run('messages', () =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM messages WHERE peer_uid = ?').run(peerUid);
+        this.db.prepare("DELETE FROM outbox WHERE peer_uid = ? AND channel = 'peer'").run(peerUid);
+      })(),
+    );
+  }
+
+  // -------------------------------------------------------------------- outbox
+
+  private insertOutbox(row: OutboxItem): number {
+    const now = Date.now();
+    const info = this.db
+      .prepare(
+        `INSERT INTO outbox (channel, kind, peer_uid, message_uuid, plain, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        row.channel,
+        row.kind ?? 'message',
+        row.peerUid,
+        row.messageUuid ?? null,
+        new Uint8Array(0),
+        row.notBefore ?? now,
+        now,
+      );
+    const id = Number(info.lastInsertRowid);
+    this.db.prepare('UPDATE outbox SET plain = ? WHERE id = ?').run(this.seal(row.plain, `outbox/${id}`), id);
+    return id;
+  }
+
+  /**
+   * The transactional outbox: the message row and the row that will send it are
+   * written in one transaction, so a crash leaves both or neither.
+   */
+  insertOutgoing(message: NewMessage, send: OutboxItem | null, extra: OutboxItem[] = []): boolean {
+    return this.run('outbox', () =>
+      this.db.transaction(() => {
+        const inserted = this.insertMessageRaw(message);
+        if (!inserted) return false;
+        if (send) this.insertOutbox({ ...send, messageUuid: message.uuid });
+        for (const e of extra) this.insertOutbox(e);
+        return true;
+      })(),
+    );
+  }
+
+  /** Queues a send that is not itself a conversation message (receipts, sync, answers). */
+  enqueue(items: OutboxItem[]): void {
+    this.run('outbox', () => this.db.transaction(() => items.forEach((i) => this.insertOutbox(i)))());
+  }
+
+  /** Due rows, oldest first. */
+  dueOutbox(now: number, limit = 100): OutboxRow[] {
+    return this.run('outbox', () =>
+      (
+        this.db
+          .prepare('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?')
+          .all(now, limit) as OutboxDbRow[]
+      ).map((r) => this.outboxFromRow(r)),
+    );
+  }
+
+  outboxSize(): number {
+    return this.run(
+      'outbox',
+      () => (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n,
+    );
+  }
+
+  /** Earliest next attempt among waiting rows, or null when the outbox is empty. */
+  nextOutboxAttempt(): number | null {
+    return this.run('outbox', () => {
+      const r = this.db.prepare('SELECT MIN(next_attempt_at) AS t FROM outbox').get() as { t: number | null };
+      return r.t;
+    });
+  }
+
+  outboxForPeer(channel: 'peer' | 'device', peerUid: string): OutboxRow[] {
+    return this.run('outbox', () =>
+      (
+        this.db
+          .prepare('SELECT * FROM outbox WHERE channel = ? AND peer_uid = ? ORDER BY id')
+          .all(channel, peerUid) as OutboxDbRow[]
+      ).map((r) => this.outboxFromRow(r)),
+    );
+  }
+
+  private outboxFromRow(r: OutboxDbRow): OutboxRow {
+    return {
+      id: r.id,
+      kind: r.kind,
+      channel: r.channel,
+      peerUid: r.peer_uid,
+      messageUuid: r.message_uuid,
+      plain: this.unseal(r.plain, `outbox/${r.id}`),
+      packed: r.packed ? new Uint8Array(r.packed) : null,
+      serverUrl: r.server_url,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+    };
+  }
+
+  /** Records the exact bytes to post (after the ratchet state that made them was persisted). */
+  setPacked(id: number, packed: Uint8Array, serverUrl: string): void {
+    this.run('outbox', () =>
+      this.db.prepare('UPDATE outbox SET packed = ?, server_url = ? WHERE id = ?').run(packed, serverUrl, id),
+    );
+  }
+
+  /** The relay accepted the row: drop it, and move its message from pending to sent. */
+  outboxDone(row: OutboxRow, sentState: MessageState | null = 'sent'): StoredMessage | undefined {
+    return this.run('outbox', () =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM outbox WHERE id = ?').run(row.id);
+        if (row.messageUuid && sentState && row.channel === 'peer') {
+          return this.advanceStatus(row.peerUid, row.messageUuid, { state: sentState });
+        }
+        return undefined;
+      })(),
+    );
+  }
+
+  dropOutbox(id: number): void {
+    this.run('outbox', () => this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id));
+  }
+
+  /**
+   * Merges receipt rows of one peer into `into`: its plaintext is replaced by the merged
+   * message and the others are deleted, in one transaction, before anything is packed.
+   */
+  mergeReceipts(into: OutboxRow, others: OutboxRow[], mergedPlain: Uint8Array): void {
+    this.run('outbox', () =>
+      this.db.transaction(() => {
+        this.db
+          .prepare('UPDATE outbox SET plain = ? WHERE id = ?')
+          .run(this.seal(mergedPlain, `outbox/${into.id}`), into.id);
+        const del = this.db.prepare('DELETE FROM outbox WHERE id = ?');
+        for (const o of others) del.run(o.id);
+      })(),
+    );
+  }
+
+  outboxRetry(id: number, error: string, nextAttemptAt: number): void {
+    this.run('outbox', () =>
+      this.db
+        .prepare(
+          'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?',
+        )
+        .run(error, nextAttemptAt, id),
+    );
+  }
+
+  /** Makes every waiting row due now (the network came back, or the user asked to retry). */
+  retryAllNow(): void {
+    this.run('outbox', () => this.db.prepare('UPDATE outbox SET next_attempt_at = 0').run());
+  }
+
+  // ------------------------------------------------------------ received ids
+
+  hasReceived(serverId: string): boolean {
+    return this.run(
+      'messages',
+      () => this.db.prepare('SELECT 1 FROM received WHERE server_id = ?').get(serverId) !== undefined,
+    );
+  }
+
+  /**
+   * Records a relay message as processed, together with whatever it produced, in one
+   * transaction: after this, a redelivery is dropped before any ratchet work.
+   */
+  recordReceived(serverId: string, effects: () => void = () => undefined): void {
+    this.run('messages', () =>
+      this.db.transaction(() => {
+        this.db
+          .prepare('INSERT OR IGNORE INTO received (server_id, seen_at) VALUES (?, ?)')
+          .run(serverId, Date.now());
+        effects();
+      })(),
+    );
+  }
+
+  pruneReceived(olderThan: number): number {
+    return this.run(
+      'messages',
+      () => this.db.prepare('DELETE FROM received WHERE seen_at < ?').run(olderThan).changes,
+    );
+  }
+}

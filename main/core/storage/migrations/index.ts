@@ -1,0 +1,37 @@
+/**
+ * Numbered schema migrations for messages.db. Each runs once, in order, inside a
+ * transaction, and bumps PRAGMA user_version. Never edit a released migration:
+ * add the next number. Each has its own test (test/core/migrations.test.ts).
+ */
+import type { Database } from 'better-sqlite3';
+import { migration0001 } from './0001_initial.js';
+import { migration0002 } from './0002_forward_state.js';
+
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+
+export function currentVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings `db` to `target` (default: the latest). Refuses a database newer than this code. */
+export function migrate(db: Database, target = MIGRATIONS.length): void {
+  const from = currentVersion(db);
+  if (from > MIGRATIONS.length) {
+    throw new Error(
+      `messages.db is at schema ${from}, newer than this version of Meow understands (${MIGRATIONS.length})`,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= from || m.version > target) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

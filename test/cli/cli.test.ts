@@ -1,0 +1,104 @@
+/** The `meow` command line as a contract: shapes of --json output, exit codes, one-sentence errors. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
+import { cliFriends, meow, meowJson, settleCli, type MessageJson } from './harness.js';
+
+describe('meow CLI', () => {
+  let server: ServerProcess;
+  let dir: string;
+  let data: string;
+  const A = () => join(dir, 'alice');
+  const B = () => join(dir, 'bob');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meow-cli-'));
+    data = join(dir, 'server');
+    server = await spawnServer(['--data', data]);
+    await cliFriends(server.url, { dir: A(), name: 'Alice' }, { dir: B(), name: 'Bob' });
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('contacts, send, sync, messages and profile speak stable JSON', async () => {
+    const contacts = await meowJson<{ uid: string; name: string; state: string }[]>(A(), ['contacts']);
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]).toMatchObject({ name: 'Bob', state: 'active' });
+    expect(contacts[0]!.uid).toMatch(/^[0-9a-f]{32}$/);
+
+    const sent = await meowJson<MessageJson>(A(), ['send', 'Bob', 'hello', 'there']);
+    expect(sent).toMatchObject({ outbound: true, text: 'hello there', status: 'pending' });
+    await settleCli(A(), B());
+    const onBob = await meowJson<MessageJson[]>(B(), ['messages', 'Alice', '--mark-read']);
+    expect(onBob.map((m) => [m.text, m.outbound, m.status])).toEqual([['hello there', false, 'received']]);
+    await settleCli(B(), A());
+    const onAlice = await meowJson<MessageJson[]>(A(), ['messages', contacts[0]!.uid]);
+    expect(onAlice.map((m) => [m.text, m.status])).toEqual([['hello there', 'read']]);
+
+    const profile = await meowJson<{ name: string; status: string }>(A(), [
+      'profile',
+      '--status',
+      'on holiday',
+    ]);
+    expect(profile).toMatchObject({ name: 'Alice', status: 'on holiday' });
+    await settleCli(A(), B());
+    const bobsView = await meowJson<{ status: string }[]>(B(), ['contacts']);
+    expect(bobsView[0]!.status).toBe('on holiday');
+  });
+
+  it('invite prints the link as the last line, with a QR code above it', async () => {
+    const r = await meow(A(), ['invite', '--name', 'Carol']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^meow:\/\/invite\?/);
+    expect(r.stdout).toMatch(/[▀▄█]/); // terminal QR blocks
+  });
+
+  it('errors: one clear sentence on stderr and a non-zero exit code', async () => {
+    const cases: [string[], RegExp, NodeJS.ProcessEnv?][] = [
+      [['messages', 'Nobody'], /^meow: No contact named "Nobody"\.\n$/],
+      [['accept', 'https://example.com', '--name', 'X'], /^meow: That is not a meow:\/\/ link\.\n$/],
+      [['accept', 'meow://invite?c=AAAA', '--name', 'X'], /^meow: The invitation link is damaged/],
+      [
+        ['accept', 'meow://invite?s=http%3A%2F%2F127.0.0.1%3A1&i=abcdefgh', '--name', 'X'],
+        /^meow: The invitation link is incomplete\.\n$/,
+      ],
+      [['contacts'], /^meow: Wrong password\.\n$/, { MEOW_PASSWORD: 'wrong' }],
+      [['init', '--name', 'Again', '--server', 'http://127.0.0.1:1'], /already holds an identity/],
+    ];
+    for (const [args, pattern, env] of cases) {
+      const r = await meow(A(), args, env);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(pattern);
+      expect(r.stdout).toBe('');
+    }
+    const usage = await meow(A(), ['frobnicate']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/unknown command "frobnicate"/);
+    const missing = await meow(join(dir, 'nobody'), ['contacts']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No identity in .*nobody: create one with `meow init`/);
+  });
+
+  it('a corrupted store is a clear error, and the identity file is untouched', async () => {
+    const p = join(dir, 'corrupt');
+    await meowJson(p, ['init', '--name', 'C', '--server', server.url]);
+    writeFileSync(join(p, 'messages.db'), 'this is not a database');
+    const r = await meow(p, ['contacts']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^meow: .*messages/);
+    writeFileSync(join(p, 'identity.json'), '{"v":1,"kdf":');
+    const r2 = await meow(p, ['contacts']);
+    expect(r2.stderr).toBe('meow: The identity file is corrupted (not valid JSON).\n');
+  });
+
+  it('--json errors are JSON on stderr', async () => {
+    const r = await meow(A(), ['--json', 'messages', 'Nobody']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stderr)).toEqual({ error: 'UNKNOWN_CONTACT', message: 'No contact named "Nobody".' });
+  });
+});

@@ -1,0 +1,57 @@
+/** Each numbered migration of messages.db, on its own and in sequence. */
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { currentVersion, migrate, MIGRATIONS } from '../../main/core/storage/migrations/index.js';
+
+const columns = (db: Database.Database, table: string) =>
+  (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+
+describe('messages.db migrations', () => {
+  it('0001 creates messages, outbox and received', () => {
+    const db = new Database(':memory:');
+    migrate(db, 1);
+    expect(currentVersion(db)).toBe(1);
+    expect(columns(db, 'messages')).toEqual(
+      expect.arrayContaining(['peer_uid', 'uuid', 'body', 'state', 'sent_at']),
+    );
+    expect(columns(db, 'outbox')).toEqual(
+      expect.arrayContaining(['channel', 'kind', 'plain', 'packed', 'next_attempt_at']),
+    );
+    expect(columns(db, 'received')).toEqual(['server_id', 'seen_at']);
+    // one row per (conversation, uuid)
+    const ins = db.prepare(
+      "INSERT OR IGNORE INTO messages (peer_uid, uuid, outbound, type, body, state, sent_at, stored_at) VALUES ('p', 'u', 1, 'text', x'00', 'sent', 1, 1)",
+    );
+    expect(ins.run().changes).toBe(1);
+    expect(ins.run().changes).toBe(0);
+  });
+
+  it('0002 adds the multi-device columns and keeps existing rows', () => {
+    const db = new Database(':memory:');
+    migrate(db, 1);
+    db.prepare(
+      "INSERT INTO messages (peer_uid, uuid, outbound, type, body, state, sent_at, stored_at) VALUES ('p', 'u', 0, 'text', x'00', 'received', 1, 1)",
+    ).run();
+    migrate(db, 2);
+    expect(currentVersion(db)).toBe(2);
+    expect(columns(db, 'messages')).toEqual(
+      expect.arrayContaining(['author_device', 'synced', 'waiting_for', 'waiting_since']),
+    );
+    expect(db.prepare('SELECT uuid, synced, waiting_for FROM messages').all()).toEqual([
+      { uuid: 'u', synced: 0, waiting_for: '' },
+    ]);
+  });
+
+  it('runs each migration once and refuses a database from a newer version', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    migrate(db);
+    expect(currentVersion(db)).toBe(MIGRATIONS.length);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    expect(() => migrate(db)).toThrowError(/newer than this version/);
+  });
+
+  it('versions are numbered 1..n without gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+});
