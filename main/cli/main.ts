@@ -6,6 +6,7 @@ import { MeowError } from '../core/errors.js';
 import { netRelays } from '../net/relayFactory.js';
 import { UsageError } from './args.js';
 import { cmdAccept, cmdContacts, cmdInvite } from './commands/contacts.js';
+import { cmdDevices, cmdPair, cmdServers } from './commands/devices.js';
 import { cmdInit, cmdProfile } from './commands/identity.js';
 import { cmdMessages, cmdRun, cmdSend, cmdSync } from './commands/messages.js';
 import { createContext, type CliContext } from './context.js';
@@ -21,7 +22,16 @@ const USAGE = `usage: meow [--profile DIR] [--json] [--verbose] COMMAND
   run                                  keep the loops running until SIGINT/SIGTERM
   messages CONTACT [--mark-read]       the conversation, oldest first
   contacts                             the visible contacts
-  profile [--name N] [--status S]      show or change the profile`;
+  profile [--name N] [--status S]      show or change the profile
+  servers [add URL]                    my message servers (added ones reach my other devices)
+
+  pair new --server URL [--device-name NAME]     on the new machine: print the pairing link (last line)
+  pair accept LINK [--device-name NAME] [--yes] [--history-days N]
+                                                 on the machine with your contacts: safety code, confirm, sync
+  pair status [--wait SECONDS]                   waiting / code / syncing (progress) / done
+  devices                                        my devices (name, last seen, primary for how many contacts)
+  devices unlink DEVICE                          unlink a device: it is told, its keys are dropped
+  devices make-primary [CONTACT]                 on a sibling: take over the primary role`;
 
 type Command = (ctx: CliContext, argv: string[]) => Promise<void>;
 
@@ -35,6 +45,9 @@ const COMMANDS: Record<string, Command> = {
   messages: cmdMessages,
   contacts: cmdContacts,
   profile: cmdProfile,
+  pair: cmdPair,
+  devices: cmdDevices,
+  servers: cmdServers,
 };
 
 /** Pulls the global options out from anywhere in argv. */

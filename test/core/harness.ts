@@ -95,3 +95,33 @@ export async function befriend(a: Messenger, b: Messenger): Promise<void> {
   await b.accept(link, a.identity.nickname);
   await settle(a, b);
 }
+
+/** Pairs `fresh` (a new device) with `existing` (holds the identity): link, answer, codes, confirm, initial sync. */
+export async function pairDevices(
+  existing: Messenger,
+  fresh: Messenger,
+  opts: { deviceName?: string; historyDays?: number } = {},
+): Promise<{ codeExisting: string; codeNew: string }> {
+  const { devicesOf } = await import('../../main/core/devices/install.js');
+  const { link } = await devicesOf(fresh).pairing.init();
+  const { code } = await devicesOf(existing).pairing.accept(link, {
+    deviceName: opts.deviceName ?? fresh.identity.deviceName,
+  });
+  await settle(existing, fresh);
+  const onNew = devicesOf(fresh).pairing.status()[0]!;
+  await devicesOf(existing).pairing.confirm(undefined, { historyDays: opts.historyDays });
+  await settle(existing, fresh);
+  return { codeExisting: code, codeNew: onNew.code };
+}
+
+/** A blank profile for a device that is about to be paired. */
+export async function createBlankDevice(env: Env, name: string): Promise<Messenger> {
+  const m = await Messenger.create(
+    env.profile(name),
+    PASSWORD,
+    { nickname: '', serverUrl: env.relay.url, logN: TEST_LOG_N, deviceName: name, pairingPending: true },
+    { relays: netRelays, log: env.log },
+  );
+  installDeviceSync(m);
+  return m;
+}

@@ -50,6 +50,8 @@ const IdentitySchema = z.object({
   /** Blank identities made by `pair new`, waiting to be filled by a paired device. */
   pairingPending: z.boolean().default(false),
   historyDays: z.number().int().min(0).default(90),
+  /** Set when one of my other devices unlinked this one. */
+  unlinked: z.object({ at: z.number(), by: z.string() }).nullable().default(null),
 });
 
 export interface Identity {
@@ -67,6 +69,7 @@ export interface Identity {
   serversVersion: Version;
   pairingPending: boolean;
   historyDays: number;
+  unlinked: { at: number; by: string } | null;
 }
 
 function toJson(id: Identity): z.input<typeof IdentitySchema> {
@@ -86,6 +89,7 @@ function toJson(id: Identity): z.input<typeof IdentitySchema> {
     serversVersion: id.serversVersion,
     pairingPending: id.pairingPending,
     historyDays: id.historyDays,
+    unlinked: id.unlinked,
   };
 }
 
@@ -110,6 +114,7 @@ function fromJson(raw: unknown): Identity {
     serversVersion: j.serversVersion,
     pairingPending: j.pairingPending,
     historyDays: j.historyDays,
+    unlinked: j.unlinked,
   };
 }
 
@@ -136,6 +141,7 @@ export function newIdentity(opts: {
     serversVersion: { counter: 1, device: uid },
     pairingPending: opts.pairingPending ?? false,
     historyDays: 90,
+    unlinked: null,
   };
 }
 

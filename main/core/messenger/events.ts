@@ -12,7 +12,7 @@ export interface ConnectionState {
 
 export interface SyncProgress {
   device: string; // device peer uid
-  phase: 'waiting' | 'code' | 'contacts' | 'profile' | 'servers' | 'history' | 'done' | 'refused';
+  phase: 'waiting' | 'code' | 'syncing' | 'done' | 'refused';
   done: number;
   total: number;
   code?: string;

@@ -68,10 +68,17 @@ export async function receiveMessage(
     return 'ack';
   }
   const isDevice = known.type === 'device';
+  if (isDevice && known.unlinked) {
+    core.log.warn('refused a message from an unlinked device', { device: known.uid, name: known.name });
+    core.db.recordReceived(id);
+    return 'ack';
+  }
   return core.locks.run(`${isDevice ? 'device' : 'peer'}/${known.uid}`, async () => {
     const store = isDevice ? core.devices : core.peers;
     const peer = store.get(known.uid);
     if (!peer || core.db.hasReceived(id)) return 'ack';
+    // A contact whose primary role just moved to another of my devices: that device pulls it now.
+    if (!isDevice && peer.primaryDeviceUid) return 'keep';
     const invited = peer.state === 'invited';
     let message: meow.UserMessage;
     let ratchetJson: string;

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { toBase64 } from '../../crypto/bytes.js';
 import { encode, meow } from '../../wire/proto.js';
@@ -54,6 +55,11 @@ export interface Extensions {
   fanOut?: (core: Core, change: SyncChange, exceptDevice?: string) => OutboxItem[];
   /** Which of a store's peers this device pulls (a sibling does not pull its contacts' queues). */
   pulls?: (peer: Peer) => boolean;
+  /** Periodic housekeeping (the device-sync dedup prune). */
+  prune?: () => void;
+  close?: () => void;
+  /** How a message I write to `peer` starts: on a sibling it waits for the primary device. */
+  outgoing?: (peer: Peer) => { state: 'pending_forward'; waitingFor: string; waitingSince: number } | null;
 }
 
 export interface ServerStats {
@@ -185,6 +191,7 @@ export class Messenger extends EventEmitter implements Core {
     // Wait for in-flight ratchet work before closing the stores.
     await this.locks.run('outbox', async () => undefined);
     this.db.close();
+    this.extensions.close?.();
     await this.peers.close();
     await this.devices.close();
   }
@@ -367,18 +374,27 @@ export class Messenger extends EventEmitter implements Core {
       throw new MeowError('BAD_INPUT', `The message is too long (over ${MAX_TEXT_BYTES / 1024} KiB).`);
     const uuid = randomUUID();
     const sentAt = this.clock();
+    const forward = this.extensions.outgoing?.(peer) ?? null;
     const message = {
       peerUid: peer.uid,
       uuid,
       outbound: true,
       type: 'text',
       text,
-      state: 'pending' as const,
+      state: forward?.state ?? ('pending' as const),
+      waitingFor: forward?.waitingFor,
+      waitingSince: forward?.waitingSince,
       sentAt,
       seen: true,
+      authorDevice: this.identity.uid,
     };
     const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
-    this.db.insertOutgoing(message, { channel: 'peer', peerUid: peer.uid, plain }, this.sendFanOut(message));
+    // A primary tells my other devices now; for a forward, the primary tells them once it has sent it.
+    this.db.insertOutgoing(
+      message,
+      { channel: 'peer', peerUid: peer.uid, plain },
+      forward ? [] : this.sendFanOut(message),
+    );
     const stored = this.db.getMessage(peer.uid, uuid)!;
     this.emit('message', stored);
     this.kickSend();
@@ -459,6 +475,22 @@ export class Messenger extends EventEmitter implements Core {
     this.emit('profile', id);
     this.kickSend();
     return id;
+  }
+
+  /** Adds a message server (pinned from its card); my other devices learn it (server_add). */
+  async addServer(url: string): Promise<ServerRef> {
+    const ref = await Messenger.pinServer(this.opts.relays, url);
+    const id = this.identity;
+    if (id.servers.some((s) => s.url === ref.url))
+      throw new MeowError('BAD_INPUT', `${ref.url} is already one of your servers.`);
+    id.servers = [...id.servers, ref];
+    id.serversVersion = nextVersion(id.serversVersion, id.uid);
+    await this.identityFile.save();
+    this.db.enqueue(this.fanOut({ type: 'server_add' }));
+    this.emit('profile', id);
+    this.kickSend();
+    this.kickPoll();
+    return ref;
   }
 
   // ------------------------------------------------------------------ network
@@ -565,6 +597,7 @@ export class Messenger extends EventEmitter implements Core {
     const prune = () => {
       try {
         this.db.pruneReceived(Date.now() - RECEIVED_ID_TTL_MS);
+        this.extensions.prune?.();
       } catch (e) {
         this.log.warn('prune failed', { error: String(e) });
       }
@@ -658,5 +691,5 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function defaultDeviceName(): string {
-  return `${process.platform} ${process.env['HOSTNAME'] ?? 'computer'}`;
+  return hostname() || 'my computer';
 }

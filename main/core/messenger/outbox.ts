@@ -15,6 +15,7 @@ import type { ServerRef } from '../records.js';
 import { isRelayError } from '../relay.js';
 import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
+import { toDbMessage } from './dbMessage.js';
 
 const BATCH = 100;
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
@@ -157,7 +158,10 @@ async function post(
   }
   for (const p of chunk) {
     const state = routing.sentState ? routing.sentState(p.row) : 'sent';
-    const updated: StoredMessage | undefined = core.db.outboxDone(p.row, state);
+    // The new status reaches my other devices in the same transaction.
+    const updated: StoredMessage | undefined = core.db.outboxDone(p.row, state, (m) =>
+      core.fanOut({ type: 'status', peerUid: m.peerUid, dbMessage: toDbMessage(m) }),
+    );
     if (updated) core.emit('status', updated);
   }
   return chunk.length;
@@ -199,7 +203,7 @@ export function flushOutbox(
           progress += n;
         }
       }
-      if (progress === 0 || ready.length === 0) break;
+      if (progress === 0) break; // every due row was sent, deferred, dropped or rerouted: loop on the rest
     }
     return { sent, waiting: core.db.outboxSize() };
   });

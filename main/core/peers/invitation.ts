@@ -110,6 +110,9 @@ export function createInvitation(
     avatar: '',
     status: '',
     primaryDeviceUid: '',
+    deviceId: '',
+    pairing: null,
+    unlinked: false,
     version: { counter: 1, device: identity.uid },
     createdAt: now,
     lastActivityAt: now,
@@ -130,6 +133,7 @@ export function createInvitation(
     kind: opts.type,
     invitationMessage: opts.message ?? '',
     status: identity.status,
+    deviceId: opts.type === 'device' ? identity.uid : '',
   });
   return { peer, card };
 }
@@ -228,6 +232,9 @@ export function answerInvitation(
     avatar: '',
     status: card.status,
     primaryDeviceUid: '',
+    deviceId: opts.type === 'device' ? card.deviceId : '',
+    pairing: null,
+    unlinked: false,
     version: { counter: 1, device: identity.uid },
     createdAt: now,
     lastActivityAt: now,
@@ -242,6 +249,7 @@ export function answerInvitation(
     version: CARD_VERSION,
     kind: opts.type,
     status: identity.status,
+    deviceId: opts.type === 'device' ? identity.uid : '',
   });
   return { peer, answer };
 }
@@ -263,6 +271,7 @@ export function finalizeInvitation(peer: Peer, answer: meow.ContactCard, now = D
     contactLookupKey: new Uint8Array(answer.lookupPublicKey),
     contactPullServers: servers,
     status: answer.status,
+    deviceId: peer.type === 'device' ? answer.deviceId : '',
     state: 'active',
     lastActivityAt: now,
   };

@@ -20,6 +20,18 @@ import {
 } from '../records.js';
 
 export type PeerType = 'contact' | 'device';
+
+export const pairingStateSchema = z.object({
+  role: z.enum(['new', 'existing']), // new: this is the device being added
+  phase: z.enum(['waiting', 'code', 'syncing', 'done', 'refused']),
+  code: z.string(),
+  confirmed: z.boolean(),
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+  since: z.number(),
+  by: z.string(), // name of the device that confirmed (on the new device)
+});
+export type PairingState = z.infer<typeof pairingStateSchema>;
 /** invited: my card is out, no answer yet · answered: I answered their card · active: both sides have talked. */
 export type PeerState = 'invited' | 'answered' | 'active';
 
@@ -55,8 +67,14 @@ export interface Peer {
   messageNotification: boolean;
   avatar: string;
   status: string;
-  /** Phase 7: '' when this device drives the relationship; else the uid of my device that does. */
+  /** Phase 7: '' when this device drives the relationship; else the uid of my device peer that does. */
   primaryDeviceUid: string;
+  /** Devices: the sibling's own id (its identity uid). Contacts: ''. */
+  deviceId: string;
+  /** Devices: where pairing stands. */
+  pairing: PairingState | null;
+  /** Devices: unlinked; the record stays only to refuse what the device still sends. */
+  unlinked: boolean;
   version: Version;
   createdAt: number;
   lastActivityAt: number;
@@ -96,6 +114,9 @@ export const peerJsonSchema = z.object({
   avatar: z.string(),
   status: z.string(),
   primaryDeviceUid: z.string(),
+  deviceId: z.string().default(''),
+  pairing: pairingStateSchema.nullable().default(null),
+  unlinked: z.boolean().default(false),
   version: versionSchema,
   createdAt: z.number(),
   lastActivityAt: z.number(),

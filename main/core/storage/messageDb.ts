@@ -498,15 +498,94 @@ export class MessageDb {
   }
 
   /** The relay accepted the row: drop it, and move its message from pending to sent. */
-  outboxDone(row: OutboxRow, sentState: MessageState | null = 'sent'): StoredMessage | undefined {
+  outboxDone(
+    row: OutboxRow,
+    sentState: MessageState | null = 'sent',
+    follow: (updated: StoredMessage) => OutboxItem[] = () => [],
+  ): StoredMessage | undefined {
     return this.run('outbox', () =>
       this.db.transaction(() => {
         this.db.prepare('DELETE FROM outbox WHERE id = ?').run(row.id);
         if (row.messageUuid && sentState && row.channel === 'peer') {
-          return this.advanceStatus(row.peerUid, row.messageUuid, { state: sentState });
+          const updated = this.advanceStatus(row.peerUid, row.messageUuid, { state: sentState });
+          if (updated) for (const i of follow(updated)) this.insertOutbox(i);
+          return updated;
         }
         return undefined;
       })(),
+    );
+  }
+
+  /**
+   * A sibling's message waiting for the primary device: `pending` → `pending_forward`,
+   * with whom it waits for and since when (never moves a message backwards otherwise).
+   */
+  markForwarding(
+    peerUid: string,
+    uuid: string,
+    waitingFor: string,
+    since: number,
+  ): StoredMessage | undefined {
+    return this.run('messages', () => {
+      const info = this.db
+        .prepare(
+          "UPDATE messages SET state = 'pending_forward', waiting_for = ?, waiting_since = ? WHERE peer_uid = ? AND uuid = ? AND state IN ('pending', 'pending_forward')",
+        )
+        .run(waitingFor, since, peerUid, uuid);
+      return info.changes ? this.getMessage(peerUid, uuid) : undefined;
+    });
+  }
+
+  /**
+   * The primary takes over a message a sibling could not send: if this profile holds it
+   * as pending_forward it becomes pending with a row that sends it; returns false if
+   * there is nothing to claim (already sent, or unknown).
+   */
+  claimForward(peerUid: string, uuid: string, send: OutboxItem): boolean {
+    return this.run('outbox', () =>
+      this.db.transaction(() => {
+        const info = this.db
+          .prepare(
+            "UPDATE messages SET state = 'pending', waiting_for = '', waiting_since = 0 WHERE peer_uid = ? AND uuid = ? AND state = 'pending_forward'",
+          )
+          .run(peerUid, uuid);
+        if (info.changes === 0) return false;
+        this.insertOutbox({ ...send, messageUuid: uuid });
+        return true;
+      })(),
+    );
+  }
+
+  /** Replaces a row by other rows in one transaction (a sibling's send becomes a forward). */
+  replaceOutbox(id: number, items: OutboxItem[]): void {
+    this.run('outbox', () =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+        for (const i of items) this.insertOutbox(i);
+      })(),
+    );
+  }
+
+  /** How many rows wait for one channel. */
+  outboxCount(channel: 'peer' | 'device', peerUid: string): number {
+    return this.run(
+      'outbox',
+      () =>
+        (
+          this.db
+            .prepare('SELECT count(*) AS n FROM outbox WHERE channel = ? AND peer_uid = ?')
+            .get(channel, peerUid) as { n: number }
+        ).n,
+    );
+  }
+
+  dropOutboxFor(channel: 'peer' | 'device', peerUid: string): number {
+    return this.run(
+      'outbox',
+      () =>
+        this.db
+          .prepare('DELETE FROM outbox WHERE channel = ? AND peer_uid = ? AND packed IS NULL')
+          .run(channel, peerUid).changes,
     );
   }
 

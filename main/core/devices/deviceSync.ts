@@ -1,0 +1,641 @@
+/**
+ * Multi-device sync (the plan's phases 1–7, option B): device channels, fan-out of
+ * every change to sibling devices, applying what siblings send (deduplicated,
+ * version-ordered), and the primary relay: only the device that made a contact
+ * relationship talks to that contact; siblings forward through it.
+ */
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { canSend } from '../../ratchet/doubleRatchet.js';
+import { deserializeRatchet } from '../../ratchet/stateJson.js';
+import { encode, decodeStrict, meow } from '../../wire/proto.js';
+import { MeowError } from '../errors.js';
+import type { Core } from '../messenger/core.js';
+import { fromDbMessage, toDbMessage } from '../messenger/dbMessage.js';
+import type { DeviceReceiver } from '../messenger/inbox.js';
+import type { Messenger } from '../messenger/messenger.js';
+import type { SendRouting } from '../messenger/outbox.js';
+import type { SyncChange } from '../messenger/syncChange.js';
+import type { Peer } from '../peers/peer.js';
+import { compareVersions, nextVersion } from '../records.js';
+import type { OutboxItem, OutboxRow, StoredMessage } from '../storage/messageDb.js';
+import { DedupStore } from './dedupStore.js';
+import {
+  decodeFullPeer,
+  decodePayload,
+  decodePeerData,
+  decodeProfile,
+  decodeServers,
+  encodeFullPeer,
+  encodePeerData,
+  encodeProfile,
+  encodeServers,
+  syncItem,
+  type SyncType,
+} from './payloads.js';
+
+export class DeviceSync implements DeviceReceiver {
+  readonly dedup: DedupStore;
+
+  constructor(readonly m: Messenger) {
+    this.dedup = new DedupStore(join(m.dir, 'devicesync.db'));
+  }
+
+  // ------------------------------------------------------------------ who is who
+
+  /** Devices this one syncs with: paired, confirmed, not unlinked. */
+  siblings(): Peer[] {
+    return this.m.devices
+      .all()
+      .filter((d) => !d.unlinked && d.pairing?.confirmed && d.contactLookupKey && d.state !== 'invited');
+  }
+
+  deviceById(deviceId: string): Peer | undefined {
+    return this.m.devices.all().find((d) => d.deviceId === deviceId && !d.unlinked);
+  }
+
+  /** The device id of a contact's primary device. */
+  primaryIdOf(peer: Peer): string {
+    if (!peer.primaryDeviceUid) return this.m.identity.uid;
+    return this.m.devices.get(peer.primaryDeviceUid)?.deviceId ?? '';
+  }
+
+  private payloadFor(change: SyncChange): meow.IDeviceSyncPayload {
+    switch (change.type) {
+      case 'msg':
+      case 'status':
+        return { syncType: change.type, peerUid: change.peerUid, dbMessage: change.dbMessage };
+      case 'peer_update':
+        return {
+          syncType: 'peer_update',
+          peerUid: change.peer.uid,
+          peerData: encodePeerData(change.peer, this.primaryIdOf(change.peer)),
+        };
+      case 'identity_update': {
+        const id = this.m.identity;
+        return {
+          syncType: 'identity_update',
+          identityData: encodeProfile({
+            nickname: id.nickname,
+            avatar: id.avatar,
+            status: id.status,
+            version: id.profileVersion,
+          }),
+        };
+      }
+      case 'server_add':
+        return {
+          syncType: 'server_add',
+          serverData: encodeServers(this.m.identity.servers, this.m.identity.serversVersion),
+        };
+    }
+  }
+
+  /** Core.fanOut: one device_sync row per sibling, written with the change itself. */
+  fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[] {
+    const targets = this.siblings().filter((d) => d.uid !== exceptDevice);
+    if (targets.length === 0) return [];
+    const payload = { ...this.payloadFor(change), dedupId: randomUUID() };
+    return targets.map((d) => syncItem(d, payload, this.m.identity.uid));
+  }
+
+  send(device: Peer, syncType: SyncType, payload: meow.IDeviceSyncPayload = {}): OutboxItem {
+    return syncItem(device, { ...payload, syncType }, this.m.identity.uid);
+  }
+
+  // ------------------------------------------------------------------ primary relay
+
+  /** Extensions.pulls: a contact's queue is pulled by its primary only. */
+  pulls = (peer: Peer): boolean => (peer.type === 'device' ? true : peer.primaryDeviceUid === '');
+
+  /** Extensions.outgoing: on a sibling, a message waits for the primary device. */
+  outgoing = (peer: Peer): { state: 'pending_forward'; waitingFor: string; waitingSince: number } | null => {
+    if (!peer.primaryDeviceUid) return null;
+    const primary = this.m.devices.get(peer.primaryDeviceUid);
+    if (!primary || primary.unlinked) {
+      const unlinked = this.m.identity.unlinked;
+      throw new MeowError(
+        'PAIRING',
+        unlinked
+          ? `This device was unlinked on ${new Date(unlinked.at).toLocaleString()}; messages to ${peer.name} can only be sent from your other devices.`
+          : `The device that talks to ${peer.name} is no longer linked; re-invite ${peer.name} from this device.`,
+      );
+    }
+    return { state: 'pending_forward', waitingFor: primary.uid, waitingSince: Date.now() };
+  };
+
+  routing: SendRouting = {
+    reroute: async (core: Core, row: OutboxRow, peer: Peer) => this.reroute(core, row, peer),
+    sentState: (row: OutboxRow) => (row.channel === 'device' ? null : 'sent'),
+  };
+
+  /** A row for a contact whose primary is another device becomes a forward to it. */
+  private async reroute(core: Core, row: OutboxRow, peer: Peer): Promise<'rerouted' | null> {
+    if (peer.type === 'device') {
+      if (peer.unlinked) {
+        core.db.dropOutbox(row.id);
+        return 'rerouted';
+      }
+      return null;
+    }
+    if (!peer.primaryDeviceUid) return null;
+    const primary = core.devices.get(peer.primaryDeviceUid);
+    const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
+    // Receipts and profile notices go from the primary alone; a sibling's are not needed.
+    if (!primary || primary.unlinked || message.type === 'ack' || message.type === 'profile') {
+      if (message.type !== 'ack' && message.type !== 'profile') {
+        core.log.warn('dropped a message for a contact whose primary device is gone', { peer: peer.uid });
+      }
+      core.db.dropOutbox(row.id);
+      return 'rerouted';
+    }
+    const forward = this.send(primary, 'forward', {
+      forwardPayload: row.plain,
+      forwardPeerUid: peer.uid,
+      peerUid: peer.uid,
+    });
+    core.db.replaceOutbox(row.id, [forward]);
+    if (row.messageUuid) {
+      const m = core.db.markForwarding(peer.uid, row.messageUuid, primary.uid, Date.now());
+      if (m) core.emit('status', m);
+    }
+    return 'rerouted';
+  }
+
+  // ------------------------------------------------------------------ receive
+
+  async receive(
+    core: Core,
+    device: Peer,
+    message: meow.UserMessage,
+    serverId: string,
+    ratchetJson: string,
+  ): Promise<void> {
+    let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
+    if (device.state === 'invited') {
+      next = await this.onPairingAnswer(next, message);
+      core.db.recordReceived(serverId);
+      await core.devices.put(next);
+      return;
+    }
+    if (device.unlinked) {
+      core.log.warn('refused a message from an unlinked device', { device: device.uid });
+      core.db.recordReceived(serverId);
+      return;
+    }
+    let payload: meow.DeviceSyncPayload;
+    try {
+      payload = decodePayload(message);
+    } catch (e) {
+      core.log.warn('refused a malformed device message', {
+        device: device.uid,
+        error: (e as Error).message,
+      });
+      core.db.recordReceived(serverId);
+      await core.devices.put(next);
+      return;
+    }
+    const type = payload.syncType as SyncType;
+    const beforeConfirm = type === 'pair_confirm' || type === 'pair_refused';
+    if (!device.pairing?.confirmed && !beforeConfirm) {
+      core.log.warn('refused a sync from a device not confirmed yet', { device: device.uid, type });
+      core.db.recordReceived(serverId);
+      await core.devices.put(next);
+      return;
+    }
+    if (payload.dedupId && this.dedup.isSeen(payload.dedupId)) {
+      core.db.recordReceived(serverId);
+      await core.devices.put(next);
+      return;
+    }
+    try {
+      next = await this.apply(next, type, payload, serverId);
+    } catch (e) {
+      if (!(e instanceof MeowError)) throw e;
+      core.log.warn('refused a device sync', { device: device.uid, type, error: e.message });
+      core.db.recordReceived(serverId);
+    }
+    if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
+    // Applying may have unlinked this very channel (device_unlinked): never resurrect it.
+    const current = core.devices.get(device.uid);
+    if (current && !current.unlinked) await core.devices.put(next);
+    this.m.emit('device', next);
+  }
+
+  /** Applies one payload. Store effects first (idempotent), then the SQLite transaction that records the server id. */
+  private async apply(
+    device: Peer,
+    type: SyncType,
+    p: meow.DeviceSyncPayload,
+    serverId: string,
+  ): Promise<Peer> {
+    const core = this.m;
+    const events: ['message' | 'status', StoredMessage][] = [];
+    const after: (() => void)[] = [];
+    switch (type) {
+      case 'msg':
+      case 'status':
+      case 'history': {
+        const items =
+          type === 'history'
+            ? p.history.map((h) => ({ peerUid: h.peerUid, dbm: h.dbMessage }))
+            : [{ peerUid: p.peerUid, dbm: p.dbMessage }];
+        core.db.recordReceived(serverId, () => {
+          for (const it of items) if (it.dbm && it.peerUid) this.upsertMessage(it.peerUid, it.dbm, events);
+        });
+        if (type === 'history' && device.pairing) {
+          device = {
+            ...device,
+            pairing: { ...device.pairing, done: p.progressDone, total: p.progressTotal },
+          };
+          this.emitPairing(device);
+        }
+        break;
+      }
+      case 'peer_update':
+        await this.applyPeerUpdate(device, p);
+        core.db.recordReceived(serverId);
+        break;
+      case 'identity_update':
+        await this.applyProfile(p);
+        core.db.recordReceived(serverId);
+        break;
+      case 'server_add':
+        await this.applyServers(p);
+        core.db.recordReceived(serverId);
+        break;
+      case 'forward':
+        core.db.recordReceived(serverId, () => this.applyForward(device, p, events));
+        break;
+      case 'device_link':
+        await this.applyDeviceLink(device, p);
+        core.db.recordReceived(serverId);
+        break;
+      case 'device_unlinked':
+        await this.applyUnlinked(device, p);
+        core.db.recordReceived(serverId);
+        break;
+      case 'pair_confirm':
+        if (device.pairing?.role !== 'new') throw new MeowError('PAIRING', 'unexpected pairing confirmation');
+        device = {
+          ...device,
+          pairing: {
+            ...device.pairing,
+            confirmed: true,
+            phase: 'syncing',
+            by: device.name,
+            total: p.progressTotal,
+          },
+        };
+        this.emitPairing(device);
+        core.db.recordReceived(serverId);
+        break;
+      case 'pair_refused':
+        device = {
+          ...device,
+          unlinked: true,
+          pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
+        };
+        this.emitPairing(device);
+        core.db.recordReceived(serverId);
+        break;
+      case 'pair_done':
+        if (device.pairing) {
+          device = {
+            ...device,
+            pairing: { ...device.pairing, phase: 'done', done: p.progressTotal, total: p.progressTotal },
+          };
+          this.emitPairing(device);
+        }
+        if (core.identity.pairingPending) {
+          core.identity.pairingPending = false;
+          await core.identityFile.save();
+        }
+        core.db.recordReceived(serverId);
+        break;
+      case 'handover_request':
+        await this.handOver(device, p.peerUids);
+        core.db.recordReceived(serverId);
+        break;
+      case 'handover':
+        await this.takeOver(device, p);
+        core.db.recordReceived(serverId);
+        break;
+      default:
+        throw new MeowError('BAD_INPUT', `unknown sync type "${String(type)}"`);
+    }
+    for (const [kind, msg] of events) core.emit(kind, msg);
+    for (const f of after) f();
+    core.kickSend();
+    return device;
+  }
+
+  /** msg / status / history: insert if new, else move its status forward; never re-broadcast. */
+  private upsertMessage(
+    peerUid: string,
+    dbm: meow.IDbMessage,
+    events: ['message' | 'status', StoredMessage][],
+  ): void {
+    const db = this.m.db;
+    const incoming = fromDbMessage(peerUid, dbm, { synced: true });
+    if (!incoming.uuid) return;
+    const existing = db.getMessage(peerUid, incoming.uuid);
+    if (!existing) {
+      // A forwarded message shows "pending_forward" only on the device that wrote it.
+      const state = incoming.state === 'pending_forward' ? 'pending' : incoming.state;
+      const seen = incoming.outbound || (incoming.processedAt ?? 0) > 0;
+      if (db.insertMessage({ ...incoming, state, seen })) {
+        const stored = db.getMessage(peerUid, incoming.uuid);
+        if (stored) events.push(['message', stored]);
+      }
+      return;
+    }
+    const updated = db.advanceStatus(peerUid, incoming.uuid, {
+      state: incoming.state === 'pending_forward' ? undefined : incoming.state,
+      receivedAt: incoming.receivedAt,
+      processedAt: incoming.processedAt,
+    });
+    if (!existing.outbound && (incoming.processedAt ?? 0) > 0 && !existing.seen) {
+      db.markSeenUuids(peerUid, [incoming.uuid]);
+      // Read on another device: the primary tells the contact (if read receipts are on).
+      const contact = this.m.peers.get(peerUid);
+      if (contact && !contact.primaryDeviceUid && contact.sendProcessingAck) {
+        const plain = encode(meow.UserMessage, {
+          type: 'ack',
+          acks: [{ uuid: incoming.uuid, received: existing.receivedAt, processed: incoming.processedAt }],
+        });
+        db.enqueue([{ channel: 'peer', peerUid, plain, kind: 'receipt' }]);
+      }
+    }
+    if (updated) events.push(['status', updated]);
+  }
+
+  private async applyPeerUpdate(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+    const { peer: incoming, primaryDeviceId } = decodePeerData(p.peerData);
+    const local = this.m.peers.get(incoming.uid);
+    if (local && compareVersions(incoming.version, local.version) <= 0) return; // older or same: ignore
+    const me = this.m.identity.uid;
+    let primaryDeviceUid: string;
+    if (local && !local.primaryDeviceUid) {
+      primaryDeviceUid = ''; // I drive this contact; the role moves only by handover
+    } else if (primaryDeviceId === me) {
+      primaryDeviceUid = local?.primaryDeviceUid ?? from.uid; // never primary without a handed-over ratchet
+    } else {
+      primaryDeviceUid = this.deviceById(primaryDeviceId)?.uid ?? from.uid;
+    }
+    const merged: Peer = {
+      ...incoming,
+      drState: local?.drState ?? null,
+      primaryDeviceUid,
+      pairing: null,
+      unlinked: false,
+    };
+    await this.m.peers.put(merged);
+    this.m.emit('contact', merged);
+  }
+
+  private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {
+    const snap = decodeProfile(p.identityData);
+    const id = this.m.identity;
+    if (compareVersions(snap.version, id.profileVersion) <= 0) return;
+    const nameChanged = snap.nickname !== id.nickname;
+    const before = id.nickname;
+    id.nickname = snap.nickname;
+    id.avatar = snap.avatar;
+    id.status = snap.status;
+    id.profileVersion = snap.version;
+    await this.m.identityFile.save();
+    // Contacts I am the primary for learn the new profile from me.
+    const items: OutboxItem[] = [];
+    for (const c of this.m.peers.all()) {
+      if (c.type !== 'contact' || c.primaryDeviceUid || c.state === 'invited') continue;
+      const myName = nameChanged && c.myName === before ? id.nickname : c.myName;
+      if (myName !== c.myName) await this.m.peers.put({ ...c, myName });
+      items.push({
+        channel: 'peer',
+        peerUid: c.uid,
+        plain: encode(meow.UserMessage, { type: 'profile', nickname: myName, profileStatus: id.status }),
+      });
+    }
+    if (items.length) this.m.db.enqueue(items);
+    this.m.emit('profile', id);
+  }
+
+  private async applyServers(p: meow.DeviceSyncPayload): Promise<void> {
+    const { servers, version } = decodeServers(p.serverData);
+    const id = this.m.identity;
+    if (compareVersions(version, id.serversVersion) <= 0) return;
+    id.servers = servers;
+    id.serversVersion = version;
+    await this.m.identityFile.save();
+    this.m.emit('profile', id);
+    this.m.kickPoll();
+  }
+
+  /** On the primary: send a sibling's message to the contact, exactly once. */
+  private applyForward(
+    from: Peer,
+    p: meow.DeviceSyncPayload,
+    events: ['message' | 'status', StoredMessage][],
+  ): void {
+    const db = this.m.db;
+    const contact = this.m.peers.get(p.forwardPeerUid);
+    if (!contact) throw new MeowError('BAD_INPUT', 'forward for an unknown contact');
+    const msg = decodeStrict(meow.UserMessage, 'UserMessage', p.forwardPayload);
+    if (msg.type !== 'text' || !msg.status?.uuid)
+      throw new MeowError('BAD_INPUT', 'only text messages are forwarded');
+    if (contact.primaryDeviceUid) {
+      // The primary role moved (handover): pass it on to the device that has it now.
+      const primary = this.m.devices.get(contact.primaryDeviceUid);
+      if (!primary || primary.unlinked)
+        throw new MeowError('PAIRING', 'forward for a contact whose primary device is gone');
+      db.enqueue([
+        this.send(primary, 'forward', {
+          forwardPayload: p.forwardPayload,
+          forwardPeerUid: contact.uid,
+          peerUid: contact.uid,
+        }),
+      ]);
+      return;
+    }
+    const uuid = msg.status.uuid;
+    const send: OutboxItem = { channel: 'peer', peerUid: contact.uid, plain: p.forwardPayload };
+    if (db.getMessage(contact.uid, uuid)) {
+      // Mine from when I was a sibling (handover), or a duplicate: send only if still unsent.
+      if (db.claimForward(contact.uid, uuid, send)) {
+        const m = db.getMessage(contact.uid, uuid);
+        if (m) events.push(['status', m]);
+      }
+      return;
+    }
+    const message = {
+      peerUid: contact.uid,
+      uuid,
+      outbound: true,
+      type: 'text',
+      text: msg.text,
+      state: 'pending' as const,
+      sentAt: msg.status.sent || Date.now(),
+      seen: true,
+      authorDevice: from.deviceId,
+    };
+    // The other siblings learn of it now; the author learns when it is sent.
+    const fan = this.fanOut({ type: 'msg', peerUid: contact.uid, dbMessage: toDbMessage(message) }, from.uid);
+    if (db.insertOutgoing(message, send, fan)) {
+      const m = db.getMessage(contact.uid, uuid);
+      if (m) events.push(['message', m]);
+    }
+  }
+
+  private async applyDeviceLink(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+    const record = decodeFullPeer(p.deviceData, 'device_link');
+    if (record.type !== 'device' || !record.deviceId || record.deviceId === this.m.identity.uid) {
+      throw new MeowError('BAD_INPUT', 'device_link: not a channel to another device');
+    }
+    if (this.deviceById(record.deviceId)) return; // already linked
+    const linked: Peer = {
+      ...record,
+      pairing: {
+        role: 'existing',
+        phase: 'done',
+        code: '',
+        confirmed: true,
+        done: 0,
+        total: 0,
+        since: Date.now(),
+        by: from.name,
+      },
+    };
+    await this.m.devices.put(linked);
+    this.m.log.info('a device was linked to this identity', { device: linked.name, by: from.name });
+    this.m.emit('warning', `New device "${linked.name}" was linked by "${from.name}".`);
+    this.m.emit('device', linked);
+    this.m.kickPoll();
+  }
+
+  private async applyUnlinked(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+    const target = p.peerUid;
+    if (target === this.m.identity.uid) {
+      // I am the one unlinked: stop syncing with everyone.
+      this.m.identity.unlinked = { at: Date.now(), by: from.name };
+      await this.m.identityFile.save();
+      for (const d of this.m.devices.all()) await this.tombstone(d);
+      this.m.emit('warning', `This device was unlinked by "${from.name}".`);
+      return;
+    }
+    const d = this.deviceById(target);
+    if (d) await this.tombstone(d);
+  }
+
+  /** An unlinked device: keys dropped, nothing more is synced; its queue is still read so what it sends is refused. */
+  async tombstone(d: Peer): Promise<void> {
+    const zero = new Uint8Array(32);
+    const wiped: Peer = {
+      ...d,
+      unlinked: true,
+      drState: null,
+      symKey: zero,
+      drRootKey: zero,
+      myIdentity: { publicKey: d.myIdentity.publicKey, privateKey: zero },
+      myEncryption: { publicKey: d.myEncryption.publicKey, privateKey: zero },
+      drKp: { publicKey: d.drKp.publicKey, privateKey: zero },
+    };
+    this.m.db.dropOutboxFor('device', d.uid);
+    await this.m.devices.put(wiped);
+    this.m.emit('device', wiped);
+  }
+
+  // ------------------------------------------------------------------ handover
+
+  /** On the primary: hand contacts' ratchets to the device that asked, and stop. */
+  private async handOver(to: Peer, peerUids: string[]): Promise<void> {
+    for (const uid of peerUids) {
+      await this.m.locks.run(`peer/${uid}`, async () => {
+        const c = this.m.peers.get(uid);
+        if (!c || c.primaryDeviceUid || !c.drState) return;
+        const version = nextVersion(c.version, this.m.identity.uid);
+        const handed: Peer = { ...c, version, primaryDeviceUid: '' };
+        const mine: Peer = { ...c, version, primaryDeviceUid: to.uid, drState: null };
+        this.m.db.enqueue([
+          this.send(to, 'handover', { peerUid: uid, deviceData: encodeFullPeer(handed) }),
+          ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
+        ]);
+        await this.m.peers.put(mine);
+        this.m.emit('contact', mine);
+      });
+    }
+    this.m.kickPoll();
+  }
+
+  /** On the new primary: take the ratchet over. */
+  private async takeOver(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+    const record = decodeFullPeer(p.deviceData, 'handover');
+    if (record.type !== 'contact' || !record.drState)
+      throw new MeowError('BAD_INPUT', 'handover without a ratchet');
+    deserializeRatchet(record.drState); // validates
+    await this.m.locks.run(`peer/${record.uid}`, async () => {
+      const local = this.m.peers.get(record.uid);
+      const next: Peer = {
+        ...record,
+        primaryDeviceUid: '',
+        pairing: null,
+        unlinked: false,
+        name: local?.name ?? record.name,
+      };
+      await this.m.peers.put(next);
+      this.m.emit('contact', next);
+    });
+    this.m.log.info('took over a contact from another device', { from: from.name, contact: record.uid });
+    this.m.kickPoll();
+  }
+
+  /** `devices make-primary [CONTACT]`: ask the current primaries to hand over. */
+  async requestPrimary(contactRef?: string): Promise<{ contacts: number; devices: string[] }> {
+    const targets = contactRef ? [this.m.findContact(contactRef)] : this.m.contacts();
+    const byPrimary = new Map<string, string[]>();
+    for (const c of targets) {
+      if (!c.primaryDeviceUid) continue;
+      const list = byPrimary.get(c.primaryDeviceUid) ?? [];
+      list.push(c.uid);
+      byPrimary.set(c.primaryDeviceUid, list);
+    }
+    const items: OutboxItem[] = [];
+    const names: string[] = [];
+    for (const [deviceUid, uids] of byPrimary) {
+      const d = this.m.devices.get(deviceUid);
+      if (!d || d.unlinked) continue;
+      names.push(d.name);
+      items.push(this.send(d, 'handover_request', { peerUids: uids }));
+    }
+    this.m.db.enqueue(items);
+    this.m.kickSend();
+    return { contacts: [...byPrimary.values()].reduce((n, l) => n + l.length, 0), devices: names };
+  }
+
+  // ------------------------------------------------------------------ pairing events
+
+  emitPairing(d: Peer): void {
+    if (!d.pairing) return;
+    this.m.emit('pairing', {
+      device: d.uid,
+      phase: d.pairing.phase,
+      done: d.pairing.done,
+      total: d.pairing.total,
+      code: d.pairing.code,
+    });
+  }
+
+  /** Set by pairing.ts: handles the pairing answer on the new device. */
+  onPairingAnswer: (device: Peer, message: meow.UserMessage) => Promise<Peer> = async () => {
+    throw new MeowError('PAIRING', 'pairing is not available');
+  };
+
+  /** Whether a device channel can carry messages yet (the new device waits for the first one). */
+  canSendTo(d: Peer): boolean {
+    return !!d.drState && canSend(deserializeRatchet(d.drState));
+  }
+
+  close(): void {
+    this.dedup.close();
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * Pairing a new machine (phase 1): the NEW device shows a link/QR (InitDevicePairing);
+ * the device that holds the identity answers it (AnswerDevicePairing); the new one
+ * finalizes (FinalizeDevicePairing). Both show the same safety code; nothing private
+ * leaves the existing device until the person confirms there. Then the initial sync:
+ * contacts, profile, servers, history (recent first), and introductions to every
+ * other device of mine.
+ */
+import { randomUUID } from 'node:crypto';
+import { encode, meow } from '../../wire/proto.js';
+import { MeowError } from '../errors.js';
+import {
+  answerInvitation,
+  createInvitation,
+  finalizeInvitation,
+  sealCardBlob,
+  shortLink,
+} from '../peers/invitation.js';
+import type { Peer } from '../peers/peer.js';
+import type { OutboxItem } from '../storage/messageDb.js';
+import { toDbMessage } from '../messenger/dbMessage.js';
+import type { DeviceSync } from './deviceSync.js';
+import { mintChannel } from './mintChannel.js';
+import { encodeFullPeer, encodePeerData, encodeProfile, encodeServers } from './payloads.js';
+import { safetyCode } from './safetyCode.js';
+
+const HISTORY_BATCH_BYTES = 96 * 1024;
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface PairingView {
+  device: string;
+  name: string;
+  role: 'new' | 'existing';
+  phase: 'waiting' | 'code' | 'syncing' | 'done' | 'refused';
+  code: string;
+  done: number;
+  total: number;
+  expiresAt: number;
+}
+
+export class Pairing {
+  constructor(private readonly ds: DeviceSync) {
+    ds.onPairingAnswer = (device, message) => this.onAnswer(device, message);
+  }
+
+  private get m() {
+    return this.ds.m;
+  }
+
+  /** InitDevicePairing, on the new machine: a device peer waiting for an answer, and its link. */
+  async init(): Promise<{ link: string; device: Peer }> {
+    const m = this.m;
+    if (m.identity.unlinked)
+      throw new MeowError('PAIRING', 'This device was unlinked; create a new profile to pair it again.');
+    const { peer, card } = createInvitation(m.identity, {
+      name: '',
+      type: 'device',
+      myName: m.identity.deviceName,
+    });
+    const server = m.identity.servers[0]!;
+    const { blob, key } = sealCardBlob(card);
+    try {
+      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
+    } catch (e) {
+      throw new MeowError(
+        'SERVER',
+        `Could not store the pairing link on ${server.url}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    peer.pairing = {
+      role: 'new',
+      phase: 'waiting',
+      code: '',
+      confirmed: false,
+      done: 0,
+      total: 0,
+      since: Date.now(),
+      by: '',
+    };
+    await m.devices.put(peer);
+    m.kickPoll();
+    return { link: shortLink('pair', server.url, peer.shortLinkId, key), device: peer };
+  }
+
+  /** AnswerDevicePairing, on the machine that holds the identity: returns the safety code to compare. */
+  async accept(link: string, opts: { deviceName?: string } = {}): Promise<{ device: Peer; code: string }> {
+    const m = this.m;
+    if (m.identity.pairingPending)
+      throw new MeowError(
+        'PAIRING',
+        'This device is itself waiting to be paired; accept the link on the device that already has your contacts.',
+      );
+    if (m.identity.unlinked)
+      throw new MeowError('PAIRING', 'This device was unlinked and cannot add devices.');
+    const card = await m.readLink(link, 'pair');
+    if (card.deviceId === m.identity.uid)
+      throw new MeowError(
+        'BAD_LINK',
+        "This is this device's own pairing link: open it on your other device.",
+      );
+    if (m.devices.all().some((d) => d.invitationId === card.invitationId)) {
+      throw new MeowError('INVITATION_USED', 'This pairing link was already used.');
+    }
+    if (this.ds.deviceById(card.deviceId)) throw new MeowError('PAIRING', 'That device is already paired.');
+    const { peer, answer } = answerInvitation(m.identity, card, {
+      name: opts.deviceName?.trim() || card.name || 'new device',
+      type: 'device',
+      myName: m.identity.deviceName,
+    });
+    const code = safetyCode(card.contactPublicKey, answer.contactPublicKey, card.invitationId);
+    peer.pairing = {
+      role: 'existing',
+      phase: 'code',
+      code,
+      confirmed: false,
+      done: 0,
+      total: 0,
+      since: Date.now(),
+      by: '',
+    };
+    // Only public keys go out before the person confirms.
+    const plain = encode(meow.UserMessage, {
+      type: 'invitation_answer',
+      invitation: answer,
+      status: { uuid: randomUUID(), sent: Date.now() },
+    });
+    await m.locks.run(`device/${peer.uid}`, async () => {
+      m.db.enqueue([{ channel: 'device', peerUid: peer.uid, plain }]);
+      await m.devices.put(peer);
+    });
+    m.kickPoll();
+    m.kickSend();
+    return { device: peer, code };
+  }
+
+  /** FinalizeDevicePairing, on the new machine, when the answer arrives. */
+  private async onAnswer(device: Peer, message: meow.UserMessage): Promise<Peer> {
+    if (message.type !== 'invitation_answer' || !message.invitation)
+      throw new MeowError('PAIRING', 'expected a pairing answer');
+    const card = meow.ContactCard.create(message.invitation);
+    const done = finalizeInvitation(device, card);
+    const code = safetyCode(device.myIdentity.publicKey, card.contactPublicKey, device.invitationId);
+    const next: Peer = {
+      ...done,
+      name: card.name || 'my other device',
+      pairing: {
+        ...(device.pairing ?? {
+          role: 'new',
+          confirmed: false,
+          done: 0,
+          total: 0,
+          since: Date.now(),
+          by: '',
+        }),
+        phase: 'code',
+        code,
+      },
+    };
+    this.ds.emitPairing(next);
+    if (device.shortLinkId) {
+      const server = device.myPullServers[0];
+      if (server) {
+        this.m
+          .relayFor(server)
+          .deleteInvitation(device.shortLinkId, device.myIdentity)
+          .catch((e: unknown) =>
+            this.m.log.info('could not delete a used pairing link', { error: String(e) }),
+          );
+      }
+    }
+    return next;
+  }
+
+  private findPending(ref?: string): Peer {
+    const pending = this.m.devices
+      .all()
+      .filter(
+        (d) =>
+          d.pairing?.role === 'existing' && d.pairing.phase === 'code' && !d.pairing.confirmed && !d.unlinked,
+      );
+    const d = ref
+      ? pending.find((x) => x.uid === ref || x.name === ref)
+      : pending.sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (!d) throw new MeowError('PAIRING', 'No pairing is waiting for confirmation.');
+    return d;
+  }
+
+  /** The person confirmed the codes match: send everything to the new device. */
+  async confirm(ref?: string, opts: { historyDays?: number } = {}): Promise<Peer> {
+    const m = this.m;
+    const device = this.findPending(ref);
+    const me = m.identity;
+    const items: OutboxItem[] = [];
+    const send = (type: Parameters<DeviceSync['send']>[1], payload: meow.IDeviceSyncPayload = {}) =>
+      items.push(this.ds.send(device, type, payload));
+
+    const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
+    const days = opts.historyDays ?? me.historyDays;
+    const since = days > 0 ? Date.now() - days * DAY_MS : Number.MAX_SAFE_INTEGER;
+    const historyCount = days > 0 ? m.db.countMessagesSince(since) : 0;
+    const total = contacts.length + 2 + historyCount;
+    send('pair_confirm', { progressTotal: total });
+
+    // Introduce the newcomer to every other device of mine, and them to it.
+    for (const other of this.ds.siblings()) {
+      if (other.uid === device.uid) continue;
+      const { forA, forB } = mintChannel(
+        { deviceId: other.deviceId, name: other.name, servers: other.contactPullServers },
+        { deviceId: device.deviceId, name: device.name, servers: device.contactPullServers },
+        me.deviceName,
+      );
+      items.push(this.ds.send(other, 'device_link', { deviceData: encodeFullPeer(forA) }));
+      send('device_link', { deviceData: encodeFullPeer(forB) });
+    }
+    let done = 0;
+    for (const c of contacts) {
+      send('peer_update', {
+        peerUid: c.uid,
+        peerData: encodePeerData(c, this.ds.primaryIdOf(c)),
+        progressDone: ++done,
+        progressTotal: total,
+      });
+    }
+    send('identity_update', {
+      identityData: encodeProfile({
+        nickname: me.nickname,
+        avatar: me.avatar,
+        status: me.status,
+        version: me.profileVersion,
+      }),
+      progressDone: ++done,
+      progressTotal: total,
+    });
+    send('server_add', {
+      serverData: encodeServers(me.servers, me.serversVersion),
+      progressDone: ++done,
+      progressTotal: total,
+    });
+    // History, most recent first, in batches that stay well under the relay's message size.
+    let cursor = Number.MAX_SAFE_INTEGER;
+    let batch: meow.IHistoryItem[] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (batch.length === 0) return;
+      done += batch.length;
+      send('history', { history: batch, progressDone: done, progressTotal: total });
+      batch = [];
+      bytes = 0;
+    };
+    if (days > 0) {
+      for (;;) {
+        const page = m.db.messagesSince(since, cursor, 200);
+        if (page.length === 0) break;
+        for (const msg of page) {
+          const item = { peerUid: msg.peerUid, dbMessage: toDbMessage(msg) };
+          const size = encode(meow.HistoryItem, item).length;
+          if (bytes + size > HISTORY_BATCH_BYTES) flush();
+          batch.push(item);
+          bytes += size;
+        }
+        cursor = page[page.length - 1]!.id;
+      }
+      flush();
+    }
+    send('pair_done', { progressTotal: total });
+
+    const next: Peer = {
+      ...device,
+      pairing: { ...device.pairing!, confirmed: true, phase: 'syncing', total, done: 0 },
+    };
+    await m.locks.run(`device/${device.uid}`, async () => {
+      m.db.enqueue(items);
+      await m.devices.put(next);
+    });
+    this.ds.emitPairing(next);
+    m.kickSend();
+    return next;
+  }
+
+  /** The codes differ (or the person changed their mind): tell the new device, drop it. */
+  async refuse(ref?: string): Promise<void> {
+    const device = this.findPending(ref);
+    const next: Peer = { ...device, pairing: { ...device.pairing!, phase: 'refused' } };
+    this.m.db.enqueue([this.ds.send(device, 'pair_refused')]);
+    await this.m.flushOutbox().catch(() => undefined);
+    await this.m.devices.put(next);
+    await this.ds.tombstone(next);
+  }
+
+  /** Where each pairing stands, newest first. */
+  status(): PairingView[] {
+    return this.m.devices
+      .all()
+      .filter((d) => d.pairing !== null && d.invitationId !== '') // minted channels were never "paired" here
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((d) => {
+        const p = d.pairing!;
+        let { phase, done } = p;
+        if (p.role === 'existing' && phase === 'syncing') {
+          const left = this.m.db.outboxCount('device', d.uid);
+          done = Math.max(0, p.total - left);
+          if (left === 0) phase = 'done';
+        }
+        if (phase === 'waiting' && Date.now() > d.invitationExpiresAt) phase = 'refused';
+        return {
+          device: d.uid,
+          name: d.name,
+          role: p.role,
+          phase,
+          code: p.code,
+          done,
+          total: p.total,
+          expiresAt: d.invitationExpiresAt,
+        };
+      });
+  }
+}

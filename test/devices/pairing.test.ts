@@ -1,0 +1,143 @@
+/** Pairing a new machine (phase 1) and the initial sync, against a real relay. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devicesOf } from '../../main/core/devices/install.js';
+import { listDevices } from '../../main/core/devices/management.js';
+import {
+  befriend,
+  createBlankDevice,
+  createProfile,
+  pairDevices,
+  settle,
+  startEnv,
+  type Env,
+} from '../core/harness.js';
+
+describe('pairing', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await startEnv('embedded');
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('both sides show the same code; nothing private moves before confirmation; then contacts, profile, servers and history arrive', async () => {
+    const a = await createProfile(env, 'pa');
+    const x = await createProfile(env, 'px');
+    const b = await createBlankDevice(env, 'pb');
+    try {
+      await befriend(a, x);
+      await a.send('px', 'old message 1');
+      await x.send('pa', 'old message 2');
+      await settle(a, x);
+      await a.updateProfile({ status: 'at work' });
+
+      const { link } = await devicesOf(b).pairing.init();
+      expect(link).toMatch(/^meow:\/\/pair\?/);
+      const { code } = await devicesOf(a).pairing.accept(link, { deviceName: 'laptop' });
+      expect(code).toMatch(/^\d{4} \d{4}$/);
+      await settle(a, b);
+      const onB = devicesOf(b).pairing.status()[0]!;
+      expect(onB.phase).toBe('code');
+      expect(onB.code).toBe(code);
+      // before the person confirms: nothing private on the new device
+      expect(b.contacts()).toEqual([]);
+      expect(b.identity.nickname).toBe('');
+
+      await devicesOf(a).pairing.confirm();
+      await settle(a, b);
+      expect(devicesOf(b).pairing.status()[0]).toMatchObject({ phase: 'done' });
+      expect(devicesOf(a).pairing.status()[0]).toMatchObject({ phase: 'done' });
+      expect(b.identity.pairingPending).toBe(false);
+      expect(b.identity.nickname).toBe('pa');
+      expect(b.identity.status).toBe('at work');
+      expect(b.identity.servers.map((s) => s.url)).toEqual(a.identity.servers.map((s) => s.url));
+      expect(b.contacts().map((c) => [c.name, c.primaryDeviceUid !== ''])).toEqual([['px', true]]);
+      expect(b.messages('px').map((m) => m.text)).toEqual(['old message 1', 'old message 2']);
+      // the contact's ratchet never left the primary
+      expect(b.findContact('px').drState).toBeNull();
+      const views = listDevices(devicesOf(a).sync);
+      expect(views.map((v) => [v.name, v.state, v.primaryFor])).toEqual([
+        [a.identity.deviceName, 'this device', 1],
+        ['laptop', 'linked', 0],
+      ]);
+    } finally {
+      await Promise.all([a.close(), x.close(), b.close()]);
+    }
+  });
+
+  it('a pairing link is single-use, expires, is not accepted by its own device, and a refusal sends nothing', async () => {
+    const a = await createProfile(env, 'sa');
+    const b = await createBlankDevice(env, 'sb');
+    const c = await createBlankDevice(env, 'sc');
+    try {
+      const { link } = await devicesOf(b).pairing.init();
+      await expect(devicesOf(b).pairing.accept(link)).rejects.toMatchObject({ code: 'PAIRING' }); // b itself waits to be paired
+      await devicesOf(a).pairing.accept(link);
+      await expect(devicesOf(a).pairing.accept(link)).rejects.toMatchObject({ code: 'INVITATION_USED' });
+      await settle(a, b);
+      // refused on the existing device: the new one is told, and gets nothing
+      await devicesOf(a).pairing.refuse();
+      await settle(a, b);
+      expect(devicesOf(b).pairing.status()[0]!.phase).toBe('refused');
+      expect(b.contacts()).toEqual([]);
+      // the short link was deleted once answered: a third device cannot use it
+      await expect(devicesOf(c).pairing.accept(link)).rejects.toMatchObject({ code: 'PAIRING' });
+      const other = await createProfile(env, 'sother');
+      await expect(devicesOf(other).pairing.accept(link)).rejects.toMatchObject({ code: 'INVITATION_USED' });
+      await other.close();
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  it('an expired pairing link is refused with a clear message', async () => {
+    const a = await createProfile(env, 'ea');
+    const b = await createBlankDevice(env, 'eb');
+    try {
+      const { createInvitation, longLink } = await import('../../main/core/peers/invitation.js');
+      const { card } = createInvitation(b.identity, {
+        name: '',
+        type: 'device',
+        ttlMs: -60_000,
+        myName: 'eb',
+      });
+      await expect(devicesOf(a).pairing.accept(longLink(card))).rejects.toThrowError(/expired on/);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('pairing a third device tells the others, and every pair of devices can talk', async () => {
+    const a = await createProfile(env, 'ta');
+    const b = await createBlankDevice(env, 'tb');
+    const c = await createBlankDevice(env, 'tc');
+    try {
+      await pairDevices(a, b);
+      const warnings: string[] = [];
+      b.on('warning', (w) => warnings.push(w));
+      await pairDevices(a, c);
+      await settle(a, b, c);
+      expect(warnings.some((w) => w.includes('"tc" was linked'))).toBe(true);
+      expect(
+        devicesOf(b)
+          .sync.siblings()
+          .map((d) => d.name)
+          .sort(),
+      ).toEqual([a.identity.deviceName, 'tc'].sort());
+      expect(
+        devicesOf(c)
+          .sync.siblings()
+          .map((d) => d.name)
+          .sort(),
+      ).toEqual([a.identity.deviceName, 'tb'].sort());
+      // B changes the profile: A and C follow (B↔C is a working channel)
+      await b.updateProfile({ status: 'from b' });
+      await settle(a, b, c);
+      expect(a.identity.status).toBe('from b');
+      expect(c.identity.status).toBe('from b');
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});
