@@ -3,9 +3,13 @@
  * Each suite compares cases measured in the same run; read ratios, not absolutes.
  */
 import { benchCrypto } from './crypto.js';
+import { benchDevices } from './devices.js';
+import { benchMessenger } from './messenger.js';
 
 const suites: Record<string, () => Promise<void>> = {
   crypto: benchCrypto,
+  messenger: benchMessenger,
+  devices: benchDevices,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

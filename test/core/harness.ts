@@ -29,15 +29,15 @@ export interface Env {
   close(): Promise<void>;
 }
 
-export async function startEnv(kind: StoreKind): Promise<Env> {
+export async function startEnv(kind: StoreKind, limits: NonNullable<Parameters<typeof startRelay>[0]>['limits'] = {}): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'meow-core-'));
   let redis: RedisProcess | undefined;
   let relay: TestRelay;
   if (kind === 'redis') {
     redis = await startRedis();
-    relay = await startRelay({ store: await RedisStore.open({ kind: 'redis', url: redis.url }) });
+    relay = await startRelay({ store: await RedisStore.open({ kind: 'redis', url: redis.url }), limits });
   } else {
-    relay = await startRelay();
+    relay = await startRelay({ limits });
   }
   const logs: string[] = [];
   return {

@@ -30,6 +30,7 @@ describe('pairing', () => {
       await a.send('px', 'old message 1');
       await x.send('pa', 'old message 2');
       await settle(a, x);
+      await a.markRead('px');
       await a.updateProfile({ status: 'at work' });
 
       const { link } = await devicesOf(b).pairing.init();
@@ -54,6 +55,8 @@ describe('pairing', () => {
       expect(b.identity.servers.map((s) => s.url)).toEqual(a.identity.servers.map((s) => s.url));
       expect(b.contacts().map((c) => [c.name, c.primaryDeviceUid !== ''])).toEqual([['px', true]]);
       expect(b.messages('px').map((m) => m.text)).toEqual(['old message 1', 'old message 2']);
+      // read on A before pairing: read on B too
+      expect(b.db.conversationSummaries().map((s) => s.unread)).toEqual([0]);
       // the contact's ratchet never left the primary
       expect(b.findContact('px').drState).toBeNull();
       const views = listDevices(devicesOf(a).sync);

@@ -527,9 +527,11 @@ export class Messenger extends EventEmitter implements Core {
       chunks.push(entry.peers.slice(i, i + KEYS_PER_PULL));
     const results = await Promise.all(
       chunks.map(async (peers) => {
-        const res = await relay.pull(
-          peers.map((p) => p.myLookup),
-          { timeoutMs: opts.timeoutMs, maxMessages: 200, signal: opts.signal },
+        const res = await politely(() =>
+          relay.pull(
+            peers.map((p) => p.myLookup),
+            { timeoutMs: opts.timeoutMs, maxMessages: 200, signal: opts.signal },
+          ),
         );
         const acks = new Map<string, { peer: Peer; ids: string[] }>();
         let kept = 0;
@@ -547,9 +549,11 @@ export class Messenger extends EventEmitter implements Core {
           acks.set(owner.uid, a);
         }
         if (acks.size) {
-          await relay.ack(
-            [...acks.values()].map((a) => ({ lookup: a.peer.myLookup, ids: a.ids })),
-            { signal: opts.signal },
+          await politely(() =>
+            relay.ack(
+              [...acks.values()].map((a) => ({ lookup: a.peer.myLookup, ids: a.ids })),
+              { signal: opts.signal },
+            ),
           );
         }
         const processed = res.messages.length - kept;
@@ -676,6 +680,19 @@ export class Messenger extends EventEmitter implements Core {
       } finally {
         this.pollAborts.delete(ac);
       }
+    }
+  }
+}
+
+/** Retries a relay call the relay asked us to slow down for (RATE_LIMITED), waiting as told. */
+async function politely<T>(call: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      const wait = (e as { retryAfterMs?: number }).retryAfterMs;
+      if (!isRelayError(e) || e.code !== 'RATE_LIMITED' || i >= attempts) throw e;
+      await sleep(wait ?? 1000);
     }
   }
 }

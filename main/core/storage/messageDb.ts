@@ -362,7 +362,7 @@ export class MessageDb {
   }
 
   /** Marks a conversation's inbound messages seen here; returns those newly seen (for read receipts). */
-  markSeen(peerUid: string): StoredMessage[] {
+  markSeen(peerUid: string, now = Date.now()): StoredMessage[] {
     return this.run('messages', () =>
       this.db.transaction(() => {
         const rows = this.db
@@ -370,12 +370,14 @@ export class MessageDb {
             'SELECT * FROM messages WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0 ORDER BY id',
           )
           .all(peerUid) as MessageRow[];
+        // processed_at records when it was read, so history sent to a new device arrives read too.
         this.db
           .prepare(
-            'UPDATE messages SET seen_locally = 1 WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0',
+            `UPDATE messages SET seen_locally = 1, processed_at = CASE WHEN processed_at = 0 THEN ? ELSE processed_at END
+             WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0`,
           )
-          .run(peerUid);
-        return rows.map((r) => this.fromRow({ ...r, seen_locally: 1 }));
+          .run(now, peerUid);
+        return rows.map((r) => this.fromRow({ ...r, seen_locally: 1, processed_at: r.processed_at || now }));
       })(),
     );
   }
