@@ -4,12 +4,24 @@
  */
 import { randomBytes } from '../main/crypto/bytes.js';
 import type { Messenger } from '../main/core/messenger/messenger.js';
-import { befriend, createBlankDevice, createProfile, pairDevices, startEnv, type Env } from '../test/core/harness.js';
+import {
+  befriend,
+  createBlankDevice,
+  createProfile,
+  pairDevices,
+  startEnv,
+  type Env,
+} from '../test/core/harness.js';
 import { timePerMessage } from './messenger.js';
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-async function family(env: Env, tag: string, siblings: number): Promise<{ a: Messenger; x: Messenger; devices: Messenger[] }> {
+async function family(
+  env: Env,
+  tag: string,
+  siblings: number,
+): Promise<{ a: Messenger; x: Messenger; devices: Messenger[] }> {
   const a = await createProfile(env, `A-${tag}`);
   const x = await createProfile(env, `X-${tag}`);
   await befriend(a, x);
@@ -50,7 +62,9 @@ export async function benchDevices(): Promise<void> {
       }
       await b.stop();
       console.log('\n## device sync latency: send on A → stored on B (B long-polling; relay in-process)');
-      console.log(`p50 ${percentile(samples, 0.5).toFixed(1)} ms   p90 ${percentile(samples, 0.9).toFixed(1)} ms   max ${Math.max(...samples).toFixed(1)} ms   (${samples.length} messages)`);
+      console.log(
+        `p50 ${percentile(samples, 0.5).toFixed(1)} ms   p90 ${percentile(samples, 0.9).toFixed(1)} ms   max ${Math.max(...samples).toFixed(1)} ms   (${samples.length} messages)`,
+      );
       await Promise.all([a, x, ...devices].map((m) => m.close()));
     }
     // Cost of a send (store + pack + post for the contact and every sibling), by sibling count.
@@ -68,7 +82,9 @@ export async function benchDevices(): Promise<void> {
         await a.flushOutbox();
       });
       if (k === 0) base = us;
-      console.log(`${String(k).padStart(2)} siblings  ${(us / 1000).toFixed(2).padStart(8)} ms/send   ${(us / base).toFixed(2)}× the cost with none`);
+      console.log(
+        `${String(k).padStart(2)} siblings  ${(us / 1000).toFixed(2).padStart(8)} ms/send   ${(us / base).toFixed(2)}× the cost with none`,
+      );
       await Promise.all([a, x, ...devices].map((m) => m.close()));
     }
   } finally {

@@ -33,7 +33,11 @@ export async function benchMessenger(): Promise<void> {
     let aR = deserializeRatchet(aPeer.drState!);
     let bR = deserializeRatchet(bPeer.drState!);
     const crypto = await measure('pack + unpack (4 layers, no I/O)', () => {
-      const p = packUserMessage(channelKeys(aPeer), aR, { type: 'text', text, status: { uuid: 'x', sent: 1 } });
+      const p = packUserMessage(channelKeys(aPeer), aR, {
+        type: 'text',
+        text,
+        status: { uuid: 'x', sent: 1 },
+      });
       aR = p.ratchet;
       bR = unpackUserMessage(channelKeys(bPeer), bR, p.packed).ratchet;
     });
@@ -53,12 +57,25 @@ export async function benchMessenger(): Promise<void> {
       await bob.sync();
     });
     const e2e = { name: 'end to end, one at a time', opsPerSec: 1e6 / single, usPerOp: single, samples: N };
-    const e2eBatch = { name: `end to end, batches of ${BATCH}`, opsPerSec: 1e6 / (batched / BATCH), usPerOp: batched / BATCH, samples: N };
-    report('a 100-character message, Alice → Bob (relay in-process, embedded store)', [crypto, e2e, e2eBatch]);
+    const e2eBatch = {
+      name: `end to end, batches of ${BATCH}`,
+      opsPerSec: 1e6 / (batched / BATCH),
+      usPerOp: batched / BATCH,
+      samples: N,
+    };
+    report('a 100-character message, Alice → Bob (relay in-process, embedded store)', [
+      crypto,
+      e2e,
+      e2eBatch,
+    ]);
     // Everything beyond the crypto is durable storage (fsync'd SQLite and LevelDB writes on
     // both sides and on the relay), HTTP round trips, and the delivery receipt coming back.
-    console.log(`${'end to end (one at a time) / bare crypto'.padEnd(48)} ${(single / crypto.usPerOp).toFixed(1).padStart(10)}×`);
-    console.log(`${'end to end (batches) / bare crypto'.padEnd(48)} ${(batched / BATCH / crypto.usPerOp).toFixed(1).padStart(10)}×`);
+    console.log(
+      `${'end to end (one at a time) / bare crypto'.padEnd(48)} ${(single / crypto.usPerOp).toFixed(1).padStart(10)}×`,
+    );
+    console.log(
+      `${'end to end (batches) / bare crypto'.padEnd(48)} ${(batched / BATCH / crypto.usPerOp).toFixed(1).padStart(10)}×`,
+    );
   } finally {
     await alice.close();
     await bob.close();

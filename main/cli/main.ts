@@ -5,7 +5,7 @@
 import { MeowError } from '../core/errors.js';
 import { netRelays } from '../net/relayFactory.js';
 import { UsageError } from './args.js';
-import { cmdAccept, cmdContacts, cmdInvite } from './commands/contacts.js';
+import { cmdAccept, cmdContact, cmdContacts, cmdInvite } from './commands/contacts.js';
 import { cmdDevices, cmdPair, cmdServers } from './commands/devices.js';
 import { cmdInit, cmdProfile } from './commands/identity.js';
 import { cmdMessages, cmdRun, cmdSend, cmdSync } from './commands/messages.js';
@@ -22,6 +22,7 @@ const USAGE = `usage: meow [--profile DIR] [--json] [--verbose] COMMAND
   run                                  keep the loops running until SIGINT/SIGTERM
   messages CONTACT [--mark-read]       the conversation, oldest first
   contacts                             the visible contacts
+  contact CONTACT [--rename N] [--block|--unblock] [--delivery-receipts on|off] [--read-receipts on|off]
   profile [--name N] [--status S]      show or change the profile
   servers [add URL]                    my message servers (added ones reach my other devices)
 
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   run: cmdRun,
   messages: cmdMessages,
   contacts: cmdContacts,
+  contact: cmdContact,
   profile: cmdProfile,
   pair: cmdPair,
   devices: cmdDevices,

@@ -39,6 +39,17 @@ describe('meow CLI', () => {
     const onAlice = await meowJson<MessageJson[]>(A(), ['messages', contacts[0]!.uid]);
     expect(onAlice.map((m) => [m.text, m.status])).toEqual([['hello there', 'read']]);
 
+    const settings = await meowJson<{ blocked: boolean; sendProcessingAck: boolean }>(B(), [
+      'contact',
+      'Alice',
+      '--read-receipts',
+      'off',
+    ]);
+    expect(settings).toMatchObject({ blocked: false, sendProcessingAck: false });
+    await meowJson(B(), ['contact', 'Alice', '--read-receipts', 'on']);
+    const bad = await meow(B(), ['contact', 'Alice', '--read-receipts', 'maybe']);
+    expect(bad.code).toBe(2);
+
     const profile = await meowJson<{ name: string; status: string }>(A(), [
       'profile',
       '--status',

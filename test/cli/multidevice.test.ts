@@ -24,9 +24,13 @@ describe('three devices and two contacts, as processes', () => {
   const P = (name: string) => join(dir, name);
   const [A, B, C, X, Y] = ['A', 'B', 'C', 'X', 'Y'];
   const inbound = async (p: string, contact: string) =>
-    (await meowJson<MessageJson[]>(P(p), ['messages', contact])).filter((m) => !m.outbound).map((m) => m.text);
+    (await meowJson<MessageJson[]>(P(p), ['messages', contact]))
+      .filter((m) => !m.outbound)
+      .map((m) => m.text);
   const outbound = async (p: string, contact: string) =>
-    (await meowJson<MessageJson[]>(P(p), ['messages', contact])).filter((m) => m.outbound).map((m) => [m.text, m.status]);
+    (await meowJson<MessageJson[]>(P(p), ['messages', contact]))
+      .filter((m) => m.outbound)
+      .map((m) => [m.text, m.status]);
   const all = () => [P(A), P(B), P(C), P(X), P(Y)];
 
   async function pair(existing: string, fresh: string, name: string): Promise<void> {
@@ -34,9 +38,21 @@ describe('three devices and two contacts, as processes', () => {
     expect(r.code, r.stderr).toBe(0);
     const link = r.stdout.trimEnd().split('\n').at(-1)!;
     expect(link).toMatch(/^meow:\/\/pair\?/);
-    const accepted = await meowJson<{ code: string; confirmed: boolean }>(P(existing), ['pair', 'accept', link, '--device-name', name, '--yes']);
+    const accepted = await meowJson<{ code: string; confirmed: boolean }>(P(existing), [
+      'pair',
+      'accept',
+      link,
+      '--device-name',
+      name,
+      '--yes',
+    ]);
     expect(accepted.confirmed).toBe(true);
-    const status = await meowJson<{ phase: string; code: string }>(P(fresh), ['pair', 'status', '--wait', '5']);
+    const status = await meowJson<{ phase: string; code: string }>(P(fresh), [
+      'pair',
+      'status',
+      '--wait',
+      '5',
+    ]);
     expect(status.code).toBe(accepted.code); // both screens show the same code
     await settleCli(P(existing), P(fresh));
     expect((await meowJson<{ phase: string }>(P(fresh), ['pair', 'status'])).phase).toBe('done');
@@ -50,7 +66,15 @@ describe('three devices and two contacts, as processes', () => {
       [X, 'Xavier'],
       [Y, 'Yasmin'],
     ] as const) {
-      await meowJson(P(p), ['init', '--name', name, '--server', server.url, '--device-name', p === A ? 'desktop' : name]);
+      await meowJson(P(p), [
+        'init',
+        '--name',
+        name,
+        '--server',
+        server.url,
+        '--device-name',
+        p === A ? 'desktop' : name,
+      ]);
     }
     for (const [p, name] of [
       [X, 'Xavier'],
@@ -108,7 +132,12 @@ describe('three devices and two contacts, as processes', () => {
   it('A offline while B writes three: pending_forward, then out exactly once and in order when A returns', async () => {
     for (const t of ['b1', 'b2', 'b3']) await meowJson(P(B), ['send', 'Yasmin', t]);
     await settleCli(P(B), P(C), P(Y)); // everyone but A
-    const waiting = (await meowJson<(MessageJson & { waitingFor?: string; waitingSince?: number })[]>(P(B), ['messages', 'Yasmin'])).filter((m) => m.outbound);
+    const waiting = (
+      await meowJson<(MessageJson & { waitingFor?: string; waitingSince?: number })[]>(P(B), [
+        'messages',
+        'Yasmin',
+      ])
+    ).filter((m) => m.outbound);
     expect(waiting.map((m) => m.status)).toEqual(['pending_forward', 'pending_forward', 'pending_forward']);
     expect(waiting.every((m) => m.waitingFor && m.waitingSince)).toBe(true);
     const human = await meow(P(B), ['messages', 'Yasmin']);
@@ -116,12 +145,15 @@ describe('three devices and two contacts, as processes', () => {
     expect(await inbound(Y, 'Alice')).toEqual([]);
     await settleCli(P(A), P(Y), P(A), P(B), P(C)); // A is back
     expect(await inbound(Y, 'Alice')).toEqual(['b1', 'b2', 'b3']);
-    for (const p of [A, B, C]) expect((await outbound(p, 'Yasmin')).map(([t]) => t)).toEqual(['b1', 'b2', 'b3']);
+    for (const p of [A, B, C])
+      expect((await outbound(p, 'Yasmin')).map(([t]) => t)).toEqual(['b1', 'b2', 'b3']);
   });
 
   it('primary handover from A to B mid-conversation: nothing lost or duplicated, X notices nothing', async () => {
     const relationship = async () =>
-      (await meowJson<{ uid: string; name: string; theirName: string; state: string }[]>(P(X), ['contacts'])).map((c) => [c.uid, c.name, c.theirName, c.state]);
+      (
+        await meowJson<{ uid: string; name: string; theirName: string; state: string }[]>(P(X), ['contacts'])
+      ).map((c) => [c.uid, c.name, c.theirName, c.state]);
     const xBefore = await relationship();
     await meowJson(P(X), ['send', 'Alice', 'x during handover']);
     await meowJson(P(B), ['devices', 'make-primary', 'Xavier']);
@@ -132,8 +164,14 @@ describe('three devices and two contacts, as processes', () => {
     await meowJson(P(B), ['send', 'Xavier', 'b as primary']);
     await meowJson(P(X), ['send', 'Alice', 'x after handover']);
     await settleCli(...all(), ...all());
-    expect(await inbound(X, 'Alice')).toEqual(['history before pairing', 'hi from B', 'a during handover', 'b as primary']);
-    for (const p of [A, B, C]) expect(await inbound(p, 'Xavier')).toEqual(['hi from X', 'x during handover', 'x after handover']);
+    expect(await inbound(X, 'Alice')).toEqual([
+      'history before pairing',
+      'hi from B',
+      'a during handover',
+      'b as primary',
+    ]);
+    for (const p of [A, B, C])
+      expect(await inbound(p, 'Xavier')).toEqual(['hi from X', 'x during handover', 'x after handover']);
     expect(await relationship()).toEqual(xBefore);
   });
 

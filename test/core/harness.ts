@@ -29,7 +29,10 @@ export interface Env {
   close(): Promise<void>;
 }
 
-export async function startEnv(kind: StoreKind, limits: NonNullable<Parameters<typeof startRelay>[0]>['limits'] = {}): Promise<Env> {
+export async function startEnv(
+  kind: StoreKind,
+  limits: NonNullable<Parameters<typeof startRelay>[0]>['limits'] = {},
+): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'meow-core-'));
   let redis: RedisProcess | undefined;
   let relay: TestRelay;

@@ -71,14 +71,14 @@ function startProcess(args: string[], cwd: string): Promise<ChildProcess> {
       out += d.toString();
       if (/Ready to accept connections/.test(out)) {
         clearTimeout(timer);
-        proc.stdout!.off('data', onData);
-        proc.stdout!.resume();
-        proc.stderr!.resume();
+        proc.stdout.off('data', onData);
+        proc.stdout.resume();
+        proc.stderr.resume();
         resolve(proc);
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
     proc.once('error', (e) => {
       clearTimeout(timer);
       reject(e);

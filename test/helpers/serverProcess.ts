@@ -29,8 +29,8 @@ export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promis
       proc.kill('SIGKILL');
       reject(new Error(`meow-server did not start:\n${out}\n${err}`));
     }, 20_000);
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {

@@ -69,3 +69,48 @@ export async function cmdContacts(ctx: CliContext, argv: string[]): Promise<void
     await m.close();
   }
 }
+
+function onOff(v: string | undefined, flag: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  throw new UsageError(`--${flag} takes on or off`);
+}
+
+/** `contact CONTACT [...]`: show or change one contact's settings. */
+export async function cmdContact(ctx: CliContext, argv: string[]): Promise<void> {
+  const args = parseArgs(argv, {
+    rename: 'value',
+    block: 'bool',
+    unblock: 'bool',
+    'delivery-receipts': 'value',
+    'read-receipts': 'value',
+  });
+  const ref = args.positionals[0];
+  if (!ref) throw new UsageError('contact: CONTACT is required');
+  if (args.flags.has('block') && args.flags.has('unblock'))
+    throw new UsageError('contact: --block or --unblock, not both');
+  const change = {
+    name: flagValue(args, 'rename'),
+    blocked: args.flags.has('block') ? true : args.flags.has('unblock') ? false : undefined,
+    sendDeliveryAck: onOff(flagValue(args, 'delivery-receipts'), 'delivery-receipts'),
+    sendProcessingAck: onOff(flagValue(args, 'read-receipts'), 'read-receipts'),
+  };
+  const m = await ctx.open();
+  try {
+    const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+    const peer = Object.keys(defined).length ? await m.updateContact(ref, defined) : m.findContact(ref);
+    await m.flushOutbox().catch(() => undefined); // my other devices learn the change
+    ctx.out(
+      () =>
+        [
+          `${peer.name} (calls themselves "${peer.contactName}")${peer.blocked ? ' — blocked' : ''}`,
+          `delivery receipts: ${peer.sendDeliveryAck ? 'on' : 'off'}, read receipts: ${peer.sendProcessingAck ? 'on' : 'off'}`,
+          `uid: ${peer.uid}`,
+        ].join('\n'),
+      contactJson(peer),
+    );
+  } finally {
+    await m.close();
+  }
+}

@@ -16,7 +16,7 @@ import type { DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
 import type { SyncChange } from '../messenger/syncChange.js';
-import type { Peer } from '../peers/peer.js';
+import { linkedPairing, type Peer } from '../peers/peer.js';
 import { compareVersions, nextVersion } from '../records.js';
 import type { OutboxItem, OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import { DedupStore } from './dedupStore.js';
@@ -493,19 +493,7 @@ export class DeviceSync implements DeviceReceiver {
       throw new MeowError('BAD_INPUT', 'device_link: not a channel to another device');
     }
     if (this.deviceById(record.deviceId)) return; // already linked
-    const linked: Peer = {
-      ...record,
-      pairing: {
-        role: 'existing',
-        phase: 'done',
-        code: '',
-        confirmed: true,
-        done: 0,
-        total: 0,
-        since: Date.now(),
-        by: from.name,
-      },
-    };
+    const linked: Peer = { ...record, pairing: linkedPairing(from.name) };
     await this.m.devices.put(linked);
     this.m.log.info('a device was linked to this identity', { device: linked.name, by: from.name });
     this.m.emit('warning', `New device "${linked.name}" was linked by "${from.name}".`);

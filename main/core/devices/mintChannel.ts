@@ -7,7 +7,7 @@ import { randomBytes, toHex } from '../../crypto/bytes.js';
 import { ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../../ratchet/doubleRatchet.js';
 import { serializeRatchet } from '../../ratchet/stateJson.js';
-import type { Peer } from '../peers/peer.js';
+import { linkedPairing, type Peer } from '../peers/peer.js';
 import type { ServerRef } from '../records.js';
 
 export interface DeviceEnd {
@@ -67,16 +67,7 @@ export function mintChannel(a: DeviceEnd, b: DeviceEnd, minter: string): { forA:
     status: '',
     primaryDeviceUid: '',
     deviceId: otherEnd.deviceId,
-    pairing: {
-      role: 'existing',
-      phase: 'done',
-      code: '',
-      confirmed: true,
-      done: 0,
-      total: 0,
-      since: now,
-      by: minter,
-    },
+    pairing: linkedPairing(minter, now),
     unlinked: false,
     version: { counter: 1, device: minter },
     createdAt: now,

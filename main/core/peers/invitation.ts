@@ -61,6 +61,22 @@ function serverRefFromCard(c: meow.IServerCard): ServerRef {
   };
 }
 
+/** Settings of a relationship this device just made: receipts on, this device primary. */
+function newPeerSettings(type: PeerType) {
+  return {
+    shortLinkId: '',
+    visible: type === 'contact',
+    blocked: false,
+    sendDeliveryAck: true,
+    sendProcessingAck: true,
+    messageNotification: true,
+    avatar: '',
+    primaryDeviceUid: '',
+    pairing: null,
+    unlinked: false,
+  };
+}
+
 /** InvitePeer / InitDevicePairing: a new peer with fresh keys, and the card that invites the other side. */
 export function createInvitation(
   identity: Identity,
@@ -100,19 +116,10 @@ export function createInvitation(
     invitationId: toHex(randomBytes(16)),
     invitationExpiresAt:
       now + (opts.ttlMs ?? (opts.type === 'device' ? DEVICE_PAIRING_TTL_MS : CONTACT_INVITATION_TTL_MS)),
-    shortLinkId: '',
     state: 'invited',
-    visible: opts.type === 'contact',
-    blocked: false,
-    sendDeliveryAck: true,
-    sendProcessingAck: true,
-    messageNotification: true,
-    avatar: '',
+    ...newPeerSettings(opts.type),
     status: '',
-    primaryDeviceUid: '',
     deviceId: '',
-    pairing: null,
-    unlinked: false,
     version: { counter: 1, device: identity.uid },
     createdAt: now,
     lastActivityAt: now,
@@ -222,19 +229,10 @@ export function answerInvitation(
     myPullServers: identity.servers,
     invitationId: card.invitationId,
     invitationExpiresAt: card.expiresAt,
-    shortLinkId: '',
     state: 'answered',
-    visible: opts.type === 'contact',
-    blocked: false,
-    sendDeliveryAck: true,
-    sendProcessingAck: true,
-    messageNotification: true,
-    avatar: '',
+    ...newPeerSettings(opts.type),
     status: card.status,
-    primaryDeviceUid: '',
     deviceId: opts.type === 'device' ? card.deviceId : '',
-    pairing: null,
-    unlinked: false,
     version: { counter: 1, device: identity.uid },
     createdAt: now,
     lastActivityAt: now,

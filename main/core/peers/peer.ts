@@ -32,6 +32,11 @@ export const pairingStateSchema = z.object({
   by: z.string(), // name of the device that confirmed (on the new device)
 });
 export type PairingState = z.infer<typeof pairingStateSchema>;
+
+/** The pairing state of a device channel that is complete (introduced by `by`, or paired long ago). */
+export function linkedPairing(by: string, since = Date.now()): PairingState {
+  return { role: 'existing', phase: 'done', code: '', confirmed: true, done: 0, total: 0, since, by };
+}
 /** invited: my card is out, no answer yet · answered: I answered their card · active: both sides have talked. */
 export type PeerState = 'invited' | 'answered' | 'active';
 
