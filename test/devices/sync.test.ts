@@ -238,4 +238,23 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
     expect(toHex(xAfter.contactLookupKey!)).toBe(toHex(xBefore.contactLookupKey!));
     expect(toHex(xAfter.contactEncryption!)).toBe(toHex(xBefore.contactEncryption!));
   });
+
+  it('a handover interrupted after A stopped being primary resumes on the next sync, exactly once', async () => {
+    const { a, b, x, X, A } = await family(`resume-${kind}`);
+    const bOnA = devicesOf(a)
+      .sync.siblings()
+      .find((d) => d.deviceId === b.identity.uid)!;
+    const c = a.findContact(X);
+    // the state right after step 1 of a handover (primary moved, ratchet not yet queued)
+    await a.peers.put({ ...c, primaryDeviceUid: bOnA.uid, version: nextVersion(c.version, a.identity.uid) });
+    await settle(a, b, a, b);
+    expect(a.findContact(X).drState).toBeNull();
+    expect(b.findContact(X).primaryDeviceUid).toBe('');
+    await b.send(X, 'after a resumed handover');
+    await x.send(A, 'and back');
+    await settle(b, x, b, a);
+    expect(texts(x, A, false)).toEqual(['after a resumed handover']);
+    expect(texts(b, X, false)).toEqual(['and back']);
+    expect(texts(a, X, false)).toEqual(['and back']);
+  });
 });

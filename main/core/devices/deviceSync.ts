@@ -541,18 +541,48 @@ export class DeviceSync implements DeviceReceiver {
       await this.m.locks.run(`peer/${uid}`, async () => {
         const c = this.m.peers.get(uid);
         if (!c || c.primaryDeviceUid || !c.drState) return;
-        const version = nextVersion(c.version, this.m.identity.uid);
-        const handed: Peer = { ...c, version, primaryDeviceUid: '' };
-        const mine: Peer = { ...c, version, primaryDeviceUid: to.uid, drState: null };
-        this.m.db.enqueue([
-          this.send(to, 'handover', { peerUid: uid, deviceData: encodeFullPeer(handed) }),
-          ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
-        ]);
+        // 1. Stop being primary first (durably): from here on this device never encrypts for c.
+        //    The ratchet stays in the record only until the handover is queued ("in progress").
+        const mine: Peer = {
+          ...c,
+          version: nextVersion(c.version, this.m.identity.uid),
+          primaryDeviceUid: to.uid,
+        };
         await this.m.peers.put(mine);
-        this.m.emit('contact', mine);
+        // 2. Queue the ratchet for the new primary, 3. then forget it.
+        await this.finishHandover(mine, to);
       });
     }
     this.m.kickPoll();
+  }
+
+  /** Steps 2–3 of a handover; also what resumeHandovers() redoes after a crash between them. */
+  private async finishHandover(mine: Peer, to: Peer): Promise<void> {
+    const handed: Peer = { ...mine, primaryDeviceUid: '' };
+    this.m.db.enqueue([
+      this.send(to, 'handover', { peerUid: mine.uid, deviceData: encodeFullPeer(handed) }),
+      ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
+    ]);
+    const done: Peer = { ...mine, drState: null };
+    await this.m.peers.put(done);
+    this.m.emit('contact', done);
+  }
+
+  /**
+   * A contact whose primary is another device but whose ratchet is still here: a handover
+   * interrupted between its steps. Re-sending the same state is safe (this device stopped
+   * encrypting at step 1; the new primary ignores a second copy).
+   */
+  async resumeHandovers(): Promise<number> {
+    let resumed = 0;
+    for (const c of this.m.peers.all()) {
+      if (c.type !== 'contact' || !c.primaryDeviceUid || !c.drState) continue;
+      const to = this.m.devices.get(c.primaryDeviceUid);
+      if (!to || to.unlinked) continue;
+      await this.m.locks.run(`peer/${c.uid}`, () => this.finishHandover(c, to));
+      resumed++;
+    }
+    return resumed;
   }
 
   /** On the new primary: take the ratchet over. */
@@ -563,6 +593,7 @@ export class DeviceSync implements DeviceReceiver {
     deserializeRatchet(record.drState); // validates
     await this.m.locks.run(`peer/${record.uid}`, async () => {
       const local = this.m.peers.get(record.uid);
+      if (local && !local.primaryDeviceUid && local.drState) return; // already mine: a repeated handover
       const next: Peer = {
         ...record,
         primaryDeviceUid: '',

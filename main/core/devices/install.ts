@@ -26,6 +26,9 @@ export function installDeviceSync(m: Messenger): DeviceFeatures {
     outgoing: sync.outgoing,
     prune: () => sync.dedup.prune(),
     close: () => sync.close(),
+    resume: async () => {
+      await sync.resumeHandovers();
+    },
   };
   const features = { sync, pairing };
   installed.set(m, features);

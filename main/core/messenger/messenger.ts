@@ -58,6 +58,8 @@ export interface Extensions {
   /** Periodic housekeeping (the device-sync dedup prune). */
   prune?: () => void;
   close?: () => void;
+  /** Finishes work a crash interrupted, before the network loops run (an interrupted handover). */
+  resume?: () => Promise<void>;
   /** How a message I write to `peer` starts: on a sibling it waits for the primary device. */
   outgoing?: (peer: Peer) => { state: 'pending_forward'; waitingFor: string; waitingSince: number } | null;
 }
@@ -574,6 +576,7 @@ export class Messenger extends EventEmitter implements Core {
    */
   async sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
     let received = 0;
+    await this.extensions.resume?.();
     let sent = (await this.flushOutbox()).sent;
     let first = true;
     for (;;) {
@@ -596,7 +599,14 @@ export class Messenger extends EventEmitter implements Core {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops.push(this.sendLoop());
+    this.loops.push(
+      (async () => {
+        await this.extensions
+          .resume?.()
+          .catch((e: unknown) => this.log.error('resume failed', { error: String(e) }));
+        await this.sendLoop();
+      })(),
+    );
     this.startPollLoops();
     const prune = () => {
       try {
