@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entries = {
   bench: 'bench/index.ts',
+  'meow-server': 'server/cli.ts',
 };
 
 const missing = Object.values(entries).filter((e) => !existsSync(join(root, e)));
@@ -20,7 +21,21 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  packages: 'external',
+  // Dependencies stay external except protobufjs: the generated code does
+  // `import * as $protobuf from "protobufjs/minimal.js"`, and Node's CJS interop does not
+  // expose `roots` on that namespace, so it is bundled (one copy, configured by main/wire/proto.ts).
+  plugins: [
+    {
+      name: 'external-except-protobufjs',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path === 'protobufjs' || args.path.startsWith('protobufjs/')
+            ? undefined
+            : { path: args.path, external: true },
+        );
+      },
+    },
+  ],
   sourcemap: 'linked',
   logLevel: 'warning',
   banner: {

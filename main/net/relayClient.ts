@@ -1,0 +1,255 @@
+/**
+ * The client side of a relay server (`meow-server`): post, long-poll pull, ack and
+ * short-link invitations over POST /v1/request, each request sealed to the pinned
+ * server key and signed by the device key (see main/wire/serverProtocol.ts).
+ *
+ * Every failure is a RelayError whose `code` is the server's ErrorCode name
+ * (QUEUE_FULL, STORE_UNAVAILABLE, ...), or UNREACHABLE (network failure or timeout),
+ * BAD_REPLY (the answer could not be read or was not for this request), ABORTED
+ * (the caller's signal). `retryable` says whether the same call may succeed later.
+ *
+ * @example
+ *   const card = await fetchServerCard('http://127.0.0.1:8787');
+ *   const relay = new RelayClient({ url: card.url, serverKey: card.publicKey, device });
+ *   const [id] = await relay.post([packed]);
+ *   const { messages } = await relay.pull([lookup], { timeoutMs: 25_000 });
+ *   await relay.ack([{ lookup, ids: messages.map((m) => m.id) }]);
+ */
+import type { KeyPair } from '../crypto/curves.js';
+import { decodeStrict, meow } from '../wire/proto.js';
+import { makeKeyProof, openReply, sealRequest, verifyServerCard } from '../wire/serverProtocol.js';
+
+const RETRYABLE = new Set([
+  'UNREACHABLE',
+  'STORE_UNAVAILABLE',
+  'RATE_LIMITED',
+  'SHUTTING_DOWN',
+  'QUEUE_FULL',
+  'INTERNAL',
+]);
+
+export class RelayError extends Error {
+  override readonly name = 'RelayError';
+  readonly retryable: boolean;
+  constructor(
+    /** An ErrorCode name ('QUEUE_FULL', 'STORE_UNAVAILABLE', ...), or 'UNREACHABLE', 'BAD_REPLY', 'ABORTED'. */
+    readonly code: string,
+    message: string,
+    readonly httpStatus?: number,
+    options?: { cause?: unknown; index?: number; retryAfterMs?: number },
+  ) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.index = options?.index;
+    this.retryAfterMs = options?.retryAfterMs;
+    this.retryable = RETRYABLE.has(code) || (code === 'BAD_REPLY' && (httpStatus ?? 0) >= 500);
+  }
+  /** Which item of a batch the server refused, when it says. */
+  readonly index: number | undefined;
+  /** For RATE_LIMITED: how long the server asks to wait. */
+  readonly retryAfterMs: number | undefined;
+}
+
+/** Default bound on a request (a pull's long-poll time is added to it). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+/** Default long-poll hold asked for by pull(). */
+export const DEFAULT_PULL_TIMEOUT_MS = 25_000;
+
+function base(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Runs fetch with the caller's signal and a timeout; maps failures to RelayError. */
+async function fetchWithTimeout(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<{ status: number; body: Uint8Array; headers: Headers }> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  try {
+    const res = await fetch(url, { ...init, signal: combined });
+    const body = new Uint8Array(await res.arrayBuffer());
+    return { status: res.status, body, headers: res.headers };
+  } catch (e) {
+    if (signal?.aborted) throw new RelayError('ABORTED', 'request aborted', undefined, { cause: e });
+    if (timeout.aborted)
+      throw new RelayError('UNREACHABLE', `no answer from ${url} within ${timeoutMs} ms`, undefined, {
+        cause: e,
+      });
+    throw new RelayError('UNREACHABLE', `cannot reach ${url}: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
+  }
+}
+
+/** Fetches a server's card and checks its signature. Pin `publicKey` (and `signingKey`) from it. */
+export async function fetchServerCard(
+  url: string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<meow.ServerCard> {
+  const { status, body } = await fetchWithTimeout(
+    `${base(url)}/v1/card`,
+    { method: 'GET' },
+    DEFAULT_REQUEST_TIMEOUT_MS,
+    opts.signal,
+  );
+  if (status !== 200) throw new RelayError('BAD_REPLY', `server card: HTTP ${status}`, status);
+  let card: meow.ServerCard;
+  try {
+    card = decodeStrict(meow.ServerCard, 'ServerCard', body);
+  } catch (e) {
+    throw new RelayError('BAD_REPLY', `server card: ${(e as Error).message}`, status, { cause: e });
+  }
+  if (!verifyServerCard(card))
+    throw new RelayError('BAD_REPLY', 'server card signature does not verify', status);
+  return card;
+}
+
+export interface RelayClientOptions {
+  url: string;
+  /** The server's X25519 key, pinned from its card. */
+  serverKey: Uint8Array;
+  /** This device's Ed25519 key pair: signs every request. */
+  device: KeyPair;
+  /** Bound on a request; a pull adds its long-poll time to it. */
+  requestTimeoutMs?: number;
+}
+
+export class RelayClient {
+  readonly url: string;
+  private readonly serverKey: Uint8Array;
+  private readonly device: KeyPair;
+  private readonly requestTimeoutMs: number;
+
+  constructor(opts: RelayClientOptions) {
+    this.url = base(opts.url);
+    this.serverKey = opts.serverKey;
+    this.device = opts.device;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /**
+   * Sends one request and opens its reply. Throws RelayError for transport failures
+   * and for any error the server answered with.
+   */
+  async request(
+    fill: (timestamp: number, nonce: Uint8Array) => meow.IToServerMessage,
+    opts: { signal?: AbortSignal; extraTimeoutMs?: number } = {},
+  ): Promise<meow.FromServerMessage> {
+    const sealed = sealRequest(this.serverKey, this.device, fill);
+    const { status, body, headers } = await fetchWithTimeout(
+      `${this.url}/v1/request`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: sealed.body as Uint8Array<ArrayBuffer>,
+      },
+      this.requestTimeoutMs + (opts.extraTimeoutMs ?? 0),
+      opts.signal,
+    );
+    let reply: meow.FromServerMessage;
+    try {
+      reply = openReply(sealed, body);
+    } catch (e) {
+      throw new RelayError(
+        'BAD_REPLY',
+        `unreadable reply (HTTP ${status}): ${(e as Error).message}`,
+        status,
+        {
+          cause: e,
+        },
+      );
+    }
+    const err = reply.error as meow.Error | null;
+    if (err && err.code !== meow.ErrorCode.OK) {
+      const code = meow.ErrorCode[err.code] ?? 'INTERNAL';
+      const retryAfter = Number(headers.get('retry-after'));
+      throw new RelayError(code, err.message || code, status, {
+        index: err.index,
+        ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      });
+    }
+    if (status !== 200) throw new RelayError('BAD_REPLY', `HTTP ${status} without an error`, status);
+    return reply;
+  }
+
+  /** Queues messages; returns the server ids, one per message, in order (a re-post returns the same id). */
+  async post(messages: meow.IPackedUserMessage[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const reply = await this.request(() => ({ messages }), opts);
+    if (reply.posted.length !== messages.length)
+      throw new RelayError('BAD_REPLY', `posted ${messages.length} messages, got ${reply.posted.length} ids`);
+    return reply.posted.map((p) => p.id ?? '');
+  }
+
+  /**
+   * Long-poll pull of the queues of `lookups`: returns as soon as any has messages,
+   * or empty after `timeoutMs` (bounded by the server). Abort with `signal`.
+   * Every message stays queued until acked.
+   */
+  async pull(
+    lookups: KeyPair[],
+    opts: { timeoutMs?: number; maxMessages?: number; signal?: AbortSignal } = {},
+  ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean }> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
+    const reply = await this.request(
+      (timestamp, nonce) => ({
+        pull: {
+          keys: lookups.map((l) => makeKeyProof('pull', l, this.serverKey, timestamp, nonce)),
+          timeoutMs,
+          maxMessages: opts.maxMessages ?? 0,
+        },
+      }),
+      { extraTimeoutMs: timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
+    return { messages: reply.messages as meow.DeliveredMessage[], more: reply.more };
+  }
+
+  /** Acknowledges messages stored durably; returns how many the server removed (repeats remove none). */
+  async ack(
+    items: { lookup: KeyPair; ids: string[] }[],
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<number> {
+    const reply = await this.request(
+      (timestamp, nonce) => ({
+        ack: {
+          items: items.map((it) => ({
+            key: makeKeyProof('ack', it.lookup, this.serverKey, timestamp, nonce),
+            ids: it.ids,
+          })),
+        },
+      }),
+      opts,
+    );
+    return reply.acked;
+  }
+
+  /** Stores an encrypted invitation card until `expiresAt` (unix ms); returns its id. */
+  async putInvitation(blob: Uint8Array, expiresAt: number, owner: KeyPair): Promise<string> {
+    const reply = await this.request(() => ({
+      invitation: { op: meow.InvitationOp.INVITATION_PUT, blob, expiresAt, ownerKey: owner.publicKey },
+    }));
+    const id = reply.invitation?.id;
+    if (!id) throw new RelayError('BAD_REPLY', 'no invitation id in the reply');
+    return id;
+  }
+
+  /** Fetches an invitation; RelayError NOT_FOUND or EXPIRED otherwise. */
+  async getInvitation(id: string): Promise<{ blob: Uint8Array; expiresAt: number }> {
+    const reply = await this.request(() => ({ invitation: { op: meow.InvitationOp.INVITATION_GET, id } }));
+    const inv = reply.invitation;
+    if (!inv?.blob) throw new RelayError('BAD_REPLY', 'no invitation in the reply');
+    return { blob: inv.blob, expiresAt: Number(inv.expiresAt ?? 0) };
+  }
+
+  /** Deletes an invitation this owner key stored. */
+  async deleteInvitation(id: string, owner: KeyPair): Promise<void> {
+    await this.request((timestamp, nonce) => ({
+      invitation: {
+        op: meow.InvitationOp.INVITATION_DELETE,
+        id,
+        ownerSignature: makeKeyProof('invitation-delete', owner, this.serverKey, timestamp, nonce).signature,
+      },
+    }));
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * `meow-server`: the relay as a command. Flags and environment: see `meow-server --help`
+ * or README.md. Prints `listening on http://HOST:PORT` once ready; SIGTERM/SIGINT stop it
+ * gracefully (held pulls answered, store closed, exit 0).
+ */
+import { ConfigError, parseConfig, usage } from './config.js';
+import { loadOrCreateIdentity } from './identity.js';
+import { RelayServer, stderrLog } from './server.js';
+import { openStore } from './store/index.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`meow-server: ${e.message}\n\n${usage()}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  if (config === 'help') {
+    console.log(usage());
+    return;
+  }
+  const identity = loadOrCreateIdentity(config.keyFile);
+  let lastStoreError = 0;
+  const store = await openStore(config.store, {
+    onError: (err) => {
+      // Connection errors repeat while Redis is away: one line per 5 s is enough.
+      const now = Date.now();
+      if (now - lastStoreError < 5000) return;
+      lastStoreError = now;
+      stderrLog({
+        level: 'warn',
+        event: 'store_connection_error',
+        store: config.store.kind,
+        message: err.message,
+      });
+    },
+  });
+  const server = await RelayServer.start({
+    identity,
+    store,
+    limits: config.limits,
+    host: config.host,
+    port: config.port,
+    name: config.name,
+    description: config.description,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+  });
+  const where = config.store.kind === 'embedded' ? config.store.path : config.store.kind;
+  stderrLog({ level: 'info', event: 'started', store: config.store.kind, where, key: config.keyFile });
+  console.log(`listening on ${server.url}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    stderrLog({ level: 'info', event: 'stopping', signal });
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        stderrLog({ level: 'error', event: 'stop_failed', message: (e as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  console.error(`meow-server: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+/** Prometheus text-format metrics, kept by hand (a handful of series, no dependency). */
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+function labels(l: Record<string, string>): string {
+  const parts = Object.entries(l).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class Metrics {
+  private readonly requests = new Map<string, number>();
+  private readonly durations = new Map<string, Histogram>();
+  readonly counters = { posted: 0, delivered: 0, acked: 0, pruned: 0 };
+
+  request(type: string, result: string, seconds: number): void {
+    const key = `${type}\u0000${result}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let h = this.durations.get(type);
+    if (!h) this.durations.set(type, (h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]!++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  /** The exposition text; `gauges` are sampled by the caller at scrape time. */
+  render(gauges: { heldPolls: number; storeUp: boolean; queues?: number; messages?: number }): string {
+    const out: string[] = [];
+    out.push('# HELP meow_requests_total Relay requests by type and result (OK or an error code).');
+    out.push('# TYPE meow_requests_total counter');
+    for (const [key, n] of [...this.requests].sort()) {
+      const [type, result] = key.split('\u0000') as [string, string];
+      out.push(`meow_requests_total${labels({ type, result })} ${n}`);
+    }
+    out.push('# HELP meow_request_duration_seconds Request latency (pulls include their long-poll hold).');
+    out.push('# TYPE meow_request_duration_seconds histogram');
+    for (const [type, h] of [...this.durations].sort()) {
+      BUCKETS.forEach((b, i) =>
+        out.push(`meow_request_duration_seconds_bucket${labels({ type, le: String(b) })} ${h.counts[i]}`),
+      );
+      out.push(`meow_request_duration_seconds_bucket${labels({ type, le: '+Inf' })} ${h.count}`);
+      out.push(`meow_request_duration_seconds_sum${labels({ type })} ${h.sum}`);
+      out.push(`meow_request_duration_seconds_count${labels({ type })} ${h.count}`);
+    }
+    const counter = (name: string, help: string, v: number) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${v}`);
+    const gauge = (name: string, help: string, v: number) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
+    counter('meow_messages_posted_total', 'Messages newly queued by this process.', this.counters.posted);
+    counter(
+      'meow_messages_delivered_total',
+      'Messages handed out by pulls (redeliveries included).',
+      this.counters.delivered,
+    );
+    counter('meow_messages_acked_total', 'Messages removed by acknowledgement.', this.counters.acked);
+    counter(
+      'meow_messages_pruned_total',
+      'Messages removed by retention (embedded store).',
+      this.counters.pruned,
+    );
+    gauge('meow_held_polls', 'Long-poll pulls being held right now.', gauges.heldPolls);
+    gauge(
+      'meow_store_up',
+      'Whether the store answered the last check (1) or not (0).',
+      gauges.storeUp ? 1 : 0,
+    );
+    if (gauges.queues !== undefined) gauge('meow_queues', 'Non-empty queues in the store.', gauges.queues);
+    if (gauges.messages !== undefined)
+      gauge('meow_queue_messages', 'Messages waiting in all queues (queue depth total).', gauges.messages);
+    return out.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The relay's HTTP face (node:http):
+ *   POST /v1/request   SignedRequest → ServerReply (application/octet-stream)
+ *   GET  /v1/card      the signed ServerCard (protobuf; ?format=json for people)
+ *   GET  /healthz      200 when the store answers, 503 otherwise
+ *   GET  /metrics      Prometheus text format
+ * A request that cannot be opened gets a plain ServerReply{error}; one that was
+ * opened gets its reply sealed to the key it carried, errors included. The HTTP
+ * status always matches the error code (see HTTP_STATUS).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bytesEqual, toBase64, toHex } from '../main/crypto/bytes.js';
+import { encode, meow } from '../main/wire/proto.js';
+import {
+  CLOCK_WINDOW_MS,
+  openRequest,
+  ProtocolError,
+  sealReply,
+  type OpenedRequest,
+} from '../main/wire/serverProtocol.js';
+import type { Limits } from './config.js';
+import { RelayFailure, StoreUnavailableError, type ErrorCodeName } from './errors.js';
+import { makeServerCard, type ServerIdentity } from './identity.js';
+import { Metrics } from './metrics.js';
+import { operationOf, runOperation, type Operation } from './operations.js';
+import type { RelayStore } from './store/types.js';
+import { WaiterRegistry } from './waiters.js';
+
+export type LogEntry = Record<string, unknown>;
+export const stderrLog = (entry: LogEntry): void => {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n');
+};
+
+export interface RelayServerOptions {
+  identity: ServerIdentity;
+  store: RelayStore;
+  limits: Limits;
+  host?: string;
+  port?: number;
+  name?: string;
+  description?: string;
+  /** URL written into the card; default http://HOST:PORT. */
+  publicUrl?: string;
+  /** Structured log lines (one per request error); default: JSON on stderr. */
+  log?: (entry: LogEntry) => void;
+  /** Close the store when the server closes (default true). */
+  ownsStore?: boolean;
+}
+
+/** Nonces are remembered a little longer than a timestamp can be accepted. */
+const NONCE_TTL_MS = 2 * CLOCK_WINDOW_MS + 10_000;
+const STATS_CACHE_MS = 5000;
+
+export class RelayServer {
+  readonly metrics = new Metrics();
+  readonly waiters = new WaiterRegistry();
+  card!: meow.ServerCard;
+  url = '';
+  private readonly http: Server;
+  private readonly log: (entry: LogEntry) => void;
+  private inFlight = 0;
+  private closing: Promise<void> | null = null;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private stats: { at: number; queues?: number; messages?: number; up: boolean } = { at: 0, up: true };
+
+  private constructor(private readonly opts: RelayServerOptions) {
+    this.log = opts.log ?? stderrLog;
+    this.http = createServer((req, res) => void this.handle(req, res));
+    // Held pulls last up to maxPollMs; leave room above it before Node gives up on a request.
+    this.http.requestTimeout = opts.limits.maxPollMs + 60_000;
+    this.http.headersTimeout = 30_000;
+    this.http.keepAliveTimeout = 65_000;
+    opts.store.onWake((lookups) => this.waiters.wake(lookups));
+  }
+
+  get limits(): Limits {
+    return this.opts.limits;
+  }
+  get store(): RelayStore {
+    return this.opts.store;
+  }
+
+  static async start(opts: RelayServerOptions): Promise<RelayServer> {
+    const s = new RelayServer(opts);
+    await new Promise<void>((resolve, reject) => {
+      s.http.once('error', reject);
+      s.http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+        s.http.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = s.http.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    s.url = `http://${host}:${addr.port}`;
+    s.card = makeServerCard(
+      opts.identity,
+      opts.publicUrl ?? s.url,
+      opts.name ?? 'meow-server',
+      opts.description ?? '',
+    );
+    const every = Math.max(50, Math.min(60_000, Math.floor(opts.limits.retentionMs / 2)));
+    s.pruneTimer = setInterval(() => void s.prune(), every);
+    s.pruneTimer.unref();
+    return s;
+  }
+
+  get port(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      this.metrics.counters.pruned += await this.opts.store.prune(Date.now(), this.opts.limits.retentionMs);
+    } catch (e) {
+      this.log({ level: 'warn', event: 'prune_failed', message: (e as Error).message });
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://relay');
+    try {
+      if (url.pathname === '/v1/request') {
+        if (req.method !== 'POST') return text(res, 405, 'POST a SignedRequest here\n', { allow: 'POST' });
+        return await this.request(req, res);
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return text(res, 405, 'method not allowed\n', { allow: 'GET' });
+      switch (url.pathname) {
+        case '/v1/card':
+          return this.sendCard(res, url.searchParams.get('format') === 'json');
+        case '/healthz':
+          return await this.health(res);
+        case '/metrics':
+          return await this.sendMetrics(res);
+        default:
+          return text(res, 404, 'not found\n');
+      }
+    } catch (e) {
+      this.log({ level: 'error', event: 'handler_crash', path: url.pathname, message: (e as Error).stack });
+      if (!res.headersSent) text(res, 500, 'internal error\n');
+      else res.destroy();
+    }
+  }
+
+  private sendCard(res: ServerResponse, json: boolean): void {
+    if (!json) return send(res, 200, encode(meow.ServerCard, this.card));
+    const c = this.card;
+    const body = {
+      url: c.url,
+      name: c.name,
+      description: c.description,
+      publicKey: toBase64(c.publicKey),
+      signingKey: toBase64(c.signingKey),
+      cardSignature: toBase64(c.cardSignature),
+      publicKeyHex: toHex(c.publicKey),
+      signingKeyHex: toHex(c.signingKey),
+    };
+    text(res, 200, JSON.stringify(body, null, 2) + '\n', { 'content-type': 'application/json' });
+  }
+
+  private async health(res: ServerResponse): Promise<void> {
+    const store = this.opts.store.kind;
+    if (this.closing) return text(res, 503, JSON.stringify({ status: 'shutting_down', store }) + '\n');
+    try {
+      await this.opts.store.ping();
+      text(res, 200, JSON.stringify({ status: 'ok', store }) + '\n', { 'content-type': 'application/json' });
+    } catch (e) {
+      text(
+        res,
+        503,
+        JSON.stringify({ status: 'store_unavailable', store, message: (e as Error).message }) + '\n',
+        {
+          'content-type': 'application/json',
+        },
+      );
+    }
+  }
+
+  private async sendMetrics(res: ServerResponse): Promise<void> {
+    const now = Date.now();
+    if (now - this.stats.at > STATS_CACHE_MS) {
+      try {
+        const s = await this.opts.store.stats();
+        this.stats = { at: now, queues: s.queues, messages: s.messages, up: true };
+      } catch {
+        this.stats = { at: now, up: false };
+      }
+    }
+    const body = this.metrics.render({
+      heldPolls: this.waiters.size,
+      storeUp: this.stats.up,
+      ...(this.stats.queues !== undefined
+        ? { queues: this.stats.queues, messages: this.stats.messages }
+        : {}),
+    });
+    text(res, 200, body, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  }
+
+  private async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let type: Operation | 'invalid' = 'invalid';
+    let opened: OpenedRequest | null = null;
+    this.inFlight++;
+    const aborted = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) aborted.abort();
+    });
+    const finish = (
+      status: number,
+      body: Uint8Array,
+      result: ErrorCodeName | 'OK',
+      extra?: Record<string, string>,
+    ) => {
+      send(res, status, body, { ...extra, ...(this.closing ? { connection: 'close' } : {}) });
+      this.metrics.request(type, result, (performance.now() - started) / 1000);
+    };
+    const fail = (f: RelayFailure) => {
+      const extra: Record<string, string> = {};
+      if (f.retryAfterSec) extra['retry-after'] = String(f.retryAfterSec);
+      if (f.code === 'BODY_TOO_LARGE') extra.connection = 'close';
+      const body = opened
+        ? sealReply(opened.message.replyKey, opened.message.nonce, { error: f.toWire() })
+        : encode(meow.ServerReply, { error: f.toWire() });
+      finish(f.status, body, f.code, extra);
+      this.log({
+        level: 'warn',
+        event: 'request_error',
+        type,
+        code: f.code,
+        status: f.status,
+        message: f.message,
+        ...(f.index !== undefined ? { index: f.index } : {}),
+        ...(opened ? { device: toHex(opened.deviceKey).slice(0, 16) } : {}),
+        remote: req.socket.remoteAddress,
+        ms: Math.round(performance.now() - started),
+      });
+    };
+    try {
+      if (this.closing) throw new RelayFailure('SHUTTING_DOWN', 'the server is shutting down');
+      const limits = this.opts.limits;
+      const body = await readBody(req, limits.maxBodyBytes);
+      if (body === 'too-large')
+        throw new RelayFailure('BODY_TOO_LARGE', `request body is larger than ${limits.maxBodyBytes} bytes`);
+      try {
+        opened = openRequest(this.opts.identity.box, body);
+      } catch (e) {
+        if (e instanceof ProtocolError) throw new RelayFailure(e.code, e.message);
+        throw new RelayFailure('MALFORMED', (e as Error).message);
+      }
+      const m = opened.message;
+      if (m.serverKey.length && !bytesEqual(m.serverKey, this.opts.identity.box.publicKey))
+        throw new RelayFailure('NOT_FOR_THIS_SERVER', 'request names another server key');
+      const op = operationOf(m);
+      type = op;
+      const rate = limits.ratePerSec > 0 ? { perSec: limits.ratePerSec, burst: limits.rateBurst } : null;
+      const admission = await this.opts.store.admit(
+        toHex(opened.deviceKey),
+        toHex(m.nonce),
+        Date.now(),
+        NONCE_TTL_MS,
+        rate,
+      );
+      if (admission === 'replayed') throw new RelayFailure('REPLAYED', 'this request was already received');
+      if (admission === 'rate_limited')
+        throw new RelayFailure(
+          'RATE_LIMITED',
+          `more than ${limits.ratePerSec} requests per second from this device`,
+          undefined,
+          Math.max(1, Math.ceil(1 / limits.ratePerSec)),
+        );
+      const reply = await runOperation(op, m, {
+        store: this.opts.store,
+        limits,
+        serverKey: this.opts.identity.box.publicKey,
+        waiters: this.waiters,
+        metrics: this.metrics,
+        signal: aborted.signal,
+      });
+      if (aborted.signal.aborted)
+        return this.metrics.request(type, 'CLIENT_GONE', (performance.now() - started) / 1000);
+      finish(200, sealReply(m.replyKey, m.nonce, reply), 'OK');
+    } catch (e) {
+      if (e instanceof ClientGone)
+        this.metrics.request(type, 'CLIENT_GONE', (performance.now() - started) / 1000);
+      else if (e instanceof RelayFailure) fail(e);
+      else if (e instanceof StoreUnavailableError) fail(new RelayFailure('STORE_UNAVAILABLE', e.message));
+      else {
+        this.log({ level: 'error', event: 'internal_error', type, message: (e as Error).stack });
+        fail(new RelayFailure('INTERNAL', 'internal error'));
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /**
+   * Graceful stop: refuse new connections and requests (SHUTTING_DOWN), answer held
+   * pulls with an empty result, let in-flight requests finish, close the store.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.pruneTimer);
+      const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+      this.waiters.shutdown();
+      const until = Date.now() + 10_000;
+      while (this.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      this.http.closeIdleConnections();
+      const force = setTimeout(() => this.http.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(force);
+      if (this.opts.ownsStore !== false) await this.opts.store.close();
+    })();
+    return this.closing;
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+): void {
+  if (res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'application/octet-stream',
+    'content-length': String(body.length),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}
+
+function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  const bytes = Buffer.from(body);
+  send(res, status, bytes, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+}
+
+/**
+ * Reads a request body up to `limit` bytes. A larger one is drained (so the client
+ * reads our answer instead of a reset) up to a hard bound, past which the
+ * connection is dropped.
+ */
+class ClientGone extends Error {
+  override readonly name = 'ClientGone';
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large'> {
+  const hardLimit = limit * 4 + 1024 * 1024;
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  return new Promise((resolve, reject) => {
+    if (declared > hardLimit) {
+      req.socket.on('error', () => undefined);
+      resolve('too-large');
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > hardLimit) {
+        req.destroy();
+        return;
+      }
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > limit) resolve('too-large');
+      else {
+        const all = Buffer.concat(chunks);
+        resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+      }
+    });
+    req.on('error', () => reject(new ClientGone()));
+    req.on('close', () => reject(new ClientGone()));
+  });
+}

@@ -1,0 +1,514 @@
+/**
+ * The Redis store (ioredis), standalone or Cluster.
+ *
+ * Keys (PREFIX is --redis-prefix, empty by default; the braces are Cluster hash
+ * tags, so everything of one queue, and everything of one device, lives in one slot):
+ *   PREFIXmsg:{LOOKUP}       sorted set: message id → arrival time in µs (made strictly
+ *                            increasing per queue, so order is arrival order)
+ *   PREFIXmsgdata:{LOOKUP}   hash: message id → encoded PackedUserMessage
+ *   PREFIXnonce:{DEVICE}:N   request nonces, with a TTL of the clock window
+ *   PREFIXrate:{DEVICE}      the device's token bucket (store-wide rate limit)
+ *   PREFIXinv:ID             hash: an invitation, expiring a grace period after its expiry
+ * Every queue operation is one Lua script on one slot, so it is atomic. Queue keys
+ * carry a TTL of the retention time from the last post, and every script prunes
+ * the messages of its queue that passed retention: no store-wide scan is needed.
+ *
+ * Wake-ups: a post publishes "INSTANCE LOOKUP,LOOKUP..." on PREFIXwake. Every
+ * server process subscribes with a dedicated connection (in a Cluster, classic
+ * PUBLISH is forwarded by the cluster bus to every node, so one subscriber
+ * connection to any node sees every post). After a subscriber reconnect, every
+ * waiter re-checks its queues (wake-ups may have been lost while it was away).
+ *
+ * Failure: no offline queue and a command timeout, so a command fails fast while
+ * Redis is away (→ StoreUnavailableError → STORE_UNAVAILABLE); ioredis reconnects
+ * by itself and the next request succeeds.
+ */
+import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
+import { randomBytes, toHex } from '../../main/crypto/bytes.js';
+import { StoreUnavailableError } from '../errors.js';
+import {
+  INVITATION_GRACE_MS,
+  type Admission,
+  type FetchResult,
+  type Invitation,
+  type NewMessage,
+  type PostOutcome,
+  type QueuedMessage,
+  type RateLimit,
+  type RelayStore,
+  type StoreStats,
+} from './types.js';
+
+const PRUNE = `
+local function prune(z, h, cutoff)
+  while true do
+    local old = redis.call('ZRANGEBYSCORE', z, '-inf', '(' .. cutoff, 'LIMIT', 0, 500)
+    if #old == 0 then return end
+    redis.call('ZREM', z, unpack(old))
+    redis.call('HDEL', h, unpack(old))
+    if #old < 500 then return end
+  end
+end
+`;
+
+// KEYS: queue, data. ARGV: max length, now µs, cutoff µs, ttl ms, check-only flag, then id, bytes pairs.
+// Returns the number of new messages (stored, or that would be), or -1 when the queue would overflow.
+const POST = `${PRUNE}
+local z, h = KEYS[1], KEYS[2]
+prune(z, h, ARGV[3])
+local seen, fresh = {}, {}
+for i = 6, #ARGV, 2 do
+  local id = ARGV[i]
+  if not seen[id] then
+    seen[id] = true
+    if not redis.call('ZSCORE', z, id) then fresh[#fresh + 1] = i end
+  end
+end
+if #fresh == 0 then return 0 end
+if redis.call('ZCARD', z) + #fresh > tonumber(ARGV[1]) then return -1 end
+if ARGV[5] == '1' then return #fresh end
+local score = tonumber(ARGV[2])
+local last = redis.call('ZRANGE', z, -1, -1, 'WITHSCORES')
+if last[2] and tonumber(last[2]) >= score then score = tonumber(last[2]) + 1 end
+for _, i in ipairs(fresh) do
+  redis.call('ZADD', z, string.format('%.0f', score), ARGV[i])
+  redis.call('HSET', h, ARGV[i], ARGV[i + 1])
+  score = score + 1
+end
+redis.call('PEXPIRE', z, ARGV[4])
+redis.call('PEXPIRE', h, ARGV[4])
+return #fresh
+`;
+
+// KEYS: queue, data. ARGV: max, cutoff µs. Returns {queue length, id, score, bytes, id, score, bytes...}.
+const FETCH = `${PRUNE}
+local z, h = KEYS[1], KEYS[2]
+prune(z, h, ARGV[2])
+local out = { redis.call('ZCARD', z) }
+if out[1] == 0 then return out end
+local ids = redis.call('ZRANGE', z, 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local names = {}
+for i = 1, #ids, 2 do names[#names + 1] = ids[i] end
+local data = redis.call('HMGET', h, unpack(names))
+for i = 1, #names do
+  if data[i] then
+    out[#out + 1] = names[i]
+    out[#out + 1] = ids[2 * i]
+    out[#out + 1] = data[i]
+  end
+end
+return out
+`;
+
+// KEYS: queue, data. ARGV: ids. Returns how many were removed.
+const ACK = `
+local n = redis.call('ZREM', KEYS[1], unpack(ARGV))
+redis.call('HDEL', KEYS[2], unpack(ARGV))
+return n
+`;
+
+// KEYS: nonce, bucket. ARGV: nonce ttl ms, now ms, rate per s (0 = none), burst.
+// Returns 0 admitted, 1 replayed, 2 rate limited.
+const ADMIT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+local rate = tonumber(ARGV[3])
+if rate > 0 then
+  local burst, now = tonumber(ARGV[4]), tonumber(ARGV[2])
+  local b = redis.call('HMGET', KEYS[2], 't', 'at')
+  local tokens = tonumber(b[1]) or burst
+  local at = tonumber(b[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
+  local ok = tokens >= 1
+  if ok then tokens = tokens - 1 end
+  redis.call('HSET', KEYS[2], 't', tostring(tokens), 'at', ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], math.ceil(burst / rate * 1000) + 1000)
+  if not ok then return 2 end
+end
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+return 0
+`;
+
+// KEYS: invitation. ARGV: blob, expires at, owner, expire-key-at. Returns 1 stored, 0 id taken.
+const PUT_INVITATION = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'blob', ARGV[1], 'exp', ARGV[2], 'owner', ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return 1
+`;
+
+type Arg = string | number | Buffer;
+interface Scripts {
+  meowPost(z: string, h: string, ...args: Arg[]): Promise<number>;
+  meowFetchBuffer(z: string, h: string, max: number, cutoff: string): Promise<(Buffer | number)[]>;
+  meowAck(z: string, h: string, ...ids: string[]): Promise<number>;
+  meowAdmit(
+    nonce: string,
+    bucket: string,
+    ttl: number,
+    now: number,
+    rate: number,
+    burst: number,
+  ): Promise<number>;
+  meowPutInvitation(key: string, blob: Buffer, exp: number, owner: Buffer, keyExp: number): Promise<number>;
+}
+type Client = (Redis | Cluster) & Scripts;
+
+function define(client: Redis | Cluster): Client {
+  client.defineCommand('meowPost', { numberOfKeys: 2, lua: POST });
+  client.defineCommand('meowFetch', { numberOfKeys: 2, lua: FETCH });
+  client.defineCommand('meowAck', { numberOfKeys: 2, lua: ACK });
+  client.defineCommand('meowAdmit', { numberOfKeys: 2, lua: ADMIT });
+  client.defineCommand('meowPutInvitation', { numberOfKeys: 1, lua: PUT_INVITATION });
+  return client as Client;
+}
+
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const bytesOf = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+export type RedisTarget = { kind: 'redis'; url: string } | { kind: 'redis-cluster'; urls: string[] };
+
+export interface RedisStoreOptions {
+  prefix?: string;
+  /** How long to wait for Redis at start before giving up. */
+  connectTimeoutMs?: number;
+  /** Per-command timeout: a command that hangs (Redis stopped, not closed) fails after this. */
+  commandTimeoutMs?: number;
+  /** Connection-level errors, for logging (they repeat while Redis is away). */
+  onError?: (err: Error) => void;
+}
+
+function clusterNodes(urls: string[]): { nodes: { host: string; port: number }[]; password?: string } {
+  let password: string | undefined;
+  const nodes = urls.map((u) => {
+    const url = new URL(u.includes('://') ? u : `redis://${u}`);
+    if (url.password) password = decodeURIComponent(url.password);
+    return { host: url.hostname, port: Number(url.port || 6379) };
+  });
+  return { nodes, ...(password ? { password } : {}) };
+}
+
+export class RedisStore implements RelayStore {
+  readonly kind: 'redis' | 'redis-cluster';
+  private readonly client: Client;
+  private readonly sub: Redis | Cluster;
+  private readonly prefix: string;
+  private readonly instance = toHex(randomBytes(8));
+  private readonly listeners: ((lookups: string[] | null) => void)[] = [];
+  private closed = false;
+
+  private constructor(target: RedisTarget, opts: RedisStoreOptions) {
+    this.kind = target.kind;
+    this.prefix = opts.prefix ?? '';
+    const redisOptions: RedisOptions = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs ?? 3000,
+      connectTimeout: 3000,
+      enableAutoPipelining: true,
+      retryStrategy: (times) => Math.min(50 * times, 1000),
+    };
+    const onError = (e: Error) => opts.onError?.(e);
+    if (target.kind === 'redis') {
+      const main = new Redis(target.url, redisOptions);
+      this.client = define(main);
+      this.sub = main.duplicate({
+        enableOfflineQueue: true,
+        enableAutoPipelining: false,
+        commandTimeout: undefined,
+      });
+    } else {
+      const { nodes, password } = clusterNodes(target.urls);
+      const clusterOptions: ClusterOptions = {
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
+        redisOptions: { ...redisOptions, ...(password ? { password } : {}) },
+      };
+      this.client = define(new Cluster(nodes, clusterOptions));
+      this.sub = new Cluster(nodes, {
+        ...clusterOptions,
+        enableOfflineQueue: true,
+        enableAutoPipelining: false,
+        redisOptions: { ...clusterOptions.redisOptions, commandTimeout: undefined },
+      });
+    }
+    this.client.on('error', onError);
+    this.sub.on('error', onError);
+  }
+
+  /** Connects (waiting up to connectTimeoutMs for Redis) and subscribes to wake-ups. */
+  static async open(target: RedisTarget, opts: RedisStoreOptions = {}): Promise<RedisStore> {
+    const store = new RedisStore(target, opts);
+    try {
+      await store.start(opts.connectTimeoutMs ?? 10_000);
+    } catch (e) {
+      store.client.disconnect();
+      store.sub.disconnect();
+      throw e;
+    }
+    return store;
+  }
+
+  private async start(timeoutMs: number): Promise<void> {
+    const where = this.kind === 'redis' ? 'Redis' : 'Redis Cluster';
+    await waitReady(this.client, timeoutMs, where);
+    await waitReady(this.sub, timeoutMs, where);
+    const channel = `${this.prefix}wake`;
+    this.sub.on('message', (ch: string, payload: string) => {
+      if (ch !== channel) return;
+      const space = payload.indexOf(' ');
+      if (space < 0 || payload.slice(0, space) === this.instance) return;
+      this.emit(payload.slice(space + 1).split(','));
+    });
+    await this.sub.subscribe(channel);
+    // After a reconnect (ioredis resubscribes by itself), waiters re-check: wakes may have been lost.
+    this.sub.on('ready', () => this.emit(null));
+  }
+
+  private key(kind: 'msg' | 'msgdata', lookup: string): string {
+    return `${this.prefix}${kind}:{${lookup}}`;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('store is closed');
+    try {
+      return await fn();
+    } catch (e) {
+      throw new StoreUnavailableError(`redis ${what}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  admit(
+    device: string,
+    nonce: string,
+    now: number,
+    nonceTtlMs: number,
+    rate: RateLimit | null,
+  ): Promise<Admission> {
+    return this.call('admit', async () => {
+      const r = await this.client.meowAdmit(
+        `${this.prefix}nonce:{${device}}:${nonce}`,
+        `${this.prefix}rate:{${device}}`,
+        nonceTtlMs,
+        now,
+        rate?.perSec ?? 0,
+        rate?.burst ?? 1,
+      );
+      return r === 0 ? 'ok' : r === 1 ? 'replayed' : 'rate_limited';
+    });
+  }
+
+  post(
+    messages: NewMessage[],
+    now: number,
+    maxQueueLength: number,
+    retentionMs: number,
+  ): Promise<PostOutcome> {
+    const byQueue = new Map<string, NewMessage[]>();
+    for (const m of messages) {
+      const list = byQueue.get(m.lookup);
+      if (list) list.push(m);
+      else byQueue.set(m.lookup, [m]);
+    }
+    const nowUs = now * 1000;
+    const cutoffUs = String((now - retentionMs) * 1000);
+    const run = (lookup: string, list: NewMessage[], checkOnly: boolean) => {
+      const args: Arg[] = [maxQueueLength, String(nowUs), cutoffUs, retentionMs, checkOnly ? '1' : '0'];
+      for (const m of list) args.push(m.id, checkOnly ? '' : buf(m.bytes));
+      return this.client.meowPost(this.key('msg', lookup), this.key('msgdata', lookup), ...args);
+    };
+    return this.call('post', async () => {
+      const queues = [...byQueue];
+      if (queues.length > 1) {
+        // Several queues (several slots): check them all first so a full one refuses the whole batch.
+        const checks = await Promise.all(queues.map(([l, list]) => run(l, list, true)));
+        const full = checks.findIndex((n) => n < 0);
+        if (full >= 0) return { ok: false, full: queues[full]![0] };
+      }
+      const results = await Promise.all(queues.map(([l, list]) => run(l, list, false)));
+      const full = results.findIndex((n) => n < 0);
+      if (full >= 0) return { ok: false, full: queues[full]![0] };
+      const added = results.reduce((a, b) => a + b, 0);
+      if (added > 0) this.notify(queues.filter((_, i) => results[i]! > 0).map(([l]) => l));
+      return { ok: true, added };
+    });
+  }
+
+  private notify(lookups: string[]): void {
+    this.emit(lookups);
+    // Best effort: the messages are stored; a lost wake-up only delays delivery to the next pull.
+    this.client.publish(`${this.prefix}wake`, `${this.instance} ${lookups.join(',')}`).catch(() => undefined);
+  }
+
+  fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {
+    const cutoffUs = String((now - retentionMs) * 1000);
+    return this.call('fetch', async () => {
+      // Lengths first (cheap; an empty long-poll round costs only this), then read each
+      // queue's share of `max`, so a pull of many keys never reads more than it returns.
+      const lengths = await Promise.all(lookups.map((l) => this.client.zcard(this.key('msg', l))));
+      const plan: [string, number][] = [];
+      let room = max;
+      let more = false;
+      lookups.forEach((l, i) => {
+        const n = Math.min(lengths[i]!, room);
+        if (n > 0) plan.push([l, n]);
+        if (lengths[i]! > n) more = true;
+        room -= n;
+      });
+      if (!plan.length) return { messages: [], more: false };
+      const replies = await Promise.all(
+        plan.map(([l, n]) =>
+          this.client.meowFetchBuffer(this.key('msg', l), this.key('msgdata', l), n, cutoffUs),
+        ),
+      );
+      const messages: QueuedMessage[] = [];
+      replies.forEach((reply, q) => {
+        const [lookup, n] = plan[q]!;
+        const total = reply[0] as number;
+        for (let i = 1; i + 2 < reply.length; i += 3) {
+          const id = (reply[i] as Buffer).toString('latin1');
+          const score = Number((reply[i + 1] as Buffer).toString('latin1'));
+          messages.push({
+            lookup,
+            id,
+            arrivedAt: Math.floor(score / 1000),
+            bytes: bytesOf(reply[i + 2] as Buffer),
+          });
+        }
+        if (total > n) more = true;
+      });
+      return { messages, more };
+    });
+  }
+
+  ack(items: { lookup: string; ids: string[] }[]): Promise<number> {
+    return this.call('ack', async () => {
+      const counts = await Promise.all(
+        items
+          .filter((it) => it.ids.length > 0)
+          .map((it) =>
+            this.client.meowAck(this.key('msg', it.lookup), this.key('msgdata', it.lookup), ...it.ids),
+          ),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    });
+  }
+
+  queueLength(lookup: string): Promise<number> {
+    return this.call('queueLength', () => this.client.zcard(this.key('msg', lookup)));
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.call('stats', async () => {
+      const nodes: Redis[] = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+      let queues = 0;
+      let messages = 0;
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${this.prefix}msg:{*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) {
+            const sizes = await Promise.all(keys.map((k) => node.zcard(k)));
+            queues += sizes.filter((n) => n > 0).length;
+            messages += sizes.reduce((a, b) => a + b, 0);
+          }
+        } while (cursor !== '0');
+      }
+      return { queues, messages };
+    });
+  }
+
+  putInvitation(inv: Invitation): Promise<boolean> {
+    return this.call('putInvitation', async () => {
+      const r = await this.client.meowPutInvitation(
+        `${this.prefix}inv:${inv.id}`,
+        buf(inv.blob),
+        inv.expiresAt,
+        buf(inv.ownerKey),
+        inv.expiresAt + INVITATION_GRACE_MS,
+      );
+      return r === 1;
+    });
+  }
+
+  getInvitation(id: string): Promise<Invitation | null> {
+    return this.call('getInvitation', async () => {
+      const [blob, exp, owner] = await this.client.hmgetBuffer(
+        `${this.prefix}inv:${id}`,
+        'blob',
+        'exp',
+        'owner',
+      );
+      if (!blob || !exp || !owner) return null;
+      return { id, blob: bytesOf(blob), expiresAt: Number(exp.toString('latin1')), ownerKey: bytesOf(owner) };
+    });
+  }
+
+  deleteInvitation(id: string): Promise<boolean> {
+    return this.call(
+      'deleteInvitation',
+      async () => (await this.client.del(`${this.prefix}inv:${id}`)) === 1,
+    );
+  }
+
+  /** Nothing to do store-wide: every queue script prunes its queue, and keys carry TTLs. */
+  prune(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  onWake(listener: (lookups: string[] | null) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(lookups: string[] | null): void {
+    for (const l of this.listeners) l(lookups);
+  }
+
+  ping(): Promise<void> {
+    return this.call('ping', async () => {
+      await this.client.ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(
+      [this.sub, this.client].map(async (c) => {
+        try {
+          await c.quit();
+        } catch {
+          c.disconnect();
+        }
+      }),
+    );
+  }
+}
+
+async function waitReady(client: Redis | Cluster, timeoutMs: number, where: string): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    let last: Error | undefined;
+    const onError = (e: Error) => (last = e);
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new StoreUnavailableError(
+          `cannot reach ${where} within ${timeoutMs} ms${last ? `: ${last.message}` : ''}`,
+        ),
+      );
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+    };
+    client.on('ready', onReady);
+    client.on('error', onError);
+  });
+}

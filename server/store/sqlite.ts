@@ -1,0 +1,287 @@
+/**
+ * The embedded store: the relay contract on one SQLite file (better-sqlite3, WAL).
+ * Posts commit with synchronous=FULL before the client hears "stored" (a sender
+ * drops its copy on that answer); acks, nonces and pruning go through a second
+ * connection with synchronous=NORMAL (in WAL mode still safe against a process
+ * crash; a power cut can at worst redeliver an acked message or forget a nonce).
+ * Wake-ups are in-process: the embedded store serves one server process.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StoreUnavailableError } from '../errors.js';
+import { TokenBuckets } from './tokenBuckets.js';
+import {
+  INVITATION_GRACE_MS,
+  type Admission,
+  type FetchResult,
+  type Invitation,
+  type NewMessage,
+  type PostOutcome,
+  type QueuedMessage,
+  type RateLimit,
+  type RelayStore,
+  type StoreStats,
+} from './types.js';
+
+/** Numbered schema steps; `PRAGMA user_version` records how many have run. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     lookup TEXT NOT NULL,
+     id TEXT NOT NULL,
+     arrived_at INTEGER NOT NULL,
+     bytes BLOB NOT NULL,
+     UNIQUE (lookup, id)
+   );
+   CREATE INDEX messages_queue ON messages (lookup, seq);
+   CREATE INDEX messages_arrived ON messages (arrived_at);
+   CREATE TABLE nonces (
+     device TEXT NOT NULL,
+     nonce TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (device, nonce)
+   ) WITHOUT ROWID;
+   CREATE INDEX nonces_expiry ON nonces (expires_at);
+   CREATE TABLE invitations (
+     id TEXT PRIMARY KEY,
+     blob BLOB NOT NULL,
+     expires_at INTEGER NOT NULL,
+     owner_key BLOB NOT NULL
+   );
+   CREATE INDEX invitations_expiry ON invitations (expires_at);`,
+];
+
+interface MessageRow {
+  lookup: string;
+  id: string;
+  arrived_at: number;
+  bytes: Buffer;
+}
+
+function asBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export class SqliteStore implements RelayStore {
+  readonly kind = 'embedded' as const;
+  private readonly db: Database.Database;
+  private readonly light: Database.Database;
+  private readonly listeners: ((lookups: string[] | null) => void)[] = [];
+  private readonly buckets = new TokenBuckets();
+  private closed = false;
+  private readonly stmt;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.light = new Database(path);
+    this.light.pragma('synchronous = NORMAL');
+    this.light.pragma('busy_timeout = 5000');
+    const db = this.db;
+    const light = this.light;
+    this.stmt = {
+      count: db.prepare<[string, number], { n: number }>(
+        'SELECT count(*) AS n FROM messages WHERE lookup = ? AND arrived_at >= ?',
+      ),
+      has: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM messages WHERE lookup = ? AND id = ?',
+      ),
+      insert: db.prepare<[string, string, number, Uint8Array]>(
+        'INSERT OR IGNORE INTO messages (lookup, id, arrived_at, bytes) VALUES (?, ?, ?, ?)',
+      ),
+      fetch: db.prepare<[string, number, number], MessageRow>(
+        'SELECT lookup, id, arrived_at, bytes FROM messages WHERE lookup = ? AND arrived_at >= ? ORDER BY seq LIMIT ?',
+      ),
+      length: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM messages WHERE lookup = ?'),
+      stats: db.prepare<[], { queues: number; messages: number }>(
+        'SELECT count(DISTINCT lookup) AS queues, count(*) AS messages FROM messages',
+      ),
+      ack: light.prepare<[string, string]>('DELETE FROM messages WHERE lookup = ? AND id = ?'),
+      nonceSeen: light.prepare<[string, string, number], { one: number }>(
+        'SELECT 1 AS one FROM nonces WHERE device = ? AND nonce = ? AND expires_at > ?',
+      ),
+      nonceSet: light.prepare<[string, string, number]>(
+        'INSERT OR REPLACE INTO nonces (device, nonce, expires_at) VALUES (?, ?, ?)',
+      ),
+      invPut: db.prepare<[string, Uint8Array, number, Uint8Array]>(
+        'INSERT OR IGNORE INTO invitations (id, blob, expires_at, owner_key) VALUES (?, ?, ?, ?)',
+      ),
+      invGet: db.prepare<[string], { id: string; blob: Buffer; expires_at: number; owner_key: Buffer }>(
+        'SELECT id, blob, expires_at, owner_key FROM invitations WHERE id = ?',
+      ),
+      invDelete: light.prepare<[string]>('DELETE FROM invitations WHERE id = ?'),
+      pruneMessages: light.prepare<[number]>('DELETE FROM messages WHERE arrived_at < ?'),
+      pruneNonces: light.prepare<[number]>('DELETE FROM nonces WHERE expires_at <= ?'),
+      pruneInvitations: light.prepare<[number]>('DELETE FROM invitations WHERE expires_at < ?'),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length)
+      throw new Error(
+        `${this.path}: schema version ${version} is newer than this server (${MIGRATIONS.length})`,
+      );
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** Runs `fn`, turning SQLite failures (disk full, I/O error, closed) into StoreUnavailableError. */
+  private run<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    try {
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(new StoreUnavailableError(`sqlite: ${(e as Error).message}`, { cause: e }));
+    }
+  }
+
+  admit(
+    device: string,
+    nonce: string,
+    now: number,
+    nonceTtlMs: number,
+    rate: RateLimit | null,
+  ): Promise<Admission> {
+    return this.run(() => {
+      if (this.stmt.nonceSeen.get(device, nonce, now)) return 'replayed';
+      if (rate && !this.buckets.take(device, now, rate)) return 'rate_limited';
+      this.stmt.nonceSet.run(device, nonce, now + nonceTtlMs);
+      return 'ok';
+    });
+  }
+
+  post(
+    messages: NewMessage[],
+    now: number,
+    maxQueueLength: number,
+    retentionMs: number,
+  ): Promise<PostOutcome> {
+    const cutoff = now - retentionMs;
+    const outcome = this.run(() =>
+      this.db.transaction((): PostOutcome => {
+        const fresh = new Map<string, Set<string>>();
+        for (const m of messages) {
+          if (this.stmt.has.get(m.lookup, m.id)) continue;
+          let ids = fresh.get(m.lookup);
+          if (!ids) fresh.set(m.lookup, (ids = new Set()));
+          ids.add(m.id);
+        }
+        for (const [lookup, ids] of fresh) {
+          if (this.stmt.count.get(lookup, cutoff)!.n + ids.size > maxQueueLength)
+            return { ok: false, full: lookup };
+        }
+        let added = 0;
+        for (const m of messages) added += this.stmt.insert.run(m.lookup, m.id, now, m.bytes).changes;
+        return { ok: true, added };
+      })(),
+    );
+    void outcome.then(
+      (o) => {
+        if (o.ok && o.added > 0) this.emit([...new Set(messages.map((m) => m.lookup))]);
+      },
+      () => undefined,
+    );
+    return outcome;
+  }
+
+  fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {
+    const cutoff = now - retentionMs;
+    return this.run(() => {
+      const messages: QueuedMessage[] = [];
+      let more = false;
+      for (const lookup of lookups) {
+        const left = max - messages.length;
+        if (left <= 0) {
+          more ||= this.stmt.count.get(lookup, cutoff)!.n > 0;
+          continue;
+        }
+        const rows = this.stmt.fetch.all(lookup, cutoff, left + 1);
+        if (rows.length > left) more = true;
+        for (const r of rows.slice(0, left))
+          messages.push({ lookup: r.lookup, id: r.id, arrivedAt: r.arrived_at, bytes: asBytes(r.bytes) });
+      }
+      return { messages, more };
+    });
+  }
+
+  ack(items: { lookup: string; ids: string[] }[]): Promise<number> {
+    return this.run(() =>
+      this.light.transaction(() => {
+        let n = 0;
+        for (const { lookup, ids } of items) for (const id of ids) n += this.stmt.ack.run(lookup, id).changes;
+        return n;
+      })(),
+    );
+  }
+
+  queueLength(lookup: string): Promise<number> {
+    return this.run(() => this.stmt.length.get(lookup)!.n);
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.run(() => {
+      const r = this.stmt.stats.get()!;
+      return { queues: r.queues, messages: r.messages };
+    });
+  }
+
+  putInvitation(inv: Invitation): Promise<boolean> {
+    return this.run(() => this.stmt.invPut.run(inv.id, inv.blob, inv.expiresAt, inv.ownerKey).changes === 1);
+  }
+
+  getInvitation(id: string): Promise<Invitation | null> {
+    return this.run(() => {
+      const r = this.stmt.invGet.get(id);
+      return r
+        ? { id: r.id, blob: asBytes(r.blob), expiresAt: r.expires_at, ownerKey: asBytes(r.owner_key) }
+        : null;
+    });
+  }
+
+  deleteInvitation(id: string): Promise<boolean> {
+    return this.run(() => this.stmt.invDelete.run(id).changes === 1);
+  }
+
+  prune(now: number, retentionMs: number): Promise<number> {
+    return this.run(() =>
+      this.light.transaction(() => {
+        const n = this.stmt.pruneMessages.run(now - retentionMs).changes;
+        this.stmt.pruneNonces.run(now);
+        this.stmt.pruneInvitations.run(now - INVITATION_GRACE_MS);
+        return n;
+      })(),
+    );
+  }
+
+  onWake(listener: (lookups: string[] | null) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(lookups: string[]): void {
+    for (const l of this.listeners) l(lookups);
+  }
+
+  ping(): Promise<void> {
+    return this.run(() => {
+      this.db.prepare('SELECT 1').get();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.light.close();
+    this.db.close();
+    return Promise.resolve();
+  }
+}

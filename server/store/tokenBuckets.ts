@@ -1,0 +1,33 @@
+/** In-memory token buckets, one per device key (the embedded store's rate limit). */
+import type { RateLimit } from './types.js';
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class TokenBuckets {
+  private readonly buckets = new Map<string, Bucket>();
+  private lastSweep = 0;
+
+  /** Takes one token for `key`; false when the bucket is empty (nothing is taken). */
+  take(key: string, now: number, rate: RateLimit): boolean {
+    this.sweep(now, rate);
+    const b = this.buckets.get(key) ?? { tokens: rate.burst, at: now };
+    const tokens = Math.min(rate.burst, b.tokens + (Math.max(0, now - b.at) * rate.perSec) / 1000);
+    if (tokens < 1) {
+      this.buckets.set(key, { tokens, at: now });
+      return false;
+    }
+    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    return true;
+  }
+
+  /** Forgets buckets that have refilled (they equal a fresh one). */
+  private sweep(now: number, rate: RateLimit): void {
+    const refillMs = (rate.burst / rate.perSec) * 1000;
+    if (now - this.lastSweep < Math.max(10_000, refillMs)) return;
+    this.lastSweep = now;
+    for (const [k, b] of this.buckets) if (now - b.at >= refillMs) this.buckets.delete(k);
+  }
+}
