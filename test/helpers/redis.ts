@@ -1,0 +1,210 @@
+/**
+ * Real redis-server processes for tests: standalone (optionally persistent) and a
+ * three-node Cluster on loopback, each in its own mkdtemp folder, on free ports.
+ * Every process started here is stopped by the returned handle.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A TCP port nothing listens on right now (and, with `bus`, port+10000 too: the Cluster bus). */
+export async function freePort(bus = false): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = bus ? 20_000 + Math.floor(Math.random() * 30_000) : await listenFree(0);
+    if (!bus) return port;
+    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
+  }
+  throw new Error('no free port');
+}
+
+function listenFree(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+async function isFree(port: number): Promise<boolean> {
+  try {
+    await listenFree(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RedisProcess {
+  port: number;
+  url: string;
+  dir: string;
+  /** Stops the server (SIGTERM: it saves and fsyncs what its persistence settings say). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and folder. */
+  start(): Promise<void>;
+  /** Stops it and removes its folder. */
+  destroy(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /** Append-only file with fsync on every write; otherwise no persistence at all. */
+  persistence?: boolean;
+  extraArgs?: string[];
+}
+
+function startProcess(args: string[], cwd: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('redis-server', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`redis-server did not start:\n${out}`));
+    }, 15_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (/Ready to accept connections/.test(out)) {
+        clearTimeout(timer);
+        proc.stdout.off('data', onData);
+        proc.stdout.resume();
+        proc.stderr.resume();
+        resolve(proc);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+function stopProcess(proc: ChildProcess | null): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    proc.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+export async function startRedis(opts: RedisOptions = {}): Promise<RedisProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'meow-redis-'));
+  const port = await freePort();
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    ...(opts.persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(opts.extraArgs ?? []),
+  ];
+  let proc: ChildProcess | null = await startProcess(args, dir);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    stop: async () => {
+      await stopProcess(proc);
+      proc = null;
+    },
+    start: async () => {
+      if (!proc) proc = await startProcess(args, dir);
+    },
+    destroy: async () => {
+      await stopProcess(proc);
+      proc = null;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RedisCluster {
+  ports: number[];
+  urls: string[];
+  destroy(): Promise<void>;
+}
+
+/** Three masters (no replicas) on loopback, slots spread by `redis-cli --cluster create`. */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'meow-cluster-'));
+  const procs: ChildProcess[] = [];
+  const ports: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      let port = await freePort(true);
+      while (ports.includes(port)) port = await freePort(true);
+      ports.push(port);
+      procs.push(
+        await startProcess(
+          [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--dir',
+            dir,
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-node-timeout',
+            '2000',
+          ],
+          dir,
+        ),
+      );
+    }
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    const until = Date.now() + 30_000;
+    for (const p of ports) {
+      for (;;) {
+        const { stdout } = await run('redis-cli', ['-p', String(p), 'cluster', 'info']);
+        if (/cluster_state:ok/.test(stdout)) break;
+        if (Date.now() > until) throw new Error(`cluster node ${p} not ok:\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (e) {
+    await Promise.all(procs.map(stopProcess));
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    ports,
+    urls: ports.map((p) => `redis://127.0.0.1:${p}`),
+    destroy: async () => {
+      await Promise.all(procs.map(stopProcess));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
