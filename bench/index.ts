@@ -3,9 +3,11 @@
  * Each suite compares cases measured in the same run; read ratios, not absolutes.
  */
 import { benchCrypto } from './crypto.js';
+import { benchServer } from './server.js';
 
 const suites: Record<string, () => Promise<void>> = {
   crypto: benchCrypto,
+  server: benchServer,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
