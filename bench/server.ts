@@ -13,7 +13,7 @@ import { randomBytes } from '../main/crypto/bytes.js';
 import { ed25519KeyPair, type KeyPair } from '../main/crypto/curves.js';
 import { fetchServerCard, RelayClient } from '../main/net/relayClient.js';
 import type { meow } from '../main/wire/proto.js';
-import { startRedis } from '../test/helpers/redis.js';
+import { startRedis, startRedisCluster } from '../test/helpers/redis.js';
 import { spawnServer, type ServerProcess } from '../test/helpers/serverProcess.js';
 
 const BIN = fileURLToPath(new URL('../bin/meow-server.js', import.meta.url));
@@ -165,6 +165,28 @@ export async function benchServer(): Promise<void> {
       'Redis, across two server processes (pub/sub)',
       `p50 ${r2.p50.toFixed(1)} ms, p95 ${r2.p95.toFixed(1)} ms`,
     );
+
+    const cluster = await startRedisCluster();
+    try {
+      const nodes = cluster.urls.join(',');
+      const c1 = await spawnServer([...common, '--data', dir, '--redis-cluster', nodes], {}, BIN);
+      servers.push(c1);
+      const c2 = await spawnServer([...common, '--data', dir, '--redis-cluster', nodes], {}, BIN);
+      servers.push(c2);
+      const c = await wakeLatency(c1.url, c2.url);
+      line(
+        'Redis Cluster (3 masters), across two processes',
+        `p50 ${c.p50.toFixed(1)} ms, p95 ${c.p95.toFixed(1)} ms`,
+      );
+      const { rate, cpuUsPerMsg } = await relayRate(c1, 8, 20);
+      line(
+        'Redis Cluster (3 masters, no persistence), 8 clients, batch 20',
+        `${rate.toFixed(0).padStart(8)} msg/s  [${cpuUsPerMsg.toFixed(0)} µs CPU/msg]`,
+      );
+      await Promise.all([c1, c2].map((s) => s.stop('SIGTERM')));
+    } finally {
+      await cluster.destroy();
+    }
   } finally {
     await Promise.all(servers.map((s) => s.stop('SIGTERM')));
     await redis.destroy();

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { ed25519KeyPair, type KeyPair } from '../../main/crypto/curves.js';
 import { fetchServerCard, RelayClient, RelayError } from '../../main/net/relayClient.js';
 import { encode, meow } from '../../main/wire/proto.js';
 import { openReply, sealRequest } from '../../main/wire/serverProtocol.js';
@@ -33,8 +33,7 @@ async function clientFor(url: string, device = ed25519KeyPair()) {
 }
 
 /** A pull held on `a` is answered by a post made through `b`. */
-async function crossProcessWake(a: ServerProcess, b: ServerProcess): Promise<number> {
-  const q = ed25519KeyPair();
+async function crossProcessWake(a: ServerProcess, b: ServerProcess, q = ed25519KeyPair()): Promise<number> {
   const onA = await clientFor(a.url);
   const onB = await clientFor(b.url);
   const pending = onA.pull([ed25519KeyPair(), q], { timeoutMs: 20_000 });
@@ -187,5 +186,45 @@ describe('two server processes on a three-node Redis Cluster', () => {
     expect((await ca.pull(keys, { timeoutMs: 0 })).messages).toEqual([]);
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${b.url}/metrics`)).text()).toMatch(/^meow_queue_messages \d+$/m);
+  });
+
+  it('recovers when a master goes away and comes back: requests, then wake-ups on every shard', async () => {
+    const a = await start(['--redis-cluster', cluster.urls.join(',')]);
+    const b = await start(['--redis-cluster', cluster.urls.join(',')]);
+    await crossProcessWake(a, b);
+    await cluster.stopNode(0);
+    // Queues in the lost slots cannot be served: some of these fail, and only with STORE_UNAVAILABLE.
+    const ca = await clientFor(a.url);
+    const keys = Array.from({ length: 12 }, () => ed25519KeyPair());
+    const outcomes = await Promise.all(
+      keys.map((k) =>
+        ca.post([packed(k)]).then(
+          () => 'ok',
+          (e: RelayError) => e.code,
+        ),
+      ),
+    );
+    expect(outcomes).toContain('STORE_UNAVAILABLE');
+    expect(outcomes.every((o) => o === 'ok' || o === 'STORE_UNAVAILABLE')).toBe(true);
+    await cluster.startNode(0);
+    // Wait until every slot answers again through A.
+    const probe = Array.from({ length: 12 }, () => ed25519KeyPair());
+    let ok = false;
+    for (let i = 0; i < 300 && !ok; i++) {
+      ok = await ca.post(probe.map((k) => packed(k))).then(
+        () => true,
+        () => false,
+      );
+      if (!ok) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ok).toBe(true);
+    // Held pulls on A are woken by posts on B again, on every one of the 16 wake-up
+    // channels (a queue's channel is its key's first byte mod 16), so on every master.
+    const byShard = new Map<number, KeyPair>();
+    while (byShard.size < 16) {
+      const k = ed25519KeyPair();
+      byShard.set(k.publicKey[0]! % 16, k);
+    }
+    for (const k of byShard.values()) await crossProcessWake(a, b, k);
   });
 });
