@@ -5,9 +5,11 @@
 import { benchCrypto } from './crypto.js';
 import { benchDevices } from './devices.js';
 import { benchMessenger } from './messenger.js';
+import { benchServer } from './server.js';
 
 const suites: Record<string, () => Promise<void>> = {
   crypto: benchCrypto,
+  server: benchServer,
   messenger: benchMessenger,
   devices: benchDevices,
 };

@@ -22,6 +22,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Dependencies stay external (native modules load from node_modules). The generated
+  // proto code imports protobufjs/minimal.js as a default import, which plain Node accepts.
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',

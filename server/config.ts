@@ -194,6 +194,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: out of range`);
   const dataDir = resolve(get('data')!);
   const prefix = get('redis-prefix') ?? '';
+  if (/[{}]/.test(prefix)) throw new ConfigError('--redis-prefix: braces would break the Cluster hash tags');
   const redis = get('redis');
   const cluster = get('redis-cluster');
   if (redis && cluster) throw new ConfigError('give either --redis or --redis-cluster, not both');

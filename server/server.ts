@@ -372,7 +372,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'to
         resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
       }
     });
-    req.on('error', () => reject(new ClientGone()));
-    req.on('close', () => reject(new ClientGone()));
+    // (after 'end' these fire too; only a body cut short is the client gone)
+    req.on('error', () => !req.complete && reject(new ClientGone()));
+    req.on('close', () => !req.complete && reject(new ClientGone()));
   });
 }

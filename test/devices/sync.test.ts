@@ -257,4 +257,18 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
     expect(texts(b, X, false)).toEqual(['and back']);
     expect(texts(a, X, false)).toEqual(['and back']);
   });
+
+  it('the longest text a person may send goes through a forward and history intact; a longer one is refused', async () => {
+    const { a, b, x, X, A } = await family(`long-${kind}`);
+    const { MAX_TEXT_BYTES } = await import('../../main/core/messenger/messenger.js');
+    const longest = 'é'.repeat(MAX_TEXT_BYTES / 2);
+    await b.send(X, longest);
+    await settle(b, a, x);
+    expect(texts(x, A, false)).toEqual([longest]);
+    await expect(b.send(X, longest + 'x')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    const late = await createBlankDevice(env, `late-${kind}`);
+    open.push(late);
+    await pairDevices(a, late);
+    expect(texts(late, X, true)).toEqual([longest]);
+  });
 });

@@ -140,6 +140,10 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisProcess>
 export interface RedisCluster {
   ports: number[];
   urls: string[];
+  /** Stops one master (its slots become unavailable). */
+  stopNode(i: number): Promise<void>;
+  /** Starts it again with its node file, and waits until the cluster is ok. */
+  startNode(i: number): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -153,29 +157,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       let port = await freePort(true);
       while (ports.includes(port)) port = await freePort(true);
       ports.push(port);
-      procs.push(
-        await startProcess(
-          [
-            '--port',
-            String(port),
-            '--bind',
-            '127.0.0.1',
-            '--dir',
-            dir,
-            '--save',
-            '',
-            '--appendonly',
-            'no',
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            `nodes-${port}.conf`,
-            '--cluster-node-timeout',
-            '2000',
-          ],
-          dir,
-        ),
-      );
+      procs.push(await startProcess(nodeArgs(port, dir), dir));
     }
     await run('redis-cli', [
       '--cluster',
@@ -185,15 +167,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       '0',
       '--cluster-yes',
     ]);
-    const until = Date.now() + 30_000;
-    for (const p of ports) {
-      for (;;) {
-        const { stdout } = await run('redis-cli', ['-p', String(p), 'cluster', 'info']);
-        if (/cluster_state:ok/.test(stdout)) break;
-        if (Date.now() > until) throw new Error(`cluster node ${p} not ok:\n${stdout}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await clusterOk(ports);
   } catch (e) {
     await Promise.all(procs.map(stopProcess));
     rmSync(dir, { recursive: true, force: true });
@@ -202,9 +176,49 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   return {
     ports,
     urls: ports.map((p) => `redis://127.0.0.1:${p}`),
+    stopNode: async (i) => {
+      await stopProcess(procs[i]!);
+    },
+    startNode: async (i) => {
+      procs[i] = await startProcess(nodeArgs(ports[i]!, dir), dir);
+      await clusterOk(ports);
+    },
     destroy: async () => {
       await Promise.all(procs.map(stopProcess));
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function nodeArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--cluster-node-timeout',
+    '2000',
+  ];
+}
+
+async function clusterOk(ports: number[]): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (const p of ports) {
+    for (;;) {
+      const { stdout } = await run('redis-cli', ['-p', String(p), 'cluster', 'info']);
+      if (/cluster_state:ok/.test(stdout)) break;
+      if (Date.now() > until) throw new Error(`cluster node ${p} not ok:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

@@ -16,9 +16,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export function spawnServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  bin: string = BIN,
+): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, '--port', '0', ...args], {
+    const proc = spawn(process.execPath, [bin, '--port', '0', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -24,7 +24,8 @@ import { mintChannel } from './mintChannel.js';
 import { encodeFullPeer, encodePeerData, encodeProfile, encodeServers } from './payloads.js';
 import { safetyCode } from './safetyCode.js';
 
-const HISTORY_BATCH_BYTES = 96 * 1024;
+/** History batches stay well under the relay's default 64 KiB message bound once packed. */
+const HISTORY_BATCH_BYTES = 40 * 1024;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface PairingView {

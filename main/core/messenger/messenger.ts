@@ -36,7 +36,8 @@ import { KeyedMutex } from './keyedMutex.js';
 import { backoff, flushOutbox, type FlushResult, type SendRouting } from './outbox.js';
 import type { SyncChange } from './syncChange.js';
 
-export const MAX_TEXT_BYTES = 64 * 1024;
+/** Texts stay well under the relay's default 64 KiB message bound once packed (or forwarded). */
+export const MAX_TEXT_BYTES = 32 * 1024;
 const POLL_TIMEOUT_MS = 25_000;
 const KEYS_PER_PULL = 256;
 const RECEIVED_ID_TTL_MS = 30 * 24 * 3600 * 1000;
