@@ -1,25 +1,45 @@
-/** What every command gets: the profile folder, output mode, and a way to open the messenger. */
+/** What every command gets: the profile, the output mode, the password, and the messenger. */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { installDeviceSync } from '../core/devices/install.js';
+import { MeowError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { Messenger } from '../core/messenger/messenger.js';
 import type { RelayFactory } from '../core/relay.js';
-import { installDeviceSync } from '../core/devices/install.js';
-import { printJson } from './output.js';
-import { readPassword } from './password.js';
+import { SOCKET_NAME } from './daemon.js';
+import type { CliIO } from './io.js';
+import { askHidden, askYesNo } from './password.js';
 
 export interface CliContext {
   profile: string;
   json: boolean;
   log: Logger;
   relays: RelayFactory;
-  open(): Promise<Messenger>;
+  io: CliIO;
+  /** The profile password: MEOW_PASSWORD, else asked (twice when `confirm`). */
+  password(prompt: string, opts?: { confirm?: boolean }): Promise<string>;
+  /** Runs `fn` with the profile's messenger (opened and closed around it, or the live one of `meow run`). */
+  withMessenger<T>(fn: (m: Messenger) => Promise<T>): Promise<T>;
   /** Prints `human` (text) or `json` (one JSON value) depending on --json. */
   out(human: string | (() => string), json: unknown): void;
+  /** Raw text to stdout (QR codes). */
+  print(text: string): void;
+  /** A sentence for the person on stderr (never in the JSON output). */
+  note(text: string): void;
+  /** Asks yes/no when someone can answer; otherwise answers no. */
+  confirm(question: string): Promise<boolean>;
 }
 
-export function defaultProfileDir(): string {
-  return process.env['MEOW_PROFILE'] ?? join(homedir(), '.meow');
+/** Thrown when the profile is open in a running `meow run`: the command goes there instead. */
+export class ProfileBusy extends Error {
+  constructor(readonly password: string) {
+    super('profile in use');
+  }
+}
+
+export function defaultProfileDir(env: NodeJS.ProcessEnv): string {
+  return env['MEOW_PROFILE'] ?? join(homedir(), '.meow');
 }
 
 export function createContext(opts: {
@@ -27,23 +47,77 @@ export function createContext(opts: {
   json: boolean;
   verbose: boolean;
   relays: RelayFactory;
+  io: CliIO;
+  /** A running `meow run`'s messenger: commands use it and never close it. */
+  live?: Messenger;
+  /** The password already given (a forwarded command). */
+  password?: string;
 }): CliContext {
-  const profile = resolve(opts.profile ?? defaultProfileDir());
-  const log = createLogger({ level: opts.verbose ? 'debug' : 'warn', component: 'meow' });
-  return {
+  const io = opts.io;
+  const profile = resolve(opts.profile ?? defaultProfileDir(io.env));
+  // Structured log lines are for --verbose; what a person should know arrives as notes.
+  const log = createLogger({
+    level: opts.verbose ? 'debug' : 'error',
+    component: 'meow',
+    write: (l) => io.stderr(l + '\n'),
+  });
+  let given = opts.password;
+  const ctx: CliContext = {
     profile,
     json: opts.json,
     log,
     relays: opts.relays,
-    async open() {
-      const password = await readPassword(`Password for ${profile}: `);
-      const m = await Messenger.open(profile, { password }, { relays: opts.relays, log });
+    io,
+    async password(prompt, p = {}) {
+      if (given !== undefined) return given;
+      const fromEnv = io.env['MEOW_PASSWORD'];
+      if (fromEnv !== undefined) return (given = fromEnv);
+      if (!io.interactive)
+        throw new MeowError('BAD_INPUT', 'No password: set MEOW_PASSWORD or run in a terminal.');
+      const first = await askHidden(prompt);
+      if (p.confirm && (await askHidden('Repeat the password: ')) !== first) {
+        throw new MeowError('BAD_INPUT', 'The two passwords differ.');
+      }
+      return (given = first);
+    },
+    async withMessenger(fn) {
+      if (opts.live) return fn(opts.live);
+      const password = await ctx.password(`Password for ${profile}: `);
+      let m: Messenger | undefined;
+      // Another short command may hold the profile for a moment; a `meow run` holds it for good
+      // and takes commands on its control socket instead.
+      for (let attempt = 0; !m; attempt++) {
+        try {
+          m = await Messenger.open(profile, { password }, { relays: opts.relays, log });
+        } catch (e) {
+          if (!(e instanceof MeowError && e.code === 'PROFILE_LOCKED')) throw e;
+          if (existsSync(join(profile, SOCKET_NAME)) || attempt >= 15) throw new ProfileBusy(password);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       installDeviceSync(m);
-      return m;
+      const onWarning = (w: string) => ctx.note(w);
+      m.on('warning', onWarning);
+      try {
+        return await fn(m);
+      } finally {
+        m.off('warning', onWarning);
+        await m.close();
+      }
     },
     out(human, json) {
-      if (opts.json) printJson(json);
-      else process.stdout.write((typeof human === 'function' ? human() : human) + '\n');
+      if (opts.json) io.stdout(JSON.stringify(json) + '\n');
+      else io.stdout((typeof human === 'function' ? human() : human) + '\n');
+    },
+    print(text) {
+      io.stdout(text);
+    },
+    note(text) {
+      io.stderr(`meow: ${text}\n`);
+    },
+    async confirm(question) {
+      return io.interactive ? askYesNo(question) : false;
     },
   };
+  return ctx;
 }

@@ -1,21 +1,7 @@
-/** The profile password: MEOW_PASSWORD, else asked on the terminal without echo. */
+/** Terminal questions: the profile password (hidden) and yes/no confirmations. */
 import { MeowError } from '../core/errors.js';
 
-export async function readPassword(prompt: string, opts: { confirm?: boolean } = {}): Promise<string> {
-  const fromEnv = process.env['MEOW_PASSWORD'];
-  if (fromEnv !== undefined) return fromEnv;
-  if (!process.stdin.isTTY) {
-    throw new MeowError('BAD_INPUT', 'No password: set MEOW_PASSWORD or run in a terminal.');
-  }
-  const first = await askHidden(prompt);
-  if (opts.confirm) {
-    const again = await askHidden('Repeat the password: ');
-    if (again !== first) throw new MeowError('BAD_INPUT', 'The two passwords differ.');
-  }
-  return first;
-}
-
-function askHidden(prompt: string): Promise<string> {
+export function askHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     process.stderr.write(prompt);
@@ -49,8 +35,7 @@ function askHidden(prompt: string): Promise<string> {
 }
 
 /** A yes/no question on the terminal (default no). */
-export function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return Promise.resolve(false);
+export function askYesNo(question: string): Promise<boolean> {
   return new Promise((resolve) => {
     process.stderr.write(`${question} [y/N] `);
     process.stdin.resume();

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
-import { cliFriends, meow, meowJson, settleCli, type MessageJson } from './harness.js';
+import {
+  cliFriends,
+  meow,
+  meowJson,
+  settleCli,
+  startMeow,
+  type CliResult,
+  type MessageJson,
+} from './harness.js';
 
 describe('meow CLI', () => {
   let server: ServerProcess;
@@ -111,5 +119,41 @@ describe('meow CLI', () => {
     const r = await meow(A(), ['--json', 'messages', 'Nobody']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stderr)).toEqual({ error: 'UNKNOWN_CONTACT', message: 'No contact named "Nobody".' });
+  });
+
+  it('while `meow run` holds a profile, other commands on it run through it (with the password checked)', async () => {
+    const run = startMeow(B(), ['run']);
+    try {
+      // wait until the control socket answers
+      let listed: CliResult | undefined;
+      for (let i = 0; i < 50; i++) {
+        listed = await meow(B(), ['--json', 'contacts']);
+        if (listed.code === 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(listed!.code, listed!.stderr).toBe(0);
+      expect((JSON.parse(listed!.stdout) as { name: string }[]).map((c) => c.name)).toEqual(['Alice']);
+      const sent = await meowJson<MessageJson>(B(), ['send', 'Alice', 'through run']);
+      expect(sent.text).toBe('through run');
+      const wrong = await meow(B(), ['contacts'], { MEOW_PASSWORD: 'wrong' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toBe('meow: Wrong password.\n');
+      const notHere = await meow(B(), ['run']);
+      expect(notHere.code).toBe(1);
+      expect(notHere.stderr).toMatch(/already running/);
+      // the running loop sends it; Alice gets it
+      for (let i = 0; i < 50; i++) {
+        await meowJson(A(), ['sync', '--wait', '1']);
+        const got = await meowJson<MessageJson[]>(A(), ['messages', 'Bob']);
+        if (got.some((m) => m.text === 'through run')) break;
+      }
+      expect(
+        (await meowJson<MessageJson[]>(A(), ['messages', 'Bob'])).some((m) => m.text === 'through run'),
+      ).toBe(true);
+    } finally {
+      run.proc.kill('SIGTERM');
+      const r = await run.done;
+      expect(r.code).toBe(0);
+    }
   });
 });

@@ -176,7 +176,7 @@ describe('three devices and two contacts, as processes', () => {
   });
 
   it('unlink C: C is told and refused; A and B keep working', async () => {
-    const r = await meowJson<{ unlinked: boolean }>(P(A), ['devices', 'unlink', 'tablet']);
+    const r = await meowJson<{ unlinked: boolean }>(P(A), ['devices', 'unlink', 'tablet', '--yes']);
     expect(r.unlinked).toBe(true);
     await settleCli(P(A), P(B), P(C));
     const refused = await meow(P(C), ['send', 'Xavier', 'from C after unlink']);

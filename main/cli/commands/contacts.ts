@@ -1,5 +1,7 @@
-/** invite, accept, contacts */
+/** invite, accept, contacts, contact */
 import QRCode from 'qrcode';
+import type { Messenger } from '../../core/messenger/messenger.js';
+import type { Peer } from '../../core/peers/peer.js';
 import { flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
 import type { CliContext } from '../context.js';
 import { contactJson } from '../output.js';
@@ -8,47 +10,48 @@ export async function terminalQr(text: string): Promise<string> {
   return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
 }
 
+function summaryOf(m: Messenger, p: Peer) {
+  return m.db.conversationSummaries().find((s) => s.peerUid === p.uid);
+}
+
 export async function cmdInvite(ctx: CliContext, argv: string[]): Promise<void> {
   const args = parseArgs(argv, { name: 'value', long: 'bool', message: 'value' });
   const name = requireFlag(args, 'name', 'invite');
-  const m = await ctx.open();
-  try {
+  await ctx.withMessenger(async (m) => {
     const { link, peer } = await m.invite(name, {
       long: args.flags.has('long'),
       message: flagValue(args, 'message'),
     });
     if (ctx.json) {
       ctx.out('', { link, uid: peer.uid, expiresAt: peer.invitationExpiresAt });
-    } else {
-      process.stdout.write(await terminalQr(link));
-      process.stdout.write(
-        `Invitation for ${name}, valid until ${new Date(peer.invitationExpiresAt).toLocaleString()}.\n` +
-          `They scan the code above or run: meow accept LINK --name YOUR-NAME\n${link}\n`,
-      );
+      return;
     }
-  } finally {
-    await m.close();
-  }
+    ctx.print(await terminalQr(link));
+    ctx.print(
+      `Invitation for ${name}, valid until ${new Date(peer.invitationExpiresAt).toLocaleString()}.\n` +
+        `${name} scans the code, or runs: meow accept LINK\n${link}\n`,
+    );
+  });
 }
 
 export async function cmdAccept(ctx: CliContext, argv: string[]): Promise<void> {
   const args = parseArgs(argv, { name: 'value' });
   const link = args.positionals[0];
   if (!link) throw new UsageError('accept: the invitation LINK is required');
-  const m = await ctx.open();
-  try {
+  await ctx.withMessenger(async (m) => {
     const peer = await m.accept(link, flagValue(args, 'name') ?? '');
-    ctx.out(`Added ${peer.name}. Run \`meow sync\` to send your answer.`, contactJson(peer));
-  } finally {
-    await m.close();
-  }
+    await m.flushOutbox().catch(() => undefined); // the answer goes now if the relay is there
+    const waiting = m.db.outboxCount('peer', peer.uid);
+    ctx.out(
+      `Added ${peer.name}.${waiting ? ' Your answer will be sent with the next `meow sync`.' : ' Your answer is on its way.'}`,
+      contactJson(peer),
+    );
+  });
 }
 
 export async function cmdContacts(ctx: CliContext, argv: string[]): Promise<void> {
   parseArgs(argv, {});
-  const m = await ctx.open();
-  try {
-    const summaries = new Map(m.db.conversationSummaries().map((s) => [s.peerUid, s]));
+  await ctx.withMessenger(async (m) => {
     const list = m.contacts();
     ctx.out(
       () =>
@@ -56,18 +59,16 @@ export async function cmdContacts(ctx: CliContext, argv: string[]): Promise<void
           ? 'No contacts yet: `meow invite --name NAME` or `meow accept LINK`.'
           : list
               .map((p) => {
-                const s = summaries.get(p.uid);
+                const s = summaryOf(m, p);
                 const state =
                   p.state === 'invited' ? ' (invitation not answered yet)' : p.blocked ? ' (blocked)' : '';
                 const unread = s?.unread ? ` — ${s.unread} unread` : '';
                 return `${p.name}${state}${unread}  [${p.uid}]`;
               })
               .join('\n'),
-      list.map((p) => contactJson(p, summaries.get(p.uid))),
+      list.map((p) => contactJson(p, summaryOf(m, p))),
     );
-  } finally {
-    await m.close();
-  }
+  });
 }
 
 function onOff(v: string | undefined, flag: string): boolean | undefined {
@@ -96,21 +97,21 @@ export async function cmdContact(ctx: CliContext, argv: string[]): Promise<void>
     sendDeliveryAck: onOff(flagValue(args, 'delivery-receipts'), 'delivery-receipts'),
     sendProcessingAck: onOff(flagValue(args, 'read-receipts'), 'read-receipts'),
   };
-  const m = await ctx.open();
-  try {
+  await ctx.withMessenger(async (m) => {
     const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
     const peer = Object.keys(defined).length ? await m.updateContact(ref, defined) : m.findContact(ref);
     await m.flushOutbox().catch(() => undefined); // my other devices learn the change
+    const s = summaryOf(m, peer);
     ctx.out(
       () =>
         [
           `${peer.name} (calls themselves "${peer.contactName}")${peer.blocked ? ' — blocked' : ''}`,
+          ...(peer.status ? [`status: ${peer.status}`] : []),
           `delivery receipts: ${peer.sendDeliveryAck ? 'on' : 'off'}, read receipts: ${peer.sendProcessingAck ? 'on' : 'off'}`,
+          `messages: ${s?.count ?? 0}${s?.unread ? `, ${s.unread} unread` : ''}`,
           `uid: ${peer.uid}`,
         ].join('\n'),
-      contactJson(peer),
+      contactJson(peer, s),
     );
-  } finally {
-    await m.close();
-  }
+  });
 }

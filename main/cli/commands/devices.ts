@@ -1,24 +1,23 @@
-/** pair new | accept | status, devices [unlink | make-primary], servers add */
+/** pair new | accept | confirm | refuse | status, devices [unlink | make-primary] */
 import { devicesOf } from '../../core/devices/install.js';
-import { listDevices, unlinkDevice } from '../../core/devices/management.js';
+import { findDevice, listDevices, unlinkDevice } from '../../core/devices/management.js';
 import type { PairingView } from '../../core/devices/pairing.js';
 import { MeowError } from '../../core/errors.js';
 import { IdentityFile } from '../../core/identity/identity.js';
-import { Messenger } from '../../core/messenger/messenger.js';
+import type { Messenger } from '../../core/messenger/messenger.js';
 import { flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
 import type { CliContext } from '../context.js';
-import { confirm, readPassword } from '../password.js';
 import { terminalQr } from './contacts.js';
-import { kdfCost } from './identity.js';
+import { createProfile } from './identity.js';
 
 function pairingLine(p: PairingView): string {
   switch (p.phase) {
     case 'waiting':
-      return `waiting: open the link on your other device (valid until ${new Date(p.expiresAt).toLocaleTimeString()})`;
+      return `waiting: open the link on the device that has your contacts (valid until ${new Date(p.expiresAt).toLocaleTimeString()})`;
     case 'code':
       return p.role === 'new'
         ? `code ${p.code}: check that your other device shows the same code, and confirm there`
-        : `code ${p.code}: waiting for your confirmation here (meow pair accept … --yes, or answer the prompt)`;
+        : `code ${p.code}: compare it with the new device, then \`meow pair confirm\` (or \`meow pair refuse\`)`;
     case 'syncing':
       return `syncing with "${p.name}": ${p.done}/${p.total}`;
     case 'done':
@@ -28,37 +27,51 @@ function pairingLine(p: PairingView): string {
   }
 }
 
-async function cmdPairNew(ctx: CliContext, argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { server: 'value', 'device-name': 'value' });
-  let m: Messenger;
-  if (IdentityFile.exists(ctx.profile)) {
-    m = await ctx.open();
-  } else {
-    const server = requireFlag(args, 'server', 'pair new');
-    const password = await readPassword(`New password for ${ctx.profile}: `, { confirm: true });
-    m = await Messenger.create(
-      ctx.profile,
-      password,
-      {
-        nickname: '',
-        serverUrl: server,
-        deviceName: flagValue(args, 'device-name'),
-        logN: kdfCost(),
-        pairingPending: true,
-      },
-      { relays: ctx.relays, log: ctx.log },
-    );
+function secondsFlag(v: string | undefined, what: string): number {
+  const n = Number(v ?? '0');
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${what} takes a number of seconds`);
+  return n;
+}
+
+/** Syncs and prints each new pairing state until done/refused or `waitS` passes. */
+async function followPairing(ctx: CliContext, m: Messenger, waitS: number): Promise<PairingView | undefined> {
+  const deadline = Date.now() + waitS * 1000;
+  let last = '';
+  for (;;) {
+    const left = deadline - Date.now();
+    await m.sync({ waitMs: Math.max(0, Math.min(left, 5000)) });
+    const view = devicesOf(m).pairing.status()[0];
+    const line = view ? pairingLine(view) : '';
+    if (line && line !== last && !ctx.json) ctx.out(line, null);
+    last = line;
+    if (!view || view.phase === 'done' || view.phase === 'refused' || Date.now() >= deadline) return view;
   }
-  try {
+}
+
+async function cmdPairNew(ctx: CliContext, argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { server: 'value', 'device-name': 'value', wait: 'value' });
+  const wait = secondsFlag(flagValue(args, 'wait'), 'pair new: --wait');
+  const go = async (m: Messenger) => {
     const { link, device } = await devicesOf(m).pairing.init();
     if (ctx.json) ctx.out('', { link, device: device.uid, expiresAt: device.invitationExpiresAt });
     else {
-      process.stdout.write(await terminalQr(link));
-      process.stdout.write(
-        `On the device that has your contacts, scan this or run: meow pair accept LINK\n` +
-          `Valid until ${new Date(device.invitationExpiresAt).toLocaleTimeString()}. Then: meow pair status\n${link}\n`,
+      ctx.print(await terminalQr(link));
+      ctx.print(
+        `On the device that has your contacts: scan this, or run  meow pair accept LINK\n` +
+          `Valid until ${new Date(device.invitationExpiresAt).toLocaleTimeString()}. Both devices will show a safety code to compare.\n${link}\n`,
       );
     }
+    if (wait > 0) await followPairing(ctx, m, wait);
+  };
+  if (IdentityFile.exists(ctx.profile)) return ctx.withMessenger(go);
+  const m = await createProfile(ctx, {
+    nickname: '',
+    serverUrl: requireFlag(args, 'server', 'pair new'),
+    deviceName: flagValue(args, 'device-name'),
+    pairingPending: true,
+  });
+  try {
+    await go(m);
   } finally {
     await m.close();
   }
@@ -71,79 +84,137 @@ async function cmdPairAccept(ctx: CliContext, argv: string[]): Promise<void> {
   const historyDays = flagValue(args, 'history-days');
   if (historyDays !== undefined && !/^\d+$/.test(historyDays))
     throw new UsageError('pair accept: --history-days takes a whole number');
-  const m = await ctx.open();
-  try {
+  await ctx.withMessenger(async (m) => {
     const { pairing } = devicesOf(m);
     const { device, code } = await pairing.accept(link, { deviceName: flagValue(args, 'device-name') });
-    await m.flushOutbox();
+    await m.flushOutbox().catch(() => undefined); // the new device can show the code now
     if (!ctx.json)
-      process.stdout.write(
-        `Safety code: ${code}\nYour new device "${device.name}" must show the same code.\n`,
+      ctx.print(
+        `Safety code: ${code}\nThe new device "${device.name}" shows a code too: they must be the same.\n`,
       );
-    const yes = args.flags.has('yes') || (await confirm(`Does "${device.name}" show ${code}?`));
-    if (!yes) {
-      await pairing.refuse(device.uid);
-      throw new MeowError('PAIRING', 'Pairing cancelled: nothing was sent to the new device.');
+    let yes = args.flags.has('yes');
+    if (!yes && ctx.io.interactive) {
+      yes = await ctx.confirm(`Does "${device.name}" show ${code}?`);
+      if (!yes) {
+        await pairing.refuse(device.uid);
+        throw new MeowError('PAIRING', 'Pairing refused: nothing private was sent to the new device.');
+      }
     }
-    const next = await pairing.confirm(device.uid, {
-      historyDays: historyDays ? Number(historyDays) : undefined,
-    });
-    await m.flushOutbox();
-    const left = m.db.outboxCount('device', device.uid);
-    ctx.out(
-      `Confirmed. Sending ${next.pairing!.total} items to "${device.name}"${left ? ` (${left} messages still to post: keep \`meow run\` or \`meow sync\` going)` : ''}.`,
-      {
-        device: device.uid,
-        name: device.name,
-        code,
-        confirmed: true,
-        total: next.pairing!.total,
-        waiting: left,
-      },
-    );
-  } finally {
-    await m.close();
-  }
+    if (!yes) {
+      ctx.out(
+        `Not confirmed yet: compare the codes, then run \`meow pair confirm\` (or \`meow pair refuse\`).`,
+        {
+          device: device.uid,
+          name: device.name,
+          code,
+          confirmed: false,
+        },
+      );
+      return;
+    }
+    await confirmAndSend(ctx, m, device.uid, historyDays ? Number(historyDays) : undefined, code);
+  });
+}
+
+async function confirmAndSend(
+  ctx: CliContext,
+  m: Messenger,
+  ref: string | undefined,
+  historyDays: number | undefined,
+  code?: string,
+): Promise<void> {
+  const next = await devicesOf(m).pairing.confirm(ref, { historyDays });
+  await m.flushOutbox().catch(() => undefined);
+  const left = m.db.outboxCount('device', next.uid);
+  ctx.out(
+    `Confirmed. Sending ${next.pairing!.total} items to "${next.name}"${left ? ` (${left} messages still to post: keep \`meow run\` or \`meow sync\` going)` : ''}.`,
+    {
+      device: next.uid,
+      name: next.name,
+      code: code ?? next.pairing!.code,
+      confirmed: true,
+      total: next.pairing!.total,
+      waiting: left,
+    },
+  );
+}
+
+async function cmdPairConfirm(ctx: CliContext, argv: string[], refuse: boolean): Promise<void> {
+  const args = parseArgs(argv, { 'history-days': 'value' });
+  const ref = args.positionals[0];
+  const historyDays = flagValue(args, 'history-days');
+  await ctx.withMessenger(async (m) => {
+    if (refuse) {
+      await devicesOf(m).pairing.refuse(ref);
+      ctx.out('Pairing refused: nothing private was sent to the new device.', { refused: true });
+    } else {
+      await confirmAndSend(ctx, m, ref, historyDays ? Number(historyDays) : undefined);
+    }
+  });
 }
 
 async function cmdPairStatus(ctx: CliContext, argv: string[]): Promise<void> {
   const args = parseArgs(argv, { wait: 'value' });
-  const m = await ctx.open();
-  try {
-    await m.sync({ waitMs: Number(flagValue(args, 'wait') ?? '0') * 1000 });
+  const wait = secondsFlag(flagValue(args, 'wait'), 'pair status: --wait');
+  await ctx.withMessenger(async (m) => {
+    const unlinked = m.identity.unlinked;
+    if (unlinked) {
+      ctx.out(`This device was unlinked by "${unlinked.by}" on ${new Date(unlinked.at).toLocaleString()}.`, {
+        phase: 'unlinked',
+        by: unlinked.by,
+        at: unlinked.at,
+      });
+      return;
+    }
+    const latest =
+      wait > 0 ? await followPairing(ctx, m, wait) : (await m.sync(), devicesOf(m).pairing.status()[0]);
     const views = devicesOf(m).pairing.status();
-    const latest = views[0];
-    ctx.out(
-      latest ? pairingLine(latest) : 'No pairing in progress: `meow pair new` on the new device.',
-      latest ? { ...latest, all: views } : { phase: 'none', all: [] },
-    );
-  } finally {
-    await m.close();
-  }
+    if (ctx.json) ctx.out('', latest ? { ...latest, all: views } : { phase: 'none', all: [] });
+    else if (wait === 0)
+      ctx.out(
+        latest ? pairingLine(latest) : 'No pairing in progress: `meow pair new` on the new device.',
+        null,
+      );
+    else if (!latest) ctx.out('No pairing in progress: `meow pair new` on the new device.', null);
+  });
 }
 
 export async function cmdPair(ctx: CliContext, argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === 'new') return cmdPairNew(ctx, rest);
   if (sub === 'accept') return cmdPairAccept(ctx, rest);
+  if (sub === 'confirm') return cmdPairConfirm(ctx, rest, false);
+  if (sub === 'refuse') return cmdPairConfirm(ctx, rest, true);
   if (sub === 'status') return cmdPairStatus(ctx, rest);
-  throw new UsageError('pair: new | accept LINK | status');
+  throw new UsageError('pair: new | accept LINK | confirm | refuse | status');
 }
 
 export async function cmdDevices(ctx: CliContext, argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
-  const m = await ctx.open();
-  try {
+  if (sub !== undefined && sub !== 'unlink' && sub !== 'make-primary') {
+    throw new UsageError('devices: [unlink DEVICE | make-primary [CONTACT]]');
+  }
+  await ctx.withMessenger(async (m) => {
     const { sync } = devicesOf(m);
     if (sub === 'unlink') {
-      const ref = parseArgs(rest, {}).positionals[0];
+      const args = parseArgs(rest, { yes: 'bool', force: 'bool' });
+      const ref = args.positionals[0];
       if (!ref) throw new UsageError('devices unlink: DEVICE is required');
-      const { device, primaryFor } = await unlinkDevice(sync, ref);
-      const warn = primaryFor
-        ? ` It was the primary for ${primaryFor} contact(s): re-invite them from here.`
-        : '';
-      ctx.out(`Unlinked "${device.name}".${warn}`, {
-        uid: device.uid,
+      const device = findDevice(sync, ref);
+      const primaryFor = m.peers.all().filter((c) => c.primaryDeviceUid === device.uid).length;
+      if (primaryFor && !args.flags.has('force')) {
+        throw new MeowError(
+          'PAIRING',
+          `"${device.name}" talks to ${primaryFor} of your contacts: move them first (\`meow devices make-primary\` here), or add --force and lose those conversations on your other devices.`,
+        );
+      }
+      const yes =
+        args.flags.has('yes') ||
+        (await ctx.confirm(`Unlink "${device.name}"? It will stop receiving your messages.`));
+      if (!yes) throw new MeowError('PAIRING', `Not unlinked: confirm with --yes.`);
+      await unlinkDevice(sync, device.uid);
+      ctx.out(`Unlinked "${device.name}".`, {
+        uid: device.deviceId,
         name: device.name,
         unlinked: true,
         primaryFor,
@@ -153,23 +224,23 @@ export async function cmdDevices(ctx: CliContext, argv: string[]): Promise<void>
     if (sub === 'make-primary') {
       const ref = parseArgs(rest, {}).positionals[0];
       const r = await sync.requestPrimary(ref);
-      await m.flushOutbox();
+      await m.flushOutbox().catch(() => undefined);
       ctx.out(
         r.contacts
-          ? `Asked ${r.devices.join(', ')} to hand over ${r.contacts} contact(s); it happens when they are online.`
+          ? `Asked ${r.devices.join(', ')} to hand over ${r.contacts} contact(s); it happens when ${r.devices.length > 1 ? 'they are' : 'it is'} online (then sync here).`
           : 'This device is already the primary for them.',
         r,
       );
       return;
     }
-    if (sub !== undefined) throw new UsageError('devices: [unlink DEVICE | make-primary [CONTACT]]');
     const list = listDevices(sync);
     ctx.out(
       () =>
         list
           .map(
             (d) =>
-              `${d.thisDevice ? '* ' : '  '}${d.name} — ${d.state}, primary for ${d.primaryFor}, last seen ${new Date(d.lastSeen).toLocaleString()}  [${d.uid}]`,
+              `${d.thisDevice ? '* ' : '  '}${d.name} — ${d.state}, primary for ${d.primaryFor} contact(s)` +
+              `${d.thisDevice ? '' : `, last seen ${new Date(d.lastSeen).toLocaleString()}`}  [${d.uid}]`,
           )
           .join('\n'),
       list.map((d) => ({
@@ -181,26 +252,5 @@ export async function cmdDevices(ctx: CliContext, argv: string[]): Promise<void>
         thisDevice: d.thisDevice,
       })),
     );
-  } finally {
-    await m.close();
-  }
-}
-
-export async function cmdServers(ctx: CliContext, argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  const m = await ctx.open();
-  try {
-    if (sub === 'add') {
-      const url = parseArgs(rest, {}).positionals[0];
-      if (!url) throw new UsageError('servers add: URL is required');
-      await m.addServer(url);
-    } else if (sub !== undefined) throw new UsageError('servers: [add URL]');
-    const servers = m.identity.servers;
-    ctx.out(
-      servers.map((s) => `${s.url}${s.name ? ` (${s.name})` : ''}`).join('\n'),
-      servers.map((s) => ({ url: s.url, name: s.name })),
-    );
-  } finally {
-    await m.close();
-  }
+  });
 }

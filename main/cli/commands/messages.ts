@@ -1,4 +1,6 @@
 /** send, messages, sync, run */
+import type { Server } from 'node:net';
+import type { Messenger } from '../../core/messenger/messenger.js';
 import { flagValue, parseArgs, UsageError } from '../args.js';
 import type { CliContext } from '../context.js';
 import { messageJson, messageLine } from '../output.js';
@@ -7,13 +9,14 @@ export async function cmdSend(ctx: CliContext, argv: string[]): Promise<void> {
   const args = parseArgs(argv, {});
   const [contact, ...words] = args.positionals;
   if (!contact || words.length === 0) throw new UsageError('send: CONTACT and TEXT are required');
-  const m = await ctx.open();
-  try {
+  await ctx.withMessenger(async (m) => {
     const msg = await m.send(contact, words.join(' '));
-    ctx.out(`Queued (${msg.state}); \`meow sync\` sends it.`, messageJson(msg));
-  } finally {
-    await m.close();
-  }
+    const how =
+      msg.state === 'pending_forward'
+        ? 'your other device will send it'
+        : '`meow sync` (or a running `meow run`) sends it';
+    ctx.out(`Queued (${msg.state.replace('_', ' ')}); ${how}.`, messageJson(msg));
+  });
 }
 
 export async function cmdMessages(ctx: CliContext, argv: string[]): Promise<void> {
@@ -21,8 +24,9 @@ export async function cmdMessages(ctx: CliContext, argv: string[]): Promise<void
   const contact = args.positionals[0];
   if (!contact) throw new UsageError('messages: CONTACT is required');
   const limit = flagValue(args, 'limit');
-  const m = await ctx.open();
-  try {
+  if (limit !== undefined && !/^\d+$/.test(limit))
+    throw new UsageError('messages: --limit takes a whole number');
+  await ctx.withMessenger(async (m) => {
     const peer = m.findContact(contact);
     if (args.flags.has('mark-read')) {
       await m.markRead(peer.uid);
@@ -31,7 +35,7 @@ export async function cmdMessages(ctx: CliContext, argv: string[]): Promise<void
         .catch((e: unknown) => ctx.log.warn('could not send read receipts now', { error: String(e) }));
     }
     const list = m.messages(peer.uid, { limit: limit ? Number(limit) : undefined });
-    const deviceName = (uid: string) => m.devices.get(uid)?.name ?? uid;
+    const deviceName = (uid: string) => m.devices.get(uid)?.name ?? 'another device';
     ctx.out(
       () =>
         list.length
@@ -41,43 +45,45 @@ export async function cmdMessages(ctx: CliContext, argv: string[]): Promise<void
           : 'No messages yet.',
       list.map(messageJson),
     );
-  } finally {
-    await m.close();
-  }
+  });
 }
 
 export async function cmdSync(ctx: CliContext, argv: string[]): Promise<void> {
   const args = parseArgs(argv, { wait: 'value' });
   const wait = Number(flagValue(args, 'wait') ?? '0');
   if (!Number.isFinite(wait) || wait < 0) throw new UsageError('sync: --wait takes a number of seconds');
-  const m = await ctx.open();
-  try {
+  await ctx.withMessenger(async (m) => {
     const r = await m.sync({ waitMs: wait * 1000 });
     const waiting = m.db.outboxSize();
-    ctx.out(`Sent ${r.sent}, received ${r.received}${waiting ? `, ${waiting} waiting` : ''}.`, {
-      ...r,
-      waiting,
-    });
-  } finally {
-    await m.close();
-  }
+    ctx.out(
+      `Sent ${r.sent}, received ${r.received} (messages, receipts and device sync)${waiting ? `; ${waiting} waiting to be sent` : ''}.`,
+      { ...r, waiting },
+    );
+  });
 }
 
-export async function cmdRun(ctx: CliContext, argv: string[]): Promise<void> {
+/** `run`: online until SIGINT/SIGTERM; `serve` opens the control socket other terminals use. */
+export async function cmdRun(
+  ctx: CliContext,
+  argv: string[],
+  serve: (m: Messenger, password: string) => Server,
+): Promise<void> {
   parseArgs(argv, {});
-  const m = await ctx.open();
-  m.on('message', (msg) => {
-    if (msg.outbound) return;
-    const name = m.peers.get(msg.peerUid)?.name ?? msg.peerUid;
-    ctx.out(() => messageLine(msg, name), { event: 'message', contact: msg.peerUid, ...messageJson(msg) });
+  await ctx.withMessenger(async (m) => {
+    m.on('message', (msg) => {
+      if (msg.outbound) return;
+      const name = m.peers.get(msg.peerUid)?.name ?? msg.peerUid;
+      ctx.out(() => messageLine(msg, name), { event: 'message', contact: msg.peerUid, ...messageJson(msg) });
+    });
+    const control = serve(m, await ctx.password(''));
+    m.start();
+    if (!ctx.json)
+      ctx.note('online; other `meow` commands on this profile run through this process. Ctrl-C to stop.');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await new Promise<void>((resolve) => control.close(() => resolve()));
+    await m.stop();
   });
-  m.on('warning', (w) => ctx.log.warn(w));
-  m.start();
-  if (!ctx.json) process.stderr.write('Running; Ctrl-C to stop.\n');
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await m.close();
 }

@@ -10,6 +10,8 @@ export interface DeviceView {
   lastSeen: number;
   primaryFor: number;
   state: 'this device' | 'linked' | 'pairing' | 'unlinked';
+  /** On this device's own entry: who unlinked it, if anyone did. */
+  unlinkedBy?: string;
   thisDevice: boolean;
 }
 
@@ -23,15 +25,17 @@ export function listDevices(ds: DeviceSync): DeviceView[] {
     deviceId: m.identity.uid,
     lastSeen: Date.now(),
     primaryFor: primaryFor(''),
-    state: 'this device',
+    state: m.identity.unlinked ? 'unlinked' : 'this device',
     thisDevice: true,
+    ...(m.identity.unlinked ? { unlinkedBy: m.identity.unlinked.by } : {}),
   };
   const others = m.devices
     .all()
-    .filter((d) => d.deviceId || d.pairing?.role === 'existing')
+    // A pairing that was refused or never answered is not a device of mine.
+    .filter((d) => (d.deviceId || d.pairing?.role === 'existing') && (d.pairing?.confirmed || !d.unlinked))
     .sort((a, b) => a.createdAt - b.createdAt)
     .map((d): DeviceView => ({
-      uid: d.uid,
+      uid: d.deviceId || d.uid, // the device's own id: the same on every device of mine
       name: d.name,
       deviceId: d.deviceId,
       lastSeen: d.lastActivityAt,
@@ -43,6 +47,13 @@ export function listDevices(ds: DeviceSync): DeviceView[] {
 }
 
 export function findDevice(ds: DeviceSync, ref: string): Peer {
+  const me = ds.m.identity;
+  if (ref === me.uid || ref.toLowerCase() === me.deviceName.toLowerCase()) {
+    throw new MeowError(
+      'PAIRING',
+      `"${me.deviceName}" is this device: unlink it from one of your other devices.`,
+    );
+  }
   const all = ds.m.devices.all().filter((d) => !d.unlinked);
   const d =
     all.find((x) => x.uid === ref || x.deviceId === ref) ??

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fromBase64, randomBytes, toBase64, toHex, utf8, fromUtf8 } from '../../crypto/bytes.js';
+import { bytesEqual, fromBase64, randomBytes, toBase64, toHex, utf8, fromUtf8 } from '../../crypto/bytes.js';
 import { ed25519KeyPair, type KeyPair } from '../../crypto/curves.js';
 import { MeowError, storageError } from '../errors.js';
 import {
@@ -23,6 +23,7 @@ import {
 } from '../records.js';
 import {
   DEFAULT_LOG_N,
+  deriveKey,
   openWithKey,
   openWithPassword,
   parsePasswordFile,
@@ -216,6 +217,12 @@ export class IdentityFile {
       throw new MeowError('CORRUPTED', 'The identity file is corrupted (bad content).');
     }
     return new IdentityFile(path, file, key, fromJson(raw));
+  }
+
+  /** Whether `password` opens this profile (re-derives the key; constant-time comparison). */
+  async verifyPassword(password: string): Promise<boolean> {
+    const key = await deriveKey(password, this.file.kdf);
+    return bytesEqual(key, this.key);
   }
 
   /** The derived key, for a keychain (Electron safeStorage) so the app can unlock without asking. */

@@ -142,13 +142,30 @@ export class Messenger extends EventEmitter implements Core {
 
   /** Fetches and pins a relay's signed card. */
   static async pinServer(relays: RelayFactory, url: string): Promise<ServerRef> {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // reported below
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw new MeowError(
+        'BAD_INPUT',
+        `"${url}" is not a server address (expected http://HOST:PORT or https://HOST).`,
+      );
+    }
     let card: meow.ServerCard;
     try {
       card = await relays.fetchCard(url);
     } catch (e) {
-      throw new MeowError('SERVER', `Could not reach the server at ${url}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      const unreachable = isRelayError(e) && e.code === 'UNREACHABLE';
+      throw new MeowError(
+        'SERVER',
+        unreachable
+          ? `Could not reach a Meow server at ${url}: is meow-server running there?`
+          : `${url} did not answer like a Meow server (${(e as Error).message}).`,
+        { cause: e },
+      );
     }
     return {
       url: card.url || url,
@@ -323,6 +340,16 @@ export class Messenger extends EventEmitter implements Core {
 
   /** AnswerInvitation: the new contact, with the answer queued to go back to them. */
   async accept(link: string, name: string): Promise<Peer> {
+    // A short link used here before is gone from the server: recognise it locally first.
+    const parsed = parseLink(link);
+    const seen =
+      parsed.form === 'short' ? this.peers.all().find((p) => p.shortLinkId === parsed.id) : undefined;
+    if (seen && !seen.drInitiator) {
+      throw new MeowError(
+        'INVITATION_USED',
+        `You already accepted this invitation (contact "${seen.name}").`,
+      );
+    }
     const card = await this.readLink(link, 'invite');
     const mine = this.peers.all().find((p) => p.invitationId === card.invitationId);
     if (mine?.drInitiator)
@@ -333,6 +360,7 @@ export class Messenger extends EventEmitter implements Core {
         `You already accepted this invitation (contact "${mine.name}").`,
       );
     const { peer, answer } = answerInvitation(this.identity, card, { name: name.trim(), type: 'contact' });
+    if (parsed.form === 'short') peer.shortLinkId = parsed.id; // the inviter's link, remembered to spot its reuse
     const plain = encode(meow.UserMessage, {
       type: 'invitation_answer',
       invitation: answer,

@@ -342,7 +342,8 @@ export function parseLink(link: string): ParsedLink {
   const s = url.searchParams.get('s');
   const i = url.searchParams.get('i');
   const k = url.searchParams.get('k');
-  if (!s || !i || !k) throw new MeowError('BAD_LINK', 'The invitation link is incomplete.');
+  if (!s || !i || !k)
+    throw new MeowError('BAD_LINK', `The ${kind === 'pair' ? 'pairing' : 'invitation'} link is incomplete.`);
   let key: Uint8Array;
   try {
     key = fromBase64Url(k);
