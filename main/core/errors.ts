@@ -30,6 +30,14 @@ export class MeowError extends Error {
   }
 }
 
+/** A failure of this machine's storage (retry later), as opposed to bad input (drop it). */
+export function isStorageFailure(e: unknown): boolean {
+  return (
+    e instanceof MeowError &&
+    (e.code === 'DISK_FULL' || e.code === 'CORRUPTED' || e.code === 'PROFILE_LOCKED')
+  );
+}
+
 /** Maps low-level storage failures to errors a person can act on. */
 export function storageError(e: unknown, what: string): MeowError {
   const err = e as NodeJS.ErrnoException & { code?: string };

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet } from '../../ratchet/stateJson.js';
 import { encode, decodeStrict, meow } from '../../wire/proto.js';
-import { MeowError } from '../errors.js';
+import { isStorageFailure, MeowError } from '../errors.js';
 import type { Core } from '../messenger/core.js';
 import { fromDbMessage, toDbMessage } from '../messenger/dbMessage.js';
 import type { DeviceReceiver } from '../messenger/inbox.js';
@@ -33,6 +33,9 @@ import {
   syncItem,
   type SyncType,
 } from './payloads.js';
+
+/** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
+const MAX_FORWARD_HOPS = 3;
 
 export class DeviceSync implements DeviceReceiver {
   readonly dedup: DedupStore;
@@ -173,9 +176,18 @@ export class DeviceSync implements DeviceReceiver {
   ): Promise<void> {
     let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
     if (device.state === 'invited') {
-      next = await this.onPairingAnswer(next, message);
-      core.db.recordReceived(serverId);
+      try {
+        next = await this.onPairingAnswer(next, message);
+      } catch (e) {
+        if (isStorageFailure(e)) throw e;
+        core.log.warn('refused a pairing answer', { device: device.uid, error: (e as Error).message });
+        core.db.recordReceived(serverId);
+        return;
+      }
+      // The finalized channel first, then the id: a crash between leaves a redelivery that the
+      // ratchet refuses as a duplicate, never a lost pairing.
       await core.devices.put(next);
+      core.db.recordReceived(serverId);
       return;
     }
     if (device.unlinked) {
@@ -211,15 +223,15 @@ export class DeviceSync implements DeviceReceiver {
     try {
       next = await this.apply(next, type, payload, serverId);
     } catch (e) {
-      if (!(e instanceof MeowError)) throw e;
-      core.log.warn('refused a device sync', { device: device.uid, type, error: e.message });
-      core.db.recordReceived(serverId);
+      if (isStorageFailure(e)) throw e;
+      core.log.warn('refused a device sync', { device: device.uid, type, error: (e as Error).message });
     }
+    // The device record (pairing progress, ratchet) before the id, so a crash cannot lose
+    // a pairing step; PeerStore keeps an unlinked channel unlinked.
+    await core.devices.put(next);
+    core.db.recordReceived(serverId);
     if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
-    // Applying may have unlinked this very channel (device_unlinked): never resurrect it.
-    const current = core.devices.get(device.uid);
-    if (current && !current.unlinked) await core.devices.put(next);
-    this.m.emit('device', next);
+    this.m.emit('device', core.devices.get(device.uid) ?? next);
   }
 
   /** Applies one payload. Store effects first (idempotent), then the SQLite transaction that records the server id. */
@@ -288,7 +300,6 @@ export class DeviceSync implements DeviceReceiver {
           },
         };
         this.emitPairing(device);
-        core.db.recordReceived(serverId);
         break;
       case 'pair_refused':
         device = {
@@ -297,7 +308,6 @@ export class DeviceSync implements DeviceReceiver {
           pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
         };
         this.emitPairing(device);
-        core.db.recordReceived(serverId);
         break;
       case 'pair_done':
         if (device.pairing) {
@@ -311,7 +321,6 @@ export class DeviceSync implements DeviceReceiver {
           core.identity.pairingPending = false;
           await core.identityFile.save();
         }
-        core.db.recordReceived(serverId);
         break;
       case 'handover_request':
         await this.handOver(device, p.peerUids);
@@ -372,26 +381,34 @@ export class DeviceSync implements DeviceReceiver {
 
   private async applyPeerUpdate(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
     const { peer: incoming, primaryDeviceId } = decodePeerData(p.peerData);
-    const local = this.m.peers.get(incoming.uid);
-    if (local && compareVersions(incoming.version, local.version) <= 0) return; // older or same: ignore
     const me = this.m.identity.uid;
-    let primaryDeviceUid: string;
-    if (local && !local.primaryDeviceUid) {
-      primaryDeviceUid = ''; // I drive this contact; the role moves only by handover
-    } else if (primaryDeviceId === me) {
-      primaryDeviceUid = local?.primaryDeviceUid ?? from.uid; // never primary without a handed-over ratchet
-    } else {
-      primaryDeviceUid = this.deviceById(primaryDeviceId)?.uid ?? from.uid;
-    }
-    const merged: Peer = {
-      ...incoming,
-      drState: local?.drState ?? null,
-      primaryDeviceUid,
-      pairing: null,
-      unlinked: false,
+    const merge = (local: Peer | undefined): Peer | null => {
+      if (local && compareVersions(incoming.version, local.version) <= 0) return null; // older or same: ignore
+      let primaryDeviceUid: string;
+      if (local && !local.primaryDeviceUid) {
+        primaryDeviceUid = ''; // I drive this contact; the role moves only by handover
+      } else if (primaryDeviceId === me) {
+        primaryDeviceUid = local?.primaryDeviceUid ?? from.uid; // never primary without a handed-over ratchet
+      } else {
+        primaryDeviceUid = this.deviceById(primaryDeviceId)?.uid ?? from.uid;
+      }
+      // The ratchet is whatever is stored now: a sync never carries or replaces it.
+      return {
+        ...incoming,
+        drState: local?.drState ?? null,
+        primaryDeviceUid,
+        pairing: null,
+        unlinked: false,
+      };
     };
-    await this.m.peers.put(merged);
-    this.m.emit('contact', merged);
+    const merged = this.m.peers.get(incoming.uid)
+      ? await this.m.updatePeer('contact', incoming.uid, merge)
+      : await this.m.locks.run(`peer/${incoming.uid}`, async () => {
+          const next = merge(this.m.peers.get(incoming.uid));
+          if (next) await this.m.peers.put(next);
+          return next ?? undefined;
+        });
+    if (merged) this.m.emit('contact', merged);
   }
 
   private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {
@@ -410,7 +427,7 @@ export class DeviceSync implements DeviceReceiver {
     for (const c of this.m.peers.all()) {
       if (c.type !== 'contact' || c.primaryDeviceUid || c.state === 'invited') continue;
       const myName = nameChanged && c.myName === before ? id.nickname : c.myName;
-      if (myName !== c.myName) await this.m.peers.put({ ...c, myName });
+      if (myName !== c.myName) await this.m.updatePeer('contact', c.uid, (cur) => ({ ...cur, myName }));
       items.push({
         channel: 'peer',
         peerUid: c.uid,
@@ -449,11 +466,14 @@ export class DeviceSync implements DeviceReceiver {
       const primary = this.m.devices.get(contact.primaryDeviceUid);
       if (!primary || primary.unlinked)
         throw new MeowError('PAIRING', 'forward for a contact whose primary device is gone');
+      if (p.hops >= MAX_FORWARD_HOPS)
+        throw new MeowError('PAIRING', 'forward went round my devices too often; dropped');
       db.enqueue([
         this.send(primary, 'forward', {
           forwardPayload: p.forwardPayload,
           forwardPeerUid: contact.uid,
           peerUid: contact.uid,
+          hops: p.hops + 1,
         }),
       ]);
       return;
@@ -507,30 +527,39 @@ export class DeviceSync implements DeviceReceiver {
       // I am the one unlinked: stop syncing with everyone.
       this.m.identity.unlinked = { at: Date.now(), by: from.name };
       await this.m.identityFile.save();
-      for (const d of this.m.devices.all()) await this.tombstone(d);
+      for (const d of this.m.devices.all()) await this.tombstone(d.uid, d.uid === from.uid);
       this.m.emit('warning', `This device was unlinked by "${from.name}".`);
       return;
     }
     const d = this.deviceById(target);
-    if (d) await this.tombstone(d);
+    if (d) await this.tombstone(d.uid, d.uid === from.uid);
   }
 
-  /** An unlinked device: keys dropped, nothing more is synced; its queue is still read so what it sends is refused. */
-  async tombstone(d: Peer): Promise<void> {
-    const zero = new Uint8Array(32);
-    const wiped: Peer = {
-      ...d,
-      unlinked: true,
-      drState: null,
-      symKey: zero,
-      drRootKey: zero,
-      myIdentity: { publicKey: d.myIdentity.publicKey, privateKey: zero },
-      myEncryption: { publicKey: d.myEncryption.publicKey, privateKey: zero },
-      drKp: { publicKey: d.drKp.publicKey, privateKey: zero },
+  /**
+   * An unlinked device: keys dropped, nothing more is synced; its queue is still read so
+   * what it sends is refused. Takes the device's lock unless `lockHeld` (the caller is
+   * processing a message from that very device).
+   */
+  async tombstone(uid: string, lockHeld = false): Promise<void> {
+    const wipe = async () => {
+      const d = this.m.devices.get(uid);
+      if (!d || d.unlinked) return;
+      const zero = new Uint8Array(32);
+      const wiped: Peer = {
+        ...d,
+        unlinked: true,
+        drState: null,
+        symKey: zero,
+        drRootKey: zero,
+        myIdentity: { publicKey: d.myIdentity.publicKey, privateKey: zero },
+        myEncryption: { publicKey: d.myEncryption.publicKey, privateKey: zero },
+        drKp: { publicKey: d.drKp.publicKey, privateKey: zero },
+      };
+      this.m.db.dropOutboxFor('device', d.uid);
+      await this.m.devices.put(wiped);
+      this.m.emit('device', wiped);
     };
-    this.m.db.dropOutboxFor('device', d.uid);
-    await this.m.devices.put(wiped);
-    this.m.emit('device', wiped);
+    await (lockHeld ? wipe() : this.m.locks.run(`device/${uid}`, wipe));
   }
 
   // ------------------------------------------------------------------ handover
@@ -593,7 +622,8 @@ export class DeviceSync implements DeviceReceiver {
     deserializeRatchet(record.drState); // validates
     await this.m.locks.run(`peer/${record.uid}`, async () => {
       const local = this.m.peers.get(record.uid);
-      if (local && !local.primaryDeviceUid && local.drState) return; // already mine: a repeated handover
+      // Only a newer record: a repeated or stale handover must never bring back an old ratchet.
+      if (local && compareVersions(record.version, local.version) <= 0) return;
       const next: Peer = {
         ...record,
         primaryDeviceUid: '',

@@ -139,6 +139,8 @@ export class Pairing {
   private async onAnswer(device: Peer, message: meow.UserMessage): Promise<Peer> {
     if (message.type !== 'invitation_answer' || !message.invitation)
       throw new MeowError('PAIRING', 'expected a pairing answer');
+    if (Date.now() > device.invitationExpiresAt + 60_000)
+      throw new MeowError('INVITATION_EXPIRED', 'pairing answer after the link expired');
     const card = meow.ContactCard.create(message.invitation);
     const done = finalizeInvitation(device, card);
     const code = safetyCode(device.myIdentity.publicKey, card.contactPublicKey, device.invitationId);
@@ -282,11 +284,12 @@ export class Pairing {
   /** The codes differ (or the person changed their mind): tell the new device, drop it. */
   async refuse(ref?: string): Promise<void> {
     const device = this.findPending(ref);
-    const next: Peer = { ...device, pairing: { ...device.pairing!, phase: 'refused' } };
     this.m.db.enqueue([this.ds.send(device, 'pair_refused')]);
-    await this.m.flushOutbox().catch(() => undefined);
-    await this.m.devices.put(next);
-    await this.ds.tombstone(next);
+    await this.m.flushOutbox().catch(() => undefined); // packed while its keys exist
+    await this.m.updatePeer('device', device.uid, (d) =>
+      d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,
+    );
+    await this.ds.tombstone(device.uid);
   }
 
   /** Where each pairing stands, newest first. */

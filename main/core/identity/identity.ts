@@ -138,8 +138,10 @@ export function newIdentity(opts: {
     storageKey: randomBytes(32),
     servers: opts.servers,
     createdAt: Date.now(),
-    profileVersion: { counter: 1, device: uid },
-    serversVersion: { counter: 1, device: uid },
+    // A blank identity waiting to be paired starts below any real profile, so the paired
+    // device's profile and servers always win the first sync.
+    profileVersion: { counter: opts.pairingPending ? 0 : 1, device: uid },
+    serversVersion: { counter: opts.pairingPending ? 0 : 1, device: uid },
     pairingPending: opts.pairingPending ?? false,
     historyDays: 90,
     unlinked: null,

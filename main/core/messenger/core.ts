@@ -27,6 +27,16 @@ export interface Core {
   kickPoll(): void;
   /** The peer store a peer lives in. */
   storeOf(peer: Peer): PeerStore;
+  /**
+   * Read-modify-write of one peer under its lock, from the record as stored now (never
+   * from an older snapshot, which could roll its ratchet back). `fn` returns the new
+   * record, or null to leave it. Not for callers already holding that peer's lock.
+   */
+  updatePeer(
+    type: 'contact' | 'device',
+    uid: string,
+    fn: (current: Peer) => Peer | null,
+  ): Promise<Peer | undefined>;
   /** A per-profile strictly increasing clock (ms), so message order is total. */
   clock(): number;
   /**

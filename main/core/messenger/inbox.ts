@@ -14,7 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
 import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
 import { encode, meow } from '../../wire/proto.js';
-import type { MeowError } from '../errors.js';
+import { isStorageFailure, type MeowError } from '../errors.js';
+import { nextVersion } from '../records.js';
+import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from './limits.js';
 import { finalizeInvitation } from '../peers/invitation.js';
 import { channelKeys, inviterChannelKeys, type Peer } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
@@ -49,6 +51,30 @@ export interface DeviceReceiver {
 export interface InboxResult {
   disposition: Disposition;
   stored?: StoredMessage;
+}
+
+/**
+ * receiveMessage, made safe for the poll loop: a message whose processing throws for any
+ * reason but this machine's storage is logged, recorded and acknowledged, so one bad
+ * message can never hold a queue (it would come back on every pull). Storage failures
+ * propagate: nothing is acknowledged, and the pull is retried later.
+ */
+export async function receiveSafely(
+  core: Core,
+  delivered: meow.DeliveredMessage,
+  devices: DeviceReceiver | null,
+): Promise<Disposition> {
+  try {
+    return await receiveMessage(core, delivered, devices);
+  } catch (e) {
+    if (isStorageFailure(e)) throw e;
+    core.log.error('dropped a message that could not be processed', {
+      id: delivered.id,
+      error: (e as Error)?.stack ?? String(e),
+    });
+    if (delivered.id) core.db.recordReceived(delivered.id);
+    return 'ack';
+  }
 }
 
 export async function receiveMessage(
@@ -150,6 +176,25 @@ export async function receiveMessage(
     } else if (peer.state === 'answered') {
       next.state = 'active'; // the inviter has talked back: the invitation is complete on both sides
     }
+    if (message.type === 'profile') {
+      next.contactName = message.nickname.slice(0, MAX_NAME_CHARS);
+      next.status = message.profileStatus.slice(0, MAX_STATUS_CHARS);
+    }
+    if (STORED_TYPES.has(message.type) && Buffer.byteLength(message.text) > MAX_TEXT_BYTES) {
+      core.log.warn('refused a message longer than this client accepts', {
+        peer: peer.uid,
+        bytes: Buffer.byteLength(message.text),
+      });
+      core.db.recordReceived(id);
+      await store.put(next);
+      return 'ack';
+    }
+    // Synced fields changed: a new version, so my other devices take the change.
+    const recordChanged = invited || next.state !== peer.state || message.type === 'profile';
+    if (recordChanged) next.version = nextVersion(peer.version, core.identity.uid);
+    // A changed record is saved before the id is recorded: a crash between leaves a
+    // redelivery the ratchet refuses as a duplicate, never a lost answer or profile.
+    if (recordChanged) await store.put(next);
 
     const events: { kind: 'message' | 'status'; m: StoredMessage }[] = [];
     core.db.recordReceived(id, () => {
@@ -170,7 +215,8 @@ export async function receiveMessage(
           files: message.files,
           answerTo: message.status?.answerToUuid ?? '',
           state: 'received' as const,
-          sentAt: message.status?.sent || now,
+          // The author's clock orders the conversation, but never from the future.
+          sentAt: Math.min(message.status?.sent || now, now + 5 * 60_000),
           receivedAt: now,
         };
         if (core.db.insertMessage(m)) {
@@ -185,11 +231,16 @@ export async function receiveMessage(
       } else if (message.type === 'ack') {
         for (const a of message.acks) {
           if (!a.uuid) continue;
-          const updated = core.db.advanceStatus(peer.uid, a.uuid, {
-            state: a.processed ? 'read' : a.received ? 'delivered' : undefined,
-            receivedAt: a.received || a.processed || 0,
-            processedAt: a.processed || 0,
-          });
+          const updated = core.db.advanceStatus(
+            peer.uid,
+            a.uuid,
+            {
+              state: a.processed ? 'read' : a.received ? 'delivered' : undefined,
+              receivedAt: a.received || a.processed || 0,
+              processedAt: a.processed || 0,
+            },
+            { outboundOnly: true }, // a receipt is about my messages, never about the contact's own
+          );
           if (updated) {
             events.push({ kind: 'status', m: updated });
             outbox.push(
@@ -198,13 +249,11 @@ export async function receiveMessage(
           }
         }
       } else if (message.type === 'profile') {
-        next.contactName = message.nickname;
-        next.status = message.profileStatus;
         outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
       }
       if (outbox.length) core.db.enqueue(outbox);
     });
-    await store.put(next);
+    if (!recordChanged) await store.put(next);
     if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next);
     for (const e of events) core.emit(e.kind, e.m);
     if (invited && peer.shortLinkId) void deleteShortLink(core, peer);

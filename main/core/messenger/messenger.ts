@@ -31,15 +31,16 @@ import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messa
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
 import type { MessengerEvents } from './events.js';
-import { receiveMessage, type DeviceReceiver } from './inbox.js';
+import { receiveSafely, type DeviceReceiver } from './inbox.js';
 import { KeyedMutex } from './keyedMutex.js';
+import { MAX_ACKS_PER_MESSAGE, MAX_TEXT_BYTES } from './limits.js';
 import { backoff, flushOutbox, type FlushResult, type SendRouting } from './outbox.js';
 import type { SyncChange } from './syncChange.js';
 
-/** Texts stay well under the relay's default 64 KiB message bound once packed (or forwarded). */
-export const MAX_TEXT_BYTES = 32 * 1024;
+export { MAX_TEXT_BYTES } from './limits.js';
 const POLL_TIMEOUT_MS = 25_000;
 const KEYS_PER_PULL = 256;
+const MAX_KEPT_PER_QUEUE = 3;
 const RECEIVED_ID_TTL_MS = 30 * 24 * 3600 * 1000;
 const INVITATION_PULL_GRACE_MS = 24 * 3600 * 1000;
 
@@ -219,16 +220,35 @@ export class Messenger extends EventEmitter implements Core {
   // ------------------------------------------------------------------ Core
 
   relayFor(server: ServerRef): Relay {
-    let r = this.relays.get(server.url);
+    // Keyed by URL and pinned key: a contact's card naming my server with another key
+    // gets a connection of its own (which fails), never replaces mine.
+    const id = `${server.url} ${server.publicKey}`;
+    let r = this.relays.get(id);
     if (!r) {
       r = this.opts.relays.connect(server.url, Buffer.from(server.publicKey, 'base64'), this.identity.device);
-      this.relays.set(server.url, r);
+      this.relays.set(id, r);
     }
     return r;
   }
 
   storeOf(peer: Peer): PeerStore {
     return peer.type === 'device' ? this.devices : this.peers;
+  }
+
+  updatePeer(
+    type: 'contact' | 'device',
+    uid: string,
+    fn: (current: Peer) => Peer | null,
+  ): Promise<Peer | undefined> {
+    const store = type === 'device' ? this.devices : this.peers;
+    return this.locks.run(`${type === 'device' ? 'device' : 'peer'}/${uid}`, async () => {
+      const current = store.get(uid);
+      if (!current) return undefined;
+      const next = fn(current);
+      if (!next) return current;
+      await store.put(next);
+      return next;
+    });
   }
 
   clock(): number {
@@ -453,11 +473,16 @@ export class Messenger extends EventEmitter implements Core {
     const now = Date.now();
     const items: OutboxItem[] = [];
     if (peer.sendProcessingAck) {
-      const plain = encode(meow.UserMessage, {
-        type: 'ack',
-        acks: seen.map((m) => ({ uuid: m.uuid, received: m.receivedAt || now, processed: now })),
-      });
-      items.push({ channel: 'peer', peerUid: peer.uid, plain, kind: 'receipt' });
+      // In chunks: one receipt message for thousands of unread messages would exceed the relay's bound.
+      for (let i = 0; i < seen.length; i += MAX_ACKS_PER_MESSAGE) {
+        const plain = encode(meow.UserMessage, {
+          type: 'ack',
+          acks: seen
+            .slice(i, i + MAX_ACKS_PER_MESSAGE)
+            .map((m) => ({ uuid: m.uuid, received: m.receivedAt || now, processed: now })),
+        });
+        items.push({ channel: 'peer', peerUid: peer.uid, plain, kind: 'receipt' });
+      }
     }
     for (const m of seen) {
       items.push(
@@ -491,7 +516,9 @@ export class Messenger extends EventEmitter implements Core {
     for (const p of this.peers.all()) {
       if (p.type !== 'contact' || p.state === 'invited' || p.primaryDeviceUid) continue;
       if (p.myName === before && change.nickname !== undefined)
-        await this.peers.put({ ...p, myName: id.nickname });
+        await this.updatePeer('contact', p.uid, (c) =>
+          c.myName === before ? { ...c, myName: id.nickname } : null,
+        );
       items.push({
         channel: 'peer',
         peerUid: p.uid,
@@ -554,6 +581,10 @@ export class Messenger extends EventEmitter implements Core {
     if (!entry || entry.peers.length === 0) return { processed: 0, kept: 0, more: false };
     const relay = this.relayFor(entry.server);
     const chunks: Peer[][] = [];
+    // My devices first, then contacts, unanswered invitations last: the relay fills a reply
+    // queue by queue in this order, so nobody can crowd out the others.
+    const rank = (p: Peer) => (p.type === 'device' ? 0 : p.state === 'invited' ? 2 : 1);
+    entry.peers.sort((a, b) => rank(a) - rank(b));
     for (let i = 0; i < entry.peers.length; i += KEYS_PER_PULL)
       chunks.push(entry.peers.slice(i, i + KEYS_PER_PULL));
     const results = await Promise.all(
@@ -566,13 +597,23 @@ export class Messenger extends EventEmitter implements Core {
         );
         const acks = new Map<string, { peer: Peer; ids: string[] }>();
         let kept = 0;
+        const keptPerQueue = new Map<string, number>();
         for (const dm of res.messages) {
-          const disposition = await receiveMessage(this, dm, this.extensions.devices ?? null);
-          if (disposition === 'keep') {
-            kept++;
-            continue;
-          }
           const dest = toBase64(dm.message?.destination ?? new Uint8Array(0));
+          let disposition = await receiveSafely(this, dm, this.extensions.devices ?? null);
+          if (disposition === 'keep') {
+            // Only a few may wait on one queue (messages that overtook an invitation answer);
+            // beyond that it is someone filling the queue with what cannot be read yet.
+            const n = (keptPerQueue.get(dest) ?? 0) + 1;
+            keptPerQueue.set(dest, n);
+            if (n <= MAX_KEPT_PER_QUEUE) {
+              kept++;
+              continue;
+            }
+            this.log.warn('dropped a message waiting on an unanswered invitation (too many)', { id: dm.id });
+            this.db.recordReceived(dm.id);
+            disposition = 'ack';
+          }
           const owner = peers.find((p) => toBase64(p.myLookup.publicKey) === dest);
           if (!owner) continue;
           const a = acks.get(owner.uid) ?? { peer: owner, ids: [] };
@@ -618,8 +659,8 @@ export class Messenger extends EventEmitter implements Core {
       received += processed;
       const flushed = await this.flushOutbox();
       sent += flushed.sent;
-      const more = stats.some((s) => s.more);
-      if (processed === 0 && !more && flushed.sent === 0) break;
+      // A round that moved nothing ends it, whatever `more` says (kept messages stay queued).
+      if (processed === 0 && flushed.sent === 0) break;
     }
     return { received, sent };
   }

@@ -15,6 +15,7 @@ import type { ServerRef } from '../records.js';
 import { isRelayError } from '../relay.js';
 import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
+import { MAX_ACKS_PER_MESSAGE } from './limits.js';
 import { toDbMessage } from './dbMessage.js';
 
 const BATCH = 100;
@@ -46,7 +47,8 @@ function peerFor(core: Core, row: OutboxRow): Peer | undefined {
 
 /** Merges a peer's waiting receipts into one message (one ratchet step, one post). */
 function mergeReceipts(core: Core, rows: OutboxRow[]): OutboxRow[] {
-  const groups = new Map<string, OutboxRow[]>();
+  const groups: { rows: OutboxRow[]; acks: number }[] = [];
+  const open = new Map<string, { rows: OutboxRow[]; acks: number }>(); // the group still filling, per peer
   const out: OutboxRow[] = [];
   for (const r of rows) {
     if (r.kind !== 'receipt' || r.packed) {
@@ -54,14 +56,20 @@ function mergeReceipts(core: Core, rows: OutboxRow[]): OutboxRow[] {
       continue;
     }
     const key = `${r.channel}/${r.peerUid}`;
-    const g = groups.get(key);
-    if (g) g.push(r);
-    else {
-      groups.set(key, [r]);
+    const n = decodeStrict(meow.UserMessage, 'UserMessage', r.plain).acks.length;
+    const g = open.get(key);
+    // A merged message stays within one message's bound; past it, the row starts a new group.
+    if (g && g.acks + n <= MAX_ACKS_PER_MESSAGE) {
+      g.rows.push(r);
+      g.acks += n;
+    } else {
+      const fresh = { rows: [r], acks: n };
+      groups.push(fresh);
+      open.set(key, fresh);
       out.push(r);
     }
   }
-  for (const g of groups.values()) {
+  for (const { rows: g } of groups) {
     if (g.length < 2) continue;
     const acks = g.flatMap((r) => decodeStrict(meow.UserMessage, 'UserMessage', r.plain).acks);
     const merged = encode(meow.UserMessage, { type: 'ack', acks });

@@ -33,8 +33,13 @@ export class PeerStore {
     return uid ? this.kv.get(uid) : undefined;
   }
 
-  /** Durable (fsync) before it returns: ratchet states must never roll back. */
+  /**
+   * Durable (fsync) before it returns: ratchet states must never roll back. Writers hold
+   * the peer's lock and build `peer` from the record read under it (Core.updatePeer).
+   * An unlinked device stays unlinked: a write that would revive it is ignored.
+   */
   async put(peer: Peer): Promise<void> {
+    if (this.kv.get(peer.uid)?.unlinked && !peer.unlinked) return;
     await this.kv.put(peer.uid, peer, peerToJson(peer));
     this.byLookup.set(toHex(peer.myLookup.publicKey), peer.uid);
   }

@@ -314,13 +314,14 @@ export class MessageDb {
       waitingFor?: string;
       waitingSince?: number;
     },
+    opts: { outboundOnly?: boolean } = {},
   ): StoredMessage | undefined {
     return this.run('messages', () =>
       this.db.transaction(() => {
         const row = this.db
           .prepare('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?')
           .get(peerUid, uuid) as MessageRow | undefined;
-        if (!row) return undefined;
+        if (!row || (opts.outboundOnly && row.outbound !== 1)) return undefined;
         let state = row.state;
         if (
           update.state &&
