@@ -468,9 +468,19 @@ export class Messenger extends EventEmitter implements Core {
   /** Marks a conversation read here and, if enabled for that contact, sends read receipts. */
   async markRead(ref: string): Promise<number> {
     const peer = this.findContact(ref);
-    const seen = this.db.markSeen(peer.uid);
-    if (seen.length === 0) return 0;
     const now = Date.now();
+    // Seen, receipts and sync in one transaction: a crash cannot leave read messages unreported.
+    const seen = this.db.atomically(() => {
+      const rows = this.db.markSeen(peer.uid, now);
+      if (rows.length) this.db.enqueue(this.readReports(peer, rows, now));
+      return rows;
+    });
+    if (seen.length) this.kickSend();
+    return seen.length;
+  }
+
+  /** Read receipts for the contact (if on) and the read status for my other devices. */
+  private readReports(peer: Peer, seen: StoredMessage[], now: number): OutboxItem[] {
     const items: OutboxItem[] = [];
     if (peer.sendProcessingAck) {
       // In chunks: one receipt message for thousands of unread messages would exceed the relay's bound.
@@ -493,9 +503,7 @@ export class Messenger extends EventEmitter implements Core {
         }),
       );
     }
-    if (items.length) this.db.enqueue(items);
-    this.kickSend();
-    return seen.length;
+    return items;
   }
 
   // ------------------------------------------------------------------ profile

@@ -150,6 +150,11 @@ export class MessageDb {
     this.db.close();
   }
 
+  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  atomically<T>(fn: () => T): T {
+    return this.run('messages', () => this.db.transaction(fn)());
+  }
+
   private seal(bytes: Uint8Array, aad: string): Uint8Array {
     return aeadEncrypt(this.storageKey, bytes, utf8(aad));
   }
