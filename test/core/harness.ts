@@ -4,6 +4,11 @@
  * profiles until they stop exchanging messages — waiting on state, never on sleeps.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
+import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
+import type { Peer } from '../../main/core/peers/peer.js';
+import { initSender, type RatchetState } from '../../main/ratchet/doubleRatchet.js';
+import type { ChannelKeys } from '../../main/wire/packing.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../main/core/log.js';
@@ -127,4 +132,40 @@ export async function createBlankDevice(env: Env, name: string): Promise<Messeng
   );
   installDeviceSync(m);
   return m;
+}
+
+/** Starts an Env before the enclosing describe's tests and stops it after them. */
+export function useEnv(kind: StoreKind = 'embedded'): Env {
+  let current: Env | undefined;
+  beforeAll(async () => {
+    current = await startEnv(kind);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as Env, {
+    get(_target, prop) {
+      if (!current) throw new Error('the test environment is not started yet');
+      return current[prop as keyof Env];
+    },
+  });
+}
+
+/**
+ * Channel keys and a fresh sender ratchet for someone who holds an invitation card (or
+ * pairing link) of `invited`: what an attacker who saw the QR code can pack messages with.
+ */
+export function keysOfLinkHolder(invited: Peer): { keys: ChannelKeys; ratchet: RatchetState } {
+  return {
+    keys: {
+      myIdentity: ed25519KeyPair(),
+      myEncryption: x25519KeyPair(),
+      myLookup: ed25519KeyPair(),
+      symKey: invited.symKey,
+      contactPublicKey: invited.myIdentity.publicKey,
+      contactEncryption: invited.myEncryption.publicKey,
+      contactLookupKey: invited.myLookup.publicKey,
+    },
+    ratchet: initSender(invited.drRootKey, invited.drKp.publicKey),
+  };
 }

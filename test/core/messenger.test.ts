@@ -2,27 +2,13 @@
  * The messenger core against a real relay (embedded store and Redis): invitations,
  * concurrent conversations, receipts, restarts, and refused input.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MeowError } from '../../main/core/errors.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import {
-  befriend,
-  createProfile,
-  openProfile,
-  settle,
-  startEnv,
-  type Env,
-  type StoreKind,
-} from './harness.js';
+import { befriend, createProfile, openProfile, settle, useEnv, type StoreKind } from './harness.js';
 
 describe.each<StoreKind>(['embedded', 'redis'])('messenger core on the %s relay store', (kind) => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await startEnv(kind);
-  });
-  afterAll(async () => {
-    await env.close();
-  });
+  const env = useEnv(kind);
 
   it('invite, accept, finalize: both sides see each other, once', async () => {
     const alice = await createProfile(env, `alice-${kind}`);
@@ -207,13 +193,7 @@ describe.each<StoreKind>(['embedded', 'redis'])('messenger core on the %s relay 
 });
 
 describe('profiles', () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
+  const env = useEnv('embedded');
 
   it('a wrong password is a clear error and leaves the profile intact', async () => {
     const m = await createProfile(env, 'pw');

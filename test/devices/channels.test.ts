@@ -3,7 +3,7 @@
  * are accepted from a paired device's channel only, never from a contact's; a server
  * added on one device reaches the others (server_add); receipts follow each contact's settings.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { devicesOf } from '../../main/core/devices/install.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
@@ -11,24 +11,10 @@ import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJs
 import { packUserMessage } from '../../main/wire/packing.js';
 import { encode, meow } from '../../main/wire/proto.js';
 import { startRelay } from '../helpers/relay.js';
-import {
-  befriend,
-  createBlankDevice,
-  createProfile,
-  pairDevices,
-  settle,
-  startEnv,
-  type Env,
-} from '../core/harness.js';
+import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
 describe('channel rules', () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
+  const env = useEnv('embedded');
 
   it('a device_sync or forward arriving on a contact channel is refused and logged, and changes nothing', async () => {
     const a = await createProfile(env, 'ca');

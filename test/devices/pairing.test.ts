@@ -1,25 +1,11 @@
 /** Pairing a new machine (phase 1) and the initial sync, against a real relay. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { devicesOf } from '../../main/core/devices/install.js';
 import { listDevices } from '../../main/core/devices/management.js';
-import {
-  befriend,
-  createBlankDevice,
-  createProfile,
-  pairDevices,
-  settle,
-  startEnv,
-  type Env,
-} from '../core/harness.js';
+import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
 describe('pairing', () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
+  const env = useEnv('embedded');
 
   it('both sides show the same code; nothing private moves before confirmation; then contacts, profile, servers and history arrive', async () => {
     const a = await createProfile(env, 'pa');

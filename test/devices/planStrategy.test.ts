@@ -1,25 +1,11 @@
 /** The plan's testing strategy, items 3 and 4, as written there (two devices of one identity, a real relay). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { devicesOf } from '../../main/core/devices/install.js';
 import { toDbMessage } from '../../main/core/messenger/dbMessage.js';
-import {
-  befriend,
-  createBlankDevice,
-  createProfile,
-  pairDevices,
-  settle,
-  startEnv,
-  type Env,
-} from '../core/harness.js';
+import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
 describe('plan testing strategy 3 and 4', () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
+  const env = useEnv('embedded');
 
   it('3: a message sent on DeviceA is in DeviceB’s DB; the same dedup_id again creates no duplicate row', async () => {
     const a = await createProfile(env, 's3a');

@@ -3,18 +3,10 @@
  * messages, the keys and lookup keys it talks to, the number of senders — is the
  * same whether I use one device or three.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toHex } from '../../main/crypto/bytes.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import {
-  befriend,
-  createBlankDevice,
-  createProfile,
-  pairDevices,
-  settle,
-  startEnv,
-  type Env,
-} from '../core/harness.js';
+import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
 /** Everything X can see of its relationship with `name`. */
 function observe(x: Messenger, name: string) {
@@ -38,13 +30,7 @@ function observe(x: Messenger, name: string) {
 }
 
 describe('a contact cannot tell one device from three', () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
+  const env = useEnv('embedded');
 
   async function scenario(tag: string, devices: 1 | 3) {
     const a = await createProfile(env, `pa-${tag}`);

@@ -3,34 +3,27 @@
  * an unlinked device, a message that could wedge a queue, a flood on an invitation queue,
  * receipts about the wrong messages, contact profile changes that never reached siblings.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { devicesOf } from '../../main/core/devices/install.js';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
 import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
 import { packUserMessage } from '../../main/wire/packing.js';
-import { initSender } from '../../main/ratchet/doubleRatchet.js';
-import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
+
 import { randomBytes } from '../../main/crypto/bytes.js';
 import {
   befriend,
   createBlankDevice,
   createProfile,
+  keysOfLinkHolder,
   pairDevices,
   settle,
-  startEnv,
-  type Env,
+  useEnv,
 } from '../core/harness.js';
 
 describe('review regressions', () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
+  const env = useEnv('embedded');
 
   it('profile and contact changes racing with sends never roll a ratchet back', async () => {
     const a = await createProfile(env, 'race-a');
@@ -93,16 +86,8 @@ describe('review regressions', () => {
       const { device } = await devicesOf(n).pairing.init();
       // an answer for another invitation, packed on the pairing channel by someone holding the link
       const card = createInvitation(n.identity, { name: '', type: 'device' }).card;
-      const keys = {
-        myIdentity: ed25519KeyPair(),
-        myEncryption: x25519KeyPair(),
-        myLookup: ed25519KeyPair(),
-        symKey: device.symKey,
-        contactPublicKey: device.myIdentity.publicKey,
-        contactEncryption: device.myEncryption.publicKey,
-        contactLookupKey: device.myLookup.publicKey,
-      };
-      const bogus = packUserMessage(keys, initSender(device.drRootKey, device.drKp.publicKey), {
+      const { keys, ratchet } = keysOfLinkHolder(device);
+      const bogus = packUserMessage(keys, ratchet, {
         type: 'invitation_answer',
         invitation: { ...card, contactPublicKey: keys.myIdentity.publicKey, invitationId: 'f'.repeat(32) },
       });
@@ -124,16 +109,9 @@ describe('review regressions', () => {
       await befriend(a, x);
       const { peer: invited } = await a.invite('Mallory');
       // someone holding the link posts 250 valid-looking texts before (or instead of) answering
-      const keys = {
-        myIdentity: ed25519KeyPair(),
-        myEncryption: x25519KeyPair(),
-        myLookup: ed25519KeyPair(),
-        symKey: invited.symKey,
-        contactPublicKey: invited.myIdentity.publicKey,
-        contactEncryption: invited.myEncryption.publicKey,
-        contactLookupKey: invited.myLookup.publicKey,
-      };
-      let r = initSender(invited.drRootKey, invited.drKp.publicKey);
+      const holder = keysOfLinkHolder(invited);
+      const keys = holder.keys;
+      let r = holder.ratchet;
       const junk = [];
       for (let i = 0; i < 250; i++) {
         const p = packUserMessage(keys, r, {
