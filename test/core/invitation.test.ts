@@ -12,14 +12,10 @@ import {
   sealCardBlob,
   shortLink,
 } from '../../main/core/peers/invitation.js';
+import { fakeServerRef } from '../helpers/relay.js';
 import { encode, meow } from '../../main/wire/proto.js';
 
-const server = {
-  url: 'http://127.0.0.1:8787',
-  publicKey: Buffer.alloc(32, 1).toString('base64'),
-  signingKey: Buffer.alloc(32, 2).toString('base64'),
-  name: 'relay',
-};
+const server = fakeServerRef();
 const alice = newIdentity({ nickname: 'Alice', deviceName: 'laptop', servers: [server] });
 const bob = newIdentity({ nickname: 'Bob', deviceName: 'desktop', servers: [server] });
 

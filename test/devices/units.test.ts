@@ -15,6 +15,7 @@ import {
 import { newIdentity } from '../../main/core/identity/identity.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
 import { randomBytes } from '../../main/crypto/bytes.js';
+import { fakeServerRef } from '../helpers/relay.js';
 import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
 
 describe('DeviceSyncPayload (plan testing strategy 1)', () => {
@@ -53,12 +54,7 @@ describe('DeviceSyncPayload (plan testing strategy 1)', () => {
   });
 
   it('peer_update carries the full record but never the ratchet state; the profile never the root or device keys', () => {
-    const server = {
-      url: 'http://127.0.0.1:1',
-      publicKey: Buffer.alloc(32, 1).toString('base64'),
-      signingKey: Buffer.alloc(32, 2).toString('base64'),
-      name: '',
-    };
+    const server = fakeServerRef('http://127.0.0.1:1', '');
     const id = newIdentity({ nickname: 'A', deviceName: 'd', servers: [server] });
     const { peer } = createInvitation(id, { name: 'X', type: 'contact' });
     expect(peer.drState).not.toBeNull();

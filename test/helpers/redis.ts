@@ -106,14 +106,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisProcess>
   const dir = mkdtempSync(join(tmpdir(), 'meow-redis-'));
   const port = await freePort();
   const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
+    ...baseArgs(port, dir),
     ...(opts.persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     ...(opts.extraArgs ?? []),
   ];
@@ -190,16 +183,14 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   };
 }
 
+/** Loopback only, its own folder, no RDB snapshots: what every test Redis shares. */
+function baseArgs(port: number, dir: string): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+}
+
 function nodeArgs(port: number, dir: string): string[] {
   return [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
+    ...baseArgs(port, dir),
     '--appendonly',
     'no',
     '--cluster-enabled',

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from '../../main/crypto/bytes.js';
 import { ed25519KeyPair, type KeyPair } from '../../main/crypto/curves.js';
-import { RelayClient } from '../../main/net/relayClient.js';
+import { RelayClient, RelayError } from '../../main/net/relayClient.js';
+import { expect } from 'vitest';
 import { decodeStrict, meow } from '../../main/wire/proto.js';
 import { DEFAULT_LIMITS, type Limits } from '../../server/config.js';
 import { loadOrCreateIdentity } from '../../server/identity.js';
@@ -74,5 +75,25 @@ export async function rawRequest(
     status: res.status,
     reply: decodeStrict(meow.ServerReply, 'ServerReply', bytes),
     headers: res.headers,
+  };
+}
+
+/** Awaits a call that must fail with a RelayError, and returns it. */
+export async function refusal(p: Promise<unknown>): Promise<RelayError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(RelayError);
+  return e as RelayError;
+}
+
+/** A pinned server reference for unit tests that never connect to it. */
+export function fakeServerRef(url = 'http://127.0.0.1:8787', name = 'relay') {
+  return {
+    url,
+    publicKey: Buffer.alloc(32, 1).toString('base64'),
+    signingKey: Buffer.alloc(32, 2).toString('base64'),
+    name,
   };
 }

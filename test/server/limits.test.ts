@@ -2,11 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, toHex } from '../../main/crypto/bytes.js';
 import { ed25519KeyPair } from '../../main/crypto/curves.js';
-import { RelayError } from '../../main/net/relayClient.js';
+
 import { encode, meow } from '../../main/wire/proto.js';
 import { sealRequest } from '../../main/wire/serverProtocol.js';
 import type { Limits } from '../../server/config.js';
-import { packed, rawRequest, startRelay, type TestRelay } from '../helpers/relay.js';
+import { packed, rawRequest, startRelay, type TestRelay, refusal } from '../helpers/relay.js';
 
 const relays: TestRelay[] = [];
 async function relayWith(limits: Partial<Limits>): Promise<TestRelay> {
@@ -17,15 +17,6 @@ async function relayWith(limits: Partial<Limits>): Promise<TestRelay> {
 afterEach(async () => {
   await Promise.all(relays.splice(0).map((r) => r.close()));
 });
-
-async function refusal(p: Promise<unknown>): Promise<RelayError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(RelayError);
-  return e as RelayError;
-}
 
 /** A message whose encoding is exactly `size` bytes. */
 function messageOfSize(dest: Uint8Array, size: number): meow.IPackedUserMessage {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from '../../main/crypto/bytes.js';
 import { ed25519KeyPair } from '../../main/crypto/curves.js';
-import { fetchServerCard, RelayClient, RelayError } from '../../main/net/relayClient.js';
+import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import { encode, meow } from '../../main/wire/proto.js';
 import { messageId, verifyServerCard } from '../../main/wire/serverProtocol.js';
-import { packed, startRelay, type TestRelay } from '../helpers/relay.js';
+import { packed, startRelay, type TestRelay, refusal } from '../helpers/relay.js';
 import { freePort } from '../helpers/redis.js';
 
 let relay: TestRelay;
@@ -22,15 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay?.close();
 });
-
-async function refusal(p: Promise<unknown>): Promise<RelayError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(RelayError);
-  return e as RelayError;
-}
 
 describe('server card', () => {
   it('is signed, names the server keys, and is served as JSON for people', async () => {
