@@ -30,11 +30,18 @@ export async function benchCrypto(): Promise<void> {
     xchachaSeal(key, nonce, kb),
   );
   const aNoble = await measure('XChaCha20-Poly1305 1 KiB (noble)', () => nobleXchacha.seal(key, nonce, kb));
+  const gxNode = await measure('X25519 key pair (node)', () => nodeBackend.x25519Generate());
+  const gxNoble = await measure('X25519 key pair (noble)', () => nobleBackend.x25519Generate());
+  const geNode = await measure('Ed25519 key pair (node)', () => nodeBackend.ed25519Generate());
+  const geNoble = await measure('Ed25519 key pair (noble)', () => nobleBackend.ed25519Generate());
   report('curves and AEAD', [xNode, xNoble, sNode, sNoble, vNode, vNoble, aFast, aNoble]);
+  report('key generation', [gxNode, gxNoble, geNode, geNoble]);
   ratio('X25519 node/noble', xNode, xNoble);
   ratio('Ed25519 sign node/noble', sNode, sNoble);
   ratio('Ed25519 verify node/noble', vNode, vNoble);
   ratio('XChaCha fast/noble', aFast, aNoble);
+  ratio('X25519 key pair node/noble', gxNode, gxNoble);
+  ratio('Ed25519 key pair node/noble', geNode, geNoble);
 
   // Ratchet: one message each way per iteration (a DH step each time) vs one-way chain steps.
   const ad = encodeFields('bench');

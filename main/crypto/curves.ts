@@ -12,7 +12,6 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
@@ -65,14 +64,40 @@ export const nobleBackend: CurveBackend = {
 };
 
 // OpenSSL needs KeyObjects. Importing raw keys as JWK is ~10× cheaper than through
-// the DER decoders, and a JWK private key needs its public half, so the fast path
-// is taken whenever the caller has it (generated and stored key pairs always do).
+// the DER (PKCS#8) decoders.
+//
+// Key generation never goes through `generateKeyPairSync` + JWK export: on Node 20
+// a JWK export holds the key's mutex while it allocates, the allocation can run a
+// GC, and the GC's weak callback destroys the KeyGenJob that made the key, whose
+// destructor takes the same mutex: the process freezes for good (test/crypto/
+// keygenStress.test.ts catches it). Instead a private key is 32 random bytes
+// (X25519 clamps; Ed25519 uses them as the seed), imported once, and its public
+// key is derived without any JWK export: X25519 by a DH with the base point,
+// Ed25519 from an SPKI DER export (which holds no lock while it allocates).
 type Curve = 'X25519' | 'Ed25519';
 const PKCS8_PREFIX: Record<Curve, Uint8Array> = {
   Ed25519: fromHex('302e020100300506032b657004220420'),
   X25519: fromHex('302e020100300506032b656e04220420'),
 };
+const SPKI_PREFIX_LENGTH = 12;
 const b64u = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+
+// A JWK private key must name its public half, which Node's importer ignores (it
+// derives it from `d`). When the caller has no public key yet a placeholder stands
+// in; `jwkPlaceholderWorks` checks once, on first use, that this runtime really
+// ignores it, and otherwise the slower PKCS#8 import is used.
+const PLACEHOLDER_X = b64u(new Uint8Array(KEY_LENGTH));
+let jwkPlaceholderOk: boolean | undefined;
+
+function importPrivate(crv: Curve, raw: Uint8Array, pub: Uint8Array | undefined): KeyObject {
+  if (pub || jwkPlaceholderWorks()) {
+    return createPrivateKey({
+      key: { kty: 'OKP', crv, d: b64u(raw), x: pub ? b64u(pub) : PLACEHOLDER_X },
+      format: 'jwk',
+    });
+  }
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX[crv], raw]), format: 'der', type: 'pkcs8' });
+}
 
 // Handles of key pairs generated here, found by the identity of their private key
 // bytes; a bounded map by value serves keys loaded from storage.
@@ -91,32 +116,64 @@ function cached(id: string, make: () => KeyObject): KeyObject {
 function privateKeyObject(crv: Curve, raw: Uint8Array, pub?: Uint8Array): KeyObject {
   const handle = generated.get(raw);
   if (handle) return handle;
-  return cached(crv + toHex(raw), () =>
-    pub
-      ? createPrivateKey({ key: { kty: 'OKP', crv, d: b64u(raw), x: b64u(pub) }, format: 'jwk' })
-      : createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX[crv], raw]), format: 'der', type: 'pkcs8' }),
-  );
+  return cached(crv + toHex(raw), () => importPrivate(crv, raw, pub));
 }
 function publicKeyObject(crv: Curve, raw: Uint8Array): KeyObject {
   return cached(crv + 'p' + toHex(raw), () =>
     createPublicKey({ key: { kty: 'OKP', crv, x: b64u(raw) }, format: 'jwk' }),
   );
 }
-function rawPublic(key: KeyObject): Uint8Array {
-  return new Uint8Array(Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url'));
+
+const X25519_BASE_POINT = (() => {
+  const u = new Uint8Array(KEY_LENGTH);
+  u[0] = 9;
+  return u;
+})();
+let x25519Base: KeyObject | undefined;
+function x25519PublicOf(handle: KeyObject): Uint8Array {
+  x25519Base ??= createPublicKey({
+    key: { kty: 'OKP', crv: 'X25519', x: b64u(X25519_BASE_POINT) },
+    format: 'jwk',
+  });
+  return new Uint8Array(diffieHellman({ privateKey: handle, publicKey: x25519Base }));
 }
-function generate(kind: 'x25519' | 'ed25519'): KeyPair {
-  const { privateKey: handle } = generateKeyPairSync(kind as 'x25519');
-  const jwk = handle.export({ format: 'jwk' });
-  const privateKey = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
+function ed25519PublicOf(handle: KeyObject): Uint8Array {
+  const spki = createPublicKey(handle).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(SPKI_PREFIX_LENGTH));
+}
+
+// RFC 7748 §6.1 and RFC 8032 §7.1 test 1: the private keys and their public keys.
+function jwkPlaceholderWorks(): boolean {
+  if (jwkPlaceholderOk === undefined) {
+    const jwk = (crv: Curve, d: string) =>
+      createPrivateKey({ key: { kty: 'OKP', crv, d: b64u(fromHex(d)), x: PLACEHOLDER_X }, format: 'jwk' });
+    try {
+      jwkPlaceholderOk =
+        toHex(
+          x25519PublicOf(jwk('X25519', '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a')),
+        ) === '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a' &&
+        toHex(
+          ed25519PublicOf(jwk('Ed25519', '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60')),
+        ) === 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+    } catch {
+      jwkPlaceholderOk = false;
+    }
+  }
+  return jwkPlaceholderOk;
+}
+
+function generate(crv: Curve): KeyPair {
+  const privateKey = randomBytes(KEY_LENGTH);
+  const handle = importPrivate(crv, privateKey, undefined);
   generated.set(privateKey, handle);
-  return { privateKey, publicKey: new Uint8Array(Buffer.from(jwk.x!, 'base64url')) };
+  const publicKey = crv === 'X25519' ? x25519PublicOf(handle) : ed25519PublicOf(handle);
+  return { privateKey, publicKey };
 }
 
 export const nodeBackend: CurveBackend = {
   name: 'node',
-  x25519Generate: () => generate('x25519'),
-  x25519PublicKey: (priv) => rawPublic(createPublicKey(privateKeyObject('X25519', priv))),
+  x25519Generate: () => generate('X25519'),
+  x25519PublicKey: (priv) => x25519PublicOf(privateKeyObject('X25519', priv)),
   x25519: (priv, pub, own) =>
     new Uint8Array(
       diffieHellman({
@@ -124,8 +181,8 @@ export const nodeBackend: CurveBackend = {
         publicKey: publicKeyObject('X25519', pub),
       }),
     ),
-  ed25519Generate: () => generate('ed25519'),
-  ed25519PublicKey: (seed) => rawPublic(createPublicKey(privateKeyObject('Ed25519', seed))),
+  ed25519Generate: () => generate('Ed25519'),
+  ed25519PublicKey: (seed) => ed25519PublicOf(privateKeyObject('Ed25519', seed)),
   ed25519Sign: (seed, msg, own) =>
     new Uint8Array(nodeSign(null, msg, privateKeyObject('Ed25519', seed, own))),
   ed25519Verify: (pub, msg, sig) => {
