@@ -18,7 +18,9 @@ interface DeviceJson {
   thisDevice: boolean;
 }
 
-describe('three devices and two contacts, as processes', () => {
+// Dozens of `meow` processes per case, each unlocking its profile: ~45 s alone on two cores,
+// more beside another test file. The timeout guards against hangs, it measures nothing.
+describe('three devices and two contacts, as processes', { timeout: 240_000 }, () => {
   let server: ServerProcess;
   let dir: string;
   const P = (name: string) => join(dir, name);
