@@ -1,0 +1,161 @@
+/**
+ * Every error a person can meet, as a code with parameters, and the one catalogue
+ * that turns each into an English sentence — for the CLI and the UI alike. Hosts
+ * branch on `code`, never on text; the text never names a host's commands (the CLI
+ * adds its own hints, see main/cli/hints.ts).
+ */
+
+type LinkKind = 'invite' | 'pair';
+
+export interface ErrorParams {
+  /** The service has no profile open (call unlock or createIdentity first). */
+  NOT_OPEN: Record<string, never>;
+  NO_IDENTITY: { profile: string };
+  IDENTITY_EXISTS: { profile: string };
+  WRONG_PASSWORD: Record<string, never>;
+  WEAK_PASSWORD: { min: number };
+  NO_PASSWORD: Record<string, never>;
+  PROFILE_LOCKED: { profile: string };
+  CORRUPTED: { what: string; detail: string };
+  DISK_FULL: { what: string };
+  /** An argument failed validation (`field` names it as the caller wrote it). */
+  BAD_INPUT: { field: string; reason: string };
+  EMPTY_TEXT: Record<string, never>;
+  TEXT_TOO_LONG: { maxBytes: number };
+  EMPTY_NAME: Record<string, never>;
+  BAD_LINK: { kind: LinkKind | 'unknown'; reason: string };
+  WRONG_LINK_KIND: { expected: LinkKind };
+  OWN_LINK: { kind: LinkKind };
+  LINK_USED: { kind: LinkKind };
+  LINK_EXPIRED: { kind: LinkKind };
+  ALREADY_ACCEPTED: { contact: string };
+  UNKNOWN_CONTACT: { contact: string };
+  AMBIGUOUS_CONTACT: { name: string };
+  BLOCKED: { contact: string };
+  CONTACT_NOT_READY: { contact: string };
+  NOT_A_SERVER_URL: { url: string };
+  SERVER_UNREACHABLE: { url: string };
+  SERVER_INVALID: { url: string; reason: string };
+  SERVER_REFUSED: { url: string; reason: string };
+  SERVER_EXISTS: { url: string };
+  NO_SERVER: Record<string, never>;
+  UNKNOWN_DEVICE: { device: string };
+  THIS_DEVICE: { device: string };
+  DEVICE_IS_PRIMARY: { device: string; contacts: number };
+  DEVICE_UNLINKED: { at: number; by: string };
+  PRIMARY_GONE: { contact: string };
+  ALREADY_PAIRED: { device: string };
+  PAIRING_NOT_PENDING: Record<string, never>;
+  PAIRING_ON_NEW_DEVICE: Record<string, never>;
+  PAIRING_HAS_IDENTITY: { profile: string };
+  PAIRING_UNKNOWN: { pairing: string };
+  /** A message or sync a peer sent that this device refuses (logged, never shown as a failure of the person). */
+  REFUSED: { detail: string };
+  UNKNOWN_METHOD: { method: string };
+  INTERNAL: { detail: string };
+}
+
+export type ErrorCode = keyof ErrorParams;
+
+const linkName = (k: LinkKind | 'unknown') =>
+  k === 'pair' ? 'pairing link' : k === 'invite' ? 'invitation link' : 'link';
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+
+const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
+  NOT_OPEN: () => 'No profile is open: unlock it or create one first.',
+  NO_IDENTITY: (p) => `There is no identity in ${p.profile} yet.`,
+  IDENTITY_EXISTS: (p) => `${p.profile} already holds an identity.`,
+  WRONG_PASSWORD: () => 'Wrong password.',
+  WEAK_PASSWORD: (p) => `The password is too short: use at least ${p.min} characters.`,
+  NO_PASSWORD: () => 'A password is needed to open this profile.',
+  PROFILE_LOCKED: (p) => `The profile ${p.profile} is open in another Meow process.`,
+  CORRUPTED: (p) => `The ${p.what} is damaged and cannot be read (${p.detail}).`,
+  DISK_FULL: (p) =>
+    `The disk is full: could not save ${p.what}. Nothing was lost; free some space and retry.`,
+  BAD_INPUT: (p) => `Invalid ${p.field}: ${p.reason}.`,
+  EMPTY_TEXT: () => 'The message is empty.',
+  TEXT_TOO_LONG: (p) => `The message is too long (the limit is ${Math.floor(p.maxBytes / 1024)} KiB).`,
+  EMPTY_NAME: () => 'The name cannot be empty.',
+  BAD_LINK: (p) => `This ${linkName(p.kind)} cannot be used: ${p.reason}.`,
+  WRONG_LINK_KIND: (p) =>
+    p.expected === 'invite'
+      ? 'This is a device pairing link, not a contact invitation.'
+      : 'This is a contact invitation, not a device pairing link.',
+  OWN_LINK: (p) =>
+    p.kind === 'pair'
+      ? "This is this device's own pairing link: open it on your other device."
+      : 'This is your own invitation: give it to the person you invite.',
+  LINK_USED: (p) => `This ${linkName(p.kind)} was already used; ask for a new one.`,
+  LINK_EXPIRED: (p) => `This ${linkName(p.kind)} has expired; ask for a new one.`,
+  ALREADY_ACCEPTED: (p) => `You already accepted this invitation (contact "${p.contact}").`,
+  UNKNOWN_CONTACT: (p) => `No contact "${p.contact}".`,
+  AMBIGUOUS_CONTACT: (p) => `Several contacts are named "${p.name}".`,
+  BLOCKED: (p) => `"${p.contact}" is blocked; unblock them to send.`,
+  CONTACT_NOT_READY: (p) => `"${p.contact}" has not answered the invitation yet.`,
+  NOT_A_SERVER_URL: (p) => `"${p.url}" is not a server address (expected http://HOST:PORT or https://HOST).`,
+  SERVER_UNREACHABLE: (p) => `Could not reach the Meow server at ${p.url}.`,
+  SERVER_INVALID: (p) => `${p.url} did not answer like a Meow server (${p.reason}).`,
+  SERVER_REFUSED: (p) => `The server ${p.url} refused the request (${p.reason}).`,
+  SERVER_EXISTS: (p) => `${p.url} is already one of your servers.`,
+  NO_SERVER: () => 'This profile has no message server.',
+  UNKNOWN_DEVICE: (p) => `No linked device "${p.device}".`,
+  THIS_DEVICE: (p) => `"${p.device}" is this device: unlink it from one of your other devices.`,
+  DEVICE_IS_PRIMARY: (p) =>
+    `"${p.device}" talks to ${p.contacts} of your contacts: move them to another device first, or unlink anyway and lose those conversations on your other devices.`,
+  DEVICE_UNLINKED: (p) => `This device was unlinked by "${p.by}" on ${when(p.at)}.`,
+  PRIMARY_GONE: (p) =>
+    `The device that talks to ${p.contact} is no longer linked; invite ${p.contact} again from this device.`,
+  ALREADY_PAIRED: (p) => `"${p.device}" is already paired with this device.`,
+  PAIRING_NOT_PENDING: () => 'No pairing is waiting for confirmation.',
+  PAIRING_ON_NEW_DEVICE: () =>
+    'This device is itself waiting to be paired; open the link on the device that already has your contacts.',
+  PAIRING_HAS_IDENTITY: (p) =>
+    `${p.profile} already holds an identity with its own contacts; pair a new device from a new, empty profile.`,
+  PAIRING_UNKNOWN: (p) => `No pairing "${p.pairing}".`,
+  REFUSED: (p) => `Refused: ${p.detail}.`,
+  UNKNOWN_METHOD: (p) => `Unknown method "${p.method}".`,
+  INTERNAL: (p) => `Something went wrong inside Meow (${p.detail}).`,
+};
+
+/** The English sentence for an error. */
+export function errorMessage<K extends ErrorCode>(code: K, params: ErrorParams[K]): string {
+  const render = CATALOGUE[code] as ((p: ErrorParams[K]) => string) | undefined;
+  return render ? render(params) : `Error ${String(code)}.`;
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(CATALOGUE, code);
+}
+
+/** An error as it crosses a boundary (RPC, IPC, JSON output): plain data. */
+export interface ErrorView {
+  code: ErrorCode;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+/** The error every host sees: a code, its parameters, and the catalogue's sentence. */
+export class ServiceError<K extends ErrorCode = ErrorCode> extends Error {
+  override readonly name = 'ServiceError';
+  constructor(
+    readonly code: K,
+    readonly params: ErrorParams[K],
+    options?: { cause?: unknown },
+  ) {
+    super(errorMessage(code, params), options);
+  }
+
+  toView(): ErrorView {
+    return { code: this.code, params: this.params as Record<string, unknown>, message: this.message };
+  }
+
+  static fromView(v: ErrorView): ServiceError {
+    const code = isErrorCode(v.code) ? v.code : 'INTERNAL';
+    const params = (code === v.code ? v.params : { detail: v.message }) as ErrorParams[ErrorCode];
+    return new ServiceError(code, params);
+  }
+}
+
+export function isServiceError(e: unknown): e is ServiceError {
+  return e instanceof ServiceError;
+}

@@ -1,0 +1,121 @@
+/**
+ * zod schemas for the arguments of every MeowService method, as positional tuples.
+ * Every RPC server (worker thread, control socket, WebSocket, Electron IPC) checks a
+ * call against these before the service sees it; the service relies on them for
+ * types and lengths, and checks meaning (empty after trimming, unknown ids) itself.
+ */
+import { z } from 'zod';
+import type { ServiceMethodName, ServiceMethods } from './service.js';
+
+/** Bounds of what a person can type; the service enforces them whatever the host. */
+export const LIMITS = {
+  textBytes: 32 * 1024,
+  nameChars: 64,
+  statusChars: 1024,
+  passwordChars: 1024,
+  minPasswordChars: 8,
+  linkChars: 8 * 1024,
+  urlChars: 2048,
+  idChars: 128,
+  cursorChars: 64,
+  pageLimit: 500,
+  historyDays: 36500,
+  waitMs: 120_000,
+} as const;
+
+const id = z.string().min(1).max(LIMITS.idChars);
+const name = z.string().max(LIMITS.nameChars);
+const password = z.string().max(LIMITS.passwordChars);
+const url = z.string().min(1).max(LIMITS.urlChars);
+const historyDays = z.number().int().min(0).max(LIMITS.historyDays);
+// The text's byte length is checked by the service (TEXT_TOO_LONG); this bounds what crosses a bridge.
+const text = z.string().max(LIMITS.textBytes * 4);
+
+type ArgsOf<K extends ServiceMethodName> = Parameters<ServiceMethods[K]>;
+
+/** One schema per method: the tuple of its arguments. A method missing here fails the type check. */
+export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
+  appState: z.tuple([]),
+  createIdentity: z.tuple([
+    z.object({ nickname: name, password, serverUrl: url, deviceName: name.optional() }).strict(),
+  ]),
+  unlock: z.tuple([z.object({ password }).strict()]),
+  lock: z.tuple([]),
+  setOnline: z.tuple([z.boolean()]),
+  sync: z.tuple([
+    z
+      .object({ waitMs: z.number().int().min(0).max(LIMITS.waitMs).optional() })
+      .strict()
+      .optional(),
+  ]),
+  connections: z.tuple([]),
+  profile: z.tuple([]),
+  updateProfile: z.tuple([
+    z.object({ nickname: name.optional(), status: z.string().max(LIMITS.statusChars).optional() }).strict(),
+  ]),
+  addServer: z.tuple([url]),
+  contacts: z.tuple([]),
+  invite: z.tuple([z.object({ name, long: z.boolean().optional() }).strict()]),
+  acceptInvite: z.tuple([
+    z.object({ link: z.string().min(1).max(LIMITS.linkChars), name: name.optional() }).strict(),
+  ]),
+  updateContact: z.tuple([
+    id,
+    z
+      .object({
+        name: name.optional(),
+        blocked: z.boolean().optional(),
+        deliveryReceipts: z.boolean().optional(),
+        readReceipts: z.boolean().optional(),
+      })
+      .strict(),
+  ]),
+  conversations: z.tuple([]),
+  messages: z.tuple([
+    id,
+    z
+      .object({
+        before: z.string().max(LIMITS.cursorChars).optional(),
+        limit: z.number().int().min(1).max(LIMITS.pageLimit).optional(),
+      })
+      .strict()
+      .optional(),
+  ]),
+  send: z.tuple([id, text]),
+  markRead: z.tuple([id]),
+  devices: z.tuple([]),
+  renameDevice: z.tuple([id, name]),
+  unlinkDevice: z.tuple([id, z.object({ force: z.boolean().optional() }).strict().optional()]),
+  makePrimary: z.tuple([z.object({ contactId: id.optional() }).strict().optional()]),
+  pairNew: z.tuple([
+    z
+      .object({ password: password.optional(), serverUrl: url.optional(), deviceName: name.optional() })
+      .strict(),
+  ]),
+  pairAccept: z.tuple([
+    z.object({ link: z.string().min(1).max(LIMITS.linkChars), historyDays: historyDays.optional() }).strict(),
+  ]),
+  pairConfirm: z.tuple([id, z.object({ historyDays: historyDays.optional() }).strict().optional()]),
+  pairRefuse: z.tuple([id]),
+  pairings: z.tuple([]),
+};
+
+/** Every method of the service, in a fixed order (the allowlist of every bridge). */
+export const SERVICE_METHODS = Object.freeze(Object.keys(METHOD_ARGS) as ServiceMethodName[]);
+
+export function isServiceMethod(name: unknown): name is ServiceMethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(METHOD_ARGS, name);
+}
+
+export const SERVICE_EVENTS = Object.freeze([
+  'message:stored',
+  'message:status',
+  'conversation:changed',
+  'contact:changed',
+  'device:changed',
+  'profile:changed',
+  'pairing:progress',
+  'connection',
+  'notice',
+  'app:state',
+] as const);

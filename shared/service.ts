@@ -1,0 +1,133 @@
+/**
+ * MeowService: the one API of the messenger core. Every host — the `meow` CLI and
+ * its `meow run` control socket, the Electron main process, the browser host, the
+ * tests — talks to a profile through it: ids in, views and events out, errors as
+ * `ServiceError` codes with parameters. It runs in-process (tests, CLI) or behind
+ * the typed RPC of shared/rpc.ts (a worker thread, a socket, Electron IPC), with the
+ * same method table and the same argument schemas (shared/schemas.ts).
+ *
+ * @example
+ *   await service.unlock({ password });
+ *   const off = service.on('message:stored', (m) => console.log(m.text));
+ *   const [c] = await service.contacts();
+ *   await service.send(c.id, 'hello');
+ *   off();
+ */
+import type {
+  AppStateView,
+  ConnectionView,
+  ContactView,
+  ConversationView,
+  DeviceView,
+  InviteView,
+  MakePrimaryView,
+  MessageView,
+  NoticeView,
+  PairingView,
+  ProfileView,
+  SyncView,
+} from './views.js';
+
+export interface ServiceEvents {
+  /** A message was stored (written here, received, or synced from another device). */
+  'message:stored': MessageView;
+  /** A message's status moved forward (sent, delivered, read, forwarded…). */
+  'message:status': MessageView;
+  /** A conversation's unread count or last message changed. */
+  'conversation:changed': ConversationView;
+  'contact:changed': ContactView;
+  'device:changed': DeviceView;
+  'profile:changed': ProfileView;
+  /** Pairing progress, on both devices, as it happens. */
+  'pairing:progress': PairingView;
+  connection: ConnectionView;
+  /** Something the person should know (a device was added, this device was unlinked…). */
+  notice: NoticeView;
+  /** The profile was opened, locked, or went on/offline. */
+  'app:state': AppStateView;
+}
+
+export type ServiceEventName = keyof ServiceEvents;
+export type Unsubscribe = () => void;
+
+export interface CreateIdentityArgs {
+  nickname: string;
+  password: string;
+  serverUrl: string;
+  /** This device's name (default: the machine's host name). */
+  deviceName?: string;
+}
+
+export interface PairNewArgs {
+  /** Needed when the profile is new: the password of the blank profile. */
+  password?: string;
+  /** Needed when the profile is new: where this device receives. */
+  serverUrl?: string;
+  deviceName?: string;
+}
+
+export interface ContactChange {
+  name?: string;
+  blocked?: boolean;
+  deliveryReceipts?: boolean;
+  readReceipts?: boolean;
+}
+
+/** The request/response methods (everything but `on`). Each takes positional, JSON-safe arguments. */
+export interface ServiceMethods {
+  // -------------------------------------------------------------- the profile itself
+  appState(): Promise<AppStateView>;
+  /** A new identity in an empty profile. */
+  createIdentity(args: CreateIdentityArgs): Promise<ProfileView>;
+  /** Opens the profile; on an open profile, checks the password (a remote host authenticates this way). */
+  unlock(args: { password: string }): Promise<ProfileView>;
+  /** Closes the stores; the service answers NOT_OPEN until unlocked again. */
+  lock(): Promise<AppStateView>;
+  /** Runs (true) or stops (false) the send and long-poll loops. */
+  setOnline(online: boolean): Promise<AppStateView>;
+  /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */
+  sync(opts?: { waitMs?: number }): Promise<SyncView>;
+  connections(): Promise<ConnectionView[]>;
+
+  profile(): Promise<ProfileView>;
+  updateProfile(change: { nickname?: string; status?: string }): Promise<ProfileView>;
+  /** Adds a message server (pinned from its card); my other devices learn it. */
+  addServer(url: string): Promise<ProfileView>;
+
+  // -------------------------------------------------------------- contacts
+  contacts(): Promise<ContactView[]>;
+  invite(args: { name: string; long?: boolean }): Promise<InviteView>;
+  acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
+  updateContact(contactId: string, change: ContactChange): Promise<ContactView>;
+
+  // -------------------------------------------------------------- conversations
+  conversations(): Promise<ConversationView[]>;
+  /** A page of a conversation, oldest first: the newest `limit` (default 50) before `before`. */
+  messages(contactId: string, opts?: { before?: string; limit?: number }): Promise<MessageView[]>;
+  send(contactId: string, text: string): Promise<MessageView>;
+  /** Marks a conversation read here (read receipts and my other devices follow); returns how many. */
+  markRead(contactId: string): Promise<number>;
+
+  // -------------------------------------------------------------- devices and pairing
+  devices(): Promise<DeviceView[]>;
+  renameDevice(deviceId: string, name: string): Promise<DeviceView>;
+  /** Refuses while the device is primary for contacts, unless `force`. */
+  unlinkDevice(deviceId: string, opts?: { force?: boolean }): Promise<DeviceView>;
+  /** On a sibling: ask the primaries to hand contacts over to this device (all, or one). */
+  makePrimary(opts?: { contactId?: string }): Promise<MakePrimaryView>;
+  /** On the new machine: a blank profile (if none) and the pairing link to open on the other device. */
+  pairNew(args: PairNewArgs): Promise<PairingView>;
+  /** On the machine with the contacts: answer a pairing link; the view carries the safety code. */
+  pairAccept(args: { link: string; historyDays?: number }): Promise<PairingView>;
+  /** The codes match: on the existing device, send everything; on the new device, accept it. */
+  pairConfirm(pairingId: string, opts?: { historyDays?: number }): Promise<PairingView>;
+  pairRefuse(pairingId: string): Promise<PairingView>;
+  pairings(): Promise<PairingView[]>;
+}
+
+export type ServiceMethodName = keyof ServiceMethods;
+
+export interface MeowService extends ServiceMethods {
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends ServiceEventName>(event: K, listener: (payload: ServiceEvents[K]) => void): Unsubscribe;
+}
