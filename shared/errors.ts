@@ -146,7 +146,7 @@ export class ServiceError<K extends ErrorCode = ErrorCode> extends Error {
   }
 
   toView(): ErrorView {
-    return { code: this.code, params: this.params as Record<string, unknown>, message: this.message };
+    return { code: this.code, params: this.params, message: this.message };
   }
 
   static fromView(v: ErrorView): ServiceError {

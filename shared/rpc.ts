@@ -69,8 +69,8 @@ export async function dispatchCall(
     };
   }
   try {
-    const fn = service[method] as (...a: unknown[]) => Promise<unknown>;
-    return { ok: true, value: await fn.apply(service, parsed.data as unknown[]) };
+    const call = (service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
+    return { ok: true, value: await call.apply(service, parsed.data as unknown[]) };
   } catch (e) {
     return { ok: false, error: errorView(e) };
   }
