@@ -39,7 +39,8 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   createIdentity: z.tuple([
     z.object({ nickname: name, password, serverUrl: url, deviceName: name.optional() }).strict(),
   ]),
-  unlock: z.tuple([z.object({ password }).strict()]),
+  unlock: z.tuple([z.object({ password, remember: z.boolean().optional() }).strict()]),
+  unlockRemembered: z.tuple([]),
   lock: z.tuple([]),
   setOnline: z.tuple([z.boolean()]),
   sync: z.tuple([
@@ -49,6 +50,9 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       .optional(),
   ]),
   connections: z.tuple([]),
+  hostLocalRelay: z.tuple([
+    z.object({ lan: z.boolean().optional(), port: z.number().int().min(0).max(65535).optional() }).strict(),
+  ]),
   profile: z.tuple([]),
   updateProfile: z.tuple([
     z.object({ nickname: name.optional(), status: z.string().max(LIMITS.statusChars).optional() }).strict(),

@@ -20,6 +20,7 @@ import type {
   ConversationView,
   DeviceView,
   InviteView,
+  LocalRelayView,
   MakePrimaryView,
   MessageView,
   NoticeView,
@@ -79,8 +80,14 @@ export interface ServiceMethods {
   appState(): Promise<AppStateView>;
   /** A new identity in an empty profile. */
   createIdentity(args: CreateIdentityArgs): Promise<ProfileView>;
-  /** Opens the profile; on an open profile, checks the password (a remote host authenticates this way). */
-  unlock(args: { password: string }): Promise<ProfileView>;
+  /**
+   * Opens the profile; on an open profile, checks the password (a remote host authenticates
+   * this way). `remember`: keep the password-derived key in the OS keychain (when the host
+   * has one) so that unlockRemembered() opens without asking; false forgets a kept key.
+   */
+  unlock(args: { password: string; remember?: boolean }): Promise<ProfileView>;
+  /** Opens the profile with the key kept in the OS keychain (NO_PASSWORD when none is kept). */
+  unlockRemembered(): Promise<ProfileView>;
   /** Closes the stores; the service answers NOT_OPEN until unlocked again. */
   lock(): Promise<AppStateView>;
   /** Runs (true) or stops (false) the send and long-poll loops. */
@@ -88,6 +95,12 @@ export interface ServiceMethods {
   /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */
   sync(opts?: { waitMs?: number }): Promise<SyncView>;
   connections(): Promise<ConnectionView[]>;
+  /**
+   * Runs a relay (`meow-server`, embedded store, data in the profile folder) inside this
+   * process, now and whenever the profile opens: loopback only, or reachable on the LAN.
+   * Allowed before an identity exists, so that createIdentity can use its URL.
+   */
+  hostLocalRelay(args: { lan?: boolean; port?: number }): Promise<LocalRelayView>;
 
   profile(): Promise<ProfileView>;
   updateProfile(change: { nickname?: string; status?: string }): Promise<ProfileView>;

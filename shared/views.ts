@@ -12,6 +12,16 @@ export interface AppStateView {
   profile: string;
   /** The send and receive loops are running (the app, `meow run`). */
   online: boolean;
+  /** A password-derived key is kept in the OS keychain (unlockRemembered works). */
+  remembered: boolean;
+  /** The relay this process hosts for the profile, if any. */
+  localRelay: LocalRelayView | null;
+}
+
+export interface LocalRelayView {
+  url: string;
+  /** Reachable from other machines on the network (else loopback only). */
+  lan: boolean;
 }
 
 export interface ServerView {
