@@ -10,6 +10,7 @@ import type { RelayFactory } from '../core/relay.js';
 import { SOCKET_NAME } from './daemon.js';
 import type { CliIO } from './io.js';
 import { askHidden, askYesNo } from './password.js';
+import { CliError } from './args.js';
 
 export interface CliContext {
   profile: string;
@@ -73,10 +74,10 @@ export function createContext(opts: {
       const fromEnv = io.env['MEOW_PASSWORD'];
       if (fromEnv !== undefined) return (given = fromEnv);
       if (!io.interactive)
-        throw new MeowError('BAD_INPUT', 'No password: set MEOW_PASSWORD or run in a terminal.');
+        throw new CliError('No password: set MEOW_PASSWORD or run in a terminal.', 'NO_PASSWORD');
       const first = await askHidden(prompt);
       if (p.confirm && (await askHidden('Repeat the password: ')) !== first) {
-        throw new MeowError('BAD_INPUT', 'The two passwords differ.');
+        throw new CliError('The two passwords differ.');
       }
       return (given = first);
     },

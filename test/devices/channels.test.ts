@@ -74,7 +74,7 @@ describe('channel rules', () => {
     try {
       await pairDevices(a, b);
       await a.addServer(second.url);
-      await expect(a.addServer(second.url)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      await expect(a.addServer(second.url)).rejects.toMatchObject({ code: 'SERVER_EXISTS' });
       await settle(a, b);
       expect(b.identity.servers.map((s) => s.url)).toEqual([env.relay.url, second.url]);
       expect(b.identity.servers[1]!.publicKey).toBe(a.identity.servers[1]!.publicKey);

@@ -61,9 +61,11 @@ describe('pairing', () => {
     const c = await createBlankDevice(env, 'sc');
     try {
       const { link } = await devicesOf(b).pairing.init();
-      await expect(devicesOf(b).pairing.accept(link)).rejects.toMatchObject({ code: 'PAIRING' }); // b itself waits to be paired
+      await expect(devicesOf(b).pairing.accept(link)).rejects.toMatchObject({
+        code: 'PAIRING_ON_NEW_DEVICE',
+      }); // b itself waits to be paired
       await devicesOf(a).pairing.accept(link);
-      await expect(devicesOf(a).pairing.accept(link)).rejects.toMatchObject({ code: 'INVITATION_USED' });
+      await expect(devicesOf(a).pairing.accept(link)).rejects.toMatchObject({ code: 'LINK_USED' });
       await settle(a, b);
       // refused on the existing device: the new one is told, and gets nothing
       await devicesOf(a).pairing.refuse();
@@ -71,9 +73,11 @@ describe('pairing', () => {
       expect(devicesOf(b).pairing.status()[0]!.phase).toBe('refused');
       expect(b.contacts()).toEqual([]);
       // the short link was deleted once answered: a third device cannot use it
-      await expect(devicesOf(c).pairing.accept(link)).rejects.toMatchObject({ code: 'PAIRING' });
+      await expect(devicesOf(c).pairing.accept(link)).rejects.toMatchObject({
+        code: 'PAIRING_ON_NEW_DEVICE',
+      });
       const other = await createProfile(env, 'sother');
-      await expect(devicesOf(other).pairing.accept(link)).rejects.toMatchObject({ code: 'INVITATION_USED' });
+      await expect(devicesOf(other).pairing.accept(link)).rejects.toMatchObject({ code: 'LINK_USED' });
       await other.close();
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
@@ -91,7 +95,9 @@ describe('pairing', () => {
         ttlMs: -60_000,
         myName: 'eb',
       });
-      await expect(devicesOf(a).pairing.accept(longLink(card))).rejects.toThrowError(/expired on/);
+      await expect(devicesOf(a).pairing.accept(longLink(card))).rejects.toMatchObject({
+        code: 'LINK_EXPIRED',
+      });
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -192,7 +192,7 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
     expect(env.logs.slice(before).some((l) => l.includes('unlinked device'))).toBe(true);
     await settle(c); // C learns it was unlinked
     expect(c.identity.unlinked).not.toBeNull();
-    await expect(c.send(X, 'after unlink')).rejects.toMatchObject({ code: 'PAIRING' });
+    await expect(c.send(X, 'after unlink')).rejects.toMatchObject({ code: 'DEVICE_UNLINKED' });
     // A and B keep working
     await b.send(X, 'B still works');
     await settle(b, a, x);
@@ -265,7 +265,7 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
     await b.send(X, longest);
     await settle(b, a, x);
     expect(texts(x, A, false)).toEqual([longest]);
-    await expect(b.send(X, longest + 'x')).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(b.send(X, longest + 'x')).rejects.toMatchObject({ code: 'TEXT_TOO_LONG' });
     const late = await createBlankDevice(env, `late-${kind}`);
     open.push(late);
     await pairDevices(a, late);

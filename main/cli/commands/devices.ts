@@ -5,7 +5,7 @@ import type { PairingView } from '../../core/devices/pairing.js';
 import { MeowError } from '../../core/errors.js';
 import { IdentityFile } from '../../core/identity/identity.js';
 import type { Messenger } from '../../core/messenger/messenger.js';
-import { flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
+import { CliError, flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
 import type { CliContext } from '../context.js';
 import { terminalQr } from './contacts.js';
 import { createProfile } from './identity.js';
@@ -97,7 +97,7 @@ async function cmdPairAccept(ctx: CliContext, argv: string[]): Promise<void> {
       yes = await ctx.confirm(`Does "${device.name}" show ${code}?`);
       if (!yes) {
         await pairing.refuse(device.uid);
-        throw new MeowError('PAIRING', 'Pairing refused: nothing private was sent to the new device.');
+        throw new CliError('Pairing refused: nothing private was sent to the new device.', 'PAIRING_REFUSED');
       }
     }
     if (!yes) {
@@ -203,15 +203,12 @@ export async function cmdDevices(ctx: CliContext, argv: string[]): Promise<void>
       const device = findDevice(sync, ref);
       const primaryFor = m.peers.all().filter((c) => c.primaryDeviceUid === device.uid).length;
       if (primaryFor && !args.flags.has('force')) {
-        throw new MeowError(
-          'PAIRING',
-          `"${device.name}" talks to ${primaryFor} of your contacts: move them first (\`meow devices make-primary\` here), or add --force and lose those conversations on your other devices.`,
-        );
+        throw new MeowError('DEVICE_IS_PRIMARY', { device: device.name, contacts: primaryFor });
       }
       const yes =
         args.flags.has('yes') ||
         (await ctx.confirm(`Unlink "${device.name}"? It will stop receiving your messages.`));
-      if (!yes) throw new MeowError('PAIRING', `Not unlinked: confirm with --yes.`);
+      if (!yes) throw new CliError('Not unlinked: confirm with --yes.');
       await unlinkDevice(sync, device.uid);
       ctx.out(`Unlinked "${device.name}".`, {
         uid: device.deviceId,

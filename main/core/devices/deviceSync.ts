@@ -117,12 +117,9 @@ export class DeviceSync implements DeviceReceiver {
     const primary = this.m.devices.get(peer.primaryDeviceUid);
     if (!primary || primary.unlinked) {
       const unlinked = this.m.identity.unlinked;
-      throw new MeowError(
-        'PAIRING',
-        unlinked
-          ? `This device was unlinked on ${new Date(unlinked.at).toLocaleString()}; messages to ${peer.name} can only be sent from your other devices.`
-          : `The device that talks to ${peer.name} is no longer linked; re-invite ${peer.name} from this device.`,
-      );
+      throw unlinked
+        ? new MeowError('DEVICE_UNLINKED', { at: unlinked.at, by: unlinked.by })
+        : new MeowError('PRIMARY_GONE', { contact: peer.name });
     }
     return { state: 'pending_forward', waitingFor: primary.uid, waitingSince: Date.now() };
   };
@@ -288,7 +285,8 @@ export class DeviceSync implements DeviceReceiver {
         core.db.recordReceived(serverId);
         break;
       case 'pair_confirm':
-        if (device.pairing?.role !== 'new') throw new MeowError('PAIRING', 'unexpected pairing confirmation');
+        if (device.pairing?.role !== 'new')
+          throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
         device = {
           ...device,
           pairing: {
@@ -331,7 +329,7 @@ export class DeviceSync implements DeviceReceiver {
         core.db.recordReceived(serverId);
         break;
       default:
-        throw new MeowError('BAD_INPUT', `unknown sync type "${String(type)}"`);
+        throw new MeowError('REFUSED', { detail: `unknown sync type "${String(type)}"` });
     }
     for (const [kind, msg] of events) core.emit(kind, msg);
     for (const f of after) f();
@@ -457,17 +455,17 @@ export class DeviceSync implements DeviceReceiver {
   ): void {
     const db = this.m.db;
     const contact = this.m.peers.get(p.forwardPeerUid);
-    if (!contact) throw new MeowError('BAD_INPUT', 'forward for an unknown contact');
+    if (!contact) throw new MeowError('REFUSED', { detail: 'forward for an unknown contact' });
     const msg = decodeStrict(meow.UserMessage, 'UserMessage', p.forwardPayload);
     if (msg.type !== 'text' || !msg.status?.uuid)
-      throw new MeowError('BAD_INPUT', 'only text messages are forwarded');
+      throw new MeowError('REFUSED', { detail: 'only text messages are forwarded' });
     if (contact.primaryDeviceUid) {
       // The primary role moved (handover): pass it on to the device that has it now.
       const primary = this.m.devices.get(contact.primaryDeviceUid);
       if (!primary || primary.unlinked)
-        throw new MeowError('PAIRING', 'forward for a contact whose primary device is gone');
+        throw new MeowError('REFUSED', { detail: 'forward for a contact whose primary device is gone' });
       if (p.hops >= MAX_FORWARD_HOPS)
-        throw new MeowError('PAIRING', 'forward went round my devices too often; dropped');
+        throw new MeowError('REFUSED', { detail: 'forward went round my devices too often' });
       db.enqueue([
         this.send(primary, 'forward', {
           forwardPayload: p.forwardPayload,
@@ -510,7 +508,7 @@ export class DeviceSync implements DeviceReceiver {
   private async applyDeviceLink(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
     const record = decodeFullPeer(p.deviceData, 'device_link');
     if (record.type !== 'device' || !record.deviceId || record.deviceId === this.m.identity.uid) {
-      throw new MeowError('BAD_INPUT', 'device_link: not a channel to another device');
+      throw new MeowError('REFUSED', { detail: 'device_link: not a channel to another device' });
     }
     if (this.deviceById(record.deviceId)) return; // already linked
     const linked: Peer = { ...record, pairing: linkedPairing(from.name) };
@@ -618,7 +616,7 @@ export class DeviceSync implements DeviceReceiver {
   private async takeOver(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
     const record = decodeFullPeer(p.deviceData, 'handover');
     if (record.type !== 'contact' || !record.drState)
-      throw new MeowError('BAD_INPUT', 'handover without a ratchet');
+      throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
     deserializeRatchet(record.drState); // validates
     await this.m.locks.run(`peer/${record.uid}`, async () => {
       const local = this.m.peers.get(record.uid);
@@ -676,7 +674,7 @@ export class DeviceSync implements DeviceReceiver {
 
   /** Set by pairing.ts: handles the pairing answer on the new device. */
   onPairingAnswer: (device: Peer, message: meow.UserMessage) => Promise<Peer> = async () => {
-    throw new MeowError('PAIRING', 'pairing is not available');
+    throw new MeowError('REFUSED', { detail: 'pairing is not available' });
   };
 
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */

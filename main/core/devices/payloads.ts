@@ -41,7 +41,7 @@ export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDevic
 
 export function decodePayload(message: meow.UserMessage): meow.DeviceSyncPayload {
   if (message.type !== 'device_sync')
-    throw new MeowError('BAD_INPUT', `expected a device_sync message, got "${message.type}"`);
+    throw new MeowError('REFUSED', { detail: `expected a device_sync message, got "${message.type}"` });
   return decodeStrict(meow.DeviceSyncPayload, 'DeviceSyncPayload', message.appdata);
 }
 
@@ -50,11 +50,11 @@ function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T 
   try {
     raw = JSON.parse(fromUtf8(bytes));
   } catch {
-    throw new MeowError('BAD_INPUT', `${what}: not JSON`);
+    throw new MeowError('REFUSED', { detail: `${what}: not JSON` });
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success)
-    throw new MeowError('BAD_INPUT', `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    throw new MeowError('REFUSED', { detail: `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
   return parsed.data;
 }
 
@@ -76,7 +76,7 @@ export function encodePeerData(peer: Peer, primaryDeviceId: string): Uint8Array 
 export function decodePeerData(bytes: Uint8Array): { peer: Peer; primaryDeviceId: string } {
   const j = parseJson(bytes, peerDataSchema, 'peer_update');
   if (j.type !== 'contact')
-    throw new MeowError('BAD_INPUT', 'peer_update: only contacts are synced this way');
+    throw new MeowError('REFUSED', { detail: 'peer_update: only contacts are synced this way' });
   return { peer: peerFromJson(j), primaryDeviceId: j.primaryDeviceId };
 }
 

@@ -97,7 +97,7 @@ function toJson(id: Identity): z.input<typeof IdentitySchema> {
 function fromJson(raw: unknown): Identity {
   const parsed = IdentitySchema.safeParse(raw);
   if (!parsed.success)
-    throw new MeowError('CORRUPTED', 'The identity file is corrupted (unexpected content).');
+    throw new MeowError('CORRUPTED', { what: 'identity file', detail: 'unexpected content' });
   const j = parsed.data;
   const kp = (k: KeyPairJson): KeyPair => ({ publicKey: fromBase64(k.pub), privateKey: fromBase64(k.priv) });
   return {
@@ -185,8 +185,7 @@ export class IdentityFile {
     logN = DEFAULT_LOG_N,
   ): Promise<IdentityFile> {
     const path = join(dir, IDENTITY_FILE);
-    if (existsSync(path))
-      throw new MeowError('IDENTITY_EXISTS', `This profile already has an identity (${path}).`);
+    if (existsSync(path)) throw new MeowError('IDENTITY_EXISTS', { profile: dir });
     const { text, key } = await sealWithPassword(password, utf8(JSON.stringify(toJson(identity))), logN);
     await writeFileAtomic(path, text);
     return new IdentityFile(path, parsePasswordFile(text, 'identity'), key, identity);
@@ -200,10 +199,7 @@ export class IdentityFile {
       text = await readFile(path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new MeowError(
-          'NO_IDENTITY',
-          `No identity in ${dir}: create one with \`meow init\` or \`meow pair new\`.`,
-        );
+        throw new MeowError('NO_IDENTITY', { profile: dir });
       }
       throw storageError(e, 'the identity');
     }
@@ -216,7 +212,7 @@ export class IdentityFile {
     try {
       raw = JSON.parse(fromUtf8(content));
     } catch {
-      throw new MeowError('CORRUPTED', 'The identity file is corrupted (bad content).');
+      throw new MeowError('CORRUPTED', { what: 'identity file', detail: 'bad content' });
     }
     return new IdentityFile(path, file, key, fromJson(raw));
   }

@@ -26,7 +26,7 @@ import {
 import type { Peer } from '../peers/peer.js';
 import { PeerStore } from '../peers/peerStore.js';
 import { nextVersion, type ServerRef } from '../records.js';
-import { isRelayError, type Relay, type RelayFactory } from '../relay.js';
+import { isRelayError, relayServiceError, type Relay, type RelayFactory } from '../relay.js';
 import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
@@ -150,23 +150,15 @@ export class Messenger extends EventEmitter implements Core {
       // reported below
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new MeowError(
-        'BAD_INPUT',
-        `"${url}" is not a server address (expected http://HOST:PORT or https://HOST).`,
-      );
+      throw new MeowError('NOT_A_SERVER_URL', { url });
     }
     let card: meow.ServerCard;
     try {
       card = await relays.fetchCard(url);
     } catch (e) {
-      const unreachable = isRelayError(e) && e.code === 'UNREACHABLE';
-      throw new MeowError(
-        'SERVER',
-        unreachable
-          ? `Could not reach a Meow server at ${url}: is meow-server running there?`
-          : `${url} did not answer like a Meow server (${(e as Error).message}).`,
-        { cause: e },
-      );
+      if (isRelayError(e) && e.code === 'UNREACHABLE')
+        throw new MeowError('SERVER_UNREACHABLE', { url }, { cause: e });
+      throw new MeowError('SERVER_INVALID', { url, reason: (e as Error).message }, { cause: e });
     }
     return {
       url: card.url || url,
@@ -189,12 +181,8 @@ export class Messenger extends EventEmitter implements Core {
     },
     opts: MessengerOptions,
   ): Promise<Messenger> {
-    if (IdentityFile.exists(dir))
-      throw new MeowError(
-        'IDENTITY_EXISTS',
-        `${dir} already holds an identity; use another --profile folder.`,
-      );
-    if (!password) throw new MeowError('BAD_INPUT', 'A password is required to protect the profile.');
+    if (IdentityFile.exists(dir)) throw new MeowError('IDENTITY_EXISTS', { profile: dir });
+    if (!password) throw new MeowError('NO_PASSWORD', {});
     const server = await Messenger.pinServer(opts.relays, init.serverUrl);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const identity = newIdentity({
@@ -286,12 +274,8 @@ export class Messenger extends EventEmitter implements Core {
     if (byUid) return byUid;
     const matches = this.contacts().filter((p) => p.name.toLowerCase() === ref.toLowerCase());
     if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1)
-      throw new MeowError(
-        'AMBIGUOUS_CONTACT',
-        `Several contacts are named "${ref}": use the uid (see \`meow contacts\`).`,
-      );
-    throw new MeowError('UNKNOWN_CONTACT', `No contact named "${ref}".`);
+    if (matches.length > 1) throw new MeowError('AMBIGUOUS_CONTACT', { name: ref });
+    throw new MeowError('UNKNOWN_CONTACT', { contact: ref });
   }
 
   /** InvitePeer: a new contact waiting for an answer, and the link to give them. */
@@ -299,7 +283,7 @@ export class Messenger extends EventEmitter implements Core {
     name: string,
     opts: { long?: boolean; message?: string } = {},
   ): Promise<{ link: string; peer: Peer }> {
-    if (!name.trim()) throw new MeowError('BAD_INPUT', 'Give the contact a name (--name).');
+    if (!name.trim()) throw new MeowError('EMPTY_NAME', {});
     const { peer, card } = createInvitation(this.identity, {
       name: name.trim(),
       type: 'contact',
@@ -312,11 +296,7 @@ export class Messenger extends EventEmitter implements Core {
       try {
         peer.shortLinkId = await this.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
       } catch (e) {
-        throw new MeowError(
-          'SERVER',
-          `Could not store the invitation on ${server.url}: ${(e as Error).message}`,
-          { cause: e },
-        );
+        throw relayServiceError(e, server.url);
       }
       link = shortLink('invite', server.url, peer.shortLinkId, key);
     }
@@ -330,12 +310,7 @@ export class Messenger extends EventEmitter implements Core {
   async readLink(link: string, kind: 'invite' | 'pair'): Promise<meow.ContactCard> {
     const parsed = parseLink(link);
     if (parsed.kind !== kind) {
-      throw new MeowError(
-        'BAD_LINK',
-        parsed.kind === 'pair'
-          ? 'This is a device pairing link: use `meow pair accept`.'
-          : 'This is a contact invitation: use `meow accept`.',
-      );
+      throw new MeowError('WRONG_LINK_KIND', { expected: kind });
     }
     if (parsed.form === 'long') return parsed.card;
     const server = await Messenger.pinServer(this.opts.relays, parsed.server);
@@ -344,16 +319,9 @@ export class Messenger extends EventEmitter implements Core {
       blob = (await this.relayFor(server).getInvitation(parsed.id)).blob;
     } catch (e) {
       if (isRelayError(e) && (e.code === 'NOT_FOUND' || e.code === 'EXPIRED')) {
-        throw new MeowError(
-          'INVITATION_USED',
-          'This invitation link was already used or has expired; ask for a new one.',
-        );
+        throw new MeowError(e.code === 'EXPIRED' ? 'LINK_EXPIRED' : 'LINK_USED', { kind });
       }
-      throw new MeowError(
-        'SERVER',
-        `Could not fetch the invitation from ${parsed.server}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      throw relayServiceError(e, parsed.server);
     }
     return openCardBlob(blob, parsed.key);
   }
@@ -365,20 +333,12 @@ export class Messenger extends EventEmitter implements Core {
     const seen =
       parsed.form === 'short' ? this.peers.all().find((p) => p.shortLinkId === parsed.id) : undefined;
     if (seen && !seen.drInitiator) {
-      throw new MeowError(
-        'INVITATION_USED',
-        `You already accepted this invitation (contact "${seen.name}").`,
-      );
+      throw new MeowError('ALREADY_ACCEPTED', { contact: seen.name });
     }
     const card = await this.readLink(link, 'invite');
     const mine = this.peers.all().find((p) => p.invitationId === card.invitationId);
-    if (mine?.drInitiator)
-      throw new MeowError('BAD_LINK', 'This is your own invitation: give it to the person you invite.');
-    if (mine)
-      throw new MeowError(
-        'INVITATION_USED',
-        `You already accepted this invitation (contact "${mine.name}").`,
-      );
+    if (mine?.drInitiator) throw new MeowError('OWN_LINK', { kind: 'invite' });
+    if (mine) throw new MeowError('ALREADY_ACCEPTED', { contact: mine.name });
     const { peer, answer } = answerInvitation(this.identity, card, { name: name.trim(), type: 'contact' });
     if (parsed.form === 'short') peer.shortLinkId = parsed.id; // the inviter's link, remembered to spot its reuse
     const plain = encode(meow.UserMessage, {
@@ -419,10 +379,10 @@ export class Messenger extends EventEmitter implements Core {
 
   async send(ref: string, text: string): Promise<StoredMessage> {
     const peer = this.findContact(ref);
-    if (peer.blocked) throw new MeowError('BLOCKED', `"${peer.name}" is blocked; unblock them to send.`);
-    if (!text) throw new MeowError('BAD_INPUT', 'The message is empty.');
+    if (peer.blocked) throw new MeowError('BLOCKED', { contact: peer.name });
+    if (!text.trim()) throw new MeowError('EMPTY_TEXT', {});
     if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
-      throw new MeowError('BAD_INPUT', `The message is too long (over ${MAX_TEXT_BYTES / 1024} KiB).`);
+      throw new MeowError('TEXT_TOO_LONG', { maxBytes: MAX_TEXT_BYTES });
     const uuid = randomUUID();
     const sentAt = this.clock();
     const forward = this.extensions.outgoing?.(peer) ?? null;
@@ -512,7 +472,7 @@ export class Messenger extends EventEmitter implements Core {
     const id = this.identity;
     const before = id.nickname;
     if (change.nickname !== undefined) {
-      if (!change.nickname.trim()) throw new MeowError('BAD_INPUT', 'The name cannot be empty.');
+      if (!change.nickname.trim()) throw new MeowError('EMPTY_NAME', {});
       id.nickname = change.nickname.trim();
     }
     if (change.status !== undefined) id.status = change.status;
@@ -547,8 +507,7 @@ export class Messenger extends EventEmitter implements Core {
   async addServer(url: string): Promise<ServerRef> {
     const ref = await Messenger.pinServer(this.opts.relays, url);
     const id = this.identity;
-    if (id.servers.some((s) => s.url === ref.url))
-      throw new MeowError('BAD_INPUT', `${ref.url} is already one of your servers.`);
+    if (id.servers.some((s) => s.url === ref.url)) throw new MeowError('SERVER_EXISTS', { url: ref.url });
     id.servers = [...id.servers, ref];
     id.serversVersion = nextVersion(id.serversVersion, id.uid);
     await this.identityFile.save();

@@ -163,7 +163,7 @@ export class MessageDb {
     try {
       return aeadDecrypt(this.storageKey, bytes, utf8(aad));
     } catch {
-      throw new MeowError('CORRUPTED', `A stored message could not be decrypted (${aad}).`);
+      throw new MeowError('CORRUPTED', { what: 'message store', detail: `${aad} does not decrypt` });
     }
   }
 
