@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { installDeviceSync } from '../core/devices/install.js';
 import { MeowError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { Messenger } from '../core/messenger/messenger.js';
@@ -96,7 +95,6 @@ export function createContext(opts: {
           await new Promise((r) => setTimeout(r, 200));
         }
       }
-      installDeviceSync(m);
       const onWarning = (w: string) => ctx.note(w);
       m.on('warning', onWarning);
       try {

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { devicesOf } from '../../main/core/devices/install.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
 import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
 import { packUserMessage } from '../../main/wire/packing.js';
@@ -78,7 +77,7 @@ describe('channel rules', () => {
       await settle(a, b);
       expect(b.identity.servers.map((s) => s.url)).toEqual([env.relay.url, second.url]);
       expect(b.identity.servers[1]!.publicKey).toBe(a.identity.servers[1]!.publicKey);
-      expect(devicesOf(b).sync.siblings()).toHaveLength(1);
+      expect(b.deviceSync.siblings()).toHaveLength(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
       await second.close();

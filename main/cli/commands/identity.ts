@@ -1,5 +1,4 @@
 /** init, profile, servers */
-import { installDeviceSync } from '../../core/devices/install.js';
 import { DEFAULT_LOG_N } from '../../core/identity/passwordBox.js';
 import { Messenger } from '../../core/messenger/messenger.js';
 import { CliError, flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
@@ -27,7 +26,6 @@ export async function createProfile(
     { ...init, logN: kdfCost(ctx.io.env) },
     { relays: ctx.relays, log: ctx.log },
   );
-  installDeviceSync(m);
   return m;
 }
 

@@ -111,56 +111,65 @@ export class DeviceSync implements DeviceReceiver {
   /** Extensions.pulls: a contact's queue is pulled by its primary only. */
   pulls = (peer: Peer): boolean => (peer.type === 'device' ? true : peer.primaryDeviceUid === '');
 
-  /** Extensions.outgoing: on a sibling, a message waits for the primary device. */
-  outgoing = (peer: Peer): { state: 'pending_forward'; waitingFor: string; waitingSince: number } | null => {
-    if (!peer.primaryDeviceUid) return null;
-    const primary = this.m.devices.get(peer.primaryDeviceUid);
+  /**
+   * Where a message I write to `contact` goes, decided once when it is queued: to the
+   * contact (null: this device is its primary) or, as a forward, to the device that is.
+   */
+  routeFor(contact: Peer): Peer | null {
+    if (!contact.primaryDeviceUid) return null;
+    const primary = this.m.devices.get(contact.primaryDeviceUid);
     if (!primary || primary.unlinked) {
       const unlinked = this.m.identity.unlinked;
       throw unlinked
         ? new MeowError('DEVICE_UNLINKED', { at: unlinked.at, by: unlinked.by })
-        : new MeowError('PRIMARY_GONE', { contact: peer.name });
+        : new MeowError('PRIMARY_GONE', { contact: contact.name });
     }
-    return { state: 'pending_forward', waitingFor: primary.uid, waitingSince: Date.now() };
-  };
+    return primary;
+  }
+
+  /** The outbox row that asks `primary` to send `plain` (a UserMessage) to `contact`. */
+  forwardItem(primary: Peer, contact: Peer, plain: Uint8Array, hops = 0): OutboxItem {
+    const item = this.send(primary, 'forward', {
+      forwardPayload: plain,
+      forwardPeerUid: contact.uid,
+      peerUid: contact.uid,
+      hops,
+    });
+    return { ...item, kind: 'forward' };
+  }
+
+  /**
+   * The primary role for `contact` left this device: what is queued for it and not yet
+   * packed changes route once, in one transaction — messages become forwards to the new
+   * primary (and show as waiting for it), receipts and profile notices are dropped (the
+   * primary sends its own). Packed rows are posted as they are: their ratchet step is
+   * already part of the state handed over. Called under the contact's lock.
+   */
+  rerouteQueued(contact: Peer, to: Peer): void {
+    const db = this.m.db;
+    const moved: StoredMessage[] = [];
+    db.atomically(() => {
+      for (const row of db.outboxForPeer('peer', contact.uid)) {
+        if (row.packed) continue;
+        if (!row.messageUuid) {
+          db.dropOutbox(row.id);
+          continue;
+        }
+        db.replaceOutbox(row.id, [
+          { ...this.forwardItem(to, contact, row.plain), messageUuid: row.messageUuid },
+        ]);
+        const m = db.markForwarding(contact.uid, row.messageUuid, to.uid, Date.now());
+        if (m) moved.push(m);
+      }
+    });
+    for (const m of moved) this.m.emit('status', m);
+  }
 
   routing: SendRouting = {
-    reroute: async (core: Core, row: OutboxRow, peer: Peer) => this.reroute(core, row, peer),
+    // Rows for a device unlinked since they were queued are dropped, never sent.
+    drop: (peer: Peer) => peer.type === 'device' && peer.unlinked,
     sentState: (row: OutboxRow) => (row.channel === 'device' ? null : 'sent'),
   };
-
-  /** A row for a contact whose primary is another device becomes a forward to it. */
-  private async reroute(core: Core, row: OutboxRow, peer: Peer): Promise<'rerouted' | null> {
-    if (peer.type === 'device') {
-      if (peer.unlinked) {
-        core.db.dropOutbox(row.id);
-        return 'rerouted';
-      }
-      return null;
-    }
-    if (!peer.primaryDeviceUid) return null;
-    const primary = core.devices.get(peer.primaryDeviceUid);
-    const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-    // Receipts and profile notices go from the primary alone; a sibling's are not needed.
-    if (!primary || primary.unlinked || message.type === 'ack' || message.type === 'profile') {
-      if (message.type !== 'ack' && message.type !== 'profile') {
-        core.log.warn('dropped a message for a contact whose primary device is gone', { peer: peer.uid });
-      }
-      core.db.dropOutbox(row.id);
-      return 'rerouted';
-    }
-    const forward = this.send(primary, 'forward', {
-      forwardPayload: row.plain,
-      forwardPeerUid: peer.uid,
-      peerUid: peer.uid,
-    });
-    core.db.replaceOutbox(row.id, [forward]);
-    if (row.messageUuid) {
-      const m = core.db.markForwarding(peer.uid, row.messageUuid, primary.uid, Date.now());
-      if (m) core.emit('status', m);
-    }
-    return 'rerouted';
-  }
 
   // ------------------------------------------------------------------ receive
 
@@ -466,14 +475,7 @@ export class DeviceSync implements DeviceReceiver {
         throw new MeowError('REFUSED', { detail: 'forward for a contact whose primary device is gone' });
       if (p.hops >= MAX_FORWARD_HOPS)
         throw new MeowError('REFUSED', { detail: 'forward went round my devices too often' });
-      db.enqueue([
-        this.send(primary, 'forward', {
-          forwardPayload: p.forwardPayload,
-          forwardPeerUid: contact.uid,
-          peerUid: contact.uid,
-          hops: p.hops + 1,
-        }),
-      ]);
+      db.enqueue([this.forwardItem(primary, contact, p.forwardPayload, p.hops + 1)]);
       return;
     }
     const uuid = msg.status.uuid;
@@ -585,6 +587,7 @@ export class DeviceSync implements DeviceReceiver {
 
   /** Steps 2–3 of a handover; also what resumeHandovers() redoes after a crash between them. */
   private async finishHandover(mine: Peer, to: Peer): Promise<void> {
+    this.rerouteQueued(mine, to);
     const handed: Peer = { ...mine, primaryDeviceUid: '' };
     this.m.db.enqueue([
       this.send(to, 'handover', { peerUid: mine.uid, deviceData: encodeFullPeer(handed) }),
@@ -603,11 +606,19 @@ export class DeviceSync implements DeviceReceiver {
   async resumeHandovers(): Promise<number> {
     let resumed = 0;
     for (const c of this.m.peers.all()) {
-      if (c.type !== 'contact' || !c.primaryDeviceUid || !c.drState) continue;
+      if (c.type !== 'contact' || !c.primaryDeviceUid) continue;
       const to = this.m.devices.get(c.primaryDeviceUid);
       if (!to || to.unlinked) continue;
-      await this.m.locks.run(`peer/${c.uid}`, () => this.finishHandover(c, to));
-      resumed++;
+      await this.m.locks.run(`peer/${c.uid}`, async () => {
+        const now = this.m.peers.get(c.uid);
+        if (!now?.primaryDeviceUid) return;
+        if (now.drState) {
+          await this.finishHandover(now, to);
+          resumed++;
+        } else {
+          this.rerouteQueued(now, to); // rows queued by a version that decided routes at send time
+        }
+      });
     }
     return resumed;
   }

@@ -31,10 +31,12 @@ import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messa
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
 import type { MessengerEvents } from './events.js';
-import { receiveSafely, type DeviceReceiver } from './inbox.js';
+import { DeviceSync } from '../devices/deviceSync.js';
+import { Pairing } from '../devices/pairing.js';
+import { receiveSafely } from './inbox.js';
 import { KeyedMutex } from './keyedMutex.js';
 import { MAX_ACKS_PER_MESSAGE, MAX_TEXT_BYTES } from './limits.js';
-import { backoff, flushOutbox, type FlushResult, type SendRouting } from './outbox.js';
+import { backoff, flushOutbox, type FlushResult } from './outbox.js';
 import type { SyncChange } from './syncChange.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
@@ -48,22 +50,6 @@ export interface MessengerOptions {
   relays: RelayFactory;
   log?: Logger;
   pollTimeoutMs?: number;
-}
-
-/** Multi-device extensions plug in here (see main/core/devices/). */
-export interface Extensions {
-  devices?: DeviceReceiver;
-  routing?: SendRouting;
-  fanOut?: (core: Core, change: SyncChange, exceptDevice?: string) => OutboxItem[];
-  /** Which of a store's peers this device pulls (a sibling does not pull its contacts' queues). */
-  pulls?: (peer: Peer) => boolean;
-  /** Periodic housekeeping (the device-sync dedup prune). */
-  prune?: () => void;
-  close?: () => void;
-  /** Finishes work a crash interrupted, before the network loops run (an interrupted handover). */
-  resume?: () => Promise<void>;
-  /** How a message I write to `peer` starts: on a sibling it waits for the primary device. */
-  outgoing?: (peer: Peer) => { state: 'pending_forward'; waitingFor: string; waitingSince: number } | null;
 }
 
 export interface ServerStats {
@@ -87,7 +73,10 @@ export class Messenger extends EventEmitter implements Core {
   private sendWake: (() => void) | null = null;
   private sendKicked = false;
   private pruneTimer: NodeJS.Timeout | null = null;
-  extensions: Extensions = {};
+  /** Multi-device sync: device channels, fan-out, the primary relay (phases 2–7). */
+  readonly deviceSync: DeviceSync;
+  /** Pairing a new device (phase 1). */
+  readonly pairing: Pairing;
 
   private constructor(
     readonly dir: string,
@@ -100,6 +89,13 @@ export class Messenger extends EventEmitter implements Core {
     this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts');
     this.devices = new PeerStore(join(dir, 'devices'), key, 'devices');
     this.db = new MessageDb(join(dir, 'messages.db'), key);
+    try {
+      this.deviceSync = new DeviceSync(this);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+    this.pairing = new Pairing(this.deviceSync);
   }
 
   get identity(): Identity {
@@ -135,6 +131,7 @@ export class Messenger extends EventEmitter implements Core {
       await m.devices.open();
     } catch (e) {
       m.db.close();
+      m.deviceSync.close();
       await m.peers.close().catch(() => undefined);
       throw e;
     }
@@ -200,7 +197,7 @@ export class Messenger extends EventEmitter implements Core {
     // Wait for in-flight ratchet work before closing the stores.
     await this.locks.run('outbox', async () => undefined);
     this.db.close();
-    this.extensions.close?.();
+    this.deviceSync.close();
     await this.peers.close();
     await this.devices.close();
   }
@@ -245,7 +242,7 @@ export class Messenger extends EventEmitter implements Core {
   }
 
   fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[] {
-    return this.extensions.fanOut ? this.extensions.fanOut(this, change, exceptDevice) : [];
+    return this.deviceSync.fanOut(change, exceptDevice);
   }
 
   kickSend(): void {
@@ -378,47 +375,48 @@ export class Messenger extends EventEmitter implements Core {
   // ------------------------------------------------------------------ messages
 
   async send(ref: string, text: string): Promise<StoredMessage> {
-    const peer = this.findContact(ref);
-    if (peer.blocked) throw new MeowError('BLOCKED', { contact: peer.name });
+    const found = this.findContact(ref);
+    if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
+    if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
     if (!text.trim()) throw new MeowError('EMPTY_TEXT', {});
     if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
       throw new MeowError('TEXT_TOO_LONG', { maxBytes: MAX_TEXT_BYTES });
-    const uuid = randomUUID();
-    const sentAt = this.clock();
-    const forward = this.extensions.outgoing?.(peer) ?? null;
-    const message = {
-      peerUid: peer.uid,
-      uuid,
-      outbound: true,
-      type: 'text',
-      text,
-      state: forward?.state ?? ('pending' as const),
-      waitingFor: forward?.waitingFor,
-      waitingSince: forward?.waitingSince,
-      sentAt,
-      seen: true,
-      authorDevice: this.identity.uid,
-    };
-    const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
-    // A primary tells my other devices now; for a forward, the primary tells them once it has sent it.
-    this.db.insertOutgoing(
-      message,
-      { channel: 'peer', peerUid: peer.uid, plain },
-      forward ? [] : this.sendFanOut(message),
-    );
-    const stored = this.db.getMessage(peer.uid, uuid)!;
+    // Under the contact's lock: its route (direct, or through its primary) cannot change meanwhile.
+    const stored = await this.locks.run(`peer/${found.uid}`, async () => {
+      const peer = this.peers.get(found.uid) ?? found;
+      const uuid = randomUUID();
+      const sentAt = this.clock();
+      const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
+      const primary = this.deviceSync.routeFor(peer);
+      const base = {
+        peerUid: peer.uid,
+        uuid,
+        outbound: true,
+        type: 'text',
+        text,
+        sentAt,
+        seen: true,
+        authorDevice: this.identity.uid,
+      };
+      if (primary) {
+        // Through the primary, which tells my other devices once it has sent it.
+        this.db.insertOutgoing(
+          { ...base, state: 'pending_forward', waitingFor: primary.uid, waitingSince: sentAt },
+          this.deviceSync.forwardItem(primary, peer, plain),
+        );
+      } else {
+        const message = { ...base, state: 'pending' as const };
+        this.db.insertOutgoing(
+          message,
+          { channel: 'peer', peerUid: peer.uid, plain },
+          this.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(message) }),
+        );
+      }
+      return this.db.getMessage(peer.uid, uuid)!;
+    });
     this.emit('message', stored);
     this.kickSend();
     return stored;
-  }
-
-  /** Fan-out of a message I wrote (overridden by the multi-device layer for siblings). */
-  private sendFanOut(message: Parameters<MessageDb['insertOutgoing']>[0]): OutboxItem[] {
-    return this.fanOut({
-      type: 'msg',
-      peerUid: message.peerUid,
-      dbMessage: toDbMessage({ ...message, authorDevice: this.identity.uid }),
-    });
   }
 
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
@@ -525,7 +523,7 @@ export class Messenger extends EventEmitter implements Core {
     const plan = new Map<string, { server: ServerRef; peers: Peer[] }>();
     for (const s of this.identity.servers) plan.set(s.url, { server: s, peers: [] });
     const now = Date.now();
-    const pulls = this.extensions.pulls ?? (() => true);
+    const pulls = this.deviceSync.pulls;
     for (const p of [...this.peers.all(), ...this.devices.all()]) {
       if (p.state === 'invited' && now > p.invitationExpiresAt + INVITATION_PULL_GRACE_MS) continue;
       if (!pulls(p)) continue;
@@ -539,7 +537,7 @@ export class Messenger extends EventEmitter implements Core {
   }
 
   flushOutbox(signal?: AbortSignal): Promise<FlushResult> {
-    return flushOutbox(this, this.extensions.routing ?? {}, signal);
+    return flushOutbox(this, this.deviceSync.routing, signal);
   }
 
   /** One pull on one server (long-polling up to timeoutMs), processing and acknowledging what came. */
@@ -567,7 +565,7 @@ export class Messenger extends EventEmitter implements Core {
         const keptPerQueue = new Map<string, number>();
         for (const dm of res.messages) {
           const dest = toBase64(dm.message?.destination ?? new Uint8Array(0));
-          let disposition = await receiveSafely(this, dm, this.extensions.devices ?? null);
+          let disposition = await receiveSafely(this, dm, this.deviceSync);
           if (disposition === 'keep') {
             // Only a few may wait on one queue (messages that overtook an invitation answer);
             // beyond that it is someone filling the queue with what cannot be read yet.
@@ -613,7 +611,7 @@ export class Messenger extends EventEmitter implements Core {
    */
   async sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
     let received = 0;
-    await this.extensions.resume?.();
+    await this.deviceSync.resumeHandovers();
     let sent = (await this.flushOutbox()).sent;
     let first = true;
     for (;;) {
@@ -638,8 +636,8 @@ export class Messenger extends EventEmitter implements Core {
     this.running = true;
     this.loops.push(
       (async () => {
-        await this.extensions
-          .resume?.()
+        await this.deviceSync
+          .resumeHandovers()
           .catch((e: unknown) => this.log.error('resume failed', { error: String(e) }));
         await this.sendLoop();
       })(),
@@ -648,7 +646,7 @@ export class Messenger extends EventEmitter implements Core {
     const prune = () => {
       try {
         this.db.pruneReceived(Date.now() - RECEIVED_ID_TTL_MS);
-        this.extensions.prune?.();
+        this.deviceSync.dedup.prune();
       } catch (e) {
         this.log.warn('prune failed', { error: String(e) });
       }

@@ -65,8 +65,12 @@ export interface NewMessage {
   waitingSince?: number;
 }
 
-/** message: a conversation message or other payload · receipt: delivery/read receipts, merged per peer when sent. */
-export type OutboxKind = 'message' | 'receipt' | 'sync';
+/**
+ * message: a conversation message or other payload · receipt: delivery/read receipts, merged per
+ * peer when sent · sync: device sync · forward: a message of mine for a contact, sent through the
+ * contact's primary device (decided when queued).
+ */
+export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward';
 
 export interface OutboxItem {
   channel: 'peer' | 'device';
@@ -545,18 +549,21 @@ export class MessageDb {
   }
 
   /**
-   * The primary takes over a message a sibling could not send: if this profile holds it
-   * as pending_forward it becomes pending with a row that sends it; returns false if
-   * there is nothing to claim (already sent, or unknown).
+   * The primary takes over a message another device could not send: if this profile holds
+   * it unsent (pending_forward, or a synced `pending` copy with nothing queued for it) it
+   * becomes pending with a row that sends it; returns false if there is nothing to claim
+   * (already sent or queued, or unknown).
    */
   claimForward(peerUid: string, uuid: string, send: OutboxItem): boolean {
     return this.run('outbox', () =>
       this.db.transaction(() => {
         const info = this.db
           .prepare(
-            "UPDATE messages SET state = 'pending', waiting_for = '', waiting_since = 0 WHERE peer_uid = ? AND uuid = ? AND state = 'pending_forward'",
+            `UPDATE messages SET state = 'pending', waiting_for = '', waiting_since = 0
+             WHERE peer_uid = ? AND uuid = ? AND state IN ('pending', 'pending_forward')
+               AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel = 'peer' AND peer_uid = ? AND message_uuid = ?)`,
           )
-          .run(peerUid, uuid);
+          .run(peerUid, uuid, peerUid, uuid);
         if (info.changes === 0) return false;
         this.insertOutbox({ ...send, messageUuid: uuid });
         return true;
