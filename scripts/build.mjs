@@ -10,6 +10,7 @@ const entries = {
   meow: 'main/cli/main.ts',
   'meow-server': 'server/cli.ts',
   bench: 'bench/index.ts',
+  'service-worker': 'main/host/serviceWorker.ts',
 };
 
 const missing = Object.values(entries).filter((e) => !existsSync(join(root, e)));

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { MeowError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { Messenger } from '../core/messenger/messenger.js';
+import type { MessengerEvents } from '../core/messenger/events.js';
+import { noticeText } from '../../shared/notices.js';
 import type { RelayFactory } from '../core/relay.js';
 import { SOCKET_NAME } from './daemon.js';
 import type { CliIO } from './io.js';
@@ -95,12 +97,12 @@ export function createContext(opts: {
           await new Promise((r) => setTimeout(r, 200));
         }
       }
-      const onWarning = (w: string) => ctx.note(w);
-      m.on('warning', onWarning);
+      const onNotice = (n: MessengerEvents['notice'][0]) => ctx.note(noticeText(n.code, n.params));
+      m.on('notice', onNotice);
       try {
         return await fn(m);
       } finally {
-        m.off('warning', onWarning);
+        m.off('notice', onNotice);
         await m.close();
       }
     },

@@ -105,12 +105,10 @@ export async function befriend(a: Messenger, b: Messenger): Promise<void> {
 export async function pairDevices(
   existing: Messenger,
   fresh: Messenger,
-  opts: { deviceName?: string; historyDays?: number } = {},
+  opts: { historyDays?: number } = {},
 ): Promise<{ codeExisting: string; codeNew: string }> {
   const { link } = await fresh.pairing.init();
-  const { code } = await existing.pairing.accept(link, {
-    deviceName: opts.deviceName ?? fresh.identity.deviceName,
-  });
+  const { code } = await existing.pairing.accept(link);
   await settle(existing, fresh);
   const onNew = fresh.pairing.status()[0]!;
   await existing.pairing.confirm(undefined, { historyDays: opts.historyDays });

@@ -1,4 +1,5 @@
 /** Pairing a new machine (phase 1) and the initial sync, against a real relay. */
+import { noticeText } from '../../shared/notices.js';
 import { describe, expect, it } from 'vitest';
 import { listDevices } from '../../main/core/devices/management.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
@@ -20,7 +21,7 @@ describe('pairing', () => {
 
       const { link } = await b.pairing.init();
       expect(link).toMatch(/^meow:\/\/pair\?/);
-      const { code } = await a.pairing.accept(link, { deviceName: 'laptop' });
+      const { code } = await a.pairing.accept(link); // b named itself; a shows that name
       expect(code).toMatch(/^\d{4} \d{4}$/);
       await settle(a, b);
       const onB = b.pairing.status()[0]!;
@@ -47,7 +48,7 @@ describe('pairing', () => {
       const views = listDevices(a.deviceSync);
       expect(views.map((v) => [v.name, v.state, v.primaryFor])).toEqual([
         [a.identity.deviceName, 'this device', 1],
-        ['laptop', 'linked', 0],
+        [b.identity.deviceName, 'linked', 0],
       ]);
     } finally {
       await Promise.all([a.close(), x.close(), b.close()]);
@@ -109,7 +110,7 @@ describe('pairing', () => {
     try {
       await pairDevices(a, b);
       const warnings: string[] = [];
-      b.on('warning', (w) => warnings.push(w));
+      b.on('notice', (n) => warnings.push(noticeText(n.code, n.params)));
       await pairDevices(a, c);
       await settle(a, b, c);
       expect(warnings.some((w) => w.includes('"tc" was linked'))).toBe(true);

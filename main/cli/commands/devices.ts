@@ -85,7 +85,9 @@ async function cmdPairAccept(ctx: CliContext, argv: string[]): Promise<void> {
     throw new UsageError('pair accept: --history-days takes a whole number');
   await ctx.withMessenger(async (m) => {
     const { pairing } = m;
-    const { device, code } = await pairing.accept(link, { deviceName: flagValue(args, 'device-name') });
+    const { device, code } = await pairing.accept(link, {
+      historyDays: historyDays ? Number(historyDays) : undefined,
+    });
     await m.flushOutbox().catch(() => undefined); // the new device can show the code now
     if (!ctx.json)
       ctx.print(

@@ -26,11 +26,14 @@ import {
   decodePeerData,
   decodeProfile,
   decodeServers,
+  decodeDeviceName,
+  encodeDeviceName,
   encodeFullPeer,
   encodePeerData,
   encodeProfile,
   encodeServers,
   syncItem,
+  type DeviceName,
   type SyncType,
 } from './payloads.js';
 
@@ -237,7 +240,7 @@ export class DeviceSync implements DeviceReceiver {
     await core.devices.put(next);
     core.db.recordReceived(serverId);
     if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
-    this.m.emit('device', core.devices.get(device.uid) ?? next);
+    this.m.emit('device', device.uid);
   }
 
   /** Applies one payload. Store effects first (idempotent), then the SQLite transaction that records the server id. */
@@ -337,6 +340,10 @@ export class DeviceSync implements DeviceReceiver {
         await this.takeOver(device, p);
         core.db.recordReceived(serverId);
         break;
+      case 'device_name':
+        await this.applyDeviceName(decodeDeviceName(p.identityData));
+        core.db.recordReceived(serverId);
+        break;
       default:
         throw new MeowError('REFUSED', { detail: `unknown sync type "${String(type)}"` });
     }
@@ -415,7 +422,7 @@ export class DeviceSync implements DeviceReceiver {
           if (next) await this.m.peers.put(next);
           return next ?? undefined;
         });
-    if (merged) this.m.emit('contact', merged);
+    if (merged) this.m.emit('contact', merged.uid);
   }
 
   private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {
@@ -442,7 +449,7 @@ export class DeviceSync implements DeviceReceiver {
       });
     }
     if (items.length) this.m.db.enqueue(items);
-    this.m.emit('profile', id);
+    this.m.emit('profile');
   }
 
   private async applyServers(p: meow.DeviceSyncPayload): Promise<void> {
@@ -452,7 +459,7 @@ export class DeviceSync implements DeviceReceiver {
     id.servers = servers;
     id.serversVersion = version;
     await this.m.identityFile.save();
-    this.m.emit('profile', id);
+    this.m.emit('profile');
     this.m.kickPoll();
   }
 
@@ -516,8 +523,8 @@ export class DeviceSync implements DeviceReceiver {
     const linked: Peer = { ...record, pairing: linkedPairing(from.name) };
     await this.m.devices.put(linked);
     this.m.log.info('a device was linked to this identity', { device: linked.name, by: from.name });
-    this.m.emit('warning', `New device "${linked.name}" was linked by "${from.name}".`);
-    this.m.emit('device', linked);
+    this.m.emit('notice', { code: 'DEVICE_ADDED', params: { device: linked.name, by: from.name } });
+    this.m.emit('device', linked.uid);
     this.m.kickPoll();
   }
 
@@ -528,7 +535,7 @@ export class DeviceSync implements DeviceReceiver {
       this.m.identity.unlinked = { at: Date.now(), by: from.name };
       await this.m.identityFile.save();
       for (const d of this.m.devices.all()) await this.tombstone(d.uid, d.uid === from.uid);
-      this.m.emit('warning', `This device was unlinked by "${from.name}".`);
+      this.m.emit('notice', { code: 'THIS_DEVICE_UNLINKED', params: { by: from.name } });
       return;
     }
     const d = this.deviceById(target);
@@ -557,9 +564,55 @@ export class DeviceSync implements DeviceReceiver {
       };
       this.m.db.dropOutboxFor('device', d.uid);
       await this.m.devices.put(wiped);
-      this.m.emit('device', wiped);
+      this.m.emit('device', wiped.uid);
     };
     await (lockHeld ? wipe() : this.m.locks.run(`device/${uid}`, wipe));
+  }
+
+  // ------------------------------------------------------------------ device names
+
+  /**
+   * Renames one of my devices (this one or another) on every device of mine: each device
+   * has one name, the same everywhere; the newest rename wins wherever it was made.
+   */
+  async renameDevice(deviceId: string, name: string): Promise<void> {
+    const me = this.m.identity;
+    let change: DeviceName;
+    if (deviceId === me.uid) {
+      change = { deviceId, name, version: nextVersion(me.deviceNameVersion, me.uid) };
+    } else {
+      const d = this.deviceById(deviceId);
+      if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
+      change = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
+    }
+    await this.applyDeviceName(change);
+    const payload = {
+      syncType: 'device_name',
+      identityData: encodeDeviceName(change),
+      dedupId: randomUUID(),
+    };
+    this.m.db.enqueue(this.siblings().map((d) => syncItem(d, payload, me.uid)));
+    this.m.kickSend();
+  }
+
+  private async applyDeviceName(change: DeviceName): Promise<void> {
+    const me = this.m.identity;
+    if (change.deviceId === me.uid) {
+      if (compareVersions(change.version, me.deviceNameVersion) <= 0) return;
+      me.deviceName = change.name;
+      me.deviceNameVersion = change.version;
+      await this.m.identityFile.save();
+      this.m.emit('profile');
+      return;
+    }
+    const d = this.deviceById(change.deviceId);
+    if (!d) return;
+    const next = await this.m.updatePeer('device', d.uid, (cur) =>
+      compareVersions(change.version, cur.nameVersion) > 0
+        ? { ...cur, name: change.name, nameVersion: change.version }
+        : null,
+    );
+    if (next) this.m.emit('device', d.uid);
   }
 
   // ------------------------------------------------------------------ handover
@@ -595,7 +648,7 @@ export class DeviceSync implements DeviceReceiver {
     ]);
     const done: Peer = { ...mine, drState: null };
     await this.m.peers.put(done);
-    this.m.emit('contact', done);
+    this.m.emit('contact', done.uid);
   }
 
   /**
@@ -641,7 +694,7 @@ export class DeviceSync implements DeviceReceiver {
         name: local?.name ?? record.name,
       };
       await this.m.peers.put(next);
-      this.m.emit('contact', next);
+      this.m.emit('contact', next.uid);
     });
     this.m.log.info('took over a contact from another device', { from: from.name, contact: record.uid });
     this.m.kickPoll();
@@ -673,14 +726,7 @@ export class DeviceSync implements DeviceReceiver {
   // ------------------------------------------------------------------ pairing events
 
   emitPairing(d: Peer): void {
-    if (!d.pairing) return;
-    this.m.emit('pairing', {
-      device: d.uid,
-      phase: d.pairing.phase,
-      done: d.pairing.done,
-      total: d.pairing.total,
-      code: d.pairing.code,
-    });
+    if (d.pairing) this.m.emit('pairing', d);
   }
 
   /** Set by pairing.ts: handles the pairing answer on the new device. */

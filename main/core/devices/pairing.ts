@@ -65,6 +65,7 @@ export class Pairing {
     } catch (e) {
       throw relayServiceError(e, server.url);
     }
+    const link = shortLink('pair', server.url, peer.shortLinkId, key);
     peer.pairing = {
       role: 'new',
       phase: 'waiting',
@@ -74,14 +75,20 @@ export class Pairing {
       total: 0,
       since: Date.now(),
       by: '',
+      link,
+      historyDays: null,
+      localConfirmed: false,
     };
     await m.devices.put(peer);
     m.kickPoll();
-    return { link: shortLink('pair', server.url, peer.shortLinkId, key), device: peer };
+    return { link, device: peer };
   }
 
-  /** AnswerDevicePairing, on the machine that holds the identity: returns the safety code to compare. */
-  async accept(link: string, opts: { deviceName?: string } = {}): Promise<{ device: Peer; code: string }> {
+  /**
+   * AnswerDevicePairing, on the machine that holds the identity: returns the safety code to
+   * compare. The new device keeps the name it chose; `historyDays` is remembered for confirm.
+   */
+  async accept(link: string, opts: { historyDays?: number } = {}): Promise<{ device: Peer; code: string }> {
     const m = this.m;
     if (m.identity.pairingPending) throw new MeowError('PAIRING_ON_NEW_DEVICE', {});
     if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
@@ -93,7 +100,7 @@ export class Pairing {
     const known = this.ds.deviceById(card.deviceId);
     if (known) throw new MeowError('ALREADY_PAIRED', { device: known.name });
     const { peer, answer } = answerInvitation(m.identity, card, {
-      name: opts.deviceName?.trim() || card.name || 'new device',
+      name: card.name || 'new device',
       type: 'device',
       myName: m.identity.deviceName,
     });
@@ -107,6 +114,9 @@ export class Pairing {
       total: 0,
       since: Date.now(),
       by: '',
+      link: '',
+      historyDays: opts.historyDays ?? null,
+      localConfirmed: true,
     };
     // Only public keys go out before the person confirms.
     const plain = encode(meow.UserMessage, {
@@ -143,9 +153,12 @@ export class Pairing {
           total: 0,
           since: Date.now(),
           by: '',
+          historyDays: null,
+          localConfirmed: false,
         }),
         phase: 'code',
         code,
+        link: '', // answered: the link is spent
       },
     };
     this.ds.emitPairing(next);
@@ -187,7 +200,7 @@ export class Pairing {
       items.push(this.ds.send(device, type, payload));
 
     const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
-    const days = opts.historyDays ?? me.historyDays;
+    const days = opts.historyDays ?? device.pairing?.historyDays ?? me.historyDays;
     const since = days > 0 ? Date.now() - days * DAY_MS : Number.MAX_SAFE_INTEGER;
     const historyCount = days > 0 ? m.db.countMessagesSince(since) : 0;
     const total = contacts.length + 2 + historyCount;
@@ -267,6 +280,25 @@ export class Pairing {
     this.ds.emitPairing(next);
     m.kickSend();
     return next;
+  }
+
+  /** On the new device: the person saw the same code on both screens. */
+  async confirmOnNewDevice(uid: string): Promise<Peer> {
+    const next = await this.m.updatePeer('device', uid, (d) =>
+      d.pairing?.role === 'new' && d.pairing.phase !== 'refused'
+        ? { ...d, pairing: { ...d.pairing, localConfirmed: true } }
+        : null,
+    );
+    if (!next?.pairing || next.pairing.role !== 'new') throw new MeowError('PAIRING_NOT_PENDING', {});
+    return next;
+  }
+
+  /** On the new device: the codes differ; this device forgets the pairing and accepts nothing from it. */
+  async refuseOnNewDevice(uid: string): Promise<void> {
+    await this.m.updatePeer('device', uid, (d) =>
+      d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,
+    );
+    await this.ds.tombstone(uid);
   }
 
   /** The codes differ (or the person changed their mind): tell the new device, drop it. */

@@ -26,7 +26,8 @@ export type SyncType =
   | 'pair_refused'
   | 'pair_done'
   | 'handover_request'
-  | 'handover';
+  | 'handover'
+  | 'device_name';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDeviceId: string): OutboxItem {
@@ -109,6 +110,24 @@ export function encodeProfile(p: ProfileSnapshot): Uint8Array {
 
 export function decodeProfile(bytes: Uint8Array): ProfileSnapshot {
   return parseJson(bytes, profileSchema, 'identity_update');
+}
+
+// ---------------------------------------------------------------- device_name
+
+/** A device's new name (carried in identity_data), versioned so that renames from two devices converge. */
+const deviceNameSchema = z.object({
+  deviceId: z.string().min(1),
+  name: z.string().min(1).max(64),
+  version: versionSchema,
+});
+export type DeviceName = z.infer<typeof deviceNameSchema>;
+
+export function encodeDeviceName(d: DeviceName): Uint8Array {
+  return utf8(JSON.stringify(d));
+}
+
+export function decodeDeviceName(bytes: Uint8Array): DeviceName {
+  return parseJson(bytes, deviceNameSchema, 'device_name');
 }
 
 // ---------------------------------------------------------------- server_add

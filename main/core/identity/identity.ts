@@ -53,6 +53,8 @@ const IdentitySchema = z.object({
   historyDays: z.number().int().min(0).default(90),
   /** Set when one of my other devices unlinked this one. */
   unlinked: z.object({ at: z.number(), by: z.string() }).nullable().default(null),
+  /** Version of deviceName: any of my devices may rename this one. */
+  deviceNameVersion: versionSchema.default({ counter: 0, device: '' }),
 });
 
 export interface Identity {
@@ -71,6 +73,7 @@ export interface Identity {
   pairingPending: boolean;
   historyDays: number;
   unlinked: { at: number; by: string } | null;
+  deviceNameVersion: Version;
 }
 
 function toJson(id: Identity): z.input<typeof IdentitySchema> {
@@ -91,6 +94,7 @@ function toJson(id: Identity): z.input<typeof IdentitySchema> {
     pairingPending: id.pairingPending,
     historyDays: id.historyDays,
     unlinked: id.unlinked,
+    deviceNameVersion: id.deviceNameVersion,
   };
 }
 
@@ -116,6 +120,7 @@ function fromJson(raw: unknown): Identity {
     pairingPending: j.pairingPending,
     historyDays: j.historyDays,
     unlinked: j.unlinked,
+    deviceNameVersion: j.deviceNameVersion,
   };
 }
 
@@ -145,6 +150,7 @@ export function newIdentity(opts: {
     pairingPending: opts.pairingPending ?? false,
     historyDays: 90,
     unlinked: null,
+    deviceNameVersion: { counter: 0, device: uid },
   };
 }
 

@@ -299,7 +299,7 @@ export class Messenger extends EventEmitter implements Core {
     }
     await this.peers.put(peer);
     this.kickPoll();
-    this.emit('contact', peer);
+    this.emit('contact', peer.uid);
     return { link, peer };
   }
 
@@ -350,7 +350,7 @@ export class Messenger extends EventEmitter implements Core {
       ]);
       await this.peers.put(peer);
     });
-    this.emit('contact', peer);
+    this.emit('contact', peer.uid);
     this.kickPoll();
     this.kickSend();
     return peer;
@@ -366,7 +366,7 @@ export class Messenger extends EventEmitter implements Core {
       const next: Peer = { ...current, ...change, version: nextVersion(current.version, this.identity.uid) };
       this.db.enqueue(this.fanOut({ type: 'peer_update', peer: next }));
       await this.peers.put(next);
-      this.emit('contact', next);
+      this.emit('contact', next.uid);
       this.kickSend();
       return next;
     });
@@ -496,7 +496,7 @@ export class Messenger extends EventEmitter implements Core {
       });
     }
     this.db.enqueue(items);
-    this.emit('profile', id);
+    this.emit('profile');
     this.kickSend();
     return id;
   }
@@ -510,7 +510,7 @@ export class Messenger extends EventEmitter implements Core {
     id.serversVersion = nextVersion(id.serversVersion, id.uid);
     await this.identityFile.save();
     this.db.enqueue(this.fanOut({ type: 'server_add' }));
-    this.emit('profile', id);
+    this.emit('profile');
     this.kickSend();
     this.kickPoll();
     return ref;
@@ -617,7 +617,11 @@ export class Messenger extends EventEmitter implements Core {
     for (;;) {
       const urls = [...this.pullPlan().keys()];
       const stats = await Promise.all(
-        urls.map((u) => this.pollServer(u, { timeoutMs: first ? (opts.waitMs ?? 0) : 0 })),
+        urls.map((u) =>
+          this.pollServer(u, { timeoutMs: first ? (opts.waitMs ?? 0) : 0 }).catch((e: unknown) => {
+            throw relayServiceError(e, u);
+          }),
+        ),
       );
       first = false;
       const processed = stats.reduce((n, s) => n + s.processed, 0);
@@ -682,7 +686,7 @@ export class Messenger extends EventEmitter implements Core {
         await this.flushOutbox();
       } catch (e) {
         this.log.error('send loop', { error: String(e) });
-        this.emit('warning', `Sending failed: ${(e as Error).message}`);
+        this.emit('notice', { code: 'SEND_FAILED', params: { error: (e as Error).message } });
       }
       if (!this.running) break;
       if (this.sendKicked) continue;

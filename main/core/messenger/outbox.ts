@@ -164,6 +164,8 @@ async function post(
       core.emit('connection', { server: server.url, online: false, error: errorText(e), since: Date.now() });
     return 0;
   }
+  const channels = new Map<string, { channel: 'peer' | 'device'; peerUid: string }>();
+  for (const p of chunk) channels.set(`${p.row.channel}/${p.row.peerUid}`, p.row);
   for (const p of chunk) {
     const state = routing.sentState(p.row);
     // The new status reaches my other devices in the same transaction.
@@ -172,6 +174,7 @@ async function post(
     );
     if (updated) core.emit('status', updated);
   }
+  for (const { channel, peerUid } of channels.values()) core.emit('sent', { channel, peerUid });
   return chunk.length;
 }
 

@@ -74,6 +74,7 @@ function newPeerSettings(type: PeerType) {
     primaryDeviceUid: '',
     pairing: null,
     unlinked: false,
+    nameVersion: { counter: 0, device: '' },
   };
 }
 

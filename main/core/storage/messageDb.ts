@@ -268,6 +268,44 @@ export class MessageDb {
     });
   }
 
+  /**
+   * A page of a conversation, oldest first: the newest `limit` messages ordered before
+   * `before` (by author time, then arrival), or the newest of all.
+   */
+  pageMessages(
+    peerUid: string,
+    before: { sentAt: number; id: number } | null,
+    limit: number,
+  ): StoredMessage[] {
+    return this.run('messages', () => {
+      const rows = (
+        before
+          ? this.db
+              .prepare(
+                `SELECT * FROM messages WHERE peer_uid = ? AND (sent_at < ? OR (sent_at = ? AND id < ?))
+                 ORDER BY sent_at DESC, id DESC LIMIT ?`,
+              )
+              .all(peerUid, before.sentAt, before.sentAt, before.id, limit)
+          : this.db
+              .prepare('SELECT * FROM messages WHERE peer_uid = ? ORDER BY sent_at DESC, id DESC LIMIT ?')
+              .all(peerUid, limit)
+      ) as MessageRow[];
+      return rows.reverse().map((r) => this.fromRow(r));
+    });
+  }
+
+  /** Per device peer uid: how many of my messages wait for that device to send them. */
+  waitingForwards(): Map<string, number> {
+    return this.run('messages', () => {
+      const rows = this.db
+        .prepare(
+          "SELECT waiting_for AS device, count(*) AS n FROM messages WHERE state = 'pending_forward' GROUP BY waiting_for",
+        )
+        .all() as { device: string; n: number }[];
+      return new Map(rows.map((r) => [r.device, r.n]));
+    });
+  }
+
   getMessage(peerUid: string, uuid: string): StoredMessage | undefined {
     const row = this.run('messages', () =>
       this.db.prepare('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?').get(peerUid, uuid),
