@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet } from '../../ratchet/stateJson.js';
-import { encode, decodeStrict, meow } from '../../wire/proto.js';
+import { decodeStrict, meow } from '../../wire/proto.js';
 import { isStorageFailure, MeowError } from '../errors.js';
 import type { Core } from '../messenger/core.js';
 import { fromDbMessage, toDbMessage } from '../messenger/dbMessage.js';
+import { syncedState } from '../messenger/messageState.js';
+import { readReceipts } from '../messenger/receipts.js';
+import { renameMeForContacts } from '../messenger/profileBroadcast.js';
 import type { DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
@@ -36,6 +39,7 @@ import {
   type DeviceName,
   type SyncType,
 } from './payloads.js';
+import { contactLock, deviceLock } from '../messenger/lockKeys.js';
 
 /** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
 const MAX_FORWARD_HOPS = 3;
@@ -327,10 +331,7 @@ export class DeviceSync implements DeviceReceiver {
           };
           this.emitPairing(device);
         }
-        if (core.identity.pairingPending) {
-          core.identity.pairingPending = false;
-          await core.identityFile.save();
-        }
+        await this.m.changeIdentity((id) => (id.pairingPending ? { pairingPending: false } : null));
         break;
       case 'handover_request':
         await this.handOver(device, p.peerUids);
@@ -365,7 +366,7 @@ export class DeviceSync implements DeviceReceiver {
     const existing = db.getMessage(peerUid, incoming.uuid);
     if (!existing) {
       // A forwarded message shows "pending_forward" only on the device that wrote it.
-      const state = incoming.state === 'pending_forward' ? 'pending' : incoming.state;
+      const state = syncedState(incoming.state);
       const seen = incoming.outbound || (incoming.processedAt ?? 0) > 0;
       if (db.insertMessage({ ...incoming, state, seen })) {
         const stored = db.getMessage(peerUid, incoming.uuid);
@@ -374,7 +375,7 @@ export class DeviceSync implements DeviceReceiver {
       return;
     }
     const updated = db.advanceStatus(peerUid, incoming.uuid, {
-      state: incoming.state === 'pending_forward' ? undefined : incoming.state,
+      state: incoming.state === 'pending_forward' ? undefined : incoming.state, // never back to waiting
       receivedAt: incoming.receivedAt,
       processedAt: incoming.processedAt,
     });
@@ -383,11 +384,7 @@ export class DeviceSync implements DeviceReceiver {
       // Read on another device: the primary tells the contact (if read receipts are on).
       const contact = this.m.peers.get(peerUid);
       if (contact && !contact.primaryDeviceUid && contact.sendProcessingAck) {
-        const plain = encode(meow.UserMessage, {
-          type: 'ack',
-          acks: [{ uuid: incoming.uuid, received: existing.receivedAt, processed: incoming.processedAt }],
-        });
-        db.enqueue([{ channel: 'peer', peerUid, plain, kind: 'receipt' }]);
+        db.enqueue(readReceipts(peerUid, [existing], incoming.processedAt ?? 0));
       }
     }
     if (updated) events.push(['status', updated]);
@@ -417,7 +414,7 @@ export class DeviceSync implements DeviceReceiver {
     };
     const merged = this.m.peers.get(incoming.uid)
       ? await this.m.updatePeer('contact', incoming.uid, merge)
-      : await this.m.locks.run(`peer/${incoming.uid}`, async () => {
+      : await this.m.locks.run(contactLock(incoming.uid), async () => {
           const next = merge(this.m.peers.get(incoming.uid));
           if (next) await this.m.peers.put(next);
           return next ?? undefined;
@@ -427,40 +424,29 @@ export class DeviceSync implements DeviceReceiver {
 
   private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {
     const snap = decodeProfile(p.identityData);
-    const id = this.m.identity;
-    if (compareVersions(snap.version, id.profileVersion) <= 0) return;
-    const nameChanged = snap.nickname !== id.nickname;
-    const before = id.nickname;
-    id.nickname = snap.nickname;
-    id.avatar = snap.avatar;
-    id.status = snap.status;
-    id.profileVersion = snap.version;
-    await this.m.identityFile.save();
+    if (compareVersions(snap.version, this.m.identity.profileVersion) <= 0) return;
+    await renameMeForContacts(this.m, this.m.identity.nickname, snap.nickname);
     // Contacts I am the primary for learn the new profile from me.
-    const items: OutboxItem[] = [];
-    for (const c of this.m.peers.all()) {
-      if (c.type !== 'contact' || c.primaryDeviceUid || c.state === 'invited') continue;
-      const myName = nameChanged && c.myName === before ? id.nickname : c.myName;
-      if (myName !== c.myName) await this.m.updatePeer('contact', c.uid, (cur) => ({ ...cur, myName }));
-      items.push({
-        channel: 'peer',
-        peerUid: c.uid,
-        plain: encode(meow.UserMessage, { type: 'profile', nickname: myName, profileStatus: id.status }),
-      });
-    }
-    if (items.length) this.m.db.enqueue(items);
-    this.m.emit('profile');
+    await this.m.changeIdentity(
+      (id) =>
+        compareVersions(snap.version, id.profileVersion) > 0
+          ? {
+              nickname: snap.nickname,
+              avatar: snap.avatar,
+              status: snap.status,
+              profileVersion: snap.version,
+            }
+          : null,
+      ['contacts_profile'],
+    );
   }
 
   private async applyServers(p: meow.DeviceSyncPayload): Promise<void> {
     const { servers, version } = decodeServers(p.serverData);
-    const id = this.m.identity;
-    if (compareVersions(version, id.serversVersion) <= 0) return;
-    id.servers = servers;
-    id.serversVersion = version;
-    await this.m.identityFile.save();
-    this.m.emit('profile');
-    this.m.kickPoll();
+    const changed = await this.m.changeIdentity((id) =>
+      compareVersions(version, id.serversVersion) > 0 ? { servers, serversVersion: version } : null,
+    );
+    if (changed) this.m.kickPoll();
   }
 
   /** On the primary: send a sibling's message to the contact, exactly once. */
@@ -532,8 +518,7 @@ export class DeviceSync implements DeviceReceiver {
     const target = p.peerUid;
     if (target === this.m.identity.uid) {
       // I am the one unlinked: stop syncing with everyone.
-      this.m.identity.unlinked = { at: Date.now(), by: from.name };
-      await this.m.identityFile.save();
+      await this.m.changeIdentity(() => ({ unlinked: { at: Date.now(), by: from.name } }));
       for (const d of this.m.devices.all()) await this.tombstone(d.uid, d.uid === from.uid);
       this.m.emit('notice', { code: 'THIS_DEVICE_UNLINKED', params: { by: from.name } });
       return;
@@ -566,7 +551,7 @@ export class DeviceSync implements DeviceReceiver {
       await this.m.devices.put(wiped);
       this.m.emit('device', wiped.uid);
     };
-    await (lockHeld ? wipe() : this.m.locks.run(`device/${uid}`, wipe));
+    await (lockHeld ? wipe() : this.m.locks.run(deviceLock(uid), wipe));
   }
 
   // ------------------------------------------------------------------ device names
@@ -577,32 +562,45 @@ export class DeviceSync implements DeviceReceiver {
    */
   async renameDevice(deviceId: string, name: string): Promise<void> {
     const me = this.m.identity;
-    let change: DeviceName;
     if (deviceId === me.uid) {
-      change = { deviceId, name, version: nextVersion(me.deviceNameVersion, me.uid) };
-    } else {
-      const d = this.deviceById(deviceId);
-      if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
-      change = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
+      // This device's own name: saved with the sync it owes (IdentityRepository).
+      await this.m.changeIdentity(
+        (id) => ({ deviceName: name, deviceNameVersion: nextVersion(id.deviceNameVersion, id.uid) }),
+        ['device_name'],
+      );
+      return;
     }
+    const d = this.deviceById(deviceId);
+    if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
+    const change: DeviceName = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
     await this.applyDeviceName(change);
+    this.m.db.enqueue(this.deviceNameItems(change));
+    this.m.kickSend();
+  }
+
+  /** device_name rows for every sibling. */
+  private deviceNameItems(change: DeviceName): OutboxItem[] {
     const payload = {
       syncType: 'device_name',
       identityData: encodeDeviceName(change),
       dedupId: randomUUID(),
     };
-    this.m.db.enqueue(this.siblings().map((d) => syncItem(d, payload, me.uid)));
-    this.m.kickSend();
+    return this.siblings().map((d) => syncItem(d, payload, this.m.identity.uid));
+  }
+
+  /** The sync of this device's own name (what a rename here owes my other devices). */
+  ownNameItems(): OutboxItem[] {
+    const me = this.m.identity;
+    return this.deviceNameItems({ deviceId: me.uid, name: me.deviceName, version: me.deviceNameVersion });
   }
 
   private async applyDeviceName(change: DeviceName): Promise<void> {
-    const me = this.m.identity;
-    if (change.deviceId === me.uid) {
-      if (compareVersions(change.version, me.deviceNameVersion) <= 0) return;
-      me.deviceName = change.name;
-      me.deviceNameVersion = change.version;
-      await this.m.identityFile.save();
-      this.m.emit('profile');
+    if (change.deviceId === this.m.identity.uid) {
+      await this.m.changeIdentity((id) =>
+        compareVersions(change.version, id.deviceNameVersion) > 0
+          ? { deviceName: change.name, deviceNameVersion: change.version }
+          : null,
+      );
       return;
     }
     const d = this.deviceById(change.deviceId);
@@ -620,7 +618,7 @@ export class DeviceSync implements DeviceReceiver {
   /** On the primary: hand contacts' ratchets to the device that asked, and stop. */
   private async handOver(to: Peer, peerUids: string[]): Promise<void> {
     for (const uid of peerUids) {
-      await this.m.locks.run(`peer/${uid}`, async () => {
+      await this.m.locks.run(contactLock(uid), async () => {
         const c = this.m.peers.get(uid);
         if (!c || c.primaryDeviceUid || !c.drState) return;
         // 1. Stop being primary first (durably): from here on this device never encrypts for c.
@@ -662,7 +660,7 @@ export class DeviceSync implements DeviceReceiver {
       if (c.type !== 'contact' || !c.primaryDeviceUid) continue;
       const to = this.m.devices.get(c.primaryDeviceUid);
       if (!to || to.unlinked) continue;
-      await this.m.locks.run(`peer/${c.uid}`, async () => {
+      await this.m.locks.run(contactLock(c.uid), async () => {
         const now = this.m.peers.get(c.uid);
         if (!now?.primaryDeviceUid) return;
         if (now.drState) {
@@ -682,7 +680,7 @@ export class DeviceSync implements DeviceReceiver {
     if (record.type !== 'contact' || !record.drState)
       throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
     deserializeRatchet(record.drState); // validates
-    await this.m.locks.run(`peer/${record.uid}`, async () => {
+    await this.m.locks.run(contactLock(record.uid), async () => {
       const local = this.m.peers.get(record.uid);
       // Only a newer record: a repeated or stale handover must never bring back an old ratchet.
       if (local && compareVersions(record.version, local.version) <= 0) return;

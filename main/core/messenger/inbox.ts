@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
 import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
-import { encode, meow } from '../../wire/proto.js';
+import { meow } from '../../wire/proto.js';
 import { isStorageFailure, type MeowError } from '../errors.js';
 import { nextVersion } from '../records.js';
 import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from './limits.js';
@@ -22,6 +22,9 @@ import { channelKeys, inviterChannelKeys, type Peer } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
+import { receiptState } from './messageState.js';
+import { deliveryReceipt } from './receipts.js';
+import { channelLock } from './lockKeys.js';
 
 /** What the caller does with the relay copy: ack it, or leave it queued for a later pull. */
 export type Disposition = 'ack' | 'keep';
@@ -99,7 +102,7 @@ export async function receiveMessage(
     core.db.recordReceived(id);
     return 'ack';
   }
-  return core.locks.run(`${isDevice ? 'device' : 'peer'}/${known.uid}`, async () => {
+  return core.locks.run(channelLock(isDevice ? 'device' : 'peer', known.uid), async () => {
     const store = isDevice ? core.devices : core.peers;
     const peer = store.get(known.uid);
     if (!peer || core.db.hasReceived(id)) return 'ack';
@@ -223,10 +226,7 @@ export async function receiveMessage(
           const stored = core.db.getMessage(peer.uid, uuid);
           if (stored) events.push({ kind: 'message', m: stored });
           outbox.push(...core.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(m) }));
-          if (peer.sendDeliveryAck) {
-            const receipt = encode(meow.UserMessage, { type: 'ack', acks: [{ uuid, received: now }] });
-            outbox.push({ channel: 'peer', peerUid: peer.uid, plain: receipt, kind: 'receipt' });
-          }
+          if (peer.sendDeliveryAck) outbox.push(deliveryReceipt(peer.uid, uuid, now));
         }
       } else if (message.type === 'ack') {
         for (const a of message.acks) {
@@ -235,7 +235,7 @@ export async function receiveMessage(
             peer.uid,
             a.uuid,
             {
-              state: a.processed ? 'read' : a.received ? 'delivered' : undefined,
+              state: receiptState(a),
               receivedAt: a.received || a.processed || 0,
               processedAt: a.processed || 0,
             },
