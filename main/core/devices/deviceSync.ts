@@ -14,6 +14,7 @@ import type { Core } from '../messenger/core.js';
 import { fromDbMessage, toDbMessage } from '../messenger/dbMessage.js';
 import { syncedState } from '../messenger/messageState.js';
 import { readReceipts } from '../messenger/receipts.js';
+import { commitReceive, commitRefusal } from '../messenger/commitReceive.js';
 import { renameMeForContacts } from '../messenger/profileBroadcast.js';
 import type { DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
@@ -43,6 +44,14 @@ import { contactLock, deviceLock } from '../messenger/lockKeys.js';
 
 /** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
 const MAX_FORWARD_HOPS = 3;
+
+/** What applying a device sync payload produced (see DeviceSync.apply). */
+interface Applied {
+  device: Peer;
+  effects?: () => void;
+  events?: ['message' | 'status', StoredMessage][];
+  recordFirst?: boolean;
+}
 
 export class DeviceSync implements DeviceReceiver {
   readonly dedup: DedupStore;
@@ -194,19 +203,14 @@ export class DeviceSync implements DeviceReceiver {
       } catch (e) {
         if (isStorageFailure(e)) throw e;
         core.log.warn('refused a pairing answer', { device: device.uid, error: (e as Error).message });
-        core.db.recordReceived(serverId);
-        return;
+        return commitRefusal(core, serverId);
       }
-      // The finalized channel first, then the id: a crash between leaves a redelivery that the
-      // ratchet refuses as a duplicate, never a lost pairing.
-      await core.devices.put(next);
-      core.db.recordReceived(serverId);
-      return;
+      // The finalized channel is what the answer carried: never lost to a crash.
+      return commitReceive(core, { serverId, record: next, recordFirst: true });
     }
     if (device.unlinked) {
       core.log.warn('refused a message from an unlinked device', { device: device.uid });
-      core.db.recordReceived(serverId);
-      return;
+      return commitRefusal(core, serverId);
     }
     let payload: meow.DeviceSyncPayload;
     try {
@@ -216,47 +220,43 @@ export class DeviceSync implements DeviceReceiver {
         device: device.uid,
         error: (e as Error).message,
       });
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
+      return commitRefusal(core, serverId, next);
     }
     const type = payload.syncType as SyncType;
     const beforeConfirm = type === 'pair_confirm' || type === 'pair_refused';
     if (!device.pairing?.confirmed && !beforeConfirm) {
       core.log.warn('refused a sync from a device not confirmed yet', { device: device.uid, type });
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
+      return commitRefusal(core, serverId, next);
     }
-    if (payload.dedupId && this.dedup.isSeen(payload.dedupId)) {
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
-    }
+    if (payload.dedupId && this.dedup.isSeen(payload.dedupId)) return commitRefusal(core, serverId, next);
+    let applied: Applied = { device: next };
     try {
-      next = await this.apply(next, type, payload, serverId);
+      applied = await this.apply(next, type, payload);
     } catch (e) {
       if (isStorageFailure(e)) throw e;
       core.log.warn('refused a device sync', { device: device.uid, type, error: (e as Error).message });
     }
-    // The device record (pairing progress, ratchet) before the id, so a crash cannot lose
-    // a pairing step; PeerStore keeps an unlinked channel unlinked.
-    await core.devices.put(next);
-    core.db.recordReceived(serverId);
+    // PeerStore keeps an unlinked channel unlinked, whatever the record says.
+    await commitReceive(core, {
+      serverId,
+      record: applied.device,
+      recordFirst: applied.recordFirst,
+      effects: applied.effects,
+    });
     if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
+    for (const [kind, msg] of applied.events ?? []) core.emit(kind, msg);
+    if (applied.device.pairing && applied.device.pairing !== device.pairing) this.emitPairing(applied.device);
     this.m.emit('device', device.uid);
+    core.kickSend();
   }
 
-  /** Applies one payload. Store effects first (idempotent), then the SQLite transaction that records the server id. */
-  private async apply(
-    device: Peer,
-    type: SyncType,
-    p: meow.DeviceSyncPayload,
-    serverId: string,
-  ): Promise<Peer> {
-    const core = this.m;
+  /**
+   * Applies one payload: effects on other records (contacts, the identity) here, which are
+   * idempotent and versioned; the message store's writes returned as `effects`, for the
+   * transaction that records the server id; the device record's own change returned.
+   */
+  private async apply(device: Peer, type: SyncType, p: meow.DeviceSyncPayload): Promise<Applied> {
     const events: ['message' | 'status', StoredMessage][] = [];
-    const after: (() => void)[] = [];
     switch (type) {
       case 'msg':
       case 'status':
@@ -265,93 +265,82 @@ export class DeviceSync implements DeviceReceiver {
           type === 'history'
             ? p.history.map((h) => ({ peerUid: h.peerUid, dbm: h.dbMessage }))
             : [{ peerUid: p.peerUid, dbm: p.dbMessage }];
-        core.db.recordReceived(serverId, () => {
+        const effects = () => {
           for (const it of items) if (it.dbm && it.peerUid) this.upsertMessage(it.peerUid, it.dbm, events);
-        });
+        };
         if (type === 'history' && device.pairing) {
           device = {
             ...device,
             pairing: { ...device.pairing, done: p.progressDone, total: p.progressTotal },
           };
-          this.emitPairing(device);
         }
-        break;
+        return { device, effects, events };
       }
+      case 'forward':
+        return { device, effects: () => this.applyForward(device, p, events), events };
       case 'peer_update':
         await this.applyPeerUpdate(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'identity_update':
         await this.applyProfile(p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'server_add':
         await this.applyServers(p);
-        core.db.recordReceived(serverId);
-        break;
-      case 'forward':
-        core.db.recordReceived(serverId, () => this.applyForward(device, p, events));
-        break;
+        return { device };
       case 'device_link':
         await this.applyDeviceLink(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'device_unlinked':
         await this.applyUnlinked(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
+      case 'handover_request':
+        await this.handOver(device, p.peerUids);
+        return { device };
+      case 'handover':
+        await this.takeOver(device, p);
+        return { device };
+      case 'device_name':
+        await this.applyDeviceName(decodeDeviceName(p.identityData));
+        return { device };
       case 'pair_confirm':
         if (device.pairing?.role !== 'new')
           throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
-        device = {
-          ...device,
-          pairing: {
-            ...device.pairing,
-            confirmed: true,
-            phase: 'syncing',
-            by: device.name,
-            total: p.progressTotal,
-          },
-        };
-        this.emitPairing(device);
-        break;
-      case 'pair_refused':
-        device = {
-          ...device,
-          unlinked: true,
-          pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
-        };
-        this.emitPairing(device);
-        break;
-      case 'pair_done':
-        if (device.pairing) {
-          device = {
+        return {
+          device: {
             ...device,
-            pairing: { ...device.pairing, phase: 'done', done: p.progressTotal, total: p.progressTotal },
-          };
-          this.emitPairing(device);
-        }
+            pairing: {
+              ...device.pairing,
+              confirmed: true,
+              phase: 'syncing',
+              by: device.name,
+              total: p.progressTotal,
+            },
+          },
+          recordFirst: true,
+        };
+      case 'pair_refused':
+        return {
+          device: {
+            ...device,
+            unlinked: true,
+            pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
+          },
+          recordFirst: true,
+        };
+      case 'pair_done':
         await this.m.changeIdentity((id) => (id.pairingPending ? { pairingPending: false } : null));
-        break;
-      case 'handover_request':
-        await this.handOver(device, p.peerUids);
-        core.db.recordReceived(serverId);
-        break;
-      case 'handover':
-        await this.takeOver(device, p);
-        core.db.recordReceived(serverId);
-        break;
-      case 'device_name':
-        await this.applyDeviceName(decodeDeviceName(p.identityData));
-        core.db.recordReceived(serverId);
-        break;
+        return {
+          device: device.pairing
+            ? {
+                ...device,
+                pairing: { ...device.pairing, phase: 'done', done: p.progressTotal, total: p.progressTotal },
+              }
+            : device,
+          recordFirst: true,
+        };
       default:
         throw new MeowError('REFUSED', { detail: `unknown sync type "${String(type)}"` });
     }
-    for (const [kind, msg] of events) core.emit(kind, msg);
-    for (const f of after) f();
-    core.kickSend();
-    return device;
   }
 
   /** msg / status / history: insert if new, else move its status forward; never re-broadcast. */

@@ -24,6 +24,7 @@ import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
 import { receiptState } from './messageState.js';
 import { deliveryReceipt } from './receipts.js';
+import { commitReceive, commitRefusal } from './commitReceive.js';
 import { channelLock } from './lockKeys.js';
 
 /** What the caller does with the relay copy: ack it, or leave it queued for a later pull. */
@@ -153,8 +154,7 @@ export async function receiveMessage(
         peer: peer.uid,
         type: message.type,
       });
-      core.db.recordReceived(id);
-      await store.put({ ...peer, drState: ratchetJson });
+      await commitRefusal(core, id, { ...peer, drState: ratchetJson });
       return 'ack';
     }
 
@@ -188,19 +188,15 @@ export async function receiveMessage(
         peer: peer.uid,
         bytes: Buffer.byteLength(message.text),
       });
-      core.db.recordReceived(id);
-      await store.put(next);
+      await commitRefusal(core, id, next);
       return 'ack';
     }
     // Synced fields changed: a new version, so my other devices take the change.
     const recordChanged = invited || next.state !== peer.state || message.type === 'profile';
     if (recordChanged) next.version = nextVersion(peer.version, core.identity.uid);
-    // A changed record is saved before the id is recorded: a crash between leaves a
-    // redelivery the ratchet refuses as a duplicate, never a lost answer or profile.
-    if (recordChanged) await store.put(next);
 
     const events: { kind: 'message' | 'status'; m: StoredMessage }[] = [];
-    core.db.recordReceived(id, () => {
+    const effects = () => {
       const outbox: OutboxItem[] = [];
       if (invited) {
         outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
@@ -252,8 +248,9 @@ export async function receiveMessage(
         outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
       }
       if (outbox.length) core.db.enqueue(outbox);
-    });
-    if (!recordChanged) await store.put(next);
+    };
+    // An answer or a profile lives in the record: it is saved first (see commitReceive).
+    await commitReceive(core, { serverId: id, record: next, recordFirst: recordChanged, effects });
     if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next.uid);
     for (const e of events) core.emit(e.kind, e.m);
     if (invited && peer.shortLinkId) void deleteShortLink(core, peer);
