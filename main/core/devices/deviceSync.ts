@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { wipePrivateKey } from '../../crypto/curves.js';
 import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet } from '../../ratchet/stateJson.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
@@ -526,6 +527,10 @@ export class DeviceSync implements DeviceReceiver {
       const d = this.m.devices.get(uid);
       if (!d || d.unlinked) return;
       const zero = new Uint8Array(32);
+      // The in-memory copies are erased too (see wipePrivateKey for what cannot be).
+      for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
+      d.symKey.fill(0);
+      d.drRootKey.fill(0);
       const wiped: Peer = {
         ...d,
         unlinked: true,

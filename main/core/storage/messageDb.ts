@@ -136,6 +136,8 @@ export class MessageDb {
       // Outbox and received-id rows decide what is sent and acknowledged: they must survive power loss.
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
+      // Deleted rows (outbox plaintext, wiped records) are overwritten, not left in free pages.
+      this.db.pragma('secure_delete = ON');
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
     } catch (e) {
