@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { fromBase64, toBase64 } from '../../crypto/bytes.js';
-import type { KeyPair } from '../../crypto/curves.js';
+import { wipePrivateKey, type KeyPair } from '../../crypto/curves.js';
 import type { ChannelKeys } from '../../wire/packing.js';
 import {
   b64,
@@ -101,6 +101,10 @@ export interface Peer {
   version: Version;
   /** Devices: the version of `name` (renameable from any of my devices). */
   nameVersion: Version;
+  /** Contacts: how many times this contact's keys moved between my devices (handovers). */
+  handoverSeq: number;
+  /** Contacts, on the device that handed them over: the device whose acknowledgement is awaited. */
+  handoverTo: string;
   createdAt: number;
   lastActivityAt: number;
 }
@@ -144,6 +148,8 @@ export const peerJsonSchema = z.object({
   unlinked: z.boolean().default(false),
   version: versionSchema,
   nameVersion: versionSchema.default({ counter: 0, device: '' }),
+  handoverSeq: z.number().int().min(0).default(0),
+  handoverTo: z.string().default(''),
   createdAt: z.number(),
   lastActivityAt: z.number(),
 });
@@ -219,3 +225,21 @@ export function inviterChannelKeys(p: Peer): ChannelKeys {
 }
 
 export { b64 };
+
+/**
+ * The record without the invitation's ratchet secrets (the card's DR key pair and root
+ * key). They only start the ratchet; once the first message on the channel has been
+ * received the ratchet no longer needs them, and anyone holding a copy could read the
+ * other side's first sending chain captured at the relay, or answer in my place before
+ * I reply. Erased in memory too.
+ */
+export function withoutInvitationSecrets(p: Peer): Peer {
+  if (p.drKp.privateKey.every((b) => b === 0) && p.drRootKey.every((b) => b === 0)) return p;
+  wipePrivateKey(p.drKp);
+  p.drRootKey.fill(0);
+  return {
+    ...p,
+    drKp: { publicKey: p.drKp.publicKey, privateKey: new Uint8Array(32) },
+    drRootKey: new Uint8Array(32),
+  };
+}
