@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DedupStore } from '../../main/core/devices/dedupStore.js';
-import { safetyCode } from '../../main/core/devices/safetyCode.js';
 import {
   decodePayload,
   contactFromSummary,
@@ -79,14 +78,6 @@ describe('DeviceSyncPayload (plan testing strategy 1)', () => {
       'version',
     ]);
     expect(decodeProfile(profile).nickname).toBe('A');
-  });
-
-  it('the safety code is symmetric, 8 digits, and changes with any key', () => {
-    const a = randomBytes(32);
-    const b = randomBytes(32);
-    expect(safetyCode(a, b, 'i')).toBe(safetyCode(b, a, 'i'));
-    expect(safetyCode(a, b, 'i')).toMatch(/^\d{4} \d{4}$/);
-    expect(safetyCode(a, randomBytes(32), 'i')).not.toBe(safetyCode(a, b, 'i'));
   });
 });
 

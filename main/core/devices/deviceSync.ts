@@ -46,6 +46,9 @@ import {
 } from './payloads.js';
 import { contactLock, deviceLock } from '../messenger/lockKeys.js';
 
+/** Device messages accepted before both sides have confirmed a pairing (nothing private among them). */
+const PAIRING_STEPS = new Set<SyncType>(['pair_reveal', 'pair_ok', 'pair_confirm', 'pair_refused']);
+
 /** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
 const MAX_FORWARD_HOPS = 3;
 
@@ -203,7 +206,7 @@ export class DeviceSync implements DeviceReceiver {
     let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
     if (device.state === 'invited') {
       try {
-        next = await this.onPairingAnswer(next, message);
+        next = await this.m.pairing.onAnswer(next, message);
       } catch (e) {
         if (isStorageFailure(e)) throw e;
         core.log.warn('refused a pairing answer', { device: device.uid, error: (e as Error).message });
@@ -227,7 +230,7 @@ export class DeviceSync implements DeviceReceiver {
       return commitRefusal(core, serverId, next);
     }
     const type = payload.syncType as SyncType;
-    const beforeConfirm = type === 'pair_confirm' || type === 'pair_refused';
+    const beforeConfirm = PAIRING_STEPS.has(type);
     if (!device.pairing?.confirmed && !beforeConfirm) {
       core.log.warn('refused a sync from a device not confirmed yet', { device: device.uid, type });
       return commitRefusal(core, serverId, next);
@@ -309,8 +312,13 @@ export class DeviceSync implements DeviceReceiver {
       case 'device_name':
         await this.applyDeviceName(decodeDeviceName(p.identityData));
         return { device };
+      case 'pair_reveal':
+        return { device: await this.m.pairing.onReveal(device, p.pairingNonce), recordFirst: true };
+      case 'pair_ok':
+        return { device: await this.m.pairing.onOtherConfirmed(device), recordFirst: true };
       case 'pair_confirm':
-        if (device.pairing?.role !== 'new')
+        // The existing device starts sending; this device must have confirmed the code itself.
+        if (device.pairing?.role !== 'new' || !device.pairing.localConfirmed)
           throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
         return {
           device: {
@@ -773,11 +781,6 @@ export class DeviceSync implements DeviceReceiver {
   emitPairing(d: Peer): void {
     if (d.pairing) this.m.emit('pairing', d);
   }
-
-  /** Set by pairing.ts: handles the pairing answer on the new device. */
-  onPairingAnswer: (device: Peer, message: meow.UserMessage) => Promise<Peer> = async () => {
-    throw new MeowError('REFUSED', { detail: 'pairing is not available' });
-  };
 
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */
   canSendTo(d: Peer): boolean {

@@ -28,7 +28,9 @@ export type SyncType =
   | 'handover_request'
   | 'handover'
   | 'device_name'
-  | 'handover_ack';
+  | 'handover_ack'
+  | 'pair_reveal'
+  | 'pair_ok';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDeviceId: string): OutboxItem {

@@ -34,8 +34,13 @@ export const pairingStateSchema = z.object({
   link: z.string().default(''),
   /** On the existing device: how much history to send, chosen when the link was accepted. */
   historyDays: z.number().int().min(0).nullable().default(null),
-  /** On the new device: the person confirmed that both codes match. */
+  /** The person confirmed here that both codes match. */
   localConfirmed: z.boolean().default(false),
+  /** The other device's person confirmed too (only then does anything private move). */
+  otherConfirmed: z.boolean().default(false),
+  /** This side's pairing nonce (base64), and the new device's commitment from its link. */
+  nonce: z.string().default(''),
+  commitment: z.string().default(''),
 });
 export type PairingState = z.infer<typeof pairingStateSchema>;
 
@@ -53,6 +58,9 @@ export function linkedPairing(by: string, since = Date.now()): PairingState {
     link: '',
     historyDays: null,
     localConfirmed: true,
+    otherConfirmed: true,
+    nonce: '',
+    commitment: '',
   };
 }
 /** invited: my card is out, no answer yet · answered: I answered their card · active: both sides have talked. */
