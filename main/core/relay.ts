@@ -12,6 +12,11 @@ export interface Relay {
     opts?: { timeoutMs?: number; maxMessages?: number; signal?: AbortSignal },
   ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean }>;
   ack(items: { lookup: KeyPair; ids: string[] }[], opts?: { signal?: AbortSignal }): Promise<number>;
+  /** Sender authorization: each queue of mine takes messages only from its `senders` (see peers/queueAuth.ts). */
+  secure?(
+    queues: { lookup: KeyPair; senders: Uint8Array[] }[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<number>;
   putInvitation(blob: Uint8Array, expiresAt: number, owner: KeyPair): Promise<string>;
   getInvitation(id: string): Promise<{ blob: Uint8Array; expiresAt: number }>;
   deleteInvitation(id: string, owner: KeyPair): Promise<void>;

@@ -16,6 +16,7 @@ import {
   sealCardBlob,
   shortLink,
 } from '../peers/invitation.js';
+import { serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
 import type { Peer } from '../peers/peer.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
@@ -61,7 +62,7 @@ export class Pairing {
     const server = m.identity.servers[0]!;
     const { blob, key } = sealCardBlob(card);
     try {
-      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
+      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, shortLinkOwner(peer));
     } catch (e) {
       throw new MeowError(
         'SERVER',
@@ -81,7 +82,10 @@ export class Pairing {
     };
     await m.devices.put(peer);
     m.kickPoll();
-    return { link: shortLink('pair', server.url, peer.shortLinkId, key), device: peer };
+    return {
+      link: shortLink('pair', server.url, peer.shortLinkId, key, serverFingerprint(server)),
+      device: peer,
+    };
   }
 
   /** AnswerDevicePairing, on the machine that holds the identity: returns the safety code to compare. */
@@ -166,7 +170,7 @@ export class Pairing {
       if (server) {
         this.m
           .relayFor(server)
-          .deleteInvitation(device.shortLinkId, device.myIdentity)
+          .deleteInvitation(device.shortLinkId, shortLinkOwner(device))
           .catch((e: unknown) =>
             this.m.log.info('could not delete a used pairing link', { error: String(e) }),
           );

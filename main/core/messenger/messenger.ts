@@ -25,6 +25,8 @@ import {
 } from '../peers/invitation.js';
 import type { Peer } from '../peers/peer.js';
 import { PeerStore } from '../peers/peerStore.js';
+import { checkServerFingerprint, serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
+import { secureQueues } from '../peers/queueAuth.js';
 import { nextVersion, type ServerRef } from '../records.js';
 import { isRelayError, type Relay, type RelayFactory } from '../relay.js';
 import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messageDb.js';
@@ -310,7 +312,11 @@ export class Messenger extends EventEmitter implements Core {
       const server = this.identity.servers[0]!;
       const { blob, key } = sealCardBlob(card);
       try {
-        peer.shortLinkId = await this.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
+        peer.shortLinkId = await this.relayFor(server).putInvitation(
+          blob,
+          card.expiresAt,
+          shortLinkOwner(peer),
+        );
       } catch (e) {
         throw new MeowError(
           'SERVER',
@@ -318,7 +324,7 @@ export class Messenger extends EventEmitter implements Core {
           { cause: e },
         );
       }
-      link = shortLink('invite', server.url, peer.shortLinkId, key);
+      link = shortLink('invite', server.url, peer.shortLinkId, key, serverFingerprint(server));
     }
     await this.peers.put(peer);
     this.kickPoll();
@@ -339,6 +345,7 @@ export class Messenger extends EventEmitter implements Core {
     }
     if (parsed.form === 'long') return parsed.card;
     const server = await Messenger.pinServer(this.opts.relays, parsed.server);
+    checkServerFingerprint(server, parsed.fingerprint); // pinned by the link, not trusted on first use
     let blob: Uint8Array;
     try {
       blob = (await this.relayFor(server).getInvitation(parsed.id)).blob;
@@ -588,6 +595,7 @@ export class Messenger extends EventEmitter implements Core {
     const entry = this.pullPlan().get(url);
     if (!entry || entry.peers.length === 0) return { processed: 0, kept: 0, more: false };
     const relay = this.relayFor(entry.server);
+    await secureQueues(relay, entry.peers, this.log); // only their contact may post to my queues
     const chunks: Peer[][] = [];
     // My devices first, then contacts, unanswered invitations last: the relay fills a reply
     // queue by queue in this order, so nobody can crowd out the others.
