@@ -82,7 +82,7 @@ async function exchange(
   url: string,
   init: { method: 'GET' | 'POST'; body?: Uint8Array; timeoutMs: number; signal?: AbortSignal },
   transport: TransportOptions,
-): Promise<{ status: number; body: Uint8Array; header(name: string): string | undefined }> {
+): Promise<{ status: number; body: Uint8Array; header: (name: string) => string | undefined }> {
   try {
     checkTransport(url, transport);
   } catch (e) {

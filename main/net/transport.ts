@@ -58,7 +58,7 @@ export function checkTransport(url: string, opts: TransportOptions = {}): void {
 export interface HttpResult {
   status: number;
   body: Uint8Array;
-  header(name: string): string | undefined;
+  header: (name: string) => string | undefined;
 }
 
 export type TransportFailure = 'abort' | 'timeout' | 'network';

@@ -57,8 +57,18 @@ describe.each<StoreKind>(['embedded', 'redis'])('relay hardening through the cor
       await a.send('B', 'hello b');
       await b.send('A', 'hello a');
       await settle(a, b);
-      expect(b.messages('A').filter((m) => !m.outbound).map((m) => m.text)).toEqual(['hello b']);
-      expect(a.messages('B').filter((m) => !m.outbound).map((m) => m.text)).toEqual(['hello a']);
+      expect(
+        b
+          .messages('A')
+          .filter((m) => !m.outbound)
+          .map((m) => m.text),
+      ).toEqual(['hello b']);
+      expect(
+        a
+          .messages('B')
+          .filter((m) => !m.outbound)
+          .map((m) => m.text),
+      ).toEqual(['hello a']);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

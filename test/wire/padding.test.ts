@@ -88,14 +88,14 @@ describe('packed messages are padded', () => {
     for (const text of ['', 'ok', 'a'.repeat(100), 'b'.repeat(180), 'receipt']) {
       const p = packUserMessage(c.a, sender, { type: 'text', text });
       sender = p.ratchet;
-      sizes.add(p.packed.payload!.length);
+      sizes.add(p.packed.payload.length);
       const u = unpackUserMessage(c.b, receiver, p.packed);
       receiver = u.ratchet;
       expect(u.message.text).toBe(text);
     }
     expect(sizes.size).toBe(1);
     const big = packUserMessage(c.a, sender, { type: 'text', text: 'c'.repeat(2000) });
-    expect(big.packed.payload!.length - [...sizes][0]!).toBe(4096 - 256);
+    expect(big.packed.payload.length - [...sizes][0]!).toBe(4096 - 256);
   });
 
   it('every payload size is a bucket plus the overhead of the layers (varint lengths aside)', () => {
@@ -105,7 +105,7 @@ describe('packed messages are padded', () => {
     for (const n of [0, 300, 3000, 10_000, 20_000, 40_000]) {
       const p = packUserMessage(c.a, sender, { type: 'text', text: 'x'.repeat(n) });
       sender = p.ratchet;
-      const len = p.packed.payload!.length;
+      const len = p.packed.payload.length;
       const bucket = PADDING_BUCKETS.find((b) => len - b > 0 && len - b < 200)!;
       overheads.add(len - bucket);
     }

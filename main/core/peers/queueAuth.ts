@@ -47,7 +47,7 @@ export async function secureQueues(
 ): Promise<void> {
   if (!relay.secure) return;
   let done = registered.get(relay);
-  if (!done) registered.set(relay, (done = new Map()));
+  if (!done) registered.set(relay, (done = new Map<string, number>()));
   const todo: { lookup: Peer['myLookup']; senders: Uint8Array[]; id: string }[] = [];
   for (const p of peers) {
     const senders = sendersFor(p);
