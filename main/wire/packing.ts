@@ -18,7 +18,7 @@ import {
   type RatchetState,
 } from '../ratchet/doubleRatchet.js';
 import { RatchetError } from '../ratchet/errors.js';
-import { pad, unpad } from './padding.js';
+import { pad, unpadOrLegacy } from './padding.js';
 import { decodeStrict, encode, meow } from './proto.js';
 
 /** Which layer refused a message. */
@@ -134,7 +134,7 @@ export function unpackUserMessage(
   }
   let message: meow.UserMessage;
   try {
-    message = decodeStrict(meow.UserMessage, 'UserMessage', unpad(dr.plaintext));
+    message = decodeStrict(meow.UserMessage, 'UserMessage', unpadOrLegacy(dr.plaintext));
   } catch (e) {
     throw new UnpackError('message', (e as Error).message);
   }

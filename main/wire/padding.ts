@@ -3,7 +3,7 @@
  * 7816-4: one 0x80 byte, then zeros) up to the smallest bucket that holds it, before
  * any encryption layer, so the relay — and anyone watching the wire — sees one of a
  * few sizes instead of the length of the text or the kind of message. The receiver
- * strips the padding after decryption and refuses anything not padded this way.
+ * strips the padding after decryption (unpadOrLegacy: what a sender from before padding sent is read as it is).
  *
  * Buckets: 256 B · 1 KiB · 4 KiB · 16 KiB · 32 KiB · 60 KiB; above that, multiples of
  * 16 KiB (the relay's default 64 KiB message bound holds a 60 KiB bucket once
@@ -32,6 +32,21 @@ export function pad(plaintext: Uint8Array): Uint8Array {
 
 export class PaddingError extends Error {
   override readonly name = 'PaddingError';
+}
+
+/**
+ * Strips the padding of what a sender padded, and passes through what a sender from
+ * before padding did not pad (messages still queued from then, stored short-link
+ * cards). Unpadded protobuf that happens to look padded would have to be exactly a
+ * bucket long and end in 0x80 and zeros; the layers around it authenticate either way.
+ */
+export function unpadOrLegacy(bytes: Uint8Array): Uint8Array {
+  try {
+    return unpad(bytes);
+  } catch (e) {
+    if (e instanceof PaddingError) return bytes;
+    throw e;
+  }
 }
 
 /** Strips the padding; throws PaddingError when the bytes are not padded to a bucket. */

@@ -23,7 +23,7 @@ import {
 import { checkX25519PublicKey, ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
 import { initReceiver, initSender } from '../../ratchet/doubleRatchet.js';
 import { serializeRatchet } from '../../ratchet/stateJson.js';
-import { pad, unpad } from '../../wire/padding.js';
+import { pad, unpadOrLegacy } from '../../wire/padding.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
@@ -317,7 +317,7 @@ export function sealCardBlob(card: meow.ContactCard): { blob: Uint8Array; key: U
 export function openCardBlob(blob: Uint8Array, key: Uint8Array): meow.ContactCard {
   let bytes: Uint8Array;
   try {
-    bytes = unpad(aeadDecrypt(key, blob, BLOB_AAD));
+    bytes = unpadOrLegacy(aeadDecrypt(key, blob, BLOB_AAD));
   } catch {
     throw new MeowError(
       'BAD_LINK',
