@@ -17,6 +17,7 @@ import {
   sealCardBlob,
   shortLink,
 } from '../peers/invitation.js';
+import { serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
 import type { PairingState, Peer } from '../peers/peer.js';
 import { fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
@@ -64,11 +65,11 @@ export class Pairing {
     const server = m.identity.servers[0]!;
     const { blob, key } = sealCardBlob(card);
     try {
-      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
+      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, shortLinkOwner(peer));
     } catch (e) {
       throw relayServiceError(e, server.url);
     }
-    const link = shortLink('pair', server.url, peer.shortLinkId, key);
+    const link = shortLink('pair', server.url, peer.shortLinkId, key, serverFingerprint(server));
     peer.pairing = {
       ...freshPairing('new'),
       phase: 'waiting',
@@ -161,7 +162,7 @@ export class Pairing {
       if (server) {
         this.m
           .relayFor(server)
-          .deleteInvitation(device.shortLinkId, device.myIdentity)
+          .deleteInvitation(device.shortLinkId, shortLinkOwner(device))
           .catch((e: unknown) =>
             this.m.log.info('could not delete a used pairing link', { error: String(e) }),
           );
