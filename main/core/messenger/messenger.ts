@@ -95,9 +95,9 @@ export class Messenger extends EventEmitter implements Core {
     const key = identityFile.identity.storageKey;
     this.identities = new IdentityRepository(identityFile);
     this.log = opts.log ?? createLogger();
-    this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts');
-    this.devices = new PeerStore(join(dir, 'devices'), key, 'devices');
     this.db = new MessageDb(join(dir, 'messages.db'), key);
+    this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts', 'peer', this.db);
+    this.devices = new PeerStore(join(dir, 'devices'), key, 'devices', 'device', this.db);
     try {
       this.deviceSync = new DeviceSync(this);
     } catch (e) {

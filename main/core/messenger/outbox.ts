@@ -87,9 +87,14 @@ async function prepare(
     }
     const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
     const packed = packUserMessage(channelKeys(peer), ratchet, message);
-    // Ratchet first, then the bytes: never two ciphertexts under one message key.
-    await core.storeOf(peer).put({ ...peer, drState: serializeRatchet(packed.ratchet) });
-    core.db.setPacked(row.id, packed.bytes, server.url);
+    // The ratchet step and the bytes it made in one transaction: never two ciphertexts under one key.
+    const store = core.storeOf(peer);
+    const state = serializeRatchet(packed.ratchet);
+    core.db.atomically(() => {
+      store.stageState(peer.uid, state, peer.lastActivityAt);
+      core.db.setPacked(row.id, packed.bytes, server.url);
+    });
+    store.noteState(peer.uid, state, peer.lastActivityAt);
     return { row, server, bytes: packed.bytes, packed: packed.packed };
   });
 }
