@@ -35,7 +35,7 @@ export class PeerStore {
     await this.kv.open();
     this.live = this.db.loadChannelStates(this.kind);
     for (const p of this.kv.all()) {
-      this.byLookup.set(toHex(p.myLookup.publicKey), p.uid);
+      this.index(p);
       // Records written before channel_state existed carry their ratchet: move it over once.
       if (p.drState !== null && !this.live.has(p.uid)) {
         this.db.setChannelState(this.kind, p.uid, p.drState, p.lastActivityAt);
@@ -88,7 +88,13 @@ export class PeerStore {
   private async writeRecord(peer: Peer): Promise<void> {
     const record: Peer = { ...peer, drState: null };
     await this.kv.put(peer.uid, record, peerToJson(record));
-    this.byLookup.set(toHex(peer.myLookup.publicKey), peer.uid);
+    this.index(peer);
+  }
+
+  /** My queues of a channel: the current one and the retired ones still drained. */
+  private index(p: Peer): void {
+    this.byLookup.set(toHex(p.myLookup.publicKey), p.uid);
+    for (const r of p.retired) this.byLookup.set(toHex(r.lookup.publicKey), p.uid);
   }
 
   /** Writes the live state inside the caller's messages.db transaction; call noteState once it commits. */

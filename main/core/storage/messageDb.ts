@@ -61,9 +61,10 @@ export interface NewMessage {
 /**
  * message: a conversation message or other payload · receipt: delivery/read receipts, merged per
  * peer when sent · sync: device sync · forward: a message of mine for a contact, sent through the
- * contact's primary device (decided when queued).
+ * contact's primary device (decided when queued) · rotate: a rotation of my keys of the channel
+ * (peers/rotation.ts), its key_update built when the row is packed.
  */
-export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward';
+export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward' | 'rotate';
 
 export interface OutboxItem {
   channel: 'peer' | 'device';
