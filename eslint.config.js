@@ -47,7 +47,17 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'The renderer runs in a page: no Node modules.' },
             {
-              group: ['**/main/**', '**/server/**', '**/preload/**', 'fs', 'path', 'os', 'child_process', 'crypto', 'ws'],
+              group: [
+                '**/main/**',
+                '**/server/**',
+                '**/preload/**',
+                'fs',
+                'path',
+                'os',
+                'child_process',
+                'crypto',
+                'ws',
+              ],
               message: 'The renderer imports shared/ and the bridge only.',
             },
           ],
@@ -56,8 +66,14 @@ export default tseslint.config(
       // Text from peers is rendered by React as text, never as HTML.
       'no-restricted-syntax': [
         'error',
-        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Never render HTML from data.' },
-        { selector: "MemberExpression[property.name=/^(innerHTML|outerHTML)$/]", message: 'Never render HTML from data.' },
+        {
+          selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+          message: 'Never render HTML from data.',
+        },
+        {
+          selector: 'MemberExpression[property.name=/^(innerHTML|outerHTML)$/]',
+          message: 'Never render HTML from data.',
+        },
       ],
     },
   },

@@ -66,10 +66,14 @@ export class Harness {
   host(name: string): Promise<Host> {
     const profile = this.path(`profile-${name}`);
     return new Promise((resolve, reject) => {
-      const proc: ChildProcess = spawn(process.execPath, [join(ROOT, 'dist/web.js'), '--profile', profile, '--port', '0'], {
-        env: { ...process.env, MEOW_KDF_LOGN: '10' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const proc: ChildProcess = spawn(
+        process.execPath,
+        [join(ROOT, 'dist/web.js'), '--profile', profile, '--port', '0'],
+        {
+          env: { ...process.env, MEOW_KDF_LOGN: '10' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
       const stop = async () => {
@@ -142,7 +146,8 @@ export class Harness {
       const c = el as HTMLCanvasElement;
       const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       const luma: number[] = [];
-      for (let i = 0; i < data.length; i += 4) luma.push(Math.round(0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!));
+      for (let i = 0; i < data.length; i += 4)
+        luma.push(Math.round(0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!));
       return { luma, width: c.width, height: c.height };
     });
     writeFileSync(file, y4mFromLuma(luma, width, height));

@@ -58,7 +58,9 @@ test('HTML and script from a peer render as text and run nothing', async () => {
       const hrefs = await list.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       // Links are https URLs found in the text, shown as the URL itself.
       expect(hrefs).toEqual(['https://example.org/?q=', 'https://example.org']);
-      expect(await m.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(
+        await m.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+      ).toBeUndefined();
       await expect(m.page.locator('body')).toBeVisible();
     }
   } finally {
@@ -80,7 +82,9 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
         const r = await p;
         return r.ok ? 'ok' : r.error!.code;
       };
-      const anyMeow = meow as unknown as { invoke(m: string, ...a: unknown[]): Promise<{ ok: boolean; error?: { code: string } }> };
+      const anyMeow = meow as unknown as {
+        invoke(m: string, ...a: unknown[]): Promise<{ ok: boolean; error?: { code: string } }>;
+      };
       const throws = (f: () => unknown) => {
         try {
           f();
@@ -94,10 +98,19 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
         wrongType: await code(anyMeow.invoke('send', 123, 'hi')),
         wrongShape: await code(anyMeow.invoke('setOnline', 'yes')),
         extraKey: await code(
-          anyMeow.invoke('createIdentity', { nickname: 'a', password: 'abcdefghi', serverUrl: 'http://x', admin: true }),
+          anyMeow.invoke('createIdentity', {
+            nickname: 'a',
+            password: 'abcdefghi',
+            serverUrl: 'http://x',
+            admin: true,
+          }),
         ),
         longName: await code(
-          anyMeow.invoke('createIdentity', { nickname: 'n'.repeat(65), password: 'abcdefghi', serverUrl: 'http://x' }),
+          anyMeow.invoke('createIdentity', {
+            nickname: 'n'.repeat(65),
+            password: 'abcdefghi',
+            serverUrl: 'http://x',
+          }),
         ),
         longText: await code(anyMeow.invoke('send', 'someone', 'x'.repeat(200_000))),
         longLink: await code(anyMeow.invoke('pairAccept', { link: 'meow://' + 'x'.repeat(9000) })),
@@ -133,7 +146,10 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
       const call = (ws: WebSocket, method: string, args: unknown) =>
         new Promise<string>((resolve) => {
           ws.onmessage = (e) => {
-            const f = JSON.parse(String(e.data)) as { t: string; result?: { ok: boolean; error?: { code: string } } };
+            const f = JSON.parse(String(e.data)) as {
+              t: string;
+              result?: { ok: boolean; error?: { code: string } };
+            };
             if (f.t === 'result') resolve(f.result!.ok ? 'ok' : f.result!.error!.code);
           };
           ws.send(JSON.stringify({ t: 'call', id: 1, method, args }));
@@ -165,10 +181,13 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
     // A page of another origin (or a rebound DNS name) gets nothing.
     const port = new URL(host.url).port;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

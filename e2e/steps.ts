@@ -59,11 +59,16 @@ export async function send(m: Machine, text: string) {
 
 /** The message rows whose text is exactly `text`. */
 export function messages(m: Machine, text: string): Locator {
-  return m.page.getByTestId('message').filter({ has: m.page.getByTestId('message-text').getByText(text, { exact: true }) });
+  return m.page
+    .getByTestId('message')
+    .filter({ has: m.page.getByTestId('message-text').getByText(text, { exact: true }) });
 }
 
 /** "Link to my other computer" on a new machine, up to the QR code; returns the pairing link. */
-export async function startPairingOnNew(m: Machine, opts: { device: string; server: string }): Promise<string> {
+export async function startPairingOnNew(
+  m: Machine,
+  opts: { device: string; server: string },
+): Promise<string> {
   const { page } = m;
   await page.getByTestId('onboarding-link').click();
   await page.getByTestId('device-name').fill(opts.device);

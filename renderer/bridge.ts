@@ -5,7 +5,13 @@
  */
 import type { MeowBridge, MethodResult } from '../shared/bridge.js';
 import { ServiceError, type ErrorCode } from '../shared/errors.js';
-import type { ServiceEventName, ServiceEvents, ServiceMethodName, ServiceMethods, Unsubscribe } from '../shared/service.js';
+import type {
+  ServiceEventName,
+  ServiceEvents,
+  ServiceMethodName,
+  ServiceMethods,
+  Unsubscribe,
+} from '../shared/service.js';
 
 declare global {
   interface Window {
@@ -27,7 +33,10 @@ export async function call<K extends ServiceMethodName>(
   throw ServiceError.fromView(r.error);
 }
 
-export function on<K extends ServiceEventName>(event: K, listener: (payload: ServiceEvents[K]) => void): Unsubscribe {
+export function on<K extends ServiceEventName>(
+  event: K,
+  listener: (payload: ServiceEvents[K]) => void,
+): Unsubscribe {
   return bridge().subscribe(event, listener);
 }
 

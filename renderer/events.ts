@@ -29,9 +29,16 @@ export function wireEvents(): Unsubscribe {
     on('connection', (c) => useApp.getState().setConnection(c)),
     on('notice', (n) => {
       useNotices.getState().push(n);
-      if (n.code === 'THIS_DEVICE_UNLINKED') void useApp.getState().refreshProfile().catch(() => undefined);
+      if (n.code === 'THIS_DEVICE_UNLINKED')
+        void useApp
+          .getState()
+          .refreshProfile()
+          .catch(() => undefined);
       if (n.code === 'DEVICE_ADDED' || n.code === 'DEVICE_UNLINKED') {
-        void useDevices.getState().load().catch(() => undefined);
+        void useDevices
+          .getState()
+          .load()
+          .catch(() => undefined);
       }
     }),
     on('app:state', (s) => useApp.getState().setState(s)),

@@ -87,6 +87,7 @@ await Promise.all([
 mkdirSync(join(root, 'dist/renderer'), { recursive: true });
 copyFileSync(join(root, 'renderer/index.html'), join(root, 'dist/renderer/index.html'));
 for (const icon of ['tray.png', 'icon.png']) {
-  if (existsSync(join(root, 'build', icon))) copyFileSync(join(root, 'build', icon), join(root, 'dist/app', icon));
+  if (existsSync(join(root, 'build', icon)))
+    copyFileSync(join(root, 'build', icon), join(root, 'dist/app', icon));
 }
 console.log('build: dist/ ready');

@@ -11,13 +11,22 @@
  *   const off = window.meow.subscribe('message:stored', (m) => add(m));
  */
 import type { Result } from './rpc.js';
-import type { ServiceEventName, ServiceEvents, ServiceMethodName, ServiceMethods, Unsubscribe } from './service.js';
+import type {
+  ServiceEventName,
+  ServiceEvents,
+  ServiceMethodName,
+  ServiceMethods,
+  Unsubscribe,
+} from './service.js';
 import { SERVICE_EVENTS, SERVICE_METHODS } from './schemas.js';
 
 export type MethodResult<K extends ServiceMethodName> = Awaited<ReturnType<ServiceMethods[K]>>;
 
 export interface MeowBridge {
-  invoke<K extends ServiceMethodName>(method: K, ...args: Parameters<ServiceMethods[K]>): Promise<Result<MethodResult<K>>>;
+  invoke<K extends ServiceMethodName>(
+    method: K,
+    ...args: Parameters<ServiceMethods[K]>
+  ): Promise<Result<MethodResult<K>>>;
   subscribe<K extends ServiceEventName>(event: K, listener: (payload: ServiceEvents[K]) => void): Unsubscribe;
 }
 

@@ -52,7 +52,10 @@ export function startAttention(opts: {
     if (m.outbound || m.seen || syncingHistory || !Notification.isSupported()) return;
     const win = opts.window();
     if (win?.isFocused()) return;
-    const n = new Notification({ title: names.get(m.contactId) ?? 'New message', body: m.text.slice(0, 200) });
+    const n = new Notification({
+      title: names.get(m.contactId) ?? 'New message',
+      body: m.text.slice(0, 200),
+    });
     n.on('click', opts.show);
     n.show();
   };

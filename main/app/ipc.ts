@@ -14,13 +14,16 @@ import { isAppUrl } from './policy.js';
 
 export function registerServiceIpc(ipcMain: IpcMain, service: MeowService): () => void {
   for (const method of SERVICE_METHODS) {
-    ipcMain.handle(methodChannel(method), (e: IpcMainInvokeEvent, ...args: unknown[]): Promise<Result<unknown>> => {
-      if (!isAppUrl(e.senderFrame?.url ?? '')) {
-        const error = new ServiceError('REFUSED', { detail: 'not the app page' }).toView();
-        return Promise.resolve({ ok: false, error });
-      }
-      return dispatchCall(service, method, args);
-    });
+    ipcMain.handle(
+      methodChannel(method),
+      (e: IpcMainInvokeEvent, ...args: unknown[]): Promise<Result<unknown>> => {
+        if (!isAppUrl(e.senderFrame?.url ?? '')) {
+          const error = new ServiceError('REFUSED', { detail: 'not the app page' }).toView();
+          return Promise.resolve({ ok: false, error });
+        }
+        return dispatchCall(service, method, args);
+      },
+    );
   }
   return () => SERVICE_METHODS.forEach((m) => ipcMain.removeHandler(methodChannel(m)));
 }

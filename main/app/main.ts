@@ -40,7 +40,10 @@ mkdirSync(profile, { recursive: true, mode: 0o700 });
 app.setPath('userData', join(profile, 'electron'));
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+  },
 ]);
 
 const TYPES: Record<string, string> = {
@@ -96,7 +99,8 @@ function harden() {
   ses.setDevicePermissionHandler(() => false);
   // Nothing but the app scheme is ever fetched by the page (the relays are reached by the worker).
   ses.webRequest.onBeforeRequest((details, done) => {
-    const ok = isAppUrl(details.url) || details.url.startsWith('devtools:') || details.url.startsWith('data:');
+    const ok =
+      isAppUrl(details.url) || details.url.startsWith('devtools:') || details.url.startsWith('data:');
     done({ cancel: !ok });
   });
   protocol.handle(APP_SCHEME, async (req) => {
@@ -163,7 +167,10 @@ async function main() {
   try {
     service = await startServiceWorker({ profile, keychain: safeStorageKeychain(profile) });
   } catch (e) {
-    dialog.showErrorBox('Meow could not start', `${e instanceof Error ? e.message : String(e)}\n\nProfile: ${profile}`);
+    dialog.showErrorBox(
+      'Meow could not start',
+      `${e instanceof Error ? e.message : String(e)}\n\nProfile: ${profile}`,
+    );
     app.exit(1);
     return;
   }

@@ -50,7 +50,9 @@ async function main() {
   const rendererDir = resolve(dirname(fileURLToPath(import.meta.url)), 'renderer');
   const server = await startWebServer({ service, rendererDir, port: opts.port });
   process.stdout.write(`Meow (profile ${opts.profile}) is running at ${server.url}\n`);
-  process.stdout.write('Open that address in your browser; it works from this computer only. Ctrl-C stops it.\n');
+  process.stdout.write(
+    'Open that address in your browser; it works from this computer only. Ctrl-C stops it.\n',
+  );
 
   let stopping = false;
   const stop = () => {

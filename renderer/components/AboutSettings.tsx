@@ -12,8 +12,8 @@ export function AboutSettings() {
         <h2 id="about-title">About Meow</h2>
       </div>
       <p>
-        Meow {__APP_VERSION__} — end-to-end encrypted messages that follow you across your computers. Your contacts
-        never learn how many devices you have.
+        Meow {__APP_VERSION__} — end-to-end encrypted messages that follow you across your computers. Your
+        contacts never learn how many devices you have.
       </p>
       <dl className="facts">
         <dt>Profile folder</dt>

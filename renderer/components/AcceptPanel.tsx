@@ -15,7 +15,12 @@ export function AcceptPanel({ onDone }: { onDone: (contactId?: string) => void }
   return (
     <section className="panel" aria-labelledby="accept-title" data-testid="accept-panel">
       <h2 id="accept-title">Accept an invitation</h2>
-      <LinkInput what="invitation link" busy={accept.busy} onLink={(l) => void accept.run(l)} submitLabel="Accept">
+      <LinkInput
+        what="invitation link"
+        busy={accept.busy}
+        onLink={(l) => void accept.run(l)}
+        submitLabel="Accept"
+      >
         <label>
           What do you call them? (optional: their own name otherwise)
           <input

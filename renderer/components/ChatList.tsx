@@ -27,7 +27,11 @@ export function ChatList() {
       {loaded && list.length === 0 ? (
         <div className="list-empty">
           <p>No conversations yet.</p>
-          <button className="primary" onClick={() => useApp.getState().go('contacts')} data-testid="start-invite">
+          <button
+            className="primary"
+            onClick={() => useApp.getState().go('contacts')}
+            data-testid="start-invite"
+          >
             Invite someone
           </button>
         </div>

@@ -11,7 +11,13 @@ function preview(c: ConversationView): string {
   return (m.outbound ? 'You: ' : '') + m.text.replace(/\s+/g, ' ');
 }
 
-export function ChatListItem({ conversation: c, active }: { conversation: ConversationView; active: boolean }) {
+export function ChatListItem({
+  conversation: c,
+  active,
+}: {
+  conversation: ConversationView;
+  active: boolean;
+}) {
   const label = `${c.contact.name}${c.unread ? `, ${c.unread} unread` : ''}`;
   return (
     <button

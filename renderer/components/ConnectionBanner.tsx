@@ -11,8 +11,8 @@ export function ConnectionBanner() {
   const c = down[0]!;
   return (
     <div className="banner warning" role="status" data-testid="connection-banner">
-      Offline: cannot reach {c.server} ({c.error}){c.since ? `, since ${ago(c.since)}` : ''}. Messages wait and go out
-      when it answers.
+      Offline: cannot reach {c.server} ({c.error}){c.since ? `, since ${ago(c.since)}` : ''}. Messages wait
+      and go out when it answers.
     </div>
   );
 }

@@ -21,9 +21,7 @@ const STATE: Record<ContactView['state'], string> = {
 export function ContactDetail({ contact: c }: { contact: ContactView }) {
   const [name, setName] = useState(c.name);
   const [confirmBlock, setConfirmBlock] = useState(false);
-  const change = useAction((ch: ContactChange) =>
-    useContacts.getState().update(c.id, ch),
-  );
+  const change = useAction((ch: ContactChange) => useContacts.getState().update(c.id, ch));
   const rename = (e: FormEvent) => {
     e.preventDefault();
     if (name.trim() && name.trim() !== c.name) void change.run({ name: name.trim() });
@@ -59,7 +57,9 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
         <dt>State</dt>
         <dd>
           {STATE[c.state]}
-          {c.state === 'invited' && c.invitationExpiresAt > 0 && ` (the invitation expires in ${expiresIn(c.invitationExpiresAt)})`}
+          {c.state === 'invited' &&
+            c.invitationExpiresAt > 0 &&
+            ` (the invitation expires in ${expiresIn(c.invitationExpiresAt)})`}
         </dd>
         <dt>Talks through</dt>
         <dd>{c.primaryDevice ? `${c.primaryDevice.name} (your other device)` : 'This device'}</dd>
@@ -67,7 +67,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
         <dd>{new Date(c.createdAt).toLocaleDateString()}</dd>
       </dl>
 
-      <form className="form inline-form" onSubmit={rename}>
+      <form className="inline-form" onSubmit={rename}>
         <label>
           Name
           <input
@@ -77,7 +77,11 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
             data-testid="contact-rename"
           />
         </label>
-        <button type="submit" className="secondary" disabled={!name.trim() || name.trim() === c.name || change.busy}>
+        <button
+          type="submit"
+          className="secondary"
+          disabled={!name.trim() || name.trim() === c.name || change.busy}
+        >
           Rename
         </button>
       </form>
@@ -104,7 +108,11 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
 
       <div className="actions start">
         {c.blocked ? (
-          <button className="secondary" onClick={() => void change.run({ blocked: false })} data-testid="contact-unblock">
+          <button
+            className="secondary"
+            onClick={() => void change.run({ blocked: false })}
+            data-testid="contact-unblock"
+          >
             Unblock {c.name}
           </button>
         ) : (

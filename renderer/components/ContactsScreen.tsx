@@ -68,7 +68,10 @@ export function ContactsScreen() {
             <ContactDetail key={current.id} contact={current} />
           ) : (
             <div className="empty-pane">
-              <p>Meow has no phone book: you connect with someone by giving them an invitation, or accepting theirs.</p>
+              <p>
+                Meow has no phone book: you connect with someone by giving them an invitation, or accepting
+                theirs.
+              </p>
             </div>
           ))}
       </div>

@@ -16,7 +16,11 @@ export function Conversation({ conversation }: { conversation: ConversationView 
   const visible = useVisible();
 
   useEffect(() => {
-    if (visible && unread > 0) void useChats.getState().markRead(contact.id).catch(() => undefined);
+    if (visible && unread > 0)
+      void useChats
+        .getState()
+        .markRead(contact.id)
+        .catch(() => undefined);
   }, [visible, unread, contact.id]);
 
   const showContact = () => {
@@ -25,7 +29,11 @@ export function Conversation({ conversation }: { conversation: ConversationView 
   };
 
   return (
-    <section className="conversation" aria-label={`Conversation with ${contact.name}`} data-testid="conversation">
+    <section
+      className="conversation"
+      aria-label={`Conversation with ${contact.name}`}
+      data-testid="conversation"
+    >
       <header className="conversation-head">
         <Avatar id={contact.id} name={contact.name} />
         <div className="conversation-who">
@@ -33,7 +41,8 @@ export function Conversation({ conversation }: { conversation: ConversationView 
             {contact.name}
           </button>
           <span className="muted small" data-testid="conversation-status">
-            {contact.status || (contact.theirName && contact.theirName !== contact.name ? `“${contact.theirName}”` : '')}
+            {contact.status ||
+              (contact.theirName && contact.theirName !== contact.name ? `“${contact.theirName}”` : '')}
           </span>
         </div>
         {contact.primaryDevice && (

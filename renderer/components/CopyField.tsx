@@ -21,10 +21,17 @@ export function CopyField({ value, label, testId }: { value: string; label: stri
         onFocus={(e) => e.currentTarget.select()}
         data-testid={testId}
       />
-      <button type="button" className="secondary" onClick={() => void copy()} data-testid={testId && `${testId}-copy`}>
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => void copy()}
+        data-testid={testId && `${testId}-copy`}
+      >
         {copied === 'yes' ? 'Copied' : 'Copy link'}
       </button>
-      {copied === 'failed' && <small className="muted">Could not copy: select the link and copy it by hand.</small>}
+      {copied === 'failed' && (
+        <small className="muted">Could not copy: select the link and copy it by hand.</small>
+      )}
     </div>
   );
 }

@@ -19,7 +19,12 @@ export function CreateIdentityForm({ onBack }: { onBack: () => void }) {
   const { run, busy, error } = useAction(async () => {
     const serverUrl = await resolveServer(server);
     const device = deviceName.trim();
-    await call('createIdentity', { nickname: nickname.trim(), password, serverUrl, ...(device ? { deviceName: device } : {}) });
+    await call('createIdentity', {
+      nickname: nickname.trim(),
+      password,
+      serverUrl,
+      ...(device ? { deviceName: device } : {}),
+    });
     if (remember) await call('unlock', { password, remember: true });
     useApp.getState().setState(await call('appState'));
   });
@@ -66,7 +71,12 @@ export function CreateIdentityForm({ onBack }: { onBack: () => void }) {
         <button type="button" className="secondary" onClick={onBack} disabled={busy}>
           Back
         </button>
-        <button type="submit" className="primary" disabled={busy || password !== repeat} data-testid="create-submit">
+        <button
+          type="submit"
+          className="primary"
+          disabled={busy || password !== repeat}
+          data-testid="create-submit"
+        >
           {busy ? 'Creating…' : 'Create'}
         </button>
       </div>

@@ -71,7 +71,9 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
             {d.thisDevice ? 'Online now' : `Last seen ${ago(d.lastSeen, now)}`}
           </li>
           <li data-testid="device-primary-for">
-            {d.primaryFor ? `Talks to ${plural(d.primaryFor, 'contact')} for you` : 'Talks to no contact for you'}
+            {d.primaryFor
+              ? `Talks to ${plural(d.primaryFor, 'contact')} for you`
+              : 'Talks to no contact for you'}
           </li>
           {d.waitingForwards > 0 && (
             <li className="warning-text" data-testid="device-waiting">
@@ -96,7 +98,12 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
           </button>
         )}
         {!d.thisDevice && (
-          <button className="danger" onClick={() => setConfirm('yes')} aria-label={`Unlink ${d.name}`} data-testid="device-unlink">
+          <button
+            className="danger"
+            onClick={() => setConfirm('yes')}
+            aria-label={`Unlink ${d.name}`}
+            data-testid="device-unlink"
+          >
             Unlink
           </button>
         )}
@@ -115,13 +122,13 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
         testId="unlink-dialog"
       >
         <p>
-          {d.name} will be told, its keys are dropped, and nothing more reaches it. To use it again, you will have to link
-          it anew.
+          {d.name} will be told, its keys are dropped, and nothing more reaches it. To use it again, you will
+          have to link it anew.
         </p>
         {d.primaryFor > 0 && (
           <p className="warning-text">
-            It talks to {plural(d.primaryFor, 'contact')} for you. Make this device primary first, or those conversations
-            stop on your other devices.
+            It talks to {plural(d.primaryFor, 'contact')} for you. Make this device primary first, or those
+            conversations stop on your other devices.
           </p>
         )}
         <ErrorText error={unlink.error} testId="unlink-error" />

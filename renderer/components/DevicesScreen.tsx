@@ -29,7 +29,8 @@ export function DevicesScreen() {
         </button>
       </header>
       <p className="muted pane-intro">
-        Your chats follow you on all of these. The people you talk to see one of you, whatever the number of devices.
+        Your chats follow you on all of these. The people you talk to see one of you, whatever the number of
+        devices.
       </p>
       <ul className="device-list" data-testid="device-list">
         {list.map((d) => (
@@ -42,17 +43,22 @@ export function DevicesScreen() {
         <div className="panel make-primary">
           <h2>Make this device primary</h2>
           <p>
-            Your other devices talk to {othersPrimary} of your contacts for you; this one sends through them. If you are
-            retiring one, ask it to hand those contacts over to this device.
+            Your other devices talk to {othersPrimary} of your contacts for you; this one sends through them.
+            If you are retiring one, ask it to hand those contacts over to this device.
           </p>
           {asked ? (
             <p data-testid="make-primary-result" role="status">
               Asked {asked.devices.join(', ') || 'no device'} to hand over {asked.contacts} contact
-              {asked.contacts === 1 ? '' : 's'}. It happens when {asked.devices.length > 1 ? 'they are' : 'it is'} next
-              online.
+              {asked.contacts === 1 ? '' : 's'}. It happens when{' '}
+              {asked.devices.length > 1 ? 'they are' : 'it is'} next online.
             </p>
           ) : (
-            <button className="secondary" onClick={() => void primary.run()} disabled={primary.busy} data-testid="make-primary">
+            <button
+              className="secondary"
+              onClick={() => void primary.run()}
+              disabled={primary.busy}
+              data-testid="make-primary"
+            >
               Make this device primary for all contacts
             </button>
           )}

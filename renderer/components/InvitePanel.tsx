@@ -23,11 +23,16 @@ export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }
       <section className="panel" aria-labelledby="invite-title" data-testid="invite-panel">
         <h2 id="invite-title">Invitation for {name.trim()}</h2>
         <p>
-          Let {name.trim()} scan this code with Meow, or send them the link through a channel you trust. It works once
-          and expires in {expiresIn(invite.expiresAt)}.
+          Let {name.trim()} scan this code with Meow, or send them the link through a channel you trust. It
+          works once and expires in {expiresIn(invite.expiresAt)}.
         </p>
         <div className="invite-body">
-          <QrCode text={invite.link} size={240} label={`Invitation QR code for ${name.trim()}`} testId="invite-qr" />
+          <QrCode
+            text={invite.link}
+            size={240}
+            label={`Invitation QR code for ${name.trim()}`}
+            testId="invite-qr"
+          />
           <CopyField value={invite.link} label="Invitation link" testId="invite-link" />
         </div>
         <div className="actions">
@@ -59,7 +64,12 @@ export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }
         <button type="button" className="secondary" onClick={() => onDone()}>
           Cancel
         </button>
-        <button type="submit" className="primary" disabled={create.busy || !name.trim()} data-testid="invite-create">
+        <button
+          type="submit"
+          className="primary"
+          disabled={create.busy || !name.trim()}
+          data-testid="invite-create"
+        >
           {create.busy ? 'Creating…' : 'Create invitation'}
         </button>
       </div>

@@ -33,8 +33,8 @@ export function LinkDeviceForm({ onBack }: { onBack: () => void }) {
     <form className="form" onSubmit={submit} aria-label="Link to my other computer" data-testid="link-form">
       <h2>Link to my other computer</h2>
       <p className="muted">
-        This computer will show a QR code. Scan it with Meow on the computer that already has your chats (Devices →
-        Link another computer).
+        This computer will show a QR code. Scan it with Meow on the computer that already has your chats
+        (Devices → Link another computer).
       </p>
       <label>
         Name of this computer
@@ -54,7 +54,12 @@ export function LinkDeviceForm({ onBack }: { onBack: () => void }) {
         <button type="button" className="secondary" onClick={onBack} disabled={busy}>
           Back
         </button>
-        <button type="submit" className="primary" disabled={busy || password !== repeat} data-testid="link-submit">
+        <button
+          type="submit"
+          className="primary"
+          disabled={busy || password !== repeat}
+          data-testid="link-submit"
+        >
           {busy ? 'Preparing…' : 'Show the pairing code'}
         </button>
       </div>

@@ -40,7 +40,10 @@ export function LinkInput(props: {
       </div>
       {tab === 'scan' ? (
         <div role="tabpanel">
-          <QrScanner hint={`Hold the ${props.what}'s QR code in front of the camera.`} onCode={props.onLink} />
+          <QrScanner
+            hint={`Hold the ${props.what}'s QR code in front of the camera.`}
+            onCode={props.onLink}
+          />
           {props.children}
         </div>
       ) : (
@@ -59,7 +62,12 @@ export function LinkInput(props: {
           </label>
           {props.children}
           <div className="actions">
-            <button type="submit" className="primary" disabled={props.busy || !link.trim()} data-testid="link-submit">
+            <button
+              type="submit"
+              className="primary"
+              disabled={props.busy || !link.trim()}
+              data-testid="link-submit"
+            >
               {props.busy ? 'Working…' : props.submitLabel}
             </button>
           </div>

@@ -77,7 +77,8 @@ export function MessageList({ contactId, thread }: { contactId: string; thread: 
   // A short first page that does not fill the screen: fetch more until it does.
   useEffect(() => {
     const el = scroller.current;
-    if (el && thread?.hasMore && !thread.loading && el.scrollHeight <= el.clientHeight + NEAR_TOP) loadOlder();
+    if (el && thread?.hasMore && !thread.loading && el.scrollHeight <= el.clientHeight + NEAR_TOP)
+      loadOlder();
   }, [thread?.hasMore, thread?.loading, loadOlder]);
 
   return (

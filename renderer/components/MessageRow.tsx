@@ -6,7 +6,12 @@ import { MessageStatus } from './MessageStatus.js';
 
 export function MessageRow({ message: m }: { message: MessageView }) {
   return (
-    <div className={m.outbound ? 'message out' : 'message in'} data-testid="message" data-id={m.id} data-status={m.status}>
+    <div
+      className={m.outbound ? 'message out' : 'message in'}
+      data-testid="message"
+      data-id={m.id}
+      data-status={m.status}
+    >
       <div className="bubble">
         <p className="text" data-testid="message-text">
           {linkify(m.text).map((p, i) =>

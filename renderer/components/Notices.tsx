@@ -9,7 +9,11 @@ export function Notices() {
       {notices.map((n) => (
         <div key={n.key} className={`notice ${n.level}`} data-testid={`notice-${n.code}`}>
           <span>{n.text}</span>
-          <button className="icon-button" aria-label="Dismiss" onClick={() => useNotices.getState().dismiss(n.key)}>
+          <button
+            className="icon-button"
+            aria-label="Dismiss"
+            onClick={() => useNotices.getState().dismiss(n.key)}
+          >
             <Icon name="close" size={16} />
           </button>
         </div>

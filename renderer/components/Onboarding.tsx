@@ -14,13 +14,18 @@ export function Onboarding() {
           <Logo size={56} />
           <h1>Welcome to Meow</h1>
           <p className="muted">
-            Private, end-to-end encrypted messages that follow you across your computers — while the people you talk
-            to never learn how many devices you have.
+            Private, end-to-end encrypted messages that follow you across your computers — while the people
+            you talk to never learn how many devices you have.
           </p>
         </header>
         {mode === 'choose' && (
           <div className="choices">
-            <button className="choice" data-testid="onboarding-create" onClick={() => setMode('create')} autoFocus>
+            <button
+              className="choice"
+              data-testid="onboarding-create"
+              onClick={() => setMode('create')}
+              autoFocus
+            >
               <strong>Create my identity</strong>
               <span>I am new to Meow on all my computers.</span>
             </button>

@@ -23,12 +23,21 @@ export function PairExisting() {
     void useDevices.getState().load();
   };
   useEffect(() => {
-    if (!usePairing.getState().current) void usePairing.getState().resume('existing').catch(() => false);
+    if (!usePairing.getState().current)
+      void usePairing
+        .getState()
+        .resume('existing')
+        .catch(() => false);
   }, []);
   const phase = pairing?.phase ?? 'waiting';
 
   return (
-    <section className="pane pair-existing" aria-labelledby="pair-title" data-testid="pair-existing" data-phase={phase}>
+    <section
+      className="pane pair-existing"
+      aria-labelledby="pair-title"
+      data-testid="pair-existing"
+      data-phase={phase}
+    >
       <header className="pane-head">
         <h1 id="pair-title">Link another computer</h1>
         <button className="secondary" onClick={close} data-testid="pair-close">
@@ -40,10 +49,15 @@ export function PairExisting() {
         {!pairing && (
           <div className="pair-step">
             <p>
-              On the new computer, open Meow and choose <strong>Link to my other computer</strong>. It shows a QR code and
-              a link: scan the code with this computer&apos;s camera, or paste the link.
+              On the new computer, open Meow and choose <strong>Link to my other computer</strong>. It shows a
+              QR code and a link: scan the code with this computer&apos;s camera, or paste the link.
             </p>
-            <LinkInput what="pairing link" busy={accept.busy} onLink={(l) => void accept.run(l)} submitLabel="Continue" />
+            <LinkInput
+              what="pairing link"
+              busy={accept.busy}
+              onLink={(l) => void accept.run(l)}
+              submitLabel="Continue"
+            />
             <ErrorText error={accept.error} testId="pair-error" />
           </div>
         )}
@@ -52,7 +66,11 @@ export function PairExisting() {
           <div className="pair-step">
             <h2>Sending your chats to {pairing.deviceName}</h2>
             <p className="muted">Contacts, profile, servers and history go over end-to-end encrypted.</p>
-            <ProgressBar done={pairing.done} total={pairing.total} label="Sending contacts, profile and history" />
+            <ProgressBar
+              done={pairing.done}
+              total={pairing.total}
+              label="Sending contacts, profile and history"
+            />
           </div>
         )}
         {pairing?.phase === 'done' && (

@@ -40,7 +40,8 @@ export function PairNewDevice() {
     useApp.getState().setProfile(await call('profile'));
   };
 
-  const expired = pairing && (pairing.phase === 'expired' || (pairing.phase === 'waiting' && pairing.expiresAt < now));
+  const expired =
+    pairing && (pairing.phase === 'expired' || (pairing.phase === 'waiting' && pairing.expiresAt < now));
 
   return (
     <div className="pair-screen" data-testid="pair-new" data-phase={pairing?.phase ?? 'none'}>
@@ -58,7 +59,12 @@ export function PairNewDevice() {
           <div className="pair-step">
             <p>No pairing is under way.</p>
             <ErrorText error={again.error} />
-            <button className="primary" onClick={() => void again.run()} disabled={again.busy} data-testid="pair-again">
+            <button
+              className="primary"
+              onClick={() => void again.run()}
+              disabled={again.busy}
+              data-testid="pair-again"
+            >
               Show a new pairing code
             </button>
           </div>
@@ -88,8 +94,14 @@ export function PairNewDevice() {
         {pairing && pairing.phase === 'syncing' && (
           <div className="pair-step">
             <h2>Receiving your chats</h2>
-            <p className="muted">Contacts, profile and history are arriving from {pairing.deviceName || 'your other computer'}.</p>
-            <ProgressBar done={pairing.done} total={pairing.total} label="Receiving contacts, profile and history" />
+            <p className="muted">
+              Contacts, profile and history are arriving from {pairing.deviceName || 'your other computer'}.
+            </p>
+            <ProgressBar
+              done={pairing.done}
+              total={pairing.total}
+              label="Receiving contacts, profile and history"
+            />
           </div>
         )}
 
@@ -97,8 +109,8 @@ export function PairNewDevice() {
           <div className="pair-step" data-testid="pair-done">
             <h2>This computer is linked</h2>
             <p>
-              Your chats follow you here from {pairing.deviceName || 'your other computer'}. Your contacts will not notice
-              a thing.
+              Your chats follow you here from {pairing.deviceName || 'your other computer'}. Your contacts
+              will not notice a thing.
             </p>
             <ProgressBar done={pairing.total} total={pairing.total} label="Received" />
             <button className="primary" autoFocus onClick={() => void finish()} data-testid="pair-finish">
@@ -115,7 +127,12 @@ export function PairNewDevice() {
                 : 'This pairing code has expired.'}
             </p>
             <ErrorText error={again.error} />
-            <button className="primary" onClick={() => void again.run()} disabled={again.busy} data-testid="pair-again">
+            <button
+              className="primary"
+              onClick={() => void again.run()}
+              disabled={again.busy}
+              data-testid="pair-again"
+            >
               Show a new pairing code
             </button>
           </div>
@@ -137,7 +154,11 @@ export function Steps({ phase }: { phase: string }) {
   return (
     <ol className="steps" aria-label="Pairing steps">
       {STEPS.map(([p, label], i) => (
-        <li key={p} className={i < at ? 'past' : i === at ? 'now' : ''} aria-current={i === at ? 'step' : undefined}>
+        <li
+          key={p}
+          className={i < at ? 'past' : i === at ? 'now' : ''}
+          aria-current={i === at ? 'step' : undefined}
+        >
           {label}
         </li>
       ))}

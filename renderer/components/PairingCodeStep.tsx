@@ -13,8 +13,8 @@ export function PairingCodeStep({ pairing }: { pairing: PairingView }) {
     <div className="pair-step" data-testid="pair-code-step">
       <h2>Compare the safety code</h2>
       <p>
-        <strong>{other}</strong> shows a code too. Confirm only if both are the same: nothing private is sent before
-        both computers confirm.
+        <strong>{other}</strong> shows a code too. Confirm only if both are the same: nothing private is sent
+        before both computers confirm.
       </p>
       <SafetyCode code={pairing.code} />
       {pairing.confirmed ? (

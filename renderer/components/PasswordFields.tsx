@@ -23,7 +23,8 @@ export function PasswordFields(props: {
           required
         />
         <small className="muted">
-          At least {LIMITS.minPasswordChars} characters. It protects Meow on this computer; nobody can reset it.
+          At least {LIMITS.minPasswordChars} characters. It protects Meow on this computer; nobody can reset
+          it.
         </small>
       </label>
       <label>

@@ -30,10 +30,18 @@ export function ProfileSettings() {
     setSaved(false);
     void save.run();
   };
-  const dirty = nickname.trim() !== profile.nickname || status !== profile.status || deviceName.trim() !== profile.deviceName;
+  const dirty =
+    nickname.trim() !== profile.nickname ||
+    status !== profile.status ||
+    deviceName.trim() !== profile.deviceName;
 
   return (
-    <form className="panel form" onSubmit={submit} aria-labelledby="profile-title" data-testid="profile-settings">
+    <form
+      className="panel form"
+      onSubmit={submit}
+      aria-labelledby="profile-title"
+      data-testid="profile-settings"
+    >
       <div className="panel-title">
         <Avatar id={profile.deviceId} name={nickname || profile.nickname} size={44} />
         <h2 id="profile-title">Profile</h2>

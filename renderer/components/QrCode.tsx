@@ -2,7 +2,17 @@
 import QRCode from 'qrcode';
 import { useEffect, useRef } from 'react';
 
-export function QrCode({ text, size = 280, label, testId }: { text: string; size?: number; label: string; testId?: string }) {
+export function QrCode({
+  text,
+  size = 280,
+  label,
+  testId,
+}: {
+  text: string;
+  size?: number;
+  label: string;
+  testId?: string;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!ref.current) return;
@@ -13,5 +23,7 @@ export function QrCode({ text, size = 280, label, testId }: { text: string; size
       color: { dark: '#000000', light: '#ffffff' },
     });
   }, [text, size]);
-  return <canvas ref={ref} className="qr" role="img" aria-label={label} data-testid={testId} data-qr-text={text} />;
+  return (
+    <canvas ref={ref} className="qr" role="img" aria-label={label} data-testid={testId} data-qr-text={text} />
+  );
 }

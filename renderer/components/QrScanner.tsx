@@ -10,7 +10,8 @@ function cameraError(e: unknown): string {
   if (name === 'NotAllowedError' || name === 'SecurityError') {
     return 'Meow may not use the camera. Allow it, or paste the link instead.';
   }
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No camera was found: paste the link instead.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError')
+    return 'No camera was found: paste the link instead.';
   if (name === 'NotReadableError') return 'The camera is in use by another program: paste the link instead.';
   return 'The camera could not be started: paste the link instead.';
 }
@@ -35,8 +36,12 @@ export function QrScanner({ onCode, hint }: { onCode: (text: string) => void; hi
     };
     void (async () => {
       try {
-        if (!navigator.mediaDevices?.getUserMedia) throw new DOMException('no media devices', 'NotFoundError');
-        stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 } }, audio: false });
+        if (!navigator.mediaDevices?.getUserMedia)
+          throw new DOMException('no media devices', 'NotFoundError');
+        stream = await navigator.mediaDevices.getUserMedia({
+          video: { width: { ideal: 1280 } },
+          audio: false,
+        });
         if (stopped) return stop();
         const v = video.current!;
         v.srcObject = stream;

@@ -7,7 +7,13 @@ export interface ServerChoiceValue {
   lan: boolean;
 }
 
-export function ServerChoice({ value, onChange }: { value: ServerChoiceValue; onChange: (v: ServerChoiceValue) => void }) {
+export function ServerChoice({
+  value,
+  onChange,
+}: {
+  value: ServerChoiceValue;
+  onChange: (v: ServerChoiceValue) => void;
+}) {
   const id = useId();
   return (
     <fieldset className="server-choice">
@@ -46,7 +52,11 @@ export function ServerChoice({ value, onChange }: { value: ServerChoiceValue; on
       </label>
       {value.mode === 'local' && (
         <label className="check indent">
-          <input type="checkbox" checked={value.lan} onChange={(e) => onChange({ ...value, lan: e.target.checked })} />
+          <input
+            type="checkbox"
+            checked={value.lan}
+            onChange={(e) => onChange({ ...value, lan: e.target.checked })}
+          />
           Reachable from other computers on my network (otherwise only from this computer)
         </label>
       )}

@@ -30,8 +30,8 @@ export function ServerSettings() {
     <section className="panel" aria-labelledby="servers-title" data-testid="server-settings">
       <h2 id="servers-title">Message servers</h2>
       <p className="muted">
-        Servers relay sealed messages: they never see what you write or to whom. Your other devices learn the ones you
-        add.
+        Servers relay sealed messages: they never see what you write or to whom. Your other devices learn the
+        ones you add.
       </p>
       <ul className="server-list" data-testid="server-list">
         {profile.servers.map((s) => {
@@ -56,7 +56,12 @@ export function ServerSettings() {
           onChange={(e) => setUrl(e.target.value)}
           data-testid="server-add-url"
         />
-        <button type="submit" className="secondary" disabled={!url.trim() || add.busy} data-testid="server-add">
+        <button
+          type="submit"
+          className="secondary"
+          disabled={!url.trim() || add.busy}
+          data-testid="server-add"
+        >
           Add server
         </button>
       </form>
@@ -70,7 +75,9 @@ export function ServerSettings() {
         </p>
       ) : (
         <>
-          <p className="muted">Run a Meow relay inside the app, for yourself or the people on your network.</p>
+          <p className="muted">
+            Run a Meow relay inside the app, for yourself or the people on your network.
+          </p>
           <label className="check">
             <input type="checkbox" checked={lan} onChange={(e) => setLan(e.target.checked)} />
             Reachable from other computers on my network

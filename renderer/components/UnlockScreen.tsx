@@ -21,7 +21,12 @@ export function UnlockScreen() {
   };
   return (
     <div className="onboarding">
-      <form className="onboarding-card form" onSubmit={submit} aria-label="Unlock Meow" data-testid="unlock-form">
+      <form
+        className="onboarding-card form"
+        onSubmit={submit}
+        aria-label="Unlock Meow"
+        data-testid="unlock-form"
+      >
         <header className="onboarding-head">
           <Logo size={56} />
           <h1>Unlock Meow</h1>

@@ -2,7 +2,8 @@
 import type { MessageView } from '../../shared/views.js';
 import { dayKey } from './format.js';
 
-export type Row = { kind: 'day'; key: string; at: number } | { kind: 'message'; key: string; message: MessageView };
+export type Row =
+  { kind: 'day'; key: string; at: number } | { kind: 'message'; key: string; message: MessageView };
 
 export function buildRows(messages: readonly MessageView[]): Row[] {
   const rows: Row[] = [];

@@ -64,7 +64,12 @@ export const useChats = create<ChatStore>((set, get) => ({
     const current = get().threads[contactId]?.items ?? [];
     // Events may have arrived while the page was on its way.
     const merged = current.reduce(upsert, items);
-    set({ threads: { ...get().threads, [contactId]: { items: merged, hasMore: items.length === PAGE, loading: false } } });
+    set({
+      threads: {
+        ...get().threads,
+        [contactId]: { items: merged, hasMore: items.length === PAGE, loading: false },
+      },
+    });
   },
   async loadOlder(contactId) {
     const t = get().threads[contactId];
