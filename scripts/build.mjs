@@ -15,6 +15,7 @@ const nodeEntries = {
   'meow-server': 'server/cli.ts',
   web: 'main/host/web.ts',
   bench: 'bench/index.ts',
+  'service-worker': 'main/host/serviceWorker.ts',
 };
 const optionalNodeEntries = {
   // The worker thread that hosts the service (main/host/worker.ts starts it).

@@ -85,7 +85,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
     p.kind === 'pair'
       ? "This is this device's own pairing link: open it on your other device."
       : 'This is your own invitation: give it to the person you invite.',
-  LINK_USED: (p) => `This ${linkName(p.kind)} was already used; ask for a new one.`,
+  LINK_USED: (p) => `This ${linkName(p.kind)} was already used or has expired; ask for a new one.`,
   LINK_EXPIRED: (p) => `This ${linkName(p.kind)} has expired; ask for a new one.`,
   ALREADY_ACCEPTED: (p) => `You already accepted this invitation (contact "${p.contact}").`,
   UNKNOWN_CONTACT: (p) => `No contact "${p.contact}".`,

@@ -3,6 +3,17 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A sentence about the terminal session itself (no password given, a question declined): exit code 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly code = 'CLI',
+  ) {
+    super(message);
+  }
+}
+
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string | true>;

@@ -2,14 +2,16 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { installDeviceSync } from '../core/devices/install.js';
 import { MeowError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { Messenger } from '../core/messenger/messenger.js';
+import type { MessengerEvents } from '../core/messenger/events.js';
+import { noticeText } from '../../shared/notices.js';
 import type { RelayFactory } from '../core/relay.js';
 import { SOCKET_NAME } from './daemon.js';
 import type { CliIO } from './io.js';
 import { askHidden, askYesNo } from './password.js';
+import { CliError } from './args.js';
 
 export interface CliContext {
   profile: string;
@@ -73,10 +75,10 @@ export function createContext(opts: {
       const fromEnv = io.env['MEOW_PASSWORD'];
       if (fromEnv !== undefined) return (given = fromEnv);
       if (!io.interactive)
-        throw new MeowError('BAD_INPUT', 'No password: set MEOW_PASSWORD or run in a terminal.');
+        throw new CliError('No password: set MEOW_PASSWORD or run in a terminal.', 'NO_PASSWORD');
       const first = await askHidden(prompt);
       if (p.confirm && (await askHidden('Repeat the password: ')) !== first) {
-        throw new MeowError('BAD_INPUT', 'The two passwords differ.');
+        throw new CliError('The two passwords differ.');
       }
       return (given = first);
     },
@@ -95,13 +97,12 @@ export function createContext(opts: {
           await new Promise((r) => setTimeout(r, 200));
         }
       }
-      installDeviceSync(m);
-      const onWarning = (w: string) => ctx.note(w);
-      m.on('warning', onWarning);
+      const onNotice = (n: MessengerEvents['notice'][0]) => ctx.note(noticeText(n.code, n.params));
+      m.on('notice', onNotice);
       try {
         return await fn(m);
       } finally {
-        m.off('warning', onWarning);
+        m.off('notice', onNotice);
         await m.close();
       }
     },

@@ -2,10 +2,10 @@
  * The command table and the one way to run a command line, used by the `meow` process
  * and by a running `meow run` for commands forwarded to it.
  */
-import { MeowError } from '../core/errors.js';
+import { isMeowError, MeowError } from '../core/errors.js';
 import type { Messenger } from '../core/messenger/messenger.js';
 import { netRelays } from '../net/relayFactory.js';
-import { UsageError } from './args.js';
+import { CliError, UsageError } from './args.js';
 import { cmdAccept, cmdContact, cmdContacts, cmdInvite } from './commands/contacts.js';
 import { cmdDevices, cmdPair } from './commands/devices.js';
 import { cmdInit, cmdProfile, cmdServers } from './commands/identity.js';
@@ -120,33 +120,34 @@ export async function runCli(
     } catch (e) {
       if (!(e instanceof ProfileBusy)) throw e;
       if (!FORWARDABLE.has(name)) {
-        throw new MeowError(
-          'PROFILE_LOCKED',
-          `This profile is already running (\`meow run\` or the desktop app); "${name}" needs it closed.`,
-        );
+        throw new MeowError('PROFILE_LOCKED', { profile: ctx.profile });
       }
       const code = await forwardToRunning(
         ctx.profile,
         { argv: [name, ...rest], password: e.password, json: g.json },
         io,
       );
-      if (code === null)
-        throw new MeowError(
-          'PROFILE_LOCKED',
-          'This profile is open in another Meow process (the desktop app?); close it first.',
-        );
+      if (code === null) throw new MeowError('PROFILE_LOCKED', { profile: ctx.profile });
       return code;
     }
     return 0;
   } catch (e) {
+    if (e instanceof CliError) {
+      if (json) io.stderr(JSON.stringify({ error: e.code, message: e.message }) + '\n');
+      else io.stderr(`meow: ${e.message}\n`);
+      return 1;
+    }
     if (e instanceof UsageError) {
       io.stderr(`meow: ${e.message} (see \`meow help\`)\n`);
       return 2;
     }
-    const message =
-      e instanceof MeowError ? e.message : `unexpected error: ${(e as Error)?.stack ?? String(e)}`;
+    const known = isMeowError(e) ? e : null;
+    const message = known ? known.message : `unexpected error: ${(e as Error)?.stack ?? String(e)}`;
     if (json)
-      io.stderr(JSON.stringify({ error: e instanceof MeowError ? e.code : 'INTERNAL', message }) + '\n');
+      io.stderr(
+        JSON.stringify({ error: known ? known.code : 'INTERNAL', message, params: known?.params ?? {} }) +
+          '\n',
+      );
     else io.stderr(`meow: ${message}\n`);
     return 1;
   }

@@ -1,5 +1,5 @@
 /** Terminal questions: the profile password (hidden) and yes/no confirmations. */
-import { MeowError } from '../core/errors.js';
+import { CliError } from './args.js';
 
 export function askHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -17,7 +17,7 @@ export function askHidden(prompt: string): Promise<string> {
         }
         if (ch === '\u0003') {
           done();
-          reject(new MeowError('BAD_INPUT', 'Cancelled.'));
+          reject(new CliError('Cancelled.'));
           return;
         }
         if (ch === '\u007f') value = value.slice(0, -1);

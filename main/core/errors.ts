@@ -1,59 +1,35 @@
 /**
- * Errors the person using Meow can act on. `message` is one clear sentence; `code`
- * lets callers (CLI exit codes, UI) branch without parsing text.
+ * The core throws the service's errors (shared/errors.ts): a code with parameters,
+ * rendered into one sentence by the shared catalogue. `MeowError` is the name the
+ * core has always used for them.
  */
-export type MeowErrorCode =
-  | 'WRONG_PASSWORD'
-  | 'CORRUPTED'
-  | 'NO_IDENTITY'
-  | 'IDENTITY_EXISTS'
-  | 'PROFILE_LOCKED'
-  | 'BAD_LINK'
-  | 'INVITATION_EXPIRED'
-  | 'INVITATION_USED'
-  | 'UNKNOWN_CONTACT'
-  | 'AMBIGUOUS_CONTACT'
-  | 'BLOCKED'
-  | 'SERVER'
-  | 'BAD_INPUT'
-  | 'DISK_FULL'
-  | 'PAIRING';
+import { isServiceError, ServiceError } from '../../shared/errors.js';
 
-export class MeowError extends Error {
-  override readonly name = 'MeowError';
-  constructor(
-    readonly code: MeowErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { ServiceError as MeowError, isServiceError as isMeowError } from '../../shared/errors.js';
+export type { ErrorCode as MeowErrorCode } from '../../shared/errors.js';
 
 /** A failure of this machine's storage (retry later), as opposed to bad input (drop it). */
 export function isStorageFailure(e: unknown): boolean {
   return (
-    e instanceof MeowError &&
+    e instanceof ServiceError &&
     (e.code === 'DISK_FULL' || e.code === 'CORRUPTED' || e.code === 'PROFILE_LOCKED')
   );
 }
 
 /** Maps low-level storage failures to errors a person can act on. */
-export function storageError(e: unknown, what: string): MeowError {
+export function storageError(e: unknown, what: string): ServiceError {
   const err = e as NodeJS.ErrnoException & { code?: string };
   if (err?.code === 'ENOSPC' || err?.code === 'SQLITE_FULL') {
-    return new MeowError(
-      'DISK_FULL',
-      `The disk is full: could not save ${what}. Nothing was lost; free some space and retry.`,
-      { cause: e },
-    );
+    return new ServiceError('DISK_FULL', { what }, { cause: e });
   }
   if (err?.code === 'SQLITE_CORRUPT' || err?.code === 'SQLITE_NOTADB' || err?.code === 'LEVEL_CORRUPTION') {
-    return new MeowError('CORRUPTED', `The ${what} store is corrupted (${err.code}).`, { cause: e });
+    return new ServiceError('CORRUPTED', { what: `${what} store`, detail: err.code }, { cause: e });
   }
-  if (e instanceof MeowError) return e;
+  if (isServiceError(e)) return e;
   if (e instanceof TypeError || e instanceof RangeError) throw e; // a bug, not a storage problem: keep its stack
-  return new MeowError('CORRUPTED', `Could not access ${what}: ${(e as Error)?.message ?? String(e)}`, {
-    cause: e,
-  });
+  return new ServiceError(
+    'CORRUPTED',
+    { what: `${what} store`, detail: (e as Error)?.message ?? String(e) },
+    { cause: e },
+  );
 }

@@ -4,6 +4,7 @@
  */
 import type { KeyPair } from '../crypto/curves.js';
 import type { meow } from '../wire/proto.js';
+import { isMeowError, MeowError } from './errors.js';
 
 export interface Relay {
   post(messages: meow.IPackedUserMessage[], opts?: { signal?: AbortSignal }): Promise<string[]>;
@@ -33,4 +34,13 @@ export interface RelayErrorLike {
 
 export function isRelayError(e: unknown): e is RelayErrorLike {
   return typeof e === 'object' && e !== null && 'code' in e && 'retryable' in e;
+}
+
+/** A relay failure as the error a person sees: the server could not be reached, or refused. */
+export function relayServiceError(e: unknown, url: string): MeowError {
+  if (isMeowError(e)) return e;
+  if (isRelayError(e) && e.code === 'UNREACHABLE')
+    return new MeowError('SERVER_UNREACHABLE', { url }, { cause: e });
+  const reason = isRelayError(e) ? e.code : e instanceof Error ? e.message : String(e);
+  return new MeowError('SERVER_REFUSED', { url, reason }, { cause: e });
 }

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../main/core/log.js';
 import { Messenger } from '../../main/core/messenger/messenger.js';
-import { installDeviceSync } from '../../main/core/devices/install.js';
 import { netRelays } from '../../main/net/relayFactory.js';
 import { RedisStore } from '../../server/store/redis.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
@@ -70,7 +69,6 @@ export async function createProfile(env: Env, name: string): Promise<Messenger> 
     { nickname: name, serverUrl: env.relay.url, logN: TEST_LOG_N, deviceName: `${name}'s computer` },
     { relays: netRelays, log: env.log },
   );
-  installDeviceSync(m);
   return m;
 }
 
@@ -80,7 +78,6 @@ export async function openProfile(env: Env, name: string): Promise<Messenger> {
     { password: PASSWORD },
     { relays: netRelays, log: env.log },
   );
-  installDeviceSync(m);
   return m;
 }
 
@@ -108,16 +105,13 @@ export async function befriend(a: Messenger, b: Messenger): Promise<void> {
 export async function pairDevices(
   existing: Messenger,
   fresh: Messenger,
-  opts: { deviceName?: string; historyDays?: number } = {},
+  opts: { historyDays?: number } = {},
 ): Promise<{ codeExisting: string; codeNew: string }> {
-  const { devicesOf } = await import('../../main/core/devices/install.js');
-  const { link } = await devicesOf(fresh).pairing.init();
-  const { code } = await devicesOf(existing).pairing.accept(link, {
-    deviceName: opts.deviceName ?? fresh.identity.deviceName,
-  });
+  const { link } = await fresh.pairing.init();
+  const { code } = await existing.pairing.accept(link);
   await settle(existing, fresh);
-  const onNew = devicesOf(fresh).pairing.status()[0]!;
-  await devicesOf(existing).pairing.confirm(undefined, { historyDays: opts.historyDays });
+  const onNew = fresh.pairing.status()[0]!;
+  await existing.pairing.confirm(undefined, { historyDays: opts.historyDays });
   await settle(existing, fresh);
   return { codeExisting: code, codeNew: onNew.code };
 }
@@ -130,7 +124,6 @@ export async function createBlankDevice(env: Env, name: string): Promise<Messeng
     { nickname: '', serverUrl: env.relay.url, logN: TEST_LOG_N, deviceName: name, pairingPending: true },
     { relays: netRelays, log: env.log },
   );
-  installDeviceSync(m);
   return m;
 }
 

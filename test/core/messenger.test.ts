@@ -27,7 +27,7 @@ describe.each<StoreKind>(['embedded', 'redis'])('messenger core on the %s relay 
       expect(bob.contacts().map((c) => c.name)).toEqual(['Alice']);
       // the short link was single-use: it is gone from the server once answered
       const carol = await createProfile(env, `carol-${kind}`);
-      await expect(carol.accept(link, 'Alice')).rejects.toMatchObject({ code: 'INVITATION_USED' });
+      await expect(carol.accept(link, 'Alice')).rejects.toMatchObject({ code: 'LINK_USED' });
       await carol.close();
     } finally {
       await alice.close();

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { devicesOf } from '../../main/core/devices/install.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
 import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
 import { packUserMessage } from '../../main/wire/packing.js';
@@ -74,11 +73,11 @@ describe('channel rules', () => {
     try {
       await pairDevices(a, b);
       await a.addServer(second.url);
-      await expect(a.addServer(second.url)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      await expect(a.addServer(second.url)).rejects.toMatchObject({ code: 'SERVER_EXISTS' });
       await settle(a, b);
       expect(b.identity.servers.map((s) => s.url)).toEqual([env.relay.url, second.url]);
       expect(b.identity.servers[1]!.publicKey).toBe(a.identity.servers[1]!.publicKey);
-      expect(devicesOf(b).sync.siblings()).toHaveLength(1);
+      expect(b.deviceSync.siblings()).toHaveLength(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
       await second.close();

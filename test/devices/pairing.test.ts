@@ -1,6 +1,6 @@
 /** Pairing a new machine (phase 1) and the initial sync, against a real relay. */
+import { noticeText } from '../../shared/notices.js';
 import { describe, expect, it } from 'vitest';
-import { devicesOf } from '../../main/core/devices/install.js';
 import { listDevices } from '../../main/core/devices/management.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
@@ -19,22 +19,22 @@ describe('pairing', () => {
       await a.markRead('px');
       await a.updateProfile({ status: 'at work' });
 
-      const { link } = await devicesOf(b).pairing.init();
+      const { link } = await b.pairing.init();
       expect(link).toMatch(/^meow:\/\/pair\?/);
-      const { code } = await devicesOf(a).pairing.accept(link, { deviceName: 'laptop' });
+      const { code } = await a.pairing.accept(link); // b named itself; a shows that name
       expect(code).toMatch(/^\d{4} \d{4}$/);
       await settle(a, b);
-      const onB = devicesOf(b).pairing.status()[0]!;
+      const onB = b.pairing.status()[0]!;
       expect(onB.phase).toBe('code');
       expect(onB.code).toBe(code);
       // before the person confirms: nothing private on the new device
       expect(b.contacts()).toEqual([]);
       expect(b.identity.nickname).toBe('');
 
-      await devicesOf(a).pairing.confirm();
+      await a.pairing.confirm();
       await settle(a, b);
-      expect(devicesOf(b).pairing.status()[0]).toMatchObject({ phase: 'done' });
-      expect(devicesOf(a).pairing.status()[0]).toMatchObject({ phase: 'done' });
+      expect(b.pairing.status()[0]).toMatchObject({ phase: 'done' });
+      expect(a.pairing.status()[0]).toMatchObject({ phase: 'done' });
       expect(b.identity.pairingPending).toBe(false);
       expect(b.identity.nickname).toBe('pa');
       expect(b.identity.status).toBe('at work');
@@ -45,10 +45,10 @@ describe('pairing', () => {
       expect(b.db.conversationSummaries().map((s) => s.unread)).toEqual([0]);
       // the contact's ratchet never left the primary
       expect(b.findContact('px').drState).toBeNull();
-      const views = listDevices(devicesOf(a).sync);
+      const views = listDevices(a.deviceSync);
       expect(views.map((v) => [v.name, v.state, v.primaryFor])).toEqual([
         [a.identity.deviceName, 'this device', 1],
-        ['laptop', 'linked', 0],
+        [b.identity.deviceName, 'linked', 0],
       ]);
     } finally {
       await Promise.all([a.close(), x.close(), b.close()]);
@@ -60,20 +60,24 @@ describe('pairing', () => {
     const b = await createBlankDevice(env, 'sb');
     const c = await createBlankDevice(env, 'sc');
     try {
-      const { link } = await devicesOf(b).pairing.init();
-      await expect(devicesOf(b).pairing.accept(link)).rejects.toMatchObject({ code: 'PAIRING' }); // b itself waits to be paired
-      await devicesOf(a).pairing.accept(link);
-      await expect(devicesOf(a).pairing.accept(link)).rejects.toMatchObject({ code: 'INVITATION_USED' });
+      const { link } = await b.pairing.init();
+      await expect(b.pairing.accept(link)).rejects.toMatchObject({
+        code: 'PAIRING_ON_NEW_DEVICE',
+      }); // b itself waits to be paired
+      await a.pairing.accept(link);
+      await expect(a.pairing.accept(link)).rejects.toMatchObject({ code: 'LINK_USED' });
       await settle(a, b);
       // refused on the existing device: the new one is told, and gets nothing
-      await devicesOf(a).pairing.refuse();
+      await a.pairing.refuse();
       await settle(a, b);
-      expect(devicesOf(b).pairing.status()[0]!.phase).toBe('refused');
+      expect(b.pairing.status()[0]!.phase).toBe('refused');
       expect(b.contacts()).toEqual([]);
       // the short link was deleted once answered: a third device cannot use it
-      await expect(devicesOf(c).pairing.accept(link)).rejects.toMatchObject({ code: 'PAIRING' });
+      await expect(c.pairing.accept(link)).rejects.toMatchObject({
+        code: 'PAIRING_ON_NEW_DEVICE',
+      });
       const other = await createProfile(env, 'sother');
-      await expect(devicesOf(other).pairing.accept(link)).rejects.toMatchObject({ code: 'INVITATION_USED' });
+      await expect(other.pairing.accept(link)).rejects.toMatchObject({ code: 'LINK_USED' });
       await other.close();
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
@@ -91,7 +95,9 @@ describe('pairing', () => {
         ttlMs: -60_000,
         myName: 'eb',
       });
-      await expect(devicesOf(a).pairing.accept(longLink(card))).rejects.toThrowError(/expired on/);
+      await expect(a.pairing.accept(longLink(card))).rejects.toMatchObject({
+        code: 'LINK_EXPIRED',
+      });
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -104,19 +110,19 @@ describe('pairing', () => {
     try {
       await pairDevices(a, b);
       const warnings: string[] = [];
-      b.on('warning', (w) => warnings.push(w));
+      b.on('notice', (n) => warnings.push(noticeText(n.code, n.params)));
       await pairDevices(a, c);
       await settle(a, b, c);
       expect(warnings.some((w) => w.includes('"tc" was linked'))).toBe(true);
       expect(
-        devicesOf(b)
-          .sync.siblings()
+        b.deviceSync
+          .siblings()
           .map((d) => d.name)
           .sort(),
       ).toEqual([a.identity.deviceName, 'tc'].sort());
       expect(
-        devicesOf(c)
-          .sync.siblings()
+        c.deviceSync
+          .siblings()
           .map((d) => d.name)
           .sort(),
       ).toEqual([a.identity.deviceName, 'tb'].sort());

@@ -1,6 +1,5 @@
 /** The plan's testing strategy, items 3 and 4, as written there (two devices of one identity, a real relay). */
 import { describe, expect, it } from 'vitest';
-import { devicesOf } from '../../main/core/devices/install.js';
 import { toDbMessage } from '../../main/core/messenger/dbMessage.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
@@ -21,7 +20,7 @@ describe('plan testing strategy 3 and 4', () => {
         [sent.uuid, 'sent on A', true, true],
       ]);
       // the same DeviceSyncPayload (same dedup_id) delivered again, in a freshly packed message
-      const ds = devicesOf(a).sync;
+      const ds = a.deviceSync;
       const toB = ds.siblings()[0]!;
       const payload = {
         syncType: 'msg',
@@ -32,7 +31,7 @@ describe('plan testing strategy 3 and 4', () => {
       a.db.enqueue([ds.send(toB, 'msg', payload), ds.send(toB, 'msg', payload)]);
       await settle(a, b);
       expect(b.messages('s3x')).toHaveLength(1);
-      expect(devicesOf(b).sync.dedup.isSeen('plan-3-dedup')).toBe(true);
+      expect(b.deviceSync.dedup.isSeen('plan-3-dedup')).toBe(true);
     } finally {
       await Promise.all([a.close(), x.close(), b.close()]);
     }

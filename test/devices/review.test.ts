@@ -4,7 +4,6 @@
  * receipts about the wrong messages, contact profile changes that never reached siblings.
  */
 import { describe, expect, it } from 'vitest';
-import { devicesOf } from '../../main/core/devices/install.js';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
@@ -67,10 +66,10 @@ describe('review regressions', () => {
       const sending = (async () => {
         for (let i = 0; i < 10; i++) await a.updateProfile({ status: `s${i}` }).then(() => a.flushOutbox());
       })();
-      await unlinkDevice(devicesOf(a).sync, b.identity.uid);
+      await unlinkDevice(a.deviceSync, b.identity.uid);
       await sending;
       await a.sync();
-      expect(devicesOf(a).sync.siblings()).toEqual([]);
+      expect(a.deviceSync.siblings()).toEqual([]);
       expect(a.devices.all().every((d) => d.unlinked)).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -83,7 +82,7 @@ describe('review regressions', () => {
     const a = await createProfile(env, 'pa-a');
     try {
       await befriend(a, x);
-      const { device } = await devicesOf(n).pairing.init();
+      const { device } = await n.pairing.init();
       // an answer for another invitation, packed on the pairing channel by someone holding the link
       const card = createInvitation(n.identity, { name: '', type: 'device' }).card;
       const { keys, ratchet } = keysOfLinkHolder(device);
@@ -96,7 +95,7 @@ describe('review regressions', () => {
       await n.sync();
       await n.sync(); // would throw again forever if the message wedged the queue
       expect(env.logs.slice(before).some((l) => l.includes('refused a pairing answer'))).toBe(true);
-      expect(devicesOf(n).pairing.status()[0]!.phase).toBe('waiting');
+      expect(n.pairing.status()[0]!.phase).toBe('waiting');
     } finally {
       await Promise.all([n.close(), x.close(), a.close()]);
     }

@@ -1,11 +1,10 @@
 /** pair new | accept | confirm | refuse | status, devices [unlink | make-primary] */
-import { devicesOf } from '../../core/devices/install.js';
 import { findDevice, listDevices, unlinkDevice } from '../../core/devices/management.js';
 import type { PairingView } from '../../core/devices/pairing.js';
 import { MeowError } from '../../core/errors.js';
 import { IdentityFile } from '../../core/identity/identity.js';
 import type { Messenger } from '../../core/messenger/messenger.js';
-import { flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
+import { CliError, flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
 import type { CliContext } from '../context.js';
 import { terminalQr } from './contacts.js';
 import { createProfile } from './identity.js';
@@ -40,7 +39,7 @@ async function followPairing(ctx: CliContext, m: Messenger, waitS: number): Prom
   for (;;) {
     const left = deadline - Date.now();
     await m.sync({ waitMs: Math.max(0, Math.min(left, 5000)) });
-    const view = devicesOf(m).pairing.status()[0];
+    const view = m.pairing.status()[0];
     const line = view ? pairingLine(view) : '';
     if (line && line !== last && !ctx.json) ctx.out(line, null);
     last = line;
@@ -52,7 +51,7 @@ async function cmdPairNew(ctx: CliContext, argv: string[]): Promise<void> {
   const args = parseArgs(argv, { server: 'value', 'device-name': 'value', wait: 'value' });
   const wait = secondsFlag(flagValue(args, 'wait'), 'pair new: --wait');
   const go = async (m: Messenger) => {
-    const { link, device } = await devicesOf(m).pairing.init();
+    const { link, device } = await m.pairing.init();
     if (ctx.json) ctx.out('', { link, device: device.uid, expiresAt: device.invitationExpiresAt });
     else {
       ctx.print(await terminalQr(link));
@@ -85,8 +84,10 @@ async function cmdPairAccept(ctx: CliContext, argv: string[]): Promise<void> {
   if (historyDays !== undefined && !/^\d+$/.test(historyDays))
     throw new UsageError('pair accept: --history-days takes a whole number');
   await ctx.withMessenger(async (m) => {
-    const { pairing } = devicesOf(m);
-    const { device, code } = await pairing.accept(link, { deviceName: flagValue(args, 'device-name') });
+    const { pairing } = m;
+    const { device, code } = await pairing.accept(link, {
+      historyDays: historyDays ? Number(historyDays) : undefined,
+    });
     await m.flushOutbox().catch(() => undefined); // the new device can show the code now
     if (!ctx.json)
       ctx.print(
@@ -97,7 +98,7 @@ async function cmdPairAccept(ctx: CliContext, argv: string[]): Promise<void> {
       yes = await ctx.confirm(`Does "${device.name}" show ${code}?`);
       if (!yes) {
         await pairing.refuse(device.uid);
-        throw new MeowError('PAIRING', 'Pairing refused: nothing private was sent to the new device.');
+        throw new CliError('Pairing refused: nothing private was sent to the new device.', 'PAIRING_REFUSED');
       }
     }
     if (!yes) {
@@ -123,7 +124,7 @@ async function confirmAndSend(
   historyDays: number | undefined,
   code?: string,
 ): Promise<void> {
-  const next = await devicesOf(m).pairing.confirm(ref, { historyDays });
+  const next = await m.pairing.confirm(ref, { historyDays });
   await m.flushOutbox().catch(() => undefined);
   const left = m.db.outboxCount('device', next.uid);
   ctx.out(
@@ -145,7 +146,7 @@ async function cmdPairConfirm(ctx: CliContext, argv: string[], refuse: boolean):
   const historyDays = flagValue(args, 'history-days');
   await ctx.withMessenger(async (m) => {
     if (refuse) {
-      await devicesOf(m).pairing.refuse(ref);
+      await m.pairing.refuse(ref);
       ctx.out('Pairing refused: nothing private was sent to the new device.', { refused: true });
     } else {
       await confirmAndSend(ctx, m, ref, historyDays ? Number(historyDays) : undefined);
@@ -166,9 +167,8 @@ async function cmdPairStatus(ctx: CliContext, argv: string[]): Promise<void> {
       });
       return;
     }
-    const latest =
-      wait > 0 ? await followPairing(ctx, m, wait) : (await m.sync(), devicesOf(m).pairing.status()[0]);
-    const views = devicesOf(m).pairing.status();
+    const latest = wait > 0 ? await followPairing(ctx, m, wait) : (await m.sync(), m.pairing.status()[0]);
+    const views = m.pairing.status();
     if (ctx.json) ctx.out('', latest ? { ...latest, all: views } : { phase: 'none', all: [] });
     else if (wait === 0)
       ctx.out(
@@ -195,7 +195,7 @@ export async function cmdDevices(ctx: CliContext, argv: string[]): Promise<void>
     throw new UsageError('devices: [unlink DEVICE | make-primary [CONTACT]]');
   }
   await ctx.withMessenger(async (m) => {
-    const { sync } = devicesOf(m);
+    const sync = m.deviceSync;
     if (sub === 'unlink') {
       const args = parseArgs(rest, { yes: 'bool', force: 'bool' });
       const ref = args.positionals[0];
@@ -203,15 +203,12 @@ export async function cmdDevices(ctx: CliContext, argv: string[]): Promise<void>
       const device = findDevice(sync, ref);
       const primaryFor = m.peers.all().filter((c) => c.primaryDeviceUid === device.uid).length;
       if (primaryFor && !args.flags.has('force')) {
-        throw new MeowError(
-          'PAIRING',
-          `"${device.name}" talks to ${primaryFor} of your contacts: move them first (\`meow devices make-primary\` here), or add --force and lose those conversations on your other devices.`,
-        );
+        throw new MeowError('DEVICE_IS_PRIMARY', { device: device.name, contacts: primaryFor });
       }
       const yes =
         args.flags.has('yes') ||
         (await ctx.confirm(`Unlink "${device.name}"? It will stop receiving your messages.`));
-      if (!yes) throw new MeowError('PAIRING', `Not unlinked: confirm with --yes.`);
+      if (!yes) throw new CliError('Not unlinked: confirm with --yes.');
       await unlinkDevice(sync, device.uid);
       ctx.out(`Unlinked "${device.name}".`, {
         uid: device.deviceId,

@@ -1,9 +1,7 @@
 /** init, profile, servers */
-import { installDeviceSync } from '../../core/devices/install.js';
-import { MeowError } from '../../core/errors.js';
 import { DEFAULT_LOG_N } from '../../core/identity/passwordBox.js';
 import { Messenger } from '../../core/messenger/messenger.js';
-import { flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
+import { CliError, flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
 import type { CliContext } from '../context.js';
 
 /** scrypt cost for new profiles; MEOW_KDF_LOGN lowers it for scripted test profiles. */
@@ -12,7 +10,7 @@ export function kdfCost(env: NodeJS.ProcessEnv): number {
   if (!v) return DEFAULT_LOG_N;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 10 || n > 22)
-    throw new MeowError('BAD_INPUT', 'MEOW_KDF_LOGN must be an integer from 10 to 22.');
+    throw new CliError('MEOW_KDF_LOGN must be an integer from 10 to 22.');
   return n;
 }
 
@@ -28,7 +26,6 @@ export async function createProfile(
     { ...init, logN: kdfCost(ctx.io.env) },
     { relays: ctx.relays, log: ctx.log },
   );
-  installDeviceSync(m);
   return m;
 }
 

@@ -26,11 +26,14 @@ import {
   decodePeerData,
   decodeProfile,
   decodeServers,
+  decodeDeviceName,
+  encodeDeviceName,
   encodeFullPeer,
   encodePeerData,
   encodeProfile,
   encodeServers,
   syncItem,
+  type DeviceName,
   type SyncType,
 } from './payloads.js';
 
@@ -111,59 +114,65 @@ export class DeviceSync implements DeviceReceiver {
   /** Extensions.pulls: a contact's queue is pulled by its primary only. */
   pulls = (peer: Peer): boolean => (peer.type === 'device' ? true : peer.primaryDeviceUid === '');
 
-  /** Extensions.outgoing: on a sibling, a message waits for the primary device. */
-  outgoing = (peer: Peer): { state: 'pending_forward'; waitingFor: string; waitingSince: number } | null => {
-    if (!peer.primaryDeviceUid) return null;
-    const primary = this.m.devices.get(peer.primaryDeviceUid);
+  /**
+   * Where a message I write to `contact` goes, decided once when it is queued: to the
+   * contact (null: this device is its primary) or, as a forward, to the device that is.
+   */
+  routeFor(contact: Peer): Peer | null {
+    if (!contact.primaryDeviceUid) return null;
+    const primary = this.m.devices.get(contact.primaryDeviceUid);
     if (!primary || primary.unlinked) {
       const unlinked = this.m.identity.unlinked;
-      throw new MeowError(
-        'PAIRING',
-        unlinked
-          ? `This device was unlinked on ${new Date(unlinked.at).toLocaleString()}; messages to ${peer.name} can only be sent from your other devices.`
-          : `The device that talks to ${peer.name} is no longer linked; re-invite ${peer.name} from this device.`,
-      );
+      throw unlinked
+        ? new MeowError('DEVICE_UNLINKED', { at: unlinked.at, by: unlinked.by })
+        : new MeowError('PRIMARY_GONE', { contact: contact.name });
     }
-    return { state: 'pending_forward', waitingFor: primary.uid, waitingSince: Date.now() };
-  };
+    return primary;
+  }
+
+  /** The outbox row that asks `primary` to send `plain` (a UserMessage) to `contact`. */
+  forwardItem(primary: Peer, contact: Peer, plain: Uint8Array, hops = 0): OutboxItem {
+    const item = this.send(primary, 'forward', {
+      forwardPayload: plain,
+      forwardPeerUid: contact.uid,
+      peerUid: contact.uid,
+      hops,
+    });
+    return { ...item, kind: 'forward' };
+  }
+
+  /**
+   * The primary role for `contact` left this device: what is queued for it and not yet
+   * packed changes route once, in one transaction — messages become forwards to the new
+   * primary (and show as waiting for it), receipts and profile notices are dropped (the
+   * primary sends its own). Packed rows are posted as they are: their ratchet step is
+   * already part of the state handed over. Called under the contact's lock.
+   */
+  rerouteQueued(contact: Peer, to: Peer): void {
+    const db = this.m.db;
+    const moved: StoredMessage[] = [];
+    db.atomically(() => {
+      for (const row of db.outboxForPeer('peer', contact.uid)) {
+        if (row.packed) continue;
+        if (!row.messageUuid) {
+          db.dropOutbox(row.id);
+          continue;
+        }
+        db.replaceOutbox(row.id, [
+          { ...this.forwardItem(to, contact, row.plain), messageUuid: row.messageUuid },
+        ]);
+        const m = db.markForwarding(contact.uid, row.messageUuid, to.uid, Date.now());
+        if (m) moved.push(m);
+      }
+    });
+    for (const m of moved) this.m.emit('status', m);
+  }
 
   routing: SendRouting = {
-    reroute: async (core: Core, row: OutboxRow, peer: Peer) => this.reroute(core, row, peer),
+    // Rows for a device unlinked since they were queued are dropped, never sent.
+    drop: (peer: Peer) => peer.type === 'device' && peer.unlinked,
     sentState: (row: OutboxRow) => (row.channel === 'device' ? null : 'sent'),
   };
-
-  /** A row for a contact whose primary is another device becomes a forward to it. */
-  private async reroute(core: Core, row: OutboxRow, peer: Peer): Promise<'rerouted' | null> {
-    if (peer.type === 'device') {
-      if (peer.unlinked) {
-        core.db.dropOutbox(row.id);
-        return 'rerouted';
-      }
-      return null;
-    }
-    if (!peer.primaryDeviceUid) return null;
-    const primary = core.devices.get(peer.primaryDeviceUid);
-    const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-    // Receipts and profile notices go from the primary alone; a sibling's are not needed.
-    if (!primary || primary.unlinked || message.type === 'ack' || message.type === 'profile') {
-      if (message.type !== 'ack' && message.type !== 'profile') {
-        core.log.warn('dropped a message for a contact whose primary device is gone', { peer: peer.uid });
-      }
-      core.db.dropOutbox(row.id);
-      return 'rerouted';
-    }
-    const forward = this.send(primary, 'forward', {
-      forwardPayload: row.plain,
-      forwardPeerUid: peer.uid,
-      peerUid: peer.uid,
-    });
-    core.db.replaceOutbox(row.id, [forward]);
-    if (row.messageUuid) {
-      const m = core.db.markForwarding(peer.uid, row.messageUuid, primary.uid, Date.now());
-      if (m) core.emit('status', m);
-    }
-    return 'rerouted';
-  }
 
   // ------------------------------------------------------------------ receive
 
@@ -231,7 +240,7 @@ export class DeviceSync implements DeviceReceiver {
     await core.devices.put(next);
     core.db.recordReceived(serverId);
     if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
-    this.m.emit('device', core.devices.get(device.uid) ?? next);
+    this.m.emit('device', device.uid);
   }
 
   /** Applies one payload. Store effects first (idempotent), then the SQLite transaction that records the server id. */
@@ -288,7 +297,8 @@ export class DeviceSync implements DeviceReceiver {
         core.db.recordReceived(serverId);
         break;
       case 'pair_confirm':
-        if (device.pairing?.role !== 'new') throw new MeowError('PAIRING', 'unexpected pairing confirmation');
+        if (device.pairing?.role !== 'new')
+          throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
         device = {
           ...device,
           pairing: {
@@ -330,8 +340,12 @@ export class DeviceSync implements DeviceReceiver {
         await this.takeOver(device, p);
         core.db.recordReceived(serverId);
         break;
+      case 'device_name':
+        await this.applyDeviceName(decodeDeviceName(p.identityData));
+        core.db.recordReceived(serverId);
+        break;
       default:
-        throw new MeowError('BAD_INPUT', `unknown sync type "${String(type)}"`);
+        throw new MeowError('REFUSED', { detail: `unknown sync type "${String(type)}"` });
     }
     for (const [kind, msg] of events) core.emit(kind, msg);
     for (const f of after) f();
@@ -408,7 +422,7 @@ export class DeviceSync implements DeviceReceiver {
           if (next) await this.m.peers.put(next);
           return next ?? undefined;
         });
-    if (merged) this.m.emit('contact', merged);
+    if (merged) this.m.emit('contact', merged.uid);
   }
 
   private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {
@@ -435,7 +449,7 @@ export class DeviceSync implements DeviceReceiver {
       });
     }
     if (items.length) this.m.db.enqueue(items);
-    this.m.emit('profile', id);
+    this.m.emit('profile');
   }
 
   private async applyServers(p: meow.DeviceSyncPayload): Promise<void> {
@@ -445,7 +459,7 @@ export class DeviceSync implements DeviceReceiver {
     id.servers = servers;
     id.serversVersion = version;
     await this.m.identityFile.save();
-    this.m.emit('profile', id);
+    this.m.emit('profile');
     this.m.kickPoll();
   }
 
@@ -457,25 +471,18 @@ export class DeviceSync implements DeviceReceiver {
   ): void {
     const db = this.m.db;
     const contact = this.m.peers.get(p.forwardPeerUid);
-    if (!contact) throw new MeowError('BAD_INPUT', 'forward for an unknown contact');
+    if (!contact) throw new MeowError('REFUSED', { detail: 'forward for an unknown contact' });
     const msg = decodeStrict(meow.UserMessage, 'UserMessage', p.forwardPayload);
     if (msg.type !== 'text' || !msg.status?.uuid)
-      throw new MeowError('BAD_INPUT', 'only text messages are forwarded');
+      throw new MeowError('REFUSED', { detail: 'only text messages are forwarded' });
     if (contact.primaryDeviceUid) {
       // The primary role moved (handover): pass it on to the device that has it now.
       const primary = this.m.devices.get(contact.primaryDeviceUid);
       if (!primary || primary.unlinked)
-        throw new MeowError('PAIRING', 'forward for a contact whose primary device is gone');
+        throw new MeowError('REFUSED', { detail: 'forward for a contact whose primary device is gone' });
       if (p.hops >= MAX_FORWARD_HOPS)
-        throw new MeowError('PAIRING', 'forward went round my devices too often; dropped');
-      db.enqueue([
-        this.send(primary, 'forward', {
-          forwardPayload: p.forwardPayload,
-          forwardPeerUid: contact.uid,
-          peerUid: contact.uid,
-          hops: p.hops + 1,
-        }),
-      ]);
+        throw new MeowError('REFUSED', { detail: 'forward went round my devices too often' });
+      db.enqueue([this.forwardItem(primary, contact, p.forwardPayload, p.hops + 1)]);
       return;
     }
     const uuid = msg.status.uuid;
@@ -510,14 +517,14 @@ export class DeviceSync implements DeviceReceiver {
   private async applyDeviceLink(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
     const record = decodeFullPeer(p.deviceData, 'device_link');
     if (record.type !== 'device' || !record.deviceId || record.deviceId === this.m.identity.uid) {
-      throw new MeowError('BAD_INPUT', 'device_link: not a channel to another device');
+      throw new MeowError('REFUSED', { detail: 'device_link: not a channel to another device' });
     }
     if (this.deviceById(record.deviceId)) return; // already linked
     const linked: Peer = { ...record, pairing: linkedPairing(from.name) };
     await this.m.devices.put(linked);
     this.m.log.info('a device was linked to this identity', { device: linked.name, by: from.name });
-    this.m.emit('warning', `New device "${linked.name}" was linked by "${from.name}".`);
-    this.m.emit('device', linked);
+    this.m.emit('notice', { code: 'DEVICE_ADDED', params: { device: linked.name, by: from.name } });
+    this.m.emit('device', linked.uid);
     this.m.kickPoll();
   }
 
@@ -528,7 +535,7 @@ export class DeviceSync implements DeviceReceiver {
       this.m.identity.unlinked = { at: Date.now(), by: from.name };
       await this.m.identityFile.save();
       for (const d of this.m.devices.all()) await this.tombstone(d.uid, d.uid === from.uid);
-      this.m.emit('warning', `This device was unlinked by "${from.name}".`);
+      this.m.emit('notice', { code: 'THIS_DEVICE_UNLINKED', params: { by: from.name } });
       return;
     }
     const d = this.deviceById(target);
@@ -557,9 +564,55 @@ export class DeviceSync implements DeviceReceiver {
       };
       this.m.db.dropOutboxFor('device', d.uid);
       await this.m.devices.put(wiped);
-      this.m.emit('device', wiped);
+      this.m.emit('device', wiped.uid);
     };
     await (lockHeld ? wipe() : this.m.locks.run(`device/${uid}`, wipe));
+  }
+
+  // ------------------------------------------------------------------ device names
+
+  /**
+   * Renames one of my devices (this one or another) on every device of mine: each device
+   * has one name, the same everywhere; the newest rename wins wherever it was made.
+   */
+  async renameDevice(deviceId: string, name: string): Promise<void> {
+    const me = this.m.identity;
+    let change: DeviceName;
+    if (deviceId === me.uid) {
+      change = { deviceId, name, version: nextVersion(me.deviceNameVersion, me.uid) };
+    } else {
+      const d = this.deviceById(deviceId);
+      if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
+      change = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
+    }
+    await this.applyDeviceName(change);
+    const payload = {
+      syncType: 'device_name',
+      identityData: encodeDeviceName(change),
+      dedupId: randomUUID(),
+    };
+    this.m.db.enqueue(this.siblings().map((d) => syncItem(d, payload, me.uid)));
+    this.m.kickSend();
+  }
+
+  private async applyDeviceName(change: DeviceName): Promise<void> {
+    const me = this.m.identity;
+    if (change.deviceId === me.uid) {
+      if (compareVersions(change.version, me.deviceNameVersion) <= 0) return;
+      me.deviceName = change.name;
+      me.deviceNameVersion = change.version;
+      await this.m.identityFile.save();
+      this.m.emit('profile');
+      return;
+    }
+    const d = this.deviceById(change.deviceId);
+    if (!d) return;
+    const next = await this.m.updatePeer('device', d.uid, (cur) =>
+      compareVersions(change.version, cur.nameVersion) > 0
+        ? { ...cur, name: change.name, nameVersion: change.version }
+        : null,
+    );
+    if (next) this.m.emit('device', d.uid);
   }
 
   // ------------------------------------------------------------------ handover
@@ -587,6 +640,7 @@ export class DeviceSync implements DeviceReceiver {
 
   /** Steps 2–3 of a handover; also what resumeHandovers() redoes after a crash between them. */
   private async finishHandover(mine: Peer, to: Peer): Promise<void> {
+    this.rerouteQueued(mine, to);
     const handed: Peer = { ...mine, primaryDeviceUid: '' };
     this.m.db.enqueue([
       this.send(to, 'handover', { peerUid: mine.uid, deviceData: encodeFullPeer(handed) }),
@@ -594,7 +648,7 @@ export class DeviceSync implements DeviceReceiver {
     ]);
     const done: Peer = { ...mine, drState: null };
     await this.m.peers.put(done);
-    this.m.emit('contact', done);
+    this.m.emit('contact', done.uid);
   }
 
   /**
@@ -605,11 +659,19 @@ export class DeviceSync implements DeviceReceiver {
   async resumeHandovers(): Promise<number> {
     let resumed = 0;
     for (const c of this.m.peers.all()) {
-      if (c.type !== 'contact' || !c.primaryDeviceUid || !c.drState) continue;
+      if (c.type !== 'contact' || !c.primaryDeviceUid) continue;
       const to = this.m.devices.get(c.primaryDeviceUid);
       if (!to || to.unlinked) continue;
-      await this.m.locks.run(`peer/${c.uid}`, () => this.finishHandover(c, to));
-      resumed++;
+      await this.m.locks.run(`peer/${c.uid}`, async () => {
+        const now = this.m.peers.get(c.uid);
+        if (!now?.primaryDeviceUid) return;
+        if (now.drState) {
+          await this.finishHandover(now, to);
+          resumed++;
+        } else {
+          this.rerouteQueued(now, to); // rows queued by a version that decided routes at send time
+        }
+      });
     }
     return resumed;
   }
@@ -618,7 +680,7 @@ export class DeviceSync implements DeviceReceiver {
   private async takeOver(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
     const record = decodeFullPeer(p.deviceData, 'handover');
     if (record.type !== 'contact' || !record.drState)
-      throw new MeowError('BAD_INPUT', 'handover without a ratchet');
+      throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
     deserializeRatchet(record.drState); // validates
     await this.m.locks.run(`peer/${record.uid}`, async () => {
       const local = this.m.peers.get(record.uid);
@@ -632,7 +694,7 @@ export class DeviceSync implements DeviceReceiver {
         name: local?.name ?? record.name,
       };
       await this.m.peers.put(next);
-      this.m.emit('contact', next);
+      this.m.emit('contact', next.uid);
     });
     this.m.log.info('took over a contact from another device', { from: from.name, contact: record.uid });
     this.m.kickPoll();
@@ -664,19 +726,12 @@ export class DeviceSync implements DeviceReceiver {
   // ------------------------------------------------------------------ pairing events
 
   emitPairing(d: Peer): void {
-    if (!d.pairing) return;
-    this.m.emit('pairing', {
-      device: d.uid,
-      phase: d.pairing.phase,
-      done: d.pairing.done,
-      total: d.pairing.total,
-      code: d.pairing.code,
-    });
+    if (d.pairing) this.m.emit('pairing', d);
   }
 
   /** Set by pairing.ts: handles the pairing answer on the new device. */
   onPairingAnswer: (device: Peer, message: meow.UserMessage) => Promise<Peer> = async () => {
-    throw new MeowError('PAIRING', 'pairing is not available');
+    throw new MeowError('REFUSED', { detail: 'pairing is not available' });
   };
 
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */

@@ -49,16 +49,13 @@ export function listDevices(ds: DeviceSync): DeviceView[] {
 export function findDevice(ds: DeviceSync, ref: string): Peer {
   const me = ds.m.identity;
   if (ref === me.uid || ref.toLowerCase() === me.deviceName.toLowerCase()) {
-    throw new MeowError(
-      'PAIRING',
-      `"${me.deviceName}" is this device: unlink it from one of your other devices.`,
-    );
+    throw new MeowError('THIS_DEVICE', { device: me.deviceName });
   }
   const all = ds.m.devices.all().filter((d) => !d.unlinked);
   const d =
     all.find((x) => x.uid === ref || x.deviceId === ref) ??
     all.filter((x) => x.name.toLowerCase() === ref.toLowerCase())[0];
-  if (!d) throw new MeowError('PAIRING', `No linked device "${ref}" (see \`meow devices\`).`);
+  if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: ref });
   return d;
 }
 

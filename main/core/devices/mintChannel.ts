@@ -70,6 +70,7 @@ export function mintChannel(a: DeviceEnd, b: DeviceEnd, minter: string): { forA:
     pairing: linkedPairing(minter, now),
     unlinked: false,
     version: { counter: 1, device: minter },
+    nameVersion: { counter: 0, device: '' },
     createdAt: now,
     lastActivityAt: now,
   });

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
+import { relayServiceError } from '../relay.js';
 import {
   answerInvitation,
   createInvitation,
@@ -51,8 +52,7 @@ export class Pairing {
   /** InitDevicePairing, on the new machine: a device peer waiting for an answer, and its link. */
   async init(): Promise<{ link: string; device: Peer }> {
     const m = this.m;
-    if (m.identity.unlinked)
-      throw new MeowError('PAIRING', 'This device was unlinked; create a new profile to pair it again.');
+    if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
     const { peer, card } = createInvitation(m.identity, {
       name: '',
       type: 'device',
@@ -63,12 +63,9 @@ export class Pairing {
     try {
       peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
     } catch (e) {
-      throw new MeowError(
-        'SERVER',
-        `Could not store the pairing link on ${server.url}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      throw relayServiceError(e, server.url);
     }
+    const link = shortLink('pair', server.url, peer.shortLinkId, key);
     peer.pairing = {
       role: 'new',
       phase: 'waiting',
@@ -78,34 +75,32 @@ export class Pairing {
       total: 0,
       since: Date.now(),
       by: '',
+      link,
+      historyDays: null,
+      localConfirmed: false,
     };
     await m.devices.put(peer);
     m.kickPoll();
-    return { link: shortLink('pair', server.url, peer.shortLinkId, key), device: peer };
+    return { link, device: peer };
   }
 
-  /** AnswerDevicePairing, on the machine that holds the identity: returns the safety code to compare. */
-  async accept(link: string, opts: { deviceName?: string } = {}): Promise<{ device: Peer; code: string }> {
+  /**
+   * AnswerDevicePairing, on the machine that holds the identity: returns the safety code to
+   * compare. The new device keeps the name it chose; `historyDays` is remembered for confirm.
+   */
+  async accept(link: string, opts: { historyDays?: number } = {}): Promise<{ device: Peer; code: string }> {
     const m = this.m;
-    if (m.identity.pairingPending)
-      throw new MeowError(
-        'PAIRING',
-        'This device is itself waiting to be paired; accept the link on the device that already has your contacts.',
-      );
-    if (m.identity.unlinked)
-      throw new MeowError('PAIRING', 'This device was unlinked and cannot add devices.');
+    if (m.identity.pairingPending) throw new MeowError('PAIRING_ON_NEW_DEVICE', {});
+    if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
     const card = await m.readLink(link, 'pair');
-    if (card.deviceId === m.identity.uid)
-      throw new MeowError(
-        'BAD_LINK',
-        "This is this device's own pairing link: open it on your other device.",
-      );
+    if (card.deviceId === m.identity.uid) throw new MeowError('OWN_LINK', { kind: 'pair' });
     if (m.devices.all().some((d) => d.invitationId === card.invitationId)) {
-      throw new MeowError('INVITATION_USED', 'This pairing link was already used.');
+      throw new MeowError('LINK_USED', { kind: 'pair' });
     }
-    if (this.ds.deviceById(card.deviceId)) throw new MeowError('PAIRING', 'That device is already paired.');
+    const known = this.ds.deviceById(card.deviceId);
+    if (known) throw new MeowError('ALREADY_PAIRED', { device: known.name });
     const { peer, answer } = answerInvitation(m.identity, card, {
-      name: opts.deviceName?.trim() || card.name || 'new device',
+      name: card.name || 'new device',
       type: 'device',
       myName: m.identity.deviceName,
     });
@@ -119,6 +114,9 @@ export class Pairing {
       total: 0,
       since: Date.now(),
       by: '',
+      link: '',
+      historyDays: opts.historyDays ?? null,
+      localConfirmed: true,
     };
     // Only public keys go out before the person confirms.
     const plain = encode(meow.UserMessage, {
@@ -138,9 +136,9 @@ export class Pairing {
   /** FinalizeDevicePairing, on the new machine, when the answer arrives. */
   private async onAnswer(device: Peer, message: meow.UserMessage): Promise<Peer> {
     if (message.type !== 'invitation_answer' || !message.invitation)
-      throw new MeowError('PAIRING', 'expected a pairing answer');
+      throw new MeowError('REFUSED', { detail: 'expected a pairing answer' });
     if (Date.now() > device.invitationExpiresAt + 60_000)
-      throw new MeowError('INVITATION_EXPIRED', 'pairing answer after the link expired');
+      throw new MeowError('REFUSED', { detail: 'pairing answer after the link expired' });
     const card = meow.ContactCard.create(message.invitation);
     const done = finalizeInvitation(device, card);
     const code = safetyCode(device.myIdentity.publicKey, card.contactPublicKey, device.invitationId);
@@ -155,9 +153,12 @@ export class Pairing {
           total: 0,
           since: Date.now(),
           by: '',
+          historyDays: null,
+          localConfirmed: false,
         }),
         phase: 'code',
         code,
+        link: '', // answered: the link is spent
       },
     };
     this.ds.emitPairing(next);
@@ -185,7 +186,7 @@ export class Pairing {
     const d = ref
       ? pending.find((x) => x.uid === ref || x.name === ref)
       : pending.sort((a, b) => b.createdAt - a.createdAt)[0];
-    if (!d) throw new MeowError('PAIRING', 'No pairing is waiting for confirmation.');
+    if (!d) throw new MeowError('PAIRING_NOT_PENDING', {});
     return d;
   }
 
@@ -199,7 +200,7 @@ export class Pairing {
       items.push(this.ds.send(device, type, payload));
 
     const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
-    const days = opts.historyDays ?? me.historyDays;
+    const days = opts.historyDays ?? device.pairing?.historyDays ?? me.historyDays;
     const since = days > 0 ? Date.now() - days * DAY_MS : Number.MAX_SAFE_INTEGER;
     const historyCount = days > 0 ? m.db.countMessagesSince(since) : 0;
     const total = contacts.length + 2 + historyCount;
@@ -279,6 +280,25 @@ export class Pairing {
     this.ds.emitPairing(next);
     m.kickSend();
     return next;
+  }
+
+  /** On the new device: the person saw the same code on both screens. */
+  async confirmOnNewDevice(uid: string): Promise<Peer> {
+    const next = await this.m.updatePeer('device', uid, (d) =>
+      d.pairing?.role === 'new' && d.pairing.phase !== 'refused'
+        ? { ...d, pairing: { ...d.pairing, localConfirmed: true } }
+        : null,
+    );
+    if (!next?.pairing || next.pairing.role !== 'new') throw new MeowError('PAIRING_NOT_PENDING', {});
+    return next;
+  }
+
+  /** On the new device: the codes differ; this device forgets the pairing and accepts nothing from it. */
+  async refuseOnNewDevice(uid: string): Promise<void> {
+    await this.m.updatePeer('device', uid, (d) =>
+      d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,
+    );
+    await this.ds.tombstone(uid);
   }
 
   /** The codes differ (or the person changed their mind): tell the new device, drop it. */

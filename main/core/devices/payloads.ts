@@ -26,7 +26,8 @@ export type SyncType =
   | 'pair_refused'
   | 'pair_done'
   | 'handover_request'
-  | 'handover';
+  | 'handover'
+  | 'device_name';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDeviceId: string): OutboxItem {
@@ -41,7 +42,7 @@ export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDevic
 
 export function decodePayload(message: meow.UserMessage): meow.DeviceSyncPayload {
   if (message.type !== 'device_sync')
-    throw new MeowError('BAD_INPUT', `expected a device_sync message, got "${message.type}"`);
+    throw new MeowError('REFUSED', { detail: `expected a device_sync message, got "${message.type}"` });
   return decodeStrict(meow.DeviceSyncPayload, 'DeviceSyncPayload', message.appdata);
 }
 
@@ -50,11 +51,11 @@ function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T 
   try {
     raw = JSON.parse(fromUtf8(bytes));
   } catch {
-    throw new MeowError('BAD_INPUT', `${what}: not JSON`);
+    throw new MeowError('REFUSED', { detail: `${what}: not JSON` });
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success)
-    throw new MeowError('BAD_INPUT', `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    throw new MeowError('REFUSED', { detail: `${what}: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
   return parsed.data;
 }
 
@@ -76,7 +77,7 @@ export function encodePeerData(peer: Peer, primaryDeviceId: string): Uint8Array 
 export function decodePeerData(bytes: Uint8Array): { peer: Peer; primaryDeviceId: string } {
   const j = parseJson(bytes, peerDataSchema, 'peer_update');
   if (j.type !== 'contact')
-    throw new MeowError('BAD_INPUT', 'peer_update: only contacts are synced this way');
+    throw new MeowError('REFUSED', { detail: 'peer_update: only contacts are synced this way' });
   return { peer: peerFromJson(j), primaryDeviceId: j.primaryDeviceId };
 }
 
@@ -109,6 +110,24 @@ export function encodeProfile(p: ProfileSnapshot): Uint8Array {
 
 export function decodeProfile(bytes: Uint8Array): ProfileSnapshot {
   return parseJson(bytes, profileSchema, 'identity_update');
+}
+
+// ---------------------------------------------------------------- device_name
+
+/** A device's new name (carried in identity_data), versioned so that renames from two devices converge. */
+const deviceNameSchema = z.object({
+  deviceId: z.string().min(1),
+  name: z.string().min(1).max(64),
+  version: versionSchema,
+});
+export type DeviceName = z.infer<typeof deviceNameSchema>;
+
+export function encodeDeviceName(d: DeviceName): Uint8Array {
+  return utf8(JSON.stringify(d));
+}
+
+export function decodeDeviceName(bytes: Uint8Array): DeviceName {
+  return parseJson(bytes, deviceNameSchema, 'device_name');
 }
 
 // ---------------------------------------------------------------- server_add

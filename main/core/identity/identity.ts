@@ -53,6 +53,8 @@ const IdentitySchema = z.object({
   historyDays: z.number().int().min(0).default(90),
   /** Set when one of my other devices unlinked this one. */
   unlinked: z.object({ at: z.number(), by: z.string() }).nullable().default(null),
+  /** Version of deviceName: any of my devices may rename this one. */
+  deviceNameVersion: versionSchema.default({ counter: 0, device: '' }),
 });
 
 export interface Identity {
@@ -71,6 +73,7 @@ export interface Identity {
   pairingPending: boolean;
   historyDays: number;
   unlinked: { at: number; by: string } | null;
+  deviceNameVersion: Version;
 }
 
 function toJson(id: Identity): z.input<typeof IdentitySchema> {
@@ -91,13 +94,14 @@ function toJson(id: Identity): z.input<typeof IdentitySchema> {
     pairingPending: id.pairingPending,
     historyDays: id.historyDays,
     unlinked: id.unlinked,
+    deviceNameVersion: id.deviceNameVersion,
   };
 }
 
 function fromJson(raw: unknown): Identity {
   const parsed = IdentitySchema.safeParse(raw);
   if (!parsed.success)
-    throw new MeowError('CORRUPTED', 'The identity file is corrupted (unexpected content).');
+    throw new MeowError('CORRUPTED', { what: 'identity file', detail: 'unexpected content' });
   const j = parsed.data;
   const kp = (k: KeyPairJson): KeyPair => ({ publicKey: fromBase64(k.pub), privateKey: fromBase64(k.priv) });
   return {
@@ -116,6 +120,7 @@ function fromJson(raw: unknown): Identity {
     pairingPending: j.pairingPending,
     historyDays: j.historyDays,
     unlinked: j.unlinked,
+    deviceNameVersion: j.deviceNameVersion,
   };
 }
 
@@ -145,6 +150,7 @@ export function newIdentity(opts: {
     pairingPending: opts.pairingPending ?? false,
     historyDays: 90,
     unlinked: null,
+    deviceNameVersion: { counter: 0, device: uid },
   };
 }
 
@@ -185,8 +191,7 @@ export class IdentityFile {
     logN = DEFAULT_LOG_N,
   ): Promise<IdentityFile> {
     const path = join(dir, IDENTITY_FILE);
-    if (existsSync(path))
-      throw new MeowError('IDENTITY_EXISTS', `This profile already has an identity (${path}).`);
+    if (existsSync(path)) throw new MeowError('IDENTITY_EXISTS', { profile: dir });
     const { text, key } = await sealWithPassword(password, utf8(JSON.stringify(toJson(identity))), logN);
     await writeFileAtomic(path, text);
     return new IdentityFile(path, parsePasswordFile(text, 'identity'), key, identity);
@@ -200,10 +205,7 @@ export class IdentityFile {
       text = await readFile(path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new MeowError(
-          'NO_IDENTITY',
-          `No identity in ${dir}: create one with \`meow init\` or \`meow pair new\`.`,
-        );
+        throw new MeowError('NO_IDENTITY', { profile: dir });
       }
       throw storageError(e, 'the identity');
     }
@@ -216,7 +218,7 @@ export class IdentityFile {
     try {
       raw = JSON.parse(fromUtf8(content));
     } catch {
-      throw new MeowError('CORRUPTED', 'The identity file is corrupted (bad content).');
+      throw new MeowError('CORRUPTED', { what: 'identity file', detail: 'bad content' });
     }
     return new IdentityFile(path, file, key, fromJson(raw));
   }

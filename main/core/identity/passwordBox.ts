@@ -74,10 +74,11 @@ export function parsePasswordFile(text: string, what: string): PasswordFile {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new MeowError('CORRUPTED', `The ${what} file is corrupted (not valid JSON).`);
+    throw new MeowError('CORRUPTED', { what: `${what} file`, detail: 'not valid JSON' });
   }
   const parsed = FileSchema.safeParse(raw);
-  if (!parsed.success) throw new MeowError('CORRUPTED', `The ${what} file is corrupted (unexpected format).`);
+  if (!parsed.success)
+    throw new MeowError('CORRUPTED', { what: `${what} file`, detail: 'unexpected format' });
   return parsed.data;
 }
 
@@ -95,11 +96,11 @@ export function openWithKey(file: PasswordFile, key: Uint8Array): Uint8Array {
   try {
     box = fromBase64(file.box);
   } catch {
-    throw new MeowError('CORRUPTED', 'The identity file is corrupted (bad encoding).');
+    throw new MeowError('CORRUPTED', { what: 'identity file', detail: 'bad encoding' });
   }
   try {
     return aeadDecrypt(key, box, aad(file.kdf));
   } catch {
-    throw new MeowError('WRONG_PASSWORD', 'Wrong password.');
+    throw new MeowError('WRONG_PASSWORD', {});
   }
 }

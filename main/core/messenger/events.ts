@@ -1,5 +1,10 @@
-/** What the messenger tells its host (CLI, Electron main, browser host) as things happen. */
-import type { Identity } from '../identity/identity.js';
+/**
+ * What the messenger tells the service layer as things happen (internal: hosts see the
+ * service's events, shared/service.ts). Records are named by uid and read back by the
+ * service; only `pairing` carries its device record, because it may be emitted before
+ * that record is stored.
+ */
+import type { NoticeView } from '../../../shared/views.js';
 import type { Peer } from '../peers/peer.js';
 import type { StoredMessage } from '../storage/messageDb.js';
 
@@ -10,21 +15,19 @@ export interface ConnectionState {
   since: number;
 }
 
-export interface SyncProgress {
-  device: string; // device peer uid
-  phase: 'waiting' | 'code' | 'syncing' | 'done' | 'refused';
-  done: number;
-  total: number;
-  code?: string;
-}
-
 export interface MessengerEvents {
   message: [StoredMessage];
   status: [StoredMessage];
-  contact: [Peer];
-  device: [Peer];
-  profile: [Identity];
+  /** A contact record changed (uid). */
+  contact: [string];
+  /** A device record changed (uid of the device peer). */
+  device: [string];
+  /** My profile, servers or device name changed. */
+  profile: [];
   connection: [ConnectionState];
-  pairing: [SyncProgress];
-  warning: [string];
+  /** A pairing moved on (the device peer, possibly not stored yet). */
+  pairing: [Peer];
+  /** Rows of one channel left the outbox (pairing progress on the existing device). */
+  sent: [{ channel: 'peer' | 'device'; peerUid: string }];
+  notice: [{ code: NoticeView['code']; params: NoticeView['params'] }];
 }

@@ -254,7 +254,7 @@ export async function receiveMessage(
       if (outbox.length) core.db.enqueue(outbox);
     });
     if (!recordChanged) await store.put(next);
-    if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next);
+    if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next.uid);
     for (const e of events) core.emit(e.kind, e.m);
     if (invited && peer.shortLinkId) void deleteShortLink(core, peer);
     core.kickSend();

@@ -26,15 +26,17 @@ import {
 import type { Peer } from '../peers/peer.js';
 import { PeerStore } from '../peers/peerStore.js';
 import { nextVersion, type ServerRef } from '../records.js';
-import { isRelayError, type Relay, type RelayFactory } from '../relay.js';
+import { isRelayError, relayServiceError, type Relay, type RelayFactory } from '../relay.js';
 import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
 import type { MessengerEvents } from './events.js';
-import { receiveSafely, type DeviceReceiver } from './inbox.js';
+import { DeviceSync } from '../devices/deviceSync.js';
+import { Pairing } from '../devices/pairing.js';
+import { receiveSafely } from './inbox.js';
 import { KeyedMutex } from './keyedMutex.js';
 import { MAX_ACKS_PER_MESSAGE, MAX_TEXT_BYTES } from './limits.js';
-import { backoff, flushOutbox, type FlushResult, type SendRouting } from './outbox.js';
+import { backoff, flushOutbox, type FlushResult } from './outbox.js';
 import type { SyncChange } from './syncChange.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
@@ -48,22 +50,6 @@ export interface MessengerOptions {
   relays: RelayFactory;
   log?: Logger;
   pollTimeoutMs?: number;
-}
-
-/** Multi-device extensions plug in here (see main/core/devices/). */
-export interface Extensions {
-  devices?: DeviceReceiver;
-  routing?: SendRouting;
-  fanOut?: (core: Core, change: SyncChange, exceptDevice?: string) => OutboxItem[];
-  /** Which of a store's peers this device pulls (a sibling does not pull its contacts' queues). */
-  pulls?: (peer: Peer) => boolean;
-  /** Periodic housekeeping (the device-sync dedup prune). */
-  prune?: () => void;
-  close?: () => void;
-  /** Finishes work a crash interrupted, before the network loops run (an interrupted handover). */
-  resume?: () => Promise<void>;
-  /** How a message I write to `peer` starts: on a sibling it waits for the primary device. */
-  outgoing?: (peer: Peer) => { state: 'pending_forward'; waitingFor: string; waitingSince: number } | null;
 }
 
 export interface ServerStats {
@@ -87,7 +73,10 @@ export class Messenger extends EventEmitter implements Core {
   private sendWake: (() => void) | null = null;
   private sendKicked = false;
   private pruneTimer: NodeJS.Timeout | null = null;
-  extensions: Extensions = {};
+  /** Multi-device sync: device channels, fan-out, the primary relay (phases 2–7). */
+  readonly deviceSync: DeviceSync;
+  /** Pairing a new device (phase 1). */
+  readonly pairing: Pairing;
 
   private constructor(
     readonly dir: string,
@@ -100,6 +89,13 @@ export class Messenger extends EventEmitter implements Core {
     this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts');
     this.devices = new PeerStore(join(dir, 'devices'), key, 'devices');
     this.db = new MessageDb(join(dir, 'messages.db'), key);
+    try {
+      this.deviceSync = new DeviceSync(this);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+    this.pairing = new Pairing(this.deviceSync);
   }
 
   get identity(): Identity {
@@ -135,6 +131,7 @@ export class Messenger extends EventEmitter implements Core {
       await m.devices.open();
     } catch (e) {
       m.db.close();
+      m.deviceSync.close();
       await m.peers.close().catch(() => undefined);
       throw e;
     }
@@ -150,23 +147,15 @@ export class Messenger extends EventEmitter implements Core {
       // reported below
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new MeowError(
-        'BAD_INPUT',
-        `"${url}" is not a server address (expected http://HOST:PORT or https://HOST).`,
-      );
+      throw new MeowError('NOT_A_SERVER_URL', { url });
     }
     let card: meow.ServerCard;
     try {
       card = await relays.fetchCard(url);
     } catch (e) {
-      const unreachable = isRelayError(e) && e.code === 'UNREACHABLE';
-      throw new MeowError(
-        'SERVER',
-        unreachable
-          ? `Could not reach a Meow server at ${url}: is meow-server running there?`
-          : `${url} did not answer like a Meow server (${(e as Error).message}).`,
-        { cause: e },
-      );
+      if (isRelayError(e) && e.code === 'UNREACHABLE')
+        throw new MeowError('SERVER_UNREACHABLE', { url }, { cause: e });
+      throw new MeowError('SERVER_INVALID', { url, reason: (e as Error).message }, { cause: e });
     }
     return {
       url: card.url || url,
@@ -189,12 +178,8 @@ export class Messenger extends EventEmitter implements Core {
     },
     opts: MessengerOptions,
   ): Promise<Messenger> {
-    if (IdentityFile.exists(dir))
-      throw new MeowError(
-        'IDENTITY_EXISTS',
-        `${dir} already holds an identity; use another --profile folder.`,
-      );
-    if (!password) throw new MeowError('BAD_INPUT', 'A password is required to protect the profile.');
+    if (IdentityFile.exists(dir)) throw new MeowError('IDENTITY_EXISTS', { profile: dir });
+    if (!password) throw new MeowError('NO_PASSWORD', {});
     const server = await Messenger.pinServer(opts.relays, init.serverUrl);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const identity = newIdentity({
@@ -212,7 +197,7 @@ export class Messenger extends EventEmitter implements Core {
     // Wait for in-flight ratchet work before closing the stores.
     await this.locks.run('outbox', async () => undefined);
     this.db.close();
-    this.extensions.close?.();
+    this.deviceSync.close();
     await this.peers.close();
     await this.devices.close();
   }
@@ -257,7 +242,7 @@ export class Messenger extends EventEmitter implements Core {
   }
 
   fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[] {
-    return this.extensions.fanOut ? this.extensions.fanOut(this, change, exceptDevice) : [];
+    return this.deviceSync.fanOut(change, exceptDevice);
   }
 
   kickSend(): void {
@@ -286,12 +271,8 @@ export class Messenger extends EventEmitter implements Core {
     if (byUid) return byUid;
     const matches = this.contacts().filter((p) => p.name.toLowerCase() === ref.toLowerCase());
     if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1)
-      throw new MeowError(
-        'AMBIGUOUS_CONTACT',
-        `Several contacts are named "${ref}": use the uid (see \`meow contacts\`).`,
-      );
-    throw new MeowError('UNKNOWN_CONTACT', `No contact named "${ref}".`);
+    if (matches.length > 1) throw new MeowError('AMBIGUOUS_CONTACT', { name: ref });
+    throw new MeowError('UNKNOWN_CONTACT', { contact: ref });
   }
 
   /** InvitePeer: a new contact waiting for an answer, and the link to give them. */
@@ -299,7 +280,7 @@ export class Messenger extends EventEmitter implements Core {
     name: string,
     opts: { long?: boolean; message?: string } = {},
   ): Promise<{ link: string; peer: Peer }> {
-    if (!name.trim()) throw new MeowError('BAD_INPUT', 'Give the contact a name (--name).');
+    if (!name.trim()) throw new MeowError('EMPTY_NAME', {});
     const { peer, card } = createInvitation(this.identity, {
       name: name.trim(),
       type: 'contact',
@@ -312,17 +293,13 @@ export class Messenger extends EventEmitter implements Core {
       try {
         peer.shortLinkId = await this.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
       } catch (e) {
-        throw new MeowError(
-          'SERVER',
-          `Could not store the invitation on ${server.url}: ${(e as Error).message}`,
-          { cause: e },
-        );
+        throw relayServiceError(e, server.url);
       }
       link = shortLink('invite', server.url, peer.shortLinkId, key);
     }
     await this.peers.put(peer);
     this.kickPoll();
-    this.emit('contact', peer);
+    this.emit('contact', peer.uid);
     return { link, peer };
   }
 
@@ -330,12 +307,7 @@ export class Messenger extends EventEmitter implements Core {
   async readLink(link: string, kind: 'invite' | 'pair'): Promise<meow.ContactCard> {
     const parsed = parseLink(link);
     if (parsed.kind !== kind) {
-      throw new MeowError(
-        'BAD_LINK',
-        parsed.kind === 'pair'
-          ? 'This is a device pairing link: use `meow pair accept`.'
-          : 'This is a contact invitation: use `meow accept`.',
-      );
+      throw new MeowError('WRONG_LINK_KIND', { expected: kind });
     }
     if (parsed.form === 'long') return parsed.card;
     const server = await Messenger.pinServer(this.opts.relays, parsed.server);
@@ -344,16 +316,9 @@ export class Messenger extends EventEmitter implements Core {
       blob = (await this.relayFor(server).getInvitation(parsed.id)).blob;
     } catch (e) {
       if (isRelayError(e) && (e.code === 'NOT_FOUND' || e.code === 'EXPIRED')) {
-        throw new MeowError(
-          'INVITATION_USED',
-          'This invitation link was already used or has expired; ask for a new one.',
-        );
+        throw new MeowError(e.code === 'EXPIRED' ? 'LINK_EXPIRED' : 'LINK_USED', { kind });
       }
-      throw new MeowError(
-        'SERVER',
-        `Could not fetch the invitation from ${parsed.server}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      throw relayServiceError(e, parsed.server);
     }
     return openCardBlob(blob, parsed.key);
   }
@@ -365,20 +330,12 @@ export class Messenger extends EventEmitter implements Core {
     const seen =
       parsed.form === 'short' ? this.peers.all().find((p) => p.shortLinkId === parsed.id) : undefined;
     if (seen && !seen.drInitiator) {
-      throw new MeowError(
-        'INVITATION_USED',
-        `You already accepted this invitation (contact "${seen.name}").`,
-      );
+      throw new MeowError('ALREADY_ACCEPTED', { contact: seen.name });
     }
     const card = await this.readLink(link, 'invite');
     const mine = this.peers.all().find((p) => p.invitationId === card.invitationId);
-    if (mine?.drInitiator)
-      throw new MeowError('BAD_LINK', 'This is your own invitation: give it to the person you invite.');
-    if (mine)
-      throw new MeowError(
-        'INVITATION_USED',
-        `You already accepted this invitation (contact "${mine.name}").`,
-      );
+    if (mine?.drInitiator) throw new MeowError('OWN_LINK', { kind: 'invite' });
+    if (mine) throw new MeowError('ALREADY_ACCEPTED', { contact: mine.name });
     const { peer, answer } = answerInvitation(this.identity, card, { name: name.trim(), type: 'contact' });
     if (parsed.form === 'short') peer.shortLinkId = parsed.id; // the inviter's link, remembered to spot its reuse
     const plain = encode(meow.UserMessage, {
@@ -393,7 +350,7 @@ export class Messenger extends EventEmitter implements Core {
       ]);
       await this.peers.put(peer);
     });
-    this.emit('contact', peer);
+    this.emit('contact', peer.uid);
     this.kickPoll();
     this.kickSend();
     return peer;
@@ -409,7 +366,7 @@ export class Messenger extends EventEmitter implements Core {
       const next: Peer = { ...current, ...change, version: nextVersion(current.version, this.identity.uid) };
       this.db.enqueue(this.fanOut({ type: 'peer_update', peer: next }));
       await this.peers.put(next);
-      this.emit('contact', next);
+      this.emit('contact', next.uid);
       this.kickSend();
       return next;
     });
@@ -418,47 +375,48 @@ export class Messenger extends EventEmitter implements Core {
   // ------------------------------------------------------------------ messages
 
   async send(ref: string, text: string): Promise<StoredMessage> {
-    const peer = this.findContact(ref);
-    if (peer.blocked) throw new MeowError('BLOCKED', `"${peer.name}" is blocked; unblock them to send.`);
-    if (!text) throw new MeowError('BAD_INPUT', 'The message is empty.');
+    const found = this.findContact(ref);
+    if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
+    if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
+    if (!text.trim()) throw new MeowError('EMPTY_TEXT', {});
     if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
-      throw new MeowError('BAD_INPUT', `The message is too long (over ${MAX_TEXT_BYTES / 1024} KiB).`);
-    const uuid = randomUUID();
-    const sentAt = this.clock();
-    const forward = this.extensions.outgoing?.(peer) ?? null;
-    const message = {
-      peerUid: peer.uid,
-      uuid,
-      outbound: true,
-      type: 'text',
-      text,
-      state: forward?.state ?? ('pending' as const),
-      waitingFor: forward?.waitingFor,
-      waitingSince: forward?.waitingSince,
-      sentAt,
-      seen: true,
-      authorDevice: this.identity.uid,
-    };
-    const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
-    // A primary tells my other devices now; for a forward, the primary tells them once it has sent it.
-    this.db.insertOutgoing(
-      message,
-      { channel: 'peer', peerUid: peer.uid, plain },
-      forward ? [] : this.sendFanOut(message),
-    );
-    const stored = this.db.getMessage(peer.uid, uuid)!;
+      throw new MeowError('TEXT_TOO_LONG', { maxBytes: MAX_TEXT_BYTES });
+    // Under the contact's lock: its route (direct, or through its primary) cannot change meanwhile.
+    const stored = await this.locks.run(`peer/${found.uid}`, async () => {
+      const peer = this.peers.get(found.uid) ?? found;
+      const uuid = randomUUID();
+      const sentAt = this.clock();
+      const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
+      const primary = this.deviceSync.routeFor(peer);
+      const base = {
+        peerUid: peer.uid,
+        uuid,
+        outbound: true,
+        type: 'text',
+        text,
+        sentAt,
+        seen: true,
+        authorDevice: this.identity.uid,
+      };
+      if (primary) {
+        // Through the primary, which tells my other devices once it has sent it.
+        this.db.insertOutgoing(
+          { ...base, state: 'pending_forward', waitingFor: primary.uid, waitingSince: sentAt },
+          this.deviceSync.forwardItem(primary, peer, plain),
+        );
+      } else {
+        const message = { ...base, state: 'pending' as const };
+        this.db.insertOutgoing(
+          message,
+          { channel: 'peer', peerUid: peer.uid, plain },
+          this.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(message) }),
+        );
+      }
+      return this.db.getMessage(peer.uid, uuid)!;
+    });
     this.emit('message', stored);
     this.kickSend();
     return stored;
-  }
-
-  /** Fan-out of a message I wrote (overridden by the multi-device layer for siblings). */
-  private sendFanOut(message: Parameters<MessageDb['insertOutgoing']>[0]): OutboxItem[] {
-    return this.fanOut({
-      type: 'msg',
-      peerUid: message.peerUid,
-      dbMessage: toDbMessage({ ...message, authorDevice: this.identity.uid }),
-    });
   }
 
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
@@ -512,7 +470,7 @@ export class Messenger extends EventEmitter implements Core {
     const id = this.identity;
     const before = id.nickname;
     if (change.nickname !== undefined) {
-      if (!change.nickname.trim()) throw new MeowError('BAD_INPUT', 'The name cannot be empty.');
+      if (!change.nickname.trim()) throw new MeowError('EMPTY_NAME', {});
       id.nickname = change.nickname.trim();
     }
     if (change.status !== undefined) id.status = change.status;
@@ -538,7 +496,7 @@ export class Messenger extends EventEmitter implements Core {
       });
     }
     this.db.enqueue(items);
-    this.emit('profile', id);
+    this.emit('profile');
     this.kickSend();
     return id;
   }
@@ -547,13 +505,12 @@ export class Messenger extends EventEmitter implements Core {
   async addServer(url: string): Promise<ServerRef> {
     const ref = await Messenger.pinServer(this.opts.relays, url);
     const id = this.identity;
-    if (id.servers.some((s) => s.url === ref.url))
-      throw new MeowError('BAD_INPUT', `${ref.url} is already one of your servers.`);
+    if (id.servers.some((s) => s.url === ref.url)) throw new MeowError('SERVER_EXISTS', { url: ref.url });
     id.servers = [...id.servers, ref];
     id.serversVersion = nextVersion(id.serversVersion, id.uid);
     await this.identityFile.save();
     this.db.enqueue(this.fanOut({ type: 'server_add' }));
-    this.emit('profile', id);
+    this.emit('profile');
     this.kickSend();
     this.kickPoll();
     return ref;
@@ -566,7 +523,7 @@ export class Messenger extends EventEmitter implements Core {
     const plan = new Map<string, { server: ServerRef; peers: Peer[] }>();
     for (const s of this.identity.servers) plan.set(s.url, { server: s, peers: [] });
     const now = Date.now();
-    const pulls = this.extensions.pulls ?? (() => true);
+    const pulls = this.deviceSync.pulls;
     for (const p of [...this.peers.all(), ...this.devices.all()]) {
       if (p.state === 'invited' && now > p.invitationExpiresAt + INVITATION_PULL_GRACE_MS) continue;
       if (!pulls(p)) continue;
@@ -580,7 +537,7 @@ export class Messenger extends EventEmitter implements Core {
   }
 
   flushOutbox(signal?: AbortSignal): Promise<FlushResult> {
-    return flushOutbox(this, this.extensions.routing ?? {}, signal);
+    return flushOutbox(this, this.deviceSync.routing, signal);
   }
 
   /** One pull on one server (long-polling up to timeoutMs), processing and acknowledging what came. */
@@ -608,7 +565,7 @@ export class Messenger extends EventEmitter implements Core {
         const keptPerQueue = new Map<string, number>();
         for (const dm of res.messages) {
           const dest = toBase64(dm.message?.destination ?? new Uint8Array(0));
-          let disposition = await receiveSafely(this, dm, this.extensions.devices ?? null);
+          let disposition = await receiveSafely(this, dm, this.deviceSync);
           if (disposition === 'keep') {
             // Only a few may wait on one queue (messages that overtook an invitation answer);
             // beyond that it is someone filling the queue with what cannot be read yet.
@@ -654,13 +611,17 @@ export class Messenger extends EventEmitter implements Core {
    */
   async sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
     let received = 0;
-    await this.extensions.resume?.();
+    await this.deviceSync.resumeHandovers();
     let sent = (await this.flushOutbox()).sent;
     let first = true;
     for (;;) {
       const urls = [...this.pullPlan().keys()];
       const stats = await Promise.all(
-        urls.map((u) => this.pollServer(u, { timeoutMs: first ? (opts.waitMs ?? 0) : 0 })),
+        urls.map((u) =>
+          this.pollServer(u, { timeoutMs: first ? (opts.waitMs ?? 0) : 0 }).catch((e: unknown) => {
+            throw relayServiceError(e, u);
+          }),
+        ),
       );
       first = false;
       const processed = stats.reduce((n, s) => n + s.processed, 0);
@@ -679,8 +640,8 @@ export class Messenger extends EventEmitter implements Core {
     this.running = true;
     this.loops.push(
       (async () => {
-        await this.extensions
-          .resume?.()
+        await this.deviceSync
+          .resumeHandovers()
           .catch((e: unknown) => this.log.error('resume failed', { error: String(e) }));
         await this.sendLoop();
       })(),
@@ -689,7 +650,7 @@ export class Messenger extends EventEmitter implements Core {
     const prune = () => {
       try {
         this.db.pruneReceived(Date.now() - RECEIVED_ID_TTL_MS);
-        this.extensions.prune?.();
+        this.deviceSync.dedup.prune();
       } catch (e) {
         this.log.warn('prune failed', { error: String(e) });
       }
@@ -725,7 +686,7 @@ export class Messenger extends EventEmitter implements Core {
         await this.flushOutbox();
       } catch (e) {
         this.log.error('send loop', { error: String(e) });
-        this.emit('warning', `Sending failed: ${(e as Error).message}`);
+        this.emit('notice', { code: 'SEND_FAILED', params: { error: (e as Error).message } });
       }
       if (!this.running) break;
       if (this.sendKicked) continue;

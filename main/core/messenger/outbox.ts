@@ -33,12 +33,12 @@ export function backoff(attempts: number, base = 1000, max = MAX_BACKOFF_MS): nu
 type Prepared = { row: OutboxRow; server: ServerRef; bytes: Uint8Array; packed: meow.IPackedUserMessage };
 type NotReady = { row: OutboxRow; retryInMs: number; reason: string };
 
-/** Hooks the multi-device layer installs (a sibling's messages to a contact go to the primary). */
+/** What the multi-device layer decides about a row at send time (its route was decided when queued). */
 export interface SendRouting {
-  /** Returns the row rewritten for its real channel, or null to send it as is. */
-  reroute?(core: Core, row: OutboxRow, peer: Peer): Promise<'rerouted' | null>;
+  /** A row for this peer is dropped unsent (a device unlinked since). */
+  drop(peer: Peer): boolean;
   /** State a message takes when its row is accepted by the relay. */
-  sentState?(row: OutboxRow): 'sent' | null;
+  sentState(row: OutboxRow): 'sent' | null;
 }
 
 function peerFor(core: Core, row: OutboxRow): Peer | undefined {
@@ -83,7 +83,7 @@ async function prepare(
   core: Core,
   row: OutboxRow,
   routing: SendRouting,
-): Promise<Prepared | NotReady | 'dropped' | 'rerouted'> {
+): Promise<Prepared | NotReady | 'dropped'> {
   return core.locks.run(`${row.channel}/${row.peerUid}`, async () => {
     const peer = peerFor(core, row);
     if (!peer) {
@@ -94,9 +94,9 @@ async function prepare(
       core.db.dropOutbox(row.id);
       return 'dropped';
     }
-    if (routing.reroute && !row.packed) {
-      const r = await routing.reroute(core, row, peer);
-      if (r) return r;
+    if (routing.drop(peer)) {
+      core.db.dropOutbox(row.id);
+      return 'dropped';
     }
     const servers = peer.contactPullServers;
     if (!peer.contactLookupKey || !peer.contactEncryption || servers.length === 0) {
@@ -164,23 +164,22 @@ async function post(
       core.emit('connection', { server: server.url, online: false, error: errorText(e), since: Date.now() });
     return 0;
   }
+  const channels = new Map<string, { channel: 'peer' | 'device'; peerUid: string }>();
+  for (const p of chunk) channels.set(`${p.row.channel}/${p.row.peerUid}`, p.row);
   for (const p of chunk) {
-    const state = routing.sentState ? routing.sentState(p.row) : 'sent';
+    const state = routing.sentState(p.row);
     // The new status reaches my other devices in the same transaction.
     const updated: StoredMessage | undefined = core.db.outboxDone(p.row, state, (m) =>
       core.fanOut({ type: 'status', peerUid: m.peerUid, dbMessage: toDbMessage(m) }),
     );
     if (updated) core.emit('status', updated);
   }
+  for (const { channel, peerUid } of channels.values()) core.emit('sent', { channel, peerUid });
   return chunk.length;
 }
 
 /** Sends everything due now. Concurrent calls are serialised. */
-export function flushOutbox(
-  core: Core,
-  routing: SendRouting = {},
-  signal?: AbortSignal,
-): Promise<FlushResult> {
+export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSignal): Promise<FlushResult> {
   return core.locks.run('outbox', async () => {
     let sent = 0;
     for (;;) {
@@ -190,7 +189,7 @@ export function flushOutbox(
       const ready: Prepared[] = [];
       for (const row of due) {
         const p = await prepare(core, row, routing);
-        if (p === 'dropped' || p === 'rerouted') continue;
+        if (p === 'dropped') continue;
         if ('retryInMs' in p) {
           core.db.outboxRetry(p.row.id, p.reason, Date.now() + p.retryInMs);
           continue;
@@ -203,7 +202,7 @@ export function flushOutbox(
         list.push(p);
         byServer.set(p.server.url, list);
       }
-      let progress = due.length - ready.length; // dropped/rerouted/deferred rows left the due set
+      let progress = due.length - ready.length; // dropped/deferred rows left the due set
       for (const list of byServer.values()) {
         for (let i = 0; i < list.length; i += BATCH) {
           const n = await post(core, list[0]!.server, list.slice(i, i + BATCH), routing, signal);
@@ -211,7 +210,7 @@ export function flushOutbox(
           progress += n;
         }
       }
-      if (progress === 0) break; // every due row was sent, deferred, dropped or rerouted: loop on the rest
+      if (progress === 0) break; // every due row was sent, deferred or dropped: loop on the rest
     }
     return { sent, waiting: core.db.outboxSize() };
   });

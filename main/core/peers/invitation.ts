@@ -47,12 +47,12 @@ function serverRefFromCard(c: meow.IServerCard): ServerRef {
   try {
     url = new URL(c.url ?? '');
   } catch {
-    throw new MeowError('BAD_LINK', 'The invitation names a server with an invalid address.');
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'it names a server with an invalid address' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new MeowError('BAD_LINK', 'The invitation names a server that is not http(s).');
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'it names a server that is not http(s)' });
   if (c.publicKey?.length !== 32 || c.signingKey?.length !== 32)
-    throw new MeowError('BAD_LINK', 'The invitation names a server without valid keys.');
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'it names a server without valid keys' });
   return {
     url: c.url!,
     publicKey: toBase64(c.publicKey),
@@ -74,6 +74,7 @@ function newPeerSettings(type: PeerType) {
     primaryDeviceUid: '',
     pairing: null,
     unlinked: false,
+    nameVersion: { counter: 0, device: '' },
   };
 }
 
@@ -91,8 +92,7 @@ export function createInvitation(
 ): { peer: Peer; card: meow.ContactCard } {
   const now = Date.now();
   const servers = opts.servers ?? identity.servers;
-  if (servers.length === 0)
-    throw new MeowError('BAD_INPUT', 'This profile has no message server to receive the answer on.');
+  if (servers.length === 0) throw new MeowError('NO_SERVER', {});
   const peer: Peer = {
     uid: toHex(randomBytes(16)),
     type: opts.type,
@@ -149,19 +149,25 @@ export function createInvitation(
 export function validateCard(card: meow.ContactCard, requireInvite: boolean): ServerRef[] {
   const k32 = (b: Uint8Array | null | undefined) => b instanceof Uint8Array && b.length === 32;
   if (card.version !== CARD_VERSION)
-    throw new MeowError('BAD_LINK', `This invitation uses an unknown format (version ${card.version}).`);
+    throw new MeowError('BAD_LINK', {
+      kind: linkKind(card),
+      reason: `unknown format (version ${card.version})`,
+    });
   if (!k32(card.contactPublicKey) || !k32(card.encryptionPublicKey) || !k32(card.lookupPublicKey)) {
-    throw new MeowError('BAD_LINK', 'The invitation is damaged: a key is missing or has the wrong length.');
+    throw new MeowError('BAD_LINK', {
+      kind: linkKind(card),
+      reason: 'a key is missing or has the wrong length',
+    });
   }
   try {
     checkX25519PublicKey(card.encryptionPublicKey);
   } catch {
-    throw new MeowError('BAD_LINK', 'The invitation carries an invalid encryption key.');
+    throw new MeowError('BAD_LINK', { kind: linkKind(card), reason: 'it carries an invalid encryption key' });
   }
   if (card.pullServers.length === 0 || card.pullServers.length > 8)
-    throw new MeowError('BAD_LINK', 'The invitation names no usable message server.');
+    throw new MeowError('BAD_LINK', { kind: linkKind(card), reason: 'it names no usable message server' });
   if (card.kind !== 'contact' && card.kind !== 'device')
-    throw new MeowError('BAD_LINK', 'The invitation is of an unknown kind.');
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'it is of an unknown kind' });
   if (requireInvite) {
     if (
       !k32(card.symmetricKey) ||
@@ -169,12 +175,12 @@ export function validateCard(card: meow.ContactCard, requireInvite: boolean): Se
       !k32(card.drPublicKey) ||
       !/^[0-9a-f]{32}$/.test(card.invitationId)
     ) {
-      throw new MeowError('BAD_LINK', 'The invitation is damaged: its session keys are missing.');
+      throw new MeowError('BAD_LINK', { kind: linkKind(card), reason: 'its session keys are missing' });
     }
     try {
       checkX25519PublicKey(card.drPublicKey);
     } catch {
-      throw new MeowError('BAD_LINK', 'The invitation carries an invalid ratchet key.');
+      throw new MeowError('BAD_LINK', { kind: linkKind(card), reason: 'it carries an invalid ratchet key' });
     }
   }
   return card.pullServers.map(serverRefFromCard);
@@ -189,18 +195,10 @@ export function answerInvitation(
   const now = opts.now ?? Date.now();
   const contactServers = validateCard(card, true);
   if (card.expiresAt && card.expiresAt < now) {
-    throw new MeowError(
-      'INVITATION_EXPIRED',
-      `This invitation expired on ${new Date(card.expiresAt).toISOString()}; ask for a new one.`,
-    );
+    throw new MeowError('LINK_EXPIRED', { kind: linkKind(card) });
   }
   if (card.kind !== opts.type) {
-    throw new MeowError(
-      'BAD_LINK',
-      card.kind === 'device'
-        ? 'This is a device pairing link: use `meow pair accept`.'
-        : 'This is a contact invitation, not a pairing link: use `meow accept`.',
-    );
+    throw new MeowError('WRONG_LINK_KIND', { expected: opts.type === 'device' ? 'pair' : 'invite' });
   }
   const myIdentity = ed25519KeyPair();
   const myEncryption = x25519KeyPair();
@@ -256,10 +254,11 @@ export function answerInvitation(
 export function finalizeInvitation(peer: Peer, answer: meow.ContactCard, now = Date.now()): Peer {
   const servers = validateCard(answer, false);
   if (answer.invitationId !== peer.invitationId)
-    throw new MeowError('BAD_LINK', 'The answer is for another invitation.');
+    throw new MeowError('REFUSED', { detail: 'the answer is for another invitation' });
   if (peer.state !== 'invited')
-    throw new MeowError('INVITATION_USED', 'This invitation was already answered.');
-  if (answer.kind !== peer.type) throw new MeowError('BAD_LINK', 'The answer is of the wrong kind.');
+    throw new MeowError('REFUSED', { detail: 'this invitation was already answered' });
+  if (answer.kind !== peer.type)
+    throw new MeowError('REFUSED', { detail: 'the answer is of the wrong kind' });
   return {
     ...peer,
     contactName: answer.name,
@@ -276,6 +275,10 @@ export function finalizeInvitation(peer: Peer, answer: meow.ContactCard, now = D
 }
 
 // ------------------------------------------------------------------- links
+
+function linkKind(card: meow.ContactCard): 'invite' | 'pair' {
+  return card.kind === 'device' ? 'pair' : 'invite';
+}
 
 export type ParsedLink =
   | { form: 'long'; kind: 'invite' | 'pair'; card: meow.ContactCard }
@@ -301,10 +304,7 @@ export function openCardBlob(blob: Uint8Array, key: Uint8Array): meow.ContactCar
   try {
     bytes = aeadDecrypt(key, blob, BLOB_AAD);
   } catch {
-    throw new MeowError(
-      'BAD_LINK',
-      'The invitation link is damaged: its key does not open the stored invitation.',
-    );
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'its key does not open the stored card' });
   }
   return decodeCard(bytes);
 }
@@ -313,7 +313,7 @@ function decodeCard(bytes: Uint8Array): meow.ContactCard {
   try {
     return decodeStrict(meow.ContactCard, 'ContactCard', bytes, 16 * 1024);
   } catch {
-    throw new MeowError('BAD_LINK', 'The invitation link is damaged: its card cannot be read.');
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'its card cannot be read' });
   }
 }
 
@@ -323,41 +323,41 @@ export function parseLink(link: string): ParsedLink {
   try {
     url = new URL(trimmed);
   } catch {
-    throw new MeowError('BAD_LINK', 'That is not a meow:// link.');
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'it is not a meow:// link' });
   }
-  if (url.protocol !== 'meow:') throw new MeowError('BAD_LINK', 'That is not a meow:// link.');
+  if (url.protocol !== 'meow:')
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'it is not a meow:// link' });
   const kind = url.hostname;
   if (kind !== 'invite' && kind !== 'pair')
-    throw new MeowError('BAD_LINK', `Unknown kind of meow:// link ("${kind}").`);
+    throw new MeowError('BAD_LINK', { kind: 'unknown', reason: `unknown kind of meow:// link ("${kind}")` });
   const c = url.searchParams.get('c');
   if (c) {
     let bytes: Uint8Array;
     try {
       bytes = fromBase64Url(c);
     } catch {
-      throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad encoding).');
+      throw new MeowError('BAD_LINK', { kind, reason: 'it is damaged (bad encoding)' });
     }
     return { form: 'long', kind, card: decodeCard(bytes) };
   }
   const s = url.searchParams.get('s');
   const i = url.searchParams.get('i');
   const k = url.searchParams.get('k');
-  if (!s || !i || !k)
-    throw new MeowError('BAD_LINK', `The ${kind === 'pair' ? 'pairing' : 'invitation'} link is incomplete.`);
+  if (!s || !i || !k) throw new MeowError('BAD_LINK', { kind, reason: 'it is incomplete' });
   let key: Uint8Array;
   try {
     key = fromBase64Url(k);
   } catch {
-    throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad key encoding).');
+    throw new MeowError('BAD_LINK', { kind, reason: 'it is damaged (bad key encoding)' });
   }
-  if (key.length !== 32) throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad key length).');
+  if (key.length !== 32) throw new MeowError('BAD_LINK', { kind, reason: 'it is damaged (bad key length)' });
   try {
     const server = new URL(s);
     if (server.protocol !== 'http:' && server.protocol !== 'https:') throw new Error('scheme');
   } catch {
-    throw new MeowError('BAD_LINK', 'The invitation link names an invalid server address.');
+    throw new MeowError('BAD_LINK', { kind, reason: 'it names an invalid server address' });
   }
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(i))
-    throw new MeowError('BAD_LINK', 'The invitation link is damaged (bad id).');
+    throw new MeowError('BAD_LINK', { kind, reason: 'it is damaged (bad id)' });
   return { form: 'short', kind, server: s, id: i, key };
 }

@@ -30,12 +30,30 @@ export const pairingStateSchema = z.object({
   total: z.number().int().min(0),
   since: z.number(),
   by: z.string(), // name of the device that confirmed (on the new device)
+  /** On the new device: the link it shows, until the pairing is answered. */
+  link: z.string().default(''),
+  /** On the existing device: how much history to send, chosen when the link was accepted. */
+  historyDays: z.number().int().min(0).nullable().default(null),
+  /** On the new device: the person confirmed that both codes match. */
+  localConfirmed: z.boolean().default(false),
 });
 export type PairingState = z.infer<typeof pairingStateSchema>;
 
 /** The pairing state of a device channel that is complete (introduced by `by`, or paired long ago). */
 export function linkedPairing(by: string, since = Date.now()): PairingState {
-  return { role: 'existing', phase: 'done', code: '', confirmed: true, done: 0, total: 0, since, by };
+  return {
+    role: 'existing',
+    phase: 'done',
+    code: '',
+    confirmed: true,
+    done: 0,
+    total: 0,
+    since,
+    by,
+    link: '',
+    historyDays: null,
+    localConfirmed: true,
+  };
 }
 /** invited: my card is out, no answer yet · answered: I answered their card · active: both sides have talked. */
 export type PeerState = 'invited' | 'answered' | 'active';
@@ -81,6 +99,8 @@ export interface Peer {
   /** Devices: unlinked; the record stays only to refuse what the device still sends. */
   unlinked: boolean;
   version: Version;
+  /** Devices: the version of `name` (renameable from any of my devices). */
+  nameVersion: Version;
   createdAt: number;
   lastActivityAt: number;
 }
@@ -123,6 +143,7 @@ export const peerJsonSchema = z.object({
   pairing: pairingStateSchema.nullable().default(null),
   unlinked: z.boolean().default(false),
   version: versionSchema,
+  nameVersion: versionSchema.default({ counter: 0, device: '' }),
   createdAt: z.number(),
   lastActivityAt: z.number(),
 });

@@ -5,6 +5,7 @@
  * kept in memory after open, writes go through with fsync (`sync: true`), because
  * these records hold ratchet states that must never roll back.
  */
+import { dirname } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { z } from 'zod';
 import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
@@ -16,12 +17,12 @@ export class EncryptedKv<T> {
   private readonly cache = new Map<string, T>();
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly storageKey: Uint8Array,
     private readonly schema: z.ZodType<T>,
     private readonly what: string,
   ) {
-    this.db = new ClassicLevel<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.db = new ClassicLevel<string, Uint8Array>(this.path, { keyEncoding: 'utf8', valueEncoding: 'view' });
   }
 
   async open(): Promise<void> {
@@ -30,9 +31,7 @@ export class EncryptedKv<T> {
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(`${(e as Error).message} ${cause?.message ?? ''}`)) {
-        throw new MeowError('PROFILE_LOCKED', `The ${this.what} store is in use by another Meow process.`, {
-          cause: e,
-        });
+        throw new MeowError('PROFILE_LOCKED', { profile: dirname(this.path) }, { cause: e });
       }
       throw storageError(e, this.what);
     }
@@ -46,14 +45,14 @@ export class EncryptedKv<T> {
     try {
       json = JSON.parse(fromUtf8(aeadDecrypt(this.storageKey, value, utf8(key))));
     } catch {
-      throw new MeowError(
-        'CORRUPTED',
-        `A record in the ${this.what} store is corrupted or was not written by this profile (${key}).`,
-      );
+      throw new MeowError('CORRUPTED', {
+        what: `${this.what} store`,
+        detail: `record ${key} does not open with this profile's key`,
+      });
     }
     const parsed = this.schema.safeParse(json);
     if (!parsed.success)
-      throw new MeowError('CORRUPTED', `A record in the ${this.what} store is invalid (${key}).`);
+      throw new MeowError('CORRUPTED', { what: `${this.what} store`, detail: `record ${key} is invalid` });
     return parsed.data;
   }
 

@@ -65,8 +65,12 @@ export interface NewMessage {
   waitingSince?: number;
 }
 
-/** message: a conversation message or other payload · receipt: delivery/read receipts, merged per peer when sent. */
-export type OutboxKind = 'message' | 'receipt' | 'sync';
+/**
+ * message: a conversation message or other payload · receipt: delivery/read receipts, merged per
+ * peer when sent · sync: device sync · forward: a message of mine for a contact, sent through the
+ * contact's primary device (decided when queued).
+ */
+export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward';
 
 export interface OutboxItem {
   channel: 'peer' | 'device';
@@ -163,7 +167,7 @@ export class MessageDb {
     try {
       return aeadDecrypt(this.storageKey, bytes, utf8(aad));
     } catch {
-      throw new MeowError('CORRUPTED', `A stored message could not be decrypted (${aad}).`);
+      throw new MeowError('CORRUPTED', { what: 'message store', detail: `${aad} does not decrypt` });
     }
   }
 
@@ -261,6 +265,44 @@ export class MessageDb {
         )
         .all(peerUid, opts.since ?? 0, opts.limit ?? -1) as MessageRow[];
       return rows.map((r) => this.fromRow(r));
+    });
+  }
+
+  /**
+   * A page of a conversation, oldest first: the newest `limit` messages ordered before
+   * `before` (by author time, then arrival), or the newest of all.
+   */
+  pageMessages(
+    peerUid: string,
+    before: { sentAt: number; id: number } | null,
+    limit: number,
+  ): StoredMessage[] {
+    return this.run('messages', () => {
+      const rows = (
+        before
+          ? this.db
+              .prepare(
+                `SELECT * FROM messages WHERE peer_uid = ? AND (sent_at < ? OR (sent_at = ? AND id < ?))
+                 ORDER BY sent_at DESC, id DESC LIMIT ?`,
+              )
+              .all(peerUid, before.sentAt, before.sentAt, before.id, limit)
+          : this.db
+              .prepare('SELECT * FROM messages WHERE peer_uid = ? ORDER BY sent_at DESC, id DESC LIMIT ?')
+              .all(peerUid, limit)
+      ) as MessageRow[];
+      return rows.reverse().map((r) => this.fromRow(r));
+    });
+  }
+
+  /** Per device peer uid: how many of my messages wait for that device to send them. */
+  waitingForwards(): Map<string, number> {
+    return this.run('messages', () => {
+      const rows = this.db
+        .prepare(
+          "SELECT waiting_for AS device, count(*) AS n FROM messages WHERE state = 'pending_forward' GROUP BY waiting_for",
+        )
+        .all() as { device: string; n: number }[];
+      return new Map(rows.map((r) => [r.device, r.n]));
     });
   }
 
@@ -545,18 +587,21 @@ export class MessageDb {
   }
 
   /**
-   * The primary takes over a message a sibling could not send: if this profile holds it
-   * as pending_forward it becomes pending with a row that sends it; returns false if
-   * there is nothing to claim (already sent, or unknown).
+   * The primary takes over a message another device could not send: if this profile holds
+   * it unsent (pending_forward, or a synced `pending` copy with nothing queued for it) it
+   * becomes pending with a row that sends it; returns false if there is nothing to claim
+   * (already sent or queued, or unknown).
    */
   claimForward(peerUid: string, uuid: string, send: OutboxItem): boolean {
     return this.run('outbox', () =>
       this.db.transaction(() => {
         const info = this.db
           .prepare(
-            "UPDATE messages SET state = 'pending', waiting_for = '', waiting_since = 0 WHERE peer_uid = ? AND uuid = ? AND state = 'pending_forward'",
+            `UPDATE messages SET state = 'pending', waiting_for = '', waiting_since = 0
+             WHERE peer_uid = ? AND uuid = ? AND state IN ('pending', 'pending_forward')
+               AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel = 'peer' AND peer_uid = ? AND message_uuid = ?)`,
           )
-          .run(peerUid, uuid);
+          .run(peerUid, uuid, peerUid, uuid);
         if (info.changes === 0) return false;
         this.insertOutbox({ ...send, messageUuid: uuid });
         return true;

@@ -1,0 +1,172 @@
+/**
+ * Records → views (shared/views.ts). The one place where what is stored becomes what
+ * a host may see: names, states, times — never a key, a ratchet or a storage secret.
+ */
+import type {
+  ContactView,
+  ConversationView,
+  DeviceView,
+  MessageView,
+  PairingPhase,
+  PairingView,
+  ProfileView,
+} from '../../../shared/views.js';
+import type { Messenger } from '../messenger/messenger.js';
+import type { Peer } from '../peers/peer.js';
+import type { StoredMessage } from '../storage/messageDb.js';
+
+/** The device id a device peer stands for (its own id once known, else the channel's uid). */
+export function deviceIdOf(d: Peer): string {
+  return d.deviceId || d.uid;
+}
+
+export function profileView(m: Messenger): ProfileView {
+  const id = m.identity;
+  return {
+    deviceId: id.uid,
+    nickname: id.nickname,
+    status: id.status,
+    deviceName: id.deviceName,
+    servers: id.servers.map((s) => ({ url: s.url, name: s.name })),
+    pairingPending: id.pairingPending,
+    unlinked: id.unlinked ? { ...id.unlinked } : null,
+  };
+}
+
+export function contactView(m: Messenger, p: Peer): ContactView {
+  const primary = p.primaryDeviceUid ? m.devices.get(p.primaryDeviceUid) : undefined;
+  return {
+    id: p.uid,
+    name: p.name,
+    theirName: p.contactName,
+    state: p.state,
+    status: p.status,
+    blocked: p.blocked,
+    deliveryReceipts: p.sendDeliveryAck,
+    readReceipts: p.sendProcessingAck,
+    primaryDevice: p.primaryDeviceUid
+      ? { id: primary ? deviceIdOf(primary) : p.primaryDeviceUid, name: primary?.name ?? 'another device' }
+      : null,
+    invitationExpiresAt: p.state === 'invited' ? p.invitationExpiresAt : 0,
+    createdAt: p.createdAt,
+  };
+}
+
+export function cursorOf(m: StoredMessage): string {
+  return `${m.sentAt}.${m.id}`;
+}
+
+export function parseCursor(cursor: string | undefined): { sentAt: number; id: number } | null {
+  const match = cursor ? /^(\d{1,16})\.(\d{1,16})$/.exec(cursor) : null;
+  return match ? { sentAt: Number(match[1]), id: Number(match[2]) } : null;
+}
+
+export function messageView(m: Messenger, s: StoredMessage): MessageView {
+  let waitingFor: MessageView['waitingFor'] = null;
+  if (s.state === 'pending_forward' && s.waitingFor) {
+    const d = m.devices.get(s.waitingFor);
+    waitingFor = {
+      deviceId: d ? deviceIdOf(d) : s.waitingFor,
+      name: d?.name ?? 'another device',
+      since: s.waitingSince,
+    };
+  }
+  return {
+    id: s.uuid,
+    contactId: s.peerUid,
+    outbound: s.outbound,
+    text: s.text,
+    status: s.state,
+    sentAt: s.sentAt,
+    receivedAt: s.receivedAt,
+    readAt: s.processedAt,
+    seen: s.seen,
+    synced: s.synced,
+    waitingFor,
+    cursor: cursorOf(s),
+  };
+}
+
+export function conversationView(
+  m: Messenger,
+  p: Peer,
+  summary: { unread: number; count: number } | undefined,
+): ConversationView {
+  const last = m.db.pageMessages(p.uid, null, 1)[0];
+  return {
+    contact: contactView(m, p),
+    unread: summary?.unread ?? 0,
+    lastMessage: last ? messageView(m, last) : null,
+    messageCount: summary?.count ?? 0,
+  };
+}
+
+/** My devices: this one first, then the others in the order they were paired. */
+export function deviceViews(m: Messenger): DeviceView[] {
+  const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
+  const primaryFor = (uid: string) => contacts.filter((c) => c.primaryDeviceUid === uid).length;
+  const waiting = m.db.waitingForwards();
+  const self: DeviceView = {
+    id: m.identity.uid,
+    name: m.identity.deviceName,
+    thisDevice: true,
+    state: m.identity.unlinked ? 'unlinked' : 'this device',
+    lastSeen: Date.now(),
+    primaryFor: primaryFor(''),
+    waitingForwards: 0,
+  };
+  const others = m.devices
+    .all()
+    // A pairing that was refused or never answered is not a device of mine.
+    .filter((d) => (d.deviceId || d.pairing?.role === 'existing') && (d.pairing?.confirmed || !d.unlinked))
+    .sort((a, b) => a.createdAt - b.createdAt)
+    .map((d): DeviceView => ({
+      id: deviceIdOf(d),
+      name: d.name,
+      thisDevice: false,
+      state: d.unlinked ? 'unlinked' : d.pairing?.confirmed ? 'linked' : 'pairing',
+      lastSeen: d.lastActivityAt,
+      primaryFor: primaryFor(d.uid),
+      waitingForwards: waiting.get(d.uid) ?? 0,
+    }));
+  return [self, ...others];
+}
+
+export function deviceView(m: Messenger, d: Peer): DeviceView | undefined {
+  return deviceViews(m).find((v) => v.id === deviceIdOf(d));
+}
+
+/** Where one pairing stands; on the existing device, progress is what left the outbox. */
+export function pairingView(m: Messenger, d: Peer): PairingView | null {
+  const p = d.pairing;
+  if (!p || !d.invitationId) return null; // channels minted by another device were never "paired" here
+  let phase: PairingPhase = p.phase;
+  let done = p.done;
+  if (p.role === 'existing' && phase === 'syncing') {
+    const left = m.db.outboxCount('device', d.uid);
+    done = Math.max(0, p.total - left);
+    if (left === 0) phase = 'done';
+  }
+  if (phase === 'waiting' && Date.now() > d.invitationExpiresAt) phase = 'expired';
+  return {
+    id: d.uid,
+    role: p.role,
+    phase,
+    code: p.code,
+    confirmed: p.role === 'existing' ? p.confirmed : p.localConfirmed,
+    otherConfirmed: p.role === 'new' ? p.confirmed : false,
+    deviceName: d.name,
+    done,
+    total: p.total,
+    expiresAt: d.invitationExpiresAt,
+    link: phase === 'waiting' ? p.link : '',
+  };
+}
+
+export function pairingViews(m: Messenger): PairingView[] {
+  return m.devices
+    .all()
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .map((d) => pairingView(m, d))
+    .filter((v): v is PairingView => v !== null);
+}
