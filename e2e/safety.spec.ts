@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { request } from 'node:http';
+import type { MeowBridge } from '../shared/bridge.js';
 import { Harness } from './harness.js';
 import { acceptByPaste, createIdentity, invite, messages, send } from './steps.js';
 
@@ -77,7 +78,7 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
     await expect(m.page.getByTestId('onboarding-create')).toBeVisible();
 
     const results = await m.page.evaluate(async () => {
-      const meow = window.meow!;
+      const meow = (window as unknown as { meow: MeowBridge }).meow;
       const code = async (p: Promise<{ ok: boolean; error?: { code: string } }>) => {
         const r = await p;
         return r.ok ? 'ok' : r.error!.code;

@@ -60,19 +60,21 @@ function connect(): Promise<WebSocket> {
   return opened;
 }
 
+async function send(method: string, args: unknown[]): Promise<Result<unknown>> {
+  const ws = socket ?? (await connect().catch(() => null));
+  if (!ws) return failure('cannot reach the Meow host');
+  const id = nextId++;
+  // JSON turns a trailing undefined into null, which an optional argument refuses.
+  while (args.length && args[args.length - 1] === undefined) args.pop();
+  return new Promise((resolve) => {
+    pending.set(id, resolve);
+    ws.send(JSON.stringify({ t: 'call', id, method, args } satisfies RpcFrame));
+  });
+}
+
 const bridge: MeowBridge = {
-  invoke: async (method, ...args) => {
-    checkMethod(method);
-    const ws = socket ?? (await connect().catch(() => null));
-    if (!ws) return failure('cannot reach the Meow host');
-    const id = nextId++;
-    // JSON turns a trailing undefined into null, which an optional argument refuses.
-    while (args.length && args[args.length - 1] === undefined) args.pop();
-    return new Promise((resolve) => {
-      pending.set(id, resolve as (r: Result<unknown>) => void);
-      ws.send(JSON.stringify({ t: 'call', id, method, args } satisfies RpcFrame));
-    });
-  },
+  // An unknown method throws here and now, as in the Electron preload.
+  invoke: (method, ...args) => send(checkMethod(method), args) as never,
   subscribe: (event, listener) => {
     const set = listeners.get(checkEvent(event)) ?? new Set();
     listeners.set(event, set);

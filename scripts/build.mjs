@@ -15,9 +15,6 @@ const nodeEntries = {
   'meow-server': 'server/cli.ts',
   web: 'main/host/web.ts',
   bench: 'bench/index.ts',
-  'service-worker': 'main/host/serviceWorker.ts',
-};
-const optionalNodeEntries = {
   // The worker thread that hosts the service (main/host/worker.ts starts it).
   'service-worker': 'main/host/serviceWorker.ts',
 };
@@ -31,7 +28,6 @@ const all = [
 ];
 const missing = all.filter((e) => !existsSync(join(root, e)));
 if (missing.length) throw new Error(`build: missing entry points: ${missing.join(', ')}`);
-for (const [k, v] of Object.entries(optionalNodeEntries)) if (existsSync(join(root, v))) nodeEntries[k] = v;
 
 const requireBanner = {
   js: "import { createRequire as __meowRequire } from 'node:module'; const require = __meowRequire(import.meta.url);",
@@ -87,7 +83,7 @@ await Promise.all([
 ]);
 mkdirSync(join(root, 'dist/renderer'), { recursive: true });
 copyFileSync(join(root, 'renderer/index.html'), join(root, 'dist/renderer/index.html'));
-for (const icon of ['tray.png', 'icon.png']) {
+for (const icon of ['tray.png', 'tray@2x.png']) {
   if (existsSync(join(root, 'build', icon)))
     copyFileSync(join(root, 'build', icon), join(root, 'dist/app', icon));
 }

@@ -7,12 +7,7 @@
 import { safeStorage } from 'electron';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-export interface Keychain {
-  load(): Promise<Uint8Array | null>;
-  save(key: Uint8Array): Promise<void>;
-  clear(): Promise<void>;
-}
+import type { Keychain } from '../core/service/keychain.js';
 
 export const KEYCHAIN_FILE = 'remembered-key.bin';
 

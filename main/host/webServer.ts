@@ -115,6 +115,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
 
   const attach = (ws: WebSocket) => {
+    // A protocol error (an oversized or malformed frame): ws closes the connection with
+    // its code (1009, 1002…); the host carries on.
+    ws.on('error', () => undefined);
     serveRpc(opts.service, {
       send: (frame: RpcFrame) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));

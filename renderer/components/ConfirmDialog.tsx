@@ -1,5 +1,5 @@
 /** A modal question (the native <dialog>: focus stays inside, Escape cancels). */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 export function ConfirmDialog(props: {
   open: boolean;
@@ -13,6 +13,7 @@ export function ConfirmDialog(props: {
   testId?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -23,14 +24,14 @@ export function ConfirmDialog(props: {
     <dialog
       ref={ref}
       className="dialog"
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
         props.onCancel();
       }}
       data-testid={props.testId ?? 'confirm-dialog'}
     >
-      <h2 id="dialog-title">{props.title}</h2>
+      <h2 id={titleId}>{props.title}</h2>
       <div className="dialog-body">{props.children}</div>
       <div className="actions">
         <button className="secondary" onClick={props.onCancel} autoFocus data-testid="dialog-cancel">

@@ -122,19 +122,22 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
         )}
       </div>
       <ErrorText error={change.error} />
-      <ConfirmDialog
-        open={confirmBlock}
-        title={`Block ${c.name}?`}
-        confirmLabel="Block"
-        danger
-        onCancel={() => setConfirmBlock(false)}
-        onConfirm={() => {
-          setConfirmBlock(false);
-          void change.run({ blocked: true });
-        }}
-      >
-        You will not get their messages, and cannot write to them, until you unblock them. They are not told.
-      </ConfirmDialog>
+      {confirmBlock && (
+        <ConfirmDialog
+          open={confirmBlock}
+          title={`Block ${c.name}?`}
+          confirmLabel="Block"
+          danger
+          onCancel={() => setConfirmBlock(false)}
+          onConfirm={() => {
+            setConfirmBlock(false);
+            void change.run({ blocked: true });
+          }}
+        >
+          You will not get their messages, and cannot write to them, until you unblock them. They are not
+          told.
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

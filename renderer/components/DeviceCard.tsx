@@ -108,31 +108,33 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
           </button>
         )}
       </div>
-      <ConfirmDialog
-        open={confirm !== 'no'}
-        title={`Unlink ${d.name}?`}
-        confirmLabel={confirm === 'force' ? 'Unlink anyway' : 'Unlink'}
-        danger
-        busy={unlink.busy}
-        onCancel={() => {
-          setConfirm('no');
-          unlink.setError(null);
-        }}
-        onConfirm={() => void unlink.run(confirm === 'force')}
-        testId="unlink-dialog"
-      >
-        <p>
-          {d.name} will be told, its keys are dropped, and nothing more reaches it. To use it again, you will
-          have to link it anew.
-        </p>
-        {d.primaryFor > 0 && (
-          <p className="warning-text">
-            It talks to {plural(d.primaryFor, 'contact')} for you. Make this device primary first, or those
-            conversations stop on your other devices.
+      {confirm !== 'no' && (
+        <ConfirmDialog
+          open={confirm !== 'no'}
+          title={`Unlink ${d.name}?`}
+          confirmLabel={confirm === 'force' ? 'Unlink anyway' : 'Unlink'}
+          danger
+          busy={unlink.busy}
+          onCancel={() => {
+            setConfirm('no');
+            unlink.setError(null);
+          }}
+          onConfirm={() => void unlink.run(confirm === 'force')}
+          testId="unlink-dialog"
+        >
+          <p>
+            {d.name} will be told, its keys are dropped, and nothing more reaches it. To use it again, you
+            will have to link it anew.
           </p>
-        )}
-        <ErrorText error={unlink.error} testId="unlink-error" />
-      </ConfirmDialog>
+          {d.primaryFor > 0 && (
+            <p className="warning-text">
+              It talks to {plural(d.primaryFor, 'contact')} for you. Make this device primary first, or those
+              conversations stop on your other devices.
+            </p>
+          )}
+          <ErrorText error={unlink.error} testId="unlink-error" />
+        </ConfirmDialog>
+      )}
     </article>
   );
 }
