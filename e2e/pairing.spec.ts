@@ -106,7 +106,7 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     // Machine 1 opens again and forwards it: sent, and Bob gets it once.
     await desk.page.getByTestId('unlock-password').fill(PASSWORD);
     await desk.page.getByTestId('unlock-submit').click();
-    await expect(desk.page.getByTestId('section-chats')).toBeVisible();
+    await expect(desk.page.getByTestId('section-settings')).toBeVisible();
     await expect(fromLaptop).toHaveAttribute('data-status', /^(sent|delivered|read)$/);
     await expect(messages(bob, 'Written on my laptop')).toHaveCount(1);
 

@@ -5,8 +5,8 @@ import { useChats } from '../stores/chatStore.js';
 import { Avatar } from './Avatar.js';
 
 function preview(c: ConversationView): string {
-  if (c.contact.state !== 'active') return c.contact.state === 'invited' ? 'Invitation sent' : 'Connecting…';
   const m = c.lastMessage;
+  if (!m && c.contact.state === 'invited') return 'Invitation given, not answered yet';
   if (!m) return c.contact.status || 'No messages yet';
   return (m.outbound ? 'You: ' : '') + m.text.replace(/\s+/g, ' ');
 }

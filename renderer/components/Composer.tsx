@@ -27,12 +27,11 @@ export function Composer({ contact }: { contact: ContactView }) {
       </div>
     );
   }
-  if (contact.state !== 'active') {
+  // 'answered' (I accepted their invitation): my first messages go out with the answer.
+  if (contact.state === 'invited') {
     return (
       <div className="composer-note" data-testid="composer-waiting">
-        {contact.state === 'invited'
-          ? `${contact.name} has not accepted your invitation yet. You can write once they do.`
-          : `Connecting with ${contact.name}…`}
+        {`${contact.name} has not accepted your invitation yet. You can write once they do.`}
       </div>
     );
   }

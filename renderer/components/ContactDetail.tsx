@@ -14,7 +14,7 @@ import { useAction } from './useAction.js';
 
 const STATE: Record<ContactView['state'], string> = {
   invited: 'Invitation given, not answered yet',
-  answered: 'Answered, connecting',
+  answered: 'You accepted their invitation; connecting',
   active: 'Connected',
 };
 
@@ -46,7 +46,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
           )}
           {c.status && <p data-testid="contact-status">{c.status}</p>}
         </div>
-        {c.state === 'active' && !c.blocked && (
+        {c.state !== 'invited' && !c.blocked && (
           <button className="primary" onClick={openChat} data-testid="contact-message">
             Send a message
           </button>

@@ -10,7 +10,7 @@ import './Contacts.css';
 
 type Mode = 'detail' | 'invite' | 'accept';
 
-const STATE: Record<string, string> = { invited: 'invited', answered: 'connecting', active: '' };
+const STATE: Record<string, string> = { invited: 'invited', answered: '', active: '' };
 
 export function ContactsScreen() {
   const contacts = useContacts((s) => s.contacts);
