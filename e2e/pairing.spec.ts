@@ -148,6 +148,10 @@ test('pairing by pasting the link; a used link is refused; unlinking machine 2',
     expect(link).toMatch(/^meow:/);
 
     await openPairingOnExisting(desk);
+    // This browser has no camera: the scanner says so and points to pasting.
+    await desk.page.getByTestId('tab-scan').click();
+    await expect(desk.page.getByTestId('camera-error')).toBeVisible();
+    await h.shot(desk, 'pairing-no-camera');
     await desk.page.getByTestId('tab-paste').click();
     await desk.page.getByTestId('link-paste').fill(link);
     await h.shot(desk, 'pairing-paste');

@@ -10,10 +10,14 @@ import { useAction } from './useAction.js';
 export function Composer({ contact }: { contact: ContactView }) {
   const [text, setText] = useState('');
   const box = useRef<HTMLTextAreaElement>(null);
+  // The box clears at once (the message shows as it is stored); a refused text comes back.
   const send = useAction(async (value: string) => {
-    await useChats.getState().send(contact.id, value);
-    setText('');
-    box.current?.focus();
+    try {
+      await useChats.getState().send(contact.id, value);
+    } catch (e) {
+      setText((now) => now || value);
+      throw e;
+    }
   });
   const unblock = useAction(() => useContacts.getState().update(contact.id, { blocked: false }));
 
@@ -37,7 +41,9 @@ export function Composer({ contact }: { contact: ContactView }) {
   }
 
   const submit = () => {
-    if (!text.trim() || send.busy) return;
+    if (!text.trim()) return;
+    setText('');
+    box.current?.focus();
     void send.run(text);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -66,7 +72,7 @@ export function Composer({ contact }: { contact: ContactView }) {
         <button
           className="send"
           onClick={submit}
-          disabled={!text.trim() || send.busy}
+          disabled={!text.trim()}
           aria-label="Send"
           title="Send (Enter)"
           data-testid="composer-send"

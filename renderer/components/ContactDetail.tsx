@@ -14,7 +14,7 @@ import { useAction } from './useAction.js';
 
 const STATE: Record<ContactView['state'], string> = {
   invited: 'Invitation given, not answered yet',
-  answered: 'You accepted their invitation; connecting',
+  answered: 'Connected (you accepted their invitation)',
   active: 'Connected',
 };
 
@@ -113,18 +113,23 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
             onClick={() => void change.run({ blocked: false })}
             data-testid="contact-unblock"
           >
-            Unblock {c.name}
+            Unblock
           </button>
         ) : (
-          <button className="danger" onClick={() => setConfirmBlock(true)} data-testid="contact-block">
-            Block {c.name}
+          <button
+            className="danger"
+            onClick={() => setConfirmBlock(true)}
+            aria-label={`Block ${c.name}`}
+            data-testid="contact-block"
+          >
+            Block
           </button>
         )}
       </div>
       <ErrorText error={change.error} />
       {confirmBlock && (
         <ConfirmDialog
-          open={confirmBlock}
+          open
           title={`Block ${c.name}?`}
           confirmLabel="Block"
           danger

@@ -110,7 +110,7 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
       </div>
       {confirm !== 'no' && (
         <ConfirmDialog
-          open={confirm !== 'no'}
+          open
           title={`Unlink ${d.name}?`}
           confirmLabel={confirm === 'force' ? 'Unlink anyway' : 'Unlink'}
           danger

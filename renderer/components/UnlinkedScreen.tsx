@@ -13,8 +13,8 @@ export function UnlinkedScreen({ unlinked }: { unlinked: { at: number; by: strin
         </header>
         <p data-testid="unlinked-text">{errorMessage('DEVICE_UNLINKED', unlinked)}</p>
         <p className="muted">
-          Its keys were dropped and your other devices no longer send it anything. To use Meow here again, start it
-          with a new, empty profile folder and link that from your other computer.
+          Its keys were dropped and your other devices no longer send it anything. To use Meow here again,
+          start it with a new, empty profile folder and link that from your other computer.
         </p>
       </div>
     </div>

@@ -65,7 +65,8 @@ export function plural(n: number, one: string, many = one + 's'): string {
 
 /** Initials for an avatar: the first letters of the first two words. */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  // Letters and digits only: a name like "<b>Bob" gives "B", not "<".
+  const words = name.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   const letters = words.slice(0, 2).map((w) => [...w][0] ?? '');
   return (letters.join('') || '?').toUpperCase();
 }
