@@ -44,6 +44,7 @@ export class Harness {
   private readonly dir = mkdtempSync(join(tmpdir(), 'meow-e2e-'));
   private readonly closers: (() => Promise<unknown>)[] = [];
   private shots = 0;
+  private readonly hosts: Host[] = [];
   readonly shotDir: string;
 
   constructor(readonly testName: string) {
@@ -90,7 +91,9 @@ export class Harness {
         const m = /running at (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(out);
         if (m) {
           clearTimeout(timer);
-          resolve({ name, url: m[1]!, profile, stop, output: () => out });
+          const host = { name, url: m[1]!, profile, stop, output: () => out };
+          this.hosts.push(host);
+          resolve(host);
         }
       });
       proc.once('exit', (code) => {
@@ -116,8 +119,11 @@ export class Harness {
   }
 
   /** Opens a host's printed URL in a new context of `browser`; page errors fail the test. */
-  async open(browser: Browser, host: Host): Promise<Machine> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 780 } });
+  async open(browser: Browser, host: Host, opts: { dark?: boolean } = {}): Promise<Machine> {
+    const context = await browser.newContext({
+      viewport: { width: 1200, height: 780 },
+      colorScheme: opts.dark ? 'dark' : 'light',
+    });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(`${host.name}: ${e.message}`));
@@ -155,6 +161,10 @@ export class Harness {
 
   async close(): Promise<void> {
     const errors: unknown[] = [];
+    // MEOW_E2E_LOGS=1: each host's output (the service's log) next to the screenshots.
+    if (process.env['MEOW_E2E_LOGS'] === '1') {
+      for (const host of this.hosts) writeFileSync(join(this.shotDir, `${host.name}.log`), host.output());
+    }
     for (const close of this.closers.reverse()) {
       try {
         await close();

@@ -33,7 +33,7 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     const plain = await h.browser();
     const desk = await h.open(withCamera, hDesk);
     const laptop = await h.open(plain, hLaptop);
-    const bob = await h.open(plain, hBob);
+    const bob = await h.open(plain, hBob, { dark: true });
 
     // Machine 1: Alice creates her identity.
     await expect(desk.page.getByTestId('onboarding-create')).toBeVisible();
@@ -118,7 +118,8 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await expect(fromLaptop).toHaveAttribute('data-status', 'read');
     await expect(messages(desk, 'Written on my laptop')).toHaveCount(1);
     await expect(messages(bob, 'Written on my laptop')).toHaveCount(1);
-    await h.shot(laptop, 'conversation', 'chat');
+    await h.shot(laptop, 'conversation');
+    await h.shot(desk, 'conversation-after', 'chat');
     await h.shot(bob, 'conversation');
     await expect(chatItem(laptop, 'Bob').getByTestId('chat-unread')).toHaveCount(0);
 
@@ -141,6 +142,15 @@ test('pairing by pasting the link; a used link is refused; unlinking machine 2',
     const laptop = await h.open(browser, hLaptop);
 
     await createIdentity(desk, { name: 'Alice', device: 'Desktop', server: relay.url });
+    // Keyboard: Ctrl+4 is Settings; "remember me" says plainly that a browser has no keychain.
+    await desk.page.keyboard.press('Control+4');
+    await expect(desk.page.getByTestId('section-settings')).toBeVisible();
+    await desk.page.getByTestId('security-settings').getByLabel('Password').fill(PASSWORD);
+    await desk.page.getByTestId('remember').click();
+    await expect(desk.page.getByTestId('notice-NO_KEYCHAIN')).toBeVisible();
+    await h.shot(desk, 'settings-no-keychain');
+    await desk.page.keyboard.press('Control+1');
+    await expect(desk.page.getByTestId('section-chats')).toBeVisible();
     await laptop.page.getByTestId('onboarding-link').click();
     await h.shot(laptop, 'link-form');
     await laptop.page.getByTestId('link-form').getByRole('button', { name: 'Back' }).click();

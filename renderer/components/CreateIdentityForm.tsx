@@ -7,6 +7,7 @@ import { ErrorText } from './ErrorText.js';
 import { PasswordFields } from './PasswordFields.js';
 import { ServerChoice } from './ServerChoice.js';
 import { DEFAULT_SERVER, resolveServer } from './resolveServer.js';
+import { checkRemembered } from './rememberMe.js';
 import { useAction } from './useAction.js';
 
 export function CreateIdentityForm({ onBack }: { onBack: () => void }) {
@@ -25,8 +26,10 @@ export function CreateIdentityForm({ onBack }: { onBack: () => void }) {
       serverUrl,
       ...(device ? { deviceName: device } : {}),
     });
-    if (remember) await call('unlock', { password, remember: true });
-    useApp.getState().setState(await call('appState'));
+    if (remember) {
+      await call('unlock', { password, remember: true });
+      await checkRemembered();
+    } else useApp.getState().setState(await call('appState'));
   });
 
   const submit = (e: FormEvent) => {

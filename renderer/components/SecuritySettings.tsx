@@ -4,6 +4,7 @@ import { call } from '../bridge.js';
 import { useApp } from '../stores/appStore.js';
 import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
+import { checkRemembered } from './rememberMe.js';
 import { useAction } from './useAction.js';
 
 export function SecuritySettings() {
@@ -12,7 +13,8 @@ export function SecuritySettings() {
   const remember = useAction(async (on: boolean) => {
     await call('unlock', { password, remember: on });
     setPassword('');
-    useApp.getState().setState(await call('appState'));
+    if (on) await checkRemembered();
+    else useApp.getState().setState(await call('appState'));
   });
   const lock = useAction(async () => useApp.getState().setState(await call('lock')));
   const submit = (e: FormEvent) => {
@@ -39,7 +41,12 @@ export function SecuritySettings() {
           />
         </label>
         <div className="actions start">
-          <button type="submit" className="secondary" disabled={!password || remember.busy}>
+          <button
+            type="submit"
+            className="secondary"
+            disabled={!password || remember.busy}
+            data-testid="remember"
+          >
             {remembered ? 'Forget me on this computer' : 'Remember me on this computer'}
           </button>
         </div>

@@ -38,10 +38,12 @@ export function ServerSettings() {
           const c = online(s.url);
           return (
             <li key={s.url}>
-              <span className={c?.online ? 'dot ok' : c ? 'dot bad' : 'dot'} aria-hidden="true" />
+              <span className={c?.online ? 'dot ok' : c?.error ? 'dot bad' : 'dot'} aria-hidden="true" />
               <span className="server-name">{s.name || s.url}</span>
               <span className="muted small">{s.url}</span>
-              <span className="muted small">{c ? (c.online ? 'connected' : c.error || 'offline') : ''}</span>
+              <span className="muted small" data-testid="server-state">
+                {c?.online ? 'connected' : c?.error ? `offline (${c.error})` : 'connecting…'}
+              </span>
             </li>
           );
         })}

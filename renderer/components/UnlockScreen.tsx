@@ -4,6 +4,7 @@ import { call } from '../bridge.js';
 import { useApp } from '../stores/appStore.js';
 import { ErrorText } from './ErrorText.js';
 import { Logo } from './Logo.js';
+import { checkRemembered } from './rememberMe.js';
 import { useAction } from './useAction.js';
 import './Onboarding.css';
 
@@ -13,7 +14,8 @@ export function UnlockScreen() {
   const [remember, setRemember] = useState(remembered);
   const { run, busy, error } = useAction(async () => {
     await call('unlock', { password, remember });
-    useApp.getState().setState(await call('appState'));
+    if (remember) await checkRemembered();
+    else useApp.getState().setState(await call('appState'));
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -2,13 +2,17 @@
 import { create } from 'zustand';
 import type { NoticeView } from '../../shared/views.js';
 
-export interface Notice extends NoticeView {
+/** A notice of the service, or one the app itself has to give (code NO_KEYCHAIN…). */
+export interface Notice {
   key: number;
+  level: NoticeView['level'];
+  code: NoticeView['code'] | 'NO_KEYCHAIN';
+  text: string;
 }
 
 interface NoticeStore {
   notices: Notice[];
-  push(n: NoticeView): void;
+  push(n: Omit<Notice, 'key'>): void;
   dismiss(key: number): void;
 }
 
