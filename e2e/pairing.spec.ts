@@ -103,7 +103,10 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await expect(fromLaptop.getByTestId('message-status')).toHaveText(/Waiting for Desktop/);
     await h.shot(laptop, 'waiting-for-desktop');
 
-    // Machine 1 opens again and forwards it: sent, and Bob gets it once.
+    // Machine 1 opens again (after a typo) and forwards it: sent, and Bob gets it once.
+    await desk.page.getByTestId('unlock-password').fill('not the password');
+    await desk.page.getByTestId('unlock-submit').click();
+    await expect(desk.page.getByTestId('error')).toHaveText('Wrong password.');
     await desk.page.getByTestId('unlock-password').fill(PASSWORD);
     await desk.page.getByTestId('unlock-submit').click();
     await expect(desk.page.getByTestId('section-settings')).toBeVisible();

@@ -2,6 +2,7 @@
 import { useMemo, type KeyboardEvent } from 'react';
 import { useApp } from '../stores/appStore.js';
 import { sortedConversations, useChats } from '../stores/chatStore.js';
+import { useContacts } from '../stores/contactStore.js';
 import { ChatListItem } from './ChatListItem.js';
 
 export function ChatList() {

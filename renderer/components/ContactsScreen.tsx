@@ -1,5 +1,5 @@
 /** Contacts: the list, and beside it a contact, an invitation to give, or one to accept. */
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { sortedContacts, useContacts } from '../stores/contactStore.js';
 import { AcceptPanel } from './AcceptPanel.js';
 import { Avatar } from './Avatar.js';
@@ -8,21 +8,17 @@ import { Icon } from './Icon.js';
 import { InvitePanel } from './InvitePanel.js';
 import './Contacts.css';
 
-type Mode = 'detail' | 'invite' | 'accept';
-
 const STATE: Record<string, string> = { invited: 'invited', answered: '', active: '' };
 
 export function ContactsScreen() {
   const contacts = useContacts((s) => s.contacts);
   const selected = useContacts((s) => s.selected);
-  const [mode, setMode] = useState<Mode>('detail');
+  const mode = useContacts((s) => s.panel);
+  const setMode = useContacts((s) => s.show);
   const list = useMemo(() => sortedContacts(contacts), [contacts]);
   const current = selected ? contacts[selected] : undefined;
 
-  const pick = (id: string) => {
-    useContacts.getState().select(id);
-    setMode('detail');
-  };
+  const pick = (id: string) => useContacts.getState().select(id);
 
   return (
     <div className="split">

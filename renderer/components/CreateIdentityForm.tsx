@@ -54,7 +54,9 @@ export function CreateIdentityForm({ onBack }: { onBack: () => void }) {
         />
       </label>
       <label>
-        Name of this computer <span className="muted">(optional)</span>
+        <span>
+          Name of this computer <span className="muted">(optional)</span>
+        </span>
         <input
           maxLength={LIMITS.nameChars}
           value={deviceName}

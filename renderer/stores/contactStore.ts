@@ -4,9 +4,14 @@ import type { ContactChange } from '../../shared/service.js';
 import type { ContactView, InviteView } from '../../shared/views.js';
 import { call } from '../bridge.js';
 
+export type ContactPanel = 'detail' | 'invite' | 'accept';
+
 interface ContactStore {
   contacts: Record<string, ContactView>;
   selected: string | null;
+  /** What the right-hand side of the Contacts screen shows. */
+  panel: ContactPanel;
+  show(panel: ContactPanel): void;
   load(): Promise<void>;
   select(id: string | null): void;
   invite(name: string): Promise<InviteView>;
@@ -18,12 +23,16 @@ interface ContactStore {
 export const useContacts = create<ContactStore>((set, get) => ({
   contacts: {},
   selected: null,
+  panel: 'detail',
+  show(panel) {
+    set({ panel });
+  },
   async load() {
     const list = await call('contacts');
     set({ contacts: Object.fromEntries(list.map((c) => [c.id, c])) });
   },
   select(selected) {
-    set({ selected });
+    set({ selected, panel: 'detail' });
   },
   async invite(name) {
     const view = await call('invite', { name });
