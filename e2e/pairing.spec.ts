@@ -43,6 +43,8 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await desk.page.getByTestId('create-form').getByRole('button', { name: 'Back' }).click();
     await createIdentity(desk, { name: 'Alice', device: 'Desktop', server: relay.url });
     await h.shot(desk, 'chats-empty');
+    await desk.page.getByTestId('start-invite').click();
+    await expect(desk.page.getByTestId('invite-name')).toBeFocused();
     await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
 
     // Alice invites Bob; Bob accepts by pasting the link.

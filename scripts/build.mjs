@@ -78,6 +78,7 @@ await Promise.all([
     platform: 'node',
     target: 'node22',
     format: 'cjs',
+    minify: true,
     external: ['electron'],
   }),
 ]);

@@ -30,7 +30,10 @@ export function ChatList() {
           <p>No conversations yet.</p>
           <button
             className="primary"
-            onClick={() => useApp.getState().go('contacts')}
+            onClick={() => {
+              useContacts.getState().show('invite');
+              useApp.getState().go('contacts');
+            }}
             data-testid="start-invite"
           >
             Invite someone

@@ -1,6 +1,6 @@
 /** Contacts: the list, and beside it a contact, an invitation to give, or one to accept. */
 import { useMemo } from 'react';
-import { sortedContacts, useContacts } from '../stores/contactStore.js';
+import { sortedContacts, useContacts, type ContactPanel } from '../stores/contactStore.js';
 import { AcceptPanel } from './AcceptPanel.js';
 import { Avatar } from './Avatar.js';
 import { ContactDetail } from './ContactDetail.js';
@@ -14,7 +14,7 @@ export function ContactsScreen() {
   const contacts = useContacts((s) => s.contacts);
   const selected = useContacts((s) => s.selected);
   const mode = useContacts((s) => s.panel);
-  const setMode = useContacts((s) => s.show);
+  const setMode = (panel: ContactPanel) => useContacts.getState().show(panel);
   const list = useMemo(() => sortedContacts(contacts), [contacts]);
   const current = selected ? contacts[selected] : undefined;
 
