@@ -15,7 +15,7 @@ function pairingLine(p: PairingView): string {
       return `waiting: open the link on the device that has your contacts (valid until ${new Date(p.expiresAt).toLocaleTimeString()})`;
     case 'code':
       return p.role === 'new'
-        ? `code ${p.code}: check that your other device shows the same code, and confirm there`
+        ? `code ${p.code}: check that your other device shows the same code, then \`meow pair confirm\` here and there`
         : `code ${p.code}: compare it with the new device, then \`meow pair confirm\` (or \`meow pair refuse\`)`;
     case 'syncing':
       return `syncing with "${p.name}": ${p.done}/${p.total}`;
@@ -85,10 +85,24 @@ async function cmdPairAccept(ctx: CliContext, argv: string[]): Promise<void> {
     throw new UsageError('pair accept: --history-days takes a whole number');
   await ctx.withMessenger(async (m) => {
     const { pairing } = m;
-    const { device, code } = await pairing.accept(link, {
+    const { device } = await pairing.accept(link, {
       historyDays: historyDays ? Number(historyDays) : undefined,
     });
-    await m.flushOutbox().catch(() => undefined); // the new device can show the code now
+    // The code exists once the new device has revealed its nonce (docs/pairing.md).
+    if (!ctx.json) ctx.note(`Answered "${device.name}"; waiting for it to show the safety code…`);
+    const deadline = Date.now() + 120_000;
+    let view = pairing.status().find((v) => v.device === device.uid);
+    while (view?.phase === 'waiting' && Date.now() < deadline) {
+      await m.sync({ waitMs: 2000 });
+      view = pairing.status().find((v) => v.device === device.uid);
+    }
+    if (view?.phase !== 'code')
+      throw new CliError(
+        view?.phase === 'refused'
+          ? 'Pairing refused: the answer does not match the link (was the link swapped?).'
+          : 'The new device did not answer in time: keep `meow pair new --wait` running there, and try again.',
+      );
+    const code = view.code;
     if (!ctx.json)
       ctx.print(
         `Safety code: ${code}\nThe new device "${device.name}" shows a code too: they must be the same.\n`,
@@ -127,6 +141,17 @@ async function confirmAndSend(
   const next = await m.pairing.confirm(ref, { historyDays });
   await m.flushOutbox().catch(() => undefined);
   const left = m.db.outboxCount('device', next.uid);
+  if (!next.pairing!.confirmed) {
+    ctx.out(`Confirmed here; "${next.name}" must confirm the same code too, then everything is sent.`, {
+      device: next.uid,
+      name: next.name,
+      code: code ?? next.pairing!.code,
+      confirmed: true,
+      total: 0,
+      waiting: left,
+    });
+    return;
+  }
   ctx.out(
     `Confirmed. Sending ${next.pairing!.total} items to "${next.name}"${left ? ` (${left} messages still to post: keep \`meow run\` or \`meow sync\` going)` : ''}.`,
     {
@@ -145,6 +170,22 @@ async function cmdPairConfirm(ctx: CliContext, argv: string[], refuse: boolean):
   const ref = args.positionals[0];
   const historyDays = flagValue(args, 'history-days');
   await ctx.withMessenger(async (m) => {
+    // On the new device: its own confirmation (or refusal) of the code.
+    const onNew = m.pairing
+      .status()
+      .find((v) => v.role === 'new' && v.phase === 'code' && (!ref || v.device === ref || v.name === ref));
+    if (onNew && m.identity.pairingPending) {
+      if (refuse) await m.pairing.refuseOnNewDevice(onNew.device);
+      else await m.pairing.confirmOnNewDevice(onNew.device);
+      await m.flushOutbox().catch(() => undefined);
+      ctx.out(
+        refuse
+          ? 'Pairing refused.'
+          : `Confirmed: "${onNew.name}" sends your contacts once it has confirmed too.`,
+        refuse ? { refused: true } : { device: onNew.device, code: onNew.code, confirmed: true },
+      );
+      return;
+    }
     if (refuse) {
       await m.pairing.refuse(ref);
       ctx.out('Pairing refused: nothing private was sent to the new device.', { refused: true });

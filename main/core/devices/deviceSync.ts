@@ -6,12 +6,17 @@
  */
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { wipePrivateKey } from '../../crypto/curves.js';
 import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet } from '../../ratchet/stateJson.js';
-import { encode, decodeStrict, meow } from '../../wire/proto.js';
+import { decodeStrict, meow } from '../../wire/proto.js';
 import { isStorageFailure, MeowError } from '../errors.js';
 import type { Core } from '../messenger/core.js';
 import { fromDbMessage, toDbMessage } from '../messenger/dbMessage.js';
+import { syncedState } from '../messenger/messageState.js';
+import { readReceipts } from '../messenger/receipts.js';
+import { commitReceive, commitRefusal } from '../messenger/commitReceive.js';
+import { renameMeForContacts } from '../messenger/profileBroadcast.js';
 import type { DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
@@ -23,7 +28,10 @@ import { DedupStore } from './dedupStore.js';
 import {
   decodeFullPeer,
   decodePayload,
+  contactFromSummary,
+  contactSummary,
   decodePeerData,
+  summaryFields,
   decodeProfile,
   decodeServers,
   decodeDeviceName,
@@ -36,9 +44,21 @@ import {
   type DeviceName,
   type SyncType,
 } from './payloads.js';
+import { contactLock, deviceLock } from '../messenger/lockKeys.js';
+
+/** Device messages accepted before both sides have confirmed a pairing (nothing private among them). */
+const PAIRING_STEPS = new Set<SyncType>(['pair_reveal', 'pair_ok', 'pair_confirm', 'pair_refused']);
 
 /** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
 const MAX_FORWARD_HOPS = 3;
+
+/** What applying a device sync payload produced (see DeviceSync.apply). */
+interface Applied {
+  device: Peer;
+  effects?: () => void;
+  events?: ['message' | 'status', StoredMessage][];
+  recordFirst?: boolean;
+}
 
 export class DeviceSync implements DeviceReceiver {
   readonly dedup: DedupStore;
@@ -186,23 +206,18 @@ export class DeviceSync implements DeviceReceiver {
     let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
     if (device.state === 'invited') {
       try {
-        next = await this.onPairingAnswer(next, message);
+        next = await this.m.pairing.onAnswer(next, message);
       } catch (e) {
         if (isStorageFailure(e)) throw e;
         core.log.warn('refused a pairing answer', { device: device.uid, error: (e as Error).message });
-        core.db.recordReceived(serverId);
-        return;
+        return commitRefusal(core, serverId);
       }
-      // The finalized channel first, then the id: a crash between leaves a redelivery that the
-      // ratchet refuses as a duplicate, never a lost pairing.
-      await core.devices.put(next);
-      core.db.recordReceived(serverId);
-      return;
+      // The finalized channel is what the answer carried: never lost to a crash.
+      return commitReceive(core, { serverId, record: next, recordFirst: true });
     }
     if (device.unlinked) {
       core.log.warn('refused a message from an unlinked device', { device: device.uid });
-      core.db.recordReceived(serverId);
-      return;
+      return commitRefusal(core, serverId);
     }
     let payload: meow.DeviceSyncPayload;
     try {
@@ -212,47 +227,43 @@ export class DeviceSync implements DeviceReceiver {
         device: device.uid,
         error: (e as Error).message,
       });
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
+      return commitRefusal(core, serverId, next);
     }
     const type = payload.syncType as SyncType;
-    const beforeConfirm = type === 'pair_confirm' || type === 'pair_refused';
+    const beforeConfirm = PAIRING_STEPS.has(type);
     if (!device.pairing?.confirmed && !beforeConfirm) {
       core.log.warn('refused a sync from a device not confirmed yet', { device: device.uid, type });
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
+      return commitRefusal(core, serverId, next);
     }
-    if (payload.dedupId && this.dedup.isSeen(payload.dedupId)) {
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
-    }
+    if (payload.dedupId && this.dedup.isSeen(payload.dedupId)) return commitRefusal(core, serverId, next);
+    let applied: Applied = { device: next };
     try {
-      next = await this.apply(next, type, payload, serverId);
+      applied = await this.apply(next, type, payload);
     } catch (e) {
       if (isStorageFailure(e)) throw e;
       core.log.warn('refused a device sync', { device: device.uid, type, error: (e as Error).message });
     }
-    // The device record (pairing progress, ratchet) before the id, so a crash cannot lose
-    // a pairing step; PeerStore keeps an unlinked channel unlinked.
-    await core.devices.put(next);
-    core.db.recordReceived(serverId);
+    // PeerStore keeps an unlinked channel unlinked, whatever the record says.
+    await commitReceive(core, {
+      serverId,
+      record: applied.device,
+      recordFirst: applied.recordFirst,
+      effects: applied.effects,
+    });
     if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
+    for (const [kind, msg] of applied.events ?? []) core.emit(kind, msg);
+    if (applied.device.pairing && applied.device.pairing !== device.pairing) this.emitPairing(applied.device);
     this.m.emit('device', device.uid);
+    core.kickSend();
   }
 
-  /** Applies one payload. Store effects first (idempotent), then the SQLite transaction that records the server id. */
-  private async apply(
-    device: Peer,
-    type: SyncType,
-    p: meow.DeviceSyncPayload,
-    serverId: string,
-  ): Promise<Peer> {
-    const core = this.m;
+  /**
+   * Applies one payload: effects on other records (contacts, the identity) here, which are
+   * idempotent and versioned; the message store's writes returned as `effects`, for the
+   * transaction that records the server id; the device record's own change returned.
+   */
+  private async apply(device: Peer, type: SyncType, p: meow.DeviceSyncPayload): Promise<Applied> {
     const events: ['message' | 'status', StoredMessage][] = [];
-    const after: (() => void)[] = [];
     switch (type) {
       case 'msg':
       case 'status':
@@ -261,96 +272,90 @@ export class DeviceSync implements DeviceReceiver {
           type === 'history'
             ? p.history.map((h) => ({ peerUid: h.peerUid, dbm: h.dbMessage }))
             : [{ peerUid: p.peerUid, dbm: p.dbMessage }];
-        core.db.recordReceived(serverId, () => {
+        const effects = () => {
           for (const it of items) if (it.dbm && it.peerUid) this.upsertMessage(it.peerUid, it.dbm, events);
-        });
+        };
         if (type === 'history' && device.pairing) {
           device = {
             ...device,
             pairing: { ...device.pairing, done: p.progressDone, total: p.progressTotal },
           };
-          this.emitPairing(device);
         }
-        break;
+        return { device, effects, events };
       }
+      case 'forward':
+        return { device, effects: () => this.applyForward(device, p, events), events };
       case 'peer_update':
         await this.applyPeerUpdate(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'identity_update':
         await this.applyProfile(p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'server_add':
         await this.applyServers(p);
-        core.db.recordReceived(serverId);
-        break;
-      case 'forward':
-        core.db.recordReceived(serverId, () => this.applyForward(device, p, events));
-        break;
+        return { device };
       case 'device_link':
         await this.applyDeviceLink(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'device_unlinked':
         await this.applyUnlinked(device, p);
-        core.db.recordReceived(serverId);
-        break;
-      case 'pair_confirm':
-        if (device.pairing?.role !== 'new')
-          throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
-        device = {
-          ...device,
-          pairing: {
-            ...device.pairing,
-            confirmed: true,
-            phase: 'syncing',
-            by: device.name,
-            total: p.progressTotal,
-          },
-        };
-        this.emitPairing(device);
-        break;
-      case 'pair_refused':
-        device = {
-          ...device,
-          unlinked: true,
-          pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
-        };
-        this.emitPairing(device);
-        break;
-      case 'pair_done':
-        if (device.pairing) {
-          device = {
-            ...device,
-            pairing: { ...device.pairing, phase: 'done', done: p.progressTotal, total: p.progressTotal },
-          };
-          this.emitPairing(device);
-        }
-        if (core.identity.pairingPending) {
-          core.identity.pairingPending = false;
-          await core.identityFile.save();
-        }
-        break;
+        return { device };
       case 'handover_request':
         await this.handOver(device, p.peerUids);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'handover':
         await this.takeOver(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
+      case 'handover_ack':
+        await this.handoverAcked(device, p);
+        return { device };
       case 'device_name':
         await this.applyDeviceName(decodeDeviceName(p.identityData));
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
+      case 'pair_reveal':
+        return { device: await this.m.pairing.onReveal(device, p.pairingNonce), recordFirst: true };
+      case 'pair_ok':
+        return { device: await this.m.pairing.onOtherConfirmed(device), recordFirst: true };
+      case 'pair_confirm':
+        // The existing device starts sending; this device must have confirmed the code itself.
+        if (device.pairing?.role !== 'new' || !device.pairing.localConfirmed)
+          throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
+        return {
+          device: {
+            ...device,
+            pairing: {
+              ...device.pairing,
+              confirmed: true,
+              phase: 'syncing',
+              by: device.name,
+              total: p.progressTotal,
+            },
+          },
+          recordFirst: true,
+        };
+      case 'pair_refused':
+        return {
+          device: {
+            ...device,
+            unlinked: true,
+            pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
+          },
+          recordFirst: true,
+        };
+      case 'pair_done':
+        await this.m.changeIdentity((id) => (id.pairingPending ? { pairingPending: false } : null));
+        return {
+          device: device.pairing
+            ? {
+                ...device,
+                pairing: { ...device.pairing, phase: 'done', done: p.progressTotal, total: p.progressTotal },
+              }
+            : device,
+          recordFirst: true,
+        };
       default:
         throw new MeowError('REFUSED', { detail: `unknown sync type "${String(type)}"` });
     }
-    for (const [kind, msg] of events) core.emit(kind, msg);
-    for (const f of after) f();
-    core.kickSend();
-    return device;
   }
 
   /** msg / status / history: insert if new, else move its status forward; never re-broadcast. */
@@ -365,7 +370,7 @@ export class DeviceSync implements DeviceReceiver {
     const existing = db.getMessage(peerUid, incoming.uuid);
     if (!existing) {
       // A forwarded message shows "pending_forward" only on the device that wrote it.
-      const state = incoming.state === 'pending_forward' ? 'pending' : incoming.state;
+      const state = syncedState(incoming.state);
       const seen = incoming.outbound || (incoming.processedAt ?? 0) > 0;
       if (db.insertMessage({ ...incoming, state, seen })) {
         const stored = db.getMessage(peerUid, incoming.uuid);
@@ -374,7 +379,7 @@ export class DeviceSync implements DeviceReceiver {
       return;
     }
     const updated = db.advanceStatus(peerUid, incoming.uuid, {
-      state: incoming.state === 'pending_forward' ? undefined : incoming.state,
+      state: incoming.state === 'pending_forward' ? undefined : incoming.state, // never back to waiting
       receivedAt: incoming.receivedAt,
       processedAt: incoming.processedAt,
     });
@@ -383,84 +388,64 @@ export class DeviceSync implements DeviceReceiver {
       // Read on another device: the primary tells the contact (if read receipts are on).
       const contact = this.m.peers.get(peerUid);
       if (contact && !contact.primaryDeviceUid && contact.sendProcessingAck) {
-        const plain = encode(meow.UserMessage, {
-          type: 'ack',
-          acks: [{ uuid: incoming.uuid, received: existing.receivedAt, processed: incoming.processedAt }],
-        });
-        db.enqueue([{ channel: 'peer', peerUid, plain, kind: 'receipt' }]);
+        db.enqueue(readReceipts(peerUid, [existing], incoming.processedAt ?? 0));
       }
     }
     if (updated) events.push(['status', updated]);
   }
 
+  /** A contact's display and routing fields from another device of mine (never its keys). */
   private async applyPeerUpdate(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
-    const { peer: incoming, primaryDeviceId } = decodePeerData(p.peerData);
+    const summary = decodePeerData(p.peerData);
     const me = this.m.identity.uid;
     const merge = (local: Peer | undefined): Peer | null => {
-      if (local && compareVersions(incoming.version, local.version) <= 0) return null; // older or same: ignore
+      if (local && compareVersions(summary.version, local.version) <= 0) return null; // older or same: ignore
       let primaryDeviceUid: string;
       if (local && !local.primaryDeviceUid) {
         primaryDeviceUid = ''; // I drive this contact; the role moves only by handover
-      } else if (primaryDeviceId === me) {
+      } else if (summary.primaryDeviceId === me) {
         primaryDeviceUid = local?.primaryDeviceUid ?? from.uid; // never primary without a handed-over ratchet
       } else {
-        primaryDeviceUid = this.deviceById(primaryDeviceId)?.uid ?? from.uid;
+        primaryDeviceUid = this.deviceById(summary.primaryDeviceId)?.uid ?? from.uid;
       }
-      // The ratchet is whatever is stored now: a sync never carries or replaces it.
-      return {
-        ...incoming,
-        drState: local?.drState ?? null,
-        primaryDeviceUid,
-        pairing: null,
-        unlinked: false,
-      };
+      // Keys and ratchet are whatever is stored here: a sync never carries or replaces them.
+      return local
+        ? { ...local, ...summaryFields(summary), primaryDeviceUid }
+        : contactFromSummary(summary, primaryDeviceUid);
     };
-    const merged = this.m.peers.get(incoming.uid)
-      ? await this.m.updatePeer('contact', incoming.uid, merge)
-      : await this.m.locks.run(`peer/${incoming.uid}`, async () => {
-          const next = merge(this.m.peers.get(incoming.uid));
-          if (next) await this.m.peers.put(next);
-          return next ?? undefined;
-        });
+    const merged = await this.m.locks.run(contactLock(summary.uid), async () => {
+      const next = merge(this.m.peers.get(summary.uid));
+      if (next) await this.m.peers.put(next);
+      return next;
+    });
     if (merged) this.m.emit('contact', merged.uid);
   }
 
   private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {
     const snap = decodeProfile(p.identityData);
-    const id = this.m.identity;
-    if (compareVersions(snap.version, id.profileVersion) <= 0) return;
-    const nameChanged = snap.nickname !== id.nickname;
-    const before = id.nickname;
-    id.nickname = snap.nickname;
-    id.avatar = snap.avatar;
-    id.status = snap.status;
-    id.profileVersion = snap.version;
-    await this.m.identityFile.save();
+    if (compareVersions(snap.version, this.m.identity.profileVersion) <= 0) return;
+    await renameMeForContacts(this.m, this.m.identity.nickname, snap.nickname);
     // Contacts I am the primary for learn the new profile from me.
-    const items: OutboxItem[] = [];
-    for (const c of this.m.peers.all()) {
-      if (c.type !== 'contact' || c.primaryDeviceUid || c.state === 'invited') continue;
-      const myName = nameChanged && c.myName === before ? id.nickname : c.myName;
-      if (myName !== c.myName) await this.m.updatePeer('contact', c.uid, (cur) => ({ ...cur, myName }));
-      items.push({
-        channel: 'peer',
-        peerUid: c.uid,
-        plain: encode(meow.UserMessage, { type: 'profile', nickname: myName, profileStatus: id.status }),
-      });
-    }
-    if (items.length) this.m.db.enqueue(items);
-    this.m.emit('profile');
+    await this.m.changeIdentity(
+      (id) =>
+        compareVersions(snap.version, id.profileVersion) > 0
+          ? {
+              nickname: snap.nickname,
+              avatar: snap.avatar,
+              status: snap.status,
+              profileVersion: snap.version,
+            }
+          : null,
+      ['contacts_profile'],
+    );
   }
 
   private async applyServers(p: meow.DeviceSyncPayload): Promise<void> {
     const { servers, version } = decodeServers(p.serverData);
-    const id = this.m.identity;
-    if (compareVersions(version, id.serversVersion) <= 0) return;
-    id.servers = servers;
-    id.serversVersion = version;
-    await this.m.identityFile.save();
-    this.m.emit('profile');
-    this.m.kickPoll();
+    const changed = await this.m.changeIdentity((id) =>
+      compareVersions(version, id.serversVersion) > 0 ? { servers, serversVersion: version } : null,
+    );
+    if (changed) this.m.kickPoll();
   }
 
   /** On the primary: send a sibling's message to the contact, exactly once. */
@@ -532,8 +517,7 @@ export class DeviceSync implements DeviceReceiver {
     const target = p.peerUid;
     if (target === this.m.identity.uid) {
       // I am the one unlinked: stop syncing with everyone.
-      this.m.identity.unlinked = { at: Date.now(), by: from.name };
-      await this.m.identityFile.save();
+      await this.m.changeIdentity(() => ({ unlinked: { at: Date.now(), by: from.name } }));
       for (const d of this.m.devices.all()) await this.tombstone(d.uid, d.uid === from.uid);
       this.m.emit('notice', { code: 'THIS_DEVICE_UNLINKED', params: { by: from.name } });
       return;
@@ -552,6 +536,10 @@ export class DeviceSync implements DeviceReceiver {
       const d = this.m.devices.get(uid);
       if (!d || d.unlinked) return;
       const zero = new Uint8Array(32);
+      // The in-memory copies are erased too (see wipePrivateKey for what cannot be).
+      for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
+      d.symKey.fill(0);
+      d.drRootKey.fill(0);
       const wiped: Peer = {
         ...d,
         unlinked: true,
@@ -566,7 +554,8 @@ export class DeviceSync implements DeviceReceiver {
       await this.m.devices.put(wiped);
       this.m.emit('device', wiped.uid);
     };
-    await (lockHeld ? wipe() : this.m.locks.run(`device/${uid}`, wipe));
+    await (lockHeld ? wipe() : this.m.locks.run(deviceLock(uid), wipe));
+    await this.revertHandoversTo(uid);
   }
 
   // ------------------------------------------------------------------ device names
@@ -577,32 +566,45 @@ export class DeviceSync implements DeviceReceiver {
    */
   async renameDevice(deviceId: string, name: string): Promise<void> {
     const me = this.m.identity;
-    let change: DeviceName;
     if (deviceId === me.uid) {
-      change = { deviceId, name, version: nextVersion(me.deviceNameVersion, me.uid) };
-    } else {
-      const d = this.deviceById(deviceId);
-      if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
-      change = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
+      // This device's own name: saved with the sync it owes (IdentityRepository).
+      await this.m.changeIdentity(
+        (id) => ({ deviceName: name, deviceNameVersion: nextVersion(id.deviceNameVersion, id.uid) }),
+        ['device_name'],
+      );
+      return;
     }
+    const d = this.deviceById(deviceId);
+    if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
+    const change: DeviceName = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
     await this.applyDeviceName(change);
+    this.m.db.enqueue(this.deviceNameItems(change));
+    this.m.kickSend();
+  }
+
+  /** device_name rows for every sibling. */
+  private deviceNameItems(change: DeviceName): OutboxItem[] {
     const payload = {
       syncType: 'device_name',
       identityData: encodeDeviceName(change),
       dedupId: randomUUID(),
     };
-    this.m.db.enqueue(this.siblings().map((d) => syncItem(d, payload, me.uid)));
-    this.m.kickSend();
+    return this.siblings().map((d) => syncItem(d, payload, this.m.identity.uid));
+  }
+
+  /** The sync of this device's own name (what a rename here owes my other devices). */
+  ownNameItems(): OutboxItem[] {
+    const me = this.m.identity;
+    return this.deviceNameItems({ deviceId: me.uid, name: me.deviceName, version: me.deviceNameVersion });
   }
 
   private async applyDeviceName(change: DeviceName): Promise<void> {
-    const me = this.m.identity;
-    if (change.deviceId === me.uid) {
-      if (compareVersions(change.version, me.deviceNameVersion) <= 0) return;
-      me.deviceName = change.name;
-      me.deviceNameVersion = change.version;
-      await this.m.identityFile.save();
-      this.m.emit('profile');
+    if (change.deviceId === this.m.identity.uid) {
+      await this.m.changeIdentity((id) =>
+        compareVersions(change.version, id.deviceNameVersion) > 0
+          ? { deviceName: change.name, deviceNameVersion: change.version }
+          : null,
+      );
       return;
     }
     const d = this.deviceById(change.deviceId);
@@ -616,88 +618,139 @@ export class DeviceSync implements DeviceReceiver {
   }
 
   // ------------------------------------------------------------------ handover
+  //
+  // A contact's keys and ratchet move between my devices only here, and only from the
+  // current primary: (1) it stops being primary — durably, before anything is sent — but
+  // keeps the keys; (2) it sends them, numbered by the contact's handoverSeq; (3) the new
+  // primary takes them if that number is newer than what it has, and acknowledges; (4) only
+  // then does the old primary drop them. A lost message is resent (resumeHandovers); a
+  // renamed or otherwise re-versioned record never decides which copy wins.
 
-  /** On the primary: hand contacts' ratchets to the device that asked, and stop. */
+  /** On the primary: hand contacts' keys and ratchets to the device that asked (steps 1–2). */
   private async handOver(to: Peer, peerUids: string[]): Promise<void> {
     for (const uid of peerUids) {
-      await this.m.locks.run(`peer/${uid}`, async () => {
+      await this.m.locks.run(contactLock(uid), async () => {
         const c = this.m.peers.get(uid);
-        if (!c || c.primaryDeviceUid || !c.drState) return;
-        // 1. Stop being primary first (durably): from here on this device never encrypts for c.
-        //    The ratchet stays in the record only until the handover is queued ("in progress").
+        if (!c || c.type !== 'contact' || c.primaryDeviceUid || !c.drState) return; // only the primary hands over
         const mine: Peer = {
           ...c,
           version: nextVersion(c.version, this.m.identity.uid),
           primaryDeviceUid: to.uid,
+          handoverSeq: c.handoverSeq + 1,
+          handoverTo: to.uid,
         };
         await this.m.peers.put(mine);
-        // 2. Queue the ratchet for the new primary, 3. then forget it.
-        await this.finishHandover(mine, to);
+        this.rerouteQueued(mine, to);
+        this.m.db.enqueue([
+          this.handoverItem(mine, to),
+          ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
+        ]);
+        this.m.emit('contact', mine.uid);
       });
     }
     this.m.kickPoll();
   }
 
-  /** Steps 2–3 of a handover; also what resumeHandovers() redoes after a crash between them. */
-  private async finishHandover(mine: Peer, to: Peer): Promise<void> {
-    this.rerouteQueued(mine, to);
-    const handed: Peer = { ...mine, primaryDeviceUid: '' };
-    this.m.db.enqueue([
-      this.send(to, 'handover', { peerUid: mine.uid, deviceData: encodeFullPeer(handed) }),
-      ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
-    ]);
-    const done: Peer = { ...mine, drState: null };
-    await this.m.peers.put(done);
-    this.m.emit('contact', done.uid);
+  private handoverItem(mine: Peer, to: Peer): OutboxItem {
+    const handed: Peer = { ...mine, primaryDeviceUid: '', handoverTo: '' };
+    return this.send(to, 'handover', {
+      peerUid: mine.uid,
+      deviceData: encodeFullPeer(handed),
+      handoverSeq: mine.handoverSeq,
+    });
   }
 
   /**
-   * A contact whose primary is another device but whose ratchet is still here: a handover
-   * interrupted between its steps. Re-sending the same state is safe (this device stopped
-   * encrypting at step 1; the new primary ignores a second copy).
+   * At start: handovers not yet acknowledged are sent again (the new primary acknowledges a
+   * copy it already has), queued rows of contacts driven elsewhere take their route, and a
+   * copy of keys that this device does not drive (left by an older version) is erased.
    */
   async resumeHandovers(): Promise<number> {
     let resumed = 0;
     for (const c of this.m.peers.all()) {
       if (c.type !== 'contact' || !c.primaryDeviceUid) continue;
-      const to = this.m.devices.get(c.primaryDeviceUid);
-      if (!to || to.unlinked) continue;
-      await this.m.locks.run(`peer/${c.uid}`, async () => {
+      await this.m.locks.run(contactLock(c.uid), async () => {
         const now = this.m.peers.get(c.uid);
         if (!now?.primaryDeviceUid) return;
-        if (now.drState) {
-          await this.finishHandover(now, to);
+        const to = this.m.devices.get(now.primaryDeviceUid);
+        const awaited = now.handoverTo || (now.drState ? now.primaryDeviceUid : ''); // (older versions: no handoverTo)
+        if (awaited && to && !to.unlinked) {
+          this.rerouteQueued(now, to);
+          const pending = now.handoverTo
+            ? now
+            : { ...now, handoverTo: to.uid, handoverSeq: now.handoverSeq + 1 };
+          if (pending !== now) await this.m.peers.put(pending);
+          this.m.db.enqueue([this.handoverItem(pending, to)]);
           resumed++;
-        } else {
+        } else if (!awaited && holdsSecrets(now)) {
+          await this.m.peers.put(withoutSecrets(now));
+        } else if (to && !to.unlinked) {
           this.rerouteQueued(now, to); // rows queued by a version that decided routes at send time
         }
       });
     }
+    if (resumed) this.m.kickSend();
     return resumed;
   }
 
-  /** On the new primary: take the ratchet over. */
+  /** On the new primary: take the keys and ratchet if this move is newer than what is here (step 3). */
   private async takeOver(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
     const record = decodeFullPeer(p.deviceData, 'handover');
     if (record.type !== 'contact' || !record.drState)
       throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
     deserializeRatchet(record.drState); // validates
-    await this.m.locks.run(`peer/${record.uid}`, async () => {
+    const seq = p.handoverSeq || record.handoverSeq;
+    let taken = false;
+    await this.m.locks.run(contactLock(record.uid), async () => {
       const local = this.m.peers.get(record.uid);
-      // Only a newer record: a repeated or stale handover must never bring back an old ratchet.
-      if (local && compareVersions(record.version, local.version) <= 0) return;
+      if (local && seq <= local.handoverSeq) {
+        taken = !local.primaryDeviceUid && seq === local.handoverSeq; // a repeat: acknowledge it again
+        return;
+      }
+      // Keys and ratchet from the handover; names and settings from whichever copy is newer.
+      const display = local && compareVersions(local.version, record.version) > 0 ? local : record;
       const next: Peer = {
         ...record,
+        ...summaryFields(contactSummary(display, '')),
+        handoverSeq: seq,
+        handoverTo: '',
         primaryDeviceUid: '',
         pairing: null,
         unlinked: false,
-        name: local?.name ?? record.name,
       };
       await this.m.peers.put(next);
       this.m.emit('contact', next.uid);
+      taken = true;
     });
+    if (!taken) return;
+    this.m.db.enqueue([this.send(from, 'handover_ack', { peerUid: record.uid, handoverSeq: seq })]);
     this.m.log.info('took over a contact from another device', { from: from.name, contact: record.uid });
     this.m.kickPoll();
+    this.m.kickSend();
+  }
+
+  /** On the old primary: the new one has the keys; this device drops its copy (step 4). */
+  private async handoverAcked(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+    await this.m.updatePeer('contact', p.peerUid, (c) =>
+      c.handoverTo === from.uid && c.handoverSeq === p.handoverSeq ? withoutSecrets(c) : null,
+    );
+  }
+
+  /** A device that was handed contacts is gone before acknowledging: this device drives them again. */
+  private async revertHandoversTo(deviceUid: string): Promise<void> {
+    for (const c of this.m.peers.all()) {
+      if (c.type !== 'contact' || c.handoverTo !== deviceUid) continue;
+      await this.m.updatePeer('contact', c.uid, (cur) =>
+        cur.handoverTo === deviceUid && cur.drState
+          ? {
+              ...cur,
+              primaryDeviceUid: '',
+              handoverTo: '',
+              version: nextVersion(cur.version, this.m.identity.uid),
+            }
+          : null,
+      );
+    }
   }
 
   /** `devices make-primary [CONTACT]`: ask the current primaries to hand over. */
@@ -729,11 +782,6 @@ export class DeviceSync implements DeviceReceiver {
     if (d.pairing) this.m.emit('pairing', d);
   }
 
-  /** Set by pairing.ts: handles the pairing answer on the new device. */
-  onPairingAnswer: (device: Peer, message: meow.UserMessage) => Promise<Peer> = async () => {
-    throw new MeowError('REFUSED', { detail: 'pairing is not available' });
-  };
-
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */
   canSendTo(d: Peer): boolean {
     return !!d.drState && canSend(deserializeRatchet(d.drState));
@@ -742,4 +790,34 @@ export class DeviceSync implements DeviceReceiver {
   close(): void {
     this.dedup.close();
   }
+}
+
+/** Whether a contact record holds secrets (private or symmetric keys, a ratchet). */
+export function holdsSecrets(p: Peer): boolean {
+  const any = (b: Uint8Array) => b.some((x) => x !== 0);
+  return (
+    !!p.drState ||
+    any(p.symKey) ||
+    any(p.drRootKey) ||
+    [p.myIdentity, p.myEncryption, p.myLookup, p.drKp].some((k) => any(k.privateKey))
+  );
+}
+
+/** The record with every secret erased (in memory too) — what a device keeps of a contact it does not drive. */
+export function withoutSecrets(p: Peer): Peer {
+  for (const k of [p.myIdentity, p.myEncryption, p.myLookup, p.drKp]) wipePrivateKey(k);
+  p.symKey.fill(0);
+  p.drRootKey.fill(0);
+  const none = (k: { publicKey: Uint8Array }) => ({ publicKey: k.publicKey, privateKey: new Uint8Array(32) });
+  return {
+    ...p,
+    myIdentity: none(p.myIdentity),
+    myEncryption: none(p.myEncryption),
+    myLookup: none(p.myLookup),
+    drKp: none(p.drKp),
+    symKey: new Uint8Array(32),
+    drRootKey: new Uint8Array(32),
+    drState: null,
+    handoverTo: '',
+  };
 }

@@ -75,6 +75,8 @@ function newPeerSettings(type: PeerType) {
     pairing: null,
     unlinked: false,
     nameVersion: { counter: 0, device: '' },
+    handoverSeq: 0,
+    handoverTo: '',
   };
 }
 
@@ -203,7 +205,6 @@ export function answerInvitation(
   const myIdentity = ed25519KeyPair();
   const myEncryption = x25519KeyPair();
   const myLookup = ed25519KeyPair();
-  const drKp = x25519KeyPair();
   const ratchet = initSender(new Uint8Array(card.drRootKey), new Uint8Array(card.drPublicKey));
   const peer: Peer = {
     uid: toHex(randomBytes(16)),
@@ -215,7 +216,9 @@ export function answerInvitation(
     myEncryption,
     myLookup,
     symKey: new Uint8Array(card.symmetricKey),
-    drKp,
+    // The answering side starts its ratchet from the card and keeps no DR key pair of its own;
+    // the card's root key is kept only until the first message arrives (withoutInvitationSecrets).
+    drKp: { publicKey: new Uint8Array(32), privateKey: new Uint8Array(32) },
     drRootKey: new Uint8Array(card.drRootKey),
     drInitiator: false,
     drState: serializeRatchet(ratchet),
