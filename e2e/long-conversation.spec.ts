@@ -10,6 +10,7 @@ import { acceptByPaste, createIdentity, invite, messages, openChat } from './ste
 const COUNT = Number(process.env['MEOW_E2E_LONG'] ?? 2000);
 
 test(`a conversation of ${COUNT} messages: few rows in the page, older pages as you scroll up`, async () => {
+  test.setTimeout(120_000 + COUNT * 100);
   const h = new Harness('long-conversation');
   try {
     const relay = await h.relay();
