@@ -14,6 +14,8 @@ export interface AppStateView {
   online: boolean;
   /** A password-derived key is kept in the OS keychain (unlockRemembered works). */
   remembered: boolean;
+  /** The host has an OS keychain, so "remember me" can be offered. */
+  keychain: boolean;
   /** The relay this process hosts for the profile, if any. */
   localRelay: LocalRelayView | null;
 }

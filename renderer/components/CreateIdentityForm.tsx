@@ -16,6 +16,7 @@ export function CreateIdentityForm({ onBack }: { onBack: () => void }) {
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
   const [remember, setRemember] = useState(false);
+  const keychain = useApp((s) => s.state?.keychain ?? false);
   const [server, setServer] = useState(DEFAULT_SERVER);
   const { run, busy, error } = useAction(async () => {
     const serverUrl = await resolveServer(server);
@@ -67,10 +68,12 @@ export function CreateIdentityForm({ onBack }: { onBack: () => void }) {
       </label>
       <PasswordFields password={password} repeat={repeat} onPassword={setPassword} onRepeat={setRepeat} />
       <ServerChoice value={server} onChange={setServer} />
-      <label className="check">
-        <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
-        Remember me on this computer (the key stays in the system keychain)
-      </label>
+      {keychain && (
+        <label className="check">
+          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+          Remember me on this computer (the key stays in the system keychain)
+        </label>
+      )}
       <ErrorText error={error} />
       <div className="actions">
         <button type="button" className="secondary" onClick={onBack} disabled={busy}>

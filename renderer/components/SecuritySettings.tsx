@@ -9,6 +9,7 @@ import { useAction } from './useAction.js';
 
 export function SecuritySettings() {
   const remembered = useApp((s) => s.state?.remembered ?? false);
+  const keychain = useApp((s) => s.state?.keychain ?? false);
   const [password, setPassword] = useState('');
   const remember = useAction(async (on: boolean) => {
     await call('unlock', { password, remember: on });
@@ -24,34 +25,41 @@ export function SecuritySettings() {
   return (
     <section className="panel" aria-labelledby="security-title" data-testid="security-settings">
       <h2 id="security-title">Security</h2>
-      <form className="form" onSubmit={submit}>
-        <p>
-          {remembered
-            ? 'This computer remembers you: Meow opens without your password (the key is in the system keychain).'
-            : 'Meow asks for your password each time it starts.'}
+      {!keychain && (
+        <p data-testid="no-keychain">
+          This system offers no keychain Meow can use, so Meow asks for your password each time it starts.
         </p>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
-        <div className="actions start">
-          <button
-            type="submit"
-            className="secondary"
-            disabled={!password || remember.busy}
-            data-testid="remember"
-          >
-            {remembered ? 'Forget me on this computer' : 'Remember me on this computer'}
-          </button>
-        </div>
-        <ErrorText error={remember.error} />
-      </form>
+      )}
+      {keychain && (
+        <form className="form" onSubmit={submit}>
+          <p>
+            {remembered
+              ? 'This computer remembers you: Meow opens without your password (the key is in the system keychain).'
+              : 'Meow asks for your password each time it starts.'}
+          </p>
+          <label>
+            Password
+            <input
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          </label>
+          <div className="actions start">
+            <button
+              type="submit"
+              className="secondary"
+              disabled={!password || remember.busy}
+              data-testid="remember"
+            >
+              {remembered ? 'Forget me on this computer' : 'Remember me on this computer'}
+            </button>
+          </div>
+          <ErrorText error={remember.error} />
+        </form>
+      )}
       <div className="actions start">
         <button className="secondary" onClick={() => void lock.run()} disabled={lock.busy} data-testid="lock">
           <Icon name="lock" size={18} /> Lock now

@@ -10,6 +10,7 @@ import './Onboarding.css';
 
 export function UnlockScreen() {
   const remembered = useApp((s) => s.state?.remembered ?? false);
+  const keychain = useApp((s) => s.state?.keychain ?? false);
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(remembered);
   const { run, busy, error } = useAction(async () => {
@@ -45,10 +46,12 @@ export function UnlockScreen() {
             required
           />
         </label>
-        <label className="check">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
-          Remember me on this computer
-        </label>
+        {keychain && (
+          <label className="check">
+            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+            Remember me on this computer
+          </label>
+        )}
         <ErrorText error={error} />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy} data-testid="unlock-submit">

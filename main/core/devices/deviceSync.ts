@@ -213,7 +213,9 @@ export class DeviceSync implements DeviceReceiver {
         return commitRefusal(core, serverId);
       }
       // The finalized channel is what the answer carried: never lost to a crash.
-      return commitReceive(core, { serverId, record: next, recordFirst: true });
+      await commitReceive(core, { serverId, record: next, recordFirst: true });
+      this.emitPairing(next); // the new device now shows the code
+      return;
     }
     if (device.unlinked) {
       core.log.warn('refused a message from an unlinked device', { device: device.uid });
