@@ -36,6 +36,7 @@ import type {
   MessageView,
   PairingView,
   ProfileView,
+  SafetyView,
   SyncView,
 } from '../../../shared/views.js';
 import { netRelays } from '../../net/relayFactory.js';
@@ -47,6 +48,7 @@ import type { MessengerEvents } from '../messenger/events.js';
 import { KeyedMutex } from '../messenger/keyedMutex.js';
 import { Messenger } from '../messenger/messenger.js';
 import type { Peer } from '../peers/peer.js';
+import { contactSafetyNumber, isVerified, matchesSafety, safetyQr } from '../peers/safetyNumber.js';
 import type { RelayFactory } from '../relay.js';
 import type { Keychain } from './keychain.js';
 import { localRelaySettings, startLocalRelay, type LocalRelay } from './localRelay.js';
@@ -504,6 +506,30 @@ export class CoreService implements MeowService {
         ? await m.updateContact(contactId, defined)
         : this.contact(m, contactId);
       await this.flushSoon(m); // my other devices learn the change
+      return contactView(m, next);
+    });
+  }
+
+  contactSafety(contactId: string): Promise<SafetyView> {
+    return this.guard('contactSafety', async () => {
+      const m = this.open();
+      const p = this.contact(m, contactId);
+      const number = contactSafetyNumber(p);
+      if (!number) throw new ServiceError('CONTACT_NOT_READY', { contact: p.name });
+      return { contactId, number, qr: safetyQr(number), verified: isVerified(p) };
+    });
+  }
+
+  verifyContact(contactId: string, args: { verified: boolean; scanned?: string }): Promise<ContactView> {
+    return this.guard('verifyContact', async () => {
+      const m = this.open();
+      const p = this.contact(m, contactId);
+      const number = contactSafetyNumber(p);
+      if (!number) throw new ServiceError('CONTACT_NOT_READY', { contact: p.name });
+      if (args.verified && args.scanned !== undefined && !matchesSafety(number, args.scanned))
+        throw new ServiceError('SAFETY_MISMATCH', { contact: p.name });
+      const next = await m.setVerified(contactId, args.verified);
+      await this.flushSoon(m); // my other devices learn it
       return contactView(m, next);
     });
   }
