@@ -23,10 +23,12 @@ import type { DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
 import type { SyncChange } from '../messenger/syncChange.js';
-import { linkedPairing, type Peer } from '../peers/peer.js';
+import type { Peer } from '../peers/peer.js';
 import { compareVersions, nextVersion } from '../records.js';
 import type { OutboxItem, OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import { DedupStore } from './dedupStore.js';
+import { onCard, onIntro } from './introduction.js';
+import { finalizeInvitation } from '../peers/invitation.js';
 import {
   decodeFullPeer,
   decodePayload,
@@ -207,6 +209,28 @@ export class DeviceSync implements DeviceReceiver {
     ratchetJson: string,
   ): Promise<void> {
     let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
+    if (device.state === 'invited' && device.pairing?.role === 'introduced') {
+      // The newcomer answered my introduction card: the channel is complete (introduction.ts).
+      try {
+        if (message.type !== 'invitation_answer' || !message.invitation)
+          throw new MeowError('REFUSED', { detail: 'expected the answer to an introduction' });
+        next = {
+          ...finalizeInvitation(next, meow.ContactCard.create(message.invitation)),
+          pairing: { ...device.pairing, phase: 'done', confirmed: true },
+        };
+        if (next.deviceId !== device.deviceId)
+          throw new MeowError('REFUSED', { detail: 'the answer comes from another device than introduced' });
+      } catch (e) {
+        if (isStorageFailure(e)) throw e;
+        core.log.warn('refused an introduction answer', { device: device.uid, error: (e as Error).message });
+        return commitRefusal(core, serverId);
+      }
+      await commitReceive(core, { serverId, record: next, recordFirst: true });
+      this.m.log.info('a device was linked to this identity', { device: next.name, by: device.pairing.by });
+      this.m.emit('notice', { code: 'DEVICE_ADDED', params: { device: next.name, by: device.pairing.by } });
+      this.m.emit('device', next.uid);
+      return;
+    }
     if (device.state === 'invited') {
       try {
         next = await this.m.pairing.onAnswer(next, message);
@@ -299,8 +323,11 @@ export class DeviceSync implements DeviceReceiver {
       case 'server_add':
         await this.applyServers(p);
         return { device };
-      case 'device_link':
-        await this.applyDeviceLink(device, p);
+      case 'device_intro':
+        await onIntro(this, device, p);
+        return { device };
+      case 'device_card':
+        await onCard(this, device, p);
         return { device };
       case 'device_unlinked':
         await this.applyUnlinked(device, p);
@@ -521,20 +548,6 @@ export class DeviceSync implements DeviceReceiver {
       const m = db.getMessage(contact.uid, uuid);
       if (m) events.push(['message', m]);
     }
-  }
-
-  private async applyDeviceLink(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
-    const record = decodeFullPeer(p.deviceData, 'device_link');
-    if (record.type !== 'device' || !record.deviceId || record.deviceId === this.m.identity.uid) {
-      throw new MeowError('REFUSED', { detail: 'device_link: not a channel to another device' });
-    }
-    if (this.deviceById(record.deviceId)) return; // already linked
-    const linked: Peer = { ...record, pairing: linkedPairing(from.name) };
-    await this.m.devices.put(linked);
-    this.m.log.info('a device was linked to this identity', { device: linked.name, by: from.name });
-    this.m.emit('notice', { code: 'DEVICE_ADDED', params: { device: linked.name, by: from.name } });
-    this.m.emit('device', linked.uid);
-    this.m.kickPoll();
   }
 
   private async applyUnlinked(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {

@@ -23,8 +23,8 @@ import { fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
 import type { DeviceSync } from './deviceSync.js';
-import { mintChannel } from './mintChannel.js';
-import { encodeFullPeer, encodePeerData, encodeProfile, encodeServers } from './payloads.js';
+import { introduce } from './introduction.js';
+import { encodePeerData, encodeProfile, encodeServers } from './payloads.js';
 import { opensCommitment, pairingCode, pairingCommitment, type PairingKeys } from './safetyCode.js';
 import { deviceLock } from '../messenger/lockKeys.js';
 
@@ -35,7 +35,7 @@ const DAY_MS = 24 * 3600 * 1000;
 export interface PairingView {
   device: string;
   name: string;
-  role: 'new' | 'existing';
+  role: PairingState['role'];
   phase: 'waiting' | 'code' | 'syncing' | 'done' | 'refused';
   code: string;
   done: number;
@@ -264,17 +264,8 @@ export class Pairing {
     const total = contacts.length + 2 + historyCount;
     send('pair_confirm', { progressTotal: total });
 
-    // Introduce the newcomer to every other device of mine, and them to it.
-    for (const other of this.ds.siblings()) {
-      if (other.uid === device.uid) continue;
-      const { forA, forB } = mintChannel(
-        { deviceId: other.deviceId, name: other.name, servers: other.contactPullServers },
-        { deviceId: device.deviceId, name: device.name, servers: device.contactPullServers },
-        me.deviceName,
-      );
-      items.push(this.ds.send(other, 'device_link', { deviceData: encodeFullPeer(forA) }));
-      send('device_link', { deviceData: encodeFullPeer(forB) });
-    }
+    // Every other device of mine makes a channel with the newcomer (devices/introduction.ts).
+    items.push(...introduce(this.ds, device));
     let done = 0;
     for (const c of contacts) {
       send('peer_update', {
@@ -378,30 +369,33 @@ export class Pairing {
 
   /** Where each pairing stands, newest first. */
   status(): PairingView[] {
-    return this.m.devices
-      .all()
-      .filter((d) => d.pairing !== null && d.invitationId !== '') // minted channels were never "paired" here
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .map((d) => {
-        const p = d.pairing!;
-        let { phase, done } = p;
-        if (p.role === 'existing' && phase === 'syncing') {
-          const left = this.m.db.outboxCount('device', d.uid);
-          done = Math.max(0, p.total - left);
-          if (left === 0) phase = 'done';
-        }
-        if (phase === 'waiting' && Date.now() > d.invitationExpiresAt) phase = 'refused';
-        return {
-          device: d.uid,
-          name: d.name,
-          role: p.role,
-          phase,
-          code: p.code,
-          done,
-          total: p.total,
-          expiresAt: d.invitationExpiresAt,
-        };
-      });
+    return (
+      this.m.devices
+        .all()
+        // channels made through an introduction were never "paired" here
+        .filter((d) => d.pairing !== null && d.invitationId !== '' && d.pairing.role !== 'introduced')
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((d) => {
+          const p = d.pairing!;
+          let { phase, done } = p;
+          if (p.role === 'existing' && phase === 'syncing') {
+            const left = this.m.db.outboxCount('device', d.uid);
+            done = Math.max(0, p.total - left);
+            if (left === 0) phase = 'done';
+          }
+          if (phase === 'waiting' && Date.now() > d.invitationExpiresAt) phase = 'refused';
+          return {
+            device: d.uid,
+            name: d.name,
+            role: p.role,
+            phase,
+            code: p.code,
+            done,
+            total: p.total,
+            expiresAt: d.invitationExpiresAt,
+          };
+        })
+    );
   }
 }
 

@@ -29,7 +29,9 @@ export interface RetiredKeys {
 }
 
 export const pairingStateSchema = z.object({
-  role: z.enum(['new', 'existing']), // new: this is the device being added
+  // new: this is the device being added · existing: the one adding it · introduced: a channel
+  // made through another device of mine (devices/introduction.ts)
+  role: z.enum(['new', 'existing', 'introduced']),
   phase: z.enum(['waiting', 'code', 'syncing', 'done', 'refused']),
   code: z.string(),
   confirmed: z.boolean(),

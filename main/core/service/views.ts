@@ -141,7 +141,8 @@ export function deviceView(m: Messenger, d: Peer): DeviceView | undefined {
 /** Where one pairing stands; on the existing device, progress is what left the outbox. */
 export function pairingView(m: Messenger, d: Peer): PairingView | null {
   const p = d.pairing;
-  if (!p || !d.invitationId) return null; // channels minted by another device were never "paired" here
+  // channels made through an introduction (devices/introduction.ts) were never "paired" here
+  if (!p || !d.invitationId || p.role === 'introduced') return null;
   let phase: PairingPhase = p.phase;
   let done = p.done;
   if (p.role === 'existing' && phase === 'syncing') {
