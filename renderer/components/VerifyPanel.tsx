@@ -47,8 +47,7 @@ export function VerifyPanel({ contact: c }: { contact: ContactView }) {
   };
   const submitTyped = (e: FormEvent) => {
     e.preventDefault();
-    if (typed.trim())
-      void mark(true, normalise(typed), `What you entered is your safety number with ${c.name}.`);
+    if (typed.trim()) void mark(true, normalise(typed), 'The number you entered matches.');
   };
   const back = () => useContacts.getState().select(c.id);
 
@@ -132,9 +131,7 @@ export function VerifyPanel({ contact: c }: { contact: ContactView }) {
               <QrScanner
                 hint={`Hold the QR code on ${c.name}'s screen in front of the camera.`}
                 instead="type the number they read you"
-                onCode={(text) =>
-                  void mark(true, text, `The code you scanned matches: ${c.name} is verified.`)
-                }
+                onCode={(text) => void mark(true, text, 'The code you scanned matches.')}
               />
             </div>
           ) : (
@@ -180,30 +177,39 @@ export function VerifyPanel({ contact: c }: { contact: ContactView }) {
             >
               Mark as not verified
             </button>
-          ) : (
+          ) : compare === 'none' ? (
             <>
               <button
                 className="primary"
-                onClick={() => void mark(true, undefined, `You marked ${c.name} as verified.`)}
+                onClick={() => void mark(true)}
                 disabled={verify.busy}
                 data-testid="verify-match"
               >
                 <Icon name="check" size={18} /> The numbers match
               </button>
-              {compare === 'none' && (
-                <button
-                  className="secondary"
-                  onClick={() => {
-                    setDone(null);
-                    verify.setError(null);
-                    setCompare('camera');
-                  }}
-                  data-testid="verify-scan"
-                >
-                  <Icon name="qr" size={18} /> Scan their code
-                </button>
-              )}
+              <button
+                className="secondary"
+                onClick={() => {
+                  setDone(null);
+                  verify.setError(null);
+                  setCompare('camera');
+                }}
+                data-testid="verify-scan"
+              >
+                <Icon name="qr" size={18} /> Scan their code
+              </button>
             </>
+          ) : (
+            <button
+              className="secondary"
+              onClick={() => {
+                verify.setError(null);
+                setCompare('none');
+              }}
+              data-testid="verify-compare-cancel"
+            >
+              Cancel
+            </button>
           )}
         </div>
       )}
