@@ -1,4 +1,4 @@
-/** A contact: rename, receipts, block; who they are and which of my devices talks to them. */
+/** A contact: rename, receipts, block, verify; who they are and which of my devices talks to them. */
 import { useState, type FormEvent } from 'react';
 import { LIMITS } from '../../shared/schemas.js';
 import type { ContactChange } from '../../shared/service.js';
@@ -10,6 +10,8 @@ import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ErrorText } from './ErrorText.js';
+import { Icon } from './Icon.js';
+import { VerifiedBadge } from './VerifiedBadge.js';
 import { useAction } from './useAction.js';
 
 const STATE: Record<ContactView['state'], string> = {
@@ -36,8 +38,9 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
       <header className="contact-head">
         <Avatar id={c.id} name={c.name} size={64} />
         <div>
-          <h2 id="contact-title" data-testid="contact-name">
-            {c.name}
+          <h2 id="contact-title" className="contact-title">
+            <span data-testid="contact-name">{c.name}</span>
+            {c.verified && <VerifiedBadge name={c.name} size={20} />}
           </h2>
           {c.theirName && c.theirName !== c.name && (
             <p className="muted" data-testid="contact-their-name">
@@ -63,6 +66,19 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
         </dd>
         <dt>Talks through</dt>
         <dd>{c.primaryDevice ? `${c.primaryDevice.name} (your other device)` : 'This device'}</dd>
+        <dt>Safety number</dt>
+        <dd className="verify-fact">
+          <span data-testid="contact-verified" data-verified={c.verified}>
+            {c.verified ? 'Verified: you compared your safety numbers.' : 'Not verified yet.'}
+          </span>
+          <button
+            className="secondary small-button"
+            onClick={() => useContacts.getState().openVerify(c.id)}
+            data-testid="contact-verify"
+          >
+            <Icon name="verified" size={16} /> {c.verified ? 'Show' : 'Verify'}
+          </button>
+        </dd>
         <dt>Since</dt>
         <dd>{new Date(c.createdAt).toLocaleDateString()}</dd>
       </dl>

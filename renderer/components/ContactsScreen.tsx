@@ -6,6 +6,8 @@ import { Avatar } from './Avatar.js';
 import { ContactDetail } from './ContactDetail.js';
 import { Icon } from './Icon.js';
 import { InvitePanel } from './InvitePanel.js';
+import { VerifiedBadge } from './VerifiedBadge.js';
+import { VerifyPanel } from './VerifyPanel.js';
 import './Contacts.css';
 
 const STATE: Record<string, string> = { invited: 'invited', answered: '', active: '' };
@@ -41,13 +43,18 @@ export function ContactsScreen() {
             {list.map((c) => (
               <li key={c.id}>
                 <button
-                  className={mode === 'detail' && c.id === selected ? 'contact-item active' : 'contact-item'}
+                  className={
+                    (mode === 'detail' || mode === 'verify') && c.id === selected
+                      ? 'contact-item active'
+                      : 'contact-item'
+                  }
                   onClick={() => pick(c.id)}
                   data-testid="contact-item"
                   data-contact={c.name}
                 >
                   <Avatar id={c.id} name={c.name} size={34} />
                   <span className="contact-item-name">{c.name}</span>
+                  {c.verified && <VerifiedBadge name={c.name} />}
                   {c.blocked && <span className="tag danger">blocked</span>}
                   {STATE[c.state] && <span className="tag">{STATE[c.state]}</span>}
                 </button>
@@ -59,7 +66,8 @@ export function ContactsScreen() {
       <div className="detail-pane">
         {mode === 'invite' && <InvitePanel onDone={(id) => (id ? pick(id) : setMode('detail'))} />}
         {mode === 'accept' && <AcceptPanel onDone={(id) => (id ? pick(id) : setMode('detail'))} />}
-        {mode === 'detail' &&
+        {mode === 'verify' && current && <VerifyPanel key={current.id} contact={current} />}
+        {(mode === 'detail' || (mode === 'verify' && !current)) &&
           (current ? (
             <ContactDetail key={current.id} contact={current} />
           ) : (

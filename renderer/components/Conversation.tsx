@@ -7,6 +7,7 @@ import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
 import { MessageList } from './MessageList.js';
+import { VerifiedBadge } from './VerifiedBadge.js';
 import { useVisible } from './useVisible.js';
 import './Conversation.css';
 
@@ -37,9 +38,12 @@ export function Conversation({ conversation }: { conversation: ConversationView 
       <header className="conversation-head">
         <Avatar id={contact.id} name={contact.name} />
         <div className="conversation-who">
-          <button className="link-button" onClick={showContact} data-testid="conversation-name">
-            {contact.name}
-          </button>
+          <span className="conversation-name">
+            <button className="link-button" onClick={showContact} data-testid="conversation-name">
+              {contact.name}
+            </button>
+            {contact.verified && <VerifiedBadge name={contact.name} />}
+          </span>
           <span className="muted small" data-testid="conversation-status">
             {contact.status ||
               (contact.theirName && contact.theirName !== contact.name ? `“${contact.theirName}”` : '')}

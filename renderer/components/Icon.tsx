@@ -1,6 +1,16 @@
 /** The few line icons the app uses, inline (no icon font, nothing fetched). */
 export type IconName =
-  'chat' | 'people' | 'devices' | 'settings' | 'send' | 'plus' | 'qr' | 'close' | 'lock' | 'check';
+  | 'chat'
+  | 'people'
+  | 'devices'
+  | 'settings'
+  | 'send'
+  | 'plus'
+  | 'qr'
+  | 'close'
+  | 'lock'
+  | 'check'
+  | 'verified';
 
 const PATHS: Record<IconName, string> = {
   chat: 'M4 5h16v11H9l-5 4z',
@@ -15,6 +25,7 @@ const PATHS: Record<IconName, string> = {
   close: 'M6 6l12 12M18 6L6 18',
   lock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3',
   check: 'M5 12.5l4.5 4.5L19 7.5',
+  verified: 'M12 2.8l7.5 3v5.4c0 4.6-3.1 8.5-7.5 10-4.4-1.5-7.5-5.4-7.5-10V5.8zM8.6 12.2l2.4 2.4 4.5-4.7',
 };
 
 export function Icon({ name, size = 22 }: { name: IconName; size?: number }) {

@@ -5,23 +5,34 @@
 import jsQR from 'jsqr';
 import { useEffect, useRef, useState } from 'react';
 
-function cameraError(e: unknown): string {
+/** `instead`: what to do without a camera ("paste the link"). */
+function cameraError(e: unknown, instead: string): string {
   const name = e instanceof DOMException ? e.name : '';
   if (name === 'NotAllowedError' || name === 'SecurityError') {
-    return 'Meow may not use the camera. Allow it, or paste the link instead.';
+    return `Meow may not use the camera. Allow it, or ${instead} instead.`;
   }
   if (name === 'NotFoundError' || name === 'OverconstrainedError')
-    return 'No camera was found: paste the link instead.';
-  if (name === 'NotReadableError') return 'The camera is in use by another program: paste the link instead.';
-  return 'The camera could not be started: paste the link instead.';
+    return `No camera was found: ${instead} instead.`;
+  if (name === 'NotReadableError') return `The camera is in use by another program: ${instead} instead.`;
+  return `The camera could not be started: ${instead} instead.`;
 }
 
-export function QrScanner({ onCode, hint }: { onCode: (text: string) => void; hint: string }) {
+export function QrScanner({
+  onCode,
+  hint,
+  instead = 'paste the link',
+}: {
+  onCode: (text: string) => void;
+  hint: string;
+  instead?: string;
+}) {
   const video = useRef<HTMLVideoElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const report = useRef(onCode);
   report.current = onCode;
+  const without = useRef(instead);
+  without.current = instead;
 
   useEffect(() => {
     let stream: MediaStream | null = null;
@@ -60,7 +71,7 @@ export function QrScanner({ onCode, hint }: { onCode: (text: string) => void; hi
           }
         }, 150);
       } catch (e) {
-        if (!stopped) setError(cameraError(e));
+        if (!stopped) setError(cameraError(e, without.current));
       }
     })();
     return stop;

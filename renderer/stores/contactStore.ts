@@ -1,10 +1,11 @@
-/** Contacts: the list, invitations, accepting, and changes (rename, block, receipts). */
+/** Contacts: the list, invitations, accepting, changes (rename, block, receipts), verification. */
 import { create } from 'zustand';
 import type { ContactChange } from '../../shared/service.js';
-import type { ContactView, InviteView } from '../../shared/views.js';
+import type { ContactView, InviteView, SafetyView } from '../../shared/views.js';
 import { call } from '../bridge.js';
 
-export type ContactPanel = 'detail' | 'invite' | 'accept';
+/** 'verify': the selected contact's safety number. */
+export type ContactPanel = 'detail' | 'invite' | 'accept' | 'verify';
 
 interface ContactStore {
   contacts: Record<string, ContactView>;
@@ -17,6 +18,11 @@ interface ContactStore {
   invite(name: string): Promise<InviteView>;
   accept(link: string, name?: string): Promise<ContactView>;
   update(id: string, change: ContactChange): Promise<void>;
+  /** Shows a contact's safety number (Contacts screen, verify panel). */
+  openVerify(id: string): void;
+  safety(id: string): Promise<SafetyView>;
+  /** `scanned`: what their QR code (or the digits they read) says; refused when it is not this number. */
+  verify(id: string, verified: boolean, scanned?: string): Promise<void>;
   onContact(c: ContactView): void;
 }
 
@@ -46,6 +52,17 @@ export const useContacts = create<ContactStore>((set, get) => ({
   },
   async update(id, change) {
     get().onContact(await call('updateContact', id, change));
+  },
+  openVerify(selected) {
+    set({ selected, panel: 'verify' });
+  },
+  safety(id) {
+    return call('contactSafety', id);
+  },
+  async verify(id, verified, scanned) {
+    get().onContact(
+      await call('verifyContact', id, scanned === undefined ? { verified } : { verified, scanned }),
+    );
   },
   onContact(c) {
     set({ contacts: { ...get().contacts, [c.id]: c } });
