@@ -44,8 +44,6 @@ describe('three devices and two contacts, as processes', { timeout: 240_000 }, (
       'pair',
       'accept',
       link,
-      '--device-name',
-      name,
       '--yes',
     ]);
     expect(accepted.confirmed).toBe(true);
