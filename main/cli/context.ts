@@ -76,7 +76,12 @@ function validated(service: MeowService): MeowService {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createContext(opts: { profile?: string; json: boolean; verbose: boolean; io: CliIO }): CliContext {
+export function createContext(opts: {
+  profile?: string;
+  json: boolean;
+  verbose: boolean;
+  io: CliIO;
+}): CliContext {
   const { io } = opts;
   const profile = resolve(opts.profile ?? defaultProfileDir(io.env));
   const log: Logger = opts.verbose
@@ -86,8 +91,7 @@ export function createContext(opts: { profile?: string; json: boolean; verbose: 
   let remote: ControlClient | null = null;
   let opened: MeowService | null = null;
 
-  const localService = () =>
-    (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env) }));
+  const localService = () => (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env) }));
 
   const password = async (prompt: string): Promise<string> => {
     const fromEnv = io.env['MEOW_PASSWORD'];
@@ -154,7 +158,8 @@ export function createContext(opts: { profile?: string; json: boolean; verbose: 
       }
       const first = await askHidden(`New password for ${profile}: `);
       if (!first) throw new ServiceError('NO_PASSWORD', {});
-      if ((await askHidden('Repeat the password: ')) !== first) throw new CliError('The two passwords differ.');
+      if ((await askHidden('Repeat the password: ')) !== first)
+        throw new CliError('The two passwords differ.');
       return first;
     },
 

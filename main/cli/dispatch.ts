@@ -27,7 +27,11 @@ function distance(a: string, b: string): number {
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      d[i]![j] = Math.min(
+        d[i - 1]![j]! + 1,
+        d[i]![j - 1]! + 1,
+        d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
   return d[a.length]![b.length]!;
 }
 
@@ -43,7 +47,7 @@ function didYouMean(word: string, candidates: string[]): string {
 function parseStrict(args: string[], options: Record<string, OptionSpec>, command?: string): Parsed {
   try {
     const r = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: r.values as Parsed['values'], positionals: r.positionals };
+    return { values: r.values, positionals: r.positionals };
   } catch (e) {
     const err = e as Error & { code?: string };
     const option = /'(-{1,2}[^',<\s]+)/.exec(err.message)?.[1] ?? '';
@@ -54,7 +58,8 @@ function parseStrict(args: string[], options: Record<string, OptionSpec>, comman
         throw new UsageError(`${where}unknown option ${option}${didYouMean(option, names)}`, command);
       }
       case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-        if (/argument missing/.test(err.message)) throw new UsageError(`${where}${option} needs a value`, command);
+        if (/argument missing/.test(err.message))
+          throw new UsageError(`${where}${option} needs a value`, command);
         if (/does not take an argument/.test(err.message))
           throw new UsageError(`${where}${option} takes no value`, command);
         throw new UsageError(
@@ -96,7 +101,10 @@ function findCommand(name: string, rest: string[]): Found {
   }
   const bare = family.find((c) => c.name === name);
   if (family.length === 1) return { spec: bare!, rest };
-  const allOptions = Object.assign({}, GLOBAL, ...family.map((c) => c.options ?? {})) as Record<string, OptionSpec>;
+  const allOptions = Object.assign({}, GLOBAL, ...family.map((c) => c.options ?? {})) as Record<
+    string,
+    OptionSpec
+  >;
   const at = firstWord(rest, allOptions);
   const sub = at === -1 ? undefined : family.find((c) => c.name === `${name} ${rest[at]}`);
   if (sub) return { spec: sub, rest: rest.filter((_, i) => i !== at) };
@@ -155,7 +163,8 @@ function checkPositionals(spec: CommandSpec, positionals: string[]): void {
 function printError(io: CliIO, json: boolean, verbose: boolean, e: unknown): number {
   if (e instanceof UsageError) {
     const see = `see \`meow help${e.command ? ' ' + e.command : ''}\``;
-    if (json) io.stderr(JSON.stringify({ error: 'USAGE', message: `${e.message} (${see})`, params: {} }) + '\n');
+    if (json)
+      io.stderr(JSON.stringify({ error: 'USAGE', message: `${e.message} (${see})`, params: {} }) + '\n');
     else io.stderr(`meow: ${e.message} (${see})\n`);
     return 2;
   }

@@ -20,7 +20,17 @@ export const VERSION = '0.1.0';
 /** In the order `meow help` shows them; a blank line between the groups. */
 const GROUPS: CommandSpec[][] = [
   [init, invite, accept, send, sync, run, messages, contacts, contact, profile, servers, serversAdd],
-  [pairNew, pairAccept, pairConfirm, pairRefuse, pairStatus, devices, devicesRename, devicesUnlink, devicesMakePrimary],
+  [
+    pairNew,
+    pairAccept,
+    pairConfirm,
+    pairRefuse,
+    pairStatus,
+    devices,
+    devicesRename,
+    devicesUnlink,
+    devicesMakePrimary,
+  ],
 ];
 
 export const COMMANDS: readonly CommandSpec[] = GROUPS.flat();

@@ -57,7 +57,9 @@ describe('what a new user hit (issue 8), on the command line', { timeout: 180_00
     await flaky.stop();
     const r = await meow(P('dora'), ['sync']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^meow: Could not reach the Meow server at ${flaky.url}\\.[^\\n]*\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^meow: Could not reach the Meow server at ${flaky.url}\\.[^\\n]*\\n$`),
+    );
     expect(r.stderr).not.toMatch(/Error|\n\s+at /);
     const j = await meow(P('dora'), ['--json', 'sync']);
     expect(j.code).toBe(1);
@@ -129,14 +131,18 @@ describe('what a new user hit (issue 8), on the command line', { timeout: 180_00
     expect(confirmed).toMatchObject({ confirmed: true, code: waiting.code });
     const status = await meowJson<PairingJson>(P('laptop'), ['pair', 'status', '--wait', '30']);
     expect(status).toMatchObject({ phase: 'done', code: waiting.code });
-    expect((await meowJson<{ name: string }[]>(P('laptop'), ['contacts'])).map((c) => c.name)).toEqual(['Bob']);
+    expect((await meowJson<{ name: string }[]>(P('laptop'), ['contacts'])).map((c) => c.name)).toEqual([
+      'Bob',
+    ]);
     expect(await meowJson(P('laptop'), ['messages', 'Bob'])).toEqual([]); // no history, as asked
     expect((await meowJson<unknown[]>(P('alice'), ['messages', 'Bob'])).length).toBeGreaterThan(0);
 
     // 9. the link again: its sentence is about a pairing link, not an invitation
     const reused = await meow(P('alice'), ['pair', 'accept', link]);
     expect(reused.code).toBe(1);
-    expect(reused.stderr).toBe('meow: This pairing link was already used or has expired; ask for a new one.\n');
+    expect(reused.stderr).toBe(
+      'meow: This pairing link was already used or has expired; ask for a new one.\n',
+    );
   });
 
   it.skipIf(!hasScript)(
@@ -145,13 +151,22 @@ describe('what a new user hit (issue 8), on the command line', { timeout: 180_00
       const run = watchMeow(P('alice'), ['run']);
       try {
         await until(() => /Ctrl-C/.test(run.stderr()), '`meow run` to start');
-        const made = await meow(P('tablet'), ['pair', 'new', '--server', server.url, '--device-name', 'tablet']);
+        const made = await meow(P('tablet'), [
+          'pair',
+          'new',
+          '--server',
+          server.url,
+          '--device-name',
+          'tablet',
+        ]);
         const link = made.stdout.trimEnd().split('\n').at(-1)!;
         const accepted = await meowInTerminal(P('alice'), ['pair', 'accept', link], ['y']);
         expect(accepted.output).toMatch(/Does "tablet" show \d{4} \d{4}\? \[y\/N\]/);
         expect(accepted.output).toMatch(/Confirmed\. (Sent|Sending) \d+ items to "tablet"/);
         expect(accepted.code).toBe(0);
-        expect((await meowJson<PairingJson>(P('tablet'), ['pair', 'status', '--wait', '30'])).phase).toBe('done');
+        expect((await meowJson<PairingJson>(P('tablet'), ['pair', 'status', '--wait', '30'])).phase).toBe(
+          'done',
+        );
 
         const unlinked = await meowInTerminal(P('alice'), ['devices', 'unlink', 'tablet'], ['y']);
         expect(unlinked.output).toMatch(/Unlink "tablet"\? It will stop receiving your messages\. \[y\/N\]/);
@@ -227,7 +242,9 @@ describe('what a new user hit (issue 8), on the command line', { timeout: 180_00
     const blank = await meow(P('alice'), ['send', 'Bob', '  ', '\t']);
     expect(blank.code).toBe(1);
     expect(blank.stderr).toBe('meow: The message is empty.\n');
-    const weak = await meow(P('weak'), ['init', '--name', 'W', '--server', server.url], { MEOW_PASSWORD: 'x' });
+    const weak = await meow(P('weak'), ['init', '--name', 'W', '--server', server.url], {
+      MEOW_PASSWORD: 'x',
+    });
     expect(weak.code).toBe(1);
     expect(weak.stderr).toBe('meow: The password is too short: use at least 8 characters.\n');
     expect(existsSync(join(P('weak'), 'identity.json'))).toBe(false);

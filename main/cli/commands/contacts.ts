@@ -3,7 +3,6 @@ import QRCode from 'qrcode';
 import type { MeowService } from '../../../shared/service.js';
 import type { ContactView, ConversationView } from '../../../shared/views.js';
 import { UsageError } from '../errors.js';
-import type { CliContext } from '../context.js';
 import { contactJson } from '../format.js';
 import { flag, str, type CommandSpec } from '../spec.js';
 import { required, resolveContact } from './resolve.js';

@@ -163,7 +163,8 @@ export const pairNew: CommandSpec = {
     let v: PairingView;
     if (state.state === 'new') {
       const serverUrl = str(args, 'server');
-      if (!serverUrl) throw new UsageError('pair new: --server URL is required for a new profile', 'pair new');
+      if (!serverUrl)
+        throw new UsageError('pair new: --server URL is required for a new profile', 'pair new');
       const password = await ctx.newPassword();
       s = service;
       v = await s.pairNew({ password, serverUrl, ...(deviceName ? { deviceName } : {}) });
@@ -196,7 +197,11 @@ export const pairAccept: CommandSpec = {
     'the pairing waits for `meow pair confirm` (or `meow pair refuse`); --history-days N (default 90)',
     'is kept for it. The new device keeps the name it gave itself (`meow devices rename` changes it).',
   ],
-  options: { yes: { type: 'boolean' }, 'history-days': { type: 'string' }, 'device-name': { type: 'string' } },
+  options: {
+    yes: { type: 'boolean' },
+    'history-days': { type: 'string' },
+    'device-name': { type: 'string' },
+  },
   positionals: ['LINK'],
   async run(ctx, args) {
     if (args.values['device-name'] !== undefined)

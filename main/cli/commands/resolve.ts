@@ -57,7 +57,11 @@ export function whole(value: string | undefined, what: string, min = 0): number 
 }
 
 /** An option the command cannot do without (`init --name`). */
-export function required(values: Record<string, string | boolean | undefined>, name: string, cmd: string): string {
+export function required(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  cmd: string,
+): string {
   const v = values[name];
   if (typeof v !== 'string' || !v.trim()) throw new UsageError(`${cmd}: --${name} is required`, cmd);
   return v;
