@@ -6,12 +6,15 @@ import { benchCrypto } from './crypto.js';
 import { benchDevices } from './devices.js';
 import { benchMessenger } from './messenger.js';
 import { benchServer } from './server.js';
+import { benchService } from './service.js';
 
+const quick = process.argv.includes('--quick');
 const suites: Record<string, () => Promise<void>> = {
   crypto: benchCrypto,
   server: benchServer,
   messenger: benchMessenger,
   devices: benchDevices,
+  service: () => benchService(quick),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

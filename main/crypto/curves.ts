@@ -10,6 +10,7 @@
  */
 import {
   createPrivateKey,
+  createHmac,
   createPublicKey,
   diffieHellman,
   sign as nodeSign,
@@ -100,10 +101,15 @@ function importPrivate(crv: Curve, raw: Uint8Array, pub: Uint8Array | undefined)
 }
 
 // Handles of key pairs generated here, found by the identity of their private key
-// bytes; a bounded map by value serves keys loaded from storage.
+// bytes; a bounded map by value serves keys loaded from storage. The map is keyed by a
+// keyed hash of the key, never by the key itself (a string holding a private key could
+// not be erased: JS strings are immutable and live until the GC reclaims them).
 const generated = new WeakMap<Uint8Array, KeyObject>();
 const CACHE_LIMIT = 256;
 const keyCache = new Map<string, KeyObject>();
+const CACHE_SALT = randomBytes(32);
+const cacheId = (crv: string, raw: Uint8Array) =>
+  crv + toHex(createHmac('sha256', CACHE_SALT).update(raw).digest());
 function cached(id: string, make: () => KeyObject): KeyObject {
   let key = keyCache.get(id);
   if (!key) {
@@ -116,10 +122,10 @@ function cached(id: string, make: () => KeyObject): KeyObject {
 function privateKeyObject(crv: Curve, raw: Uint8Array, pub?: Uint8Array): KeyObject {
   const handle = generated.get(raw);
   if (handle) return handle;
-  return cached(crv + toHex(raw), () => importPrivate(crv, raw, pub));
+  return cached(cacheId(crv, raw), () => importPrivate(crv, raw, pub));
 }
 function publicKeyObject(crv: Curve, raw: Uint8Array): KeyObject {
-  return cached(crv + 'p' + toHex(raw), () =>
+  return cached(cacheId(crv + 'p', raw), () =>
     createPublicKey({ key: { kty: 'OKP', crv, x: b64u(raw) }, format: 'jwk' }),
   );
 }
@@ -278,4 +284,27 @@ export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
   requireLength(publicKey, KEY_LENGTH, 'Ed25519 public key');
   if (signature.length !== SIGNATURE_LENGTH) return false;
   return backend.ed25519Verify(publicKey, message, signature);
+}
+
+/**
+ * Erases a private key: its bytes are overwritten with zeros and the OpenSSL handle made
+ * from it is dropped from every cache here. What the runtime does not let us erase: the
+ * handle's copy inside OpenSSL lives until the garbage collector frees the KeyObject, and
+ * any JS string that ever held the key (JSON, base64 in a record being parsed) lives until
+ * it is collected. Stores overwrite deleted content where they can (see messageDb.ts).
+ */
+export function wipePrivateKey(own: KeyPair | Uint8Array): void {
+  const raw = own instanceof Uint8Array ? own : own.privateKey;
+  generated.delete(raw);
+  for (const crv of ['X25519', 'Ed25519']) keyCache.delete(cacheId(crv, raw));
+  raw.fill(0);
+}
+
+/** For tests: how many private-key handles are cached, and whether one is for `raw`. */
+export function keyCacheForTests(): { size: number; holds(raw: Uint8Array): boolean; ids: string[] } {
+  return {
+    size: keyCache.size,
+    holds: (raw) => generated.has(raw) || ['X25519', 'Ed25519'].some((c) => keyCache.has(cacheId(c, raw))),
+    ids: [...keyCache.keys()],
+  };
 }

@@ -6,12 +6,17 @@
  */
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { wipePrivateKey } from '../../crypto/curves.js';
 import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet } from '../../ratchet/stateJson.js';
-import { encode, decodeStrict, meow } from '../../wire/proto.js';
+import { decodeStrict, meow } from '../../wire/proto.js';
 import { isStorageFailure, MeowError } from '../errors.js';
 import type { Core } from '../messenger/core.js';
 import { fromDbMessage, toDbMessage } from '../messenger/dbMessage.js';
+import { syncedState } from '../messenger/messageState.js';
+import { readReceipts } from '../messenger/receipts.js';
+import { commitReceive, commitRefusal } from '../messenger/commitReceive.js';
+import { renameMeForContacts } from '../messenger/profileBroadcast.js';
 import type { DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
@@ -36,9 +41,18 @@ import {
   type DeviceName,
   type SyncType,
 } from './payloads.js';
+import { contactLock, deviceLock } from '../messenger/lockKeys.js';
 
 /** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
 const MAX_FORWARD_HOPS = 3;
+
+/** What applying a device sync payload produced (see DeviceSync.apply). */
+interface Applied {
+  device: Peer;
+  effects?: () => void;
+  events?: ['message' | 'status', StoredMessage][];
+  recordFirst?: boolean;
+}
 
 export class DeviceSync implements DeviceReceiver {
   readonly dedup: DedupStore;
@@ -190,19 +204,14 @@ export class DeviceSync implements DeviceReceiver {
       } catch (e) {
         if (isStorageFailure(e)) throw e;
         core.log.warn('refused a pairing answer', { device: device.uid, error: (e as Error).message });
-        core.db.recordReceived(serverId);
-        return;
+        return commitRefusal(core, serverId);
       }
-      // The finalized channel first, then the id: a crash between leaves a redelivery that the
-      // ratchet refuses as a duplicate, never a lost pairing.
-      await core.devices.put(next);
-      core.db.recordReceived(serverId);
-      return;
+      // The finalized channel is what the answer carried: never lost to a crash.
+      return commitReceive(core, { serverId, record: next, recordFirst: true });
     }
     if (device.unlinked) {
       core.log.warn('refused a message from an unlinked device', { device: device.uid });
-      core.db.recordReceived(serverId);
-      return;
+      return commitRefusal(core, serverId);
     }
     let payload: meow.DeviceSyncPayload;
     try {
@@ -212,47 +221,43 @@ export class DeviceSync implements DeviceReceiver {
         device: device.uid,
         error: (e as Error).message,
       });
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
+      return commitRefusal(core, serverId, next);
     }
     const type = payload.syncType as SyncType;
     const beforeConfirm = type === 'pair_confirm' || type === 'pair_refused';
     if (!device.pairing?.confirmed && !beforeConfirm) {
       core.log.warn('refused a sync from a device not confirmed yet', { device: device.uid, type });
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
+      return commitRefusal(core, serverId, next);
     }
-    if (payload.dedupId && this.dedup.isSeen(payload.dedupId)) {
-      core.db.recordReceived(serverId);
-      await core.devices.put(next);
-      return;
-    }
+    if (payload.dedupId && this.dedup.isSeen(payload.dedupId)) return commitRefusal(core, serverId, next);
+    let applied: Applied = { device: next };
     try {
-      next = await this.apply(next, type, payload, serverId);
+      applied = await this.apply(next, type, payload);
     } catch (e) {
       if (isStorageFailure(e)) throw e;
       core.log.warn('refused a device sync', { device: device.uid, type, error: (e as Error).message });
     }
-    // The device record (pairing progress, ratchet) before the id, so a crash cannot lose
-    // a pairing step; PeerStore keeps an unlinked channel unlinked.
-    await core.devices.put(next);
-    core.db.recordReceived(serverId);
+    // PeerStore keeps an unlinked channel unlinked, whatever the record says.
+    await commitReceive(core, {
+      serverId,
+      record: applied.device,
+      recordFirst: applied.recordFirst,
+      effects: applied.effects,
+    });
     if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
+    for (const [kind, msg] of applied.events ?? []) core.emit(kind, msg);
+    if (applied.device.pairing && applied.device.pairing !== device.pairing) this.emitPairing(applied.device);
     this.m.emit('device', device.uid);
+    core.kickSend();
   }
 
-  /** Applies one payload. Store effects first (idempotent), then the SQLite transaction that records the server id. */
-  private async apply(
-    device: Peer,
-    type: SyncType,
-    p: meow.DeviceSyncPayload,
-    serverId: string,
-  ): Promise<Peer> {
-    const core = this.m;
+  /**
+   * Applies one payload: effects on other records (contacts, the identity) here, which are
+   * idempotent and versioned; the message store's writes returned as `effects`, for the
+   * transaction that records the server id; the device record's own change returned.
+   */
+  private async apply(device: Peer, type: SyncType, p: meow.DeviceSyncPayload): Promise<Applied> {
     const events: ['message' | 'status', StoredMessage][] = [];
-    const after: (() => void)[] = [];
     switch (type) {
       case 'msg':
       case 'status':
@@ -261,96 +266,82 @@ export class DeviceSync implements DeviceReceiver {
           type === 'history'
             ? p.history.map((h) => ({ peerUid: h.peerUid, dbm: h.dbMessage }))
             : [{ peerUid: p.peerUid, dbm: p.dbMessage }];
-        core.db.recordReceived(serverId, () => {
+        const effects = () => {
           for (const it of items) if (it.dbm && it.peerUid) this.upsertMessage(it.peerUid, it.dbm, events);
-        });
+        };
         if (type === 'history' && device.pairing) {
           device = {
             ...device,
             pairing: { ...device.pairing, done: p.progressDone, total: p.progressTotal },
           };
-          this.emitPairing(device);
         }
-        break;
+        return { device, effects, events };
       }
+      case 'forward':
+        return { device, effects: () => this.applyForward(device, p, events), events };
       case 'peer_update':
         await this.applyPeerUpdate(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'identity_update':
         await this.applyProfile(p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'server_add':
         await this.applyServers(p);
-        core.db.recordReceived(serverId);
-        break;
-      case 'forward':
-        core.db.recordReceived(serverId, () => this.applyForward(device, p, events));
-        break;
+        return { device };
       case 'device_link':
         await this.applyDeviceLink(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
       case 'device_unlinked':
         await this.applyUnlinked(device, p);
-        core.db.recordReceived(serverId);
-        break;
+        return { device };
+      case 'handover_request':
+        await this.handOver(device, p.peerUids);
+        return { device };
+      case 'handover':
+        await this.takeOver(device, p);
+        return { device };
+      case 'device_name':
+        await this.applyDeviceName(decodeDeviceName(p.identityData));
+        return { device };
       case 'pair_confirm':
         if (device.pairing?.role !== 'new')
           throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
-        device = {
-          ...device,
-          pairing: {
-            ...device.pairing,
-            confirmed: true,
-            phase: 'syncing',
-            by: device.name,
-            total: p.progressTotal,
-          },
-        };
-        this.emitPairing(device);
-        break;
-      case 'pair_refused':
-        device = {
-          ...device,
-          unlinked: true,
-          pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
-        };
-        this.emitPairing(device);
-        break;
-      case 'pair_done':
-        if (device.pairing) {
-          device = {
+        return {
+          device: {
             ...device,
-            pairing: { ...device.pairing, phase: 'done', done: p.progressTotal, total: p.progressTotal },
-          };
-          this.emitPairing(device);
-        }
-        if (core.identity.pairingPending) {
-          core.identity.pairingPending = false;
-          await core.identityFile.save();
-        }
-        break;
-      case 'handover_request':
-        await this.handOver(device, p.peerUids);
-        core.db.recordReceived(serverId);
-        break;
-      case 'handover':
-        await this.takeOver(device, p);
-        core.db.recordReceived(serverId);
-        break;
-      case 'device_name':
-        await this.applyDeviceName(decodeDeviceName(p.identityData));
-        core.db.recordReceived(serverId);
-        break;
+            pairing: {
+              ...device.pairing,
+              confirmed: true,
+              phase: 'syncing',
+              by: device.name,
+              total: p.progressTotal,
+            },
+          },
+          recordFirst: true,
+        };
+      case 'pair_refused':
+        return {
+          device: {
+            ...device,
+            unlinked: true,
+            pairing: device.pairing ? { ...device.pairing, phase: 'refused' } : null,
+          },
+          recordFirst: true,
+        };
+      case 'pair_done':
+        await this.m.changeIdentity((id) => (id.pairingPending ? { pairingPending: false } : null));
+        return {
+          device: device.pairing
+            ? {
+                ...device,
+                pairing: { ...device.pairing, phase: 'done', done: p.progressTotal, total: p.progressTotal },
+              }
+            : device,
+          recordFirst: true,
+        };
       default:
         throw new MeowError('REFUSED', { detail: `unknown sync type "${String(type)}"` });
     }
-    for (const [kind, msg] of events) core.emit(kind, msg);
-    for (const f of after) f();
-    core.kickSend();
-    return device;
   }
 
   /** msg / status / history: insert if new, else move its status forward; never re-broadcast. */
@@ -365,7 +356,7 @@ export class DeviceSync implements DeviceReceiver {
     const existing = db.getMessage(peerUid, incoming.uuid);
     if (!existing) {
       // A forwarded message shows "pending_forward" only on the device that wrote it.
-      const state = incoming.state === 'pending_forward' ? 'pending' : incoming.state;
+      const state = syncedState(incoming.state);
       const seen = incoming.outbound || (incoming.processedAt ?? 0) > 0;
       if (db.insertMessage({ ...incoming, state, seen })) {
         const stored = db.getMessage(peerUid, incoming.uuid);
@@ -374,7 +365,7 @@ export class DeviceSync implements DeviceReceiver {
       return;
     }
     const updated = db.advanceStatus(peerUid, incoming.uuid, {
-      state: incoming.state === 'pending_forward' ? undefined : incoming.state,
+      state: incoming.state === 'pending_forward' ? undefined : incoming.state, // never back to waiting
       receivedAt: incoming.receivedAt,
       processedAt: incoming.processedAt,
     });
@@ -383,11 +374,7 @@ export class DeviceSync implements DeviceReceiver {
       // Read on another device: the primary tells the contact (if read receipts are on).
       const contact = this.m.peers.get(peerUid);
       if (contact && !contact.primaryDeviceUid && contact.sendProcessingAck) {
-        const plain = encode(meow.UserMessage, {
-          type: 'ack',
-          acks: [{ uuid: incoming.uuid, received: existing.receivedAt, processed: incoming.processedAt }],
-        });
-        db.enqueue([{ channel: 'peer', peerUid, plain, kind: 'receipt' }]);
+        db.enqueue(readReceipts(peerUid, [existing], incoming.processedAt ?? 0));
       }
     }
     if (updated) events.push(['status', updated]);
@@ -417,7 +404,7 @@ export class DeviceSync implements DeviceReceiver {
     };
     const merged = this.m.peers.get(incoming.uid)
       ? await this.m.updatePeer('contact', incoming.uid, merge)
-      : await this.m.locks.run(`peer/${incoming.uid}`, async () => {
+      : await this.m.locks.run(contactLock(incoming.uid), async () => {
           const next = merge(this.m.peers.get(incoming.uid));
           if (next) await this.m.peers.put(next);
           return next ?? undefined;
@@ -427,40 +414,29 @@ export class DeviceSync implements DeviceReceiver {
 
   private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {
     const snap = decodeProfile(p.identityData);
-    const id = this.m.identity;
-    if (compareVersions(snap.version, id.profileVersion) <= 0) return;
-    const nameChanged = snap.nickname !== id.nickname;
-    const before = id.nickname;
-    id.nickname = snap.nickname;
-    id.avatar = snap.avatar;
-    id.status = snap.status;
-    id.profileVersion = snap.version;
-    await this.m.identityFile.save();
+    if (compareVersions(snap.version, this.m.identity.profileVersion) <= 0) return;
+    await renameMeForContacts(this.m, this.m.identity.nickname, snap.nickname);
     // Contacts I am the primary for learn the new profile from me.
-    const items: OutboxItem[] = [];
-    for (const c of this.m.peers.all()) {
-      if (c.type !== 'contact' || c.primaryDeviceUid || c.state === 'invited') continue;
-      const myName = nameChanged && c.myName === before ? id.nickname : c.myName;
-      if (myName !== c.myName) await this.m.updatePeer('contact', c.uid, (cur) => ({ ...cur, myName }));
-      items.push({
-        channel: 'peer',
-        peerUid: c.uid,
-        plain: encode(meow.UserMessage, { type: 'profile', nickname: myName, profileStatus: id.status }),
-      });
-    }
-    if (items.length) this.m.db.enqueue(items);
-    this.m.emit('profile');
+    await this.m.changeIdentity(
+      (id) =>
+        compareVersions(snap.version, id.profileVersion) > 0
+          ? {
+              nickname: snap.nickname,
+              avatar: snap.avatar,
+              status: snap.status,
+              profileVersion: snap.version,
+            }
+          : null,
+      ['contacts_profile'],
+    );
   }
 
   private async applyServers(p: meow.DeviceSyncPayload): Promise<void> {
     const { servers, version } = decodeServers(p.serverData);
-    const id = this.m.identity;
-    if (compareVersions(version, id.serversVersion) <= 0) return;
-    id.servers = servers;
-    id.serversVersion = version;
-    await this.m.identityFile.save();
-    this.m.emit('profile');
-    this.m.kickPoll();
+    const changed = await this.m.changeIdentity((id) =>
+      compareVersions(version, id.serversVersion) > 0 ? { servers, serversVersion: version } : null,
+    );
+    if (changed) this.m.kickPoll();
   }
 
   /** On the primary: send a sibling's message to the contact, exactly once. */
@@ -532,8 +508,7 @@ export class DeviceSync implements DeviceReceiver {
     const target = p.peerUid;
     if (target === this.m.identity.uid) {
       // I am the one unlinked: stop syncing with everyone.
-      this.m.identity.unlinked = { at: Date.now(), by: from.name };
-      await this.m.identityFile.save();
+      await this.m.changeIdentity(() => ({ unlinked: { at: Date.now(), by: from.name } }));
       for (const d of this.m.devices.all()) await this.tombstone(d.uid, d.uid === from.uid);
       this.m.emit('notice', { code: 'THIS_DEVICE_UNLINKED', params: { by: from.name } });
       return;
@@ -552,6 +527,10 @@ export class DeviceSync implements DeviceReceiver {
       const d = this.m.devices.get(uid);
       if (!d || d.unlinked) return;
       const zero = new Uint8Array(32);
+      // The in-memory copies are erased too (see wipePrivateKey for what cannot be).
+      for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
+      d.symKey.fill(0);
+      d.drRootKey.fill(0);
       const wiped: Peer = {
         ...d,
         unlinked: true,
@@ -566,7 +545,7 @@ export class DeviceSync implements DeviceReceiver {
       await this.m.devices.put(wiped);
       this.m.emit('device', wiped.uid);
     };
-    await (lockHeld ? wipe() : this.m.locks.run(`device/${uid}`, wipe));
+    await (lockHeld ? wipe() : this.m.locks.run(deviceLock(uid), wipe));
   }
 
   // ------------------------------------------------------------------ device names
@@ -577,32 +556,45 @@ export class DeviceSync implements DeviceReceiver {
    */
   async renameDevice(deviceId: string, name: string): Promise<void> {
     const me = this.m.identity;
-    let change: DeviceName;
     if (deviceId === me.uid) {
-      change = { deviceId, name, version: nextVersion(me.deviceNameVersion, me.uid) };
-    } else {
-      const d = this.deviceById(deviceId);
-      if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
-      change = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
+      // This device's own name: saved with the sync it owes (IdentityRepository).
+      await this.m.changeIdentity(
+        (id) => ({ deviceName: name, deviceNameVersion: nextVersion(id.deviceNameVersion, id.uid) }),
+        ['device_name'],
+      );
+      return;
     }
+    const d = this.deviceById(deviceId);
+    if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
+    const change: DeviceName = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
     await this.applyDeviceName(change);
+    this.m.db.enqueue(this.deviceNameItems(change));
+    this.m.kickSend();
+  }
+
+  /** device_name rows for every sibling. */
+  private deviceNameItems(change: DeviceName): OutboxItem[] {
     const payload = {
       syncType: 'device_name',
       identityData: encodeDeviceName(change),
       dedupId: randomUUID(),
     };
-    this.m.db.enqueue(this.siblings().map((d) => syncItem(d, payload, me.uid)));
-    this.m.kickSend();
+    return this.siblings().map((d) => syncItem(d, payload, this.m.identity.uid));
+  }
+
+  /** The sync of this device's own name (what a rename here owes my other devices). */
+  ownNameItems(): OutboxItem[] {
+    const me = this.m.identity;
+    return this.deviceNameItems({ deviceId: me.uid, name: me.deviceName, version: me.deviceNameVersion });
   }
 
   private async applyDeviceName(change: DeviceName): Promise<void> {
-    const me = this.m.identity;
-    if (change.deviceId === me.uid) {
-      if (compareVersions(change.version, me.deviceNameVersion) <= 0) return;
-      me.deviceName = change.name;
-      me.deviceNameVersion = change.version;
-      await this.m.identityFile.save();
-      this.m.emit('profile');
+    if (change.deviceId === this.m.identity.uid) {
+      await this.m.changeIdentity((id) =>
+        compareVersions(change.version, id.deviceNameVersion) > 0
+          ? { deviceName: change.name, deviceNameVersion: change.version }
+          : null,
+      );
       return;
     }
     const d = this.deviceById(change.deviceId);
@@ -620,7 +612,7 @@ export class DeviceSync implements DeviceReceiver {
   /** On the primary: hand contacts' ratchets to the device that asked, and stop. */
   private async handOver(to: Peer, peerUids: string[]): Promise<void> {
     for (const uid of peerUids) {
-      await this.m.locks.run(`peer/${uid}`, async () => {
+      await this.m.locks.run(contactLock(uid), async () => {
         const c = this.m.peers.get(uid);
         if (!c || c.primaryDeviceUid || !c.drState) return;
         // 1. Stop being primary first (durably): from here on this device never encrypts for c.
@@ -662,7 +654,7 @@ export class DeviceSync implements DeviceReceiver {
       if (c.type !== 'contact' || !c.primaryDeviceUid) continue;
       const to = this.m.devices.get(c.primaryDeviceUid);
       if (!to || to.unlinked) continue;
-      await this.m.locks.run(`peer/${c.uid}`, async () => {
+      await this.m.locks.run(contactLock(c.uid), async () => {
         const now = this.m.peers.get(c.uid);
         if (!now?.primaryDeviceUid) return;
         if (now.drState) {
@@ -682,7 +674,7 @@ export class DeviceSync implements DeviceReceiver {
     if (record.type !== 'contact' || !record.drState)
       throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
     deserializeRatchet(record.drState); // validates
-    await this.m.locks.run(`peer/${record.uid}`, async () => {
+    await this.m.locks.run(contactLock(record.uid), async () => {
       const local = this.m.peers.get(record.uid);
       // Only a newer record: a repeated or stale handover must never bring back an old ratchet.
       if (local && compareVersions(record.version, local.version) <= 0) return;

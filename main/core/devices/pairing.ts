@@ -24,6 +24,7 @@ import type { DeviceSync } from './deviceSync.js';
 import { mintChannel } from './mintChannel.js';
 import { encodeFullPeer, encodePeerData, encodeProfile, encodeServers } from './payloads.js';
 import { safetyCode } from './safetyCode.js';
+import { deviceLock } from '../messenger/lockKeys.js';
 
 /** History batches stay well under the relay's default 64 KiB message bound once packed. */
 const HISTORY_BATCH_BYTES = 40 * 1024;
@@ -124,7 +125,7 @@ export class Pairing {
       invitation: answer,
       status: { uuid: randomUUID(), sent: Date.now() },
     });
-    await m.locks.run(`device/${peer.uid}`, async () => {
+    await m.locks.run(deviceLock(peer.uid), async () => {
       m.db.enqueue([{ channel: 'device', peerUid: peer.uid, plain }]);
       await m.devices.put(peer);
     });
@@ -273,7 +274,7 @@ export class Pairing {
       ...device,
       pairing: { ...device.pairing!, confirmed: true, phase: 'syncing', total, done: 0 },
     };
-    await m.locks.run(`device/${device.uid}`, async () => {
+    await m.locks.run(deviceLock(device.uid), async () => {
       m.db.enqueue(items);
       await m.devices.put(next);
     });

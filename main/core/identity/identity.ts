@@ -5,7 +5,7 @@
  * that encrypts everything else at rest. Saved under the user's password.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, open as openFile } from 'node:fs/promises';
+import { readFile, rename, open as openFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { bytesEqual, fromBase64, randomBytes, toBase64, toHex, utf8, fromUtf8 } from '../../crypto/bytes.js';
@@ -55,7 +55,12 @@ const IdentitySchema = z.object({
   unlinked: z.object({ at: z.number(), by: z.string() }).nullable().default(null),
   /** Version of deviceName: any of my devices may rename this one. */
   deviceNameVersion: versionSchema.default({ counter: 0, device: '' }),
+  /** What a saved change still owes my other devices and contacts (see IdentityRepository). */
+  owed: z.array(z.enum(['identity_update', 'server_add', 'device_name', 'contacts_profile'])).default([]),
 });
+
+/** Syncs a change of the identity owes: to my other devices, or (profile notices) to my contacts. */
+export type Owed = 'identity_update' | 'server_add' | 'device_name' | 'contacts_profile';
 
 export interface Identity {
   uid: string;
@@ -74,6 +79,7 @@ export interface Identity {
   historyDays: number;
   unlinked: { at: number; by: string } | null;
   deviceNameVersion: Version;
+  owed: Owed[];
 }
 
 function toJson(id: Identity): z.input<typeof IdentitySchema> {
@@ -95,6 +101,7 @@ function toJson(id: Identity): z.input<typeof IdentitySchema> {
     historyDays: id.historyDays,
     unlinked: id.unlinked,
     deviceNameVersion: id.deviceNameVersion,
+    owed: id.owed,
   };
 }
 
@@ -121,6 +128,7 @@ function fromJson(raw: unknown): Identity {
     historyDays: j.historyDays,
     unlinked: j.unlinked,
     deviceNameVersion: j.deviceNameVersion,
+    owed: j.owed,
   };
 }
 
@@ -151,12 +159,18 @@ export function newIdentity(opts: {
     historyDays: 90,
     unlinked: null,
     deviceNameVersion: { counter: 0, device: uid },
+    owed: [],
   };
 }
 
-/** Writes a file so that a crash leaves either the old or the new content, never half of one. */
+let tmpCounter = 0;
+
+/**
+ * Writes a file so that a crash leaves either the old or the new content, never half of
+ * one: a temp file of this write's own (never shared with a concurrent write), fsync, rename.
+ */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}-${toHex(randomBytes(4))}`;
   try {
     const fh = await openFile(tmp, 'w', 0o600);
     try {
@@ -167,7 +181,8 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     }
     await rename(tmp, path);
   } catch (e) {
-    throw storageError(e, 'the identity');
+    await unlink(tmp).catch(() => undefined);
+    throw storageError(e, 'identity');
   }
 }
 
@@ -207,7 +222,7 @@ export class IdentityFile {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new MeowError('NO_IDENTITY', { profile: dir });
       }
-      throw storageError(e, 'the identity');
+      throw storageError(e, 'identity');
     }
     const file = parsePasswordFile(text, 'identity');
     const { content, key } =
@@ -234,10 +249,21 @@ export class IdentityFile {
     return this.key;
   }
 
-  async save(): Promise<void> {
-    const text = resealWithKey(this.file, this.key, utf8(JSON.stringify(toJson(this.identity))));
-    await writeFileAtomic(this.path, text);
-    this.file = parsePasswordFile(text, 'identity');
+  private writes: Promise<void> = Promise.resolve();
+
+  /**
+   * Saves the identity as it is now. Writes happen one at a time, in call order, each
+   * with the content of its call: concurrent saves all succeed and the last one wins.
+   */
+  save(next: Identity = this.identity): Promise<void> {
+    const text = resealWithKey(this.file, this.key, utf8(JSON.stringify(toJson(next))));
+    const write = this.writes.then(async () => {
+      await writeFileAtomic(this.path, text);
+      this.file = parsePasswordFile(text, 'identity');
+      this.identity = next;
+    });
+    this.writes = write.catch(() => undefined);
+    return write;
   }
 
   async changePassword(password: string, logN = DEFAULT_LOG_N): Promise<void> {

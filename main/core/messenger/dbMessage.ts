@@ -1,6 +1,7 @@
 /** Conversions between stored messages and the DbMessage wire record used by device sync. */
 import type { meow } from '../../wire/proto.js';
-import type { MessageState, NewMessage, StoredMessage } from '../storage/messageDb.js';
+import type { NewMessage, StoredMessage } from '../storage/messageDb.js';
+import { isMessageState } from './messageState.js';
 
 export function toDbMessage(m: StoredMessage | NewMessage): meow.IDbMessage {
   return {
@@ -21,12 +22,6 @@ export function toDbMessage(m: StoredMessage | NewMessage): meow.IDbMessage {
     storedAt: 'storedAt' in m ? m.storedAt : Date.now(),
     authorDevice: m.authorDevice ?? '',
   };
-}
-
-const STATES = new Set<MessageState>(['pending_forward', 'pending', 'sent', 'delivered', 'read', 'received']);
-
-export function isMessageState(s: string): s is MessageState {
-  return STATES.has(s as MessageState);
 }
 
 export function fromDbMessage(

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
 import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
-import { encode, meow } from '../../wire/proto.js';
+import { meow } from '../../wire/proto.js';
 import { isStorageFailure, type MeowError } from '../errors.js';
 import { nextVersion } from '../records.js';
 import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from './limits.js';
@@ -22,6 +22,10 @@ import { channelKeys, inviterChannelKeys, type Peer } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
+import { receiptState } from './messageState.js';
+import { deliveryReceipt } from './receipts.js';
+import { commitReceive, commitRefusal } from './commitReceive.js';
+import { channelLock } from './lockKeys.js';
 
 /** What the caller does with the relay copy: ack it, or leave it queued for a later pull. */
 export type Disposition = 'ack' | 'keep';
@@ -99,7 +103,7 @@ export async function receiveMessage(
     core.db.recordReceived(id);
     return 'ack';
   }
-  return core.locks.run(`${isDevice ? 'device' : 'peer'}/${known.uid}`, async () => {
+  return core.locks.run(channelLock(isDevice ? 'device' : 'peer', known.uid), async () => {
     const store = isDevice ? core.devices : core.peers;
     const peer = store.get(known.uid);
     if (!peer || core.db.hasReceived(id)) return 'ack';
@@ -150,8 +154,7 @@ export async function receiveMessage(
         peer: peer.uid,
         type: message.type,
       });
-      core.db.recordReceived(id);
-      await store.put({ ...peer, drState: ratchetJson });
+      await commitRefusal(core, id, { ...peer, drState: ratchetJson });
       return 'ack';
     }
 
@@ -185,19 +188,15 @@ export async function receiveMessage(
         peer: peer.uid,
         bytes: Buffer.byteLength(message.text),
       });
-      core.db.recordReceived(id);
-      await store.put(next);
+      await commitRefusal(core, id, next);
       return 'ack';
     }
     // Synced fields changed: a new version, so my other devices take the change.
     const recordChanged = invited || next.state !== peer.state || message.type === 'profile';
     if (recordChanged) next.version = nextVersion(peer.version, core.identity.uid);
-    // A changed record is saved before the id is recorded: a crash between leaves a
-    // redelivery the ratchet refuses as a duplicate, never a lost answer or profile.
-    if (recordChanged) await store.put(next);
 
     const events: { kind: 'message' | 'status'; m: StoredMessage }[] = [];
-    core.db.recordReceived(id, () => {
+    const effects = () => {
       const outbox: OutboxItem[] = [];
       if (invited) {
         outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
@@ -223,10 +222,7 @@ export async function receiveMessage(
           const stored = core.db.getMessage(peer.uid, uuid);
           if (stored) events.push({ kind: 'message', m: stored });
           outbox.push(...core.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(m) }));
-          if (peer.sendDeliveryAck) {
-            const receipt = encode(meow.UserMessage, { type: 'ack', acks: [{ uuid, received: now }] });
-            outbox.push({ channel: 'peer', peerUid: peer.uid, plain: receipt, kind: 'receipt' });
-          }
+          if (peer.sendDeliveryAck) outbox.push(deliveryReceipt(peer.uid, uuid, now));
         }
       } else if (message.type === 'ack') {
         for (const a of message.acks) {
@@ -235,7 +231,7 @@ export async function receiveMessage(
             peer.uid,
             a.uuid,
             {
-              state: a.processed ? 'read' : a.received ? 'delivered' : undefined,
+              state: receiptState(a),
               receivedAt: a.received || a.processed || 0,
               processedAt: a.processed || 0,
             },
@@ -252,8 +248,9 @@ export async function receiveMessage(
         outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
       }
       if (outbox.length) core.db.enqueue(outbox);
-    });
-    if (!recordChanged) await store.put(next);
+    };
+    // An answer or a profile lives in the record: it is saved first (see commitReceive).
+    await commitReceive(core, { serverId: id, record: next, recordFirst: recordChanged, effects });
     if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next.uid);
     for (const e of events) core.emit(e.kind, e.m);
     if (invited && peer.shortLinkId) void deleteShortLink(core, peer);

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { toBase64 } from '../../crypto/bytes.js';
 import { encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
-import { IdentityFile, newIdentity, type Identity } from '../identity/identity.js';
+import { IdentityFile, newIdentity, type Identity, type Owed } from '../identity/identity.js';
+import { IdentityRepository } from '../identity/repository.js';
 import { createLogger, type Logger } from '../log.js';
 import {
   answerInvitation,
@@ -35,9 +36,12 @@ import { DeviceSync } from '../devices/deviceSync.js';
 import { Pairing } from '../devices/pairing.js';
 import { receiveSafely } from './inbox.js';
 import { KeyedMutex } from './keyedMutex.js';
-import { MAX_ACKS_PER_MESSAGE, MAX_TEXT_BYTES } from './limits.js';
+import { MAX_TEXT_BYTES } from './limits.js';
+import { readReceipts } from './receipts.js';
+import { profileNotices, renameMeForContacts } from './profileBroadcast.js';
 import { backoff, flushOutbox, type FlushResult } from './outbox.js';
 import type { SyncChange } from './syncChange.js';
+import { OUTBOX_LOCK, channelLock, contactLock } from './lockKeys.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 const POLL_TIMEOUT_MS = 25_000;
@@ -75,6 +79,8 @@ export class Messenger extends EventEmitter implements Core {
   private pruneTimer: NodeJS.Timeout | null = null;
   /** Multi-device sync: device channels, fan-out, the primary relay (phases 2–7). */
   readonly deviceSync: DeviceSync;
+  /** Every write of the identity goes through it. */
+  readonly identities: IdentityRepository;
   /** Pairing a new device (phase 1). */
   readonly pairing: Pairing;
 
@@ -85,6 +91,7 @@ export class Messenger extends EventEmitter implements Core {
   ) {
     super();
     const key = identityFile.identity.storageKey;
+    this.identities = new IdentityRepository(identityFile);
     this.log = opts.log ?? createLogger();
     this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts');
     this.devices = new PeerStore(join(dir, 'devices'), key, 'devices');
@@ -129,10 +136,12 @@ export class Messenger extends EventEmitter implements Core {
     try {
       await m.peers.open();
       await m.devices.open();
+      await m.payOwed(); // a change saved before a crash, whose sync was not queued yet
     } catch (e) {
       m.db.close();
       m.deviceSync.close();
       await m.peers.close().catch(() => undefined);
+      await m.devices.close().catch(() => undefined);
       throw e;
     }
     return m;
@@ -195,7 +204,7 @@ export class Messenger extends EventEmitter implements Core {
   async close(): Promise<void> {
     await this.stop();
     // Wait for in-flight ratchet work before closing the stores.
-    await this.locks.run('outbox', async () => undefined);
+    await this.locks.run(OUTBOX_LOCK, async () => undefined);
     this.db.close();
     this.deviceSync.close();
     await this.peers.close();
@@ -226,7 +235,7 @@ export class Messenger extends EventEmitter implements Core {
     fn: (current: Peer) => Peer | null,
   ): Promise<Peer | undefined> {
     const store = type === 'device' ? this.devices : this.peers;
-    return this.locks.run(`${type === 'device' ? 'device' : 'peer'}/${uid}`, async () => {
+    return this.locks.run(channelLock(type === 'device' ? 'device' : 'peer', uid), async () => {
       const current = store.get(uid);
       if (!current) return undefined;
       const next = fn(current);
@@ -343,7 +352,7 @@ export class Messenger extends EventEmitter implements Core {
       invitation: answer,
       status: { uuid: randomUUID(), sent: this.clock() },
     });
-    await this.locks.run(`peer/${peer.uid}`, async () => {
+    await this.locks.run(contactLock(peer.uid), async () => {
       this.db.enqueue([
         { channel: 'peer', peerUid: peer.uid, plain },
         ...this.fanOut({ type: 'peer_update', peer }),
@@ -361,7 +370,7 @@ export class Messenger extends EventEmitter implements Core {
     change: { name?: string; blocked?: boolean; sendDeliveryAck?: boolean; sendProcessingAck?: boolean },
   ): Promise<Peer> {
     const peer = this.findContact(ref);
-    return this.locks.run(`peer/${peer.uid}`, async () => {
+    return this.locks.run(contactLock(peer.uid), async () => {
       const current = this.peers.get(peer.uid)!;
       const next: Peer = { ...current, ...change, version: nextVersion(current.version, this.identity.uid) };
       this.db.enqueue(this.fanOut({ type: 'peer_update', peer: next }));
@@ -382,7 +391,7 @@ export class Messenger extends EventEmitter implements Core {
     if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
       throw new MeowError('TEXT_TOO_LONG', { maxBytes: MAX_TEXT_BYTES });
     // Under the contact's lock: its route (direct, or through its primary) cannot change meanwhile.
-    const stored = await this.locks.run(`peer/${found.uid}`, async () => {
+    const stored = await this.locks.run(contactLock(found.uid), async () => {
       const peer = this.peers.get(found.uid) ?? found;
       const uuid = randomUUID();
       const sentAt = this.clock();
@@ -439,19 +448,7 @@ export class Messenger extends EventEmitter implements Core {
 
   /** Read receipts for the contact (if on) and the read status for my other devices. */
   private readReports(peer: Peer, seen: StoredMessage[], now: number): OutboxItem[] {
-    const items: OutboxItem[] = [];
-    if (peer.sendProcessingAck) {
-      // In chunks: one receipt message for thousands of unread messages would exceed the relay's bound.
-      for (let i = 0; i < seen.length; i += MAX_ACKS_PER_MESSAGE) {
-        const plain = encode(meow.UserMessage, {
-          type: 'ack',
-          acks: seen
-            .slice(i, i + MAX_ACKS_PER_MESSAGE)
-            .map((m) => ({ uuid: m.uuid, received: m.receivedAt || now, processed: now })),
-        });
-        items.push({ channel: 'peer', peerUid: peer.uid, plain, kind: 'receipt' });
-      }
-    }
+    const items: OutboxItem[] = peer.sendProcessingAck ? readReceipts(peer.uid, seen, now) : [];
     for (const m of seen) {
       items.push(
         ...this.fanOut({
@@ -467,53 +464,66 @@ export class Messenger extends EventEmitter implements Core {
   // ------------------------------------------------------------------ profile
 
   async updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<Identity> {
-    const id = this.identity;
-    const before = id.nickname;
-    if (change.nickname !== undefined) {
-      if (!change.nickname.trim()) throw new MeowError('EMPTY_NAME', {});
-      id.nickname = change.nickname.trim();
-    }
-    if (change.status !== undefined) id.status = change.status;
-    if (change.avatar !== undefined) id.avatar = change.avatar;
-    id.profileVersion = nextVersion(id.profileVersion, id.uid);
-    await this.identityFile.save();
-    const items: OutboxItem[] = [...this.fanOut({ type: 'identity_update' })];
+    const nickname = change.nickname?.trim();
+    if (nickname === '') throw new MeowError('EMPTY_NAME', {});
+    const before = this.identity.nickname;
     // Contacts see the new name and status (those I had not given another name).
-    for (const p of this.peers.all()) {
-      if (p.type !== 'contact' || p.state === 'invited' || p.primaryDeviceUid) continue;
-      if (p.myName === before && change.nickname !== undefined)
-        await this.updatePeer('contact', p.uid, (c) =>
-          c.myName === before ? { ...c, myName: id.nickname } : null,
-        );
-      items.push({
-        channel: 'peer',
-        peerUid: p.uid,
-        plain: encode(meow.UserMessage, {
-          type: 'profile',
-          nickname: p.myName === before ? id.nickname : p.myName,
-          profileStatus: id.status,
-        }),
-      });
-    }
-    this.db.enqueue(items);
-    this.emit('profile');
-    this.kickSend();
-    return id;
+    if (nickname !== undefined) await renameMeForContacts(this, before, nickname);
+    await this.changeIdentity(
+      (id) => ({
+        nickname: nickname ?? id.nickname,
+        status: change.status ?? id.status,
+        avatar: change.avatar ?? id.avatar,
+        profileVersion: nextVersion(id.profileVersion, id.uid),
+      }),
+      ['identity_update', 'contacts_profile'],
+    );
+    return this.identity;
   }
 
   /** Adds a message server (pinned from its card); my other devices learn it (server_add). */
   async addServer(url: string): Promise<ServerRef> {
     const ref = await Messenger.pinServer(this.opts.relays, url);
-    const id = this.identity;
-    if (id.servers.some((s) => s.url === ref.url)) throw new MeowError('SERVER_EXISTS', { url: ref.url });
-    id.servers = [...id.servers, ref];
-    id.serversVersion = nextVersion(id.serversVersion, id.uid);
-    await this.identityFile.save();
-    this.db.enqueue(this.fanOut({ type: 'server_add' }));
-    this.emit('profile');
-    this.kickSend();
+    if (this.identity.servers.some((s) => s.url === ref.url))
+      throw new MeowError('SERVER_EXISTS', { url: ref.url });
+    await this.changeIdentity(
+      (id) => ({ servers: [...id.servers, ref], serversVersion: nextVersion(id.serversVersion, id.uid) }),
+      ['server_add'],
+    );
     this.kickPoll();
     return ref;
+  }
+
+  /**
+   * Every identity change goes through here (IdentityRepository): saved whole, with what it
+   * owes my other devices and contacts; those rows are queued right after, and the debt
+   * settled. A crash in between is made good by payOwed() when the profile opens.
+   */
+  async changeIdentity(
+    change: (current: Readonly<Identity>) => Partial<Identity> | null,
+    owes: Owed[] = [],
+  ): Promise<boolean> {
+    const next = await this.identities.update(change, owes);
+    if (!next) return false;
+    await this.payOwed(owes);
+    this.emit('profile');
+    return true;
+  }
+
+  /** Queues what the identity owes (all of it, or `only`), then marks it paid. */
+  async payOwed(only?: Owed[]): Promise<void> {
+    const owed = this.identity.owed.filter((o) => !only || only.includes(o));
+    if (owed.length === 0) return;
+    const items: OutboxItem[] = [];
+    for (const o of owed) {
+      if (o === 'identity_update') items.push(...this.fanOut({ type: 'identity_update' }));
+      else if (o === 'server_add') items.push(...this.fanOut({ type: 'server_add' }));
+      else if (o === 'device_name') items.push(...this.deviceSync.ownNameItems());
+      else items.push(...profileNotices(this));
+    }
+    this.db.enqueue(items);
+    await this.identities.settle(owed);
+    this.kickSend();
   }
 
   // ------------------------------------------------------------------ network

@@ -9,14 +9,15 @@
 import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
 import { packUserMessage } from '../../wire/packing.js';
-import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { decodeStrict, meow } from '../../wire/proto.js';
 import { channelKeys, type Peer } from '../peers/peer.js';
 import type { ServerRef } from '../records.js';
 import { isRelayError } from '../relay.js';
 import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
-import { MAX_ACKS_PER_MESSAGE } from './limits.js';
+import { mergeReceiptRows } from './receipts.js';
 import { toDbMessage } from './dbMessage.js';
+import { OUTBOX_LOCK, channelLock } from './lockKeys.js';
 
 const BATCH = 100;
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
@@ -45,46 +46,12 @@ function peerFor(core: Core, row: OutboxRow): Peer | undefined {
   return row.channel === 'device' ? core.devices.get(row.peerUid) : core.peers.get(row.peerUid);
 }
 
-/** Merges a peer's waiting receipts into one message (one ratchet step, one post). */
-function mergeReceipts(core: Core, rows: OutboxRow[]): OutboxRow[] {
-  const groups: { rows: OutboxRow[]; acks: number }[] = [];
-  const open = new Map<string, { rows: OutboxRow[]; acks: number }>(); // the group still filling, per peer
-  const out: OutboxRow[] = [];
-  for (const r of rows) {
-    if (r.kind !== 'receipt' || r.packed) {
-      out.push(r);
-      continue;
-    }
-    const key = `${r.channel}/${r.peerUid}`;
-    const n = decodeStrict(meow.UserMessage, 'UserMessage', r.plain).acks.length;
-    const g = open.get(key);
-    // A merged message stays within one message's bound; past it, the row starts a new group.
-    if (g && g.acks + n <= MAX_ACKS_PER_MESSAGE) {
-      g.rows.push(r);
-      g.acks += n;
-    } else {
-      const fresh = { rows: [r], acks: n };
-      groups.push(fresh);
-      open.set(key, fresh);
-      out.push(r);
-    }
-  }
-  for (const { rows: g } of groups) {
-    if (g.length < 2) continue;
-    const acks = g.flatMap((r) => decodeStrict(meow.UserMessage, 'UserMessage', r.plain).acks);
-    const merged = encode(meow.UserMessage, { type: 'ack', acks });
-    core.db.mergeReceipts(g[0]!, g.slice(1), merged);
-    g[0]!.plain = merged;
-  }
-  return out;
-}
-
 async function prepare(
   core: Core,
   row: OutboxRow,
   routing: SendRouting,
 ): Promise<Prepared | NotReady | 'dropped'> {
-  return core.locks.run(`${row.channel}/${row.peerUid}`, async () => {
+  return core.locks.run(channelLock(row.channel, row.peerUid), async () => {
     const peer = peerFor(core, row);
     if (!peer) {
       core.log.warn('outbox row for a peer that no longer exists: dropped', {
@@ -180,11 +147,11 @@ async function post(
 
 /** Sends everything due now. Concurrent calls are serialised. */
 export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSignal): Promise<FlushResult> {
-  return core.locks.run('outbox', async () => {
+  return core.locks.run(OUTBOX_LOCK, async () => {
     let sent = 0;
     for (;;) {
       if (signal?.aborted) break;
-      const due = mergeReceipts(core, core.db.dueOutbox(Date.now(), BATCH));
+      const due = mergeReceiptRows(core, core.db.dueOutbox(Date.now(), BATCH));
       if (due.length === 0) break;
       const ready: Prepared[] = [];
       for (const row of due) {

@@ -9,17 +9,10 @@ import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
 import { utf8 } from '../../crypto/bytes.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError, storageError } from '../errors.js';
+import { advanceStatus, type MessageState, type StatusUpdate } from '../messenger/messageState.js';
 import { migrate } from './migrations/index.js';
 
-export type MessageState = 'pending_forward' | 'pending' | 'sent' | 'delivered' | 'read' | 'received';
-const RANK: Record<MessageState, number> = {
-  pending_forward: 0,
-  pending: 1,
-  sent: 2,
-  delivered: 3,
-  read: 4,
-  received: 5,
-};
+export type { MessageState } from '../messenger/messageState.js';
 
 export interface StoredMessage {
   id: number;
@@ -143,6 +136,8 @@ export class MessageDb {
       // Outbox and received-id rows decide what is sent and acknowledged: they must survive power loss.
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
+      // Deleted rows (outbox plaintext, wiped records) are overwritten, not left in free pages.
+      this.db.pragma('secure_delete = ON');
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
     } catch (e) {
@@ -348,19 +343,13 @@ export class MessageDb {
   }
 
   /**
-   * Moves a message's status forward: never back (a late "delivered" cannot undo "read").
-   * Timestamps only ever fill in. Returns the updated message if anything changed.
+   * Applies a status update by the rules of messageState.ts (forward only, timestamps fill
+   * in). Returns the updated message if anything changed.
    */
   advanceStatus(
     peerUid: string,
     uuid: string,
-    update: {
-      state?: MessageState;
-      receivedAt?: number;
-      processedAt?: number;
-      waitingFor?: string;
-      waitingSince?: number;
-    },
+    update: StatusUpdate,
     opts: { outboundOnly?: boolean } = {},
   ): StoredMessage | undefined {
     return this.run('messages', () =>
@@ -369,41 +358,29 @@ export class MessageDb {
           .prepare('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?')
           .get(peerUid, uuid) as MessageRow | undefined;
         if (!row || (opts.outboundOnly && row.outbound !== 1)) return undefined;
-        let state = row.state;
-        if (
-          update.state &&
-          update.state !== 'received' &&
-          state !== 'received' &&
-          RANK[update.state] > RANK[state]
-        ) {
-          state = update.state;
-        }
-        const receivedAt = row.received_at || update.receivedAt || 0;
-        const processedAt = row.processed_at || update.processedAt || 0;
-        const leftForward = row.state === 'pending_forward' && state !== 'pending_forward';
-        const waitingFor = leftForward ? '' : (update.waitingFor ?? row.waiting_for);
-        const waitingSince = leftForward ? 0 : (update.waitingSince ?? row.waiting_since);
-        if (
-          state === row.state &&
-          receivedAt === row.received_at &&
-          processedAt === row.processed_at &&
-          waitingFor === row.waiting_for &&
-          waitingSince === row.waiting_since
-        ) {
-          return undefined;
-        }
+        const next = advanceStatus(
+          {
+            state: row.state,
+            receivedAt: row.received_at,
+            processedAt: row.processed_at,
+            waitingFor: row.waiting_for,
+            waitingSince: row.waiting_since,
+          },
+          update,
+        );
+        if (!next) return undefined;
         this.db
           .prepare(
             'UPDATE messages SET state = ?, received_at = ?, processed_at = ?, waiting_for = ?, waiting_since = ? WHERE id = ?',
           )
-          .run(state, receivedAt, processedAt, waitingFor, waitingSince, row.id);
+          .run(next.state, next.receivedAt, next.processedAt, next.waitingFor, next.waitingSince, row.id);
         return this.fromRow({
           ...row,
-          state,
-          received_at: receivedAt,
-          processed_at: processedAt,
-          waiting_for: waitingFor,
-          waiting_since: waitingSince,
+          state: next.state,
+          received_at: next.receivedAt,
+          processed_at: next.processedAt,
+          waiting_for: next.waitingFor,
+          waiting_since: next.waitingSince,
         });
       })(),
     );
