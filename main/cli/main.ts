@@ -6,4 +6,17 @@
 import { runCli } from './dispatch.js';
 import { processIO } from './io.js';
 
+// Exit code 13: the command was still waiting when nothing was left that could wake it (a
+// bug, e.g. a lock never released). Say so in one sentence, and fail like any other error.
+process.on('exit', (code) => {
+  if (code !== 13) return;
+  const message = 'Something went wrong inside Meow (the command stopped waiting for itself).';
+  process.stderr.write(
+    process.argv.includes('--json')
+      ? JSON.stringify({ error: 'INTERNAL', message, params: { detail: 'unsettled wait' } }) + '\n'
+      : `meow: ${message}\n`,
+  );
+  process.exitCode = 1;
+});
+
 process.exitCode = await runCli(process.argv.slice(2), processIO);
