@@ -6,10 +6,11 @@
 import { runCli } from './dispatch.js';
 import { processIO } from './io.js';
 
-// Exit code 13: the command was still waiting when nothing was left that could wake it (a
-// bug, e.g. a lock never released). Say so in one sentence, and fail like any other error.
-process.on('exit', (code) => {
-  if (code !== 13) return;
+// The command was still waiting when nothing was left that could wake it (a bug, e.g. a
+// lock never released; Node would exit with 13 and say nothing): one sentence, exit code 1.
+let finished = false;
+process.on('exit', () => {
+  if (finished) return;
   const message = 'Something went wrong inside Meow (the command stopped waiting for itself).';
   process.stderr.write(
     process.argv.includes('--json')
@@ -20,3 +21,4 @@ process.on('exit', (code) => {
 });
 
 process.exitCode = await runCli(process.argv.slice(2), processIO);
+finished = true;
