@@ -35,8 +35,8 @@ async function family(
 }
 
 export async function benchDevices(): Promise<void> {
-  // The per-device rate limit is a relay policy, not a cost: lift it to measure the pipeline.
-  const env = await startEnv('embedded', { ratePerSec: 0 });
+  // The rate limits are relay policy, not a cost: lift them to measure the pipeline.
+  const env = await startEnv('embedded', { ratePerSec: 0, queueRatePerSec: 0 });
   const text = Buffer.from(randomBytes(75)).toString('base64');
   try {
     // Latency A → B: A sends to X and flushes; B's running poll loop stores the synced copy.

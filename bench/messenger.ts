@@ -18,8 +18,8 @@ export async function timePerMessage(n: number, fn: (i: number) => Promise<void>
 }
 
 export async function benchMessenger(): Promise<void> {
-  // The per-device rate limit is a relay policy, not a cost: lift it to measure the pipeline.
-  const env = await startEnv('embedded', { ratePerSec: 0 });
+  // The rate limits are relay policy, not a cost: lift them to measure the pipeline.
+  const env = await startEnv('embedded', { ratePerSec: 0, queueRatePerSec: 0 });
   const alice: Messenger = await createProfile(env, 'bench-alice');
   const bob: Messenger = await createProfile(env, 'bench-bob');
   try {

@@ -4,15 +4,25 @@
  * Redis, plus the long-poll wake-up latency (same process, and across two processes
  * sharing one Redis). The server runs as its own process (dist/ must be built); this
  * process is the load generator, so on a small machine both compete for the CPU.
+ *
+ * What issue 11 costs, measured in the same run: the same loop on an open queue with
+ * an unpadded 256-byte payload and no sender check (the relay's path before sender
+ * authorization), on a secured queue (every message's signature verified against the
+ * registered sender key), and on a secured queue with the payload a short text has
+ * once padded to its bucket; plus the client-side cost of padding.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from '../main/crypto/bytes.js';
-import { ed25519KeyPair, type KeyPair } from '../main/crypto/curves.js';
+import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../main/crypto/curves.js';
 import { fetchServerCard, RelayClient } from '../main/net/relayClient.js';
-import type { meow } from '../main/wire/proto.js';
+import { initReceiver, initSender } from '../main/ratchet/doubleRatchet.js';
+import { packUserMessage, signedPart, unpackUserMessage, type ChannelKeys } from '../main/wire/packing.js';
+import { pad, paddedLength, unpad } from '../main/wire/padding.js';
+import { encode, meow } from '../main/wire/proto.js';
+import { measure, report } from './harness.js';
 import { startRedis, startRedisCluster } from '../test/helpers/redis.js';
 import { spawnServer, type ServerProcess } from '../test/helpers/serverProcess.js';
 
@@ -25,8 +35,44 @@ async function clientFor(url: string): Promise<RelayClient> {
   return new RelayClient({ url, serverKey: card.publicKey, device: ed25519KeyPair() });
 }
 
-function message(dest: KeyPair): meow.IPackedUserMessage {
-  return { destination: dest.publicKey, payload: randomBytes(PAYLOAD), signature: randomBytes(64) };
+function message(dest: KeyPair, size = PAYLOAD): meow.IPackedUserMessage {
+  return { destination: dest.publicKey, payload: randomBytes(size), signature: randomBytes(64) };
+}
+
+/** A message as a registered sender makes it: signed over (destination, payload). */
+function signedMessage(dest: KeyPair, sender: KeyPair, size: number): meow.IPackedUserMessage {
+  const payload = randomBytes(size);
+  return {
+    destination: dest.publicKey,
+    payload,
+    signature: sign(sender, signedPart(dest.publicKey, payload)),
+  };
+}
+
+/** How each loop's queue is set up and what its messages look like. */
+type Mode =
+  | { kind: 'open'; size: number } // no sender registered, random signature: the relay checks nothing
+  | { kind: 'secured'; size: number }; // a registered sender signs every message; the relay verifies each
+
+/** Payload bytes of a short text (~100 characters) packed through the four layers, with and without padding. */
+function shortTextSizes(): { padded: number; unpadded: number } {
+  const keys: ChannelKeys = {
+    myIdentity: ed25519KeyPair(),
+    myEncryption: x25519KeyPair(),
+    myLookup: ed25519KeyPair(),
+    symKey: randomBytes(32),
+    contactPublicKey: ed25519KeyPair().publicKey,
+    contactEncryption: x25519KeyPair().publicKey,
+    contactLookupKey: ed25519KeyPair().publicKey,
+  };
+  const ratchet = initSender(randomBytes(32), x25519KeyPair().publicKey);
+  const message = { type: 'text', text: 'x'.repeat(100), status: { uuid: 'u'.repeat(36), sent: Date.now() } };
+  const p = packUserMessage(keys, ratchet, message);
+  const plain = encode(meow.UserMessage, message).length;
+  return {
+    padded: p.packed.payload.length,
+    unpadded: p.packed.payload.length - (paddedLength(plain) - plain),
+  };
 }
 
 /** CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks of 10 ms). */
@@ -44,11 +90,24 @@ async function relayRate(
   server: ServerProcess,
   workers: number,
   batch: number,
+  mode: Mode = { kind: 'secured', size: PAYLOAD },
 ): Promise<{ rate: number; cpuUsPerMsg: number }> {
   const url = server.url;
   const pid = server.proc.pid!;
   const loops = await Promise.all(
-    Array.from({ length: workers }, async () => ({ client: await clientFor(url), queue: ed25519KeyPair() })),
+    Array.from({ length: workers }, async () => {
+      const client = await clientFor(url);
+      const queue = ed25519KeyPair();
+      const sender = ed25519KeyPair();
+      if (mode.kind === 'secured') await client.secure([{ lookup: queue, senders: [sender.publicKey] }]);
+      // Signing is the sender's work, not the relay's: make the messages before measuring.
+      const make = () =>
+        Array.from({ length: batch }, () =>
+          mode.kind === 'secured' ? signedMessage(queue, sender, mode.size) : message(queue, mode.size),
+        );
+      const pool = Array.from({ length: 8 }, make);
+      return { client, queue, pool };
+    }),
   );
   let relayed = 0;
   let measuring = false;
@@ -57,8 +116,8 @@ async function relayRate(
   let started = 0;
   let cpuStart = 0;
   await Promise.all(
-    loops.map(async ({ client, queue }) => {
-      for (;;) {
+    loops.map(async ({ client, queue, pool }) => {
+      for (let round = 0; ; round++) {
         const now = performance.now();
         if (!measuring && now >= warmEnd) {
           measuring = true;
@@ -67,7 +126,7 @@ async function relayRate(
           cpuStart = cpuSeconds(pid);
         }
         if (now >= end) return;
-        await client.post(Array.from({ length: batch }, () => message(queue)));
+        await client.post(pool[round % pool.length]!);
         const { messages } = await client.pull([queue], { timeoutMs: 0, maxMessages: batch });
         await client.ack([{ lookup: queue, ids: messages.map((m) => m.id) }]);
         if (measuring) relayed += messages.length;
@@ -122,7 +181,17 @@ export async function benchServer(): Promise<void> {
   const servers: ServerProcess[] = [];
   const redis = await startRedis({ extraArgs: ['--appendonly', 'yes', '--appendfsync', 'everysec'] });
   try {
-    const common = ['--rate', '0', '--key', join(dir, 'key.json')];
+    // Rate limits are policy, not cost; open queues get room so the "before" loop can run.
+    const common = [
+      '--rate',
+      '0',
+      '--queue-rate',
+      '0',
+      '--open-queue-length',
+      '1000000',
+      '--key',
+      join(dir, 'key.json'),
+    ];
     const embedded = await spawnServer([...common, '--data', join(dir, 'embedded')], {}, BIN);
     servers.push(embedded);
     const onRedis = await spawnServer([...common, '--data', dir, '--redis', redis.url], {}, BIN);
@@ -130,7 +199,9 @@ export async function benchServer(): Promise<void> {
     const second = await spawnServer([...common, '--data', dir, '--redis', redis.url], {}, BIN);
     servers.push(second);
 
-    console.log(`\n## relay server (one server process; ${PAYLOAD}-byte payloads; post + pull + ack)`);
+    console.log(
+      `\n## relay server (one server process; ${PAYLOAD}-byte payloads on secured queues; post + pull + ack)`,
+    );
     console.log(
       '(msg/s measured; in brackets: server CPU per message and the msg/s that makes one full core)',
     );
@@ -154,6 +225,77 @@ export async function benchServer(): Promise<void> {
         `${(await postOnly(server.url)).toFixed(2).padStart(8)} ms/request`,
       );
     }
+
+    const sizes = shortTextSizes();
+    console.log(
+      `\n## what sender authorization and padding cost (same run; 8 clients, batch 20; a ~100-character text is ${sizes.unpadded} B of payload unpadded, ${sizes.padded} B padded)`,
+    );
+    for (const [name, server] of [
+      ['embedded', embedded],
+      ['Redis', onRedis],
+    ] as const) {
+      for (const [label, mode] of [
+        [`open queue, ${sizes.unpadded} B, no sender check (before)`, { kind: 'open', size: sizes.unpadded }],
+        [`secured queue, ${sizes.unpadded} B, signature verified`, { kind: 'secured', size: sizes.unpadded }],
+        [
+          `secured queue, ${sizes.padded} B (padded), signature verified`,
+          { kind: 'secured', size: sizes.padded },
+        ],
+      ] as const) {
+        const { rate, cpuUsPerMsg } = await relayRate(server, 8, 20, mode);
+        line(
+          `${name}: ${label}`,
+          `${rate.toFixed(0).padStart(8)} msg/s  [${cpuUsPerMsg.toFixed(0)} µs CPU/msg]`,
+        );
+      }
+      const owner = await clientFor(server.url);
+      const queues = Array.from({ length: 100 }, () => ({
+        lookup: ed25519KeyPair(),
+        senders: [ed25519KeyPair().publicKey],
+      }));
+      const t = performance.now();
+      await owner.secure(queues);
+      line(
+        `${name}: registering the senders of 100 queues (one request)`,
+        `${(performance.now() - t).toFixed(1).padStart(8)} ms`,
+      );
+    }
+    const plain = randomBytes(150);
+    const keys = {
+      a: { id: ed25519KeyPair(), enc: x25519KeyPair(), lookup: ed25519KeyPair() },
+      b: { id: ed25519KeyPair(), enc: x25519KeyPair(), lookup: ed25519KeyPair() },
+    };
+    const sym = randomBytes(32);
+    const root = randomBytes(32);
+    const bobDr = x25519KeyPair();
+    const aKeys: ChannelKeys = {
+      myIdentity: keys.a.id,
+      myEncryption: keys.a.enc,
+      myLookup: keys.a.lookup,
+      symKey: sym,
+      contactPublicKey: keys.b.id.publicKey,
+      contactEncryption: keys.b.enc.publicKey,
+      contactLookupKey: keys.b.lookup.publicKey,
+    };
+    const bKeys: ChannelKeys = {
+      myIdentity: keys.b.id,
+      myEncryption: keys.b.enc,
+      myLookup: keys.b.lookup,
+      symKey: sym,
+      contactPublicKey: keys.a.id.publicKey,
+      contactEncryption: keys.a.enc.publicKey,
+      contactLookupKey: keys.a.lookup.publicKey,
+    };
+    let aR = initSender(root, bobDr.publicKey);
+    let bR = initReceiver(root, bobDr);
+    report('client side: padding', [
+      await measure('pad + unpad a 150-byte plaintext (to 256 B)', () => unpad(pad(plain))),
+      await measure('pack + unpack a ~100-character text (padded)', () => {
+        const p = packUserMessage(aKeys, aR, { type: 'text', text: 'x'.repeat(100) });
+        aR = p.ratchet;
+        bR = unpackUserMessage(bKeys, bR, p.packed).ratchet;
+      }),
+    ]);
 
     console.log('\n## long-poll wake-up (post sent → held pull answered)');
     const e = await wakeLatency(embedded.url, embedded.url);

@@ -1,8 +1,10 @@
 /**
  * `meow-server`: the relay as a command. Flags and environment: see `meow-server --help`
- * or README.md. Prints `listening on http://HOST:PORT` once ready; SIGTERM/SIGINT stop it
- * gracefully (held pulls answered, store closed, exit 0).
+ * or README.md. Prints `listening on http(s)://HOST:PORT` once ready; SIGTERM/SIGINT stop it
+ * gracefully (held pulls answered, store closed, exit 0); SIGHUP re-reads the TLS
+ * certificate and key (a renewed certificate without a restart).
  */
+import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { RelayServer, stderrLog } from './server.js';
@@ -24,6 +26,16 @@ async function main(): Promise<void> {
     return;
   }
   const identity = loadOrCreateIdentity(config.keyFile);
+  const tlsFiles = config.tls;
+  const readTls = () =>
+    tlsFiles && { cert: readFileSync(tlsFiles.certFile), key: readFileSync(tlsFiles.keyFile) };
+  let tls;
+  try {
+    tls = readTls();
+  } catch (e) {
+    console.error(`meow-server: cannot read the TLS certificate or key: ${(e as Error).message}`);
+    process.exit(2);
+  }
   let lastStoreError = 0;
   const store = await openStore(config.store, {
     onError: (err) => {
@@ -48,9 +60,25 @@ async function main(): Promise<void> {
     name: config.name,
     description: config.description,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(tls ? { tls } : {}),
+    trustProxy: config.trustProxy,
   });
   const where = config.store.kind === 'embedded' ? config.store.path : config.store.kind;
-  stderrLog({ level: 'info', event: 'started', store: config.store.kind, where, key: config.keyFile });
+  stderrLog({
+    level: 'info',
+    event: 'started',
+    store: config.store.kind,
+    where,
+    key: config.keyFile,
+    tls: Boolean(tls),
+  });
+  if (!tls && !/^(127\.|::1$|localhost$)/.test(config.host))
+    stderrLog({
+      level: 'warn',
+      event: 'plain_http',
+      message:
+        'serving plain HTTP on a non-loopback address: put a TLS reverse proxy in front, or use --tls-cert/--tls-key',
+    });
   console.log(`listening on ${server.url}`);
 
   let stopping = false;
@@ -66,6 +94,15 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    if (!tlsFiles) return;
+    try {
+      server.setCertificate(readTls()!);
+      stderrLog({ level: 'info', event: 'tls_reloaded', cert: tlsFiles.certFile });
+    } catch (e) {
+      stderrLog({ level: 'error', event: 'tls_reload_failed', message: (e as Error).message });
+    }
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -24,10 +24,16 @@ export interface Limits {
   maxPullMessages: number;
   /** Messages older than this are pruned, delivered or not. */
   retentionMs: number;
-  /** Sustained requests per second per device key (0 = no limit). */
+  /** Sustained requests per second per source address (0 = no limit). */
   ratePerSec: number;
-  /** Token-bucket size: requests a device may make in a burst. */
+  /** Token-bucket size: requests one address may make in a burst. */
   rateBurst: number;
+  /** Sustained messages per second into one destination queue, whoever sends them (0 = no limit). */
+  queueRatePerSec: number;
+  /** Token-bucket size: messages one queue may take in a burst. */
+  queueBurst: number;
+  /** Messages a queue holds while no sender key is registered for it (an invitation's queue). */
+  openQueueLength: number;
   /** Largest invitation blob. */
   maxInvitationBytes: number;
   /** Furthest expiry an invitation may ask for. */
@@ -43,9 +49,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxPollMs: 60_000,
   maxPullMessages: 500,
   retentionMs: 30 * 24 * 3600_000,
-  ratePerSec: 20,
-  rateBurst: 200,
-  maxInvitationBytes: 16 * 1024,
+  ratePerSec: 50,
+  rateBurst: 500,
+  queueRatePerSec: 20,
+  queueBurst: 1000,
+  openQueueLength: 32,
+  maxInvitationBytes: 20 * 1024, // a card padded to its 16 KiB bucket, sealed
   maxInvitationTtlMs: 30 * 24 * 3600_000,
 };
 
@@ -65,6 +74,10 @@ export interface ServerConfig {
   publicUrl?: string;
   store: StoreConfig;
   limits: Limits;
+  /** PEM files: serve HTTPS instead of plain HTTP. */
+  tls?: { certFile: string; keyFile: string };
+  /** Proxy addresses whose X-Forwarded-For names the client (for per-address limits). */
+  trustProxy: string[];
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
@@ -102,7 +115,17 @@ export const FLAGS: Record<string, FlagSpec> = {
   key: { env: 'MEOW_KEY_FILE', help: 'server key file (default DATA/server-key.json; created if missing)' },
   name: { env: 'MEOW_NAME', default: 'meow-server', help: 'server name shown on its card' },
   description: { env: 'MEOW_DESCRIPTION', default: '', help: 'server description shown on its card' },
-  'public-url': { env: 'MEOW_PUBLIC_URL', help: 'URL written into the card (default http://HOST:PORT)' },
+  'public-url': {
+    env: 'MEOW_PUBLIC_URL',
+    help: 'URL written into the card (default http(s)://HOST:PORT)',
+  },
+  'tls-cert': { env: 'MEOW_TLS_CERT', help: 'PEM certificate (chain): serve HTTPS (with --tls-key)' },
+  'tls-key': { env: 'MEOW_TLS_KEY', help: 'PEM private key of --tls-cert (re-read with the cert on SIGHUP)' },
+  'trust-proxy': {
+    env: 'MEOW_TRUST_PROXY',
+    default: '',
+    help: 'proxy addresses (a,b,...) whose X-Forwarded-For names the client',
+  },
   'max-body': { env: 'MEOW_MAX_BODY', default: '8m', help: 'largest request body' },
   'max-message': { env: 'MEOW_MAX_MESSAGE', default: '64k', help: 'largest message (encoded)' },
   'max-messages-per-post': { env: 'MEOW_MAX_MESSAGES_PER_POST', default: '100', help: 'messages per post' },
@@ -115,9 +138,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'messages per pull reply; ids per ack',
   },
   retention: { env: 'MEOW_RETENTION', default: '30d', help: 'messages older than this are pruned' },
-  rate: { env: 'MEOW_RATE', default: '20', help: 'requests per second per device key (0 = unlimited)' },
-  'rate-burst': { env: 'MEOW_RATE_BURST', default: '200', help: 'burst size of the per-device rate limit' },
-  'max-invitation': { env: 'MEOW_MAX_INVITATION', default: '16k', help: 'largest invitation blob' },
+  rate: { env: 'MEOW_RATE', default: '50', help: 'requests per second per source address (0 = unlimited)' },
+  'rate-burst': { env: 'MEOW_RATE_BURST', default: '500', help: 'burst size of the per-address rate limit' },
+  'queue-rate': {
+    env: 'MEOW_QUEUE_RATE',
+    default: '20',
+    help: 'messages per second into one queue, all senders together (0 = unlimited)',
+  },
+  'queue-burst': { env: 'MEOW_QUEUE_BURST', default: '1000', help: 'burst size of the per-queue rate limit' },
+  'open-queue-length': {
+    env: 'MEOW_OPEN_QUEUE_LENGTH',
+    default: '32',
+    help: 'messages a queue holds before its owner registers a sender key',
+  },
+  'max-invitation': { env: 'MEOW_MAX_INVITATION', default: '20k', help: 'largest invitation blob' },
   'max-invitation-ttl': {
     env: 'MEOW_MAX_INVITATION_TTL',
     default: '30d',
@@ -147,6 +181,9 @@ const limitsSchema = z.object({
   retentionMs: positiveInt,
   ratePerSec: z.number().nonnegative(),
   rateBurst: positiveInt,
+  queueRatePerSec: z.number().nonnegative(),
+  queueBurst: positiveInt,
+  openQueueLength: positiveInt,
   maxInvitationBytes: positiveInt,
   maxInvitationTtlMs: positiveInt,
 });
@@ -222,6 +259,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     retentionMs: num('retention', parseDuration),
     ratePerSec: num('rate'),
     rateBurst: num('rate-burst'),
+    queueRatePerSec: num('queue-rate'),
+    queueBurst: num('queue-burst'),
+    openQueueLength: num('open-queue-length'),
     maxInvitationBytes: num('max-invitation', parseSize),
     maxInvitationTtlMs: num('max-invitation-ttl', parseDuration),
   };
@@ -232,6 +272,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     );
   }
   const publicUrl = get('public-url');
+  const certFile = get('tls-cert');
+  const tlsKeyFile = get('tls-key');
+  if (!certFile !== !tlsKeyFile) throw new ConfigError('give both --tls-cert and --tls-key, or neither');
+  const trustProxy = (get('trust-proxy') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     host: get('host')!,
     port,
@@ -240,6 +287,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     name: get('name')!,
     description: get('description') ?? '',
     ...(publicUrl ? { publicUrl } : {}),
+    ...(certFile && tlsKeyFile ? { tls: { certFile: resolve(certFile), keyFile: resolve(tlsKeyFile) } } : {}),
+    trustProxy,
     store,
     limits: checked.data,
   };

@@ -26,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCodeName, number> = {
   UNSUPPORTED: 400,
   INTERNAL: 500,
   SHUTTING_DOWN: 503,
+  NOT_AUTHORIZED: 403, // the queue is secured and the message is not signed by one of its sender keys
 };
 
 export class RelayFailure extends Error {

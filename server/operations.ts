@@ -1,10 +1,26 @@
 /**
- * The four operations of an opened request (post, pull, ack, invitation): every
- * check that can refuse the request runs before anything is written, so a refused
- * request leaves the queues as they were.
+ * The five operations of an opened request (post, pull, ack, secure, invitation):
+ * every check that can refuse the request runs before anything is written, so a
+ * refused request leaves the queues as they were.
+ *
+ * Sender authorization: a queue whose owner registered sender keys (secure) takes a
+ * message only when its PackedUserMessage signature — the sender's own signature,
+ * which every client already makes — verifies under one of those keys; an open
+ * queue (an invitation's, before its answer) takes anyone's, up to the small
+ * open-queue bound. Posts are rate-limited per destination queue, after the sender
+ * check (so strangers cannot spend a queue's budget).
  */
 import { randomBytes, toBase64Url, toHex } from '../main/crypto/bytes.js';
-import { messageId, verifyKeyProof, type ProofOp } from '../main/wire/serverProtocol.js';
+import { verify } from '../main/crypto/curves.js';
+import { signedPart } from '../main/wire/packing.js';
+import {
+  MAX_SENDER_KEYS,
+  messageId,
+  operationDigest,
+  verifyKeyProof,
+  type ProofOp,
+  type RequestContext,
+} from '../main/wire/serverProtocol.js';
 import { encode, meow } from '../main/wire/proto.js';
 import type { Limits } from './config.js';
 import { RelayFailure } from './errors.js';
@@ -17,12 +33,17 @@ export const DEFAULT_PULL_MESSAGES = 100;
 const MESSAGE_ID = /^[0-9a-f]{32}$/;
 const INVITATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-export type Operation = 'post' | 'pull' | 'ack' | 'invitation';
+export type Operation = 'post' | 'pull' | 'ack' | 'secure' | 'invitation';
+
+/** Sender keys stay registered this long after the owner last set them (clients refresh them). */
+export const SENDER_TTL_MIN_MS = 7 * 24 * 3600_000;
 
 export interface OperationContext {
   store: RelayStore;
   limits: Limits;
   serverKey: Uint8Array;
+  /** What the request's proofs are bound to. */
+  request: RequestContext;
   waiters: WaiterRegistry;
   metrics: Metrics;
   /** Aborted when the client goes away (a held pull stops waiting). */
@@ -37,6 +58,7 @@ export function operationOf(m: meow.ToServerMessage): Operation {
   if (m.messages.length) ops.push('post');
   if (m.pull) ops.push('pull');
   if (m.ack) ops.push('ack');
+  if (m.secure) ops.push('secure');
   if (m.invitation) ops.push('invitation');
   if (ops.length !== 1)
     throw new RelayFailure('MALFORMED', `a request carries exactly one operation (found ${ops.length})`);
@@ -55,6 +77,8 @@ export async function runOperation(
       return pull(m, ctx);
     case 'ack':
       return ack(m, ctx);
+    case 'secure':
+      return secure(m, ctx);
     case 'invitation':
       return invitation(m, ctx);
   }
@@ -64,13 +88,14 @@ async function post(
   m: meow.ToServerMessage,
   { store, limits, metrics }: OperationContext,
 ): Promise<meow.IFromServerMessage> {
+  const messages = m.messages as meow.PackedUserMessage[];
   if (m.messages.length > limits.maxMessagesPerPost)
     throw new RelayFailure(
       'TOO_MANY_MESSAGES',
       `a post carries at most ${limits.maxMessagesPerPost} messages`,
     );
   // Decoded messages carry every field (protobuf defaults), whatever the interface types say.
-  const batch: NewMessage[] = (m.messages as meow.PackedUserMessage[]).map((msg, index) => {
+  const batch: NewMessage[] = messages.map((msg, index) => {
     if (msg.destination.length !== 32)
       throw new RelayFailure('MALFORMED', 'message destination must be a 32-byte lookup key', index);
     if (!msg.payload.length) throw new RelayFailure('MALFORMED', 'message payload is empty', index);
@@ -85,11 +110,47 @@ async function post(
       );
     return { lookup: toHex(msg.destination), id: messageId(bytes), bytes };
   });
-  const outcome = await store.post(batch, Date.now(), limits.maxQueueLength, limits.retentionMs);
+  const now = Date.now();
+  const lookups = [...new Set(batch.map((b) => b.lookup))];
+  const senders = await store.senders(lookups, now);
+  messages.forEach((msg, index) => {
+    const keys = senders.get(batch[index]!.lookup);
+    if (!keys) return; // an open queue
+    const signed = signedPart(msg.destination, msg.payload);
+    if (!keys.some((k) => verify(k, signed, msg.signature)))
+      throw new RelayFailure(
+        'NOT_AUTHORIZED',
+        'the destination queue takes messages only from the senders its owner registered',
+        index,
+      );
+  });
+  if (limits.queueRatePerSec > 0) {
+    const rate = { perSec: limits.queueRatePerSec, burst: limits.queueBurst };
+    for (const lookup of lookups) {
+      const count = batch.filter((b) => b.lookup === lookup).length;
+      if (!(await store.takeTokens(`q:${lookup}`, count, now, rate)))
+        throw new RelayFailure(
+          'RATE_LIMITED',
+          `more than ${limits.queueRatePerSec} messages per second into one queue`,
+          batch.findIndex((b) => b.lookup === lookup),
+          Math.max(1, Math.ceil(Math.min(count, limits.queueBurst) / limits.queueRatePerSec)),
+        );
+    }
+  }
+  const outcome = await store.post(
+    batch,
+    now,
+    limits.maxQueueLength,
+    limits.retentionMs,
+    Math.min(limits.openQueueLength, limits.maxQueueLength),
+  );
   if (!outcome.ok) {
+    const secured = senders.has(outcome.full);
     throw new RelayFailure(
       'QUEUE_FULL',
-      `the destination queue holds its maximum of ${limits.maxQueueLength} messages`,
+      secured
+        ? `the destination queue holds its maximum of ${limits.maxQueueLength} messages`
+        : `the destination queue holds ${limits.openQueueLength} messages, the bound until its owner registers a sender`,
       batch.findIndex((b) => b.lookup === outcome.full),
     );
   }
@@ -106,8 +167,9 @@ function checkProofs(
   if (!proofs.length) throw new RelayFailure('MALFORMED', `a ${op} names at least one lookup key`);
   if (proofs.length > ctx.limits.maxKeysPerPull)
     throw new RelayFailure('TOO_MANY_KEYS', `a ${op} names at most ${ctx.limits.maxKeysPerPull} lookup keys`);
+  const digest = operationDigest(ctx.request, m);
   return proofs.map((p, index) => {
-    if (!verifyKeyProof(op, p, ctx.serverKey, m.timestamp, m.nonce))
+    if (!verifyKeyProof(op, p, digest))
       throw new RelayFailure('BAD_PROOF', 'missing or invalid proof for a lookup key', index);
     return toHex(p!.lookupKey!);
   });
@@ -176,9 +238,38 @@ async function ack(m: meow.ToServerMessage, ctx: OperationContext): Promise<meow
   return { acked };
 }
 
+async function secure(m: meow.ToServerMessage, ctx: OperationContext): Promise<meow.IFromServerMessage> {
+  const queues = (m.secure as meow.SecureRequest).queues as meow.QueueSenders[];
+  const lookups = checkProofs(
+    'secure',
+    queues.map((q) => q.key),
+    m,
+    ctx,
+  );
+  if (new Set(lookups).size !== lookups.length)
+    throw new RelayFailure('MALFORMED', 'a queue is named twice in one registration');
+  queues.forEach((q, index) => {
+    if (q.senderKeys.length === 0 || q.senderKeys.length > MAX_SENDER_KEYS)
+      throw new RelayFailure(
+        'MALFORMED',
+        `a queue registers 1 to ${MAX_SENDER_KEYS} sender keys (an empty set would open it again)`,
+        index,
+      );
+    if (!q.senderKeys.every((k) => k.length === 32))
+      throw new RelayFailure('MALFORMED', 'a sender key must be a 32-byte Ed25519 key', index);
+  });
+  const now = Date.now();
+  await ctx.store.setSenders(
+    queues.map((q, i) => ({ lookup: lookups[i]!, keys: q.senderKeys.map((k) => new Uint8Array(k)) })),
+    now,
+    Math.max(ctx.limits.retentionMs, SENDER_TTL_MIN_MS),
+  );
+  return { secured: queues.length };
+}
+
 async function invitation(
   m: meow.ToServerMessage,
-  { store, limits, serverKey }: OperationContext,
+  { store, limits, request }: OperationContext,
 ): Promise<meow.IFromServerMessage> {
   const req = m.invitation as meow.InvitationRequest;
   const now = Date.now();
@@ -224,7 +315,7 @@ async function invitation(
       const inv = await store.getInvitation(req.id);
       if (!inv) throw new RelayFailure('NOT_FOUND', 'no such invitation');
       const proof = { lookupKey: inv.ownerKey, signature: req.ownerSignature };
-      if (!verifyKeyProof('invitation-delete', proof, serverKey, m.timestamp, m.nonce))
+      if (!verifyKeyProof('invitation-delete', proof, operationDigest(request, m)))
         throw new RelayFailure('BAD_PROOF', 'missing or invalid owner signature');
       await store.deleteInvitation(req.id);
       return { invitation: { id: req.id } };

@@ -1,5 +1,5 @@
 /**
- * The relay's HTTP face (node:http):
+ * The relay's HTTP face (node:http, or node:https with a certificate):
  *   POST /v1/request   SignedRequest → ServerReply (application/octet-stream)
  *   GET  /v1/card      the signed ServerCard (protobuf; ?format=json for people)
  *   GET  /healthz      200 when the store answers, 503 otherwise
@@ -7,9 +7,14 @@
  * A request that cannot be opened gets a plain ServerReply{error}; one that was
  * opened gets its reply sealed to the key it carried, errors included. The HTTP
  * status always matches the error code (see HTTP_STATUS).
+ *
+ * Admission, in order: one token from the source address's bucket (before any
+ * crypto work), then the request is opened, then its nonce is recorded store-wide
+ * (a nonce seen before, from whoever, is a replay).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import { isIPv6, type AddressInfo } from 'node:net';
 import { bytesEqual, toBase64, toHex } from '../main/crypto/bytes.js';
 import { encode, meow } from '../main/wire/proto.js';
 import {
@@ -46,6 +51,10 @@ export interface RelayServerOptions {
   log?: (entry: LogEntry) => void;
   /** Close the store when the server closes (default true). */
   ownsStore?: boolean;
+  /** Serve HTTPS with this certificate (PEM) instead of plain HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Proxy addresses whose X-Forwarded-For header names the client (per-address limits). */
+  trustProxy?: string[];
 }
 
 /** Nonces are remembered a little longer than a timestamp can be accepted. */
@@ -57,7 +66,7 @@ export class RelayServer {
   readonly waiters = new WaiterRegistry();
   card!: meow.ServerCard;
   url = '';
-  private readonly http: Server;
+  private readonly http: Server | TlsServer;
   private readonly log: (entry: LogEntry) => void;
   private inFlight = 0;
   private closing: Promise<void> | null = null;
@@ -66,7 +75,10 @@ export class RelayServer {
 
   private constructor(private readonly opts: RelayServerOptions) {
     this.log = opts.log ?? stderrLog;
-    this.http = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.http = opts.tls
+      ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+      : createServer(handler);
     // Held pulls last up to maxPollMs; leave room above it before Node gives up on a request.
     this.http.requestTimeout = opts.limits.maxPollMs + 60_000;
     this.http.headersTimeout = 30_000;
@@ -92,7 +104,7 @@ export class RelayServer {
     });
     const addr = s.http.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    s.url = `http://${host}:${addr.port}`;
+    s.url = `${opts.tls ? 'https' : 'http'}://${host}:${addr.port}`;
     s.card = makeServerCard(
       opts.identity,
       opts.publicUrl ?? s.url,
@@ -107,6 +119,29 @@ export class RelayServer {
 
   get port(): number {
     return (this.http.address() as AddressInfo).port;
+  }
+
+  /** Loads a renewed certificate (HTTPS only): new connections use it, open ones keep theirs. */
+  setCertificate(tls: { cert: string | Buffer; key: string | Buffer }): void {
+    if (!this.opts.tls) throw new Error('this server does not serve HTTPS');
+    (this.http as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key });
+  }
+
+  /**
+   * Who sent a request, for the per-address limit: the socket's address, or the last
+   * hop of X-Forwarded-For when the socket is a trusted proxy. IPv6 addresses count
+   * per /64 (one host usually holds a whole /64).
+   */
+  sourceOf(req: IncomingMessage): string {
+    let addr = normalizeAddress(req.socket.remoteAddress ?? '');
+    const trusted = this.opts.trustProxy ?? [];
+    if (trusted.length && trusted.map(normalizeAddress).includes(addr)) {
+      const header = req.headers['x-forwarded-for'];
+      const last = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').at(-1)?.trim();
+      if (last) addr = normalizeAddress(last);
+    }
+    if (isIPv6(addr)) return expandIPv6(addr).slice(0, 4).join(':') + '::/64';
+    return addr;
   }
 
   private async prune(): Promise<void> {
@@ -242,6 +277,16 @@ export class RelayServer {
       const body = await readBody(req, limits.maxBodyBytes);
       if (body === 'too-large')
         throw new RelayFailure('BODY_TOO_LARGE', `request body is larger than ${limits.maxBodyBytes} bytes`);
+      if (limits.ratePerSec > 0) {
+        const rate = { perSec: limits.ratePerSec, burst: limits.rateBurst };
+        if (!(await this.opts.store.takeTokens(`a:${this.sourceOf(req)}`, 1, Date.now(), rate)))
+          throw new RelayFailure(
+            'RATE_LIMITED',
+            `more than ${limits.ratePerSec} requests per second from this address`,
+            undefined,
+            Math.max(1, Math.ceil(1 / limits.ratePerSec)),
+          );
+      }
       try {
         opened = openRequest(this.opts.identity.box, body);
       } catch (e) {
@@ -253,26 +298,13 @@ export class RelayServer {
         throw new RelayFailure('NOT_FOR_THIS_SERVER', 'request names another server key');
       const op = operationOf(m);
       type = op;
-      const rate = limits.ratePerSec > 0 ? { perSec: limits.ratePerSec, burst: limits.rateBurst } : null;
-      const admission = await this.opts.store.admit(
-        toHex(opened.deviceKey),
-        toHex(m.nonce),
-        Date.now(),
-        NONCE_TTL_MS,
-        rate,
-      );
-      if (admission === 'replayed') throw new RelayFailure('REPLAYED', 'this request was already received');
-      if (admission === 'rate_limited')
-        throw new RelayFailure(
-          'RATE_LIMITED',
-          `more than ${limits.ratePerSec} requests per second from this device`,
-          undefined,
-          Math.max(1, Math.ceil(1 / limits.ratePerSec)),
-        );
+      if (!(await this.opts.store.useNonce(toHex(m.nonce), Date.now(), NONCE_TTL_MS)))
+        throw new RelayFailure('REPLAYED', 'this request was already received');
       const reply = await runOperation(op, m, {
         store: this.opts.store,
         limits,
         serverKey: this.opts.identity.box.publicKey,
+        request: opened.context,
         waiters: this.waiters,
         metrics: this.metrics,
         signal: aborted.signal,
@@ -313,6 +345,20 @@ export class RelayServer {
     })();
     return this.closing;
   }
+}
+
+function normalizeAddress(a: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
+  return (v4 ? v4[1]! : a).toLowerCase();
+}
+
+/** The eight groups of an IPv6 address (`::` expanded). */
+function expandIPv6(a: string): string[] {
+  const [head, tail] = a.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill('0');
+  return [...h, ...fill, ...t].map((g) => g.replace(/^0+(?=.)/, ''));
 }
 
 function send(

@@ -38,6 +38,10 @@ export interface ErrorParams {
   SERVER_INVALID: { url: string; reason: string };
   SERVER_REFUSED: { url: string; reason: string };
   SERVER_EXISTS: { url: string };
+  /** The server's key differs from the fingerprint in the link: someone may be intercepting. */
+  SERVER_MISMATCH: { url: string };
+  /** Plain http:// to a machine other than this one (allowed only with MEOW_ALLOW_INSECURE_HTTP=1). */
+  INSECURE_SERVER: { url: string };
   NO_SERVER: Record<string, never>;
   UNKNOWN_DEVICE: { device: string };
   THIS_DEVICE: { device: string };
@@ -97,6 +101,10 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   SERVER_INVALID: (p) => `${p.url} did not answer like a Meow server (${p.reason}).`,
   SERVER_REFUSED: (p) => `The server ${p.url} refused the request (${p.reason}).`,
   SERVER_EXISTS: (p) => `${p.url} is already one of your servers.`,
+  SERVER_MISMATCH: (p) =>
+    `The server at ${p.url} is not the one this link was made on (its key differs from the fingerprint in the link): someone may be intercepting the connection. Nothing was sent.`,
+  INSECURE_SERVER: (p) =>
+    `${p.url} is plain http:// on another machine: anyone on the way could watch or tamper. Use https://, or allow it explicitly.`,
   NO_SERVER: () => 'This profile has no message server.',
   UNKNOWN_DEVICE: (p) => `No linked device "${p.device}".`,
   THIS_DEVICE: (p) => `"${p.device}" is this device: unlink it from one of your other devices.`,

@@ -6,9 +6,8 @@ const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
   DEVICE_UNLINKED: (p) => `Device "${p['device']}" was unlinked.`,
   THIS_DEVICE_UNLINKED: (p) => `This device was unlinked by "${p['by']}".`,
   SEND_FAILED: (p) => `Sending failed: ${p['error']}`,
-  PRIMARY_OFFLINE: (p) =>
-    `Messages to ${p['contact']} wait for "${p['device']}", which has not been seen since ${p['since']}.`,
-  INVITATION_UNANSWERED: (p) => `${p['contact']} has not answered your invitation yet.`,
+  PAIRING_TAMPERED: (p) =>
+    `Pairing with "${p['device']}" was refused: its answer does not match the link you opened (someone may have swapped the link).`,
 };
 
 export function noticeText(code: NoticeView['code'], params: NoticeView['params']): string {

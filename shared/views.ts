@@ -140,13 +140,7 @@ export interface ConnectionView {
 
 export interface NoticeView {
   level: 'info' | 'warning';
-  code:
-    | 'DEVICE_ADDED'
-    | 'DEVICE_UNLINKED'
-    | 'THIS_DEVICE_UNLINKED'
-    | 'SEND_FAILED'
-    | 'PRIMARY_OFFLINE'
-    | 'INVITATION_UNANSWERED';
+  code: 'DEVICE_ADDED' | 'DEVICE_UNLINKED' | 'THIS_DEVICE_UNLINKED' | 'SEND_FAILED' | 'PAIRING_TAMPERED';
   params: Record<string, string | number>;
   text: string;
 }

@@ -102,10 +102,13 @@ export function messageLine(m: MessageView, contactName: string): string {
 export function pairingLine(p: PairingView): string {
   switch (p.phase) {
     case 'waiting':
-      return `waiting: open the link on the device that has your contacts (valid until ${new Date(p.expiresAt).toLocaleTimeString()})`;
+      return p.role === 'new'
+        ? `waiting: open the link on the device that has your contacts (valid until ${new Date(p.expiresAt).toLocaleTimeString()})`
+        : `waiting for "${p.deviceName}" to show the safety code`;
     case 'code':
+      if (p.confirmed) return `code ${p.code}: confirmed here; waiting for "${p.deviceName}" to confirm too`;
       if (p.role === 'new')
-        return `code ${p.code}: check that your other device shows the same code, and confirm there`;
+        return `code ${p.code}: check that "${p.deviceName}" shows the same code, then confirm here (\`meow pair confirm\`) and there`;
       return `code ${p.code}: compare it with "${p.deviceName}", then \`meow pair confirm\` (or \`meow pair refuse\`)`;
     case 'syncing':
       return `syncing with "${p.deviceName}": ${p.done}/${p.total}`;

@@ -9,8 +9,8 @@ import { processIO } from './io.js';
 // The command was still waiting when nothing was left that could wake it (a bug, e.g. a
 // lock never released; Node would exit with 13 and say nothing): one sentence, exit code 1.
 let finished = false;
-process.on('exit', () => {
-  if (finished) return;
+process.on('exit', (code) => {
+  if (finished || code !== 0) return; // a crash has said its own piece
   const message = 'Something went wrong inside Meow (the command stopped waiting for itself).';
   process.stderr.write(
     process.argv.includes('--json')

@@ -13,6 +13,11 @@ export interface Relay {
     opts?: { timeoutMs?: number; maxMessages?: number; signal?: AbortSignal },
   ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean }>;
   ack(items: { lookup: KeyPair; ids: string[] }[], opts?: { signal?: AbortSignal }): Promise<number>;
+  /** Sender authorization: each queue of mine takes messages only from its `senders` (see peers/queueAuth.ts). */
+  secure?(
+    queues: { lookup: KeyPair; senders: Uint8Array[] }[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<number>;
   putInvitation(blob: Uint8Array, expiresAt: number, owner: KeyPair): Promise<string>;
   getInvitation(id: string): Promise<{ blob: Uint8Array; expiresAt: number }>;
   deleteInvitation(id: string, owner: KeyPair): Promise<void>;
@@ -41,6 +46,8 @@ export function relayServiceError(e: unknown, url: string): MeowError {
   if (isMeowError(e)) return e;
   if (isRelayError(e) && e.code === 'UNREACHABLE')
     return new MeowError('SERVER_UNREACHABLE', { url }, { cause: e });
+  if (isRelayError(e) && e.code === 'INSECURE_TRANSPORT')
+    return new MeowError('INSECURE_SERVER', { url }, { cause: e });
   const reason = isRelayError(e) ? e.code : e instanceof Error ? e.message : String(e);
   return new MeowError('SERVER_REFUSED', { url, reason }, { cause: e });
 }

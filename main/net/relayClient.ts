@@ -1,12 +1,15 @@
 /**
- * The client side of a relay server (`meow-server`): post, long-poll pull, ack and
- * short-link invitations over POST /v1/request, each request sealed to the pinned
- * server key and signed by the device key (see main/wire/serverProtocol.ts).
+ * The client side of a relay server (`meow-server`): post, long-poll pull, ack, sender
+ * registration (secure) and short-link invitations over POST /v1/request, each request
+ * sealed to the pinned server key with the device key inside (see
+ * main/wire/serverProtocol.ts). Plain http:// is refused except to loopback unless
+ * `allowInsecureHttp` (see ./transport.ts); `ca` trusts a private certificate.
  *
  * Every failure is a RelayError whose `code` is the server's ErrorCode name
- * (QUEUE_FULL, STORE_UNAVAILABLE, ...), or UNREACHABLE (network failure or timeout),
+ * (QUEUE_FULL, NOT_AUTHORIZED, ...), or UNREACHABLE (network failure or timeout),
  * BAD_REPLY (the answer could not be read or was not for this request), ABORTED
- * (the caller's signal). `retryable` says whether the same call may succeed later.
+ * (the caller's signal), INSECURE_TRANSPORT (plain http:// to a non-loopback host,
+ * not allowed). `retryable` says whether the same call may succeed later.
  *
  * @example
  *   const card = await fetchServerCard('http://127.0.0.1:8787');
@@ -17,7 +20,23 @@
  */
 import type { KeyPair } from '../crypto/curves.js';
 import { decodeStrict, meow } from '../wire/proto.js';
-import { makeKeyProof, openReply, sealRequest, verifyServerCard } from '../wire/serverProtocol.js';
+import {
+  ackOperation,
+  invitationDeleteOperation,
+  openReply,
+  pullOperation,
+  sealRequest,
+  secureOperation,
+  verifyServerCard,
+  type RequestContext,
+} from '../wire/serverProtocol.js';
+import {
+  checkTransport,
+  httpRequest,
+  InsecureTransportError,
+  TransportError,
+  type TransportOptions,
+} from './transport.js';
 
 const RETRYABLE = new Set([
   'UNREACHABLE',
@@ -58,41 +77,40 @@ function base(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** Runs fetch with the caller's signal and a timeout; maps failures to RelayError. */
-async function fetchWithTimeout(
+/** One HTTP exchange with the caller's signal and a timeout; failures as RelayError. */
+async function exchange(
   url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<{ status: number; body: Uint8Array; headers: Headers }> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  init: { method: 'GET' | 'POST'; body?: Uint8Array; timeoutMs: number; signal?: AbortSignal },
+  transport: TransportOptions,
+): Promise<{ status: number; body: Uint8Array; header: (name: string) => string | undefined }> {
   try {
-    const res = await fetch(url, { ...init, signal: combined });
-    const body = new Uint8Array(await res.arrayBuffer());
-    return { status: res.status, body, headers: res.headers };
+    checkTransport(url, transport);
   } catch (e) {
-    if (signal?.aborted) throw new RelayError('ABORTED', 'request aborted', undefined, { cause: e });
-    if (timeout.aborted)
-      throw new RelayError('UNREACHABLE', `no answer from ${url} within ${timeoutMs} ms`, undefined, {
-        cause: e,
-      });
-    throw new RelayError('UNREACHABLE', `cannot reach ${url}: ${(e as Error).message}`, undefined, {
-      cause: e,
+    if (e instanceof InsecureTransportError) throw new RelayError('INSECURE_TRANSPORT', e.message);
+    throw new RelayError('UNREACHABLE', `not a relay address: ${url}`, undefined, { cause: e });
+  }
+  try {
+    return await httpRequest(url, {
+      ...init,
+      headers: init.body ? { 'content-type': 'application/octet-stream' } : {},
+      ...(transport.ca ? { ca: transport.ca } : {}),
     });
+  } catch (e) {
+    if (e instanceof TransportError && e.kind === 'abort')
+      throw new RelayError('ABORTED', 'request aborted', undefined, { cause: e });
+    throw new RelayError('UNREACHABLE', (e as Error).message, undefined, { cause: e });
   }
 }
 
 /** Fetches a server's card and checks its signature. Pin `publicKey` (and `signingKey`) from it. */
 export async function fetchServerCard(
   url: string,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal } & TransportOptions = {},
 ): Promise<meow.ServerCard> {
-  const { status, body } = await fetchWithTimeout(
+  const { status, body } = await exchange(
     `${base(url)}/v1/card`,
-    { method: 'GET' },
-    DEFAULT_REQUEST_TIMEOUT_MS,
-    opts.signal,
+    { method: 'GET', timeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, ...(opts.signal ? { signal: opts.signal } : {}) },
+    opts,
   );
   if (status !== 200) throw new RelayError('BAD_REPLY', `server card: HTTP ${status}`, status);
   let card: meow.ServerCard;
@@ -106,7 +124,7 @@ export async function fetchServerCard(
   return card;
 }
 
-export interface RelayClientOptions {
+export interface RelayClientOptions extends TransportOptions {
   url: string;
   /** The server's X25519 key, pinned from its card. */
   serverKey: Uint8Array;
@@ -121,12 +139,17 @@ export class RelayClient {
   private readonly serverKey: Uint8Array;
   private readonly device: KeyPair;
   private readonly requestTimeoutMs: number;
+  private readonly transport: TransportOptions;
 
   constructor(opts: RelayClientOptions) {
     this.url = base(opts.url);
     this.serverKey = opts.serverKey;
     this.device = opts.device;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.transport = {
+      ...(opts.ca ? { ca: opts.ca } : {}),
+      ...(opts.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+    };
   }
 
   /**
@@ -134,19 +157,19 @@ export class RelayClient {
    * and for any error the server answered with.
    */
   async request(
-    fill: (timestamp: number, nonce: Uint8Array) => meow.IToServerMessage,
+    build: (ctx: RequestContext) => meow.IToServerMessage,
     opts: { signal?: AbortSignal; extraTimeoutMs?: number } = {},
   ): Promise<meow.FromServerMessage> {
-    const sealed = sealRequest(this.serverKey, this.device, fill);
-    const { status, body, headers } = await fetchWithTimeout(
+    const sealed = sealRequest(this.serverKey, this.device, build);
+    const { status, body, header } = await exchange(
       `${this.url}/v1/request`,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: sealed.body as Uint8Array<ArrayBuffer>,
+        body: sealed.body,
+        timeoutMs: this.requestTimeoutMs + (opts.extraTimeoutMs ?? 0),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       },
-      this.requestTimeoutMs + (opts.extraTimeoutMs ?? 0),
-      opts.signal,
+      this.transport,
     );
     let reply: meow.FromServerMessage;
     try {
@@ -164,7 +187,7 @@ export class RelayClient {
     const err = reply.error as meow.Error | null;
     if (err && err.code !== meow.ErrorCode.OK) {
       const code = meow.ErrorCode[err.code] ?? 'INTERNAL';
-      const retryAfter = Number(headers.get('retry-after'));
+      const retryAfter = Number(header('retry-after'));
       throw new RelayError(code, err.message || code, status, {
         index: err.index,
         ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
@@ -193,13 +216,7 @@ export class RelayClient {
   ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean }> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     const reply = await this.request(
-      (timestamp, nonce) => ({
-        pull: {
-          keys: lookups.map((l) => makeKeyProof('pull', l, this.serverKey, timestamp, nonce)),
-          timeoutMs,
-          maxMessages: opts.maxMessages ?? 0,
-        },
-      }),
+      (ctx) => pullOperation(ctx, lookups, { timeoutMs, maxMessages: opts.maxMessages ?? 0 }),
       { extraTimeoutMs: timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) },
     );
     return { messages: reply.messages as meow.DeliveredMessage[], more: reply.more };
@@ -210,18 +227,21 @@ export class RelayClient {
     items: { lookup: KeyPair; ids: string[] }[],
     opts: { signal?: AbortSignal } = {},
   ): Promise<number> {
-    const reply = await this.request(
-      (timestamp, nonce) => ({
-        ack: {
-          items: items.map((it) => ({
-            key: makeKeyProof('ack', it.lookup, this.serverKey, timestamp, nonce),
-            ids: it.ids,
-          })),
-        },
-      }),
-      opts,
-    );
+    const reply = await this.request((ctx) => ackOperation(ctx, items), opts);
     return reply.acked;
+  }
+
+  /**
+   * Sender authorization: from now on each named queue of mine takes only messages
+   * signed by one of its `senders` (replacing any earlier set; 1 to 4 keys). Returns
+   * how many queues were set.
+   */
+  async secure(
+    queues: { lookup: KeyPair; senders: Uint8Array[] }[],
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<number> {
+    const reply = await this.request((ctx) => secureOperation(ctx, queues), opts);
+    return reply.secured;
   }
 
   /** Stores an encrypted invitation card until `expiresAt` (unix ms); returns its id. */
@@ -244,12 +264,6 @@ export class RelayClient {
 
   /** Deletes an invitation this owner key stored. */
   async deleteInvitation(id: string, owner: KeyPair): Promise<void> {
-    await this.request((timestamp, nonce) => ({
-      invitation: {
-        op: meow.InvitationOp.INVITATION_DELETE,
-        id,
-        ownerSignature: makeKeyProof('invitation-delete', owner, this.serverKey, timestamp, nonce).signature,
-      },
-    }));
+    await this.request((ctx) => invitationDeleteOperation(ctx, id, owner));
   }
 }

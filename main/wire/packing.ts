@@ -1,6 +1,6 @@
 /**
  * Packing a UserMessage for one channel (a contact, or one of my devices), inside out:
- *   1. UserMessage → bytes
+ *   1. UserMessage → bytes, padded to a size bucket (./padding.ts)
  *   2. Double Ratchet encrypt → RatchetMessage{header, ciphertext}
  *   3. symmetric layer: XChaCha20-Poly1305 under the channel's shared key
  *   4. sealed to the other side's X25519 encryption key
@@ -18,6 +18,7 @@ import {
   type RatchetState,
 } from '../ratchet/doubleRatchet.js';
 import { RatchetError } from '../ratchet/errors.js';
+import { pad, unpadOrLegacy } from './padding.js';
 import { decodeStrict, encode, meow } from './proto.js';
 
 /** Which layer refused a message. */
@@ -64,7 +65,7 @@ export function packUserMessage(
   ratchet: RatchetState,
   message: meow.IUserMessage,
 ): Packed {
-  const plaintext = encode(meow.UserMessage, meow.UserMessage.create(message));
+  const plaintext = pad(encode(meow.UserMessage, meow.UserMessage.create(message)));
   const dr = ratchetEncrypt(ratchet, plaintext, DR_AD);
   const ratchetBytes = encode(
     meow.RatchetMessage,
@@ -133,7 +134,7 @@ export function unpackUserMessage(
   }
   let message: meow.UserMessage;
   try {
-    message = decodeStrict(meow.UserMessage, 'UserMessage', dr.plaintext);
+    message = decodeStrict(meow.UserMessage, 'UserMessage', unpadOrLegacy(dr.plaintext));
   } catch (e) {
     throw new UnpackError('message', (e as Error).message);
   }

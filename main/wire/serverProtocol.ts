@@ -1,68 +1,192 @@
 /**
  * Client ↔ relay protocol, both sides of it (the server imports this module too):
  *
- *   request body  = SignedRequest{device_key, sealed = seal(server X25519 key, ToServerMessage), signature}
+ *   request body  = SignedRequest{version 2, sealed = seal(server X25519 key, RequestEnvelope)}
+ *                   RequestEnvelope{device_key, message = ToServerMessage, signature}
  *   reply body    = ServerReply{sealed = seal(request.reply_key, FromServerMessage)} or ServerReply{error}
  *
- * The device signature covers ("meow/req/v1", server key, sealed). Pulls and acks
- * carry, per lookup key, a proof: a signature by that lookup private key over
- * ("meow/proof/v1", op, server key, timestamp, nonce, lookup key), so nobody can
- * drain or probe a queue they do not own, and a captured request cannot be replayed
- * (the server remembers nonces for its clock window).
+ * Nothing of a request is readable on the way (the device key travels sealed); the
+ * device signature covers ("meow/req/v2", server key, message). Pulls, acks, sender
+ * registrations and invitation deletes carry, per lookup (or owner) key, a proof: a
+ * signature by that key over ("meow/proof/v2", op, digest), where the digest is a
+ * SHA-256 over the WHOLE request: server key, device key, reply key, timestamp,
+ * nonce, and every field of the operation (all its lookup keys, acked ids, sender
+ * keys). A proof therefore cannot be moved to another request, another device key,
+ * another reply key or other ids; the server also remembers every nonce of its
+ * clock window, whoever sent it (replay detection is global).
+ *
+ * v1 requests (device key and signature in clear, proofs over the timestamp and
+ * nonce only) are refused with UNSUPPORTED.
  */
-import { encodeFields, randomBytes, u64be } from '../crypto/bytes.js';
+import { encodeFields, randomBytes, u32be, u64be } from '../crypto/bytes.js';
 import { sign, verify, x25519KeyPair, type KeyPair } from '../crypto/curves.js';
+import { sha256 } from '../crypto/kdf.js';
 import { open, seal } from '../crypto/sealedBox.js';
 import { decodeStrict, encode, meow } from './proto.js';
 
 /** Requests whose timestamp is further than this from the server's clock are refused. */
 export const CLOCK_WINDOW_MS = 2 * 60 * 1000;
 export const NONCE_LENGTH = 16;
+export const PROTOCOL_VERSION = 2;
+/** Sender keys one queue may have registered at once (old and new during a rotation). */
+export const MAX_SENDER_KEYS = 4;
 
-export type ProofOp = 'pull' | 'ack' | 'invitation-delete';
+export type ProofOp = 'pull' | 'ack' | 'secure' | 'invitation-delete';
 
-export function proofMessage(
-  op: ProofOp,
-  serverKey: Uint8Array,
-  timestamp: number,
-  nonce: Uint8Array,
-  key: Uint8Array,
-): Uint8Array {
-  return encodeFields('meow/proof/v1', op, serverKey, u64be(timestamp), nonce, key);
+/** What a request is bound to, besides its operation. */
+export interface RequestContext {
+  serverKey: Uint8Array;
+  deviceKey: Uint8Array;
+  replyKey: Uint8Array;
+  timestamp: number;
+  nonce: Uint8Array;
 }
 
-export function makeKeyProof(
-  op: ProofOp,
-  lookup: KeyPair,
-  serverKey: Uint8Array,
-  timestamp: number,
-  nonce: Uint8Array,
-): meow.IKeyProof {
-  return {
-    lookupKey: lookup.publicKey,
-    signature: sign(lookup, proofMessage(op, serverKey, timestamp, nonce, lookup.publicKey)),
-  };
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The digest every proof of a request signs: the request context and every field of
+ * its one operation. Signatures are left out (they are what signs it); anything else
+ * that differs between two requests gives another digest.
+ *
+ * @example
+ *   const digest = operationDigest(ctx, { ack: { items: [{ key: { lookupKey }, ids }] } });
+ */
+export function operationDigest(ctx: RequestContext, m: meow.IToServerMessage): Uint8Array {
+  const parts: (Uint8Array | string)[] = [
+    'meow/op/v2',
+    ctx.serverKey,
+    ctx.deviceKey,
+    ctx.replyKey,
+    u64be(ctx.timestamp),
+    ctx.nonce,
+  ];
+  const key = (p: meow.IKeyProof | null | undefined) => p?.lookupKey ?? EMPTY;
+  if (m.pull) {
+    parts.push(
+      'pull',
+      u32be(m.pull.timeoutMs ?? 0),
+      u32be(m.pull.maxMessages ?? 0),
+      ...(m.pull.keys ?? []).map(key),
+    );
+  } else if (m.ack) {
+    parts.push('ack', ...(m.ack.items ?? []).map((it) => encodeFields(key(it.key), ...(it.ids ?? []))));
+  } else if (m.secure) {
+    parts.push(
+      'secure',
+      ...(m.secure.queues ?? []).map((q) => encodeFields(key(q.key), ...(q.senderKeys ?? []))),
+    );
+  } else if (m.invitation) {
+    parts.push('invitation', u32be(m.invitation.op ?? 0), m.invitation.id ?? '');
+  } else {
+    parts.push('none');
+  }
+  return sha256(encodeFields(...parts));
+}
+
+function proofMessage(op: ProofOp, digest: Uint8Array): Uint8Array {
+  return encodeFields('meow/proof/v2', op, digest);
+}
+
+/** A proof that the holder of `key` makes the request whose digest is `digest`. */
+export function makeKeyProof(op: ProofOp, key: KeyPair, digest: Uint8Array): meow.IKeyProof {
+  return { lookupKey: key.publicKey, signature: sign(key, proofMessage(op, digest)) };
 }
 
 export function verifyKeyProof(
   op: ProofOp,
   proof: meow.IKeyProof | null | undefined,
-  serverKey: Uint8Array,
-  timestamp: number,
-  nonce: Uint8Array,
+  digest: Uint8Array,
 ): boolean {
   const key = proof?.lookupKey;
   const sig = proof?.signature;
   if (!key || key.length !== 32 || !sig) return false;
-  return verify(key, proofMessage(op, serverKey, timestamp, nonce, key), sig);
+  return verify(key, proofMessage(op, digest), sig);
 }
 
-function requestSignedPart(serverKey: Uint8Array, sealed: Uint8Array): Uint8Array {
-  return encodeFields('meow/req/v1', serverKey, sealed);
+/**
+ * Signs the proofs of an operation in place: every KeyProof of `m` whose lookup key
+ * belongs to one of `keys` gets its signature over the digest of the whole request.
+ * Build the operation with unsigned proofs (`{ lookupKey }`), then call this.
+ */
+export function signProofs(ctx: RequestContext, m: meow.IToServerMessage, keys: KeyPair[]): void {
+  const digest = operationDigest(ctx, m);
+  const byKey = new Map(keys.map((k) => [Buffer.from(k.publicKey).toString('hex'), k]));
+  const signOne = (op: ProofOp, p: meow.IKeyProof | null | undefined) => {
+    const k = p?.lookupKey && byKey.get(Buffer.from(p.lookupKey).toString('hex'));
+    if (p && k) p.signature = makeKeyProof(op, k, digest).signature!;
+  };
+  for (const p of m.pull?.keys ?? []) signOne('pull', p);
+  for (const it of m.ack?.items ?? []) signOne('ack', it.key);
+  for (const q of m.secure?.queues ?? []) signOne('secure', q.key);
 }
-function requestAad(deviceKey: Uint8Array): Uint8Array {
-  return encodeFields('meow/req/v1', deviceKey);
+
+/** The operation of a pull, proofs signed. */
+export function pullOperation(
+  ctx: RequestContext,
+  lookups: KeyPair[],
+  opts: { timeoutMs?: number; maxMessages?: number } = {},
+): meow.IToServerMessage {
+  const m: meow.IToServerMessage = {
+    pull: {
+      keys: lookups.map((l) => ({ lookupKey: l.publicKey })),
+      timeoutMs: opts.timeoutMs ?? 0,
+      maxMessages: opts.maxMessages ?? 0,
+    },
+  };
+  signProofs(ctx, m, lookups);
+  return m;
 }
+
+/** The operation of an ack, proofs signed (they cover every id of every item). */
+export function ackOperation(
+  ctx: RequestContext,
+  items: { lookup: KeyPair; ids: string[] }[],
+): meow.IToServerMessage {
+  const m: meow.IToServerMessage = {
+    ack: { items: items.map((it) => ({ key: { lookupKey: it.lookup.publicKey }, ids: it.ids })) },
+  };
+  signProofs(
+    ctx,
+    m,
+    items.map((it) => it.lookup),
+  );
+  return m;
+}
+
+/** The operation that sets the sender keys of my queues, proofs signed. */
+export function secureOperation(
+  ctx: RequestContext,
+  queues: { lookup: KeyPair; senders: Uint8Array[] }[],
+): meow.IToServerMessage {
+  const m: meow.IToServerMessage = {
+    secure: {
+      queues: queues.map((q) => ({ key: { lookupKey: q.lookup.publicKey }, senderKeys: q.senders })),
+    },
+  };
+  signProofs(
+    ctx,
+    m,
+    queues.map((q) => q.lookup),
+  );
+  return m;
+}
+
+/** The operation that deletes a stored invitation, signed by its owner key. */
+export function invitationDeleteOperation(
+  ctx: RequestContext,
+  id: string,
+  owner: KeyPair,
+): meow.IToServerMessage {
+  const m: meow.IToServerMessage = { invitation: { op: meow.InvitationOp.INVITATION_DELETE, id } };
+  m.invitation!.ownerSignature = makeKeyProof('invitation-delete', owner, operationDigest(ctx, m)).signature!;
+  return m;
+}
+
+function requestSignedPart(serverKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return encodeFields('meow/req/v2', serverKey, message);
+}
+const REQUEST_AAD = encodeFields('meow/req/v2');
 function replyAad(nonce: Uint8Array): Uint8Array {
   return encodeFields('meow/reply/v1', nonce);
 }
@@ -75,31 +199,60 @@ export interface SealedRequest {
 }
 
 /**
- * Builds a request. `fill` receives the timestamp and nonce so proofs can be made
- * over them, and returns the operation fields of the ToServerMessage.
+ * The HTTP body of a complete ToServerMessage (timestamp, nonce, reply key and server
+ * key already set): signed by `device`, the device key and the message sealed together.
+ */
+export function sealMessage(
+  serverKey: Uint8Array,
+  device: KeyPair,
+  message: meow.IToServerMessage,
+): Uint8Array {
+  const bytes = encode(meow.ToServerMessage, meow.ToServerMessage.create(message));
+  const envelope = encode(meow.RequestEnvelope, {
+    deviceKey: device.publicKey,
+    message: bytes,
+    signature: sign(device, requestSignedPart(serverKey, bytes)),
+  });
+  return encode(meow.SignedRequest, {
+    version: PROTOCOL_VERSION,
+    sealed: seal(serverKey, envelope, REQUEST_AAD),
+  });
+}
+
+/**
+ * Builds a request. `build` receives what the request is bound to (timestamp, nonce,
+ * reply key, device and server keys), so proofs can sign the digest of the whole
+ * request, and returns the operation fields of the ToServerMessage.
+ *
+ * @example
+ *   const req = sealRequest(serverKey, device, (ctx) => pullOperation(ctx, [lookup], { timeoutMs: 0 }));
  */
 export function sealRequest(
   serverKey: Uint8Array,
   device: KeyPair,
-  fill: (timestamp: number, nonce: Uint8Array) => meow.IToServerMessage,
+  build: (ctx: RequestContext) => meow.IToServerMessage,
   now = Date.now(),
 ): SealedRequest {
   const nonce = randomBytes(NONCE_LENGTH);
   const replyKey = x25519KeyPair();
-  const message = meow.ToServerMessage.create({
-    ...fill(now, nonce),
+  const ctx: RequestContext = {
+    serverKey,
+    deviceKey: device.publicKey,
+    replyKey: replyKey.publicKey,
+    timestamp: now,
+    nonce,
+  };
+  const message: meow.IToServerMessage = {
+    ...build(ctx),
     timestamp: now,
     nonce,
     replyKey: replyKey.publicKey,
     serverKey,
-  });
-  const sealed = seal(serverKey, encode(meow.ToServerMessage, message), requestAad(device.publicKey));
-  const signature = sign(device, requestSignedPart(serverKey, sealed));
-  const body = encode(meow.SignedRequest, { deviceKey: device.publicKey, sealed, signature });
-  return { body, replyKey, nonce, timestamp: now };
+  };
+  return { body: sealMessage(serverKey, device, message), replyKey, nonce, timestamp: now };
 }
 
-export type RequestRefusal = 'MALFORMED' | 'BAD_SIGNATURE' | 'NOT_FOR_THIS_SERVER' | 'STALE';
+export type RequestRefusal = 'MALFORMED' | 'BAD_SIGNATURE' | 'NOT_FOR_THIS_SERVER' | 'STALE' | 'UNSUPPORTED';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -114,6 +267,8 @@ export class ProtocolError extends Error {
 export interface OpenedRequest {
   deviceKey: Uint8Array;
   message: meow.ToServerMessage;
+  /** What the proofs of this request must be bound to. */
+  context: RequestContext;
 }
 
 /** Server side: checks the envelope and opens it. Nonce replay is the caller's (store-wide) check. */
@@ -124,21 +279,40 @@ export function openRequest(server: KeyPair, body: Uint8Array, now = Date.now())
   } catch (e) {
     throw new ProtocolError('MALFORMED', (e as Error).message);
   }
-  if (signed.deviceKey.length !== 32 || signed.sealed.length === 0) {
-    throw new ProtocolError('MALFORMED', 'request lacks a device key or a sealed body');
+  if (signed.version !== PROTOCOL_VERSION) {
+    if (signed.version === 0 && signed.deviceKey.length)
+      throw new ProtocolError(
+        'UNSUPPORTED',
+        'protocol v1 requests are no longer accepted (their proofs could be replayed): upgrade the client',
+      );
+    throw new ProtocolError('MALFORMED', `unknown request version ${signed.version}`);
   }
-  if (!verify(signed.deviceKey, requestSignedPart(server.publicKey, signed.sealed), signed.signature)) {
-    throw new ProtocolError('BAD_SIGNATURE', 'device signature does not verify');
+  if (signed.sealed.length === 0 || signed.deviceKey.length || signed.signature.length) {
+    throw new ProtocolError('MALFORMED', 'a v2 request carries only its sealed envelope');
   }
   let plain: Uint8Array;
   try {
-    plain = open(server, signed.sealed, requestAad(signed.deviceKey));
+    plain = open(server, signed.sealed, REQUEST_AAD);
   } catch {
     throw new ProtocolError('NOT_FOR_THIS_SERVER', 'request is not sealed to this server');
   }
+  let envelope: meow.RequestEnvelope;
+  try {
+    envelope = decodeStrict(meow.RequestEnvelope, 'RequestEnvelope', plain);
+  } catch (e) {
+    throw new ProtocolError('MALFORMED', (e as Error).message);
+  }
+  if (envelope.deviceKey.length !== 32 || envelope.message.length === 0) {
+    throw new ProtocolError('MALFORMED', 'request lacks a device key or a message');
+  }
+  if (
+    !verify(envelope.deviceKey, requestSignedPart(server.publicKey, envelope.message), envelope.signature)
+  ) {
+    throw new ProtocolError('BAD_SIGNATURE', 'device signature does not verify');
+  }
   let message: meow.ToServerMessage;
   try {
-    message = decodeStrict(meow.ToServerMessage, 'ToServerMessage', plain);
+    message = decodeStrict(meow.ToServerMessage, 'ToServerMessage', envelope.message);
   } catch (e) {
     throw new ProtocolError('MALFORMED', (e as Error).message);
   }
@@ -148,7 +322,18 @@ export function openRequest(server: KeyPair, body: Uint8Array, now = Date.now())
   if (Math.abs(now - message.timestamp) > CLOCK_WINDOW_MS) {
     throw new ProtocolError('STALE', 'request timestamp is outside the server clock window');
   }
-  return { deviceKey: new Uint8Array(signed.deviceKey), message };
+  const deviceKey = new Uint8Array(envelope.deviceKey);
+  return {
+    deviceKey,
+    message,
+    context: {
+      serverKey: server.publicKey,
+      deviceKey,
+      replyKey: message.replyKey,
+      timestamp: Number(message.timestamp),
+      nonce: message.nonce,
+    },
+  };
 }
 
 /** Server side: seals a reply to the key the request carried. */

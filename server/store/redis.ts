@@ -2,12 +2,14 @@
  * The Redis store (ioredis), standalone or Cluster.
  *
  * Keys (PREFIX is --redis-prefix, empty by default; the braces are Cluster hash
- * tags, so everything of one queue, and everything of one device, lives in one slot):
+ * tags, so everything of one queue lives in one slot):
  *   PREFIXmsg:{LOOKUP}       sorted set: message id → arrival time in µs (made strictly
  *                            increasing per queue, so order is arrival order)
  *   PREFIXmsgdata:{LOOKUP}   hash: message id → encoded PackedUserMessage
- *   PREFIXnonce:{DEVICE}:N   request nonces, with a TTL of the clock window
- *   PREFIXrate:{DEVICE}      the device's token bucket (store-wide rate limit)
+ *   PREFIXsnd:{LOOKUP}       the queue's registered sender keys (32-byte keys, concatenated);
+ *                            absent while the queue is open
+ *   PREFIXnonce:{N}          a request nonce (store-wide replay detection), TTL of the clock window
+ *   PREFIXrate:{BUCKET}      a token bucket: a source address (a:ADDR) or a destination queue (q:LOOKUP)
  *   PREFIXinv:ID             hash: an invitation, expiring a grace period after its expiry
  * Every queue operation is one Lua script on one slot, so it is atomic. Queue keys
  * carry a TTL of the retention time from the last post, and every script prunes
@@ -32,7 +34,8 @@ import { randomBytes, toHex } from '../../main/crypto/bytes.js';
 import { StoreUnavailableError } from '../errors.js';
 import {
   INVITATION_GRACE_MS,
-  type Admission,
+  joinKeys,
+  splitKeys,
   type FetchResult,
   type Invitation,
   type NewMessage,
@@ -40,6 +43,7 @@ import {
   type QueuedMessage,
   type RateLimit,
   type RelayStore,
+  type SenderKeys,
   type StoreStats,
 } from './types.js';
 
@@ -55,13 +59,16 @@ local function prune(z, h, cutoff)
 end
 `;
 
-// KEYS: queue, data. ARGV: max length, now µs, cutoff µs, ttl ms, check-only flag, then id, bytes pairs.
-// Returns the number of new messages (stored, or that would be), or -1 when the queue would overflow.
+// KEYS: queue, data, senders. ARGV: max length (secured), now µs, cutoff µs, ttl ms, check-only
+// flag, max length (open), then id, bytes pairs. Returns the number of new messages (stored, or
+// that would be), or -1 when the queue would overflow.
 const POST = `${PRUNE}
 local z, h = KEYS[1], KEYS[2]
 prune(z, h, ARGV[3])
+local max = tonumber(ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 0 then max = tonumber(ARGV[6]) end
 local seen, fresh = {}, {}
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   local id = ARGV[i]
   if not seen[id] then
     seen[id] = true
@@ -69,7 +76,7 @@ for i = 6, #ARGV, 2 do
   end
 end
 if #fresh == 0 then return 0 end
-if redis.call('ZCARD', z) + #fresh > tonumber(ARGV[1]) then return -1 end
+if redis.call('ZCARD', z) + #fresh > max then return -1 end
 if ARGV[5] == '1' then return #fresh end
 local score = tonumber(ARGV[2])
 local last = redis.call('ZRANGE', z, -1, -1, 'WITHSCORES')
@@ -111,24 +118,19 @@ redis.call('HDEL', KEYS[2], unpack(ARGV))
 return n
 `;
 
-// KEYS: nonce, bucket. ARGV: nonce ttl ms, now ms, rate per s (0 = none), burst.
-// Returns 0 admitted, 1 replayed, 2 rate limited.
-const ADMIT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
-local rate = tonumber(ARGV[3])
-if rate > 0 then
-  local burst, now = tonumber(ARGV[4]), tonumber(ARGV[2])
-  local b = redis.call('HMGET', KEYS[2], 't', 'at')
-  local tokens = tonumber(b[1]) or burst
-  local at = tonumber(b[2]) or now
-  tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
-  local ok = tokens >= 1
-  if ok then tokens = tokens - 1 end
-  redis.call('HSET', KEYS[2], 't', tostring(tokens), 'at', ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], math.ceil(burst / rate * 1000) + 1000)
-  if not ok then return 2 end
-end
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+// KEYS: bucket. ARGV: now ms, rate per s, burst, count. Returns 1 taken, 0 too few tokens (none taken).
+const TAKE = `
+local rate, burst, now = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[1])
+local need = math.min(tonumber(ARGV[4]), burst)
+local b = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = tonumber(b[1]) or burst
+local at = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
+local ok = tokens >= need
+if ok then tokens = tokens - need end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+if ok then return 1 end
 return 0
 `;
 
@@ -145,26 +147,19 @@ const WAKE_SHARDS = 16;
 
 type Arg = string | number | Buffer;
 interface Scripts {
-  meowPost(z: string, h: string, ...args: Arg[]): Promise<number>;
+  meowPost(z: string, h: string, senders: string, ...args: Arg[]): Promise<number>;
   meowFetchBuffer(z: string, h: string, max: number, cutoff: string): Promise<(Buffer | number)[]>;
   meowAck(z: string, h: string, ...ids: string[]): Promise<number>;
-  meowAdmit(
-    nonce: string,
-    bucket: string,
-    ttl: number,
-    now: number,
-    rate: number,
-    burst: number,
-  ): Promise<number>;
+  meowTake(bucket: string, now: number, rate: number, burst: number, count: number): Promise<number>;
   meowPutInvitation(key: string, blob: Buffer, exp: number, owner: Buffer, keyExp: number): Promise<number>;
 }
 type Client = (Redis | Cluster) & Scripts;
 
 function define(client: Redis | Cluster): Client {
-  client.defineCommand('meowPost', { numberOfKeys: 2, lua: POST });
+  client.defineCommand('meowPost', { numberOfKeys: 3, lua: POST });
   client.defineCommand('meowFetch', { numberOfKeys: 2, lua: FETCH });
   client.defineCommand('meowAck', { numberOfKeys: 2, lua: ACK });
-  client.defineCommand('meowAdmit', { numberOfKeys: 2, lua: ADMIT });
+  client.defineCommand('meowTake', { numberOfKeys: 1, lua: TAKE });
   client.defineCommand('meowPutInvitation', { numberOfKeys: 1, lua: PUT_INVITATION });
   return client as Client;
 }
@@ -289,7 +284,7 @@ export class RedisStore implements RelayStore {
     return this.kind === 'redis' ? `${this.prefix}wake` : `${this.prefix}wake:{${shard}}`;
   }
 
-  private key(kind: 'msg' | 'msgdata', lookup: string): string {
+  private key(kind: 'msg' | 'msgdata' | 'snd', lookup: string): string {
     return `${this.prefix}${kind}:{${lookup}}`;
   }
 
@@ -302,23 +297,42 @@ export class RedisStore implements RelayStore {
     }
   }
 
-  admit(
-    device: string,
-    nonce: string,
-    now: number,
-    nonceTtlMs: number,
-    rate: RateLimit | null,
-  ): Promise<Admission> {
-    return this.call('admit', async () => {
-      const r = await this.client.meowAdmit(
-        `${this.prefix}nonce:{${device}}:${nonce}`,
-        `${this.prefix}rate:{${device}}`,
-        nonceTtlMs,
+  useNonce(nonce: string, _now: number, ttlMs: number): Promise<boolean> {
+    return this.call('useNonce', async () => {
+      const r = await this.client.set(`${this.prefix}nonce:{${nonce}}`, '1', 'PX', ttlMs, 'NX');
+      return r === 'OK';
+    });
+  }
+
+  takeTokens(key: string, count: number, now: number, rate: RateLimit): Promise<boolean> {
+    return this.call('takeTokens', async () => {
+      const r = await this.client.meowTake(
+        `${this.prefix}rate:{${key}}`,
         now,
-        rate?.perSec ?? 0,
-        rate?.burst ?? 1,
+        rate.perSec,
+        rate.burst,
+        count,
       );
-      return r === 0 ? 'ok' : r === 1 ? 'replayed' : 'rate_limited';
+      return r === 1;
+    });
+  }
+
+  senders(lookups: string[]): Promise<Map<string, Uint8Array[]>> {
+    return this.call('senders', async () => {
+      const blobs = await Promise.all(lookups.map((l) => this.client.getBuffer(this.key('snd', l))));
+      const out = new Map<string, Uint8Array[]>();
+      blobs.forEach((b, i) => {
+        if (b) out.set(lookups[i]!, splitKeys(bytesOf(b)));
+      });
+      return out;
+    });
+  }
+
+  setSenders(items: SenderKeys[], _now: number, ttlMs: number): Promise<void> {
+    return this.call('setSenders', async () => {
+      await Promise.all(
+        items.map((it) => this.client.set(this.key('snd', it.lookup), buf(joinKeys(it.keys)), 'PX', ttlMs)),
+      );
     });
   }
 
@@ -327,6 +341,7 @@ export class RedisStore implements RelayStore {
     now: number,
     maxQueueLength: number,
     retentionMs: number,
+    openQueueLength = maxQueueLength,
   ): Promise<PostOutcome> {
     const byQueue = new Map<string, NewMessage[]>();
     for (const m of messages) {
@@ -337,9 +352,21 @@ export class RedisStore implements RelayStore {
     const nowUs = now * 1000;
     const cutoffUs = String((now - retentionMs) * 1000);
     const run = (lookup: string, list: NewMessage[], checkOnly: boolean) => {
-      const args: Arg[] = [maxQueueLength, String(nowUs), cutoffUs, retentionMs, checkOnly ? '1' : '0'];
+      const args: Arg[] = [
+        maxQueueLength,
+        String(nowUs),
+        cutoffUs,
+        retentionMs,
+        checkOnly ? '1' : '0',
+        openQueueLength,
+      ];
       for (const m of list) args.push(m.id, checkOnly ? '' : buf(m.bytes));
-      return this.client.meowPost(this.key('msg', lookup), this.key('msgdata', lookup), ...args);
+      return this.client.meowPost(
+        this.key('msg', lookup),
+        this.key('msgdata', lookup),
+        this.key('snd', lookup),
+        ...args,
+      );
     };
     return this.call('post', async () => {
       const queues = [...byQueue];

@@ -4,7 +4,7 @@
  * drops its copy on that answer); acks, nonces and pruning go through a second
  * connection with synchronous=NORMAL (in WAL mode still safe against a process
  * crash; a power cut can at worst redeliver an acked message or forget a nonce).
- * Wake-ups are in-process: the embedded store serves one server process.
+ * Wake-ups and rate buckets are in-process: the embedded store serves one server process.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -13,7 +13,8 @@ import { StoreUnavailableError } from '../errors.js';
 import { TokenBuckets } from './tokenBuckets.js';
 import {
   INVITATION_GRACE_MS,
-  type Admission,
+  joinKeys,
+  splitKeys,
   type FetchResult,
   type Invitation,
   type NewMessage,
@@ -21,6 +22,7 @@ import {
   type QueuedMessage,
   type RateLimit,
   type RelayStore,
+  type SenderKeys,
   type StoreStats,
 } from './types.js';
 
@@ -50,6 +52,19 @@ const MIGRATIONS: string[] = [
      owner_key BLOB NOT NULL
    );
    CREATE INDEX invitations_expiry ON invitations (expires_at);`,
+  // 2: replay detection store-wide (a nonce, whoever sent it); sender keys per queue.
+  `DROP TABLE nonces;
+   CREATE TABLE nonces (
+     nonce TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX nonces_expiry ON nonces (expires_at);
+   CREATE TABLE senders (
+     lookup TEXT PRIMARY KEY,
+     keys BLOB NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX senders_expiry ON senders (expires_at);`,
 ];
 
 interface MessageRow {
@@ -68,7 +83,8 @@ export class SqliteStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly light: Database.Database;
   private readonly listeners: ((lookups: string[] | null) => void)[] = [];
-  private readonly buckets = new TokenBuckets();
+  /** One set of buckets per rate (addresses and queues refill at their own pace). */
+  private readonly buckets = new Map<string, TokenBuckets>();
   private closed = false;
   private readonly stmt;
 
@@ -102,11 +118,16 @@ export class SqliteStore implements RelayStore {
         'SELECT count(DISTINCT lookup) AS queues, count(*) AS messages FROM messages',
       ),
       ack: light.prepare<[string, string]>('DELETE FROM messages WHERE lookup = ? AND id = ?'),
-      nonceSeen: light.prepare<[string, string, number], { one: number }>(
-        'SELECT 1 AS one FROM nonces WHERE device = ? AND nonce = ? AND expires_at > ?',
+      // Inserts a new nonce, or renews one whose time ran out; no change: a replay.
+      nonceUse: light.prepare<[string, number, number]>(
+        `INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)
+         ON CONFLICT (nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at <= ?`,
       ),
-      nonceSet: light.prepare<[string, string, number]>(
-        'INSERT OR REPLACE INTO nonces (device, nonce, expires_at) VALUES (?, ?, ?)',
+      senders: db.prepare<[string, number], { keys: Buffer }>(
+        'SELECT keys FROM senders WHERE lookup = ? AND expires_at > ?',
+      ),
+      sendersSet: db.prepare<[string, Uint8Array, number]>(
+        'INSERT OR REPLACE INTO senders (lookup, keys, expires_at) VALUES (?, ?, ?)',
       ),
       invPut: db.prepare<[string, Uint8Array, number, Uint8Array]>(
         'INSERT OR IGNORE INTO invitations (id, blob, expires_at, owner_key) VALUES (?, ?, ?, ?)',
@@ -117,6 +138,7 @@ export class SqliteStore implements RelayStore {
       invDelete: light.prepare<[string]>('DELETE FROM invitations WHERE id = ?'),
       pruneMessages: light.prepare<[number]>('DELETE FROM messages WHERE arrived_at < ?'),
       pruneNonces: light.prepare<[number]>('DELETE FROM nonces WHERE expires_at <= ?'),
+      pruneSenders: light.prepare<[number]>('DELETE FROM senders WHERE expires_at <= ?'),
       pruneInvitations: light.prepare<[number]>('DELETE FROM invitations WHERE expires_at < ?'),
     };
   }
@@ -145,19 +167,36 @@ export class SqliteStore implements RelayStore {
     }
   }
 
-  admit(
-    device: string,
-    nonce: string,
-    now: number,
-    nonceTtlMs: number,
-    rate: RateLimit | null,
-  ): Promise<Admission> {
+  useNonce(nonce: string, now: number, ttlMs: number): Promise<boolean> {
+    return this.run(() => this.stmt.nonceUse.run(nonce, now + ttlMs, now).changes === 1);
+  }
+
+  takeTokens(key: string, count: number, now: number, rate: RateLimit): Promise<boolean> {
     return this.run(() => {
-      if (this.stmt.nonceSeen.get(device, nonce, now)) return 'replayed';
-      if (rate && !this.buckets.take(device, now, rate)) return 'rate_limited';
-      this.stmt.nonceSet.run(device, nonce, now + nonceTtlMs);
-      return 'ok';
+      const kind = `${rate.perSec}/${rate.burst}`;
+      let b = this.buckets.get(kind);
+      if (!b) this.buckets.set(kind, (b = new TokenBuckets()));
+      return b.take(key, now, rate, count);
     });
+  }
+
+  senders(lookups: string[], now: number): Promise<Map<string, Uint8Array[]>> {
+    return this.run(() => {
+      const out = new Map<string, Uint8Array[]>();
+      for (const lookup of lookups) {
+        const row = this.stmt.senders.get(lookup, now);
+        if (row) out.set(lookup, splitKeys(asBytes(row.keys)));
+      }
+      return out;
+    });
+  }
+
+  setSenders(items: SenderKeys[], now: number, ttlMs: number): Promise<void> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        for (const it of items) this.stmt.sendersSet.run(it.lookup, joinKeys(it.keys), now + ttlMs);
+      })(),
+    );
   }
 
   post(
@@ -165,6 +204,7 @@ export class SqliteStore implements RelayStore {
     now: number,
     maxQueueLength: number,
     retentionMs: number,
+    openQueueLength = maxQueueLength,
   ): Promise<PostOutcome> {
     const cutoff = now - retentionMs;
     const outcome = this.run(() =>
@@ -177,8 +217,8 @@ export class SqliteStore implements RelayStore {
           ids.add(m.id);
         }
         for (const [lookup, ids] of fresh) {
-          if (this.stmt.count.get(lookup, cutoff)!.n + ids.size > maxQueueLength)
-            return { ok: false, full: lookup };
+          const bound = this.stmt.senders.get(lookup, now) ? maxQueueLength : openQueueLength;
+          if (this.stmt.count.get(lookup, cutoff)!.n + ids.size > bound) return { ok: false, full: lookup };
         }
         let added = 0;
         for (const m of messages) added += this.stmt.insert.run(m.lookup, m.id, now, m.bytes).changes;
@@ -257,6 +297,7 @@ export class SqliteStore implements RelayStore {
       this.light.transaction(() => {
         const n = this.stmt.pruneMessages.run(now - retentionMs).changes;
         this.stmt.pruneNonces.run(now);
+        this.stmt.pruneSenders.run(now);
         this.stmt.pruneInvitations.run(now - INVITATION_GRACE_MS);
         return n;
       })(),

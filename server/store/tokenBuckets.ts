@@ -1,4 +1,4 @@
-/** In-memory token buckets, one per device key (the embedded store's rate limit). */
+/** In-memory token buckets, one per source address or destination queue (the embedded store's rate limits). */
 import type { RateLimit } from './types.js';
 
 interface Bucket {
@@ -10,16 +10,20 @@ export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
   private lastSweep = 0;
 
-  /** Takes one token for `key`; false when the bucket is empty (nothing is taken). */
-  take(key: string, now: number, rate: RateLimit): boolean {
+  /**
+   * Takes `count` tokens (a count above the burst asks for a full bucket) for `key`;
+   * false when the bucket holds fewer (nothing is taken).
+   */
+  take(key: string, now: number, rate: RateLimit, count = 1): boolean {
     this.sweep(now, rate);
+    const need = Math.min(count, rate.burst);
     const b = this.buckets.get(key) ?? { tokens: rate.burst, at: now };
     const tokens = Math.min(rate.burst, b.tokens + (Math.max(0, now - b.at) * rate.perSec) / 1000);
-    if (tokens < 1) {
+    if (tokens < need) {
       this.buckets.set(key, { tokens, at: now });
       return false;
     }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    this.buckets.set(key, { tokens: tokens - need, at: now });
     return true;
   }
 

@@ -7,6 +7,10 @@
  * arrival order. A message leaves its queue only when acknowledged, or when it is
  * older than the retention time. Every method either does what it says or throws
  * StoreUnavailableError: never a false success.
+ *
+ * A queue is open until its owner registers sender keys for it (setSenders); then it
+ * is secured: the server accepts only messages signed by one of those keys, and the
+ * store bounds it by `maxQueueLength` instead of the (small) `openQueueLength`.
  */
 
 export interface NewMessage {
@@ -40,7 +44,12 @@ export interface RateLimit {
   burst: number;
 }
 
-export type Admission = 'ok' | 'replayed' | 'rate_limited';
+export interface SenderKeys {
+  /** Hex of the queue's lookup key. */
+  lookup: string;
+  /** Ed25519 public keys, 32 bytes each. */
+  keys: Uint8Array[];
+}
 
 export interface Invitation {
   id: string;
@@ -59,28 +68,36 @@ export interface RelayStore {
   readonly kind: 'embedded' | 'redis' | 'redis-cluster';
 
   /**
-   * Admission of an authenticated request: refuses a nonce this device already used
-   * (remembered for `nonceTtlMs`), then takes a token from the device's bucket.
-   * A refused request records nothing.
+   * Records a request nonce for `ttlMs`. False when it is already recorded, whoever
+   * sent it: replay detection is store-wide, not per device or address.
    */
-  admit(
-    device: string,
-    nonce: string,
-    now: number,
-    nonceTtlMs: number,
-    rate: RateLimit | null,
-  ): Promise<Admission>;
+  useNonce(nonce: string, now: number, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Takes `count` tokens from the bucket named `key` (a source address, a destination
+   * queue); false, taking nothing, when it holds fewer. A count above the burst asks
+   * for a full bucket. Buckets are shared by every store instance on one backend.
+   */
+  takeTokens(key: string, count: number, now: number, rate: RateLimit): Promise<boolean>;
+
+  /** The registered sender keys of those named queues that are secured (absent: open). */
+  senders(lookups: string[], now: number): Promise<Map<string, Uint8Array[]>>;
+
+  /** Sets (replaces) the sender keys of queues, kept for `ttlMs` from now. */
+  setSenders(items: SenderKeys[], now: number, ttlMs: number): Promise<void>;
 
   /**
    * Queues a batch. All-or-nothing per queue; when any queue of the batch would pass
-   * `maxQueueLength` the batch is refused and (barring a concurrent post racing for
-   * the same room) nothing is stored. A message whose id is already queued is kept as it is.
+   * its bound (`maxQueueLength` when secured, `openQueueLength` while open) the batch
+   * is refused and (barring a concurrent post racing for the same room) nothing is
+   * stored. A message whose id is already queued is kept as it is.
    */
   post(
     messages: NewMessage[],
     now: number,
     maxQueueLength: number,
     retentionMs: number,
+    openQueueLength?: number,
   ): Promise<PostOutcome>;
 
   /** Up to `max` messages, oldest first, across the given queues. Unknown and empty queues look alike. */
@@ -99,7 +116,7 @@ export interface RelayStore {
   getInvitation(id: string): Promise<Invitation | null>;
   deleteInvitation(id: string): Promise<boolean>;
 
-  /** Removes messages past retention, expired invitations and old nonces; returns messages removed. */
+  /** Removes messages past retention, expired invitations, sender keys and nonces; returns messages removed. */
   prune(now: number, retentionMs: number): Promise<number>;
 
   /**
@@ -116,3 +133,15 @@ export interface RelayStore {
 
 /** Invitations stay readable (as EXPIRED) this long after their expiry, then are pruned. */
 export const INVITATION_GRACE_MS = 24 * 3600_000;
+
+/** Sender keys are kept as one blob of 32-byte keys (the Redis store does the same). */
+export function joinKeys(keys: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(keys.length * 32);
+  keys.forEach((k, i) => out.set(k, i * 32));
+  return out;
+}
+export function splitKeys(blob: Uint8Array): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  for (let i = 0; i + 32 <= blob.length; i += 32) keys.push(blob.slice(i, i + 32));
+  return keys;
+}

@@ -45,20 +45,24 @@ describe('three devices and two contacts, as processes', { timeout: 240_000 }, (
     expect(r.code, r.stderr).toBe(0);
     const link = r.stdout.trimEnd().split('\n').at(-1)!;
     expect(link).toMatch(/^meow:\/\/pair\?/);
-    const accepted = await meowJson<{ code: string; confirmed: boolean }>(P(existing), [
+    // accept waits for the new device to reveal its nonce (docs/pairing.md), then confirms here
+    const accepting = meowJson<{ code: string; confirmed: boolean }>(P(existing), [
       'pair',
       'accept',
       link,
       '--yes',
     ]);
-    expect(accepted.confirmed).toBe(true);
     const status = await meowJson<{ phase: string; code: string }>(P(fresh), [
       'pair',
       'status',
       '--wait',
       '5',
     ]);
+    const accepted = await accepting;
+    expect(accepted.confirmed).toBe(true);
     expect(status.code).toBe(accepted.code); // both screens show the same code
+    // …and the new device's person confirms it too
+    expect((await meowJson<{ confirmed: boolean }>(P(fresh), ['pair', 'confirm'])).confirmed).toBe(true);
     await settleCli(P(existing), P(fresh));
     expect((await meowJson<{ phase: string }>(P(fresh), ['pair', 'status'])).phase).toBe('done');
   }

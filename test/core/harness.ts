@@ -108,12 +108,14 @@ export async function pairDevices(
   opts: { historyDays?: number } = {},
 ): Promise<{ codeExisting: string; codeNew: string }> {
   const { link } = await fresh.pairing.init();
-  const { code } = await existing.pairing.accept(link);
-  await settle(existing, fresh);
+  await existing.pairing.accept(link);
+  await settle(existing, fresh); // the answer, then the new device's reveal: both know the code
   const onNew = fresh.pairing.status()[0]!;
+  const onExisting = existing.pairing.status()[0]!;
+  await fresh.pairing.confirmOnNewDevice(onNew.device);
   await existing.pairing.confirm(undefined, { historyDays: opts.historyDays });
   await settle(existing, fresh);
-  return { codeExisting: code, codeNew: onNew.code };
+  return { codeExisting: onExisting.code, codeNew: onNew.code };
 }
 
 /** A blank profile for a device that is about to be paired. */

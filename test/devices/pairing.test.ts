@@ -21,16 +21,19 @@ describe('pairing', () => {
 
       const { link } = await b.pairing.init();
       expect(link).toMatch(/^meow:\/\/pair\?/);
-      const { code } = await a.pairing.accept(link); // b named itself; a shows that name
-      expect(code).toMatch(/^\d{4} \d{4}$/);
+      await a.pairing.accept(link); // b named itself; a shows that name
+      expect(a.pairing.status()[0]).toMatchObject({ phase: 'waiting', code: '' }); // until b reveals its nonce
       await settle(a, b);
+      const code = a.pairing.status()[0]!.code;
+      expect(code).toMatch(/^\d{4} \d{4}$/);
       const onB = b.pairing.status()[0]!;
       expect(onB.phase).toBe('code');
       expect(onB.code).toBe(code);
-      // before the person confirms: nothing private on the new device
+      // before the people confirm: nothing private on the new device
       expect(b.contacts()).toEqual([]);
       expect(b.identity.nickname).toBe('');
 
+      await b.pairing.confirmOnNewDevice(onB.device);
       await a.pairing.confirm();
       await settle(a, b);
       expect(b.pairing.status()[0]).toMatchObject({ phase: 'done' });
@@ -95,6 +98,7 @@ describe('pairing', () => {
         ttlMs: -60_000,
         myName: 'eb',
       });
+      card.pairingCommitment = new Uint8Array(32).fill(7);
       await expect(a.pairing.accept(longLink(card))).rejects.toMatchObject({
         code: 'LINK_EXPIRED',
       });

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DedupStore } from '../../main/core/devices/dedupStore.js';
-import { safetyCode } from '../../main/core/devices/safetyCode.js';
 import {
   decodePayload,
+  contactFromSummary,
   decodePeerData,
   decodeProfile,
   encodePeerData,
@@ -53,15 +53,23 @@ describe('DeviceSyncPayload (plan testing strategy 1)', () => {
     expect(() => decodePayload(meow.UserMessage.create({ type: 'text' }))).toThrowError(/device_sync/);
   });
 
-  it('peer_update carries the full record but never the ratchet state; the profile never the root or device keys', () => {
+  it('peer_update carries no private or symmetric key and no ratchet; the profile never the root or device keys', () => {
     const server = fakeServerRef('http://127.0.0.1:1', '');
     const id = newIdentity({ nickname: 'A', deviceName: 'd', servers: [server] });
     const { peer } = createInvitation(id, { name: 'X', type: 'contact' });
     expect(peer.drState).not.toBeNull();
-    const { peer: back, primaryDeviceId } = decodePeerData(encodePeerData(peer, id.uid));
-    expect(back.drState).toBeNull();
-    expect(back.myLookup.privateKey).toEqual(peer.myLookup.privateKey);
-    expect(primaryDeviceId).toBe(id.uid);
+    const bytes = encodePeerData(peer, id.uid);
+    const text = Buffer.from(bytes).toString();
+    const secrets = [peer.myIdentity, peer.myEncryption, peer.myLookup, peer.drKp]
+      .map((k) => k.privateKey)
+      .concat([peer.symKey, peer.drRootKey]);
+    for (const k of secrets) expect(text).not.toContain(Buffer.from(k).toString('base64'));
+    const summary = decodePeerData(bytes);
+    expect(summary).toMatchObject({ uid: peer.uid, name: 'X', primaryDeviceId: id.uid });
+    const onSibling = contactFromSummary(summary, 'dev');
+    for (const k of [onSibling.myIdentity, onSibling.myEncryption, onSibling.myLookup, onSibling.drKp])
+      expect(k.privateKey.every((b) => b === 0)).toBe(true);
+    expect(onSibling.drState).toBeNull();
     const profile = encodeProfile({ nickname: 'A', avatar: '', status: 's', version: id.profileVersion });
     expect(Object.keys(JSON.parse(Buffer.from(profile).toString()) as object).sort()).toEqual([
       'avatar',
@@ -70,14 +78,6 @@ describe('DeviceSyncPayload (plan testing strategy 1)', () => {
       'version',
     ]);
     expect(decodeProfile(profile).nickname).toBe('A');
-  });
-
-  it('the safety code is symmetric, 8 digits, and changes with any key', () => {
-    const a = randomBytes(32);
-    const b = randomBytes(32);
-    expect(safetyCode(a, b, 'i')).toBe(safetyCode(b, a, 'i'));
-    expect(safetyCode(a, b, 'i')).toMatch(/^\d{4} \d{4}$/);
-    expect(safetyCode(a, randomBytes(32), 'i')).not.toBe(safetyCode(a, b, 'i'));
   });
 });
 

@@ -25,7 +25,13 @@ export interface TestRelay {
 
 /** A relay on a free loopback port; embedded store in a temp folder unless `store` is given. */
 export async function startRelay(
-  opts: { limits?: Partial<Limits>; store?: RelayStore; keyFile?: string } = {},
+  opts: {
+    limits?: Partial<Limits>;
+    store?: RelayStore;
+    keyFile?: string;
+    tls?: { cert: string; key: string };
+    trustProxy?: string[];
+  } = {},
 ): Promise<TestRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'meow-relay-'));
   const store = opts.store ?? new SqliteStore(join(dir, 'relay.db'));
@@ -35,6 +41,8 @@ export async function startRelay(
     store,
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
     log: (e) => logs.push(e),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
   });
   const serverKey = server.card.publicKey;
   return {
@@ -43,7 +51,8 @@ export async function startRelay(
     serverKey,
     store,
     logs,
-    client: (device = ed25519KeyPair()) => new RelayClient({ url: server.url, serverKey, device }),
+    client: (device = ed25519KeyPair()) =>
+      new RelayClient({ url: server.url, serverKey, device, ...(opts.tls ? { ca: opts.tls.cert } : {}) }),
     close: async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
@@ -64,10 +73,11 @@ export function packed(destination: KeyPair | Uint8Array, payloadSize = 100): me
 export async function rawRequest(
   url: string,
   body: Uint8Array,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; reply: meow.ServerReply; headers: Headers }> {
   const res = await fetch(`${url}/v1/request`, {
     method: 'POST',
-    headers: { 'content-type': 'application/octet-stream' },
+    headers: { 'content-type': 'application/octet-stream', ...headers },
     body: body as Uint8Array<ArrayBuffer>,
   });
   const bytes = new Uint8Array(await res.arrayBuffer());

@@ -9,7 +9,15 @@ import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../../main/cr
 import { seal } from '../../main/crypto/sealedBox.js';
 import { RelayError, type RelayClient } from '../../main/net/relayClient.js';
 import { encode, meow } from '../../main/wire/proto.js';
-import { CLOCK_WINDOW_MS, makeKeyProof, openReply, sealRequest } from '../../main/wire/serverProtocol.js';
+import {
+  CLOCK_WINDOW_MS,
+  makeKeyProof,
+  openReply,
+  operationDigest,
+  pullOperation,
+  sealRequest,
+  type RequestContext,
+} from '../../main/wire/serverProtocol.js';
 import { packed, rawRequest, startRelay, type TestRelay } from '../helpers/relay.js';
 
 let relay: TestRelay;
@@ -59,12 +67,32 @@ async function sendRaw(body: Uint8Array, request?: ReturnType<typeof sealRequest
   throw new RelayError(error ? meow.ErrorCode[error.code] : 'NONE', error?.message ?? '', status);
 }
 
-function sealed(
-  fill: (ts: number, nonce: Uint8Array) => meow.IToServerMessage,
-  now = Date.now(),
-  dev = device,
-) {
-  return sealRequest(relay.serverKey, dev, fill, now);
+function sealed(build: (ctx: RequestContext) => meow.IToServerMessage, now = Date.now(), dev = device) {
+  return sealRequest(relay.serverKey, dev, build, now);
+}
+
+/** A v2 body by hand (mirrors serverProtocol's framing), for envelopes the client would never make. */
+function handmade(opts: {
+  sealTo?: Uint8Array;
+  message: meow.IToServerMessage;
+  deviceKey?: Uint8Array;
+  signature?: Uint8Array;
+}): Uint8Array {
+  const bytes = encode(meow.ToServerMessage, meow.ToServerMessage.create(opts.message));
+  const envelope = encode(meow.RequestEnvelope, {
+    deviceKey: opts.deviceKey ?? device.publicKey,
+    message: bytes,
+    signature: opts.signature ?? sign(device, encodeFields('meow/req/v2', relay.serverKey, bytes)),
+  });
+  return encode(meow.SignedRequest, {
+    version: 2,
+    sealed: seal(opts.sealTo ?? relay.serverKey, envelope, encodeFields('meow/req/v2')),
+  });
+}
+
+/** The fields every request carries. */
+function envelopeFields(replyKey = x25519KeyPair().publicKey): meow.IToServerMessage {
+  return { timestamp: Date.now(), nonce: randomBytes(16), replyKey, serverKey: relay.serverKey };
 }
 
 describe('envelope refusals', () => {
@@ -83,59 +111,55 @@ describe('envelope refusals', () => {
   });
 
   it('sealed to another server: NOT_FOR_THIS_SERVER', async () => {
-    // Signed for this server, but sealed to someone else's key (mirrors serverProtocol's framing).
-    const other = x25519KeyPair();
-    const msg = meow.ToServerMessage.create({
-      timestamp: Date.now(),
-      nonce: randomBytes(16),
-      replyKey: x25519KeyPair().publicKey,
-      serverKey: relay.serverKey,
-      messages: [packed(lookups[0]!)],
+    const body = handmade({
+      sealTo: x25519KeyPair().publicKey,
+      message: { ...envelopeFields(), messages: [packed(lookups[0]!)] },
     });
-    const box = seal(
-      other.publicKey,
-      encode(meow.ToServerMessage, msg),
-      encodeFields('meow/req/v1', device.publicKey),
-    );
-    const signature = sign(device, encodeFields('meow/req/v1', relay.serverKey, box));
-    const body = encode(meow.SignedRequest, { deviceKey: device.publicKey, sealed: box, signature });
     await refused('NOT_FOR_THIS_SERVER', 421, () => sendRaw(body));
   });
 
   it('a request naming another server key inside: NOT_FOR_THIS_SERVER', async () => {
-    const req = sealed(() => ({ messages: [packed(lookups[0]!)], serverKey: x25519KeyPair().publicKey }));
-    // sealRequest sets server_key itself; rebuild with a foreign one.
-    const msg = meow.ToServerMessage.create({
-      timestamp: Date.now(),
-      nonce: randomBytes(16),
-      replyKey: req.replyKey.publicKey,
+    const req = sealed(() => ({ messages: [packed(lookups[0]!)] }));
+    const message = {
+      ...envelopeFields(req.replyKey.publicKey),
       serverKey: x25519KeyPair().publicKey,
       messages: [packed(lookups[0]!)],
-    });
-    const box = seal(
-      relay.serverKey,
-      encode(meow.ToServerMessage, msg),
-      encodeFields('meow/req/v1', device.publicKey),
+    };
+    await refused('NOT_FOR_THIS_SERVER', 421, () =>
+      sendRaw(handmade({ message }), { ...req, nonce: message.nonce as Uint8Array }),
     );
-    const signature = sign(device, encodeFields('meow/req/v1', relay.serverKey, box));
-    const body = encode(meow.SignedRequest, { deviceKey: device.publicKey, sealed: box, signature });
-    await refused('NOT_FOR_THIS_SERVER', 421, () => sendRaw(body, { ...req, nonce: msg.nonce }));
   });
 
   it('a wrong, missing or foreign device signature: BAD_SIGNATURE', async () => {
-    const req = sealed(() => ({ messages: [packed(lookups[0]!)] }));
-    const signed = meow.SignedRequest.decode(req.body);
-    const flipped = new Uint8Array(signed.signature);
+    const message = { ...envelopeFields(), messages: [packed(lookups[0]!)] };
+    const good = sign(
+      device,
+      encodeFields('meow/req/v2', relay.serverKey, encode(meow.ToServerMessage, message)),
+    );
+    const flipped = new Uint8Array(good);
     flipped[5]! ^= 1;
+    await refused('BAD_SIGNATURE', 401, () => sendRaw(handmade({ message, signature: flipped })));
+    await refused('BAD_SIGNATURE', 401, () => sendRaw(handmade({ message, signature: new Uint8Array(0) })));
     await refused('BAD_SIGNATURE', 401, () =>
-      sendRaw(encode(meow.SignedRequest, { ...signed, signature: flipped })),
+      sendRaw(handmade({ message, deviceKey: ed25519KeyPair().publicKey })),
     );
-    await refused('BAD_SIGNATURE', 401, () =>
-      sendRaw(encode(meow.SignedRequest, { ...signed, signature: new Uint8Array(0) })),
+  });
+
+  it('a v1 request (device key in clear): UNSUPPORTED; an unknown version: MALFORMED', async () => {
+    const message = { ...envelopeFields(), messages: [packed(lookups[0]!)] };
+    const box = seal(
+      relay.serverKey,
+      encode(meow.ToServerMessage, message),
+      encodeFields('meow/req/v1', device.publicKey),
     );
-    await refused('BAD_SIGNATURE', 401, () =>
-      sendRaw(encode(meow.SignedRequest, { ...signed, deviceKey: ed25519KeyPair().publicKey })),
-    );
+    const signature = sign(device, encodeFields('meow/req/v1', relay.serverKey, box));
+    const v1 = encode(meow.SignedRequest, { deviceKey: device.publicKey, sealed: box, signature });
+    await refused('UNSUPPORTED', 400, () => sendRaw(v1));
+    const v3 = encode(meow.SignedRequest, {
+      ...meow.SignedRequest.decode(handmade({ message })),
+      version: 3,
+    });
+    await refused('MALFORMED', 400, () => sendRaw(v3));
   });
 
   it('a timestamp outside the clock window: STALE', async () => {
@@ -154,9 +178,7 @@ describe('envelope refusals', () => {
     await refused('REPLAYED', 409, () => sendRaw(req.body, req));
     expect(await relay.store.queueLength(toHex(q.publicKey))).toBe(1);
     // A replayed pull is refused too (nothing re-delivered to whoever replays it).
-    const pull = sealed((ts, nonce) => ({
-      pull: { keys: [makeKeyProof('pull', q, relay.serverKey, ts, nonce)], timeoutMs: 0 },
-    }));
+    const pull = sealed((ctx) => pullOperation(ctx, [q]));
     expect((await rawRequest(relay.url, pull.body)).status).toBe(200);
     await refused('REPLAYED', 409, () => sendRaw(pull.body, pull));
   });
@@ -169,10 +191,7 @@ describe('envelope refusals', () => {
   it('no operation, two operations, or device_messages: MALFORMED / UNSUPPORTED', async () => {
     await refused('MALFORMED', 400, () => client.request(() => ({})));
     await refused('MALFORMED', 400, () =>
-      client.request((ts, nonce) => ({
-        messages: [packed(lookups[0]!)],
-        pull: { keys: [makeKeyProof('pull', lookups[0]!, relay.serverKey, ts, nonce)] },
-      })),
+      client.request((ctx) => ({ messages: [packed(lookups[0]!)], ...pullOperation(ctx, [lookups[0]!]) })),
     );
     await refused('UNSUPPORTED', 400, () =>
       client.request(() => ({ deviceMessages: [packed(lookups[0]!)] })),
@@ -197,13 +216,23 @@ describe('post refusals', () => {
 });
 
 describe('pull and ack proofs', () => {
-  const pullWith = (keys: (ts: number, nonce: Uint8Array) => meow.IKeyProof[]) =>
-    client.request((ts, nonce) => ({ pull: { keys: keys(ts, nonce), timeoutMs: 0 } }));
+  /** A pull whose proofs `keys` makes, over the digest of the request they travel in. */
+  const pullWith = (
+    keys: (ctx: RequestContext, digest: (m: meow.IToServerMessage) => Uint8Array) => meow.IKeyProof[],
+  ) =>
+    client.request((ctx) => {
+      const m: meow.IToServerMessage = { pull: { keys: [], timeoutMs: 0 } };
+      m.pull!.keys = keys(ctx, (shape) => operationDigest(ctx, shape));
+      return m;
+    });
+  /** The digest of a pull naming `ls` in the request `ctx`. */
+  const pullDigest = (ctx: RequestContext, ls: KeyPair[]) =>
+    operationDigest(ctx, { pull: { keys: ls.map((l) => ({ lookupKey: l.publicKey })), timeoutMs: 0 } });
 
   it('a missing proof: BAD_PROOF, whole batch refused', async () => {
     const e = await refused('BAD_PROOF', 403, () =>
-      pullWith((ts, nonce) => [
-        makeKeyProof('pull', lookups[0]!, relay.serverKey, ts, nonce),
+      pullWith((ctx) => [
+        makeKeyProof('pull', lookups[0]!, pullDigest(ctx, [lookups[0]!, lookups[1]!])),
         { lookupKey: lookups[1]!.publicKey },
       ]),
     );
@@ -213,31 +242,53 @@ describe('pull and ack proofs', () => {
 
   it('a proof by another key, for another operation, or another server: BAD_PROOF', async () => {
     await refused('BAD_PROOF', 403, () =>
-      pullWith((ts, nonce) => [
+      pullWith((ctx) => [
         {
           lookupKey: lookups[0]!.publicKey,
-          signature: makeKeyProof('pull', ed25519KeyPair(), relay.serverKey, ts, nonce).signature,
+          signature: makeKeyProof('pull', ed25519KeyPair(), pullDigest(ctx, [lookups[0]!])).signature,
         },
       ]),
     );
     await refused('BAD_PROOF', 403, () =>
-      pullWith((ts, nonce) => [makeKeyProof('ack', lookups[0]!, relay.serverKey, ts, nonce)]),
+      pullWith((ctx) => [makeKeyProof('ack', lookups[0]!, pullDigest(ctx, [lookups[0]!]))]),
     );
     await refused('BAD_PROOF', 403, () =>
-      pullWith((ts, nonce) => [makeKeyProof('pull', lookups[0]!, x25519KeyPair().publicKey, ts, nonce)]),
+      pullWith((ctx) => [
+        makeKeyProof(
+          'pull',
+          lookups[0]!,
+          pullDigest({ ...ctx, serverKey: x25519KeyPair().publicKey }, [lookups[0]!]),
+        ),
+      ]),
     );
   });
 
-  it('a stale proof (other timestamp) or a replayed one (other request nonce): BAD_PROOF', async () => {
+  it('a proof bound to another timestamp, nonce, device, reply key or set of keys: BAD_PROOF', async () => {
+    const other = {
+      timestamp: (c: RequestContext) => ({ ...c, timestamp: c.timestamp - 60_000 }),
+      nonce: (c: RequestContext) => ({ ...c, nonce: randomBytes(16) }),
+      device: (c: RequestContext) => ({ ...c, deviceKey: ed25519KeyPair().publicKey }),
+      reply: (c: RequestContext) => ({ ...c, replyKey: x25519KeyPair().publicKey }),
+    };
+    for (const shift of Object.values(other)) {
+      await refused('BAD_PROOF', 403, () =>
+        pullWith((ctx) => [makeKeyProof('pull', lookups[0]!, pullDigest(shift(ctx), [lookups[0]!]))]),
+      );
+    }
+    // signed for a pull of one key, sent in a pull of two
     await refused('BAD_PROOF', 403, () =>
-      pullWith((ts, nonce) => [makeKeyProof('pull', lookups[0]!, relay.serverKey, ts - 60_000, nonce)]),
+      pullWith((ctx) => [
+        makeKeyProof('pull', lookups[0]!, pullDigest(ctx, [lookups[0]!])),
+        makeKeyProof('pull', lookups[1]!, pullDigest(ctx, [lookups[0]!, lookups[1]!])),
+      ]),
     );
+    // Someone who saw the proofs of a request reuses them in a request of their own.
     const captured: meow.IKeyProof[] = [];
-    await pullWith((ts, nonce) => {
-      captured.push(makeKeyProof('pull', lookups[0]!, relay.serverKey, ts, nonce));
-      return captured;
+    await client.request((ctx) => {
+      const m = pullOperation(ctx, [lookups[0]!]);
+      captured.push(...m.pull!.keys!);
+      return m;
     });
-    // Someone who saw that proof reuses it in a request of their own.
     const thief = relay.client(ed25519KeyPair());
     await refused('BAD_PROOF', 403, () => thief.request(() => ({ pull: { keys: captured, timeoutMs: 0 } })));
   });
@@ -246,38 +297,65 @@ describe('pull and ack proofs', () => {
     const { messages } = await client.pull([lookups[0]!], { timeoutMs: 0 });
     expect(messages.length).toBeGreaterThan(0);
     const ids = messages.map((m) => m.id);
+    const ackOf = (items: { key: meow.IKeyProof; ids: string[] }[]): meow.IToServerMessage => ({
+      ack: { items },
+    });
+    const ackDigest = (ctx: RequestContext, items: { lookup: KeyPair; ids: string[] }[]) =>
+      operationDigest(
+        ctx,
+        ackOf(items.map((it) => ({ key: { lookupKey: it.lookup.publicKey }, ids: it.ids }))),
+      );
     // The victim's queue named, signed by someone else's key.
     await refused('BAD_PROOF', 403, () =>
-      client.request((ts, nonce) => ({
-        ack: {
-          items: [
-            {
-              key: {
-                lookupKey: lookups[0]!.publicKey,
-                signature: makeKeyProof('ack', ed25519KeyPair(), relay.serverKey, ts, nonce).signature,
-              },
-              ids,
+      client.request((ctx) =>
+        ackOf([
+          {
+            key: {
+              lookupKey: lookups[0]!.publicKey,
+              signature: makeKeyProof('ack', ed25519KeyPair(), ackDigest(ctx, [{ lookup: lookups[0]!, ids }]))
+                .signature,
             },
-          ],
-        },
-      })),
+            ids,
+          },
+        ]),
+      ),
     );
     // A valid proof of one's own (empty) queue cannot remove another queue's messages.
     expect(await relay.client().ack([{ lookup: ed25519KeyPair(), ids }])).toBe(0);
     await refused('BAD_PROOF', 403, () =>
-      client.request((ts, nonce) => ({
-        ack: {
-          items: [
-            { key: makeKeyProof('ack', lookups[1]!, relay.serverKey, ts, nonce), ids: [] },
-            { key: { lookupKey: lookups[0]!.publicKey, signature: randomBytes(64) }, ids },
-          ],
-        },
-      })),
+      client.request((ctx) => {
+        const items = [
+          { lookup: lookups[1]!, ids: [] as string[] },
+          { lookup: lookups[0]!, ids },
+        ];
+        const d = ackDigest(ctx, items);
+        return ackOf([
+          { key: makeKeyProof('ack', lookups[1]!, d), ids: [] },
+          { key: { lookupKey: lookups[0]!.publicKey, signature: randomBytes(64) }, ids },
+        ]);
+      }),
+    );
+    // A proof made for a pull, and a proof made for other ids, do not ack.
+    await refused('BAD_PROOF', 403, () =>
+      client.request((ctx) =>
+        ackOf([
+          { key: makeKeyProof('pull', lookups[0]!, ackDigest(ctx, [{ lookup: lookups[0]!, ids }])), ids },
+        ]),
+      ),
     );
     await refused('BAD_PROOF', 403, () =>
-      client.request((ts, nonce) => ({
-        ack: { items: [{ key: makeKeyProof('pull', lookups[0]!, relay.serverKey, ts, nonce), ids }] },
-      })),
+      client.request((ctx) =>
+        ackOf([
+          {
+            key: makeKeyProof(
+              'ack',
+              lookups[0]!,
+              ackDigest(ctx, [{ lookup: lookups[0]!, ids: ids.slice(0, 1) }]),
+            ),
+            ids,
+          },
+        ]),
+      ),
     );
     await refused('MALFORMED', 400, () => client.ack([{ lookup: lookups[0]!, ids: ['not-an-id'] }]));
   });

@@ -138,15 +138,38 @@ describe('limits', () => {
     expect(await r.store.queueLength(toHex(q.publicKey))).toBe(0); // pruned by the periodic sweep
   });
 
-  it('per-device request rate: RATE_LIMITED (429, Retry-After) past the burst, other devices unaffected', async () => {
+  it('per-address request rate: RATE_LIMITED (429, Retry-After) past the burst, whatever the device key', async () => {
     const r = await relayWith({ ratePerSec: 0.5, rateBurst: 4 });
-    const c = r.client();
     const q = ed25519KeyPair();
-    for (let i = 0; i < 4; i++) await c.post([packed(q)]);
-    const e = await refusal(c.post([packed(q)]));
+    for (let i = 0; i < 4; i++) await r.client().post([packed(q)]); // four fresh device keys
+    const e = await refusal(r.client().post([packed(q)]));
     expect([e.code, e.httpStatus, e.retryable, e.retryAfterMs]).toEqual(['RATE_LIMITED', 429, true, 2000]);
     expect(await r.store.queueLength(toHex(q.publicKey))).toBe(4);
-    expect(await r.client().post([packed(q)])).toHaveLength(1);
+  });
+
+  it('per-address rate behind a trusted proxy: X-Forwarded-For counts, and only from that proxy', async () => {
+    const post = (r: TestRelay, from: string) =>
+      rawRequest(
+        r.url,
+        sealRequest(r.serverKey, ed25519KeyPair(), () => ({ messages: [packed(ed25519KeyPair())] })).body,
+        { 'x-forwarded-for': `198.51.100.1, ${from}` },
+      ).then((x) => x.status);
+    const proxied = await startRelay({
+      limits: { ratePerSec: 0.5, rateBurst: 2 },
+      trustProxy: ['127.0.0.1'],
+    });
+    relays.push(proxied);
+    expect([await post(proxied, '203.0.113.1'), await post(proxied, '203.0.113.1')]).toEqual([200, 200]);
+    expect(await post(proxied, '203.0.113.1')).toBe(429);
+    expect(await post(proxied, '203.0.113.2')).toBe(200); // another client behind the proxy
+    // IPv6 clients count per /64
+    expect(await post(proxied, '2001:db8:1:2::1')).toBe(200);
+    expect(await post(proxied, '2001:db8:1:2:ffff::9')).toBe(200);
+    expect(await post(proxied, '2001:db8:1:2::77')).toBe(429);
+    // Not a trusted proxy: the header is the client's own claim and is ignored.
+    const direct = await relayWith({ ratePerSec: 0.5, rateBurst: 2 });
+    expect([await post(direct, '203.0.113.1'), await post(direct, '203.0.113.2')]).toEqual([200, 200]);
+    expect(await post(direct, '203.0.113.3')).toBe(429);
   });
 
   it('invitation size: MESSAGE_TOO_LARGE above the bound, accepted at it', async () => {

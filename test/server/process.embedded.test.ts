@@ -1,6 +1,6 @@
 /** `meow-server` as a process with the embedded store: durability across restarts, graceful stop, flags. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import { ed25519KeyPair } from '../../main/crypto/curves.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import { packed } from '../helpers/relay.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
+import { selfSignedCert } from '../helpers/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meow-proc-'));
 const running: ServerProcess[] = [];
@@ -111,5 +112,56 @@ describe('meow-server process, embedded store', () => {
     const q = ed25519KeyPair();
     await expect(client.post([packed(q), packed(q)])).rejects.toMatchObject({ code: 'TOO_MANY_MESSAGES' });
     expect(await client.post([packed(q)])).toHaveLength(1);
+  });
+
+  it('serves HTTPS with --tls-cert/--tls-key and picks up a renewed certificate on SIGHUP', async () => {
+    const first = selfSignedCert();
+    const renewed = selfSignedCert();
+    try {
+      const s = await start([
+        '--data',
+        join(dir, 'tls'),
+        '--tls-cert',
+        first.certFile,
+        '--tls-key',
+        first.keyFile,
+      ]);
+      expect(s.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const card = await fetchServerCard(s.url, { ca: first.cert });
+      expect(card.url).toBe(s.url);
+      const client = new RelayClient({
+        url: s.url,
+        serverKey: card.publicKey,
+        device: ed25519KeyPair(),
+        ca: first.cert,
+      });
+      const q = ed25519KeyPair();
+      const ids = await client.post([packed(q)]);
+      expect((await client.pull([q], { timeoutMs: 0 })).messages.map((m) => m.id)).toEqual(ids);
+      // the renewed certificate replaces the first one for new connections
+      await expect(fetchServerCard(s.url, { ca: renewed.cert })).rejects.toMatchObject({
+        code: 'UNREACHABLE',
+      });
+      copyFileSync(renewed.certFile, first.certFile);
+      copyFileSync(renewed.keyFile, first.keyFile);
+      s.proc.kill('SIGHUP');
+      for (let i = 0; i < 200 && !/"event":"tls_reloaded"/.test(s.stderr()); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect((await fetchServerCard(s.url, { ca: renewed.cert })).publicKey).toEqual(card.publicKey);
+    } finally {
+      first.remove();
+      renewed.remove();
+    }
+  });
+
+  it('refuses half a TLS configuration', async () => {
+    const bin = fileURLToPath(new URL('../../bin/meow-server.js', import.meta.url));
+    const run = promisify(execFile);
+    const r = await run(process.execPath, [bin, '--tls-cert', '/nonexistent.pem']).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--tls-cert and --tls-key/);
   });
 });

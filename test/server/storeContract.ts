@@ -159,36 +159,81 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       expect(await s.queueLength(idle)).toBe(0);
     });
 
-    it('admits a nonce once per device and rate-limits by token bucket', async () => {
+    it('records a nonce once, whoever sends it again', async () => {
       const s = await fresh();
-      const dev = lookup();
       const n1 = toHex(randomBytes(16));
       const now = Date.now();
-      expect(await s.admit(dev, n1, now, 60_000, null)).toBe('ok');
-      expect(await s.admit(dev, n1, now, 60_000, null)).toBe('replayed');
-      expect(await s.admit(lookup(), n1, now, 60_000, null)).toBe('ok');
-
-      const rate = { perSec: 2, burst: 2 };
-      const limited = lookup();
-      const nonces = [0, 1, 2].map(() => toHex(randomBytes(16)));
-      expect(await s.admit(limited, nonces[0]!, now, 60_000, rate)).toBe('ok');
-      expect(await s.admit(limited, nonces[1]!, now, 60_000, rate)).toBe('ok');
-      expect(await s.admit(limited, nonces[2]!, now, 60_000, rate)).toBe('rate_limited');
-      // The refused nonce was not recorded; after a refill (1 token per 500 ms) it passes.
-      expect(await s.admit(limited, nonces[2]!, now + 600, 60_000, rate)).toBe('ok');
-      expect(await s.admit(limited, toHex(randomBytes(16)), now + 600, 60_000, rate)).toBe('rate_limited');
-      // Other devices have their own bucket.
-      expect(await s.admit(lookup(), toHex(randomBytes(16)), now, 60_000, rate)).toBe('ok');
+      expect(await s.useNonce(n1, now, 60_000)).toBe(true);
+      expect(await s.useNonce(n1, now, 60_000)).toBe(false);
+      expect(await s.useNonce(n1, now + 1000, 60_000)).toBe(false);
+      expect(await s.useNonce(toHex(randomBytes(16)), now, 60_000)).toBe(true);
     });
 
     it('forgets nonces after their time to live', async () => {
       const s = await fresh();
-      const dev = lookup();
       const n = toHex(randomBytes(16));
-      expect(await s.admit(dev, n, Date.now(), 200, null)).toBe('ok');
+      expect(await s.useNonce(n, Date.now(), 200)).toBe(true);
       await sleep(350);
       await s.prune(Date.now(), DAY);
-      expect(await s.admit(dev, n, Date.now(), 200, null)).toBe('ok');
+      expect(await s.useNonce(n, Date.now(), 200)).toBe(true);
+    });
+
+    it('takes tokens from a bucket per key, refilling at the rate; a refusal takes nothing', async () => {
+      const s = await fresh();
+      const rate = { perSec: 2, burst: 3 };
+      const key = `a:${lookup()}`;
+      const now = Date.now();
+      expect(await s.takeTokens(key, 2, now, rate)).toBe(true);
+      expect(await s.takeTokens(key, 2, now, rate)).toBe(false); // one left: nothing taken
+      expect(await s.takeTokens(key, 1, now, rate)).toBe(true);
+      expect(await s.takeTokens(key, 1, now, rate)).toBe(false);
+      // 1 token per 500 ms
+      expect(await s.takeTokens(key, 1, now + 600, rate)).toBe(true);
+      expect(await s.takeTokens(key, 1, now + 600, rate)).toBe(false);
+      // other keys have their own bucket; a count above the burst asks for a full bucket
+      const other = `q:${lookup()}`;
+      expect(await s.takeTokens(other, 50, now, rate)).toBe(true);
+      expect(await s.takeTokens(other, 1, now, rate)).toBe(false);
+    });
+
+    it('keeps the sender keys of secured queues, replaces them, and forgets them after their ttl', async () => {
+      const s = await fresh();
+      const [a, b, open] = [lookup(), lookup(), lookup()];
+      const [k1, k2, k3] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+      const now = Date.now();
+      expect((await s.senders([a, b, open], now)).size).toBe(0);
+      await s.setSenders(
+        [
+          { lookup: a, keys: [k1] },
+          { lookup: b, keys: [k2, k3] },
+        ],
+        now,
+        DAY,
+      );
+      const got = await s.senders([a, b, open], now);
+      expect([...got.keys()].sort()).toEqual([a, b].sort());
+      expect(got.get(a)!.map((k) => toHex(k))).toEqual([toHex(k1)]);
+      expect(got.get(b)!.map((k) => toHex(k))).toEqual([toHex(k2), toHex(k3)]);
+      await s.setSenders([{ lookup: a, keys: [k3] }], now, 300);
+      expect((await s.senders([a], now)).get(a)!.map((k) => toHex(k))).toEqual([toHex(k3)]);
+      await sleep(450);
+      await s.prune(Date.now(), DAY);
+      expect((await s.senders([a, b], Date.now())).has(a)).toBe(false);
+      expect((await s.senders([a, b], Date.now())).has(b)).toBe(true);
+    });
+
+    it('bounds an open queue by the open bound and a secured one by the full bound', async () => {
+      const s = await fresh();
+      const [q, other] = [lookup(), lookup()];
+      const now = Date.now();
+      expect(await s.post([message(q), message(q)], now, 10, DAY, 2)).toEqual({ ok: true, added: 2 });
+      expect(await s.post([message(q)], now, 10, DAY, 2)).toEqual({ ok: false, full: q });
+      // a batch over two queues, one of them an open queue at its bound: nothing stored
+      expect(await s.post([message(other), message(q)], now, 10, DAY, 2)).toEqual({ ok: false, full: q });
+      expect(await s.queueLength(other)).toBe(0);
+      await s.setSenders([{ lookup: q, keys: [randomBytes(32)] }], now, DAY);
+      expect(await s.post([message(q), message(q)], now, 10, DAY, 2)).toEqual({ ok: true, added: 2 });
+      expect(await s.queueLength(q)).toBe(4);
     });
 
     it('stores, reads and deletes invitations', async () => {

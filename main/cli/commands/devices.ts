@@ -10,7 +10,11 @@ import { terminalQr } from './contacts.js';
 import { resolveContact, resolveDevice, seconds, whole } from './resolve.js';
 
 const ENDED = new Set<PairingView['phase']>(['done', 'refused', 'expired']);
-/** How long `pair accept`/`pair confirm` keep sending when nothing moves any more. */
+/** How long `pair accept` waits for the new device to show the code. */
+const REVEAL_MS = 120_000;
+/** How long a person who confirmed here is given to confirm on the other device. */
+const OTHER_CONFIRM_MS = 10 * 60_000;
+/** How long the sending to a new device may stall before the command leaves the rest to `run`/`sync`. */
 const IDLE_MS = 15_000;
 
 /** Runs the send and receive loops while `fn` runs, unless they run already (a `meow run`). */
@@ -21,6 +25,56 @@ async function withLoops<T>(s: MeowService, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     if (started) await s.setOnline(false);
+  }
+}
+
+/** One pairing as its `pairing:progress` events move it (never polled). */
+class PairingWatch {
+  latest: PairingView;
+  private wake: (() => void) | null = null;
+  private readonly off: () => void;
+
+  constructor(
+    s: MeowService,
+    first: PairingView,
+    private readonly onChange: (v: PairingView) => void = () => undefined,
+  ) {
+    this.latest = first;
+    this.off = s.on('pairing:progress', (v) => {
+      if (v.id !== this.latest.id) return;
+      this.latest = v;
+      this.onChange(v);
+      this.wake?.();
+    });
+  }
+
+  /** Resolves true on the next change, false after `ms` without one. */
+  next(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve(false);
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve(true);
+      };
+    });
+  }
+
+  /** Waits until `done(latest)`, at most `ms` in all (`idle`: at most `ms` between two changes). */
+  async until(done: (v: PairingView) => boolean, ms: number, idle = false): Promise<PairingView> {
+    const deadline = Date.now() + ms;
+    while (!done(this.latest)) {
+      const left = idle ? ms : deadline - Date.now();
+      if (left <= 0 || !(await this.next(left))) break;
+    }
+    return this.latest;
+  }
+
+  close(): void {
+    this.off();
   }
 }
 
@@ -40,8 +94,9 @@ function pairingPrinter(ctx: CliContext, write: (line: string) => void) {
 }
 
 /**
- * Follows a pairing (the newest, or `id`) through its `pairing:progress` events until it
- * ends or `waitS` passes, printing each new state; the loops bring the other device's part.
+ * Follows a pairing (the newest, or `id`) through its events until it ends or `waitS`
+ * passes, printing each new state; the loops bring the other device's part. On the new
+ * device, in a terminal, it asks whether the codes match when they are shown.
  */
 async function followPairing(
   ctx: CliContext,
@@ -49,81 +104,87 @@ async function followPairing(
   waitS: number,
   id?: string,
 ): Promise<PairingView | undefined> {
+  const first = (await s.pairings()).find((p) => (id ? p.id === id : true));
+  if (!first) return undefined;
   const show = pairingPrinter(ctx, (line) => ctx.out(line, null));
-  let latest: PairingView | undefined;
-  let finish: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => (finish = resolve));
-  const off = s.on('pairing:progress', (v) => {
-    if (!latest || v.id !== latest.id) return;
-    latest = v;
-    show(v);
-    if (ENDED.has(v.phase)) finish();
-  });
-  let timer: NodeJS.Timeout | undefined;
+  const watch = new PairingWatch(s, first, show);
   try {
-    latest = (await s.pairings()).find((p) => (id ? p.id === id : true));
-    if (!latest) return undefined;
-    show(latest);
-    if (ENDED.has(latest.phase) || waitS <= 0) return latest;
-    await withLoops(s, () =>
-      Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, waitS * 1000)))]),
-    );
-    return latest;
+    show(first);
+    if (ENDED.has(first.phase) || waitS <= 0) return first;
+    const deadline = Date.now() + waitS * 1000;
+    return await withLoops(s, async () => {
+      let asked = false;
+      while (!ENDED.has(watch.latest.phase) && Date.now() < deadline) {
+        const v = watch.latest;
+        if (!asked && v.role === 'new' && v.phase === 'code' && !v.confirmed && ctx.io.interactive) {
+          asked = true;
+          const yes = await ctx.ask(`Does "${v.deviceName}" show ${v.code}?`);
+          if (yes) watch.latest = await s.pairConfirm(v.id);
+          else {
+            await s.pairRefuse(v.id);
+            throw new CliError(
+              'Pairing refused: this device accepts nothing from the other one.',
+              'PAIRING_REFUSED',
+            );
+          }
+          continue;
+        }
+        await watch.next(deadline - Date.now());
+      }
+      return watch.latest;
+    });
   } finally {
-    clearTimeout(timer);
-    off();
+    watch.close();
   }
 }
 
-/** Confirms a pairing on the device with the contacts and follows the sending until done (or it stalls). */
+/**
+ * Confirms a pairing on the device with the contacts. Everything goes once the new device's
+ * person has confirmed too: with `waitForOther` (a person is here) it waits for that, then
+ * follows the sending until done (or it stalls); otherwise it says what is left to do.
+ */
 async function confirmAndSend(
   ctx: CliContext,
   s: MeowService,
   pairing: PairingView,
   historyDays: number | undefined,
+  waitForOther: boolean,
 ): Promise<void> {
   const show = pairingPrinter(ctx, (line) => ctx.note(line));
-  let latest = pairing;
-  let wake: (() => void) | null = null;
-  const off = s.on('pairing:progress', (v) => {
-    if (v.id !== pairing.id) return;
-    latest = v;
-    show(v);
-    wake?.();
-  });
+  const watch = new PairingWatch(s, pairing, show);
+  let latest: PairingView;
   try {
-    latest = await s.pairConfirm(pairing.id, historyDays !== undefined ? { historyDays } : undefined);
-    if (latest.phase === 'syncing')
-      await withLoops(s, async () => {
-        while (latest.phase === 'syncing') {
-          const moved = await new Promise<boolean>((resolve) => {
-            const t = setTimeout(() => resolve(false), IDLE_MS);
-            wake = () => {
-              clearTimeout(t);
-              resolve(true);
-            };
-          });
-          wake = null;
-          if (!moved) break;
-        }
-      });
+    latest = watch.latest = await s.pairConfirm(
+      pairing.id,
+      historyDays !== undefined ? { historyDays } : undefined,
+    );
+    latest = await withLoops(s, async () => {
+      if (watch.latest.phase === 'code' && waitForOther) {
+        ctx.note(
+          `Confirmed here; now confirm the same code on "${pairing.deviceName}" (\`meow pair confirm\` there).`,
+        );
+        await watch.until((v) => v.phase !== 'code', OTHER_CONFIRM_MS);
+      }
+      return watch.until((v) => v.phase !== 'syncing', IDLE_MS, true);
+    });
   } finally {
-    off();
+    watch.close();
+  }
+  const name = latest.deviceName;
+  if (latest.phase === 'code') {
+    ctx.out(
+      `Confirmed here; "${name}" must confirm the same code too (\`meow pair confirm\` there), then ${ctx.remote ? 'the running `meow run`' : '`meow run` or `meow sync` here'} sends everything.`,
+      { device: latest.id, name, code: latest.code, confirmed: true, total: 0, waiting: 0 },
+    );
+    return;
   }
   const left = Math.max(0, latest.total - latest.done);
   const keepGoing = ctx.remote ? 'the running `meow run` sends them' : 'keep `meow run` or `meow sync` going';
   ctx.out(
     left === 0
-      ? `Confirmed. Sent ${latest.total} items to "${latest.deviceName}".`
-      : `Confirmed. Sending ${latest.total} items to "${latest.deviceName}" (${left} still to post: ${keepGoing}).`,
-    {
-      device: latest.id,
-      name: latest.deviceName,
-      code: latest.code,
-      confirmed: true,
-      total: latest.total,
-      waiting: left,
-    },
+      ? `Confirmed. Sent ${latest.total} items to "${name}".`
+      : `Confirmed. Sending ${latest.total} items to "${name}" (${left} still to post: ${keepGoing}).`,
+    { device: latest.id, name, code: latest.code, confirmed: true, total: latest.total, waiting: left },
   );
 }
 
@@ -152,7 +213,8 @@ export const pairNew: CommandSpec = {
   help: [
     'Run it in a new, empty profile folder: it creates a blank profile (new password: MEOW_PASSWORD,',
     'else asked) that the other device fills. NAME is what all your devices will call this one',
-    '(default: the host name). On a profile waiting to be paired, it prints a fresh link.',
+    '(default: the host name). On a profile waiting to be paired, it prints a fresh link. With --wait,',
+    'in a terminal, it asks whether both devices show the same code when they do.',
   ],
   options: { server: { type: 'string' }, 'device-name': { type: 'string' }, wait: { type: 'string' } },
   async run(ctx, args) {
@@ -192,10 +254,12 @@ export const pairAccept: CommandSpec = {
   synopsis: 'LINK [--yes] [--history-days N]',
   summary: 'on the machine with your contacts: show the safety code, ask, send everything',
   help: [
-    'Asks (in this terminal, also while `meow run` holds the profile) whether the new device shows the',
-    'same code. --yes: the codes were compared some other way. Without a terminal and without --yes',
-    'the pairing waits for `meow pair confirm` (or `meow pair refuse`); --history-days N (default 90)',
-    'is kept for it. The new device keeps the name it gave itself (`meow devices rename` changes it).',
+    'Waits for the new device to show the safety code (it must be following: `pair new --wait`, or',
+    '`meow run` there), then asks (in this terminal, also while `meow run` holds this profile) whether',
+    'both show the same. Everything is sent once it is confirmed on both devices. --yes: the codes were',
+    'compared some other way. Without a terminal and without --yes the pairing waits for',
+    '`meow pair confirm` (or `meow pair refuse`); --history-days N (default 90) is kept for it. The new',
+    'device keeps the name it gave itself (`meow devices rename` changes it).',
   ],
   options: {
     yes: { type: 'boolean' },
@@ -211,22 +275,42 @@ export const pairAccept: CommandSpec = {
       );
     const historyDays = whole(str(args, 'history-days'), 'pair accept: --history-days');
     const s = await ctx.open();
-    const v = await s.pairAccept({
+    const answered = await s.pairAccept({
       link: args.positionals[0]!,
       ...(historyDays !== undefined ? { historyDays } : {}),
     });
+    // The code exists once the new device has revealed its nonce (docs/pairing.md).
+    if (!ctx.json) ctx.note(`Answered "${answered.deviceName}"; waiting for it to show the safety code…`);
+    const watch = new PairingWatch(s, answered);
+    let v: PairingView;
+    try {
+      v = await withLoops(s, () => watch.until((p) => p.phase !== 'waiting', REVEAL_MS));
+    } finally {
+      watch.close();
+    }
+    if (v.phase === 'refused')
+      throw new CliError(
+        'Pairing refused: the answer does not match the link (was the link swapped?).',
+        'PAIRING_REFUSED',
+      );
+    if (v.phase !== 'code')
+      throw new CliError(
+        `"${v.deviceName}" has not shown the code yet: keep \`meow pair new --wait 300\` (or \`meow run\`) going there, then \`meow pair confirm\` here.`,
+        'PAIRING_WAITING',
+      );
     if (!ctx.json)
       ctx.print(
         `Safety code: ${v.code}\nThe new device "${v.deviceName}" shows a code too: they must be the same.\n`,
       );
     let yes = flag(args, 'yes');
+    let asked = false;
     if (!yes) {
       const answer = await ctx.ask(`Does "${v.deviceName}" show ${v.code}?`);
       if (answer === false) {
         await s.pairRefuse(v.id);
         throw new CliError('Pairing refused: nothing private was sent to the new device.', 'PAIRING_REFUSED');
       }
-      yes = answer === true;
+      yes = asked = answer === true;
     }
     if (!yes) {
       ctx.out('Not confirmed yet: compare the codes, then run `meow pair confirm` (or `meow pair refuse`).', {
@@ -237,14 +321,14 @@ export const pairAccept: CommandSpec = {
       });
       return;
     }
-    await confirmAndSend(ctx, s, v, undefined);
+    await confirmAndSend(ctx, s, v, undefined, asked);
   },
 };
 
 export const pairConfirm: CommandSpec = {
   name: 'pair confirm',
   synopsis: '[DEVICE] [--history-days N]',
-  summary: 'confirm a pairing whose code you have compared (the newest, or DEVICE)',
+  summary: 'confirm a pairing whose code you have compared, on either device (the newest, or DEVICE)',
   help: ['--history-days N overrides what `pair accept` was given (default 90).'],
   options: { 'history-days': { type: 'string' } },
   positionals: ['[DEVICE]'],
@@ -252,9 +336,14 @@ export const pairConfirm: CommandSpec = {
     const historyDays = whole(str(args, 'history-days'), 'pair confirm: --history-days');
     const s = await ctx.open();
     const v = await pendingPairing(s, args.positionals[0]);
-    if (v.role === 'existing') return confirmAndSend(ctx, s, v, historyDays);
+    if (v.role === 'existing') return confirmAndSend(ctx, s, v, historyDays, ctx.io.interactive);
     const next = await s.pairConfirm(v.id);
-    ctx.out(`Confirmed here; "${next.deviceName}" sends everything once confirmed there.`, pairingJson(next));
+    ctx.out(
+      next.otherConfirmed
+        ? `Confirmed; "${next.deviceName}" is sending everything (\`meow pair status --wait 60\` follows it).`
+        : `Confirmed here; "${next.deviceName}" sends everything once it is confirmed there too.`,
+      pairingJson(next),
+    );
   },
 };
 

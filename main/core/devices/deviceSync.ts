@@ -28,7 +28,10 @@ import { DedupStore } from './dedupStore.js';
 import {
   decodeFullPeer,
   decodePayload,
+  contactFromSummary,
+  contactSummary,
   decodePeerData,
+  summaryFields,
   decodeProfile,
   decodeServers,
   decodeDeviceName,
@@ -42,6 +45,9 @@ import {
   type SyncType,
 } from './payloads.js';
 import { contactLock, deviceLock } from '../messenger/lockKeys.js';
+
+/** Device messages accepted before both sides have confirmed a pairing (nothing private among them). */
+const PAIRING_STEPS = new Set<SyncType>(['pair_reveal', 'pair_ok', 'pair_confirm', 'pair_refused']);
 
 /** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
 const MAX_FORWARD_HOPS = 3;
@@ -200,14 +206,17 @@ export class DeviceSync implements DeviceReceiver {
     let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
     if (device.state === 'invited') {
       try {
-        next = await this.onPairingAnswer(next, message);
+        next = await this.m.pairing.onAnswer(next, message);
       } catch (e) {
         if (isStorageFailure(e)) throw e;
         core.log.warn('refused a pairing answer', { device: device.uid, error: (e as Error).message });
         return commitRefusal(core, serverId);
       }
       // The finalized channel is what the answer carried: never lost to a crash.
-      return commitReceive(core, { serverId, record: next, recordFirst: true });
+      await commitReceive(core, { serverId, record: next, recordFirst: true });
+      this.emitPairing(next); // the new device shows the code now (pairing:progress)
+      this.m.emit('device', device.uid);
+      return;
     }
     if (device.unlinked) {
       core.log.warn('refused a message from an unlinked device', { device: device.uid });
@@ -224,7 +233,7 @@ export class DeviceSync implements DeviceReceiver {
       return commitRefusal(core, serverId, next);
     }
     const type = payload.syncType as SyncType;
-    const beforeConfirm = type === 'pair_confirm' || type === 'pair_refused';
+    const beforeConfirm = PAIRING_STEPS.has(type);
     if (!device.pairing?.confirmed && !beforeConfirm) {
       core.log.warn('refused a sync from a device not confirmed yet', { device: device.uid, type });
       return commitRefusal(core, serverId, next);
@@ -300,6 +309,9 @@ export class DeviceSync implements DeviceReceiver {
       case 'handover':
         await this.takeOver(device, p);
         return { device };
+      case 'handover_ack':
+        await this.handoverAcked(device, p);
+        return { device };
       case 'device_name': {
         const change = decodeDeviceName(p.identityData);
         // The sender renamed itself: its record is the one this receive holds (and writes back).
@@ -313,8 +325,13 @@ export class DeviceSync implements DeviceReceiver {
         await this.applyDeviceName(change);
         return { device };
       }
+      case 'pair_reveal':
+        return { device: await this.m.pairing.onReveal(device, p.pairingNonce), recordFirst: true };
+      case 'pair_ok':
+        return { device: await this.m.pairing.onOtherConfirmed(device), recordFirst: true };
       case 'pair_confirm':
-        if (device.pairing?.role !== 'new')
+        // The existing device starts sending; this device must have confirmed the code itself.
+        if (device.pairing?.role !== 'new' || !device.pairing.localConfirmed)
           throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
         return {
           device: {
@@ -390,35 +407,30 @@ export class DeviceSync implements DeviceReceiver {
     if (updated) events.push(['status', updated]);
   }
 
+  /** A contact's display and routing fields from another device of mine (never its keys). */
   private async applyPeerUpdate(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
-    const { peer: incoming, primaryDeviceId } = decodePeerData(p.peerData);
+    const summary = decodePeerData(p.peerData);
     const me = this.m.identity.uid;
     const merge = (local: Peer | undefined): Peer | null => {
-      if (local && compareVersions(incoming.version, local.version) <= 0) return null; // older or same: ignore
+      if (local && compareVersions(summary.version, local.version) <= 0) return null; // older or same: ignore
       let primaryDeviceUid: string;
       if (local && !local.primaryDeviceUid) {
         primaryDeviceUid = ''; // I drive this contact; the role moves only by handover
-      } else if (primaryDeviceId === me) {
+      } else if (summary.primaryDeviceId === me) {
         primaryDeviceUid = local?.primaryDeviceUid ?? from.uid; // never primary without a handed-over ratchet
       } else {
-        primaryDeviceUid = this.deviceById(primaryDeviceId)?.uid ?? from.uid;
+        primaryDeviceUid = this.deviceById(summary.primaryDeviceId)?.uid ?? from.uid;
       }
-      // The ratchet is whatever is stored now: a sync never carries or replaces it.
-      return {
-        ...incoming,
-        drState: local?.drState ?? null,
-        primaryDeviceUid,
-        pairing: null,
-        unlinked: false,
-      };
+      // Keys and ratchet are whatever is stored here: a sync never carries or replaces them.
+      return local
+        ? { ...local, ...summaryFields(summary), primaryDeviceUid }
+        : contactFromSummary(summary, primaryDeviceUid);
     };
-    const merged = this.m.peers.get(incoming.uid)
-      ? await this.m.updatePeer('contact', incoming.uid, merge)
-      : await this.m.locks.run(contactLock(incoming.uid), async () => {
-          const next = merge(this.m.peers.get(incoming.uid));
-          if (next) await this.m.peers.put(next);
-          return next ?? undefined;
-        });
+    const merged = await this.m.locks.run(contactLock(summary.uid), async () => {
+      const next = merge(this.m.peers.get(summary.uid));
+      if (next) await this.m.peers.put(next);
+      return next;
+    });
     if (merged) this.m.emit('contact', merged.uid);
   }
 
@@ -556,6 +568,7 @@ export class DeviceSync implements DeviceReceiver {
       this.m.emit('device', wiped.uid);
     };
     await (lockHeld ? wipe() : this.m.locks.run(deviceLock(uid), wipe));
+    await this.revertHandoversTo(uid);
   }
 
   // ------------------------------------------------------------------ device names
@@ -618,88 +631,139 @@ export class DeviceSync implements DeviceReceiver {
   }
 
   // ------------------------------------------------------------------ handover
+  //
+  // A contact's keys and ratchet move between my devices only here, and only from the
+  // current primary: (1) it stops being primary — durably, before anything is sent — but
+  // keeps the keys; (2) it sends them, numbered by the contact's handoverSeq; (3) the new
+  // primary takes them if that number is newer than what it has, and acknowledges; (4) only
+  // then does the old primary drop them. A lost message is resent (resumeHandovers); a
+  // renamed or otherwise re-versioned record never decides which copy wins.
 
-  /** On the primary: hand contacts' ratchets to the device that asked, and stop. */
+  /** On the primary: hand contacts' keys and ratchets to the device that asked (steps 1–2). */
   private async handOver(to: Peer, peerUids: string[]): Promise<void> {
     for (const uid of peerUids) {
       await this.m.locks.run(contactLock(uid), async () => {
         const c = this.m.peers.get(uid);
-        if (!c || c.primaryDeviceUid || !c.drState) return;
-        // 1. Stop being primary first (durably): from here on this device never encrypts for c.
-        //    The ratchet stays in the record only until the handover is queued ("in progress").
+        if (!c || c.type !== 'contact' || c.primaryDeviceUid || !c.drState) return; // only the primary hands over
         const mine: Peer = {
           ...c,
           version: nextVersion(c.version, this.m.identity.uid),
           primaryDeviceUid: to.uid,
+          handoverSeq: c.handoverSeq + 1,
+          handoverTo: to.uid,
         };
         await this.m.peers.put(mine);
-        // 2. Queue the ratchet for the new primary, 3. then forget it.
-        await this.finishHandover(mine, to);
+        this.rerouteQueued(mine, to);
+        this.m.db.enqueue([
+          this.handoverItem(mine, to),
+          ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
+        ]);
+        this.m.emit('contact', mine.uid);
       });
     }
     this.m.kickPoll();
   }
 
-  /** Steps 2–3 of a handover; also what resumeHandovers() redoes after a crash between them. */
-  private async finishHandover(mine: Peer, to: Peer): Promise<void> {
-    this.rerouteQueued(mine, to);
-    const handed: Peer = { ...mine, primaryDeviceUid: '' };
-    this.m.db.enqueue([
-      this.send(to, 'handover', { peerUid: mine.uid, deviceData: encodeFullPeer(handed) }),
-      ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
-    ]);
-    const done: Peer = { ...mine, drState: null };
-    await this.m.peers.put(done);
-    this.m.emit('contact', done.uid);
+  private handoverItem(mine: Peer, to: Peer): OutboxItem {
+    const handed: Peer = { ...mine, primaryDeviceUid: '', handoverTo: '' };
+    return this.send(to, 'handover', {
+      peerUid: mine.uid,
+      deviceData: encodeFullPeer(handed),
+      handoverSeq: mine.handoverSeq,
+    });
   }
 
   /**
-   * A contact whose primary is another device but whose ratchet is still here: a handover
-   * interrupted between its steps. Re-sending the same state is safe (this device stopped
-   * encrypting at step 1; the new primary ignores a second copy).
+   * At start: handovers not yet acknowledged are sent again (the new primary acknowledges a
+   * copy it already has), queued rows of contacts driven elsewhere take their route, and a
+   * copy of keys that this device does not drive (left by an older version) is erased.
    */
   async resumeHandovers(): Promise<number> {
     let resumed = 0;
     for (const c of this.m.peers.all()) {
       if (c.type !== 'contact' || !c.primaryDeviceUid) continue;
-      const to = this.m.devices.get(c.primaryDeviceUid);
-      if (!to || to.unlinked) continue;
       await this.m.locks.run(contactLock(c.uid), async () => {
         const now = this.m.peers.get(c.uid);
         if (!now?.primaryDeviceUid) return;
-        if (now.drState) {
-          await this.finishHandover(now, to);
+        const to = this.m.devices.get(now.primaryDeviceUid);
+        const awaited = now.handoverTo || (now.drState ? now.primaryDeviceUid : ''); // (older versions: no handoverTo)
+        if (awaited && to && !to.unlinked) {
+          this.rerouteQueued(now, to);
+          const pending = now.handoverTo
+            ? now
+            : { ...now, handoverTo: to.uid, handoverSeq: now.handoverSeq + 1 };
+          if (pending !== now) await this.m.peers.put(pending);
+          this.m.db.enqueue([this.handoverItem(pending, to)]);
           resumed++;
-        } else {
+        } else if (!awaited && holdsSecrets(now)) {
+          await this.m.peers.put(withoutSecrets(now));
+        } else if (to && !to.unlinked) {
           this.rerouteQueued(now, to); // rows queued by a version that decided routes at send time
         }
       });
     }
+    if (resumed) this.m.kickSend();
     return resumed;
   }
 
-  /** On the new primary: take the ratchet over. */
+  /** On the new primary: take the keys and ratchet if this move is newer than what is here (step 3). */
   private async takeOver(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
     const record = decodeFullPeer(p.deviceData, 'handover');
     if (record.type !== 'contact' || !record.drState)
       throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
     deserializeRatchet(record.drState); // validates
+    const seq = p.handoverSeq || record.handoverSeq;
+    let taken = false;
     await this.m.locks.run(contactLock(record.uid), async () => {
       const local = this.m.peers.get(record.uid);
-      // Only a newer record: a repeated or stale handover must never bring back an old ratchet.
-      if (local && compareVersions(record.version, local.version) <= 0) return;
+      if (local && seq <= local.handoverSeq) {
+        taken = !local.primaryDeviceUid && seq === local.handoverSeq; // a repeat: acknowledge it again
+        return;
+      }
+      // Keys and ratchet from the handover; names and settings from whichever copy is newer.
+      const display = local && compareVersions(local.version, record.version) > 0 ? local : record;
       const next: Peer = {
         ...record,
+        ...summaryFields(contactSummary(display, '')),
+        handoverSeq: seq,
+        handoverTo: '',
         primaryDeviceUid: '',
         pairing: null,
         unlinked: false,
-        name: local?.name ?? record.name,
       };
       await this.m.peers.put(next);
       this.m.emit('contact', next.uid);
+      taken = true;
     });
+    if (!taken) return;
+    this.m.db.enqueue([this.send(from, 'handover_ack', { peerUid: record.uid, handoverSeq: seq })]);
     this.m.log.info('took over a contact from another device', { from: from.name, contact: record.uid });
     this.m.kickPoll();
+    this.m.kickSend();
+  }
+
+  /** On the old primary: the new one has the keys; this device drops its copy (step 4). */
+  private async handoverAcked(from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+    await this.m.updatePeer('contact', p.peerUid, (c) =>
+      c.handoverTo === from.uid && c.handoverSeq === p.handoverSeq ? withoutSecrets(c) : null,
+    );
+  }
+
+  /** A device that was handed contacts is gone before acknowledging: this device drives them again. */
+  private async revertHandoversTo(deviceUid: string): Promise<void> {
+    for (const c of this.m.peers.all()) {
+      if (c.type !== 'contact' || c.handoverTo !== deviceUid) continue;
+      await this.m.updatePeer('contact', c.uid, (cur) =>
+        cur.handoverTo === deviceUid && cur.drState
+          ? {
+              ...cur,
+              primaryDeviceUid: '',
+              handoverTo: '',
+              version: nextVersion(cur.version, this.m.identity.uid),
+            }
+          : null,
+      );
+    }
   }
 
   /** `devices make-primary [CONTACT]`: ask the current primaries to hand over. */
@@ -731,11 +795,6 @@ export class DeviceSync implements DeviceReceiver {
     if (d.pairing) this.m.emit('pairing', d);
   }
 
-  /** Set by pairing.ts: handles the pairing answer on the new device. */
-  onPairingAnswer: (device: Peer, message: meow.UserMessage) => Promise<Peer> = async () => {
-    throw new MeowError('REFUSED', { detail: 'pairing is not available' });
-  };
-
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */
   canSendTo(d: Peer): boolean {
     return !!d.drState && canSend(deserializeRatchet(d.drState));
@@ -744,4 +803,34 @@ export class DeviceSync implements DeviceReceiver {
   close(): void {
     this.dedup.close();
   }
+}
+
+/** Whether a contact record holds secrets (private or symmetric keys, a ratchet). */
+export function holdsSecrets(p: Peer): boolean {
+  const any = (b: Uint8Array) => b.some((x) => x !== 0);
+  return (
+    !!p.drState ||
+    any(p.symKey) ||
+    any(p.drRootKey) ||
+    [p.myIdentity, p.myEncryption, p.myLookup, p.drKp].some((k) => any(k.privateKey))
+  );
+}
+
+/** The record with every secret erased (in memory too) — what a device keeps of a contact it does not drive. */
+export function withoutSecrets(p: Peer): Peer {
+  for (const k of [p.myIdentity, p.myEncryption, p.myLookup, p.drKp]) wipePrivateKey(k);
+  p.symKey.fill(0);
+  p.drRootKey.fill(0);
+  const none = (k: { publicKey: Uint8Array }) => ({ publicKey: k.publicKey, privateKey: new Uint8Array(32) });
+  return {
+    ...p,
+    myIdentity: none(p.myIdentity),
+    myEncryption: none(p.myEncryption),
+    myLookup: none(p.myLookup),
+    drKp: none(p.drKp),
+    symKey: new Uint8Array(32),
+    drRootKey: new Uint8Array(32),
+    drState: null,
+    handoverTo: '',
+  };
 }

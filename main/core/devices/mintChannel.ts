@@ -71,6 +71,8 @@ export function mintChannel(a: DeviceEnd, b: DeviceEnd, minter: string): { forA:
     unlinked: false,
     version: { counter: 1, device: minter },
     nameVersion: { counter: 0, device: '' },
+    handoverSeq: 0,
+    handoverTo: '',
     createdAt: now,
     lastActivityAt: now,
   });

@@ -17,13 +17,15 @@ import {
   sealCardBlob,
   shortLink,
 } from '../peers/invitation.js';
-import type { Peer } from '../peers/peer.js';
+import { serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
+import type { PairingState, Peer } from '../peers/peer.js';
+import { fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
 import type { DeviceSync } from './deviceSync.js';
 import { mintChannel } from './mintChannel.js';
 import { encodeFullPeer, encodePeerData, encodeProfile, encodeServers } from './payloads.js';
-import { safetyCode } from './safetyCode.js';
+import { opensCommitment, pairingCode, pairingCommitment, type PairingKeys } from './safetyCode.js';
 import { deviceLock } from '../messenger/lockKeys.js';
 
 /** History batches stay well under the relay's default 64 KiB message bound once packed. */
@@ -42,9 +44,7 @@ export interface PairingView {
 }
 
 export class Pairing {
-  constructor(private readonly ds: DeviceSync) {
-    ds.onPairingAnswer = (device, message) => this.onAnswer(device, message);
-  }
+  constructor(private readonly ds: DeviceSync) {}
 
   private get m() {
     return this.ds.m;
@@ -59,26 +59,23 @@ export class Pairing {
       type: 'device',
       myName: m.identity.deviceName,
     });
+    // The link commits to a nonce revealed only after the answer (docs/pairing.md).
+    const nonce = randomBytes(32);
+    card.pairingCommitment = pairingCommitment(nonce, keysOfCard(card), card.invitationId);
     const server = m.identity.servers[0]!;
     const { blob, key } = sealCardBlob(card);
     try {
-      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
+      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, shortLinkOwner(peer));
     } catch (e) {
       throw relayServiceError(e, server.url);
     }
-    const link = shortLink('pair', server.url, peer.shortLinkId, key);
+    const link = shortLink('pair', server.url, peer.shortLinkId, key, serverFingerprint(server));
     peer.pairing = {
-      role: 'new',
+      ...freshPairing('new'),
       phase: 'waiting',
-      code: '',
-      confirmed: false,
-      done: 0,
-      total: 0,
-      since: Date.now(),
-      by: '',
       link,
-      historyDays: null,
-      localConfirmed: false,
+      nonce: toBase64(nonce),
+      commitment: toBase64(card.pairingCommitment),
     };
     await m.devices.put(peer);
     m.kickPoll();
@@ -86,10 +83,11 @@ export class Pairing {
   }
 
   /**
-   * AnswerDevicePairing, on the machine that holds the identity: returns the safety code to
-   * compare. The new device keeps the name it chose; `historyDays` is remembered for confirm.
+   * AnswerDevicePairing, on the machine that holds the identity. The code is known once the
+   * new device reveals its nonce (phase "waiting" until then). The new device keeps the name
+   * it chose; `historyDays` is remembered for the confirmation.
    */
-  async accept(link: string, opts: { historyDays?: number } = {}): Promise<{ device: Peer; code: string }> {
+  async accept(link: string, opts: { historyDays?: number } = {}): Promise<{ device: Peer }> {
     const m = this.m;
     if (m.identity.pairingPending) throw new MeowError('PAIRING_ON_NEW_DEVICE', {});
     if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
@@ -98,6 +96,8 @@ export class Pairing {
     if (m.devices.all().some((d) => d.invitationId === card.invitationId)) {
       throw new MeowError('LINK_USED', { kind: 'pair' });
     }
+    if (card.pairingCommitment?.length !== 32)
+      throw new MeowError('BAD_LINK', { kind: 'pair', reason: 'it was made by an older version of Meow' });
     const known = this.ds.deviceById(card.deviceId);
     if (known) throw new MeowError('ALREADY_PAIRED', { device: known.name });
     const { peer, answer } = answerInvitation(m.identity, card, {
@@ -105,21 +105,16 @@ export class Pairing {
       type: 'device',
       myName: m.identity.deviceName,
     });
-    const code = safetyCode(card.contactPublicKey, answer.contactPublicKey, card.invitationId);
+    const nonce = randomBytes(32);
+    answer.pairingNonce = nonce;
     peer.pairing = {
-      role: 'existing',
-      phase: 'code',
-      code,
-      confirmed: false,
-      done: 0,
-      total: 0,
-      since: Date.now(),
-      by: '',
-      link: '',
+      ...freshPairing('existing'),
+      phase: 'waiting', // for the new device's nonce
       historyDays: opts.historyDays ?? null,
-      localConfirmed: true,
+      nonce: toBase64(nonce),
+      commitment: toBase64(card.pairingCommitment),
     };
-    // Only public keys go out before the person confirms.
+    // Only public keys and the nonce go out before both people confirm.
     const plain = encode(meow.UserMessage, {
       type: 'invitation_answer',
       invitation: answer,
@@ -129,46 +124,45 @@ export class Pairing {
       m.db.enqueue([{ channel: 'device', peerUid: peer.uid, plain }]);
       await m.devices.put(peer);
     });
+    this.ds.emitPairing(peer);
     m.kickPoll();
     m.kickSend();
-    return { device: peer, code };
+    return { device: peer };
   }
 
-  /** FinalizeDevicePairing, on the new machine, when the answer arrives. */
-  private async onAnswer(device: Peer, message: meow.UserMessage): Promise<Peer> {
+  /** FinalizeDevicePairing, on the new machine, when the answer arrives: reveal the nonce, show the code. */
+  async onAnswer(device: Peer, message: meow.UserMessage): Promise<Peer> {
     if (message.type !== 'invitation_answer' || !message.invitation)
       throw new MeowError('REFUSED', { detail: 'expected a pairing answer' });
     if (Date.now() > device.invitationExpiresAt + 60_000)
       throw new MeowError('REFUSED', { detail: 'pairing answer after the link expired' });
     const card = meow.ContactCard.create(message.invitation);
+    const p = device.pairing;
+    if (!p?.nonce || !p.commitment || card.pairingNonce?.length !== 32)
+      throw new MeowError('REFUSED', { detail: 'pairing answer without a nonce' });
     const done = finalizeInvitation(device, card);
-    const code = safetyCode(device.myIdentity.publicKey, card.contactPublicKey, device.invitationId);
+    const code = pairingCode({
+      commitment: fromBase64(p.commitment),
+      newDevice: { identity: device.myIdentity.publicKey, encryption: device.myEncryption.publicKey },
+      existingDevice: keysOfCard(card),
+      invitationId: device.invitationId,
+      newNonce: fromBase64(p.nonce),
+      existingNonce: new Uint8Array(card.pairingNonce),
+    });
     const next: Peer = {
       ...done,
       name: card.name || 'my other device',
-      pairing: {
-        ...(device.pairing ?? {
-          role: 'new',
-          confirmed: false,
-          done: 0,
-          total: 0,
-          since: Date.now(),
-          by: '',
-          historyDays: null,
-          localConfirmed: false,
-        }),
-        phase: 'code',
-        code,
-        link: '', // answered: the link is spent
-      },
+      pairing: { ...p, phase: 'code', code, link: '' }, // answered: the link is spent
     };
-    this.ds.emitPairing(next);
+    // The reveal is the new device's first message on the channel (after the answer's ratchet step).
+    this.m.db.enqueue([this.ds.send(next, 'pair_reveal', { pairingNonce: fromBase64(p.nonce) })]);
+    this.m.kickSend();
     if (device.shortLinkId) {
       const server = device.myPullServers[0];
       if (server) {
         this.m
           .relayFor(server)
-          .deleteInvitation(device.shortLinkId, device.myIdentity)
+          .deleteInvitation(device.shortLinkId, shortLinkOwner(device))
           .catch((e: unknown) =>
             this.m.log.info('could not delete a used pairing link', { error: String(e) }),
           );
@@ -177,12 +171,53 @@ export class Pairing {
     return next;
   }
 
+  /**
+   * On the existing device: the new device revealed its nonce. It must open the link's
+   * commitment; then both sides know the code. A nonce that does not open it means the
+   * link and the answer were not made by the same device: the pairing is refused.
+   */
+  async onReveal(device: Peer, nonce: Uint8Array): Promise<Peer> {
+    const p = device.pairing;
+    if (p?.role !== 'existing' || p.phase !== 'waiting' || !p.commitment || !p.nonce)
+      throw new MeowError('REFUSED', { detail: 'unexpected pairing reveal' });
+    const newDevice = { identity: device.contactPublicKey!, encryption: device.contactEncryption! };
+    const commitment = fromBase64(p.commitment);
+    if (!opensCommitment(commitment, nonce, newDevice, device.invitationId)) {
+      this.m.log.warn("refused a pairing: the revealed nonce does not open the link's commitment", {
+        device: device.uid,
+      });
+      this.m.emit('notice', { code: 'PAIRING_TAMPERED', params: { device: device.name } });
+      return { ...device, unlinked: true, pairing: { ...p, phase: 'refused' } };
+    }
+    const code = pairingCode({
+      commitment,
+      newDevice,
+      existingDevice: { identity: device.myIdentity.publicKey, encryption: device.myEncryption.publicKey },
+      invitationId: device.invitationId,
+      newNonce: nonce,
+      existingNonce: fromBase64(p.nonce),
+    });
+    return { ...device, pairing: { ...p, phase: 'code', code } };
+  }
+
+  /** On the existing device: the new device's person confirmed the codes. */
+  async onOtherConfirmed(device: Peer): Promise<Peer> {
+    const p = device.pairing;
+    if (p?.role !== 'existing' || p.phase !== 'code')
+      throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
+    const next = { ...device, pairing: { ...p, otherConfirmed: true } };
+    return p.localConfirmed ? this.startSync(next, p.historyDays ?? undefined) : next;
+  }
+
   private findPending(ref?: string): Peer {
     const pending = this.m.devices
       .all()
       .filter(
         (d) =>
-          d.pairing?.role === 'existing' && d.pairing.phase === 'code' && !d.pairing.confirmed && !d.unlinked,
+          d.pairing?.role === 'existing' &&
+          d.pairing.phase === 'code' &&
+          !d.pairing.localConfirmed &&
+          !d.unlinked,
       );
     const d = ref
       ? pending.find((x) => x.uid === ref || x.name === ref)
@@ -191,17 +226,39 @@ export class Pairing {
     return d;
   }
 
-  /** The person confirmed the codes match: send everything to the new device. */
+  /**
+   * The person confirmed here that the codes match. Everything is sent to the new device
+   * only once its person has confirmed too (either order).
+   */
   async confirm(ref?: string, opts: { historyDays?: number } = {}): Promise<Peer> {
+    const found = this.findPending(ref);
+    let next: Peer | undefined;
+    await this.m.locks.run(deviceLock(found.uid), async () => {
+      const d = this.m.devices.get(found.uid) ?? found;
+      const p = d.pairing!;
+      const historyDays = opts.historyDays ?? p.historyDays ?? undefined;
+      const confirmed: Peer = {
+        ...d,
+        pairing: { ...p, localConfirmed: true, historyDays: historyDays ?? null },
+      };
+      next = p.otherConfirmed ? await this.startSync(confirmed, historyDays) : confirmed;
+      await this.m.devices.put(next);
+    });
+    this.ds.emitPairing(next!);
+    this.m.kickSend();
+    return next!;
+  }
+
+  /** Both people confirmed: queue the new device's initial sync (called under the device's lock). */
+  private async startSync(device: Peer, historyDays?: number): Promise<Peer> {
     const m = this.m;
-    const device = this.findPending(ref);
     const me = m.identity;
     const items: OutboxItem[] = [];
     const send = (type: Parameters<DeviceSync['send']>[1], payload: meow.IDeviceSyncPayload = {}) =>
       items.push(this.ds.send(device, type, payload));
 
     const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
-    const days = opts.historyDays ?? device.pairing?.historyDays ?? me.historyDays;
+    const days = historyDays ?? me.historyDays;
     const since = days > 0 ? Date.now() - days * DAY_MS : Number.MAX_SAFE_INTEGER;
     const historyCount = days > 0 ? m.db.countMessagesSince(since) : 0;
     const total = contacts.length + 2 + historyCount;
@@ -270,34 +327,40 @@ export class Pairing {
     }
     send('pair_done', { progressTotal: total });
 
-    const next: Peer = {
-      ...device,
-      pairing: { ...device.pairing!, confirmed: true, phase: 'syncing', total, done: 0 },
-    };
-    await m.locks.run(deviceLock(device.uid), async () => {
-      m.db.enqueue(items);
-      await m.devices.put(next);
-    });
-    this.ds.emitPairing(next);
-    m.kickSend();
-    return next;
+    // The rows first: a crash before the record is saved leaves a confirmation to redo, not a lost sync.
+    m.db.enqueue(items);
+    return { ...device, pairing: { ...device.pairing!, confirmed: true, phase: 'syncing', total, done: 0 } };
   }
 
-  /** On the new device: the person saw the same code on both screens. */
+  /** On the new device: the person saw the same code on both screens; the other device is told. */
   async confirmOnNewDevice(uid: string): Promise<Peer> {
     const next = await this.m.updatePeer('device', uid, (d) =>
-      d.pairing?.role === 'new' && d.pairing.phase !== 'refused'
+      d.pairing?.role === 'new' && d.pairing.phase === 'code' && !d.pairing.localConfirmed
         ? { ...d, pairing: { ...d.pairing, localConfirmed: true } }
         : null,
     );
-    if (!next?.pairing || next.pairing.role !== 'new') throw new MeowError('PAIRING_NOT_PENDING', {});
+    if (
+      !next?.pairing ||
+      next.pairing.role !== 'new' ||
+      next.pairing.phase !== 'code' ||
+      !next.pairing.localConfirmed
+    )
+      throw new MeowError('PAIRING_NOT_PENDING', {});
+    this.m.db.enqueue([this.ds.send(next, 'pair_ok')]);
+    this.ds.emitPairing(next);
+    this.m.kickSend();
     return next;
   }
 
-  /** On the new device: the codes differ; this device forgets the pairing and accepts nothing from it. */
+  /** On the new device: the codes differ; the other device is told, and this one accepts nothing from it. */
   async refuseOnNewDevice(uid: string): Promise<void> {
-    await this.m.updatePeer('device', uid, (d) =>
-      d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,
+    const d = this.m.devices.get(uid);
+    if (d?.contactLookupKey && d.drState) {
+      this.m.db.enqueue([this.ds.send(d, 'pair_refused')]);
+      await this.m.flushOutbox().catch(() => undefined); // packed while its keys exist
+    }
+    await this.m.updatePeer('device', uid, (x) =>
+      x.pairing ? { ...x, pairing: { ...x.pairing, phase: 'refused' } } : null,
     );
     await this.ds.tombstone(uid);
   }
@@ -340,4 +403,30 @@ export class Pairing {
         };
       });
   }
+}
+
+function keysOfCard(card: meow.IContactCard): PairingKeys {
+  return {
+    identity: new Uint8Array(card.contactPublicKey ?? []),
+    encryption: new Uint8Array(card.encryptionPublicKey ?? []),
+  };
+}
+
+function freshPairing(role: 'new' | 'existing'): PairingState {
+  return {
+    role,
+    phase: 'waiting',
+    code: '',
+    confirmed: false,
+    done: 0,
+    total: 0,
+    since: Date.now(),
+    by: '',
+    link: '',
+    historyDays: null,
+    localConfirmed: false,
+    otherConfirmed: false,
+    nonce: '',
+    commitment: '',
+  };
 }

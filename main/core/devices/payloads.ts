@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fromUtf8, utf8 } from '../../crypto/bytes.js';
+import { fromBase64, fromUtf8, toBase64, utf8 } from '../../crypto/bytes.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
 import { peerFromJson, peerJsonSchema, peerToJson, type Peer } from '../peers/peer.js';
-import { serverRefSchema, versionSchema, type ServerRef, type Version } from '../records.js';
+import { key32, serverRefSchema, versionSchema, type ServerRef, type Version } from '../records.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 
 export type SyncType =
@@ -27,7 +27,10 @@ export type SyncType =
   | 'pair_done'
   | 'handover_request'
   | 'handover'
-  | 'device_name';
+  | 'device_name'
+  | 'handover_ack'
+  | 'pair_reveal'
+  | 'pair_ok';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDeviceId: string): OutboxItem {
@@ -62,23 +65,121 @@ function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T 
 // ---------------------------------------------------------------- peer_update
 
 /**
- * PeerData: the full peer record (keys included, per the plan's sync scope) but
- * never the contact's ratchet state: with the primary relay only the primary
- * drives it. `primaryDeviceId` names the primary by its device id, which each
- * device maps to its own device-peer uid.
+ * PeerData (where this departs from the plan, see DESIGN.md): what a sibling needs to
+ * show and route a contact — names, settings, state, version, the two identity public
+ * keys (for safety numbers) and which device is the contact's primary. Never a private
+ * or symmetric key, never the ratchet, never the invitation's ratchet secrets: those stay
+ * with the primary and move only in an acknowledged handover. `primaryDeviceId` names the
+ * primary by its device id, which each device maps to its own device-peer uid.
  */
-const peerDataSchema = peerJsonSchema.extend({ primaryDeviceId: z.string() });
+const contactSummarySchema = z.object({
+  uid: z.string().min(1),
+  name: z.string().max(256),
+  contactName: z.string().max(256),
+  myName: z.string().max(256),
+  state: z.enum(['invited', 'answered', 'active']),
+  visible: z.boolean(),
+  blocked: z.boolean(),
+  sendDeliveryAck: z.boolean(),
+  sendProcessingAck: z.boolean(),
+  messageNotification: z.boolean(),
+  avatar: z.string(),
+  status: z.string().max(1024),
+  invitationId: z.string(),
+  version: versionSchema,
+  createdAt: z.number(),
+  lastActivityAt: z.number(),
+  myIdentityPublic: key32,
+  contactPublicKey: key32.nullable(),
+  primaryDeviceId: z.string(),
+});
+export type ContactSummary = z.infer<typeof contactSummarySchema>;
 
-export function encodePeerData(peer: Peer, primaryDeviceId: string): Uint8Array {
-  const json = { ...peerToJson(peer), drState: null, pairing: null, primaryDeviceId };
-  return utf8(JSON.stringify(json));
+export function contactSummary(peer: Peer, primaryDeviceId: string): ContactSummary {
+  return {
+    uid: peer.uid,
+    name: peer.name,
+    contactName: peer.contactName,
+    myName: peer.myName,
+    state: peer.state,
+    visible: peer.visible,
+    blocked: peer.blocked,
+    sendDeliveryAck: peer.sendDeliveryAck,
+    sendProcessingAck: peer.sendProcessingAck,
+    messageNotification: peer.messageNotification,
+    avatar: peer.avatar,
+    status: peer.status,
+    invitationId: peer.invitationId,
+    version: peer.version,
+    createdAt: peer.createdAt,
+    lastActivityAt: peer.lastActivityAt,
+    myIdentityPublic: toBase64(peer.myIdentity.publicKey),
+    contactPublicKey: peer.contactPublicKey ? toBase64(peer.contactPublicKey) : null,
+    primaryDeviceId,
+  };
 }
 
-export function decodePeerData(bytes: Uint8Array): { peer: Peer; primaryDeviceId: string } {
-  const j = parseJson(bytes, peerDataSchema, 'peer_update');
-  if (j.type !== 'contact')
-    throw new MeowError('REFUSED', { detail: 'peer_update: only contacts are synced this way' });
-  return { peer: peerFromJson(j), primaryDeviceId: j.primaryDeviceId };
+export function encodePeerData(peer: Peer, primaryDeviceId: string): Uint8Array {
+  return utf8(JSON.stringify(contactSummary(peer, primaryDeviceId)));
+}
+
+export function decodePeerData(bytes: Uint8Array): ContactSummary {
+  return parseJson(bytes, contactSummarySchema, 'peer_update');
+}
+
+/** The fields of a contact a sibling takes from a summary (everything it may know). */
+export function summaryFields(s: ContactSummary) {
+  return {
+    name: s.name,
+    contactName: s.contactName,
+    myName: s.myName,
+    state: s.state,
+    visible: s.visible,
+    blocked: s.blocked,
+    sendDeliveryAck: s.sendDeliveryAck,
+    sendProcessingAck: s.sendProcessingAck,
+    messageNotification: s.messageNotification,
+    avatar: s.avatar,
+    status: s.status,
+    version: s.version,
+    lastActivityAt: s.lastActivityAt,
+  } satisfies Partial<Peer>;
+}
+
+const noKey = (publicKey: Uint8Array = new Uint8Array(32)) => ({ publicKey, privateKey: new Uint8Array(32) });
+
+/** A contact as a device that does not drive it holds it: shown and routed, no secret at all. */
+export function contactFromSummary(s: ContactSummary, primaryDeviceUid: string): Peer {
+  return {
+    uid: s.uid,
+    type: 'contact',
+    ...summaryFields(s),
+    myIdentity: noKey(fromBase64(s.myIdentityPublic)),
+    myEncryption: noKey(),
+    myLookup: noKey(),
+    symKey: new Uint8Array(32),
+    drKp: noKey(),
+    drRootKey: new Uint8Array(32),
+    drInitiator: false,
+    drState: null,
+    contactPublicKey: s.contactPublicKey ? fromBase64(s.contactPublicKey) : null,
+    contactEncryption: null,
+    contactLookupKey: null,
+    contactDrPublicKey: null,
+    contactPullServers: [],
+    myPullServers: [],
+    invitationId: s.invitationId,
+    invitationExpiresAt: 0,
+    shortLinkId: '',
+    primaryDeviceUid,
+    deviceId: '',
+    pairing: null,
+    unlinked: false,
+    nameVersion: { counter: 0, device: '' },
+    handoverSeq: 0,
+    handoverTo: '',
+    createdAt: s.createdAt,
+  };
 }
 
 // ---------------------------------------------------------------- handover / device_link

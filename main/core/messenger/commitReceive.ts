@@ -9,7 +9,7 @@
  *   - otherwise the effects and the id first — a redelivery is then dropped by its id,
  *     and the stale receiving ratchet re-derives the same keys for later messages.
  */
-import type { Peer } from '../peers/peer.js';
+import { withoutInvitationSecrets, type Peer } from '../peers/peer.js';
 import type { Core } from './core.js';
 
 export interface ReceiveCommit {
@@ -23,10 +23,12 @@ export interface ReceiveCommit {
 }
 
 export async function commitReceive(core: Core, c: ReceiveCommit): Promise<void> {
-  const store = core.storeOf(c.record);
-  if (c.recordFirst) await store.put(c.record);
+  // A message was received on this channel: the invitation's ratchet secrets have served.
+  const record = withoutInvitationSecrets(c.record);
+  const store = core.storeOf(record);
+  if (c.recordFirst) await store.put(record);
   core.db.recordReceived(c.serverId, c.effects);
-  if (!c.recordFirst) await store.put(c.record);
+  if (!c.recordFirst) await store.put(record);
 }
 
 /** A message refused or dropped: only its id is recorded (and the ratchet saved, if it moved). */

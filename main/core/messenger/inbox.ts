@@ -18,6 +18,7 @@ import { isStorageFailure, type MeowError } from '../errors.js';
 import { nextVersion } from '../records.js';
 import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from './limits.js';
 import { finalizeInvitation } from '../peers/invitation.js';
+import { shortLinkOwner } from '../peers/linkKeys.js';
 import { channelKeys, inviterChannelKeys, type Peer } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
@@ -264,7 +265,7 @@ async function deleteShortLink(core: Core, peer: Peer): Promise<void> {
   const server = peer.myPullServers[0];
   if (!server) return;
   try {
-    await core.relayFor(server).deleteInvitation(peer.shortLinkId, peer.myIdentity);
+    await core.relayFor(server).deleteInvitation(peer.shortLinkId, shortLinkOwner(peer));
   } catch (e) {
     core.log.info('could not delete an answered invitation from the server', { error: String(e) });
   }

@@ -26,6 +26,8 @@ import {
 } from '../peers/invitation.js';
 import type { Peer } from '../peers/peer.js';
 import { PeerStore } from '../peers/peerStore.js';
+import { checkServerFingerprint, serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
+import { secureQueues } from '../peers/queueAuth.js';
 import { nextVersion, type ServerRef } from '../records.js';
 import { isRelayError, relayServiceError, type Relay, type RelayFactory } from '../relay.js';
 import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messageDb.js';
@@ -162,8 +164,8 @@ export class Messenger extends EventEmitter implements Core {
     try {
       card = await relays.fetchCard(url);
     } catch (e) {
-      if (isRelayError(e) && e.code === 'UNREACHABLE')
-        throw new MeowError('SERVER_UNREACHABLE', { url }, { cause: e });
+      if (isRelayError(e) && (e.code === 'UNREACHABLE' || e.code === 'INSECURE_TRANSPORT'))
+        throw relayServiceError(e, url);
       throw new MeowError('SERVER_INVALID', { url, reason: (e as Error).message }, { cause: e });
     }
     return {
@@ -300,11 +302,15 @@ export class Messenger extends EventEmitter implements Core {
       const server = this.identity.servers[0]!;
       const { blob, key } = sealCardBlob(card);
       try {
-        peer.shortLinkId = await this.relayFor(server).putInvitation(blob, card.expiresAt, peer.myIdentity);
+        peer.shortLinkId = await this.relayFor(server).putInvitation(
+          blob,
+          card.expiresAt,
+          shortLinkOwner(peer),
+        );
       } catch (e) {
         throw relayServiceError(e, server.url);
       }
-      link = shortLink('invite', server.url, peer.shortLinkId, key);
+      link = shortLink('invite', server.url, peer.shortLinkId, key, serverFingerprint(server));
     }
     await this.peers.put(peer);
     this.kickPoll();
@@ -320,6 +326,7 @@ export class Messenger extends EventEmitter implements Core {
     }
     if (parsed.form === 'long') return parsed.card;
     const server = await Messenger.pinServer(this.opts.relays, parsed.server);
+    checkServerFingerprint(server, parsed.fingerprint); // pinned by the link, not trusted on first use
     let blob: Uint8Array;
     try {
       blob = (await this.relayFor(server).getInvitation(parsed.id)).blob;
@@ -555,6 +562,7 @@ export class Messenger extends EventEmitter implements Core {
     const entry = this.pullPlan().get(url);
     if (!entry || entry.peers.length === 0) return { processed: 0, kept: 0, more: false };
     const relay = this.relayFor(entry.server);
+    await secureQueues(relay, entry.peers, this.log); // only their contact may post to my queues
     const chunks: Peer[][] = [];
     // My devices first, then contacts, unanswered invitations last: the relay fills a reply
     // queue by queue in this order, so nobody can crowd out the others.

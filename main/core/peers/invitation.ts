@@ -5,8 +5,9 @@
  *
  * Links:
  *   long   meow://invite?c=<base64url ContactCard>            (works offline, bigger QR)
- *   short  meow://invite?s=<server url>&i=<id>&k=<base64url key>
- *          the card, sealed with k, waits on the server's invitation store
+ *   short  meow://invite?s=<server url>&i=<id>&k=<base64url key>&f=<server fingerprint>
+ *          the card, sealed with k, waits on the server's invitation store; f pins
+ *          that server's key (./linkKeys.ts; links without f are trusted on first use)
  * Device pairing uses meow://pair?… with the same parameters.
  */
 import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
@@ -22,10 +23,12 @@ import {
 import { checkX25519PublicKey, ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
 import { initReceiver, initSender } from '../../ratchet/doubleRatchet.js';
 import { serializeRatchet } from '../../ratchet/stateJson.js';
+import { pad, unpadOrLegacy } from '../../wire/padding.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import type { ServerRef } from '../records.js';
+import { isFingerprint } from './linkKeys.js';
 import type { Peer, PeerType } from './peer.js';
 
 export const CONTACT_INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -75,6 +78,8 @@ function newPeerSettings(type: PeerType) {
     pairing: null,
     unlinked: false,
     nameVersion: { counter: 0, device: '' },
+    handoverSeq: 0,
+    handoverTo: '',
   };
 }
 
@@ -203,7 +208,6 @@ export function answerInvitation(
   const myIdentity = ed25519KeyPair();
   const myEncryption = x25519KeyPair();
   const myLookup = ed25519KeyPair();
-  const drKp = x25519KeyPair();
   const ratchet = initSender(new Uint8Array(card.drRootKey), new Uint8Array(card.drPublicKey));
   const peer: Peer = {
     uid: toHex(randomBytes(16)),
@@ -215,7 +219,9 @@ export function answerInvitation(
     myEncryption,
     myLookup,
     symKey: new Uint8Array(card.symmetricKey),
-    drKp,
+    // The answering side starts its ratchet from the card and keeps no DR key pair of its own;
+    // the card's root key is kept only until the first message arrives (withoutInvitationSecrets).
+    drKp: { publicKey: new Uint8Array(32), privateKey: new Uint8Array(32) },
     drRootKey: new Uint8Array(card.drRootKey),
     drInitiator: false,
     drState: serializeRatchet(ratchet),
@@ -282,27 +288,42 @@ function linkKind(card: meow.ContactCard): 'invite' | 'pair' {
 
 export type ParsedLink =
   | { form: 'long'; kind: 'invite' | 'pair'; card: meow.ContactCard }
-  | { form: 'short'; kind: 'invite' | 'pair'; server: string; id: string; key: Uint8Array };
+  | {
+      form: 'short';
+      kind: 'invite' | 'pair';
+      server: string;
+      id: string;
+      key: Uint8Array;
+      /** The server's key fingerprint (links made before fingerprints have none). */
+      fingerprint?: string;
+    };
 
 export function longLink(card: meow.ContactCard): string {
   const kind = card.kind === 'device' ? 'pair' : 'invite';
   return `meow://${kind}?c=${toBase64Url(encode(meow.ContactCard, card))}`;
 }
 
-export function shortLink(kind: 'invite' | 'pair', server: string, id: string, key: Uint8Array): string {
-  return `meow://${kind}?s=${encodeURIComponent(server)}&i=${encodeURIComponent(id)}&k=${toBase64Url(key)}`;
+export function shortLink(
+  kind: 'invite' | 'pair',
+  server: string,
+  id: string,
+  key: Uint8Array,
+  fingerprint?: string,
+): string {
+  const f = fingerprint ? `&f=${fingerprint}` : '';
+  return `meow://${kind}?s=${encodeURIComponent(server)}&i=${encodeURIComponent(id)}&k=${toBase64Url(key)}${f}`;
 }
 
 /** Seals a card for the server's invitation store; the key travels only in the link. */
 export function sealCardBlob(card: meow.ContactCard): { blob: Uint8Array; key: Uint8Array } {
   const key = randomBytes(32);
-  return { blob: aeadEncrypt(key, encode(meow.ContactCard, card), BLOB_AAD), key };
+  return { blob: aeadEncrypt(key, pad(encode(meow.ContactCard, card)), BLOB_AAD), key }; // a size bucket, like messages
 }
 
 export function openCardBlob(blob: Uint8Array, key: Uint8Array): meow.ContactCard {
   let bytes: Uint8Array;
   try {
-    bytes = aeadDecrypt(key, blob, BLOB_AAD);
+    bytes = unpadOrLegacy(aeadDecrypt(key, blob, BLOB_AAD));
   } catch {
     throw new MeowError('BAD_LINK', { kind: 'unknown', reason: 'its key does not open the stored card' });
   }
@@ -359,5 +380,8 @@ export function parseLink(link: string): ParsedLink {
   }
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(i))
     throw new MeowError('BAD_LINK', { kind, reason: 'it is damaged (bad id)' });
-  return { form: 'short', kind, server: s, id: i, key };
+  const f = url.searchParams.get('f');
+  if (f !== null && !isFingerprint(f))
+    throw new MeowError('BAD_LINK', { kind, reason: 'it is damaged (bad server fingerprint)' });
+  return { form: 'short', kind, server: s, id: i, key, ...(f ? { fingerprint: f } : {}) };
 }

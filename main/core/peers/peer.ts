@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { fromBase64, toBase64 } from '../../crypto/bytes.js';
-import type { KeyPair } from '../../crypto/curves.js';
+import { wipePrivateKey, type KeyPair } from '../../crypto/curves.js';
 import type { ChannelKeys } from '../../wire/packing.js';
 import {
   b64,
@@ -34,8 +34,13 @@ export const pairingStateSchema = z.object({
   link: z.string().default(''),
   /** On the existing device: how much history to send, chosen when the link was accepted. */
   historyDays: z.number().int().min(0).nullable().default(null),
-  /** On the new device: the person confirmed that both codes match. */
+  /** The person confirmed here that both codes match. */
   localConfirmed: z.boolean().default(false),
+  /** The other device's person confirmed too (only then does anything private move). */
+  otherConfirmed: z.boolean().default(false),
+  /** This side's pairing nonce (base64), and the new device's commitment from its link. */
+  nonce: z.string().default(''),
+  commitment: z.string().default(''),
 });
 export type PairingState = z.infer<typeof pairingStateSchema>;
 
@@ -53,6 +58,9 @@ export function linkedPairing(by: string, since = Date.now()): PairingState {
     link: '',
     historyDays: null,
     localConfirmed: true,
+    otherConfirmed: true,
+    nonce: '',
+    commitment: '',
   };
 }
 /** invited: my card is out, no answer yet · answered: I answered their card · active: both sides have talked. */
@@ -101,6 +109,10 @@ export interface Peer {
   version: Version;
   /** Devices: the version of `name` (renameable from any of my devices). */
   nameVersion: Version;
+  /** Contacts: how many times this contact's keys moved between my devices (handovers). */
+  handoverSeq: number;
+  /** Contacts, on the device that handed them over: the device whose acknowledgement is awaited. */
+  handoverTo: string;
   createdAt: number;
   lastActivityAt: number;
 }
@@ -144,6 +156,8 @@ export const peerJsonSchema = z.object({
   unlinked: z.boolean().default(false),
   version: versionSchema,
   nameVersion: versionSchema.default({ counter: 0, device: '' }),
+  handoverSeq: z.number().int().min(0).default(0),
+  handoverTo: z.string().default(''),
   createdAt: z.number(),
   lastActivityAt: z.number(),
 });
@@ -219,3 +233,21 @@ export function inviterChannelKeys(p: Peer): ChannelKeys {
 }
 
 export { b64 };
+
+/**
+ * The record without the invitation's ratchet secrets (the card's DR key pair and root
+ * key). They only start the ratchet; once the first message on the channel has been
+ * received the ratchet no longer needs them, and anyone holding a copy could read the
+ * other side's first sending chain captured at the relay, or answer in my place before
+ * I reply. Erased in memory too.
+ */
+export function withoutInvitationSecrets(p: Peer): Peer {
+  if (p.drKp.privateKey.every((b) => b === 0) && p.drRootKey.every((b) => b === 0)) return p;
+  wipePrivateKey(p.drKp);
+  p.drRootKey.fill(0);
+  return {
+    ...p,
+    drKp: { publicKey: p.drKp.publicKey, privateKey: new Uint8Array(32) },
+    drRootKey: new Uint8Array(32),
+  };
+}
