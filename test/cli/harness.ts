@@ -126,8 +126,9 @@ export function meowInTerminal(
   profile: string,
   args: string[],
   answers: string[],
-  env: NodeJS.ProcessEnv = {},
+  opts: { env?: NodeJS.ProcessEnv; onOutput?: (output: string) => void } = {},
 ): Promise<{ code: number | null; output: string }> {
+  const env = opts.env ?? {};
   const command = [process.execPath, BIN, '--profile', profile, ...args].map(shellQuote).join(' ');
   const proc = spawn('script', ['-qec', command, '/dev/null'], {
     env: { ...process.env, ...CLI_ENV, ...env },
@@ -139,6 +140,7 @@ export function meowInTerminal(
     output += d.toString();
     const questions = output.match(/\[y\/N\]/g)?.length ?? 0;
     while (asked < questions && asked < answers.length) proc.stdin.write(answers[asked++] + '\n');
+    opts.onOutput?.(output);
   };
   proc.stdout.on('data', onData);
   proc.stderr.on('data', onData);
