@@ -140,7 +140,14 @@ export interface ConnectionView {
 
 export interface NoticeView {
   level: 'info' | 'warning';
-  code: 'DEVICE_ADDED' | 'DEVICE_UNLINKED' | 'THIS_DEVICE_UNLINKED' | 'SEND_FAILED' | 'PAIRING_TAMPERED';
+  code:
+    | 'DEVICE_ADDED'
+    | 'DEVICE_UNLINKED'
+    | 'THIS_DEVICE_UNLINKED'
+    | 'SEND_FAILED'
+    | 'PAIRING_TAMPERED'
+    | 'CONTACT_ORPHANED'
+    | 'CONTACT_KEYS_CHANGED';
   params: Record<string, string | number>;
   text: string;
 }
