@@ -74,6 +74,11 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       })
       .strict(),
   ]),
+  contactSafety: z.tuple([id]),
+  verifyContact: z.tuple([
+    id,
+    z.object({ verified: z.boolean(), scanned: z.string().max(256).optional() }).strict(),
+  ]),
   conversations: z.tuple([]),
   messages: z.tuple([
     id,

@@ -26,6 +26,7 @@ import type {
   NoticeView,
   PairingView,
   ProfileView,
+  SafetyView,
   SyncView,
 } from './views.js';
 
@@ -112,6 +113,13 @@ export interface ServiceMethods {
   invite(args: { name: string; long?: boolean }): Promise<InviteView>;
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
   updateContact(contactId: string, change: ContactChange): Promise<ContactView>;
+  /** The contact's safety number, to compare with theirs (read aloud, or by QR). */
+  contactSafety(contactId: string): Promise<SafetyView>;
+  /**
+   * Marks the contact verified (the numbers matched; with `scanned`, the QR scanned from
+   * their screen must be this number: SAFETY_MISMATCH otherwise) or not verified.
+   */
+  verifyContact(contactId: string, args: { verified: boolean; scanned?: string }): Promise<ContactView>;
 
   // -------------------------------------------------------------- conversations
   conversations(): Promise<ConversationView[]>;

@@ -14,6 +14,8 @@ export interface AppStateView {
   online: boolean;
   /** A password-derived key is kept in the OS keychain (unlockRemembered works). */
   remembered: boolean;
+  /** The host has an OS keychain, so "remember me" can be offered. */
+  keychain: boolean;
   /** The relay this process hosts for the profile, if any. */
   localRelay: LocalRelayView | null;
 }
@@ -58,6 +60,8 @@ export interface ContactView {
   primaryDevice: { id: string; name: string } | null;
   /** When an unanswered invitation stops being valid (0 once answered). */
   invitationExpiresAt: number;
+  /** The person compared this contact's safety number, for the keys used now. */
+  verified: boolean;
   createdAt: number;
 }
 
@@ -123,6 +127,16 @@ export interface PairingView {
   expiresAt: number;
   /** On the new device while waiting: the link (and QR content) to open on the other device. */
   link: string;
+}
+
+/** A contact's safety number: 60 digits both people see alike, and the QR code of them. */
+export interface SafetyView {
+  contactId: string;
+  /** 12 groups of 5 digits. */
+  number: string;
+  /** What the QR code carries; scanning the other's QR and passing it to verifyContact compares them. */
+  qr: string;
+  verified: boolean;
 }
 
 export interface InviteView {

@@ -120,6 +120,11 @@ export function httpRequest(
         ...(init.body ? { 'content-length': String(init.body.length) } : {}),
       },
     });
+    // Before anything can destroy the request: a destroyed request emits 'error' ("socket hang
+    // up"), which without a listener would be thrown and end the whole process (or worker).
+    req.on('error', (e) =>
+      finish(new TransportError('network', `cannot reach ${url}: ${e.message}`, { cause: e })),
+    );
     const onAbort = () => {
       finish(new TransportError('abort', 'request aborted'));
       req.destroy();
@@ -128,10 +133,6 @@ export function httpRequest(
       finish(new TransportError('timeout', `no answer from ${url} within ${init.timeoutMs} ms`));
       req.destroy();
     }, init.timeoutMs);
-    // Before any destroy(): a destroyed request emits 'error', and one with no listener ends the process.
-    req.on('error', (e) =>
-      finish(new TransportError('network', `cannot reach ${url}: ${e.message}`, { cause: e })),
-    );
     if (init.signal?.aborted) return onAbort();
     init.signal?.addEventListener('abort', onAbort);
     req.on('response', (res: IncomingMessage) => {

@@ -17,6 +17,8 @@ import { syncedState } from '../messenger/messageState.js';
 import { readReceipts } from '../messenger/receipts.js';
 import { commitReceive, commitRefusal } from '../messenger/commitReceive.js';
 import { renameMeForContacts } from '../messenger/profileBroadcast.js';
+import { isVerified } from '../peers/safetyNumber.js';
+import { fromBase64 } from '../../crypto/bytes.js';
 import type { DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
@@ -29,6 +31,7 @@ import {
   decodeFullPeer,
   decodePayload,
   contactFromSummary,
+  verifiedOf,
   contactSummary,
   decodePeerData,
   summaryFields,
@@ -214,8 +217,7 @@ export class DeviceSync implements DeviceReceiver {
       }
       // The finalized channel is what the answer carried: never lost to a crash.
       await commitReceive(core, { serverId, record: next, recordFirst: true });
-      this.emitPairing(next); // the new device shows the code now (pairing:progress)
-      this.m.emit('device', device.uid);
+      this.emitPairing(next); // the new device now shows the code
       return;
     }
     if (device.unlinked) {
@@ -421,17 +423,36 @@ export class DeviceSync implements DeviceReceiver {
       } else {
         primaryDeviceUid = this.deviceById(summary.primaryDeviceId)?.uid ?? from.uid;
       }
-      // Keys and ratchet are whatever is stored here: a sync never carries or replaces them.
-      return local
-        ? { ...local, ...summaryFields(summary), primaryDeviceUid }
-        : contactFromSummary(summary, primaryDeviceUid);
+      if (!local) return contactFromSummary(summary, primaryDeviceUid);
+      const shown = { ...local, ...summaryFields(summary), primaryDeviceUid };
+      const verified = verifiedOf(summary);
+      if (!primaryDeviceUid) {
+        // I drive this contact: its keys are mine; a verification made on another device counts
+        // only if it is for these keys.
+        const candidate = { ...shown, verified };
+        return { ...shown, verified: isVerified(candidate) ? verified : local.verified };
+      }
+      // Another device drives it: I show its public keys (safety numbers) as that device says.
+      return {
+        ...shown,
+        myIdentity: { publicKey: fromBase64(summary.myIdentityPublic), privateKey: new Uint8Array(32) },
+        contactPublicKey: summary.contactPublicKey ? fromBase64(summary.contactPublicKey) : null,
+        verified,
+      };
     };
+    let keysChanged = false;
     const merged = await this.m.locks.run(contactLock(summary.uid), async () => {
-      const next = merge(this.m.peers.get(summary.uid));
-      if (next) await this.m.peers.put(next);
+      const local = this.m.peers.get(summary.uid);
+      const next = merge(local);
+      if (next) {
+        keysChanged = !!local && isVerified(local) && !isVerified(next);
+        await this.m.peers.put(next);
+      }
       return next;
     });
     if (merged) this.m.emit('contact', merged.uid);
+    if (merged && keysChanged)
+      this.m.emit('notice', { code: 'CONTACT_KEYS_CHANGED', params: { contact: merged.name } });
   }
 
   private async applyProfile(p: meow.DeviceSyncPayload): Promise<void> {

@@ -91,6 +91,7 @@ const contactSummarySchema = z.object({
   lastActivityAt: z.number(),
   myIdentityPublic: key32,
   contactPublicKey: key32.nullable(),
+  verified: z.object({ mine: key32, theirs: key32, at: z.number() }).nullable().default(null),
   primaryDeviceId: z.string(),
 });
 export type ContactSummary = z.infer<typeof contactSummarySchema>;
@@ -115,6 +116,11 @@ export function contactSummary(peer: Peer, primaryDeviceId: string): ContactSumm
     lastActivityAt: peer.lastActivityAt,
     myIdentityPublic: toBase64(peer.myIdentity.publicKey),
     contactPublicKey: peer.contactPublicKey ? toBase64(peer.contactPublicKey) : null,
+    verified: peer.verified && {
+      mine: toBase64(peer.verified.mine),
+      theirs: toBase64(peer.verified.theirs),
+      at: peer.verified.at,
+    },
     primaryDeviceId,
   };
 }
@@ -176,8 +182,20 @@ export function contactFromSummary(s: ContactSummary, primaryDeviceUid: string):
     pairing: null,
     unlinked: false,
     ...channelDefaults(),
+    verified: verifiedOf(s),
     createdAt: s.createdAt,
   };
+}
+
+/** The verification a summary carries. */
+export function verifiedOf(s: ContactSummary): Peer['verified'] {
+  return (
+    s.verified && {
+      mine: fromBase64(s.verified.mine),
+      theirs: fromBase64(s.verified.theirs),
+      at: s.verified.at,
+    }
+  );
 }
 
 // ---------------------------------------------------------------- handover / device_link

@@ -390,6 +390,27 @@ export class Messenger extends EventEmitter implements Core {
     });
   }
 
+  /** Marks a contact verified for the keys used now (or not); my other devices learn it. */
+  async setVerified(uid: string, verified: boolean): Promise<Peer> {
+    const next = await this.locks.run(contactLock(uid), async () => {
+      const cur = this.findContact(uid);
+      const upd: Peer = {
+        ...cur,
+        verified:
+          verified && cur.contactPublicKey
+            ? { mine: cur.myIdentity.publicKey, theirs: cur.contactPublicKey, at: Date.now() }
+            : null,
+        version: nextVersion(cur.version, this.identity.uid),
+      };
+      this.db.enqueue(this.fanOut({ type: 'peer_update', peer: upd }));
+      await this.peers.put(upd);
+      return upd;
+    });
+    this.emit('contact', uid);
+    this.kickSend();
+    return next;
+  }
+
   // ------------------------------------------------------------------ messages
 
   async send(ref: string, text: string): Promise<StoredMessage> {

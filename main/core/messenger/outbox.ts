@@ -12,6 +12,7 @@ import { packUserMessage } from '../../wire/packing.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import { channelKeys, type Peer } from '../peers/peer.js';
 import { keyUpdateMessage, stageRotation, switchKeys } from '../peers/rotation.js';
+import { nextVersion } from '../records.js';
 import type { ServerRef } from '../records.js';
 import { isRelayError } from '../relay.js';
 import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
@@ -107,7 +108,13 @@ async function prepare(
     });
     store.noteState(peer.uid, state, peer.lastActivityAt);
     if (rotating) {
-      await store.putRecord(switchKeys(current));
+      const switched = switchKeys(current);
+      if (peer.type === 'contact') {
+        // My other devices show the new safety number.
+        switched.version = nextVersion(peer.version, core.identity.uid);
+        core.db.enqueue(core.fanOut({ type: 'peer_update', peer: switched }));
+      }
+      await store.putRecord(switched);
       core.emit(peer.type === 'device' ? 'device' : 'contact', peer.uid);
     }
     return { row, server, bytes: packed.bytes, packed: packed.packed };

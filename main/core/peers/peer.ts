@@ -128,6 +128,8 @@ export interface Peer {
   rotation: { identity: KeyPair; encryption: KeyPair; lookup: KeyPair; symKey: Uint8Array } | null;
   /** When my keys of this channel last changed (creation or rotation). */
   rotatedAt: number;
+  /** Contacts: the two identity keys whose safety number the person compared, and when. */
+  verified: { mine: Uint8Array; theirs: Uint8Array; at: number } | null;
   createdAt: number;
   lastActivityAt: number;
 }
@@ -182,6 +184,7 @@ export const peerJsonSchema = z.object({
     .nullable()
     .default(null),
   rotatedAt: z.number().default(0),
+  verified: z.object({ mine: key32, theirs: key32, at: z.number() }).nullable().default(null),
   createdAt: z.number(),
   lastActivityAt: z.number(),
 });
@@ -214,6 +217,11 @@ export function peerToJson(p: Peer): PeerJson {
       until: r.until,
     })),
     previousContactKeys: p.previousContactKeys.map((k) => ({ key: toBase64(k.key), until: k.until })),
+    verified: p.verified && {
+      mine: toBase64(p.verified.mine),
+      theirs: toBase64(p.verified.theirs),
+      at: p.verified.at,
+    },
     rotation: p.rotation && {
       identity: keyPairJson(p.rotation.identity),
       encryption: keyPairJson(p.rotation.encryption),
@@ -243,6 +251,11 @@ export function peerFromJson(j: PeerJson): Peer {
       until: r.until,
     })),
     previousContactKeys: j.previousContactKeys.map((k) => ({ key: fromBase64(k.key), until: k.until })),
+    verified: j.verified && {
+      mine: fromBase64(j.verified.mine),
+      theirs: fromBase64(j.verified.theirs),
+      at: j.verified.at,
+    },
     rotation: j.rotation && {
       identity: kp(j.rotation.identity),
       encryption: kp(j.rotation.encryption),
@@ -312,5 +325,6 @@ export function channelDefaults(now = Date.now()) {
     previousContactKeys: [] as { key: Uint8Array; until: number }[],
     rotation: null,
     rotatedAt: now,
+    verified: null,
   } satisfies Partial<Peer>;
 }

@@ -23,6 +23,7 @@ import { meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
 import { serverRefToCard, validateCard } from './invitation.js';
 import { channelKeys, inviterChannelKeys, type Peer } from './peer.js';
+import { carryVerification } from './safetyNumber.js';
 
 /** How long a retired queue is still drained, and an old signing key of the other side accepted. */
 export const RETIRED_DRAIN_MS = 7 * 24 * 3600_000;
@@ -67,7 +68,7 @@ export function keyUpdateMessage(peer: Peer, now = Date.now()): meow.IUserMessag
 export function switchKeys(peer: Peer, now = Date.now()): Peer {
   const r = peer.rotation;
   if (!r) return peer;
-  return {
+  const switched: Peer = {
     ...peer,
     myIdentity: r.identity,
     myEncryption: r.encryption,
@@ -85,6 +86,7 @@ export function switchKeys(peer: Peer, now = Date.now()): Peer {
     rotation: null,
     rotatedAt: now,
   };
+  return { ...switched, verified: carryVerification(peer, switched) };
 }
 
 /** The other side's key_update, checked: its new keys replace the ones I knew; the old signing key stays accepted a while. */
@@ -102,7 +104,7 @@ export function applyKeyUpdate(peer: Peer, card: meow.IContactCard, now = Date.n
         { key: peer.contactPublicKey, until: now + RETIRED_DRAIN_MS },
       ]
     : peer.previousContactKeys;
-  return {
+  const updated: Peer = {
     ...peer,
     contactPublicKey: new Uint8Array(card.contactPublicKey),
     contactEncryption: new Uint8Array(card.encryptionPublicKey),
@@ -110,6 +112,8 @@ export function applyKeyUpdate(peer: Peer, card: meow.IContactCard, now = Date.n
     contactPullServers: servers,
     previousContactKeys: previous,
   };
+  // Through the ratchet, a rotation keeps a verification (anything else would break it).
+  return { ...updated, verified: carryVerification(peer, updated) };
 }
 
 /** Retired queues still drained at `now`. */

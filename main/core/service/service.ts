@@ -36,6 +36,7 @@ import type {
   MessageView,
   PairingView,
   ProfileView,
+  SafetyView,
   SyncView,
 } from '../../../shared/views.js';
 import { netRelays } from '../../net/relayFactory.js';
@@ -47,6 +48,7 @@ import type { MessengerEvents } from '../messenger/events.js';
 import { KeyedMutex } from '../messenger/keyedMutex.js';
 import { Messenger } from '../messenger/messenger.js';
 import type { Peer } from '../peers/peer.js';
+import { contactSafetyNumber, isVerified, matchesSafety, safetyQr } from '../peers/safetyNumber.js';
 import type { RelayFactory } from '../relay.js';
 import type { Keychain } from './keychain.js';
 import { localRelaySettings, startLocalRelay, type LocalRelay } from './localRelay.js';
@@ -259,10 +261,20 @@ export class CoreService implements MeowService {
       profile: this.opts.profile,
       online: this.online,
       remembered: this.remembered,
+      keychain: !!this.opts.keychain,
       localRelay: this.relay ? { url: this.relay.url, lan: this.relay.lan } : null,
     };
   }
   private remembered = false;
+
+  /** Keeps (true) or forgets (false) the password-derived key in the OS keychain; undefined: leaves it. */
+  private async applyRemember(m: Messenger, remember: boolean | undefined): Promise<void> {
+    if (!this.opts.keychain || remember === undefined) return;
+    if (remember) await this.opts.keychain.save(m.identityFile.unlockKey);
+    else await this.opts.keychain.clear();
+    await this.refreshRemembered();
+    this.emit('app:state', this.state());
+  }
 
   private async refreshRemembered(): Promise<void> {
     this.remembered = this.opts.keychain ? (await this.opts.keychain.load()) !== null : false;
@@ -317,6 +329,7 @@ export class CoreService implements MeowService {
           // Already open: a remote host proves it knows the password.
           if (!(await this.m.identityFile.verifyPassword(args.password)))
             throw new ServiceError('WRONG_PASSWORD', {});
+          await this.applyRemember(this.m, args.remember);
           return profileView(this.m);
         }
         if (!args.password) throw new ServiceError('NO_PASSWORD', {});
@@ -328,11 +341,7 @@ export class CoreService implements MeowService {
           { password: args.password },
           this.messengerOptions(),
         );
-        if (this.opts.keychain && args.remember !== undefined) {
-          if (args.remember) await this.opts.keychain.save(m.identityFile.unlockKey);
-          else await this.opts.keychain.clear();
-          await this.refreshRemembered();
-        }
+        await this.applyRemember(m, args.remember);
         return this.adopt(m);
       }),
     );
@@ -497,6 +506,30 @@ export class CoreService implements MeowService {
         ? await m.updateContact(contactId, defined)
         : this.contact(m, contactId);
       await this.flushSoon(m); // my other devices learn the change
+      return contactView(m, next);
+    });
+  }
+
+  contactSafety(contactId: string): Promise<SafetyView> {
+    return this.guard('contactSafety', async () => {
+      const m = this.open();
+      const p = this.contact(m, contactId);
+      const number = contactSafetyNumber(p);
+      if (!number) throw new ServiceError('CONTACT_NOT_READY', { contact: p.name });
+      return { contactId, number, qr: safetyQr(number), verified: isVerified(p) };
+    });
+  }
+
+  verifyContact(contactId: string, args: { verified: boolean; scanned?: string }): Promise<ContactView> {
+    return this.guard('verifyContact', async () => {
+      const m = this.open();
+      const p = this.contact(m, contactId);
+      const number = contactSafetyNumber(p);
+      if (!number) throw new ServiceError('CONTACT_NOT_READY', { contact: p.name });
+      if (args.verified && args.scanned !== undefined && !matchesSafety(number, args.scanned))
+        throw new ServiceError('SAFETY_MISMATCH', { contact: p.name });
+      const next = await m.setVerified(contactId, args.verified);
+      await this.flushSoon(m); // my other devices learn it
       return contactView(m, next);
     });
   }

@@ -12,6 +12,7 @@ import type {
   ProfileView,
 } from '../../../shared/views.js';
 import type { Messenger } from '../messenger/messenger.js';
+import { isVerified } from '../peers/safetyNumber.js';
 import type { Peer } from '../peers/peer.js';
 import type { StoredMessage } from '../storage/messageDb.js';
 
@@ -48,6 +49,7 @@ export function contactView(m: Messenger, p: Peer): ContactView {
       ? { id: primary ? deviceIdOf(primary) : p.primaryDeviceUid, name: primary?.name ?? 'another device' }
       : null,
     invitationExpiresAt: p.state === 'invited' ? p.invitationExpiresAt : 0,
+    verified: isVerified(p),
     createdAt: p.createdAt,
   };
 }
