@@ -78,6 +78,25 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI is argv → MeowService → views: shared/, createService and the logger, nothing else of the core.
+    files: ['main/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only main/app and preload import electron.' }],
+          patterns: [
+            {
+              regex:
+                '^(\\.\\./)+(?!core/service/service\\.js$|core/log\\.js$)(core|net|crypto|ratchet|wire|server)/',
+              message: 'The CLI talks to the core through MeowService (shared/, createService) only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

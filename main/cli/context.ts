@@ -1,111 +1,168 @@
-/** What every command gets: the profile, the output mode, the password, and the messenger. */
-import { existsSync } from 'node:fs';
+/**
+ * What every command gets: the profile folder, the output mode, the terminal, and the
+ * profile's service — this process's own (createService, every call checked against
+ * the shared argument schemas like any RPC call), or, while a `meow run` holds the
+ * profile, that process's service over its control socket. Commands cannot tell the
+ * two apart; their questions are always asked here, in this terminal.
+ */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MeowError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
-import { Messenger } from '../core/messenger/messenger.js';
-import type { MessengerEvents } from '../core/messenger/events.js';
-import { noticeText } from '../../shared/notices.js';
-import type { RelayFactory } from '../core/relay.js';
-import { SOCKET_NAME } from './daemon.js';
+import { ServiceError, isServiceError } from '../../shared/errors.js';
+import { dispatchCall } from '../../shared/rpc.js';
+import { SERVICE_METHODS } from '../../shared/schemas.js';
+import type { MeowService } from '../../shared/service.js';
+import type { AppStateView } from '../../shared/views.js';
+import { createLogger, silentLogger, type Logger } from '../core/log.js';
+import { createService, type LocalService } from '../core/service/service.js';
+import { connectControlSocket, type ControlClient } from './control.js';
+import { CliError, withHint } from './errors.js';
 import type { CliIO } from './io.js';
 import { askHidden, askYesNo } from './password.js';
-import { CliError } from './args.js';
 
 export interface CliContext {
-  profile: string;
-  json: boolean;
-  log: Logger;
-  relays: RelayFactory;
-  io: CliIO;
-  /** The profile password: MEOW_PASSWORD, else asked (twice when `confirm`). */
-  password(prompt: string, opts?: { confirm?: boolean }): Promise<string>;
-  /** Runs `fn` with the profile's messenger (opened and closed around it, or the live one of `meow run`). */
-  withMessenger<T>(fn: (m: Messenger) => Promise<T>): Promise<T>;
+  readonly profile: string;
+  readonly json: boolean;
+  readonly io: CliIO;
+  /** True once open() went through a running `meow run`. */
+  readonly remote: boolean;
+  /**
+   * The profile's service, unlocked with the profile password. `own`: this process must
+   * hold the profile itself (`meow run`), never go through another one.
+   */
+  open(opts?: { own?: boolean }): Promise<MeowService>;
+  /** This process's service on the profile and where the profile stands (for creating one). */
+  local(): Promise<{ service: MeowService; state: AppStateView }>;
+  /** A password for a new profile: MEOW_PASSWORD, else asked twice. */
+  newPassword(): Promise<string>;
   /** Prints `human` (text) or `json` (one JSON value) depending on --json. */
   out(human: string | (() => string), json: unknown): void;
   /** Raw text to stdout (QR codes). */
   print(text: string): void;
   /** A sentence for the person on stderr (never in the JSON output). */
   note(text: string): void;
-  /** Asks yes/no when someone can answer; otherwise answers no. */
-  confirm(question: string): Promise<boolean>;
-}
-
-/** Thrown when the profile is open in a running `meow run`: the command goes there instead. */
-export class ProfileBusy extends Error {
-  constructor(readonly password: string) {
-    super('profile in use');
-  }
+  /** Asks yes/no in this terminal when someone can answer; null when nobody can. */
+  ask(question: string): Promise<boolean | null>;
+  /** Closes what open()/local() opened. */
+  close(): Promise<void>;
 }
 
 export function defaultProfileDir(env: NodeJS.ProcessEnv): string {
-  return env['MEOW_PROFILE'] ?? join(homedir(), '.meow');
+  return env['MEOW_PROFILE'] || join(homedir(), '.meow');
 }
+
+/** scrypt cost for new profiles; MEOW_KDF_LOGN lowers it for scripted test profiles. */
+function kdfCost(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env['MEOW_KDF_LOGN'];
+  if (!v) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 10 || n > 22)
+    throw new CliError('MEOW_KDF_LOGN must be an integer from 10 to 22.');
+  return n;
+}
+
+/** The service with every call checked against the shared schemas, as an RPC server would. */
+function validated(service: MeowService): MeowService {
+  const checked = { on: service.on.bind(service) } as MeowService;
+  for (const method of SERVICE_METHODS) {
+    (checked as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      while (args.length && args[args.length - 1] === undefined) args = args.slice(0, -1);
+      const r = await dispatchCall(service, method, args);
+      if (r.ok) return r.value;
+      throw ServiceError.fromView(r.error);
+    };
+  }
+  return checked;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createContext(opts: {
   profile?: string;
   json: boolean;
   verbose: boolean;
-  relays: RelayFactory;
   io: CliIO;
-  /** A running `meow run`'s messenger: commands use it and never close it. */
-  live?: Messenger;
-  /** The password already given (a forwarded command). */
-  password?: string;
 }): CliContext {
-  const io = opts.io;
+  const { io } = opts;
   const profile = resolve(opts.profile ?? defaultProfileDir(io.env));
-  // Structured log lines are for --verbose; what a person should know arrives as notes.
-  const log = createLogger({
-    level: opts.verbose ? 'debug' : 'error',
-    component: 'meow',
-    write: (l) => io.stderr(l + '\n'),
-  });
-  let given = opts.password;
+  const log: Logger = opts.verbose
+    ? createLogger({ level: 'debug', component: 'meow', write: (l) => io.stderr(l + '\n') })
+    : silentLogger;
+  let own: LocalService | null = null;
+  let remote: ControlClient | null = null;
+  let opened: MeowService | null = null;
+
+  const localService = () => (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env) }));
+
+  const password = async (prompt: string): Promise<string> => {
+    const fromEnv = io.env['MEOW_PASSWORD'];
+    let value = fromEnv;
+    if (!value) {
+      if (!io.interactive) {
+        const e = new ServiceError('NO_PASSWORD', {});
+        throw fromEnv === '' ? withHint(e, 'MEOW_PASSWORD is empty: set it to the password.') : e;
+      }
+      value = await askHidden(prompt);
+    }
+    if (!value) throw new ServiceError('NO_PASSWORD', {});
+    return value;
+  };
+
   const ctx: CliContext = {
     profile,
     json: opts.json,
-    log,
-    relays: opts.relays,
     io,
-    async password(prompt, p = {}) {
-      if (given !== undefined) return given;
-      const fromEnv = io.env['MEOW_PASSWORD'];
-      if (fromEnv !== undefined) return (given = fromEnv);
-      if (!io.interactive)
-        throw new CliError('No password: set MEOW_PASSWORD or run in a terminal.', 'NO_PASSWORD');
-      const first = await askHidden(prompt);
-      if (p.confirm && (await askHidden('Repeat the password: ')) !== first) {
-        throw new CliError('The two passwords differ.');
-      }
-      return (given = first);
+    get remote() {
+      return remote !== null;
     },
-    async withMessenger(fn) {
-      if (opts.live) return fn(opts.live);
-      const password = await ctx.password(`Password for ${profile}: `);
-      let m: Messenger | undefined;
-      // Another short command may hold the profile for a moment; a `meow run` holds it for good
-      // and takes commands on its control socket instead.
-      for (let attempt = 0; !m; attempt++) {
+
+    async local() {
+      const service = localService();
+      return { service: validated(service), state: await service.appState() };
+    },
+
+    async open(o = {}) {
+      if (opened) return opened;
+      const { service, state } = await ctx.local();
+      if (state.state === 'new') throw new ServiceError('NO_IDENTITY', { profile });
+      const pw = await password(`Password for ${profile}: `);
+      // Another short command may hold the profile for a moment; a `meow run` holds it for
+      // good and serves the same service on its control socket.
+      for (let attempt = 0; ; attempt++) {
         try {
-          m = await Messenger.open(profile, { password }, { relays: opts.relays, log });
+          await service.unlock({ password: pw });
+          return (opened = service);
         } catch (e) {
-          if (!(e instanceof MeowError && e.code === 'PROFILE_LOCKED')) throw e;
-          if (existsSync(join(profile, SOCKET_NAME)) || attempt >= 15) throw new ProfileBusy(password);
-          await new Promise((r) => setTimeout(r, 200));
+          if (!isServiceError(e) || e.code !== 'PROFILE_LOCKED') throw e;
+          const running = await connectControlSocket(profile);
+          if (running && o.own) {
+            running.close();
+            throw withHint(e, 'A `meow run` holds it: stop that one first (other commands go through it).');
+          }
+          if (running) {
+            remote = running;
+            await running.service.unlock({ password: pw });
+            return (opened = validated(running.service));
+          }
+          if (attempt >= 15) throw e;
+          await sleep(200);
         }
       }
-      const onNotice = (n: MessengerEvents['notice'][0]) => ctx.note(noticeText(n.code, n.params));
-      m.on('notice', onNotice);
-      try {
-        return await fn(m);
-      } finally {
-        m.off('notice', onNotice);
-        await m.close();
-      }
     },
+
+    async newPassword() {
+      const fromEnv = io.env['MEOW_PASSWORD'];
+      if (fromEnv) return fromEnv;
+      if (!io.interactive) {
+        const e = new ServiceError('NO_PASSWORD', {});
+        throw fromEnv === '' ? withHint(e, 'MEOW_PASSWORD is empty: set it to the new password.') : e;
+      }
+      const first = await askHidden(`New password for ${profile}: `);
+      if (!first) throw new ServiceError('NO_PASSWORD', {});
+      if ((await askHidden('Repeat the password: ')) !== first)
+        throw new CliError('The two passwords differ.');
+      return first;
+    },
+
     out(human, json) {
       if (opts.json) io.stdout(JSON.stringify(json) + '\n');
       else io.stdout((typeof human === 'function' ? human() : human) + '\n');
@@ -116,8 +173,17 @@ export function createContext(opts: {
     note(text) {
       io.stderr(`meow: ${text}\n`);
     },
-    async confirm(question) {
-      return io.interactive ? askYesNo(question) : false;
+    async ask(question) {
+      return io.interactive ? askYesNo(question) : null;
+    },
+
+    async close() {
+      remote?.close();
+      remote = null;
+      const s = own;
+      own = null;
+      opened = null;
+      await s?.close();
     },
   };
   return ctx;

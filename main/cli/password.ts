@@ -1,5 +1,5 @@
 /** Terminal questions: the profile password (hidden) and yes/no confirmations. */
-import { CliError } from './args.js';
+import { CliError } from './errors.js';
 
 export function askHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {

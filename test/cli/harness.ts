@@ -2,7 +2,7 @@
  * Drives the real `meow` command (bin/meow.js over dist/: `npm run build` first) as
  * child processes, one profile folder per device, like scripts and users do.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/meow.js', import.meta.url));
@@ -82,4 +82,67 @@ export async function cliFriends(
   const { link } = await meowJson<{ link: string }>(a.dir, ['invite', '--name', b.name]);
   await meowJson(b.dir, ['accept', link, '--name', a.name]);
   await settleCli(b.dir, a.dir);
+}
+
+/** Resolves once `check()` holds (polled every 100 ms; rejects after `ms`). */
+export async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A `meow` process whose output can be watched while it runs (`meow run`). */
+export function watchMeow(
+  profile: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { proc: ChildProcess; done: Promise<CliResult>; stdout(): string; stderr(): string } {
+  const proc = spawn(process.execPath, [BIN, '--profile', profile, ...args], {
+    env: { ...process.env, ...CLI_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { proc, done, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** `script` (util-linux) runs a command on a pseudo-terminal: how a test answers `meow`'s questions. */
+export const hasScript = spawnSync('script', ['--version']).status === 0;
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs `meow` in a terminal (a pty from `script`) and answers each question as it is
+ * asked: `answers[i]` once the output matches `/\[y\/N\]/` for the i-th time.
+ */
+export function meowInTerminal(
+  profile: string,
+  args: string[],
+  answers: string[],
+  opts: { env?: NodeJS.ProcessEnv; onOutput?: (output: string) => void } = {},
+): Promise<{ code: number | null; output: string }> {
+  const env = opts.env ?? {};
+  const command = [process.execPath, BIN, '--profile', profile, ...args].map(shellQuote).join(' ');
+  const proc = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { ...process.env, ...CLI_ENV, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let asked = 0;
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    const questions = output.match(/\[y\/N\]/g)?.length ?? 0;
+    while (asked < questions && asked < answers.length) proc.stdin.write(answers[asked++] + '\n');
+    opts.onOutput?.(output);
+  };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
+  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, output })));
 }

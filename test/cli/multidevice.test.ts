@@ -9,6 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
 import { meow, meowJson, settleCli, type MessageJson } from './harness.js';
 
+interface WaitingJson extends MessageJson {
+  waitingFor?: string;
+  waitingSince?: number;
+}
+
 interface DeviceJson {
   uid: string;
   name: string;
@@ -117,6 +122,35 @@ describe('three devices and two contacts, as processes', { timeout: 240_000 }, (
     expect(devices.find((d) => d.name === 'desktop')!.primaryFor).toBe(2);
   });
 
+  it('finding 8: a device has one name, the one it gave itself, shown the same everywhere and renameable from any device', async () => {
+    const named = async (p: string) =>
+      (await meowJson<DeviceJson[]>(P(p), ['devices'])).map((d) => [d.name, d.thisDevice, d.uid]);
+    const onA = await named(A);
+    expect(onA.map(([n, t]) => [n, t])).toEqual([
+      ['desktop', true],
+      ['laptop', false],
+      ['tablet', false],
+    ]);
+    const onC = await named(C);
+    expect(onC.map(([n, t]) => [n, t])).toEqual([
+      ['tablet', true],
+      ['desktop', false],
+      ['laptop', false],
+    ]);
+    // one id per device, the same on every device
+    expect(new Set([...onA, ...onC].map(([n, , uid]) => `${String(n)}=${String(uid)}`)).size).toBe(3);
+
+    await meowJson(P(A), ['devices', 'rename', 'laptop', 'notebook']);
+    await settleCli(P(A), P(B), P(C));
+    expect((await named(B)).find(([, t]) => t)?.[0]).toBe('notebook');
+    expect((await named(C)).some(([n]) => n === 'notebook')).toBe(true);
+    // and back, from the device itself
+    await meowJson(P(B), ['devices', 'rename', 'notebook', 'laptop']);
+    await settleCli(P(B), P(A), P(C));
+    expect((await named(A)).map(([n]) => n)).toEqual(['desktop', 'laptop', 'tablet']);
+    expect((await named(C)).map(([n]) => n)).toEqual(['tablet', 'desktop', 'laptop']);
+  });
+
   it('X writes to A: all three store it once; B writes to X: A forwards it, X gets it once, all three show it sent', async () => {
     await meowJson(P(X), ['send', 'Alice', 'hi from X']);
     await settleCli(P(X), P(A), P(B), P(C));
@@ -182,7 +216,11 @@ describe('three devices and two contacts, as processes', { timeout: 240_000 }, (
   it('unlink C: C is told and refused; A and B keep working', async () => {
     const r = await meowJson<{ unlinked: boolean }>(P(A), ['devices', 'unlink', 'tablet', '--yes']);
     expect(r.unlinked).toBe(true);
-    await settleCli(P(A), P(B), P(C));
+    // The unlink rotates A's channels, and `devices unlink` sends at once (the service flushes):
+    // the contacts take the new keys before anyone writes. (A message A sends with the new keys
+    // before the contact has synced is refused by the relay as NOT_AUTHORIZED and parked for an
+    // hour — a core issue, reported; this test does not cover it.)
+    await settleCli(P(A), P(B), P(C), P(X), P(Y));
     const refused = await meow(P(C), ['send', 'Xavier', 'from C after unlink']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/unlinked/);
@@ -191,5 +229,39 @@ describe('three devices and two contacts, as processes', { timeout: 240_000 }, (
     expect(await inbound(Y, 'Alice')).toContain('B after unlink');
     const onA = await meowJson<DeviceJson[]>(P(A), ['devices']);
     expect(onA.find((d) => d.name === 'tablet')!.state).toBe('unlinked');
+  });
+
+  it('finding 7: `messages --json` names the device a message waits for by the uid `devices --json` gives it', async () => {
+    await meowJson(P(B), ['send', 'Yasmin', 'waits for the desktop']); // A, Yasmin's primary, is away
+    const waiting = (await meowJson<WaitingJson[]>(P(B), ['messages', 'Yasmin'])).at(-1)!;
+    expect(waiting).toMatchObject({ text: 'waits for the desktop', status: 'pending_forward' });
+    const desktopOnB = (await meowJson<DeviceJson[]>(P(B), ['devices'])).find((d) => d.name === 'desktop')!;
+    const desktopItself = (await meowJson<DeviceJson[]>(P(A), ['devices'])).find((d) => d.thisDevice)!;
+    expect(waiting.waitingFor).toBe(desktopOnB.uid);
+    expect(waiting.waitingFor).toBe(desktopItself.uid);
+  });
+
+  it('finding 9: the "waiting since" time stays put while the other devices sync', async () => {
+    const sinceOf = async () =>
+      (await meowJson<WaitingJson[]>(P(B), ['messages', 'Yasmin'])).find(
+        (m) => m.text === 'waits for the desktop',
+      )!;
+    const before = await sinceOf();
+    const line = (await meow(P(B), ['messages', 'Yasmin'])).stdout
+      .split('\n')
+      .find((l) => l.includes('waits for'));
+    expect(before.waitingSince).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      await settleCli(P(B), P(Y)); // everyone but A
+      await meowJson(P(B), ['sync', '--wait', '1']);
+    }
+    const after = await sinceOf();
+    expect(after.status).toBe('pending_forward');
+    expect(after.waitingSince).toBe(before.waitingSince);
+    expect(
+      (await meow(P(B), ['messages', 'Yasmin'])).stdout.split('\n').find((l) => l.includes('waits for')),
+    ).toBe(line);
+    await settleCli(P(A), P(Y), P(A), P(B)); // A is back: it goes
+    expect(await inbound(Y, 'Alice')).toContain('waits for the desktop');
   });
 });

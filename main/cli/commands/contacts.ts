@@ -1,117 +1,138 @@
 /** invite, accept, contacts, contact */
 import QRCode from 'qrcode';
-import type { Messenger } from '../../core/messenger/messenger.js';
-import type { Peer } from '../../core/peers/peer.js';
-import { flagValue, parseArgs, requireFlag, UsageError } from '../args.js';
-import type { CliContext } from '../context.js';
-import { contactJson } from '../output.js';
+import type { MeowService } from '../../../shared/service.js';
+import type { ContactView, ConversationView } from '../../../shared/views.js';
+import { UsageError } from '../errors.js';
+import { contactJson } from '../format.js';
+import { flag, str, type CommandSpec } from '../spec.js';
+import { required, resolveContact } from './resolve.js';
 
 export async function terminalQr(text: string): Promise<string> {
   return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
 }
 
-function summaryOf(m: Messenger, p: Peer) {
-  return m.db.conversationSummaries().find((s) => s.peerUid === p.uid);
+/** A server of this profile that the last attempt could not reach, if any. */
+export async function unreachableServer(s: MeowService): Promise<string | null> {
+  const down = (await s.connections()).find((c) => !c.online && c.error);
+  return down?.server ?? null;
 }
 
-export async function cmdInvite(ctx: CliContext, argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { name: 'value', long: 'bool', message: 'value' });
-  const name = requireFlag(args, 'name', 'invite');
-  await ctx.withMessenger(async (m) => {
-    const { link, peer } = await m.invite(name, {
-      long: args.flags.has('long'),
-      message: flagValue(args, 'message'),
-    });
+export const invite: CommandSpec = {
+  name: 'invite',
+  synopsis: '--name CONTACT [--long]',
+  summary: 'print the invitation link as the last line (QR above it unless --json)',
+  help: [
+    'CONTACT is what you will call them. --long: a link that carries everything itself (no server lookup).',
+  ],
+  options: { name: { type: 'string' }, long: { type: 'boolean' } },
+  async run(ctx, args) {
+    const name = required(args.values, 'name', 'invite');
+    const s = await ctx.open();
+    const inv = await s.invite({ name, long: flag(args, 'long') });
     if (ctx.json) {
-      ctx.out('', { link, uid: peer.uid, expiresAt: peer.invitationExpiresAt });
+      ctx.out('', { link: inv.link, uid: inv.contactId, expiresAt: inv.expiresAt });
       return;
     }
-    ctx.print(await terminalQr(link));
+    ctx.print(await terminalQr(inv.link));
     ctx.print(
-      `Invitation for ${name}, valid until ${new Date(peer.invitationExpiresAt).toLocaleString()}.\n` +
-        `${name} scans the code, or runs: meow accept LINK\n${link}\n`,
+      `Invitation for ${name}, valid until ${new Date(inv.expiresAt).toLocaleString()}.\n` +
+        `${name} scans the code, or runs: meow accept LINK\n${inv.link}\n`,
     );
-  });
+  },
+};
+
+export const accept: CommandSpec = {
+  name: 'accept',
+  synopsis: 'LINK [--name CONTACT]',
+  summary: 'answer an invitation (CONTACT: what you call them; default: their name)',
+  options: { name: { type: 'string' } },
+  positionals: ['LINK'],
+  async run(ctx, args) {
+    const s = await ctx.open();
+    const name = str(args, 'name');
+    const c = await s.acceptInvite({ link: args.positionals[0]!, ...(name !== undefined ? { name } : {}) });
+    const down = await unreachableServer(s);
+    const how = down
+      ? ` Your answer waits until the server at ${down} can be reached (${ctx.remote ? 'the running `meow run` sends it' : '`meow sync` or `meow run` sends it'}).`
+      : ' Your answer is on its way.';
+    ctx.out(`Added ${c.name}.${how}`, contactJson(c));
+  },
+};
+
+async function conversationsById(s: MeowService): Promise<Map<string, ConversationView>> {
+  return new Map((await s.conversations()).map((c) => [c.contact.id, c]));
 }
 
-export async function cmdAccept(ctx: CliContext, argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { name: 'value' });
-  const link = args.positionals[0];
-  if (!link) throw new UsageError('accept: the invitation LINK is required');
-  await ctx.withMessenger(async (m) => {
-    const peer = await m.accept(link, flagValue(args, 'name') ?? '');
-    await m.flushOutbox().catch(() => undefined); // the answer goes now if the relay is there
-    const waiting = m.db.outboxCount('peer', peer.uid);
-    ctx.out(
-      `Added ${peer.name}.${waiting ? ' Your answer will be sent with the next `meow sync`.' : ' Your answer is on its way.'}`,
-      contactJson(peer),
-    );
-  });
+function contactLine(c: ContactView, conv?: ConversationView): string {
+  const state = c.state === 'invited' ? ' (invitation not answered yet)' : c.blocked ? ' (blocked)' : '';
+  const unread = conv?.unread ? ` — ${conv.unread} unread` : '';
+  return `${c.name}${state}${unread}  [${c.id}]`;
 }
 
-export async function cmdContacts(ctx: CliContext, argv: string[]): Promise<void> {
-  parseArgs(argv, {});
-  await ctx.withMessenger(async (m) => {
-    const list = m.contacts();
+export const contacts: CommandSpec = {
+  name: 'contacts',
+  synopsis: '',
+  summary: 'the visible contacts (with unread counts)',
+  async run(ctx) {
+    const s = await ctx.open();
+    const list = await s.contacts();
+    const convs = await conversationsById(s);
     ctx.out(
       () =>
         list.length === 0
           ? 'No contacts yet: `meow invite --name NAME` or `meow accept LINK`.'
-          : list
-              .map((p) => {
-                const s = summaryOf(m, p);
-                const state =
-                  p.state === 'invited' ? ' (invitation not answered yet)' : p.blocked ? ' (blocked)' : '';
-                const unread = s?.unread ? ` — ${s.unread} unread` : '';
-                return `${p.name}${state}${unread}  [${p.uid}]`;
-              })
-              .join('\n'),
-      list.map((p) => contactJson(p, summaryOf(m, p))),
+          : list.map((c) => contactLine(c, convs.get(c.id))).join('\n'),
+      list.map((c) => contactJson(c, convs.get(c.id))),
     );
-  });
-}
+  },
+};
 
-function onOff(v: string | undefined, flag: string): boolean | undefined {
+function onOff(v: string | undefined, option: string): boolean | undefined {
   if (v === undefined) return undefined;
   if (v === 'on') return true;
   if (v === 'off') return false;
-  throw new UsageError(`--${flag} takes on or off`);
+  throw new UsageError(`contact: --${option} takes on or off`, 'contact');
 }
 
-/** `contact CONTACT [...]`: show or change one contact's settings. */
-export async function cmdContact(ctx: CliContext, argv: string[]): Promise<void> {
-  const args = parseArgs(argv, {
-    rename: 'value',
-    block: 'bool',
-    unblock: 'bool',
-    'delivery-receipts': 'value',
-    'read-receipts': 'value',
-  });
-  const ref = args.positionals[0];
-  if (!ref) throw new UsageError('contact: CONTACT is required');
-  if (args.flags.has('block') && args.flags.has('unblock'))
-    throw new UsageError('contact: --block or --unblock, not both');
-  const change = {
-    name: flagValue(args, 'rename'),
-    blocked: args.flags.has('block') ? true : args.flags.has('unblock') ? false : undefined,
-    sendDeliveryAck: onOff(flagValue(args, 'delivery-receipts'), 'delivery-receipts'),
-    sendProcessingAck: onOff(flagValue(args, 'read-receipts'), 'read-receipts'),
-  };
-  await ctx.withMessenger(async (m) => {
-    const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
-    const peer = Object.keys(defined).length ? await m.updateContact(ref, defined) : m.findContact(ref);
-    await m.flushOutbox().catch(() => undefined); // my other devices learn the change
-    const s = summaryOf(m, peer);
+export const contact: CommandSpec = {
+  name: 'contact',
+  synopsis: 'CONTACT [--rename N] [--block|--unblock] [--delivery-receipts on|off] [--read-receipts on|off]',
+  summary: 'show or change one contact (CONTACT = name or id)',
+  options: {
+    rename: { type: 'string' },
+    block: { type: 'boolean' },
+    unblock: { type: 'boolean' },
+    'delivery-receipts': { type: 'string' },
+    'read-receipts': { type: 'string' },
+  },
+  positionals: ['CONTACT'],
+  async run(ctx, args) {
+    if (flag(args, 'block') && flag(args, 'unblock'))
+      throw new UsageError('contact: --block or --unblock, not both', 'contact');
+    const change = Object.fromEntries(
+      Object.entries({
+        name: str(args, 'rename'),
+        blocked: flag(args, 'block') ? true : flag(args, 'unblock') ? false : undefined,
+        deliveryReceipts: onOff(str(args, 'delivery-receipts'), 'delivery-receipts'),
+        readReceipts: onOff(str(args, 'read-receipts'), 'read-receipts'),
+      }).filter(([, v]) => v !== undefined),
+    );
+    const s = await ctx.open();
+    let c = await resolveContact(s, args.positionals[0]!);
+    if (Object.keys(change).length) c = await s.updateContact(c.id, change);
+    const conv = (await conversationsById(s)).get(c.id);
     ctx.out(
       () =>
         [
-          `${peer.name} (calls themselves "${peer.contactName}")${peer.blocked ? ' — blocked' : ''}`,
-          ...(peer.status ? [`status: ${peer.status}`] : []),
-          `delivery receipts: ${peer.sendDeliveryAck ? 'on' : 'off'}, read receipts: ${peer.sendProcessingAck ? 'on' : 'off'}`,
-          `messages: ${s?.count ?? 0}${s?.unread ? `, ${s.unread} unread` : ''}`,
-          `uid: ${peer.uid}`,
+          `${c.name} (calls themselves "${c.theirName}")${c.blocked ? ' — blocked' : ''}`,
+          ...(c.state === 'invited' ? ['invitation not answered yet'] : []),
+          ...(c.status ? [`status: ${c.status}`] : []),
+          `delivery receipts: ${c.deliveryReceipts ? 'on' : 'off'}, read receipts: ${c.readReceipts ? 'on' : 'off'}`,
+          ...(c.primaryDevice ? [`talks to them: your device "${c.primaryDevice.name}"`] : []),
+          `messages: ${conv?.messageCount ?? 0}${conv?.unread ? `, ${conv.unread} unread` : ''}`,
+          `uid: ${c.id}`,
         ].join('\n'),
-      contactJson(peer, s),
+      contactJson(c, conv),
     );
-  });
-}
+  },
+};

@@ -341,9 +341,19 @@ export class DeviceSync implements DeviceReceiver {
       case 'handover_ack':
         await this.handoverAcked(device, p);
         return { device };
-      case 'device_name':
-        await this.applyDeviceName(decodeDeviceName(p.identityData));
+      case 'device_name': {
+        const change = decodeDeviceName(p.identityData);
+        // The sender renamed itself: its record is the one this receive holds (and writes back).
+        if (this.deviceById(change.deviceId)?.uid === device.uid)
+          return {
+            device:
+              compareVersions(change.version, device.nameVersion) > 0
+                ? { ...device, name: change.name, nameVersion: change.version }
+                : device,
+          };
+        await this.applyDeviceName(change);
         return { device };
+      }
       case 'pair_reveal':
         return { device: await this.m.pairing.onReveal(device, p.pairingNonce), recordFirst: true };
       case 'pair_ok':

@@ -704,6 +704,7 @@ export class CoreService implements MeowService {
         await this.flushSoon(m);
       } else {
         await m.pairing.confirmOnNewDevice(d.uid);
+        await this.flushSoon(m); // the other device learns it now and can start sending
       }
       const view = pairingView(m, m.devices.get(d.uid)!)!;
       this.emit('pairing:progress', view);

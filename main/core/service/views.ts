@@ -156,8 +156,9 @@ export function pairingView(m: Messenger, d: Peer): PairingView | null {
     role: p.role,
     phase,
     code: p.code,
-    confirmed: p.role === 'existing' ? p.confirmed : p.localConfirmed,
-    otherConfirmed: p.role === 'new' ? p.confirmed : false,
+    // this side's person confirmed the code; the other side's (known on the new device once the sync starts)
+    confirmed: p.localConfirmed || p.confirmed,
+    otherConfirmed: p.role === 'new' ? p.confirmed : p.otherConfirmed || p.confirmed,
     deviceName: d.name,
     done,
     total: p.total,

@@ -1,0 +1,41 @@
+/** One `meow` command as the command table knows it: its usage, its options (util.parseArgs) and its code. */
+import type { CliContext } from './context.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export interface CommandSpec {
+  /** 'send', 'pair accept', 'devices' … */
+  name: string;
+  /** What follows the name in the usage line: 'CONTACT [--] TEXT...'. */
+  synopsis: string;
+  /** The usage line's description. */
+  summary: string;
+  /** More lines for `meow help NAME` / `meow NAME --help`. */
+  help?: string[];
+  options?: Record<string, OptionSpec>;
+  /** Positional names: 'X' required, '[X]' optional, a last 'X...' takes the rest. */
+  positionals?: string[];
+  /**
+   * Positionals from this index on are free text: an option-looking word there is not an
+   * option (and never --help) but a usage error that tells to put `--` before the text.
+   */
+  textFrom?: number;
+  run(ctx: CliContext, args: Parsed): Promise<void>;
+}
+
+export function str(args: Parsed, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function flag(args: Parsed, name: string): boolean {
+  return args.values[name] === true;
+}

@@ -1,0 +1,69 @@
+/** The `meow` command table, and the usage text `meow help` prints (generated from it). */
+import { accept, contact, contacts, invite } from './commands/contacts.js';
+import {
+  devices,
+  devicesMakePrimary,
+  devicesRename,
+  devicesUnlink,
+  pairAccept,
+  pairConfirm,
+  pairNew,
+  pairRefuse,
+  pairStatus,
+} from './commands/devices.js';
+import { init, profile, servers, serversAdd } from './commands/identity.js';
+import { messages, run, send, sync } from './commands/messages.js';
+import type { CommandSpec } from './spec.js';
+
+export const VERSION = '0.1.0';
+
+/** In the order `meow help` shows them; a blank line between the groups. */
+const GROUPS: CommandSpec[][] = [
+  [init, invite, accept, send, sync, run, messages, contacts, contact, profile, servers, serversAdd],
+  [
+    pairNew,
+    pairAccept,
+    pairConfirm,
+    pairRefuse,
+    pairStatus,
+    devices,
+    devicesRename,
+    devicesUnlink,
+    devicesMakePrimary,
+  ],
+];
+
+export const COMMANDS: readonly CommandSpec[] = GROUPS.flat();
+
+const HEADER = `usage: meow [--profile DIR] [--json] [--verbose] COMMAND [ARGS]
+  (password from MEOW_PASSWORD, else a prompt; DIR defaults to $MEOW_PROFILE or ~/.meow)
+  \`meow help COMMAND\` or \`meow COMMAND --help\` shows one command; -- ends the options: what
+  follows is text even when it starts with - (meow send Bob -- -h)`;
+
+const COLUMN = 39;
+
+/** One command's line(s) in the overview: the usage on the left, what it does on the right. */
+export function usageLine(c: CommandSpec): string {
+  const left = `  ${c.name}${c.synopsis ? ' ' + c.synopsis : ''}`;
+  return left.length < COLUMN - 1
+    ? left.padEnd(COLUMN) + c.summary
+    : `${left}\n${' '.repeat(COLUMN)}${c.summary}`;
+}
+
+export const USAGE = [HEADER, ...GROUPS.map((g) => g.map(usageLine).join('\n'))].join('\n\n');
+
+/** `meow help CMD` / `meow CMD --help`: that command only. */
+export function commandHelp(c: CommandSpec): string {
+  return [
+    `usage: meow [--profile DIR] [--json] [--verbose] ${c.name}${c.synopsis ? ' ' + c.synopsis : ''}`,
+    `  ${c.summary}`,
+    ...(c.help ?? []).map((l) => `  ${l}`),
+  ].join('\n');
+}
+
+/** `meow help pair`: every command of the family. */
+export function familyHelp(family: CommandSpec[]): string {
+  return ['usage: meow [--profile DIR] [--json] [--verbose] COMMAND [ARGS]', ...family.map(usageLine)].join(
+    '\n',
+  );
+}
