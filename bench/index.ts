@@ -5,6 +5,7 @@
 import { benchCrypto } from './crypto.js';
 import { benchDevices } from './devices.js';
 import { benchMessenger } from './messenger.js';
+import { benchRelayProfile } from './relayProfile.js';
 import { benchServer } from './server.js';
 import { benchService } from './service.js';
 
@@ -15,10 +16,13 @@ const suites: Record<string, () => Promise<void>> = {
   messenger: benchMessenger,
   devices: benchDevices,
   service: () => benchService(quick),
+  'relay-profile': () => benchRelayProfile(process.argv.slice(2), quick),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const names = wanted.length ? wanted : Object.keys(suites);
+const names = wanted.length
+  ? wanted.filter((w) => w in suites || !['embedded', 'redis'].includes(w))
+  : Object.keys(suites);
 for (const name of names) {
   const suite = suites[name];
   if (!suite) {

@@ -48,6 +48,11 @@ export interface OperationContext {
   metrics: Metrics;
   /** Aborted when the client goes away (a held pull stops waiting). */
   signal: AbortSignal;
+  /**
+   * Settles when the request's nonce is recorded (rejects REPLAYED for a replay).
+   * An operation may read before it, but writes and answers only after it.
+   */
+  admitted: Promise<void>;
 }
 
 /** Which operation a request carries; exactly one is allowed. */
@@ -70,6 +75,21 @@ export async function runOperation(
   m: meow.ToServerMessage,
   ctx: OperationContext,
 ): Promise<meow.IFromServerMessage> {
+  try {
+    const reply = await dispatch(op, m, ctx);
+    await ctx.admitted;
+    return reply;
+  } catch (e) {
+    await ctx.admitted; // a replay is refused as REPLAYED, whatever else is wrong with it
+    throw e;
+  }
+}
+
+function dispatch(
+  op: Operation,
+  m: meow.ToServerMessage,
+  ctx: OperationContext,
+): Promise<meow.IFromServerMessage> {
   switch (op) {
     case 'post':
       return post(m, ctx);
@@ -86,7 +106,7 @@ export async function runOperation(
 
 async function post(
   m: meow.ToServerMessage,
-  { store, limits, metrics }: OperationContext,
+  { store, limits, metrics, admitted }: OperationContext,
 ): Promise<meow.IFromServerMessage> {
   const messages = m.messages as meow.PackedUserMessage[];
   if (m.messages.length > limits.maxMessagesPerPost)
@@ -124,6 +144,7 @@ async function post(
         index,
       );
   });
+  await admitted;
   if (limits.queueRatePerSec > 0) {
     const rate = { perSec: limits.queueRatePerSec, burst: limits.queueBurst };
     for (const lookup of lookups) {
@@ -189,6 +210,7 @@ async function pull(m: meow.ToServerMessage, ctx: OperationContext): Promise<meo
     for (;;) {
       waiter.clear();
       const got = await store.fetch(lookups, max, Date.now(), limits.retentionMs);
+      await ctx.admitted;
       if (got.messages.length) {
         let bytes = 0;
         const messages: meow.IDeliveredMessage[] = [];
@@ -233,6 +255,7 @@ async function ack(m: meow.ToServerMessage, ctx: OperationContext): Promise<meow
     if (!it.ids.every((id) => MESSAGE_ID.test(id)))
       throw new RelayFailure('MALFORMED', 'not a message id', index);
   });
+  await ctx.admitted;
   const acked = await ctx.store.ack(items.map((it, i) => ({ lookup: lookups[i]!, ids: it.ids })));
   ctx.metrics.counters.acked += acked;
   return { acked };
@@ -259,6 +282,7 @@ async function secure(m: meow.ToServerMessage, ctx: OperationContext): Promise<m
       throw new RelayFailure('MALFORMED', 'a sender key must be a 32-byte Ed25519 key', index);
   });
   const now = Date.now();
+  await ctx.admitted;
   await ctx.store.setSenders(
     queues.map((q, i) => ({ lookup: lookups[i]!, keys: q.senderKeys.map((k) => new Uint8Array(k)) })),
     now,
@@ -269,10 +293,11 @@ async function secure(m: meow.ToServerMessage, ctx: OperationContext): Promise<m
 
 async function invitation(
   m: meow.ToServerMessage,
-  { store, limits, request }: OperationContext,
+  { store, limits, request, admitted }: OperationContext,
 ): Promise<meow.IFromServerMessage> {
   const req = m.invitation as meow.InvitationRequest;
   const now = Date.now();
+  await admitted; // every invitation operation writes, or reads something only its owner may delete
   switch (req.op) {
     case meow.InvitationOp.INVITATION_PUT: {
       if (!req.blob.length) throw new RelayFailure('MALFORMED', 'invitation blob is empty');

@@ -19,7 +19,7 @@
  * nonce only) are refused with UNSUPPORTED.
  */
 import { encodeFields, randomBytes, u32be, u64be } from '../crypto/bytes.js';
-import { sign, verify, x25519KeyPair, type KeyPair } from '../crypto/curves.js';
+import { sign, verify, wipePrivateKey, x25519KeyPair, type KeyPair } from '../crypto/curves.js';
 import { sha256 } from '../crypto/kdf.js';
 import { open, seal } from '../crypto/sealedBox.js';
 import { decodeStrict, encode, meow } from './proto.js';
@@ -344,6 +344,53 @@ export function sealReply(
 ): Uint8Array {
   const plain = encode(meow.FromServerMessage, { ...reply, timestamp: Date.now(), requestNonce });
   return encode(meow.ServerReply, { sealed: seal(replyKey, plain, replyAad(requestNonce)) });
+}
+
+/**
+ * Server side: seals replies like sealReply, but with an ephemeral key shared by the
+ * replies of a short period (at most `maxAgeMs` and `maxUses` replies), which saves a
+ * key generation — a third of a reply's public-key work — per request. The bytes on the
+ * wire are the same sealed box: a client cannot tell the difference.
+ *
+ * Why it is safe: a sealed box's key and nonce come from X25519(ephemeral, reply key)
+ * and both public keys, so two replies under one ephemeral differ as long as their
+ * reply keys differ. Clients make a fresh reply key per request; a reply key seen
+ * again under the current ephemeral (a client that reuses one) gets a fresh ephemeral
+ * first, so no key and nonce are ever used twice. Forward secrecy of replies holds per
+ * period: the ephemeral private key is wiped when it is replaced.
+ */
+export class ReplySealer {
+  private eph: KeyPair | null = null;
+  private born = 0;
+  private readonly used = new Set<string>();
+
+  constructor(
+    private readonly maxAgeMs = 1000,
+    private readonly maxUses = 4096,
+  ) {}
+
+  seal(replyKey: Uint8Array, requestNonce: Uint8Array, reply: meow.IFromServerMessage): Uint8Array {
+    const id = Buffer.from(replyKey.buffer, replyKey.byteOffset, replyKey.byteLength).toString('latin1');
+    const now = Date.now();
+    if (!this.eph || this.used.has(id) || this.used.size >= this.maxUses || now - this.born > this.maxAgeMs)
+      this.rotate(now);
+    this.used.add(id);
+    const plain = encode(meow.FromServerMessage, { ...reply, timestamp: now, requestNonce });
+    return encode(meow.ServerReply, { sealed: seal(replyKey, plain, replyAad(requestNonce), this.eph!) });
+  }
+
+  /** Wipes the current ephemeral key (the server is stopping). */
+  close(): void {
+    if (this.eph) wipePrivateKey(this.eph);
+    this.eph = null;
+    this.used.clear();
+  }
+
+  private rotate(now: number): void {
+    this.close();
+    this.eph = x25519KeyPair();
+    this.born = now;
+  }
 }
 
 /** Server side: a plain error, for requests that could not be opened. */

@@ -410,6 +410,18 @@ export class RedisStore implements RelayStore {
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {
     const cutoffUs = String((now - retentionMs) * 1000);
     return this.call('fetch', async () => {
+      if (lookups.length === 1) {
+        // One queue: one script reads up to `max` and the queue's length (one round trip).
+        const lookup = lookups[0]!;
+        const reply = await this.client.meowFetchBuffer(
+          this.key('msg', lookup),
+          this.key('msgdata', lookup),
+          max,
+          cutoffUs,
+        );
+        const messages = this.decodeFetch(lookup, reply);
+        return { messages, more: (reply[0] as number) > max };
+      }
       // Lengths first (cheap; an empty long-poll round costs only this), then read each
       // queue's share of `max`, so a pull of many keys never reads more than it returns.
       const lengths = await Promise.all(lookups.map((l) => this.client.zcard(this.key('msg', l))));
@@ -431,21 +443,26 @@ export class RedisStore implements RelayStore {
       const messages: QueuedMessage[] = [];
       replies.forEach((reply, q) => {
         const [lookup, n] = plan[q]!;
-        const total = reply[0] as number;
-        for (let i = 1; i + 2 < reply.length; i += 3) {
-          const id = (reply[i] as Buffer).toString('latin1');
-          const score = Number((reply[i + 1] as Buffer).toString('latin1'));
-          messages.push({
-            lookup,
-            id,
-            arrivedAt: Math.floor(score / 1000),
-            bytes: bytesOf(reply[i + 2] as Buffer),
-          });
-        }
-        if (total > n) more = true;
+        messages.push(...this.decodeFetch(lookup, reply));
+        if ((reply[0] as number) > n) more = true;
       });
       return { messages, more };
     });
+  }
+
+  /** The messages of a FETCH reply: {queue length, id, score, bytes, id, score, bytes...}. */
+  private decodeFetch(lookup: string, reply: (Buffer | number)[]): QueuedMessage[] {
+    const messages: QueuedMessage[] = [];
+    for (let i = 1; i + 2 < reply.length; i += 3) {
+      const score = Number((reply[i + 1] as Buffer).toString('latin1'));
+      messages.push({
+        lookup,
+        id: (reply[i] as Buffer).toString('latin1'),
+        arrivedAt: Math.floor(score / 1000),
+        bytes: bytesOf(reply[i + 2] as Buffer),
+      });
+    }
+    return messages;
   }
 
   ack(items: { lookup: string; ids: string[] }[]): Promise<number> {
