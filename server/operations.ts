@@ -25,7 +25,7 @@ import { encode, meow } from '../main/wire/proto.js';
 import type { Limits } from './config.js';
 import { RelayFailure } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { NewMessage, RelayStore } from './store/types.js';
+import type { NewMessage, RelayStore, WatchHandle } from './store/types.js';
 import type { WaiterRegistry } from './waiters.js';
 
 /** Messages per pull when the client does not say. */
@@ -206,6 +206,10 @@ async function pull(m: meow.ToServerMessage, ctx: OperationContext): Promise<meo
   const waiter = waiters.register(lookups);
   const onAbort = () => waiter.fire('abort');
   signal.addEventListener('abort', onAbort);
+  // Wake-ups of other processes' posts are routed here only while a pull waits here:
+  // subscribed before the read that precedes the first wait, so no post is missed.
+  let watch: WatchHandle | null = null;
+  let routed = false;
   try {
     for (;;) {
       waiter.clear();
@@ -227,12 +231,22 @@ async function pull(m: meow.ToServerMessage, ctx: OperationContext): Promise<meo
         metrics.counters.delivered += messages.length;
         return { messages, more: got.more || messages.length < got.messages.length };
       }
-      const reason = await waiter.next(deadline - Date.now());
+      const left = deadline - Date.now();
+      if (left <= 0 || signal.aborted) return { messages: [], more: false };
+      if (!watch) {
+        watch = store.watch(lookups);
+        routed = await watch.routed;
+        continue; // read again: a post may have landed before the wake-ups were routed here
+      }
+      // Not routed (the subscription failed): re-read every second instead.
+      const reason = await waiter.next(routed ? left : Math.min(left, 1000));
+      if (reason === 'timeout' && !routed && deadline > Date.now()) continue;
       if (reason !== 'wake') return { messages: [], more: false };
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
     waiters.unregister(waiter);
+    watch?.release();
   }
 }
 

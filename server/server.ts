@@ -224,8 +224,11 @@ export class RelayServer {
         this.stats = { at: now, up: false };
       }
     }
+    const wakes = this.opts.store.wakeStats();
     const body = this.metrics.render({
       heldPolls: this.waiters.size,
+      wakeupsReceived: wakes.received,
+      watchedQueues: wakes.watched,
       storeUp: this.stats.up,
       ...(this.stats.queues !== undefined
         ? { queues: this.stats.queues, messages: this.stats.messages }

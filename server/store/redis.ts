@@ -15,15 +15,18 @@
  * carry a TTL of the retention time from the last post, and every script prunes
  * the messages of its queue that passed retention: no store-wide scan is needed.
  *
- * Wake-ups: a post publishes "INSTANCE LOOKUP,LOOKUP..." and every server process
- * listens on a dedicated subscriber connection. Standalone: PUBLISH on PREFIXwake.
- * Cluster: sharded pub/sub (SPUBLISH/SSUBSCRIBE, ioredis `shardedSubscribers`) on
- * 16 channels PREFIXwake:{0..15} (a queue's channel is picked from its key), so a
- * wake-up goes only to the shard owning that channel, straight to the subscribers
- * connected there, instead of being broadcast over the cluster bus (classic PUBLISH
- * in a Cluster reaches every node, and was measured here at up to ~40 ms per hop).
- * After a subscriber reconnect, every waiter re-checks its queues (wake-ups may
- * have been lost while it was away).
+ * Wake-ups are routed to the processes holding a pull on the queue, never broadcast:
+ * a process watching a queue (a held pull; see watch) subscribes to that queue's own
+ * channel PREFIXwake:{LOOKUP}, and a post publishes its instance id there. In a Cluster
+ * that is sharded pub/sub (SSUBSCRIBE/SPUBLISH, ioredis `shardedSubscribers`): the
+ * channel's hash tag puts it in the queue's slot, so the wake-up goes from the shard that
+ * stored the message straight to the subscribers of that one queue. A post therefore
+ * costs one publish and wakes only the processes that wait for it, however many relay
+ * processes there are (measured by `npm run bench`: wake-ups 2 → 8 processes).
+ * Subscriptions are counted per queue and kept a little after the last pull leaves
+ * (a client pulls again right away). After a subscriber reconnect (a Redis restart, a
+ * Cluster failover), ioredis subscribes again and every waiter re-checks its queues
+ * (wake-ups may have been lost while it was away).
  *
  * Failure: no offline queue and a command timeout, so a command fails fast while
  * Redis is away (→ StoreUnavailableError → STORE_UNAVAILABLE); ioredis reconnects
@@ -45,6 +48,7 @@ import {
   type RelayStore,
   type SenderKeys,
   type StoreStats,
+  type WatchHandle,
 } from './types.js';
 
 const PRUNE = `
@@ -142,8 +146,16 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return 1
 `;
 
-/** Sharded wake-up channels in a Cluster (spread over the shards by their hash tags). */
-const WAKE_SHARDS = 16;
+/** How long a queue's wake-up subscription outlives its last watcher. */
+const WATCH_LINGER_MS = 10_000;
+/** How long a pull waits for its subscription before it falls back to re-reading. */
+const WATCH_TIMEOUT_MS = 3000;
+
+interface Watch {
+  count: number;
+  ready: Promise<boolean>;
+  linger: NodeJS.Timeout | undefined;
+}
 
 type Arg = string | number | Buffer;
 interface Scripts {
@@ -177,6 +189,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Connection-level errors, for logging (they repeat while Redis is away). */
   onError?: (err: Error) => void;
+  /** How long a queue's subscription outlives its last watcher (default 10 s). */
+  watchLingerMs?: number;
 }
 
 function clusterNodes(urls: string[]): { nodes: { host: string; port: number }[]; password?: string } {
@@ -196,11 +210,15 @@ export class RedisStore implements RelayStore {
   private readonly prefix: string;
   private readonly instance = toHex(randomBytes(8));
   private readonly listeners: ((lookups: string[] | null) => void)[] = [];
+  private readonly watches = new Map<string, Watch>();
+  private readonly lingerMs: number;
+  private wakesReceived = 0;
   private closed = false;
 
   private constructor(target: RedisTarget, opts: RedisStoreOptions) {
     this.kind = target.kind;
     this.prefix = opts.prefix ?? '';
+    this.lingerMs = opts.watchLingerMs ?? WATCH_LINGER_MS;
     const redisOptions: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -260,28 +278,97 @@ export class RedisStore implements RelayStore {
     const where = this.kind === 'redis' ? 'Redis' : 'Redis Cluster';
     await waitReady(this.client, timeoutMs, where);
     await waitReady(this.sub, timeoutMs, where);
+    const head = `${this.prefix}wake:{`;
     const onMessage = (channel: string, payload: string) => {
-      if (!channel.startsWith(`${this.prefix}wake`)) return;
-      const space = payload.indexOf(' ');
-      if (space < 0 || payload.slice(0, space) === this.instance) return;
-      this.emit(payload.slice(space + 1).split(','));
+      if (!channel.startsWith(head) || payload === this.instance) return;
+      this.wakesReceived++;
+      this.emit([channel.slice(head.length, -1)]);
     };
     if (this.kind === 'redis') {
       this.sub.on('message', onMessage);
-      await this.sub.subscribe(`${this.prefix}wake`);
       // After a reconnect (ioredis resubscribes by itself), waiters re-check: wakes may have been lost.
       this.sub.on('ready', () => this.emit(null));
     } else {
       this.sub.on('smessage', onMessage);
-      // One call per channel: each lives in its own slot, so on its own shard.
-      for (let i = 0; i < WAKE_SHARDS; i++) await this.sub.ssubscribe(this.wakeChannel(i));
       this.sub.on('subscribersReady', () => this.emit(null));
       this.sub.on('+subscriber', () => this.emit(null));
     }
   }
 
-  private wakeChannel(shard: number): string {
-    return this.kind === 'redis' ? `${this.prefix}wake` : `${this.prefix}wake:{${shard}}`;
+  /** A queue's wake-up channel: in the queue's own slot (same hash tag as its keys). */
+  private wakeChannel(lookup: string): string {
+    return `${this.prefix}wake:{${lookup}}`;
+  }
+
+  watch(lookups: string[]): WatchHandle {
+    if (this.closed) return { routed: Promise.resolve(false), release: () => undefined };
+    const held = lookups.map((l) => [l, this.watchOne(l)] as const);
+    let released = false;
+    return {
+      routed: Promise.all(held.map(([, w]) => w.ready)).then((r) => r.every(Boolean)),
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const [lookup, w] of held) this.release(lookup, w);
+      },
+    };
+  }
+
+  private watchOne(lookup: string): Watch {
+    const held = this.watches.get(lookup);
+    if (held) {
+      held.count++;
+      clearTimeout(held.linger);
+      held.linger = undefined;
+      return held;
+    }
+    const channel = this.wakeChannel(lookup);
+    const subscribing = this.kind === 'redis' ? this.sub.subscribe(channel) : this.sub.ssubscribe(channel);
+    const w: Watch = { count: 1, ready: Promise.resolve(false), linger: undefined };
+    let timer: NodeJS.Timeout | undefined;
+    w.ready = Promise.race([
+      subscribing.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WATCH_TIMEOUT_MS))),
+    ]).then((ok) => {
+      clearTimeout(timer);
+      // Not routed in time: forget it (the next watch tries again), and drop the
+      // subscription should it still come through.
+      if (!ok && this.watches.get(lookup) === w) {
+        this.watches.delete(lookup);
+        subscribing.then(
+          () => !this.watches.has(lookup) && this.unsubscribe(channel),
+          () => undefined,
+        );
+      }
+      return ok;
+    });
+    this.watches.set(lookup, w);
+    return w;
+  }
+
+  private release(lookup: string, w: Watch): void {
+    if (--w.count > 0 || this.watches.get(lookup) !== w) return;
+    clearTimeout(w.linger);
+    w.linger = setTimeout(() => {
+      if (this.watches.get(lookup) !== w || w.count > 0) return;
+      this.watches.delete(lookup);
+      this.unsubscribe(this.wakeChannel(lookup));
+    }, this.lingerMs);
+    w.linger.unref();
+  }
+
+  private unsubscribe(channel: string): void {
+    if (this.closed) return;
+    (this.kind === 'redis' ? this.sub.unsubscribe(channel) : this.sub.sunsubscribe(channel)).catch(
+      () => undefined,
+    );
+  }
+
+  wakeStats(): { received: number; watched: number } {
+    return { received: this.wakesReceived, watched: this.watches.size };
   }
 
   private key(kind: 'msg' | 'msgdata' | 'snd', lookup: string): string {
@@ -388,23 +475,14 @@ export class RedisStore implements RelayStore {
   private notify(lookups: string[]): void {
     this.emit(lookups);
     // Best effort: the messages are stored; a lost wake-up only delays delivery to the next pull.
-    if (this.kind === 'redis') {
-      this.client
-        .publish(this.wakeChannel(0), `${this.instance} ${lookups.join(',')}`)
-        .catch(() => undefined);
-      return;
-    }
-    const byShard = new Map<number, string[]>();
+    // Nobody subscribed (no pull held anywhere): Redis drops it at once.
     for (const l of lookups) {
-      const shard = parseInt(l.slice(0, 2), 16) % WAKE_SHARDS;
-      const list = byShard.get(shard);
-      if (list) list.push(l);
-      else byShard.set(shard, [l]);
+      const channel = this.wakeChannel(l);
+      (this.kind === 'redis'
+        ? this.client.publish(channel, this.instance)
+        : this.client.spublish(channel, this.instance)
+      ).catch(() => undefined);
     }
-    for (const [shard, list] of byShard)
-      this.client
-        .spublish(this.wakeChannel(shard), `${this.instance} ${list.join(',')}`)
-        .catch(() => undefined);
   }
 
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {
@@ -558,6 +636,8 @@ export class RedisStore implements RelayStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const w of this.watches.values()) clearTimeout(w.linger);
+    this.watches.clear();
     await Promise.all(
       [this.sub, this.client].map(async (c) => {
         try {

@@ -271,12 +271,23 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       await s.post([m], Date.now(), 10, DAY);
       expect(woken).toContainEqual([q]);
       if (harness().sharedWakeups) {
+        // Another instance (another process) is woken for the queues it watches, and only those.
         const other = await open(ns);
+        const heard: (string[] | null)[] = [];
+        other.onWake((l) => heard.push(l));
+        const watch = other.watch([q]);
+        expect(await watch.routed).toBe(true);
         const seen = new Promise<string[] | null>((resolve) =>
           other.onWake((l) => l?.includes(q) && resolve(l)),
         );
+        const unwatched = lookup();
+        await s.post([message(unwatched)], Date.now(), 10, DAY);
         await s.post([message(q)], Date.now(), 10, DAY);
         expect(await seen).toEqual([q]);
+        await sleep(100);
+        expect(heard.flat()).not.toContain(unwatched);
+        expect(other.wakeStats().watched).toBe(1);
+        watch.release();
       }
     });
 
