@@ -148,6 +148,8 @@ return 1
 
 /** How long a queue's wake-up subscription outlives its last watcher. */
 const WATCH_LINGER_MS = 10_000;
+/** How often the subscriber connection checks the Cluster's slots (a failover's longest wake-up gap). */
+const SUBSCRIBER_SLOTS_REFRESH_MS = 2000;
 /** How long a pull waits for its subscription before it falls back to re-reading. */
 const WATCH_TIMEOUT_MS = 3000;
 
@@ -254,6 +256,10 @@ export class RedisStore implements RelayStore {
         enableOfflineQueue: true,
         enableAutoPipelining: false,
         shardedSubscribers: true,
+        // A failover moves slots while the old master stays up (now a replica, which drops
+        // the shard-channel subscriptions of those slots): only a slots refresh tells the
+        // subscribers to follow, after which they subscribe again and waiters re-check.
+        slotsRefreshInterval: SUBSCRIBER_SLOTS_REFRESH_MS,
         redisOptions: { ...clusterOptions.redisOptions, commandTimeout: undefined },
       });
     }
@@ -377,11 +383,31 @@ export class RedisStore implements RelayStore {
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('store is closed');
-    try {
-      return await fn();
-    } catch (e) {
-      throw new StoreUnavailableError(`redis ${what}: ${(e as Error).message}`, { cause: e });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        // A slot moved (a Cluster failover or resharding) and ioredis could not follow it
+        // by itself (autopipelined commands of several slots): the command did not run,
+        // so after a slots refresh it runs again, once or twice.
+        if (this.client instanceof Cluster && attempt < 2 && /^(MOVED|ASK) /.test((e as Error).message)) {
+          await this.refreshSlots();
+          continue;
+        }
+        throw new StoreUnavailableError(`redis ${what}: ${(e as Error).message}`, { cause: e });
+      }
     }
+  }
+
+  private refreshing: Promise<void> | null = null;
+  private refreshSlots(): Promise<void> {
+    this.refreshing ??= new Promise<void>((resolve) =>
+      (this.client as Cluster).refreshSlotsCache(() => {
+        this.refreshing = null;
+        resolve();
+      }),
+    );
+    return this.refreshing;
   }
 
   useNonce(nonce: string, _now: number, ttlMs: number): Promise<boolean> {
