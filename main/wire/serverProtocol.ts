@@ -62,6 +62,8 @@ export function operationDigest(ctx: RequestContext, m: meow.IToServerMessage): 
     ctx.nonce,
   ];
   const key = (p: meow.IKeyProof | null | undefined) => p?.lookupKey ?? EMPTY;
+  const ackParts = (ack: meow.IAckRequest) =>
+    parts.push('ack', ...(ack.items ?? []).map((it) => encodeFields(key(it.key), ...(it.ids ?? []))));
   if (m.pull) {
     parts.push(
       'pull',
@@ -69,8 +71,10 @@ export function operationDigest(ctx: RequestContext, m: meow.IToServerMessage): 
       u32be(m.pull.maxMessages ?? 0),
       ...(m.pull.keys ?? []).map(key),
     );
+    // A pull may carry the ack of what the previous pull returned (one request, not two).
+    if (m.ack) ackParts(m.ack);
   } else if (m.ack) {
-    parts.push('ack', ...(m.ack.items ?? []).map((it) => encodeFields(key(it.key), ...(it.ids ?? []))));
+    ackParts(m.ack);
   } else if (m.secure) {
     parts.push(
       'secure',
@@ -116,16 +120,29 @@ export function signProofs(ctx: RequestContext, m: meow.IToServerMessage, keys: 
     const k = p?.lookupKey && byKey.get(Buffer.from(p.lookupKey).toString('hex'));
     if (p && k) p.signature = makeKeyProof(op, k, digest).signature!;
   };
-  for (const p of m.pull?.keys ?? []) signOne('pull', p);
-  for (const it of m.ack?.items ?? []) signOne('ack', it.key);
+  const pulled = new Set<string>();
+  for (const p of m.pull?.keys ?? []) {
+    signOne('pull', p);
+    if (p.lookupKey) pulled.add(Buffer.from(p.lookupKey).toString('hex'));
+  }
+  for (const it of m.ack?.items ?? []) {
+    // In a pull, an acked queue that is pulled too is covered by its pull proof.
+    if (!(it.key?.lookupKey && pulled.has(Buffer.from(it.key.lookupKey).toString('hex'))))
+      signOne('ack', it.key);
+  }
   for (const q of m.secure?.queues ?? []) signOne('secure', q.key);
 }
 
-/** The operation of a pull, proofs signed. */
+/**
+ * The operation of a pull, proofs signed. With `ack`, the same request first acknowledges
+ * those ids (what the previous pull returned): an acked queue that is also pulled needs no
+ * proof of its own — the pull's proof by that key covers the whole request, acked ids
+ * included — so each key signs once per request.
+ */
 export function pullOperation(
   ctx: RequestContext,
   lookups: KeyPair[],
-  opts: { timeoutMs?: number; maxMessages?: number } = {},
+  opts: { timeoutMs?: number; maxMessages?: number; ack?: { lookup: KeyPair; ids: string[] }[] } = {},
 ): meow.IToServerMessage {
   const m: meow.IToServerMessage = {
     pull: {
@@ -134,7 +151,14 @@ export function pullOperation(
       maxMessages: opts.maxMessages ?? 0,
     },
   };
-  signProofs(ctx, m, lookups);
+  const ack = (opts.ack ?? []).filter((it) => it.ids.length);
+  if (ack.length)
+    m.ack = { items: ack.map((it) => ({ key: { lookupKey: it.lookup.publicKey }, ids: it.ids })) };
+  const pulled = new Set(lookups.map((l) => Buffer.from(l.publicKey).toString('hex')));
+  signProofs(ctx, m, [
+    ...lookups,
+    ...ack.map((it) => it.lookup).filter((l) => !pulled.has(Buffer.from(l.publicKey).toString('hex'))),
+  ]);
   return m;
 }
 

@@ -20,7 +20,8 @@
  * channel PREFIXwake:{LOOKUP}, and a post publishes its instance id there. In a Cluster
  * that is sharded pub/sub (SSUBSCRIBE/SPUBLISH, ioredis `shardedSubscribers`): the
  * channel's hash tag puts it in the queue's slot, so the wake-up goes from the shard that
- * stored the message straight to the subscribers of that one queue. A post therefore
+ * stored the message straight to the subscribers of that one queue; the POST script
+ * publishes it itself, in the same round trip that stores the message. A post therefore
  * costs one publish and wakes only the processes that wait for it, however many relay
  * processes there are (measured by `npm run bench`: wake-ups 2 → 8 processes).
  * Subscriptions are counted per queue and kept a little after the last pull leaves
@@ -64,15 +65,17 @@ end
 `;
 
 // KEYS: queue, data, senders. ARGV: max length (secured), now µs, cutoff µs, ttl ms, check-only
-// flag, max length (open), then id, bytes pairs. Returns the number of new messages (stored, or
-// that would be), or -1 when the queue would overflow.
+// flag, max length (open), publish command (PUBLISH or SPUBLISH), wake-up channel, wake-up
+// payload, then id, bytes pairs. Returns the number of new messages (stored, or that would be),
+// or -1 when the queue would overflow. Stored messages are announced on the queue's wake-up
+// channel from inside the script (the channel is in the queue's slot): no second round trip.
 const POST = `${PRUNE}
 local z, h = KEYS[1], KEYS[2]
 prune(z, h, ARGV[3])
 local max = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then max = tonumber(ARGV[6]) end
 local seen, fresh = {}, {}
-for i = 7, #ARGV, 2 do
+for i = 10, #ARGV, 2 do
   local id = ARGV[i]
   if not seen[id] then
     seen[id] = true
@@ -92,6 +95,7 @@ for _, i in ipairs(fresh) do
 end
 redis.call('PEXPIRE', z, ARGV[4])
 redis.call('PEXPIRE', h, ARGV[4])
+redis.call(ARGV[7], ARGV[8], ARGV[9])
 return #fresh
 `;
 
@@ -472,6 +476,9 @@ export class RedisStore implements RelayStore {
         retentionMs,
         checkOnly ? '1' : '0',
         openQueueLength,
+        this.kind === 'redis' ? 'PUBLISH' : 'SPUBLISH',
+        this.wakeChannel(lookup),
+        this.instance,
       ];
       for (const m of list) args.push(m.id, checkOnly ? '' : buf(m.bytes));
       return this.client.meowPost(
@@ -498,17 +505,9 @@ export class RedisStore implements RelayStore {
     });
   }
 
+  /** Wakes this instance's own waiters; the POST script told the other instances. */
   private notify(lookups: string[]): void {
     this.emit(lookups);
-    // Best effort: the messages are stored; a lost wake-up only delays delivery to the next pull.
-    // Nobody subscribed (no pull held anywhere): Redis drops it at once.
-    for (const l of lookups) {
-      const channel = this.wakeChannel(l);
-      (this.kind === 'redis'
-        ? this.client.publish(channel, this.instance)
-        : this.client.spublish(channel, this.instance)
-      ).catch(() => undefined);
-    }
   }
 
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {

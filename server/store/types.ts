@@ -108,7 +108,10 @@ export interface RelayStore {
   /** Up to `max` messages, oldest first, across the given queues. Unknown and empty queues look alike. */
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult>;
 
-  /** Removes acknowledged messages; returns how many were removed (a repeated ack removes nothing). */
+  /**
+   * Removes acknowledged messages; returns how many were removed (a repeated ack removes
+   * nothing). A fetch called after an ack (even before the ack's promise settles) sees it.
+   */
   ack(items: { lookup: string; ids: string[] }[]): Promise<number>;
 
   queueLength(lookup: string): Promise<number>;

@@ -13,7 +13,14 @@ import { randomBytes, toHex } from '../../main/crypto/bytes.js';
 import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
 import { open } from '../../main/crypto/sealedBox.js';
 import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
-import { openReply, ReplySealer, sealRequest } from '../../main/wire/serverProtocol.js';
+import {
+  openReply,
+  openRequest,
+  pullOperation,
+  ReplySealer,
+  sealRequest,
+  signProofs,
+} from '../../main/wire/serverProtocol.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { NewMessage } from '../../server/store/types.js';
 import { packed, rawRequest, startRelay } from '../helpers/relay.js';
@@ -122,6 +129,76 @@ describe('nonce recorded while the operation reads', () => {
         meow.ErrorCode.REPLAYED,
       );
       expect(await relay.store.queueLength(toHex(q.publicKey))).toBe(0);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe('a pull carrying the ack of the previous one', () => {
+  it('acks first, then pulls; a key both pulled and acked signs once', async () => {
+    const relay = await startRelay();
+    try {
+      const c = relay.client();
+      const q = ed25519KeyPair();
+      const first = await c.post([packed(q), packed(q)]);
+      const got = await c.pull([q], { timeoutMs: 0, maxMessages: 1 });
+      expect(got.messages.map((m) => m.id)).toEqual([first[0]]);
+      const next = await c.pull([q], { timeoutMs: 0, ack: [{ lookup: q, ids: [first[0]!] }] });
+      expect(next.acked).toBe(1);
+      expect(next.messages.map((m) => m.id)).toEqual([first[1]]);
+      // One signature for the key: the ack item carries none.
+      const req = sealRequest(relay.serverKey, ed25519KeyPair(), (ctx) =>
+        pullOperation(ctx, [q], { timeoutMs: 0, ack: [{ lookup: q, ids: [first[1]!] }] }),
+      );
+      const opened = openRequest(relay.server['opts'].identity.box, req.body);
+      expect(opened.message.ack?.items?.[0]?.key?.signature ?? new Uint8Array()).toHaveLength(0);
+      expect(opened.message.pull?.keys?.[0]?.signature).toHaveLength(64);
+      const reply = openReply(req, encode(meow.ServerReply, (await rawRequest(relay.url, req.body)).reply));
+      expect(reply.acked).toBe(1);
+      expect(await relay.store.queueLength(toHex(q.publicKey))).toBe(0);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('an acked queue that is not pulled needs its own proof; acked ids cannot be changed', async () => {
+    const relay = await startRelay();
+    try {
+      const c = relay.client();
+      const pulled = ed25519KeyPair();
+      const other = ed25519KeyPair();
+      const [id] = await c.post([packed(other)]);
+      const device = ed25519KeyPair();
+      // Without the other queue's proof: BAD_PROOF, nothing acked.
+      const unsigned = sealRequest(relay.serverKey, device, (ctx) => {
+        const m = pullOperation(ctx, [pulled], { timeoutMs: 0 });
+        m.ack = { items: [{ key: { lookupKey: other.publicKey }, ids: [id!] }] };
+        signProofs(ctx, m, [pulled]);
+        return m;
+      });
+      const refused = await rawRequest(relay.url, unsigned.body);
+      expect(openReply(unsigned, encode(meow.ServerReply, refused.reply)).error?.code).toBe(
+        meow.ErrorCode.BAD_PROOF,
+      );
+      expect(await relay.store.queueLength(toHex(other.publicKey))).toBe(1);
+      // Ids changed after signing: the pull proof no longer matches the request.
+      const swapped = sealRequest(relay.serverKey, device, (ctx) => {
+        const m = pullOperation(ctx, [other], {
+          timeoutMs: 0,
+          ack: [{ lookup: other, ids: ['0'.repeat(32)] }],
+        });
+        m.ack!.items![0]!.ids = [id!];
+        return m;
+      });
+      const bad = await rawRequest(relay.url, swapped.body);
+      expect(openReply(swapped, encode(meow.ServerReply, bad.reply)).error?.code).toBe(
+        meow.ErrorCode.BAD_PROOF,
+      );
+      expect(await relay.store.queueLength(toHex(other.publicKey))).toBe(1);
+      // With both proofs, it goes through.
+      const both = await c.pull([pulled], { timeoutMs: 0, ack: [{ lookup: other, ids: [id!] }] });
+      expect(both.acked).toBe(1);
     } finally {
       await relay.close();
     }

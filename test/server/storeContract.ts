@@ -112,6 +112,24 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       expect(await s.ack([])).toBe(0);
     });
 
+    it('a fetch issued right after an ack (not awaited) does not see the acked messages', async () => {
+      const s = await fresh();
+      const q = lookup();
+      const [a, b] = [message(q), message(q)];
+      await s.post([a, b], Date.now(), 10, DAY);
+      const [n, got] = await Promise.all([
+        s.ack([{ lookup: q, ids: [a.id] }]),
+        s.fetch([q, lookup()], 10, Date.now(), DAY),
+      ]);
+      expect(n).toBe(1);
+      expect(got.messages.map((m) => m.id)).toEqual([b.id]);
+      const [, one] = await Promise.all([
+        s.ack([{ lookup: q, ids: [b.id] }]),
+        s.fetch([q], 10, Date.now(), DAY),
+      ]);
+      expect(one).toEqual({ messages: [], more: false });
+    });
+
     it('refuses a post that would pass the queue bound and keeps the old messages', async () => {
       const s = await fresh();
       const [a, b] = [lookup(), lookup()];
