@@ -1,5 +1,6 @@
 // ESLint flat config: typescript-eslint with type information, zero warnings allowed.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -32,7 +33,52 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts'],
+    // The renderer runs in a page: it reaches its host through the bridge (window.meow) and
+    // shared/ only — no Electron, no Node, no main-side code.
+    files: ['renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The renderer talks to its host through window.meow only.' }],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer runs in a page: no Node modules.' },
+            {
+              group: [
+                '**/main/**',
+                '**/server/**',
+                '**/preload/**',
+                'fs',
+                'path',
+                'os',
+                'child_process',
+                'crypto',
+                'ws',
+              ],
+              message: 'The renderer imports shared/ and the bridge only.',
+            },
+          ],
+        },
+      ],
+      // Text from peers is rendered by React as text, never as HTML.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+          message: 'Never render HTML from data.',
+        },
+        {
+          selector: 'MemberExpression[property.name=/^(innerHTML|outerHTML)$/]',
+          message: 'Never render HTML from data.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'e2e/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',

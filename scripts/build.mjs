@@ -1,35 +1,91 @@
-// Bundles the Node entry points (CLI, relay server, benchmarks) into dist/ with esbuild.
-// Dependencies stay external: native modules (better-sqlite3, classic-level) load from node_modules.
+// Bundles with esbuild into dist/:
+//   Node entry points (CLI, relay server, browser host, benchmarks) — dependencies external:
+//     native modules (better-sqlite3, classic-level) load from node_modules;
+//   the renderer (React) and the browser host's bridge, for browsers → dist/renderer/;
+//   the Electron main process → dist/app/main.js, and its sandboxed preload → dist/app/preload.cjs.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entries = {
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const nodeEntries = {
   meow: 'main/cli/main.ts',
   'meow-server': 'server/cli.ts',
+  web: 'main/host/web.ts',
   bench: 'bench/index.ts',
+  // The worker thread that hosts the service (main/host/worker.ts starts it).
   'service-worker': 'main/host/serviceWorker.ts',
 };
-
-const missing = Object.values(entries).filter((e) => !existsSync(join(root, e)));
+const all = [
+  ...Object.values(nodeEntries),
+  'renderer/main.tsx',
+  'renderer/index.html',
+  'preload/web.ts',
+  'preload/electron.ts',
+  'main/app/main.ts',
+];
+const missing = all.filter((e) => !existsSync(join(root, e)));
 if (missing.length) throw new Error(`build: missing entry points: ${missing.join(', ')}`);
 
-await build({
-  entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),
-  outdir: join(root, 'dist'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  // Dependencies stay external (native modules load from node_modules). The generated
-  // proto code imports protobufjs/minimal.js as a default import, which plain Node accepts.
-  packages: 'external',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  banner: {
-    js: "import { createRequire as __meowRequire } from 'node:module'; const require = __meowRequire(import.meta.url);",
-  },
-});
+const requireBanner = {
+  js: "import { createRequire as __meowRequire } from 'node:module'; const require = __meowRequire(import.meta.url);",
+};
+const common = { bundle: true, sourcemap: 'linked', logLevel: 'warning', legalComments: 'none' };
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(nodeEntries).map(([k, v]) => [k, join(root, v)])),
+    outdir: join(root, 'dist'),
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    // The generated proto code imports protobufjs/minimal.js as a default import, which plain Node accepts.
+    packages: 'external',
+    banner: requireBanner,
+  }),
+  build({
+    ...common,
+    entryPoints: { app: join(root, 'renderer/main.tsx'), 'web-bridge': join(root, 'preload/web.ts') },
+    outdir: join(root, 'dist/renderer'),
+    platform: 'browser',
+    target: ['chrome120'],
+    format: 'iife',
+    jsx: 'automatic',
+    minify: true,
+    define: {
+      __APP_VERSION__: JSON.stringify(pkg.version),
+      'process.env.NODE_ENV': '"production"',
+    },
+  }),
+  build({
+    ...common,
+    entryPoints: { main: join(root, 'main/app/main.ts') },
+    outdir: join(root, 'dist/app'),
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    packages: 'external',
+    banner: requireBanner,
+  }),
+  // A sandboxed preload cannot load modules: everything but electron is bundled in.
+  build({
+    ...common,
+    entryPoints: { preload: join(root, 'preload/electron.ts') },
+    outfile: join(root, 'dist/app/preload.cjs'),
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    external: ['electron'],
+  }),
+]);
+mkdirSync(join(root, 'dist/renderer'), { recursive: true });
+copyFileSync(join(root, 'renderer/index.html'), join(root, 'dist/renderer/index.html'));
+for (const icon of ['tray.png', 'tray@2x.png']) {
+  if (existsSync(join(root, 'build', icon)))
+    copyFileSync(join(root, 'build', icon), join(root, 'dist/app', icon));
+}
 console.log('build: dist/ ready');

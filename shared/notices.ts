@@ -6,6 +6,10 @@ const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
   DEVICE_UNLINKED: (p) => `Device "${p['device']}" was unlinked.`,
   THIS_DEVICE_UNLINKED: (p) => `This device was unlinked by "${p['by']}".`,
   SEND_FAILED: (p) => `Sending failed: ${p['error']}`,
+  CONTACT_ORPHANED: (p) =>
+    `"${p['device']}" was the device that talked to ${p['contact']}; it is unlinked, so invite ${p['contact']} again from this device to keep talking.`,
+  CONTACT_KEYS_CHANGED: (p) =>
+    `${p['contact']}'s keys changed outside your conversation: compare your safety numbers again before you trust it.`,
   PAIRING_TAMPERED: (p) =>
     `Pairing with "${p['device']}" was refused: its answer does not match the link you opened (someone may have swapped the link).`,
 };

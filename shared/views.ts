@@ -14,6 +14,8 @@ export interface AppStateView {
   online: boolean;
   /** A password-derived key is kept in the OS keychain (unlockRemembered works). */
   remembered: boolean;
+  /** The host has an OS keychain, so "remember me" can be offered. */
+  keychain: boolean;
   /** The relay this process hosts for the profile, if any. */
   localRelay: LocalRelayView | null;
 }
@@ -140,7 +142,14 @@ export interface ConnectionView {
 
 export interface NoticeView {
   level: 'info' | 'warning';
-  code: 'DEVICE_ADDED' | 'DEVICE_UNLINKED' | 'THIS_DEVICE_UNLINKED' | 'SEND_FAILED' | 'PAIRING_TAMPERED';
+  code:
+    | 'DEVICE_ADDED'
+    | 'DEVICE_UNLINKED'
+    | 'THIS_DEVICE_UNLINKED'
+    | 'SEND_FAILED'
+    | 'PAIRING_TAMPERED'
+    | 'CONTACT_ORPHANED'
+    | 'CONTACT_KEYS_CHANGED';
   params: Record<string, string | number>;
   text: string;
 }

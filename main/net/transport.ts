@@ -120,6 +120,11 @@ export function httpRequest(
         ...(init.body ? { 'content-length': String(init.body.length) } : {}),
       },
     });
+    // Before anything can destroy the request: a destroyed request emits 'error' ("socket hang
+    // up"), which without a listener would be thrown and end the whole process (or worker).
+    req.on('error', (e) =>
+      finish(new TransportError('network', `cannot reach ${url}: ${e.message}`, { cause: e })),
+    );
     const onAbort = () => {
       finish(new TransportError('abort', 'request aborted'));
       req.destroy();
@@ -130,9 +135,6 @@ export function httpRequest(
     }, init.timeoutMs);
     if (init.signal?.aborted) return onAbort();
     init.signal?.addEventListener('abort', onAbort);
-    req.on('error', (e) =>
-      finish(new TransportError('network', `cannot reach ${url}: ${e.message}`, { cause: e })),
-    );
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;

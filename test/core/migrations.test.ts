@@ -42,6 +42,22 @@ describe('messages.db migrations', () => {
     ]);
   });
 
+  it('0003 adds the channel state table, one row per (kind, uid)', () => {
+    const db = new Database(':memory:');
+    migrate(db, 2);
+    migrate(db, 3);
+    expect(currentVersion(db)).toBe(3);
+    expect(columns(db, 'channel_state')).toEqual(['kind', 'uid', 'ratchet', 'active_at']);
+    const put = db.prepare(
+      'INSERT OR REPLACE INTO channel_state (kind, uid, ratchet, active_at) VALUES (?, ?, ?, ?)',
+    );
+    put.run('peer', 'u', Buffer.from('a'), 1);
+    put.run('peer', 'u', Buffer.from('b'), 2);
+    put.run('device', 'u', null, 3);
+    expect(db.prepare('SELECT count(*) AS n FROM channel_state').get()).toEqual({ n: 2 });
+    expect(() => put.run('group', 'u', null, 0)).toThrowError(/CHECK/);
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

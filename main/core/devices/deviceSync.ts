@@ -213,7 +213,9 @@ export class DeviceSync implements DeviceReceiver {
         return commitRefusal(core, serverId);
       }
       // The finalized channel is what the answer carried: never lost to a crash.
-      return commitReceive(core, { serverId, record: next, recordFirst: true });
+      await commitReceive(core, { serverId, record: next, recordFirst: true });
+      this.emitPairing(next); // the new device now shows the code
+      return;
     }
     if (device.unlinked) {
       core.log.warn('refused a message from an unlinked device', { device: device.uid });
@@ -523,7 +525,29 @@ export class DeviceSync implements DeviceReceiver {
       return;
     }
     const d = this.deviceById(target);
-    if (d) await this.tombstone(d.uid, d.uid === from.uid);
+    if (d) {
+      await this.tombstone(d.uid, d.uid === from.uid);
+      this.afterUnlink(d);
+    }
+  }
+
+  /**
+   * A device of mine was unlinked: every channel this device drives gets fresh keys through
+   * its ratchet (peers/rotation.ts) — every contact, since a device paired by an older
+   * version may have held any contact's keys, and every remaining device channel — so that
+   * whatever the unlinked device kept can neither read, pull nor sign anything new. The
+   * contacts it drove itself are lost to my other devices: the person is told which.
+   */
+  afterUnlink(device: Peer): void {
+    for (const c of this.m.peers.all()) {
+      if (c.type !== 'contact') continue;
+      if (c.primaryDeviceUid === device.uid) {
+        this.m.emit('notice', { code: 'CONTACT_ORPHANED', params: { contact: c.name, device: device.name } });
+      } else if (!c.primaryDeviceUid && c.drState && c.state !== 'invited') {
+        this.m.rotateChannel('peer', c.uid);
+      }
+    }
+    for (const d of this.siblings()) if (d.uid !== device.uid) this.m.rotateChannel('device', d.uid);
   }
 
   /**

@@ -81,5 +81,6 @@ export async function unlinkDevice(
   // Pack the notice while its keys still exist; it is posted now or, if the relay is away, later.
   await m.flushOutbox().catch((e: unknown) => m.log.warn('unlink notice not sent yet', { error: String(e) }));
   await ds.tombstone(device.uid);
+  ds.afterUnlink(device);
   return { device, primaryFor };
 }

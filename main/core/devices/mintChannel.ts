@@ -7,7 +7,7 @@ import { randomBytes, toHex } from '../../crypto/bytes.js';
 import { ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../../ratchet/doubleRatchet.js';
 import { serializeRatchet } from '../../ratchet/stateJson.js';
-import { linkedPairing, type Peer } from '../peers/peer.js';
+import { channelDefaults, linkedPairing, type Peer } from '../peers/peer.js';
 import type { ServerRef } from '../records.js';
 
 export interface DeviceEnd {
@@ -70,9 +70,7 @@ export function mintChannel(a: DeviceEnd, b: DeviceEnd, minter: string): { forA:
     pairing: linkedPairing(minter, now),
     unlinked: false,
     version: { counter: 1, device: minter },
-    nameVersion: { counter: 0, device: '' },
-    handoverSeq: 0,
-    handoverTo: '',
+    ...channelDefaults(now),
     createdAt: now,
     lastActivityAt: now,
   });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../../crypto/bytes.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
-import { peerFromJson, peerJsonSchema, peerToJson, type Peer } from '../peers/peer.js';
+import { channelDefaults, peerFromJson, peerJsonSchema, peerToJson, type Peer } from '../peers/peer.js';
 import { key32, serverRefSchema, versionSchema, type ServerRef, type Version } from '../records.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 
@@ -175,9 +175,7 @@ export function contactFromSummary(s: ContactSummary, primaryDeviceUid: string):
     deviceId: '',
     pairing: null,
     unlinked: false,
-    nameVersion: { counter: 0, device: '' },
-    handoverSeq: 0,
-    handoverTo: '',
+    ...channelDefaults(),
     createdAt: s.createdAt,
   };
 }

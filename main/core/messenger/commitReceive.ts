@@ -1,13 +1,14 @@
 /**
  * The one way a received relay message is committed, for contacts' channels and my
- * devices' alike. Two stores take part — the channel record (its advanced ratchet, in
- * the peer store) and messages.db (the message's effects and its server id, in ONE
- * transaction) — and their order is chosen so that a crash between them loses nothing:
- *   - the record changed beyond its ratchet (an invitation answer, a profile, a pairing
- *     step): the record first — a redelivery is then refused by the ratchet as a
- *     duplicate, and what it carried is already in the record;
- *   - otherwise the effects and the id first — a redelivery is then dropped by its id,
- *     and the stale receiving ratchet re-derives the same keys for later messages.
+ * devices' alike: the advanced ratchet, the message's effects (messages, statuses,
+ * outbox rows) and its server id in ONE messages.db transaction — a crash leaves all of
+ * them or none (then the redelivery is decrypted afresh; no key is left behind among the
+ * skipped ones). The channel record (keys, names, state) lives in the peer store and is
+ * written only when it changed:
+ *   - when it holds what the message carried (an invitation answer, a profile, a pairing
+ *     step), before the transaction — a redelivery then finds it already applied;
+ *   - otherwise after it (the first message wipes the invitation's secrets, an answered
+ *     invitation becomes active): a crash in between only delays that to the next message.
  */
 import { withoutInvitationSecrets, type Peer } from '../peers/peer.js';
 import type { Core } from './core.js';
@@ -26,13 +27,22 @@ export async function commitReceive(core: Core, c: ReceiveCommit): Promise<void>
   // A message was received on this channel: the invitation's ratchet secrets have served.
   const record = withoutInvitationSecrets(c.record);
   const store = core.storeOf(record);
-  if (c.recordFirst) await store.put(record);
-  core.db.recordReceived(c.serverId, c.effects);
-  if (!c.recordFirst) await store.put(record);
+  const recordChanged = store.recordDiffers(record);
+  if (c.recordFirst) await store.putRecord(record);
+  core.db.atomically(() => {
+    store.stageState(record.uid, record.drState, record.lastActivityAt);
+    core.db.recordReceived(c.serverId, c.effects);
+  });
+  store.noteState(record.uid, record.drState, record.lastActivityAt);
+  if (!c.recordFirst && recordChanged) await store.putRecord(record);
 }
 
-/** A message refused or dropped: only its id is recorded (and the ratchet saved, if it moved). */
+/** A message refused or dropped: its id is recorded, with the ratchet if it moved. */
 export async function commitRefusal(core: Core, serverId: string, record?: Peer): Promise<void> {
-  core.db.recordReceived(serverId);
-  if (record) await core.storeOf(record).put(record);
+  const store = record && core.storeOf(record);
+  core.db.atomically(() => {
+    if (record) store!.stageState(record.uid, record.drState, record.lastActivityAt);
+    core.db.recordReceived(serverId);
+  });
+  if (record) store!.noteState(record.uid, record.drState, record.lastActivityAt);
 }

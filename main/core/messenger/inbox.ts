@@ -19,12 +19,13 @@ import { nextVersion } from '../records.js';
 import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from './limits.js';
 import { finalizeInvitation } from '../peers/invitation.js';
 import { shortLinkOwner } from '../peers/linkKeys.js';
-import { channelKeys, inviterChannelKeys, type Peer } from '../peers/peer.js';
+import type { Peer } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
 import { receiptState } from './messageState.js';
 import { deliveryReceipt } from './receipts.js';
+import { applyKeyUpdate, keysForQueue } from '../peers/rotation.js';
 import { commitReceive, commitRefusal } from './commitReceive.js';
 import { channelLock } from './lockKeys.js';
 
@@ -32,7 +33,7 @@ import { channelLock } from './lockKeys.js';
 export type Disposition = 'ack' | 'keep';
 
 /** Types a contact channel may carry; anything else is refused and logged. */
-const CONTACT_TYPES = new Set(['text', 'ack', 'profile', 'invitation_answer']);
+const CONTACT_TYPES = new Set(['text', 'ack', 'profile', 'invitation_answer', 'key_update']);
 /** Content types stored as conversation messages. */
 export const STORED_TYPES = new Set(['text']);
 
@@ -114,7 +115,8 @@ export async function receiveMessage(
     let message: meow.UserMessage;
     let ratchetJson: string;
     try {
-      const keys = invited ? inviterChannelKeys(peer) : channelKeys(peer);
+      const keys = keysForQueue(peer, destination);
+      if (!keys) throw new UnpackError('destination', 'not one of this channel’s queues');
       const u = unpackUserMessage(
         keys,
         deserializeRatchet(peer.drState ?? ''),
@@ -136,6 +138,33 @@ export async function receiveMessage(
         error: (e as Error).message,
       });
       core.db.recordReceived(id);
+      return 'ack';
+    }
+
+    if (message.type === 'key_update' && !invited) {
+      // The other side rotated its keys, through this channel's ratchet (peers/rotation.ts).
+      let rotated: Peer;
+      try {
+        rotated = applyKeyUpdate(
+          { ...peer, drState: ratchetJson, lastActivityAt: Date.now() },
+          message.invitation ?? {},
+        );
+      } catch (e) {
+        core.log.warn('refused a key update', { peer: peer.uid, error: (e as Error).message });
+        await commitRefusal(core, id, { ...peer, drState: ratchetJson });
+        return 'ack';
+      }
+      if (!isDevice) rotated.version = nextVersion(peer.version, core.identity.uid); // siblings show the new safety number
+      await commitReceive(core, {
+        serverId: id,
+        record: rotated,
+        recordFirst: true,
+        effects: isDevice
+          ? undefined
+          : () => core.db.enqueue(core.fanOut({ type: 'peer_update', peer: rotated })),
+      });
+      core.emit(isDevice ? 'device' : 'contact', peer.uid);
+      core.kickPoll();
       return 'ack';
     }
 

@@ -28,6 +28,7 @@ import type { Peer } from '../peers/peer.js';
 import { PeerStore } from '../peers/peerStore.js';
 import { checkServerFingerprint, serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
 import { secureQueues } from '../peers/queueAuth.js';
+import { liveRetired, ROTATE_EVERY_MS, switchKeys } from '../peers/rotation.js';
 import { nextVersion, type ServerRef } from '../records.js';
 import { isRelayError, relayServiceError, type Relay, type RelayFactory } from '../relay.js';
 import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messageDb.js';
@@ -95,9 +96,9 @@ export class Messenger extends EventEmitter implements Core {
     const key = identityFile.identity.storageKey;
     this.identities = new IdentityRepository(identityFile);
     this.log = opts.log ?? createLogger();
-    this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts');
-    this.devices = new PeerStore(join(dir, 'devices'), key, 'devices');
     this.db = new MessageDb(join(dir, 'messages.db'), key);
+    this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts', 'peer', this.db);
+    this.devices = new PeerStore(join(dir, 'devices'), key, 'devices', 'device', this.db);
     try {
       this.deviceSync = new DeviceSync(this);
     } catch (e) {
@@ -139,6 +140,7 @@ export class Messenger extends EventEmitter implements Core {
       await m.peers.open();
       await m.devices.open();
       await m.payOwed(); // a change saved before a crash, whose sync was not queued yet
+      await m.finishRotations();
     } catch (e) {
       m.db.close();
       m.deviceSync.close();
@@ -533,6 +535,48 @@ export class Messenger extends EventEmitter implements Core {
     this.kickSend();
   }
 
+  // ------------------------------------------------------------------ key rotation
+
+  /**
+   * Queues a rotation of my keys of one channel (peers/rotation.ts); the outbox performs it
+   * in order, after what is queued before. A channel has at most one rotation waiting.
+   */
+  rotateChannel(kind: 'peer' | 'device', uid: string): boolean {
+    const waiting = this.db.outboxForPeer(kind, uid).some((r) => r.kind === 'rotate' && !r.packed);
+    if (waiting) return false;
+    const plain = encode(meow.UserMessage, { type: 'key_update' }); // built for real when packed
+    this.db.enqueue([{ channel: kind, peerUid: uid, plain, kind: 'rotate' }]);
+    this.kickSend();
+    return true;
+  }
+
+  /** Channels I drive whose keys are older than ROTATE_EVERY_MS rotate (so that rotations show nothing). */
+  rotateDue(now = Date.now()): number {
+    let n = 0;
+    for (const p of [...this.peers.all(), ...this.devices.all()]) {
+      if (p.unlinked || p.state === 'invited' || p.primaryDeviceUid || !p.drState) continue;
+      if (
+        now - p.rotatedAt > ROTATE_EVERY_MS &&
+        this.rotateChannel(p.type === 'device' ? 'device' : 'peer', p.uid)
+      )
+        n++;
+    }
+    return n;
+  }
+
+  /** A rotation whose key_update was packed before a crash switches to its new keys now. */
+  async finishRotations(): Promise<void> {
+    for (const p of [...this.peers.all(), ...this.devices.all()]) {
+      if (!p.rotation) continue;
+      const kind = p.type === 'device' ? 'device' : 'peer';
+      await this.locks.run(channelLock(kind, p.uid), async () => {
+        const cur = this.storeOf(p).get(p.uid);
+        const waiting = this.db.outboxForPeer(kind, p.uid).some((r) => r.kind === 'rotate' && !r.packed);
+        if (cur?.rotation && !waiting) await this.storeOf(cur).putRecord(switchKeys(cur));
+      });
+    }
+  }
+
   // ------------------------------------------------------------------ network
 
   /** Every server this profile pulls from, with the channels to pull there. */
@@ -563,22 +607,27 @@ export class Messenger extends EventEmitter implements Core {
     if (!entry || entry.peers.length === 0) return { processed: 0, kept: 0, more: false };
     const relay = this.relayFor(entry.server);
     await secureQueues(relay, entry.peers, this.log); // only their contact may post to my queues
-    const chunks: Peer[][] = [];
+    // Every queue of mine there: each channel's current one, and retired ones still drained.
+    const now = Date.now();
+    const queues = entry.peers.flatMap((p) => [
+      { peer: p, lookup: p.myLookup },
+      ...liveRetired(p, now).map((r) => ({ peer: p, lookup: r.lookup })),
+    ]);
     // My devices first, then contacts, unanswered invitations last: the relay fills a reply
     // queue by queue in this order, so nobody can crowd out the others.
     const rank = (p: Peer) => (p.type === 'device' ? 0 : p.state === 'invited' ? 2 : 1);
-    entry.peers.sort((a, b) => rank(a) - rank(b));
-    for (let i = 0; i < entry.peers.length; i += KEYS_PER_PULL)
-      chunks.push(entry.peers.slice(i, i + KEYS_PER_PULL));
+    queues.sort((a, b) => rank(a.peer) - rank(b.peer));
+    const chunks: (typeof queues)[] = [];
+    for (let i = 0; i < queues.length; i += KEYS_PER_PULL) chunks.push(queues.slice(i, i + KEYS_PER_PULL));
     const results = await Promise.all(
-      chunks.map(async (peers) => {
+      chunks.map(async (chunk) => {
         const res = await politely(() =>
           relay.pull(
-            peers.map((p) => p.myLookup),
+            chunk.map((q) => q.lookup),
             { timeoutMs: opts.timeoutMs, maxMessages: 200, signal: opts.signal },
           ),
         );
-        const acks = new Map<string, { peer: Peer; ids: string[] }>();
+        const acks = new Map<string, { lookup: Peer['myLookup']; ids: string[] }>();
         let kept = 0;
         const keptPerQueue = new Map<string, number>();
         for (const dm of res.messages) {
@@ -597,16 +646,16 @@ export class Messenger extends EventEmitter implements Core {
             this.db.recordReceived(dm.id);
             disposition = 'ack';
           }
-          const owner = peers.find((p) => toBase64(p.myLookup.publicKey) === dest);
+          const owner = chunk.find((q) => toBase64(q.lookup.publicKey) === dest);
           if (!owner) continue;
-          const a = acks.get(owner.uid) ?? { peer: owner, ids: [] };
+          const a = acks.get(dest) ?? { lookup: owner.lookup, ids: [] };
           a.ids.push(dm.id);
-          acks.set(owner.uid, a);
+          acks.set(dest, a);
         }
         if (acks.size) {
           await politely(() =>
             relay.ack(
-              [...acks.values()].map((a) => ({ lookup: a.peer.myLookup, ids: a.ids })),
+              [...acks.values()].map((a) => ({ lookup: a.lookup, ids: a.ids })),
               { signal: opts.signal },
             ),
           );
@@ -669,6 +718,7 @@ export class Messenger extends EventEmitter implements Core {
       try {
         this.db.pruneReceived(Date.now() - RECEIVED_ID_TTL_MS);
         this.deviceSync.dedup.prune();
+        this.rotateDue();
       } catch (e) {
         this.log.warn('prune failed', { error: String(e) });
       }

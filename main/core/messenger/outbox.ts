@@ -11,6 +11,7 @@ import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js
 import { packUserMessage } from '../../wire/packing.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import { channelKeys, type Peer } from '../peers/peer.js';
+import { keyUpdateMessage, stageRotation, switchKeys } from '../peers/rotation.js';
 import type { ServerRef } from '../records.js';
 import { isRelayError } from '../relay.js';
 import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
@@ -85,11 +86,30 @@ async function prepare(
         reason: 'waiting for the first message from the other side',
       };
     }
-    const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-    const packed = packUserMessage(channelKeys(peer), ratchet, message);
-    // Ratchet first, then the bytes: never two ciphertexts under one message key.
-    await core.storeOf(peer).put({ ...peer, drState: serializeRatchet(packed.ratchet) });
-    core.db.setPacked(row.id, packed.bytes, server.url);
+    const store = core.storeOf(peer);
+    // A key rotation (peers/rotation.ts): new keys staged durably, the key_update packed with
+    // the current ones (after everything queued before it), then the new keys become mine.
+    const rotating = row.kind === 'rotate';
+    let current = peer;
+    if (rotating && !peer.rotation) {
+      current = stageRotation(peer);
+      await store.putRecord(current);
+    }
+    const message = rotating
+      ? meow.UserMessage.create(keyUpdateMessage(current))
+      : decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
+    const packed = packUserMessage(channelKeys(current), ratchet, message);
+    // The ratchet step and the bytes it made in one transaction: never two ciphertexts under one key.
+    const state = serializeRatchet(packed.ratchet);
+    core.db.atomically(() => {
+      store.stageState(peer.uid, state, peer.lastActivityAt);
+      core.db.setPacked(row.id, packed.bytes, server.url);
+    });
+    store.noteState(peer.uid, state, peer.lastActivityAt);
+    if (rotating) {
+      await store.putRecord(switchKeys(current));
+      core.emit(peer.type === 'device' ? 'device' : 'contact', peer.uid);
+    }
     return { row, server, bytes: packed.bytes, packed: packed.packed };
   });
 }

@@ -29,7 +29,7 @@ import { MeowError } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import type { ServerRef } from '../records.js';
 import { isFingerprint } from './linkKeys.js';
-import type { Peer, PeerType } from './peer.js';
+import { channelDefaults, type Peer, type PeerType } from './peer.js';
 
 export const CONTACT_INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const DEVICE_PAIRING_TTL_MS = 10 * 60 * 1000;
@@ -77,9 +77,7 @@ function newPeerSettings(type: PeerType) {
     primaryDeviceUid: '',
     pairing: null,
     unlinked: false,
-    nameVersion: { counter: 0, device: '' },
-    handoverSeq: 0,
-    handoverTo: '',
+    ...channelDefaults(),
   };
 }
 

@@ -21,6 +21,13 @@ import {
 
 export type PeerType = 'contact' | 'device';
 
+export interface RetiredKeys {
+  lookup: KeyPair;
+  encryption: KeyPair;
+  symKey: Uint8Array;
+  until: number;
+}
+
 export const pairingStateSchema = z.object({
   role: z.enum(['new', 'existing']), // new: this is the device being added
   phase: z.enum(['waiting', 'code', 'syncing', 'done', 'refused']),
@@ -113,6 +120,14 @@ export interface Peer {
   handoverSeq: number;
   /** Contacts, on the device that handed them over: the device whose acknowledgement is awaited. */
   handoverTo: string;
+  /** My keys of this channel before a rotation: their queue is still drained until `until`. */
+  retired: RetiredKeys[];
+  /** The other side's signing keys before it rotated, still accepted on my queue until `until`. */
+  previousContactKeys: { key: Uint8Array; until: number }[];
+  /** New keys of mine staged by a rotation in progress (see peers/rotation.ts). */
+  rotation: { identity: KeyPair; encryption: KeyPair; lookup: KeyPair; symKey: Uint8Array } | null;
+  /** When my keys of this channel last changed (creation or rotation). */
+  rotatedAt: number;
   createdAt: number;
   lastActivityAt: number;
 }
@@ -158,6 +173,15 @@ export const peerJsonSchema = z.object({
   nameVersion: versionSchema.default({ counter: 0, device: '' }),
   handoverSeq: z.number().int().min(0).default(0),
   handoverTo: z.string().default(''),
+  retired: z
+    .array(z.object({ lookup: keyPairSchema, encryption: keyPairSchema, symKey: key32, until: z.number() }))
+    .default([]),
+  previousContactKeys: z.array(z.object({ key: key32, until: z.number() })).default([]),
+  rotation: z
+    .object({ identity: keyPairSchema, encryption: keyPairSchema, lookup: keyPairSchema, symKey: key32 })
+    .nullable()
+    .default(null),
+  rotatedAt: z.number().default(0),
   createdAt: z.number(),
   lastActivityAt: z.number(),
 });
@@ -183,6 +207,19 @@ export function peerToJson(p: Peer): PeerJson {
     contactEncryption: optB64(p.contactEncryption),
     contactLookupKey: optB64(p.contactLookupKey),
     contactDrPublicKey: optB64(p.contactDrPublicKey),
+    retired: p.retired.map((r) => ({
+      lookup: keyPairJson(r.lookup),
+      encryption: keyPairJson(r.encryption),
+      symKey: toBase64(r.symKey),
+      until: r.until,
+    })),
+    previousContactKeys: p.previousContactKeys.map((k) => ({ key: toBase64(k.key), until: k.until })),
+    rotation: p.rotation && {
+      identity: keyPairJson(p.rotation.identity),
+      encryption: keyPairJson(p.rotation.encryption),
+      lookup: keyPairJson(p.rotation.lookup),
+      symKey: toBase64(p.rotation.symKey),
+    },
   };
 }
 
@@ -199,6 +236,19 @@ export function peerFromJson(j: PeerJson): Peer {
     contactEncryption: optBytes(j.contactEncryption),
     contactLookupKey: optBytes(j.contactLookupKey),
     contactDrPublicKey: optBytes(j.contactDrPublicKey),
+    retired: j.retired.map((r) => ({
+      lookup: kp(r.lookup),
+      encryption: kp(r.encryption),
+      symKey: fromBase64(r.symKey),
+      until: r.until,
+    })),
+    previousContactKeys: j.previousContactKeys.map((k) => ({ key: fromBase64(k.key), until: k.until })),
+    rotation: j.rotation && {
+      identity: kp(j.rotation.identity),
+      encryption: kp(j.rotation.encryption),
+      lookup: kp(j.rotation.lookup),
+      symKey: fromBase64(j.rotation.symKey),
+    },
   };
 }
 
@@ -250,4 +300,17 @@ export function withoutInvitationSecrets(p: Peer): Peer {
     drKp: { publicKey: p.drKp.publicKey, privateKey: new Uint8Array(32) },
     drRootKey: new Uint8Array(32),
   };
+}
+
+/** The fields every new channel starts with, whoever makes it (invitation, answer, sync, introduction). */
+export function channelDefaults(now = Date.now()) {
+  return {
+    nameVersion: { counter: 0, device: '' },
+    handoverSeq: 0,
+    handoverTo: '',
+    retired: [] as RetiredKeys[],
+    previousContactKeys: [] as { key: Uint8Array; until: number }[],
+    rotation: null,
+    rotatedAt: now,
+  } satisfies Partial<Peer>;
 }

@@ -1,52 +1,126 @@
 /**
- * PeerStorage (contacts) and DeviceStorage (my other devices): encrypted
- * classic-level stores of Peer records, with an in-memory index by my lookup key
- * so an incoming message finds its channel in O(1).
+ * PeerStorage (contacts) and DeviceStorage (my other devices). A channel lives in two
+ * places: its record — keys, names, settings — in an encrypted classic-level store, and
+ * its live state — the Double Ratchet and when it last carried a message — in
+ * messages.db (channel_state), where it commits in the same transaction as what each
+ * ratchet step produced (see commitReceive and the outbox). Callers see one Peer.
+ * An in-memory index by my lookup key finds an incoming message's channel in O(1).
  */
 import { toHex } from '../../crypto/bytes.js';
 import { EncryptedKv } from '../storage/encryptedKv.js';
+import type { MessageDb } from '../storage/messageDb.js';
 import { peerRecordSchema, peerToJson, type Peer } from './peer.js';
+
+interface LiveState {
+  ratchet: string | null;
+  activeAt: number;
+}
 
 export class PeerStore {
   private readonly kv: EncryptedKv<Peer>;
   private readonly byLookup = new Map<string, string>();
+  private live = new Map<string, LiveState>();
 
-  constructor(path: string, storageKey: Uint8Array, what: string) {
+  constructor(
+    path: string,
+    storageKey: Uint8Array,
+    what: string,
+    private readonly kind: 'peer' | 'device',
+    private readonly db: MessageDb,
+  ) {
     this.kv = new EncryptedKv<Peer>(path, storageKey, peerRecordSchema, what);
   }
 
   async open(): Promise<void> {
     await this.kv.open();
-    for (const p of this.kv.all()) this.byLookup.set(toHex(p.myLookup.publicKey), p.uid);
+    this.live = this.db.loadChannelStates(this.kind);
+    for (const p of this.kv.all()) {
+      this.index(p);
+      // Records written before channel_state existed carry their ratchet: move it over once.
+      if (p.drState !== null && !this.live.has(p.uid)) {
+        this.db.setChannelState(this.kind, p.uid, p.drState, p.lastActivityAt);
+        this.live.set(p.uid, { ratchet: p.drState, activeAt: p.lastActivityAt });
+        await this.writeRecord(p);
+      }
+    }
+  }
+
+  private merged(p: Peer | undefined): Peer | undefined {
+    if (!p) return undefined;
+    const s = this.live.get(p.uid);
+    return s ? { ...p, drState: s.ratchet, lastActivityAt: Math.max(p.lastActivityAt, s.activeAt) } : p;
   }
 
   get(uid: string): Peer | undefined {
-    return this.kv.get(uid);
+    return this.merged(this.kv.get(uid));
   }
 
   all(): Peer[] {
-    return this.kv.all();
+    return this.kv.all().map((p) => this.merged(p)!);
   }
 
   byMyLookupKey(lookupKey: Uint8Array): Peer | undefined {
     const uid = this.byLookup.get(toHex(lookupKey));
-    return uid ? this.kv.get(uid) : undefined;
+    return uid ? this.get(uid) : undefined;
   }
 
   /**
-   * Durable (fsync) before it returns: ratchet states must never roll back. Writers hold
-   * the peer's lock and build `peer` from the record read under it (Core.updatePeer).
+   * The whole channel, durable before it returns: its live state, then its record. Writers
+   * hold the peer's lock and build `peer` from the record read under it (Core.updatePeer).
    * An unlinked device stays unlinked: a write that would revive it is ignored.
    */
   async put(peer: Peer): Promise<void> {
     if (this.kv.get(peer.uid)?.unlinked && !peer.unlinked) return;
-    await this.kv.put(peer.uid, peer, peerToJson(peer));
-    this.byLookup.set(toHex(peer.myLookup.publicKey), peer.uid);
+    const s = this.live.get(peer.uid);
+    if (!s || s.ratchet !== peer.drState || s.activeAt !== peer.lastActivityAt) {
+      this.db.setChannelState(this.kind, peer.uid, peer.drState, peer.lastActivityAt);
+      this.noteState(peer.uid, peer.drState, peer.lastActivityAt);
+    }
+    await this.writeRecord(peer);
+  }
+
+  /** Only the record (the live state is written with the transaction that moved it). */
+  async putRecord(peer: Peer): Promise<void> {
+    if (this.kv.get(peer.uid)?.unlinked && !peer.unlinked) return;
+    await this.writeRecord(peer);
+  }
+
+  private async writeRecord(peer: Peer): Promise<void> {
+    const record: Peer = { ...peer, drState: null };
+    await this.kv.put(peer.uid, record, peerToJson(record));
+    this.index(peer);
+  }
+
+  /** My queues of a channel: the current one and the retired ones still drained. */
+  private index(p: Peer): void {
+    this.byLookup.set(toHex(p.myLookup.publicKey), p.uid);
+    for (const r of p.retired) this.byLookup.set(toHex(r.lookup.publicKey), p.uid);
+  }
+
+  /** Writes the live state inside the caller's messages.db transaction; call noteState once it commits. */
+  stageState(uid: string, ratchet: string | null, activeAt: number): void {
+    this.db.setChannelState(this.kind, uid, ratchet, activeAt);
+  }
+
+  /** The live state a committed transaction wrote. */
+  noteState(uid: string, ratchet: string | null, activeAt: number): void {
+    this.live.set(uid, { ratchet, activeAt });
+  }
+
+  /** Whether the record (all but the live state) differs from the stored one. */
+  recordDiffers(peer: Peer): boolean {
+    const stored = this.kv.get(peer.uid);
+    if (!stored) return true;
+    const a = JSON.stringify(peerToJson({ ...stored, drState: null, lastActivityAt: 0 }));
+    const b = JSON.stringify(peerToJson({ ...peer, drState: null, lastActivityAt: 0 }));
+    return a !== b;
   }
 
   async delete(uid: string): Promise<void> {
     const p = this.kv.get(uid);
     await this.kv.delete(uid);
+    this.db.deleteChannelState(this.kind, uid);
+    this.live.delete(uid);
     if (p) this.byLookup.delete(toHex(p.myLookup.publicKey));
   }
 

@@ -29,9 +29,14 @@ const PER_REQUEST = 100;
 
 const registered = new WeakMap<Relay, Map<string, number>>();
 
-/** The sender keys a queue of `peer` should accept: the other side's key, once known. */
-export function sendersFor(peer: Peer): Uint8Array[] {
-  return peer.contactPublicKey ? [peer.contactPublicKey] : [];
+/**
+ * The sender keys a queue of `peer` should accept: the other side's key, once known, and
+ * for a while after it rotated, its previous one (messages it packed before may still come).
+ */
+export function sendersFor(peer: Peer, now = Date.now()): Uint8Array[] {
+  if (!peer.contactPublicKey) return [];
+  const previous = peer.previousContactKeys.filter((k) => k.until > now).map((k) => k.key);
+  return [peer.contactPublicKey, ...previous].slice(0, 4);
 }
 
 /**
@@ -50,11 +55,14 @@ export async function secureQueues(
   if (!done) registered.set(relay, (done = new Map<string, number>()));
   const todo: { lookup: Peer['myLookup']; senders: Uint8Array[]; id: string }[] = [];
   for (const p of peers) {
-    const senders = sendersFor(p);
+    const senders = sendersFor(p, now);
     if (!senders.length) continue;
-    const id = `${toHex(p.myLookup.publicKey)}:${senders.map(toHex).join(',')}`;
-    if (now - (done.get(id) ?? -Infinity) < SECURE_REFRESH_MS) continue;
-    todo.push({ lookup: p.myLookup, senders, id });
+    // My current queue and the retired ones still drained take the same senders.
+    for (const lookup of [p.myLookup, ...p.retired.filter((r) => r.until > now).map((r) => r.lookup)]) {
+      const id = `${toHex(lookup.publicKey)}:${senders.map(toHex).join(',')}`;
+      if (now - (done.get(id) ?? -Infinity) < SECURE_REFRESH_MS) continue;
+      todo.push({ lookup, senders, id });
+    }
   }
   for (let i = 0; i < todo.length; i += PER_REQUEST) {
     const chunk = todo.slice(i, i + PER_REQUEST);

@@ -259,10 +259,20 @@ export class CoreService implements MeowService {
       profile: this.opts.profile,
       online: this.online,
       remembered: this.remembered,
+      keychain: !!this.opts.keychain,
       localRelay: this.relay ? { url: this.relay.url, lan: this.relay.lan } : null,
     };
   }
   private remembered = false;
+
+  /** Keeps (true) or forgets (false) the password-derived key in the OS keychain; undefined: leaves it. */
+  private async applyRemember(m: Messenger, remember: boolean | undefined): Promise<void> {
+    if (!this.opts.keychain || remember === undefined) return;
+    if (remember) await this.opts.keychain.save(m.identityFile.unlockKey);
+    else await this.opts.keychain.clear();
+    await this.refreshRemembered();
+    this.emit('app:state', this.state());
+  }
 
   private async refreshRemembered(): Promise<void> {
     this.remembered = this.opts.keychain ? (await this.opts.keychain.load()) !== null : false;
@@ -317,6 +327,7 @@ export class CoreService implements MeowService {
           // Already open: a remote host proves it knows the password.
           if (!(await this.m.identityFile.verifyPassword(args.password)))
             throw new ServiceError('WRONG_PASSWORD', {});
+          await this.applyRemember(this.m, args.remember);
           return profileView(this.m);
         }
         if (!args.password) throw new ServiceError('NO_PASSWORD', {});
@@ -328,11 +339,7 @@ export class CoreService implements MeowService {
           { password: args.password },
           this.messengerOptions(),
         );
-        if (this.opts.keychain && args.remember !== undefined) {
-          if (args.remember) await this.opts.keychain.save(m.identityFile.unlockKey);
-          else await this.opts.keychain.clear();
-          await this.refreshRemembered();
-        }
+        await this.applyRemember(m, args.remember);
         return this.adopt(m);
       }),
     );

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
-import { utf8 } from '../../crypto/bytes.js';
+import { fromUtf8, utf8 } from '../../crypto/bytes.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError, storageError } from '../errors.js';
 import { advanceStatus, type MessageState, type StatusUpdate } from '../messenger/messageState.js';
@@ -61,9 +61,10 @@ export interface NewMessage {
 /**
  * message: a conversation message or other payload · receipt: delivery/read receipts, merged per
  * peer when sent · sync: device sync · forward: a message of mine for a contact, sent through the
- * contact's primary device (decided when queued).
+ * contact's primary device (decided when queued) · rotate: a rotation of my keys of the channel
+ * (peers/rotation.ts), its key_update built when the row is packed.
  */
-export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward';
+export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward' | 'rotate';
 
 export interface OutboxItem {
   channel: 'peer' | 'device';
@@ -652,6 +653,53 @@ export class MessageDb {
   /** Makes every waiting row due now (the network came back, or the user asked to retry). */
   retryAllNow(): void {
     this.run('outbox', () => this.db.prepare('UPDATE outbox SET next_attempt_at = 0').run());
+  }
+
+  // ------------------------------------------------------------ channel state
+
+  /** Every channel's ratchet and last activity, to load when the profile opens. */
+  loadChannelStates(kind: 'peer' | 'device'): Map<string, { ratchet: string | null; activeAt: number }> {
+    return this.run('channel state', () => {
+      const rows = this.db
+        .prepare('SELECT uid, ratchet, active_at FROM channel_state WHERE kind = ?')
+        .all(kind) as {
+        uid: string;
+        ratchet: Buffer | null;
+        active_at: number;
+      }[];
+      return new Map(
+        rows.map((r) => [
+          r.uid,
+          {
+            ratchet: r.ratchet ? fromUtf8(this.unseal(r.ratchet, `ratchet/${kind}/${r.uid}`)) : null,
+            activeAt: r.active_at,
+          },
+        ]),
+      );
+    });
+  }
+
+  /**
+   * Writes a channel's ratchet (null: none) and last activity — inside the caller's
+   * transaction when there is one, so it commits with what the ratchet step produced.
+   */
+  setChannelState(kind: 'peer' | 'device', uid: string, ratchet: string | null, activeAt: number): void {
+    this.run('channel state', () =>
+      this.db
+        .prepare('INSERT OR REPLACE INTO channel_state (kind, uid, ratchet, active_at) VALUES (?, ?, ?, ?)')
+        .run(
+          kind,
+          uid,
+          ratchet === null ? null : this.seal(utf8(ratchet), `ratchet/${kind}/${uid}`),
+          activeAt,
+        ),
+    );
+  }
+
+  deleteChannelState(kind: 'peer' | 'device', uid: string): void {
+    this.run('channel state', () =>
+      this.db.prepare('DELETE FROM channel_state WHERE kind = ? AND uid = ?').run(kind, uid),
+    );
   }
 
   // ------------------------------------------------------------ received ids

@@ -1,0 +1,53 @@
+/** Conversations, most recent first, with unread counts and the last message. Arrow keys move. */
+import { useMemo, type KeyboardEvent } from 'react';
+import { useApp } from '../stores/appStore.js';
+import { sortedConversations, useChats } from '../stores/chatStore.js';
+import { useContacts } from '../stores/contactStore.js';
+import { ChatListItem } from './ChatListItem.js';
+
+export function ChatList() {
+  const conversations = useChats((s) => s.conversations);
+  const open = useChats((s) => s.open);
+  const loaded = useChats((s) => s.loaded);
+  const list = useMemo(() => sortedConversations(conversations), [conversations]);
+
+  const onKey = (e: KeyboardEvent<HTMLUListElement>) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const items = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button.chat-item')];
+    const at = items.indexOf(document.activeElement as HTMLButtonElement);
+    const next = items[Math.max(0, Math.min(items.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))];
+    next?.focus();
+  };
+
+  return (
+    <aside className="list-pane" aria-label="Conversations">
+      <header className="pane-head">
+        <h1>Chats</h1>
+      </header>
+      {loaded && list.length === 0 ? (
+        <div className="list-empty">
+          <p>No conversations yet.</p>
+          <button
+            className="primary"
+            onClick={() => {
+              useContacts.getState().show('invite');
+              useApp.getState().go('contacts');
+            }}
+            data-testid="start-invite"
+          >
+            Invite someone
+          </button>
+        </div>
+      ) : (
+        <ul className="chat-list" onKeyDown={onKey} data-testid="chat-list">
+          {list.map((c) => (
+            <li key={c.contact.id}>
+              <ChatListItem conversation={c} active={c.contact.id === open} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,50 @@
+/** One conversation in the list: name, last message, time, unread count. */
+import type { ConversationView } from '../../shared/views.js';
+import { listTime } from '../lib/format.js';
+import { useChats } from '../stores/chatStore.js';
+import { Avatar } from './Avatar.js';
+
+function preview(c: ConversationView): string {
+  const m = c.lastMessage;
+  if (!m && c.contact.state === 'invited') return 'Invitation given, not answered yet';
+  if (!m) return c.contact.status || 'No messages yet';
+  return (m.outbound ? 'You: ' : '') + m.text.replace(/\s+/g, ' ');
+}
+
+export function ChatListItem({
+  conversation: c,
+  active,
+}: {
+  conversation: ConversationView;
+  active: boolean;
+}) {
+  const label = `${c.contact.name}${c.unread ? `, ${c.unread} unread` : ''}`;
+  return (
+    <button
+      className={active ? 'chat-item active' : 'chat-item'}
+      aria-current={active ? 'true' : undefined}
+      aria-label={label}
+      onClick={() => useChats.getState().select(c.contact.id)}
+      data-testid="chat-item"
+      data-contact={c.contact.name}
+    >
+      <Avatar id={c.contact.id} name={c.contact.name} />
+      <span className="chat-item-body">
+        <span className="chat-item-top">
+          <span className="chat-item-name">{c.contact.name}</span>
+          {c.lastMessage && <time className="chat-item-time">{listTime(c.lastMessage.sentAt)}</time>}
+        </span>
+        <span className="chat-item-bottom">
+          <span className="chat-item-preview" data-testid="chat-preview">
+            {preview(c)}
+          </span>
+          {c.unread > 0 && (
+            <span className="badge" data-testid="chat-unread">
+              {c.unread}
+            </span>
+          )}
+        </span>
+      </span>
+    </button>
+  );
+}

@@ -1,0 +1,25 @@
+/** Chats: the list of conversations beside the open one. */
+import { useApp } from '../stores/appStore.js';
+import { useChats } from '../stores/chatStore.js';
+import { ChatList } from './ChatList.js';
+import { Conversation } from './Conversation.js';
+
+export function ChatsScreen() {
+  const open = useChats((s) => s.open);
+  const conversation = useChats((s) => (s.open ? s.conversations[s.open] : undefined));
+  return (
+    <div className="split">
+      <ChatList />
+      {open && conversation ? (
+        <Conversation key={open} conversation={conversation} />
+      ) : (
+        <div className="empty-pane" data-testid="no-chat">
+          <p>Choose a conversation, or invite someone to start one.</p>
+          <button className="secondary" onClick={() => useApp.getState().go('contacts')}>
+            Go to contacts
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

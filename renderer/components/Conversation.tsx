@@ -1,0 +1,58 @@
+/** One conversation: who, the messages (virtualised, paged), the composer. Marks read while shown. */
+import { useEffect } from 'react';
+import type { ConversationView } from '../../shared/views.js';
+import { useApp } from '../stores/appStore.js';
+import { useChats } from '../stores/chatStore.js';
+import { useContacts } from '../stores/contactStore.js';
+import { Avatar } from './Avatar.js';
+import { Composer } from './Composer.js';
+import { MessageList } from './MessageList.js';
+import { useVisible } from './useVisible.js';
+import './Conversation.css';
+
+export function Conversation({ conversation }: { conversation: ConversationView }) {
+  const { contact, unread } = conversation;
+  const thread = useChats((s) => s.threads[contact.id]);
+  const visible = useVisible();
+
+  useEffect(() => {
+    if (visible && unread > 0)
+      void useChats
+        .getState()
+        .markRead(contact.id)
+        .catch(() => undefined);
+  }, [visible, unread, contact.id]);
+
+  const showContact = () => {
+    useContacts.getState().select(contact.id);
+    useApp.getState().go('contacts');
+  };
+
+  return (
+    <section
+      className="conversation"
+      aria-label={`Conversation with ${contact.name}`}
+      data-testid="conversation"
+    >
+      <header className="conversation-head">
+        <Avatar id={contact.id} name={contact.name} />
+        <div className="conversation-who">
+          <button className="link-button" onClick={showContact} data-testid="conversation-name">
+            {contact.name}
+          </button>
+          <span className="muted small" data-testid="conversation-status">
+            {contact.status ||
+              (contact.theirName && contact.theirName !== contact.name ? `“${contact.theirName}”` : '')}
+          </span>
+        </div>
+        {contact.primaryDevice && (
+          <span className="muted small" title="Your device that talks to this contact for you">
+            via {contact.primaryDevice.name}
+          </span>
+        )}
+      </header>
+      <MessageList contactId={contact.id} thread={thread} />
+      <Composer contact={contact} />
+    </section>
+  );
+}

@@ -1,0 +1,78 @@
+/** Inviting someone: what I call them, then a QR code and a link to give them (single use, expires). */
+import { useState, type FormEvent } from 'react';
+import { LIMITS } from '../../shared/schemas.js';
+import type { InviteView } from '../../shared/views.js';
+import { expiresIn } from '../lib/format.js';
+import { useContacts } from '../stores/contactStore.js';
+import { CopyField } from './CopyField.js';
+import { ErrorText } from './ErrorText.js';
+import { QrCode } from './QrCode.js';
+import { useAction } from './useAction.js';
+
+export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }) {
+  const [name, setName] = useState('');
+  const [invite, setInvite] = useState<InviteView | null>(null);
+  const create = useAction(async () => setInvite(await useContacts.getState().invite(name.trim())));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void create.run();
+  };
+
+  if (invite) {
+    return (
+      <section className="panel" aria-labelledby="invite-title" data-testid="invite-panel">
+        <h2 id="invite-title">Invitation for {name.trim()}</h2>
+        <p>
+          Let {name.trim()} scan this code with Meow, or send them the link through a channel you trust. It
+          works once and expires in {expiresIn(invite.expiresAt)}.
+        </p>
+        <div className="invite-body">
+          <QrCode
+            text={invite.link}
+            size={240}
+            label={`Invitation QR code for ${name.trim()}`}
+            testId="invite-qr"
+          />
+          <CopyField value={invite.link} label="Invitation link" testId="invite-link" />
+        </div>
+        <div className="actions">
+          <button className="primary" onClick={() => onDone(invite.contactId)} data-testid="invite-done">
+            Done
+          </button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <form className="panel form" onSubmit={submit} aria-labelledby="invite-title" data-testid="invite-panel">
+      <h2 id="invite-title">Invite someone</h2>
+      <label>
+        What do you call them?
+        <input
+          autoFocus
+          maxLength={LIMITS.nameChars}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="e.g. Bob"
+          data-testid="invite-name"
+          required
+        />
+        <small className="muted">Only you see this name.</small>
+      </label>
+      <ErrorText error={create.error} />
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => onDone()}>
+          Cancel
+        </button>
+        <button
+          type="submit"
+          className="primary"
+          disabled={create.busy || !name.trim()}
+          data-testid="invite-create"
+        >
+          {create.busy ? 'Creating…' : 'Create invitation'}
+        </button>
+      </div>
+    </form>
+  );
+}

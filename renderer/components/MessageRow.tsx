@@ -1,0 +1,34 @@
+/** One message: its text (always as text; https links open outside after a check), time and status. */
+import type { MessageView } from '../../shared/views.js';
+import { clock } from '../lib/format.js';
+import { linkify } from '../lib/linkify.js';
+import { MessageStatus } from './MessageStatus.js';
+
+export function MessageRow({ message: m }: { message: MessageView }) {
+  return (
+    <div
+      className={m.outbound ? 'message out' : 'message in'}
+      data-testid="message"
+      data-id={m.id}
+      data-status={m.status}
+    >
+      <div className="bubble">
+        <p className="text" data-testid="message-text">
+          {linkify(m.text).map((p, i) =>
+            p.href ? (
+              <a key={i} href={p.href} target="_blank" rel="noopener noreferrer">
+                {p.text}
+              </a>
+            ) : (
+              <span key={i}>{p.text}</span>
+            ),
+          )}
+        </p>
+        <span className="meta">
+          <time dateTime={new Date(m.sentAt).toISOString()}>{clock(m.sentAt)}</time>
+          {m.outbound && <MessageStatus message={m} />}
+        </span>
+      </div>
+    </div>
+  );
+}

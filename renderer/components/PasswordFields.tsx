@@ -1,0 +1,45 @@
+/** A new password, typed twice. */
+import { LIMITS } from '../../shared/schemas.js';
+
+export function PasswordFields(props: {
+  password: string;
+  repeat: string;
+  onPassword: (v: string) => void;
+  onRepeat: (v: string) => void;
+}) {
+  const mismatch = props.repeat.length > 0 && props.repeat !== props.password;
+  return (
+    <>
+      <label>
+        Password
+        <input
+          type="password"
+          autoComplete="new-password"
+          minLength={LIMITS.minPasswordChars}
+          maxLength={LIMITS.passwordChars}
+          value={props.password}
+          onChange={(e) => props.onPassword(e.target.value)}
+          data-testid="password"
+          required
+        />
+        <small className="muted">
+          At least {LIMITS.minPasswordChars} characters. It protects Meow on this computer; nobody can reset
+          it.
+        </small>
+      </label>
+      <label>
+        Repeat the password
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={props.repeat}
+          onChange={(e) => props.onRepeat(e.target.value)}
+          aria-invalid={mismatch}
+          data-testid="password-repeat"
+          required
+        />
+        {mismatch && <small className="error">The two passwords differ.</small>}
+      </label>
+    </>
+  );
+}

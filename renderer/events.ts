@@ -1,0 +1,47 @@
+/** Every service event, routed into the store of its domain. Returns the unsubscribe. */
+import type { Unsubscribe } from '../shared/service.js';
+import { on } from './bridge.js';
+import { useApp } from './stores/appStore.js';
+import { useChats } from './stores/chatStore.js';
+import { useContacts } from './stores/contactStore.js';
+import { useDevices } from './stores/deviceStore.js';
+import { useNotices } from './stores/noticeStore.js';
+import { usePairing } from './stores/pairingStore.js';
+
+export function wireEvents(): Unsubscribe {
+  const offs = [
+    on('message:stored', (m) => useChats.getState().onMessage(m)),
+    on('message:status', (m) => useChats.getState().onMessage(m)),
+    on('conversation:changed', (c) => {
+      useChats.getState().onConversation(c);
+      useContacts.getState().onContact(c.contact);
+    }),
+    on('contact:changed', (c) => {
+      useContacts.getState().onContact(c);
+      const chats = useChats.getState();
+      const conv = chats.conversations[c.id];
+      if (conv) chats.onConversation({ ...conv, contact: c });
+      else if (chats.loaded) void chats.load().catch(() => undefined);
+    }),
+    on('device:changed', (d) => useDevices.getState().onDevice(d)),
+    on('profile:changed', (p) => useApp.getState().setProfile(p)),
+    on('pairing:progress', (p) => usePairing.getState().onProgress(p)),
+    on('connection', (c) => useApp.getState().setConnection(c)),
+    on('notice', (n) => {
+      useNotices.getState().push(n);
+      if (n.code === 'THIS_DEVICE_UNLINKED')
+        void useApp
+          .getState()
+          .refreshProfile()
+          .catch(() => undefined);
+      if (n.code === 'DEVICE_ADDED' || n.code === 'DEVICE_UNLINKED') {
+        void useDevices
+          .getState()
+          .load()
+          .catch(() => undefined);
+      }
+    }),
+    on('app:state', (s) => useApp.getState().setState(s)),
+  ];
+  return () => offs.forEach((off) => off());
+}

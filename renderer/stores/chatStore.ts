@@ -1,0 +1,113 @@
+/**
+ * Conversations and their messages. A conversation's messages are paged from the service
+ * (`messages(id, {before, limit})`), oldest first; events add and update them in place.
+ */
+import { create } from 'zustand';
+import type { ConversationView, MessageView } from '../../shared/views.js';
+import { call } from '../bridge.js';
+
+export const PAGE = 100;
+
+export interface Thread {
+  items: MessageView[];
+  /** Older messages remain on the service. */
+  hasMore: boolean;
+  loading: boolean;
+}
+
+interface ChatStore {
+  conversations: Record<string, ConversationView>;
+  threads: Record<string, Thread>;
+  open: string | null;
+  loaded: boolean;
+  load(): Promise<void>;
+  select(contactId: string | null): void;
+  /** The newest page (when the conversation opens). */
+  loadLatest(contactId: string): Promise<void>;
+  loadOlder(contactId: string): Promise<number>;
+  send(contactId: string, text: string): Promise<void>;
+  markRead(contactId: string): Promise<void>;
+  onConversation(c: ConversationView): void;
+  onMessage(m: MessageView): void;
+}
+
+function upsert(items: MessageView[], m: MessageView): MessageView[] {
+  const i = items.findIndex((x) => x.id === m.id);
+  if (i >= 0) {
+    const next = items.slice();
+    next[i] = m;
+    return next;
+  }
+  const next = [...items, m];
+  // A copy from another device may be older than the last one shown: keep time order.
+  const last = items[items.length - 1];
+  if (last && m.sentAt < last.sentAt) next.sort((a, b) => a.sentAt - b.sentAt);
+  return next;
+}
+
+export const useChats = create<ChatStore>((set, get) => ({
+  conversations: {},
+  threads: {},
+  open: null,
+  loaded: false,
+  async load() {
+    const list = await call('conversations');
+    set({ conversations: Object.fromEntries(list.map((c) => [c.contact.id, c])), loaded: true });
+  },
+  select(contactId) {
+    set({ open: contactId });
+    if (contactId && !get().threads[contactId]) void get().loadLatest(contactId);
+  },
+  async loadLatest(contactId) {
+    set({ threads: { ...get().threads, [contactId]: { items: [], hasMore: false, loading: true } } });
+    const items = await call('messages', contactId, { limit: PAGE });
+    const current = get().threads[contactId]?.items ?? [];
+    // Events may have arrived while the page was on its way.
+    const merged = current.reduce(upsert, items);
+    set({
+      threads: {
+        ...get().threads,
+        [contactId]: { items: merged, hasMore: items.length === PAGE, loading: false },
+      },
+    });
+  },
+  async loadOlder(contactId) {
+    const t = get().threads[contactId];
+    if (!t || t.loading || !t.hasMore || !t.items[0]) return 0;
+    set({ threads: { ...get().threads, [contactId]: { ...t, loading: true } } });
+    const older = await call('messages', contactId, { before: t.items[0].cursor, limit: PAGE });
+    const now = get().threads[contactId] ?? t;
+    const known = new Set(now.items.map((m) => m.id));
+    const fresh = older.filter((m) => !known.has(m.id));
+    set({
+      threads: {
+        ...get().threads,
+        [contactId]: { items: [...fresh, ...now.items], hasMore: older.length === PAGE, loading: false },
+      },
+    });
+    return fresh.length;
+  },
+  async send(contactId, text) {
+    const m = await call('send', contactId, text);
+    get().onMessage(m);
+  },
+  async markRead(contactId) {
+    const c = get().conversations[contactId];
+    if (!c || c.unread === 0) return;
+    await call('markRead', contactId);
+  },
+  onConversation(c) {
+    set({ conversations: { ...get().conversations, [c.contact.id]: c } });
+  },
+  onMessage(m) {
+    const t = get().threads[m.contactId];
+    if (!t) return; // not loaded: the page will have it when the conversation opens
+    set({ threads: { ...get().threads, [m.contactId]: { ...t, items: upsert(t.items, m) } } });
+  },
+}));
+
+/** Conversations, most recent first (by last message, else by contact creation). */
+export function sortedConversations(all: Record<string, ConversationView>): ConversationView[] {
+  const at = (c: ConversationView) => c.lastMessage?.sentAt ?? c.contact.createdAt;
+  return Object.values(all).sort((a, b) => at(b) - at(a));
+}

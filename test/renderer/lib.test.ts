@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { dayLabel, initials, listTime } from '../../renderer/lib/format.js';
+import { linkify } from '../../renderer/lib/linkify.js';
+import { buildRows } from '../../renderer/lib/rows.js';
+import type { MessageView } from '../../shared/views.js';
+
+describe('renderer helpers', () => {
+  it('finds https links and leaves everything else as text', () => {
+    expect(linkify('see https://example.org/a, ok')).toEqual([
+      { text: 'see ' },
+      { text: 'https://example.org/a', href: 'https://example.org/a' },
+      { text: ', ok' },
+    ]);
+    expect(linkify('javascript:alert(1) http://x.org <b>')).toEqual([
+      { text: 'javascript:alert(1) http://x.org <b>' },
+    ]);
+    expect(linkify('<a href="https://x.org">x</a>').filter((p) => p.href)).toEqual([
+      { text: 'https://x.org', href: 'https://x.org' },
+    ]);
+  });
+
+  it('puts a day separator before each new day', () => {
+    const day = 86_400_000;
+    const base = new Date(2026, 0, 10, 12).getTime();
+    const m = (id: string, at: number) => ({ id, sentAt: at }) as MessageView;
+    const rows = buildRows([m('a', base), m('b', base + 60_000), m('c', base + day)]);
+    expect(rows.map((r) => r.kind)).toEqual(['day', 'message', 'message', 'day', 'message']);
+  });
+
+  it('names days and initials as a person reads them', () => {
+    const now = new Date(2026, 0, 10, 12).getTime();
+    expect(dayLabel(now - 3_600_000, now)).toBe('Today');
+    expect(dayLabel(now - 86_400_000, now)).toBe('Yesterday');
+    expect(listTime(now - 86_400_000, now)).toBe('Yesterday');
+    expect(initials('alice  cooper')).toBe('AC');
+    expect(initials('  ')).toBe('?');
+  });
+});

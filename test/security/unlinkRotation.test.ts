@@ -1,0 +1,81 @@
+/**
+ * Finding 2 (unlink revokes): a device that once held a contact's keys (a sibling that was
+ * its primary for a while) keeps a copy if it is stolen. Unlinking it now rotates every
+ * channel the remaining devices drive, through the ratchet: the contact learns new keys,
+ * the stolen copy can no longer pull, delete or sign anything new, and nothing the
+ * contact sent in between is lost (the old queue is drained, then dropped).
+ */
+import { describe, expect, it } from 'vitest';
+import { unlinkDevice } from '../../main/core/devices/management.js';
+import type { Messenger } from '../../main/core/messenger/messenger.js';
+import { channelKeys, type Peer } from '../../main/core/peers/peer.js';
+import { deserializeRatchet } from '../../main/ratchet/stateJson.js';
+import { packUserMessage } from '../../main/wire/packing.js';
+import { meow } from '../../main/wire/proto.js';
+import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
+
+const inbound = (m: Messenger, contact: string) =>
+  m
+    .messages(contact)
+    .filter((x) => !x.outbound)
+    .map((x) => x.text);
+
+describe('unlinking a device rotates what it could have kept', () => {
+  const env = useEnv();
+
+  it('a stolen copy of a contact’s keys is useless once its device is unlinked; nothing sent meanwhile is lost', async () => {
+    const a = await createProfile(env, 'rot-a');
+    const x = await createProfile(env, 'rot-x');
+    const b = await createBlankDevice(env, 'rot-b');
+    try {
+      await befriend(a, x);
+      await x.send('rot-a', 'hello');
+      await settle(x, a);
+      await pairDevices(a, b);
+      const uid = a.findContact('rot-x').uid;
+      // b drives x for a while: the thief copies b's record of x then
+      await b.deviceSync.requestPrimary(uid);
+      await settle(b, a, b, a);
+      const stolen: Peer = structuredClone(b.peers.get(uid)!);
+      expect(stolen.drState).not.toBeNull();
+      await a.deviceSync.requestPrimary(uid); // and hands x back to a
+      await settle(a, b, a, b);
+      expect(a.peers.get(uid)!.primaryDeviceUid).toBe('');
+
+      await unlinkDevice(a.deviceSync, a.deviceSync.deviceById(b.identity.uid)!.uid);
+      await a.flushOutbox(); // the key update goes out
+      // x writes before it has seen the update: that lands in the old queue…
+      await x.send('rot-a', 'written before the update');
+      await x.flushOutbox();
+      await settle(a, x, a); // …which a still drains; x learns a's new keys
+      await x.send('rot-a', 'after the update');
+      await x.flushOutbox();
+
+      // the thief: the old queue yields nothing new, and a message signed with the old keys is refused
+      const thief = env.relay.client();
+      const drained = await thief.pull([stolen.myLookup], { timeoutMs: 0 });
+      expect(drained.messages).toEqual([]);
+      const forged = packUserMessage(
+        channelKeys(stolen),
+        deserializeRatchet(stolen.drState!),
+        meow.UserMessage.create({
+          type: 'text',
+          text: 'forged',
+          status: { uuid: 'forged', sent: Date.now() },
+        }),
+      );
+      await thief.post([forged.packed]).catch(() => undefined); // the relay may refuse it already
+
+      await settle(a, x, a);
+      expect(inbound(a, uid)).toEqual(['hello', 'written before the update', 'after the update']);
+      expect(inbound(x, 'rot-a')).not.toContain('forged');
+      expect(a.peers.get(uid)!.myLookup.publicKey).not.toEqual(stolen.myLookup.publicKey);
+      // and the conversation goes on both ways
+      await a.send(uid, 'still here');
+      await settle(a, x);
+      expect(inbound(x, 'rot-a')).toEqual(['still here']);
+    } finally {
+      await Promise.all([a.close(), x.close(), b.close()]);
+    }
+  });
+});
