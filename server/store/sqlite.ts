@@ -2,7 +2,7 @@
  * The embedded store: the relay contract on one SQLite file (better-sqlite3, WAL).
  * Posts commit with synchronous=FULL before the client hears "stored" (a sender
  * drops its copy on that answer), in groups: the posts of one event-loop turn share
- * one transaction and one fsync; acks, nonces and pruning go through a second
+ * one transaction and one fsync (nonces are grouped the same way); acks, nonces and pruning go through a second
  * connection with synchronous=NORMAL (in WAL mode still safe against a process
  * crash; a power cut can at worst redeliver an acked message or forget a nonce).
  * Wake-ups and rate buckets are in-process: the embedded store serves one server process.
@@ -101,6 +101,14 @@ export class SqliteStore implements RelayStore {
   /** Posts waiting for the next group commit (see flush). */
   private readonly pending: PendingPost[] = [];
   private flushing: NodeJS.Immediate | null = null;
+  private readonly pendingNonces: {
+    nonce: string;
+    now: number;
+    ttlMs: number;
+    resolve: (fresh: boolean) => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  private noncesFlushing: NodeJS.Immediate | null = null;
   private readonly stmt;
 
   constructor(readonly path: string) {
@@ -182,8 +190,35 @@ export class SqliteStore implements RelayStore {
     }
   }
 
+  /**
+   * Nonces are written in groups too: the requests of one event-loop turn record theirs in
+   * one transaction (a nonce twice in a group: the second is the replay), and each request
+   * goes on once its nonce is written.
+   */
   useNonce(nonce: string, now: number, ttlMs: number): Promise<boolean> {
-    return this.run(() => this.stmt.nonceUse.run(nonce, now + ttlMs, now).changes === 1);
+    if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    return new Promise<boolean>((resolve, reject) => {
+      this.pendingNonces.push({ nonce, now, ttlMs, resolve, reject });
+      this.noncesFlushing ??= setImmediate(() => this.flushNonces());
+    });
+  }
+
+  private flushNonces(): void {
+    this.noncesFlushing = null;
+    const group = this.pendingNonces.splice(0);
+    if (!group.length) return;
+    let fresh: boolean[];
+    try {
+      if (this.closed) throw new Error('store is closed');
+      fresh = this.light.transaction(() =>
+        group.map((n) => this.stmt.nonceUse.run(n.nonce, n.now + n.ttlMs, n.now).changes === 1),
+      )();
+    } catch (e) {
+      const err = new StoreUnavailableError(`sqlite: ${(e as Error).message}`, { cause: e });
+      for (const n of group) n.reject(err);
+      return;
+    }
+    group.forEach((n, i) => n.resolve(fresh[i]!));
   }
 
   takeTokens(key: string, count: number, now: number, rate: RateLimit): Promise<boolean> {
@@ -370,6 +405,10 @@ export class SqliteStore implements RelayStore {
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    if (this.noncesFlushing) {
+      clearImmediate(this.noncesFlushing);
+      this.flushNonces();
+    }
     if (this.flushing) {
       clearImmediate(this.flushing);
       this.flush(); // posts already accepted are written (or refused) before the file closes

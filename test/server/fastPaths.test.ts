@@ -204,3 +204,22 @@ describe('a pull carrying the ack of the previous one', () => {
     }
   });
 });
+
+describe('embedded nonces written in groups', () => {
+  it('the same nonce twice in one group: the second is a replay; both persist across a reopen', async () => {
+    const file = join(dir, 'nonces.db');
+    const s = new SqliteStore(file);
+    const now = Date.now();
+    expect(
+      await Promise.all([
+        s.useNonce('n1', now, 60_000),
+        s.useNonce('n1', now, 60_000),
+        s.useNonce('n2', now, 60_000),
+      ]),
+    ).toEqual([true, false, true]);
+    await s.close();
+    const again = new SqliteStore(file);
+    expect(await again.useNonce('n2', now, 60_000)).toBe(false);
+    await again.close();
+  });
+});
