@@ -11,48 +11,23 @@
  * registered sender key), and on a secured queue with the payload a short text has
  * once padded to its bucket; plus the client-side cost of padding.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from '../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../main/crypto/curves.js';
-import { fetchServerCard, RelayClient } from '../main/net/relayClient.js';
+import { ed25519KeyPair, x25519KeyPair } from '../main/crypto/curves.js';
 import { initReceiver, initSender } from '../main/ratchet/doubleRatchet.js';
-import { packUserMessage, signedPart, unpackUserMessage, type ChannelKeys } from '../main/wire/packing.js';
+import { packUserMessage, unpackUserMessage, type ChannelKeys } from '../main/wire/packing.js';
 import { pad, paddedLength, unpad } from '../main/wire/padding.js';
 import { encode, meow } from '../main/wire/proto.js';
 import { measure, report } from './harness.js';
+import { clientFor, message, PAYLOAD, relayRate as relayLoop, type Mode } from './relayLoad.js';
 import { startRedis, startRedisCluster } from '../test/helpers/redis.js';
 import { spawnServer, type ServerProcess } from '../test/helpers/serverProcess.js';
 
 const BIN = fileURLToPath(new URL('../bin/meow-server.js', import.meta.url));
-const PAYLOAD = 256;
 const RUN_MS = Number(process.env.BENCH_SERVER_MS ?? 4000);
-
-async function clientFor(url: string): Promise<RelayClient> {
-  const card = await fetchServerCard(url);
-  return new RelayClient({ url, serverKey: card.publicKey, device: ed25519KeyPair() });
-}
-
-function message(dest: KeyPair, size = PAYLOAD): meow.IPackedUserMessage {
-  return { destination: dest.publicKey, payload: randomBytes(size), signature: randomBytes(64) };
-}
-
-/** A message as a registered sender makes it: signed over (destination, payload). */
-function signedMessage(dest: KeyPair, sender: KeyPair, size: number): meow.IPackedUserMessage {
-  const payload = randomBytes(size);
-  return {
-    destination: dest.publicKey,
-    payload,
-    signature: sign(sender, signedPart(dest.publicKey, payload)),
-  };
-}
-
-/** How each loop's queue is set up and what its messages look like. */
-type Mode =
-  | { kind: 'open'; size: number } // no sender registered, random signature: the relay checks nothing
-  | { kind: 'secured'; size: number }; // a registered sender signs every message; the relay verifies each
 
 /** Payload bytes of a short text (~100 characters) packed through the four layers, with and without padding. */
 function shortTextSizes(): { padded: number; unpadded: number } {
@@ -75,66 +50,14 @@ function shortTextSizes(): { padded: number; unpadded: number } {
   };
 }
 
-/** CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/**
- * `workers` loops, each posting `batch` messages to its own queue, pulling and acking
- * them. Returns messages relayed per second, and the server's CPU time per message
- * (the load generator shares the machine, so the CPU figure is the steadier one).
- */
+/** The shared post + pull + ack loops (bench/relayLoad.ts), for `workers` clients at `batch`. */
 async function relayRate(
   server: ServerProcess,
   workers: number,
   batch: number,
   mode: Mode = { kind: 'secured', size: PAYLOAD },
 ): Promise<{ rate: number; cpuUsPerMsg: number }> {
-  const url = server.url;
-  const pid = server.proc.pid!;
-  const loops = await Promise.all(
-    Array.from({ length: workers }, async () => {
-      const client = await clientFor(url);
-      const queue = ed25519KeyPair();
-      const sender = ed25519KeyPair();
-      if (mode.kind === 'secured') await client.secure([{ lookup: queue, senders: [sender.publicKey] }]);
-      // Signing is the sender's work, not the relay's: make the messages before measuring.
-      const make = () =>
-        Array.from({ length: batch }, () =>
-          mode.kind === 'secured' ? signedMessage(queue, sender, mode.size) : message(queue, mode.size),
-        );
-      const pool = Array.from({ length: 8 }, make);
-      return { client, queue, pool };
-    }),
-  );
-  let relayed = 0;
-  let measuring = false;
-  const warmEnd = performance.now() + 500;
-  let end = Infinity;
-  let started = 0;
-  let cpuStart = 0;
-  await Promise.all(
-    loops.map(async ({ client, queue, pool }) => {
-      for (let round = 0; ; round++) {
-        const now = performance.now();
-        if (!measuring && now >= warmEnd) {
-          measuring = true;
-          started = now;
-          end = now + RUN_MS;
-          cpuStart = cpuSeconds(pid);
-        }
-        if (now >= end) return;
-        await client.post(pool[round % pool.length]!);
-        const { messages } = await client.pull([queue], { timeoutMs: 0, maxMessages: batch });
-        await client.ack([{ lookup: queue, ids: messages.map((m) => m.id) }]);
-        if (measuring) relayed += messages.length;
-      }
-    }),
-  );
-  const cpu = cpuSeconds(pid) - cpuStart;
-  return { rate: (relayed * 1000) / (performance.now() - started), cpuUsPerMsg: (cpu * 1e6) / relayed };
+  return relayLoop(server.url, server.proc.pid, { workers, batch, mode, runMs: RUN_MS });
 }
 
 /** Time from sending a post (on `postUrl`) to the held pull (on `pullUrl`) returning it. */

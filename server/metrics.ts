@@ -29,7 +29,14 @@ export class Metrics {
   }
 
   /** The exposition text; `gauges` are sampled by the caller at scrape time. */
-  render(gauges: { heldPolls: number; storeUp: boolean; queues?: number; messages?: number }): string {
+  render(gauges: {
+    heldPolls: number;
+    storeUp: boolean;
+    wakeupsReceived?: number;
+    watchedQueues?: number;
+    queues?: number;
+    messages?: number;
+  }): string {
     const out: string[] = [];
     out.push('# HELP meow_requests_total Relay requests by type and result (OK or an error code).');
     out.push('# TYPE meow_requests_total counter');
@@ -64,6 +71,16 @@ export class Metrics {
       this.counters.pruned,
     );
     gauge('meow_held_polls', 'Long-poll pulls being held right now.', gauges.heldPolls);
+    counter(
+      'meow_wakeups_received_total',
+      'Wake-ups routed to this process for posts made through other processes (Redis).',
+      gauges.wakeupsReceived ?? 0,
+    );
+    gauge(
+      'meow_watched_queues',
+      'Queues whose wake-ups are routed to this process (held pulls, and a short linger after).',
+      gauges.watchedQueues ?? 0,
+    );
     gauge(
       'meow_store_up',
       'Whether the store answered the last check (1) or not (0).',

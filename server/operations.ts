@@ -25,7 +25,7 @@ import { encode, meow } from '../main/wire/proto.js';
 import type { Limits } from './config.js';
 import { RelayFailure } from './errors.js';
 import type { Metrics } from './metrics.js';
-import type { NewMessage, RelayStore } from './store/types.js';
+import type { FetchResult, NewMessage, RelayStore, WatchHandle } from './store/types.js';
 import type { WaiterRegistry } from './waiters.js';
 
 /** Messages per pull when the client does not say. */
@@ -48,6 +48,11 @@ export interface OperationContext {
   metrics: Metrics;
   /** Aborted when the client goes away (a held pull stops waiting). */
   signal: AbortSignal;
+  /**
+   * Settles when the request's nonce is recorded (rejects REPLAYED for a replay).
+   * An operation may read before it, but writes and answers only after it.
+   */
+  admitted: Promise<void>;
 }
 
 /** Which operation a request carries; exactly one is allowed. */
@@ -57,7 +62,7 @@ export function operationOf(m: meow.ToServerMessage): Operation {
   const ops: Operation[] = [];
   if (m.messages.length) ops.push('post');
   if (m.pull) ops.push('pull');
-  if (m.ack) ops.push('ack');
+  if (m.ack && !m.pull) ops.push('ack'); // a pull may carry an ack (of what the last pull returned)
   if (m.secure) ops.push('secure');
   if (m.invitation) ops.push('invitation');
   if (ops.length !== 1)
@@ -66,6 +71,21 @@ export function operationOf(m: meow.ToServerMessage): Operation {
 }
 
 export async function runOperation(
+  op: Operation,
+  m: meow.ToServerMessage,
+  ctx: OperationContext,
+): Promise<meow.IFromServerMessage> {
+  try {
+    const reply = await dispatch(op, m, ctx);
+    await ctx.admitted;
+    return reply;
+  } catch (e) {
+    await ctx.admitted; // a replay is refused as REPLAYED, whatever else is wrong with it
+    throw e;
+  }
+}
+
+function dispatch(
   op: Operation,
   m: meow.ToServerMessage,
   ctx: OperationContext,
@@ -86,7 +106,7 @@ export async function runOperation(
 
 async function post(
   m: meow.ToServerMessage,
-  { store, limits, metrics }: OperationContext,
+  { store, limits, metrics, admitted }: OperationContext,
 ): Promise<meow.IFromServerMessage> {
   const messages = m.messages as meow.PackedUserMessage[];
   if (m.messages.length > limits.maxMessagesPerPost)
@@ -124,6 +144,7 @@ async function post(
         index,
       );
   });
+  await admitted;
   if (limits.queueRatePerSec > 0) {
     const rate = { perSec: limits.queueRatePerSec, burst: limits.queueBurst };
     for (const lookup of lookups) {
@@ -161,34 +182,89 @@ async function post(
 function checkProofs(
   op: ProofOp,
   proofs: (meow.IKeyProof | null | undefined)[],
-  m: meow.ToServerMessage,
+  digest: Uint8Array,
   ctx: OperationContext,
+  covered?: Set<string>,
 ): string[] {
   if (!proofs.length) throw new RelayFailure('MALFORMED', `a ${op} names at least one lookup key`);
   if (proofs.length > ctx.limits.maxKeysPerPull)
     throw new RelayFailure('TOO_MANY_KEYS', `a ${op} names at most ${ctx.limits.maxKeysPerPull} lookup keys`);
-  const digest = operationDigest(ctx.request, m);
   return proofs.map((p, index) => {
+    const key = p?.lookupKey;
+    // A key whose proof this request already verified (a pulled queue, in a pull's ack).
+    if (covered && key?.length === 32 && covered.has(toHex(key))) return toHex(key);
     if (!verifyKeyProof(op, p, digest))
       throw new RelayFailure('BAD_PROOF', 'missing or invalid proof for a lookup key', index);
-    return toHex(p!.lookupKey!);
+    return toHex(key!);
   });
+}
+
+/** Checks an ack's items (ids, bound, proofs): the lookups they name, in order. */
+function checkAck(
+  ack: meow.AckRequest,
+  digest: Uint8Array,
+  ctx: OperationContext,
+  covered?: Set<string>,
+): { lookup: string; ids: string[] }[] {
+  const items = ack.items as meow.AckItem[];
+  let total = 0;
+  for (const it of items) total += it.ids.length;
+  if (total > ctx.limits.maxPullMessages)
+    throw new RelayFailure(
+      'TOO_MANY_MESSAGES',
+      `an ack names at most ${ctx.limits.maxPullMessages} message ids`,
+    );
+  const lookups = checkProofs(
+    'ack',
+    items.map((it) => it.key),
+    digest,
+    ctx,
+    covered,
+  );
+  items.forEach((it, index) => {
+    if (!it.ids.every((id) => MESSAGE_ID.test(id)))
+      throw new RelayFailure('MALFORMED', 'not a message id', index);
+  });
+  return items.map((it, i) => ({ lookup: lookups[i]!, ids: it.ids }));
 }
 
 async function pull(m: meow.ToServerMessage, ctx: OperationContext): Promise<meow.IFromServerMessage> {
   const { store, limits, waiters, metrics, signal } = ctx;
   const req = m.pull as meow.PullRequest;
-  const lookups = [...new Set(checkProofs('pull', req.keys, m, ctx))];
+  const digest = operationDigest(ctx.request, m);
+  const lookups = [...new Set(checkProofs('pull', req.keys, digest, ctx))];
+  // The ack it carries: checked before anything is written, applied before the first read.
+  const acks = m.ack ? checkAck(m.ack as meow.AckRequest, digest, ctx, new Set(lookups)) : null;
   const max = Math.min(req.maxMessages || DEFAULT_PULL_MESSAGES, limits.maxPullMessages);
   const deadline = Date.now() + Math.min(req.timeoutMs, limits.maxPollMs);
 
   const waiter = waiters.register(lookups);
   const onAbort = () => waiter.fire('abort');
   signal.addEventListener('abort', onAbort);
+  // Wake-ups of other processes' posts are routed here only while a pull waits here:
+  // subscribed before the read that precedes the first wait, so no post is missed.
+  let watch: WatchHandle | null = null;
+  let routed = false;
+  let acked: number | undefined;
   try {
+    if (acks) await ctx.admitted;
     for (;;) {
       waiter.clear();
-      const got = await store.fetch(lookups, max, Date.now(), limits.retentionMs);
+      let got: FetchResult;
+      if (acks && acked === undefined) {
+        // The ack and the first read go out together (one round trip to Redis): a store runs
+        // them in call order on each queue, so the read never returns what was just acked.
+        const [n, first] = await Promise.all([
+          store.ack(acks),
+          store.fetch(lookups, max, Date.now(), limits.retentionMs),
+        ]);
+        acked = n;
+        metrics.counters.acked += n;
+        got = first;
+      } else {
+        got = await store.fetch(lookups, max, Date.now(), limits.retentionMs);
+      }
+      await ctx.admitted;
       if (got.messages.length) {
         let bytes = 0;
         const messages: meow.IDeliveredMessage[] = [];
@@ -203,37 +279,31 @@ async function pull(m: meow.ToServerMessage, ctx: OperationContext): Promise<meo
           });
         }
         metrics.counters.delivered += messages.length;
-        return { messages, more: got.more || messages.length < got.messages.length };
+        return { messages, more: got.more || messages.length < got.messages.length, acked };
       }
-      const reason = await waiter.next(deadline - Date.now());
-      if (reason !== 'wake') return { messages: [], more: false };
+      const left = deadline - Date.now();
+      if (left <= 0 || signal.aborted) return { messages: [], more: false, acked };
+      if (!watch) {
+        watch = store.watch(lookups);
+        routed = await watch.routed;
+        continue; // read again: a post may have landed before the wake-ups were routed here
+      }
+      // Not routed (the subscription failed): re-read every second instead.
+      const reason = await waiter.next(routed ? left : Math.min(left, 1000));
+      if (reason === 'timeout' && !routed && deadline > Date.now()) continue;
+      if (reason !== 'wake') return { messages: [], more: false, acked };
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
     waiters.unregister(waiter);
+    watch?.release();
   }
 }
 
 async function ack(m: meow.ToServerMessage, ctx: OperationContext): Promise<meow.IFromServerMessage> {
-  const items = (m.ack as meow.AckRequest).items as meow.AckItem[];
-  let total = 0;
-  for (const it of items) total += it.ids.length;
-  if (total > ctx.limits.maxPullMessages)
-    throw new RelayFailure(
-      'TOO_MANY_MESSAGES',
-      `an ack names at most ${ctx.limits.maxPullMessages} message ids`,
-    );
-  const lookups = checkProofs(
-    'ack',
-    items.map((it) => it.key),
-    m,
-    ctx,
-  );
-  items.forEach((it, index) => {
-    if (!it.ids.every((id) => MESSAGE_ID.test(id)))
-      throw new RelayFailure('MALFORMED', 'not a message id', index);
-  });
-  const acked = await ctx.store.ack(items.map((it, i) => ({ lookup: lookups[i]!, ids: it.ids })));
+  const items = checkAck(m.ack as meow.AckRequest, operationDigest(ctx.request, m), ctx);
+  await ctx.admitted;
+  const acked = await ctx.store.ack(items);
   ctx.metrics.counters.acked += acked;
   return { acked };
 }
@@ -243,7 +313,7 @@ async function secure(m: meow.ToServerMessage, ctx: OperationContext): Promise<m
   const lookups = checkProofs(
     'secure',
     queues.map((q) => q.key),
-    m,
+    operationDigest(ctx.request, m),
     ctx,
   );
   if (new Set(lookups).size !== lookups.length)
@@ -259,6 +329,7 @@ async function secure(m: meow.ToServerMessage, ctx: OperationContext): Promise<m
       throw new RelayFailure('MALFORMED', 'a sender key must be a 32-byte Ed25519 key', index);
   });
   const now = Date.now();
+  await ctx.admitted;
   await ctx.store.setSenders(
     queues.map((q, i) => ({ lookup: lookups[i]!, keys: q.senderKeys.map((k) => new Uint8Array(k)) })),
     now,
@@ -269,10 +340,11 @@ async function secure(m: meow.ToServerMessage, ctx: OperationContext): Promise<m
 
 async function invitation(
   m: meow.ToServerMessage,
-  { store, limits, request }: OperationContext,
+  { store, limits, request, admitted }: OperationContext,
 ): Promise<meow.IFromServerMessage> {
   const req = m.invitation as meow.InvitationRequest;
   const now = Date.now();
+  await admitted; // every invitation operation writes, or reads something only its owner may delete
   switch (req.op) {
     case meow.InvitationOp.INVITATION_PUT: {
       if (!req.blob.length) throw new RelayFailure('MALFORMED', 'invitation blob is empty');

@@ -21,7 +21,7 @@ import {
   CLOCK_WINDOW_MS,
   openRequest,
   ProtocolError,
-  sealReply,
+  ReplySealer,
   type OpenedRequest,
 } from '../main/wire/serverProtocol.js';
 import type { Limits } from './config.js';
@@ -64,6 +64,8 @@ const STATS_CACHE_MS = 5000;
 export class RelayServer {
   readonly metrics = new Metrics();
   readonly waiters = new WaiterRegistry();
+  /** Seals replies (one ephemeral key per short period: see ReplySealer). */
+  private readonly replies = new ReplySealer();
   card!: meow.ServerCard;
   url = '';
   private readonly http: Server | TlsServer;
@@ -222,8 +224,11 @@ export class RelayServer {
         this.stats = { at: now, up: false };
       }
     }
+    const wakes = this.opts.store.wakeStats();
     const body = this.metrics.render({
       heldPolls: this.waiters.size,
+      wakeupsReceived: wakes.received,
+      watchedQueues: wakes.watched,
       storeUp: this.stats.up,
       ...(this.stats.queues !== undefined
         ? { queues: this.stats.queues, messages: this.stats.messages }
@@ -255,7 +260,7 @@ export class RelayServer {
       if (f.retryAfterSec) extra['retry-after'] = String(f.retryAfterSec);
       if (f.code === 'BODY_TOO_LARGE') extra.connection = 'close';
       const body = opened
-        ? sealReply(opened.message.replyKey, opened.message.nonce, { error: f.toWire() })
+        ? this.replies.seal(opened.message.replyKey, opened.message.nonce, { error: f.toWire() })
         : encode(meow.ServerReply, { error: f.toWire() });
       finish(f.status, body, f.code, extra);
       this.log({
@@ -298,9 +303,14 @@ export class RelayServer {
         throw new RelayFailure('NOT_FOR_THIS_SERVER', 'request names another server key');
       const op = operationOf(m);
       type = op;
-      if (!(await this.opts.store.useNonce(toHex(m.nonce), Date.now(), NONCE_TTL_MS)))
-        throw new RelayFailure('REPLAYED', 'this request was already received');
+      // The nonce is recorded while the operation reads what it needs (one round trip to
+      // the store instead of two); the operation writes and answers only once it is in.
+      const admitted = this.opts.store.useNonce(toHex(m.nonce), Date.now(), NONCE_TTL_MS).then((fresh) => {
+        if (!fresh) throw new RelayFailure('REPLAYED', 'this request was already received');
+      });
+      admitted.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
       const reply = await runOperation(op, m, {
+        admitted,
         store: this.opts.store,
         limits,
         serverKey: this.opts.identity.box.publicKey,
@@ -311,7 +321,7 @@ export class RelayServer {
       });
       if (aborted.signal.aborted)
         return this.metrics.request(type, 'CLIENT_GONE', (performance.now() - started) / 1000);
-      finish(200, sealReply(m.replyKey, m.nonce, reply), 'OK');
+      finish(200, this.replies.seal(m.replyKey, m.nonce, reply), 'OK');
     } catch (e) {
       if (e instanceof ClientGone)
         this.metrics.request(type, 'CLIENT_GONE', (performance.now() - started) / 1000);
@@ -341,6 +351,7 @@ export class RelayServer {
       const force = setTimeout(() => this.http.closeAllConnections(), 2000);
       await closed;
       clearTimeout(force);
+      this.replies.close();
       if (this.opts.ownsStore !== false) await this.opts.store.close();
     })();
     return this.closing;

@@ -208,18 +208,35 @@ export class RelayClient {
   /**
    * Long-poll pull of the queues of `lookups`: returns as soon as any has messages,
    * or empty after `timeoutMs` (bounded by the server). Abort with `signal`.
-   * Every message stays queued until acked.
+   * Every message stays queued until acked: `ack` acknowledges ids (what the previous
+   * pull returned, once stored) in the same request, before the pull reads; `acked`
+   * says how many it removed. After a failed request the ack may or may not have been
+   * applied (a lost reply): acks are idempotent, so send them again with the next pull.
    */
   async pull(
     lookups: KeyPair[],
-    opts: { timeoutMs?: number; maxMessages?: number; signal?: AbortSignal } = {},
-  ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean }> {
+    opts: {
+      timeoutMs?: number;
+      maxMessages?: number;
+      signal?: AbortSignal;
+      ack?: { lookup: KeyPair; ids: string[] }[];
+    } = {},
+  ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean; acked?: number }> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     const reply = await this.request(
-      (ctx) => pullOperation(ctx, lookups, { timeoutMs, maxMessages: opts.maxMessages ?? 0 }),
+      (ctx) =>
+        pullOperation(ctx, lookups, {
+          timeoutMs,
+          maxMessages: opts.maxMessages ?? 0,
+          ...(opts.ack ? { ack: opts.ack } : {}),
+        }),
       { extraTimeoutMs: timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) },
     );
-    return { messages: reply.messages as meow.DeliveredMessage[], more: reply.more };
+    return {
+      messages: reply.messages as meow.DeliveredMessage[],
+      more: reply.more,
+      ...(opts.ack ? { acked: reply.acked } : {}),
+    };
   }
 
   /** Acknowledges messages stored durably; returns how many the server removed (repeats remove none). */

@@ -15,15 +15,19 @@
  * carry a TTL of the retention time from the last post, and every script prunes
  * the messages of its queue that passed retention: no store-wide scan is needed.
  *
- * Wake-ups: a post publishes "INSTANCE LOOKUP,LOOKUP..." and every server process
- * listens on a dedicated subscriber connection. Standalone: PUBLISH on PREFIXwake.
- * Cluster: sharded pub/sub (SPUBLISH/SSUBSCRIBE, ioredis `shardedSubscribers`) on
- * 16 channels PREFIXwake:{0..15} (a queue's channel is picked from its key), so a
- * wake-up goes only to the shard owning that channel, straight to the subscribers
- * connected there, instead of being broadcast over the cluster bus (classic PUBLISH
- * in a Cluster reaches every node, and was measured here at up to ~40 ms per hop).
- * After a subscriber reconnect, every waiter re-checks its queues (wake-ups may
- * have been lost while it was away).
+ * Wake-ups are routed to the processes holding a pull on the queue, never broadcast:
+ * a process watching a queue (a held pull; see watch) subscribes to that queue's own
+ * channel PREFIXwake:{LOOKUP}, and a post publishes its instance id there. In a Cluster
+ * that is sharded pub/sub (SSUBSCRIBE/SPUBLISH, ioredis `shardedSubscribers`): the
+ * channel's hash tag puts it in the queue's slot, so the wake-up goes from the shard that
+ * stored the message straight to the subscribers of that one queue; the POST script
+ * publishes it itself, in the same round trip that stores the message. A post therefore
+ * costs one publish and wakes only the processes that wait for it, however many relay
+ * processes there are (measured by `npm run bench`: wake-ups 2 → 8 processes).
+ * Subscriptions are counted per queue and kept a little after the last pull leaves
+ * (a client pulls again right away). After a subscriber reconnect (a Redis restart, a
+ * Cluster failover), ioredis subscribes again and every waiter re-checks its queues
+ * (wake-ups may have been lost while it was away).
  *
  * Failure: no offline queue and a command timeout, so a command fails fast while
  * Redis is away (→ StoreUnavailableError → STORE_UNAVAILABLE); ioredis reconnects
@@ -45,6 +49,7 @@ import {
   type RelayStore,
   type SenderKeys,
   type StoreStats,
+  type WatchHandle,
 } from './types.js';
 
 const PRUNE = `
@@ -60,15 +65,17 @@ end
 `;
 
 // KEYS: queue, data, senders. ARGV: max length (secured), now µs, cutoff µs, ttl ms, check-only
-// flag, max length (open), then id, bytes pairs. Returns the number of new messages (stored, or
-// that would be), or -1 when the queue would overflow.
+// flag, max length (open), publish command (PUBLISH or SPUBLISH), wake-up channel, wake-up
+// payload, then id, bytes pairs. Returns the number of new messages (stored, or that would be),
+// or -1 when the queue would overflow. Stored messages are announced on the queue's wake-up
+// channel from inside the script (the channel is in the queue's slot): no second round trip.
 const POST = `${PRUNE}
 local z, h = KEYS[1], KEYS[2]
 prune(z, h, ARGV[3])
 local max = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then max = tonumber(ARGV[6]) end
 local seen, fresh = {}, {}
-for i = 7, #ARGV, 2 do
+for i = 10, #ARGV, 2 do
   local id = ARGV[i]
   if not seen[id] then
     seen[id] = true
@@ -88,6 +95,7 @@ for _, i in ipairs(fresh) do
 end
 redis.call('PEXPIRE', z, ARGV[4])
 redis.call('PEXPIRE', h, ARGV[4])
+redis.call(ARGV[7], ARGV[8], ARGV[9])
 return #fresh
 `;
 
@@ -142,8 +150,18 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return 1
 `;
 
-/** Sharded wake-up channels in a Cluster (spread over the shards by their hash tags). */
-const WAKE_SHARDS = 16;
+/** How long a queue's wake-up subscription outlives its last watcher. */
+const WATCH_LINGER_MS = 10_000;
+/** How often the subscriber connection checks the Cluster's slots (a failover's longest wake-up gap). */
+const SUBSCRIBER_SLOTS_REFRESH_MS = 2000;
+/** How long a pull waits for its subscription before it falls back to re-reading. */
+const WATCH_TIMEOUT_MS = 3000;
+
+interface Watch {
+  count: number;
+  ready: Promise<boolean>;
+  linger: NodeJS.Timeout | undefined;
+}
 
 type Arg = string | number | Buffer;
 interface Scripts {
@@ -177,6 +195,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Connection-level errors, for logging (they repeat while Redis is away). */
   onError?: (err: Error) => void;
+  /** How long a queue's subscription outlives its last watcher (default 10 s). */
+  watchLingerMs?: number;
 }
 
 function clusterNodes(urls: string[]): { nodes: { host: string; port: number }[]; password?: string } {
@@ -196,11 +216,15 @@ export class RedisStore implements RelayStore {
   private readonly prefix: string;
   private readonly instance = toHex(randomBytes(8));
   private readonly listeners: ((lookups: string[] | null) => void)[] = [];
+  private readonly watches = new Map<string, Watch>();
+  private readonly lingerMs: number;
+  private wakesReceived = 0;
   private closed = false;
 
   private constructor(target: RedisTarget, opts: RedisStoreOptions) {
     this.kind = target.kind;
     this.prefix = opts.prefix ?? '';
+    this.lingerMs = opts.watchLingerMs ?? WATCH_LINGER_MS;
     const redisOptions: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -236,6 +260,10 @@ export class RedisStore implements RelayStore {
         enableOfflineQueue: true,
         enableAutoPipelining: false,
         shardedSubscribers: true,
+        // A failover moves slots while the old master stays up (now a replica, which drops
+        // the shard-channel subscriptions of those slots): only a slots refresh tells the
+        // subscribers to follow, after which they subscribe again and waiters re-check.
+        slotsRefreshInterval: SUBSCRIBER_SLOTS_REFRESH_MS,
         redisOptions: { ...clusterOptions.redisOptions, commandTimeout: undefined },
       });
     }
@@ -260,28 +288,97 @@ export class RedisStore implements RelayStore {
     const where = this.kind === 'redis' ? 'Redis' : 'Redis Cluster';
     await waitReady(this.client, timeoutMs, where);
     await waitReady(this.sub, timeoutMs, where);
+    const head = `${this.prefix}wake:{`;
     const onMessage = (channel: string, payload: string) => {
-      if (!channel.startsWith(`${this.prefix}wake`)) return;
-      const space = payload.indexOf(' ');
-      if (space < 0 || payload.slice(0, space) === this.instance) return;
-      this.emit(payload.slice(space + 1).split(','));
+      if (!channel.startsWith(head) || payload === this.instance) return;
+      this.wakesReceived++;
+      this.emit([channel.slice(head.length, -1)]);
     };
     if (this.kind === 'redis') {
       this.sub.on('message', onMessage);
-      await this.sub.subscribe(`${this.prefix}wake`);
       // After a reconnect (ioredis resubscribes by itself), waiters re-check: wakes may have been lost.
       this.sub.on('ready', () => this.emit(null));
     } else {
       this.sub.on('smessage', onMessage);
-      // One call per channel: each lives in its own slot, so on its own shard.
-      for (let i = 0; i < WAKE_SHARDS; i++) await this.sub.ssubscribe(this.wakeChannel(i));
       this.sub.on('subscribersReady', () => this.emit(null));
       this.sub.on('+subscriber', () => this.emit(null));
     }
   }
 
-  private wakeChannel(shard: number): string {
-    return this.kind === 'redis' ? `${this.prefix}wake` : `${this.prefix}wake:{${shard}}`;
+  /** A queue's wake-up channel: in the queue's own slot (same hash tag as its keys). */
+  private wakeChannel(lookup: string): string {
+    return `${this.prefix}wake:{${lookup}}`;
+  }
+
+  watch(lookups: string[]): WatchHandle {
+    if (this.closed) return { routed: Promise.resolve(false), release: () => undefined };
+    const held = lookups.map((l) => [l, this.watchOne(l)] as const);
+    let released = false;
+    return {
+      routed: Promise.all(held.map(([, w]) => w.ready)).then((r) => r.every(Boolean)),
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const [lookup, w] of held) this.release(lookup, w);
+      },
+    };
+  }
+
+  private watchOne(lookup: string): Watch {
+    const held = this.watches.get(lookup);
+    if (held) {
+      held.count++;
+      clearTimeout(held.linger);
+      held.linger = undefined;
+      return held;
+    }
+    const channel = this.wakeChannel(lookup);
+    const subscribing = this.kind === 'redis' ? this.sub.subscribe(channel) : this.sub.ssubscribe(channel);
+    const w: Watch = { count: 1, ready: Promise.resolve(false), linger: undefined };
+    let timer: NodeJS.Timeout | undefined;
+    w.ready = Promise.race([
+      subscribing.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WATCH_TIMEOUT_MS))),
+    ]).then((ok) => {
+      clearTimeout(timer);
+      // Not routed in time: forget it (the next watch tries again), and drop the
+      // subscription should it still come through.
+      if (!ok && this.watches.get(lookup) === w) {
+        this.watches.delete(lookup);
+        subscribing.then(
+          () => !this.watches.has(lookup) && this.unsubscribe(channel),
+          () => undefined,
+        );
+      }
+      return ok;
+    });
+    this.watches.set(lookup, w);
+    return w;
+  }
+
+  private release(lookup: string, w: Watch): void {
+    if (--w.count > 0 || this.watches.get(lookup) !== w) return;
+    clearTimeout(w.linger);
+    w.linger = setTimeout(() => {
+      if (this.watches.get(lookup) !== w || w.count > 0) return;
+      this.watches.delete(lookup);
+      this.unsubscribe(this.wakeChannel(lookup));
+    }, this.lingerMs);
+    w.linger.unref();
+  }
+
+  private unsubscribe(channel: string): void {
+    if (this.closed) return;
+    (this.kind === 'redis' ? this.sub.unsubscribe(channel) : this.sub.sunsubscribe(channel)).catch(
+      () => undefined,
+    );
+  }
+
+  wakeStats(): { received: number; watched: number } {
+    return { received: this.wakesReceived, watched: this.watches.size };
   }
 
   private key(kind: 'msg' | 'msgdata' | 'snd', lookup: string): string {
@@ -290,11 +387,31 @@ export class RedisStore implements RelayStore {
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('store is closed');
-    try {
-      return await fn();
-    } catch (e) {
-      throw new StoreUnavailableError(`redis ${what}: ${(e as Error).message}`, { cause: e });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        // A slot moved (a Cluster failover or resharding) and ioredis could not follow it
+        // by itself (autopipelined commands of several slots): the command did not run,
+        // so after a slots refresh it runs again, once or twice.
+        if (this.client instanceof Cluster && attempt < 2 && /^(MOVED|ASK) /.test((e as Error).message)) {
+          await this.refreshSlots();
+          continue;
+        }
+        throw new StoreUnavailableError(`redis ${what}: ${(e as Error).message}`, { cause: e });
+      }
     }
+  }
+
+  private refreshing: Promise<void> | null = null;
+  private refreshSlots(): Promise<void> {
+    this.refreshing ??= new Promise<void>((resolve) =>
+      (this.client as Cluster).refreshSlotsCache(() => {
+        this.refreshing = null;
+        resolve();
+      }),
+    );
+    return this.refreshing;
   }
 
   useNonce(nonce: string, _now: number, ttlMs: number): Promise<boolean> {
@@ -359,6 +476,9 @@ export class RedisStore implements RelayStore {
         retentionMs,
         checkOnly ? '1' : '0',
         openQueueLength,
+        this.kind === 'redis' ? 'PUBLISH' : 'SPUBLISH',
+        this.wakeChannel(lookup),
+        this.instance,
       ];
       for (const m of list) args.push(m.id, checkOnly ? '' : buf(m.bytes));
       return this.client.meowPost(
@@ -385,31 +505,26 @@ export class RedisStore implements RelayStore {
     });
   }
 
+  /** Wakes this instance's own waiters; the POST script told the other instances. */
   private notify(lookups: string[]): void {
     this.emit(lookups);
-    // Best effort: the messages are stored; a lost wake-up only delays delivery to the next pull.
-    if (this.kind === 'redis') {
-      this.client
-        .publish(this.wakeChannel(0), `${this.instance} ${lookups.join(',')}`)
-        .catch(() => undefined);
-      return;
-    }
-    const byShard = new Map<number, string[]>();
-    for (const l of lookups) {
-      const shard = parseInt(l.slice(0, 2), 16) % WAKE_SHARDS;
-      const list = byShard.get(shard);
-      if (list) list.push(l);
-      else byShard.set(shard, [l]);
-    }
-    for (const [shard, list] of byShard)
-      this.client
-        .spublish(this.wakeChannel(shard), `${this.instance} ${list.join(',')}`)
-        .catch(() => undefined);
   }
 
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {
     const cutoffUs = String((now - retentionMs) * 1000);
     return this.call('fetch', async () => {
+      if (lookups.length === 1) {
+        // One queue: one script reads up to `max` and the queue's length (one round trip).
+        const lookup = lookups[0]!;
+        const reply = await this.client.meowFetchBuffer(
+          this.key('msg', lookup),
+          this.key('msgdata', lookup),
+          max,
+          cutoffUs,
+        );
+        const messages = this.decodeFetch(lookup, reply);
+        return { messages, more: (reply[0] as number) > max };
+      }
       // Lengths first (cheap; an empty long-poll round costs only this), then read each
       // queue's share of `max`, so a pull of many keys never reads more than it returns.
       const lengths = await Promise.all(lookups.map((l) => this.client.zcard(this.key('msg', l))));
@@ -431,21 +546,26 @@ export class RedisStore implements RelayStore {
       const messages: QueuedMessage[] = [];
       replies.forEach((reply, q) => {
         const [lookup, n] = plan[q]!;
-        const total = reply[0] as number;
-        for (let i = 1; i + 2 < reply.length; i += 3) {
-          const id = (reply[i] as Buffer).toString('latin1');
-          const score = Number((reply[i + 1] as Buffer).toString('latin1'));
-          messages.push({
-            lookup,
-            id,
-            arrivedAt: Math.floor(score / 1000),
-            bytes: bytesOf(reply[i + 2] as Buffer),
-          });
-        }
-        if (total > n) more = true;
+        messages.push(...this.decodeFetch(lookup, reply));
+        if ((reply[0] as number) > n) more = true;
       });
       return { messages, more };
     });
+  }
+
+  /** The messages of a FETCH reply: {queue length, id, score, bytes, id, score, bytes...}. */
+  private decodeFetch(lookup: string, reply: (Buffer | number)[]): QueuedMessage[] {
+    const messages: QueuedMessage[] = [];
+    for (let i = 1; i + 2 < reply.length; i += 3) {
+      const score = Number((reply[i + 1] as Buffer).toString('latin1'));
+      messages.push({
+        lookup,
+        id: (reply[i] as Buffer).toString('latin1'),
+        arrivedAt: Math.floor(score / 1000),
+        bytes: bytesOf(reply[i + 2] as Buffer),
+      });
+    }
+    return messages;
   }
 
   ack(items: { lookup: string; ids: string[] }[]): Promise<number> {
@@ -541,6 +661,8 @@ export class RedisStore implements RelayStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const w of this.watches.values()) clearTimeout(w.linger);
+    this.watches.clear();
     await Promise.all(
       [this.sub, this.client].map(async (c) => {
         try {

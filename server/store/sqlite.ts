@@ -1,7 +1,8 @@
 /**
  * The embedded store: the relay contract on one SQLite file (better-sqlite3, WAL).
  * Posts commit with synchronous=FULL before the client hears "stored" (a sender
- * drops its copy on that answer); acks, nonces and pruning go through a second
+ * drops its copy on that answer), in groups: the posts of one event-loop turn share
+ * one transaction and one fsync (nonces are grouped the same way); acks, nonces and pruning go through a second
  * connection with synchronous=NORMAL (in WAL mode still safe against a process
  * crash; a power cut can at worst redeliver an acked message or forget a nonce).
  * Wake-ups and rate buckets are in-process: the embedded store serves one server process.
@@ -24,6 +25,7 @@ import {
   type RelayStore,
   type SenderKeys,
   type StoreStats,
+  type WatchHandle,
 } from './types.js';
 
 /** Numbered schema steps; `PRAGMA user_version` records how many have run. */
@@ -67,6 +69,16 @@ const MIGRATIONS: string[] = [
    CREATE INDEX senders_expiry ON senders (expires_at);`,
 ];
 
+interface PendingPost {
+  messages: NewMessage[];
+  now: number;
+  maxQueueLength: number;
+  retentionMs: number;
+  openQueueLength: number;
+  resolve: (o: PostOutcome) => void;
+  reject: (e: Error) => void;
+}
+
 interface MessageRow {
   lookup: string;
   id: string;
@@ -86,6 +98,17 @@ export class SqliteStore implements RelayStore {
   /** One set of buckets per rate (addresses and queues refill at their own pace). */
   private readonly buckets = new Map<string, TokenBuckets>();
   private closed = false;
+  /** Posts waiting for the next group commit (see flush). */
+  private readonly pending: PendingPost[] = [];
+  private flushing: NodeJS.Immediate | null = null;
+  private readonly pendingNonces: {
+    nonce: string;
+    now: number;
+    ttlMs: number;
+    resolve: (fresh: boolean) => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  private noncesFlushing: NodeJS.Immediate | null = null;
   private readonly stmt;
 
   constructor(readonly path: string) {
@@ -167,8 +190,35 @@ export class SqliteStore implements RelayStore {
     }
   }
 
+  /**
+   * Nonces are written in groups too: the requests of one event-loop turn record theirs in
+   * one transaction (a nonce twice in a group: the second is the replay), and each request
+   * goes on once its nonce is written.
+   */
   useNonce(nonce: string, now: number, ttlMs: number): Promise<boolean> {
-    return this.run(() => this.stmt.nonceUse.run(nonce, now + ttlMs, now).changes === 1);
+    if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    return new Promise<boolean>((resolve, reject) => {
+      this.pendingNonces.push({ nonce, now, ttlMs, resolve, reject });
+      this.noncesFlushing ??= setImmediate(() => this.flushNonces());
+    });
+  }
+
+  private flushNonces(): void {
+    this.noncesFlushing = null;
+    const group = this.pendingNonces.splice(0);
+    if (!group.length) return;
+    let fresh: boolean[];
+    try {
+      if (this.closed) throw new Error('store is closed');
+      fresh = this.light.transaction(() =>
+        group.map((n) => this.stmt.nonceUse.run(n.nonce, n.now + n.ttlMs, n.now).changes === 1),
+      )();
+    } catch (e) {
+      const err = new StoreUnavailableError(`sqlite: ${(e as Error).message}`, { cause: e });
+      for (const n of group) n.reject(err);
+      return;
+    }
+    group.forEach((n, i) => n.resolve(fresh[i]!));
   }
 
   takeTokens(key: string, count: number, now: number, rate: RateLimit): Promise<boolean> {
@@ -206,32 +256,59 @@ export class SqliteStore implements RelayStore {
     retentionMs: number,
     openQueueLength = maxQueueLength,
   ): Promise<PostOutcome> {
-    const cutoff = now - retentionMs;
-    const outcome = this.run(() =>
-      this.db.transaction((): PostOutcome => {
-        const fresh = new Map<string, Set<string>>();
-        for (const m of messages) {
-          if (this.stmt.has.get(m.lookup, m.id)) continue;
-          let ids = fresh.get(m.lookup);
-          if (!ids) fresh.set(m.lookup, (ids = new Set()));
-          ids.add(m.id);
-        }
-        for (const [lookup, ids] of fresh) {
-          const bound = this.stmt.senders.get(lookup, now) ? maxQueueLength : openQueueLength;
-          if (this.stmt.count.get(lookup, cutoff)!.n + ids.size > bound) return { ok: false, full: lookup };
-        }
-        let added = 0;
-        for (const m of messages) added += this.stmt.insert.run(m.lookup, m.id, now, m.bytes).changes;
-        return { ok: true, added };
-      })(),
-    );
-    void outcome.then(
-      (o) => {
-        if (o.ok && o.added > 0) this.emit([...new Set(messages.map((m) => m.lookup))]);
-      },
-      () => undefined,
-    );
-    return outcome;
+    if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    return new Promise<PostOutcome>((resolve, reject) => {
+      this.pending.push({ messages, now, maxQueueLength, retentionMs, openQueueLength, resolve, reject });
+      this.flushing ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /**
+   * Group commit: the posts that arrived during one turn of the event loop are written
+   * in one transaction, so one fsync (synchronous=FULL) makes all of them durable before
+   * any is answered. Each post is still all-or-nothing on its own: its bound checks see
+   * the posts before it in the group, and a refused post writes nothing. A failure of
+   * the transaction fails every post of the group (none was stored).
+   */
+  private flush(): void {
+    this.flushing = null;
+    const group = this.pending.splice(0);
+    if (!group.length) return;
+    let outcomes: PostOutcome[];
+    try {
+      if (this.closed) throw new Error('store is closed');
+      outcomes = this.db.transaction(() => group.map((p) => this.postOne(p)))();
+    } catch (e) {
+      const err = new StoreUnavailableError(`sqlite: ${(e as Error).message}`, { cause: e });
+      for (const p of group) p.reject(err);
+      return;
+    }
+    const woken = new Set<string>();
+    group.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok && o.added > 0) for (const m of p.messages) woken.add(m.lookup);
+      p.resolve(o);
+    });
+    if (woken.size) this.emit([...woken]);
+  }
+
+  private postOne(p: PendingPost): PostOutcome {
+    const { messages, now } = p;
+    const cutoff = now - p.retentionMs;
+    const fresh = new Map<string, Set<string>>();
+    for (const m of messages) {
+      if (this.stmt.has.get(m.lookup, m.id)) continue;
+      let ids = fresh.get(m.lookup);
+      if (!ids) fresh.set(m.lookup, (ids = new Set()));
+      ids.add(m.id);
+    }
+    for (const [lookup, ids] of fresh) {
+      const bound = this.stmt.senders.get(lookup, now) ? p.maxQueueLength : p.openQueueLength;
+      if (this.stmt.count.get(lookup, cutoff)!.n + ids.size > bound) return { ok: false, full: lookup };
+    }
+    let added = 0;
+    for (const m of messages) added += this.stmt.insert.run(m.lookup, m.id, now, m.bytes).changes;
+    return { ok: true, added };
   }
 
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {
@@ -308,6 +385,14 @@ export class SqliteStore implements RelayStore {
     this.listeners.push(listener);
   }
 
+  /** Every post goes through this one instance: its wake-ups are all local. */
+  watch(): WatchHandle {
+    return { routed: Promise.resolve(true), release: () => undefined };
+  }
+  wakeStats(): { received: number; watched: number } {
+    return { received: 0, watched: 0 };
+  }
+
   private emit(lookups: string[]): void {
     for (const l of this.listeners) l(lookups);
   }
@@ -320,6 +405,14 @@ export class SqliteStore implements RelayStore {
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    if (this.noncesFlushing) {
+      clearImmediate(this.noncesFlushing);
+      this.flushNonces();
+    }
+    if (this.flushing) {
+      clearImmediate(this.flushing);
+      this.flush(); // posts already accepted are written (or refused) before the file closes
+    }
     this.closed = true;
     this.light.close();
     this.db.close();

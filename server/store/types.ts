@@ -59,6 +59,11 @@ export interface Invitation {
   ownerKey: Uint8Array;
 }
 
+export interface WatchHandle {
+  routed: Promise<boolean>;
+  release(): void;
+}
+
 export interface StoreStats {
   queues: number;
   messages: number;
@@ -103,7 +108,10 @@ export interface RelayStore {
   /** Up to `max` messages, oldest first, across the given queues. Unknown and empty queues look alike. */
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult>;
 
-  /** Removes acknowledged messages; returns how many were removed (a repeated ack removes nothing). */
+  /**
+   * Removes acknowledged messages; returns how many were removed (a repeated ack removes
+   * nothing). A fetch called after an ack (even before the ack's promise settles) sees it.
+   */
   ack(items: { lookup: string; ids: string[] }[]): Promise<number>;
 
   queueLength(lookup: string): Promise<number>;
@@ -120,11 +128,24 @@ export interface RelayStore {
   prune(now: number, retentionMs: number): Promise<number>;
 
   /**
-   * Calls `listener` with the queues that got messages, for posts made through any
-   * store instance sharing this backend (other processes included); with `null`
-   * when wake-ups may have been missed (a pub/sub reconnect): every waiter re-checks.
+   * Calls `listener` with the queues that got messages: for posts made through this
+   * instance, and for posts made through any other instance sharing this backend (other
+   * processes) to queues this instance watches; with `null` when wake-ups may have been
+   * missed (a pub/sub reconnect): every waiter re-checks.
    */
   onWake(listener: (lookups: string[] | null) => void): void;
+
+  /**
+   * Routes the wake-ups of these queues to this instance (a held pull watches its
+   * queues), whichever instance the post goes through. `routed` resolves true once they
+   * are (a post after that wakes this instance), false when that could not be set up in
+   * time (the caller then re-reads on its own). Call `release` once when done waiting.
+   * A store serving one process only may do nothing here.
+   */
+  watch(lookups: string[]): WatchHandle;
+
+  /** Wake-ups received from other instances, and queues watched now (for metrics). */
+  wakeStats(): { received: number; watched: number };
 
   /** Resolves when the backend answers. */
   ping(): Promise<void>;

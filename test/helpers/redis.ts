@@ -131,22 +131,35 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisProcess>
 }
 
 export interface RedisCluster {
+  /** Every node's port (with replicas, which of them are masters can change: see failover). */
   ports: number[];
   urls: string[];
-  /** Stops one master (its slots become unavailable). */
+  /** Process ids of the nodes (for CPU accounting in the bench). */
+  pids(): number[];
+  /** Stops one node (a master without a replica: its slots become unavailable). */
   stopNode(i: number): Promise<void>;
   /** Starts it again with its node file, and waits until the cluster is ok. */
   startNode(i: number): Promise<void>;
+  /**
+   * With replicas: a manual failover of the master that owns `key`'s slot (CLUSTER
+   * FAILOVER on its replica): the replica becomes the master of those slots and the old
+   * master its replica. Resolves once the replica is master and the cluster is ok.
+   */
+  failover(key: string): Promise<void>;
   destroy(): Promise<void>;
 }
 
-/** Three masters (no replicas) on loopback, slots spread by `redis-cli --cluster create`. */
-export async function startRedisCluster(): Promise<RedisCluster> {
+/**
+ * Three masters on loopback, slots spread by `redis-cli --cluster create`; with
+ * `replicas`, one replica each (six nodes), so a master can fail over.
+ */
+export async function startRedisCluster(opts: { replicas?: boolean } = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'meow-cluster-'));
   const procs: ChildProcess[] = [];
   const ports: number[] = [];
+  const count = opts.replicas ? 6 : 3;
   try {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < count; i++) {
       let port = await freePort(true);
       while (ports.includes(port)) port = await freePort(true);
       ports.push(port);
@@ -157,10 +170,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       'create',
       ...ports.map((p) => `127.0.0.1:${p}`),
       '--cluster-replicas',
-      '0',
+      opts.replicas ? '1' : '0',
       '--cluster-yes',
     ]);
     await clusterOk(ports);
+    if (opts.replicas) await replicasSynced(ports);
   } catch (e) {
     await Promise.all(procs.map(stopProcess));
     rmSync(dir, { recursive: true, force: true });
@@ -169,6 +183,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   return {
     ports,
     urls: ports.map((p) => `redis://127.0.0.1:${p}`),
+    pids: () => procs.map((p) => p.pid!).filter(Boolean),
     stopNode: async (i) => {
       await stopProcess(procs[i]!);
     },
@@ -176,11 +191,50 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       procs[i] = await startProcess(nodeArgs(ports[i]!, dir), dir);
       await clusterOk(ports);
     },
+    failover: async (key) => {
+      const { stdout: slotOut } = await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'keyslot', key]);
+      const slot = Number(slotOut.trim());
+      const { stdout: nodes } = await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'nodes']);
+      const rows = nodes
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '));
+      const owns = (r: string[]) =>
+        r.slice(8).some((range) => {
+          const [a, b] = range.split('-').map(Number);
+          return slot >= a! && slot <= (b ?? a!);
+        });
+      const master = rows.find((r) => r[2]!.includes('master') && owns(r));
+      const replica = master && rows.find((r) => r[3] === master[0] && r[2]!.includes('slave'));
+      if (!replica) throw new Error(`the master of slot ${slot} has no replica`);
+      const port = String(Number(replica[1]!.split(':')[1]!.split('@')[0]));
+      await run('redis-cli', ['-p', port, 'cluster', 'failover']);
+      const until = Date.now() + 30_000;
+      for (;;) {
+        const { stdout } = await run('redis-cli', ['-p', port, 'role']);
+        if (stdout.startsWith('master')) break;
+        if (Date.now() > until) throw new Error(`replica ${port} did not take over`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await clusterOk(ports);
+    },
     destroy: async () => {
       await Promise.all(procs.map(stopProcess));
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function replicasSynced(ports: number[]): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (const p of ports) {
+    for (;;) {
+      const { stdout } = await run('redis-cli', ['-p', String(p), 'info', 'replication']);
+      if (!/role:slave/.test(stdout) || /master_link_status:up/.test(stdout)) break;
+      if (Date.now() > until) throw new Error(`replica ${p} did not sync`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** Loopback only, its own folder, no RDB snapshots: what every test Redis shares. */

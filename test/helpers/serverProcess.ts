@@ -20,9 +20,11 @@ export function spawnServer(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   bin: string = BIN,
+  /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, '--port', '0', ...args], {
+    const proc = spawn(process.execPath, [...nodeArgs, bin, '--port', '0', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

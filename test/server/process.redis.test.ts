@@ -218,8 +218,8 @@ describe('two server processes on a three-node Redis Cluster', () => {
       if (!ok) await new Promise((r) => setTimeout(r, 100));
     }
     expect(ok).toBe(true);
-    // Held pulls on A are woken by posts on B again, on every one of the 16 wake-up
-    // channels (a queue's channel is its key's first byte mod 16), so on every master.
+    // Held pulls on A are woken by posts on B again, on queues of every master (a
+    // queue's wake-up channel lives in the queue's own slot).
     const byShard = new Map<number, KeyPair>();
     while (byShard.size < 16) {
       const k = ed25519KeyPair();

@@ -112,6 +112,24 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       expect(await s.ack([])).toBe(0);
     });
 
+    it('a fetch issued right after an ack (not awaited) does not see the acked messages', async () => {
+      const s = await fresh();
+      const q = lookup();
+      const [a, b] = [message(q), message(q)];
+      await s.post([a, b], Date.now(), 10, DAY);
+      const [n, got] = await Promise.all([
+        s.ack([{ lookup: q, ids: [a.id] }]),
+        s.fetch([q, lookup()], 10, Date.now(), DAY),
+      ]);
+      expect(n).toBe(1);
+      expect(got.messages.map((m) => m.id)).toEqual([b.id]);
+      const [, one] = await Promise.all([
+        s.ack([{ lookup: q, ids: [b.id] }]),
+        s.fetch([q], 10, Date.now(), DAY),
+      ]);
+      expect(one).toEqual({ messages: [], more: false });
+    });
+
     it('refuses a post that would pass the queue bound and keeps the old messages', async () => {
       const s = await fresh();
       const [a, b] = [lookup(), lookup()];
@@ -271,12 +289,23 @@ export function storeContract(name: string, harness: () => StoreHarness): void {
       await s.post([m], Date.now(), 10, DAY);
       expect(woken).toContainEqual([q]);
       if (harness().sharedWakeups) {
+        // Another instance (another process) is woken for the queues it watches, and only those.
         const other = await open(ns);
+        const heard: (string[] | null)[] = [];
+        other.onWake((l) => heard.push(l));
+        const watch = other.watch([q]);
+        expect(await watch.routed).toBe(true);
         const seen = new Promise<string[] | null>((resolve) =>
           other.onWake((l) => l?.includes(q) && resolve(l)),
         );
+        const unwatched = lookup();
+        await s.post([message(unwatched)], Date.now(), 10, DAY);
         await s.post([message(q)], Date.now(), 10, DAY);
         expect(await seen).toEqual([q]);
+        await sleep(100);
+        expect(heard.flat()).not.toContain(unwatched);
+        expect(other.wakeStats().watched).toBe(1);
+        watch.release();
       }
     });
 

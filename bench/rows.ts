@@ -1,0 +1,13 @@
+/**
+ * The rows of `npm run bench` (see bench/table.ts for what a row is). Add a row by
+ * adding it to `rows` below (or to a group file under bench/rows/): it then runs with
+ * the others, lands in the table and in bench-results/latest.json, and `--only=ID`
+ * runs it alone.
+ */
+import { cryptoRows } from './rows/crypto.js';
+import { relayRows } from './rows/relay.js';
+import type { Row } from './table.js';
+
+export function rows(quick: boolean): Row[] {
+  return [...cryptoRows, ...relayRows(quick)];
+}
