@@ -102,6 +102,12 @@ describe('pairing needs both people', () => {
       expect(pairingViews(a)[0]!.phase).toBe('refused');
       await expect(a.pairing.confirm()).rejects.toMatchObject({ code: 'PAIRING_NOT_PENDING' });
       expect(a.deviceSync.siblings()).toEqual([]);
+      // and the refused channel's keys are erased, as when a person refuses
+      const refused = a.devices.all().find((d) => d.pairing?.phase === 'refused')!;
+      expect(refused.unlinked).toBe(true);
+      expect(refused.drState).toBeNull();
+      for (const k of [refused.myIdentity, refused.myEncryption, refused.drKp])
+        expect(k.privateKey.every((x) => x === 0)).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -604,21 +604,7 @@ export class DeviceSync implements DeviceReceiver {
     const wipe = async () => {
       const d = this.m.devices.get(uid);
       if (!d || d.unlinked) return;
-      const zero = new Uint8Array(32);
-      // The in-memory copies are erased too (see wipePrivateKey for what cannot be).
-      for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
-      d.symKey.fill(0);
-      d.drRootKey.fill(0);
-      const wiped: Peer = {
-        ...d,
-        unlinked: true,
-        drState: null,
-        symKey: zero,
-        drRootKey: zero,
-        myIdentity: { publicKey: d.myIdentity.publicKey, privateKey: zero },
-        myEncryption: { publicKey: d.myEncryption.publicKey, privateKey: zero },
-        drKp: { publicKey: d.drKp.publicKey, privateKey: zero },
-      };
+      const wiped = unlinkedChannel(d);
       this.m.db.dropOutboxFor('device', d.uid);
       await this.m.devices.put(wiped);
       this.m.emit('device', wiped.uid);
@@ -859,6 +845,27 @@ export class DeviceSync implements DeviceReceiver {
   close(): void {
     this.dedup.close();
   }
+}
+
+/**
+ * A device channel closed for good: its keys erased (in memory too: see wipePrivateKey for
+ * what cannot be), only its lookup key kept, so that what the device still sends is refused.
+ */
+export function unlinkedChannel(d: Peer): Peer {
+  const zero = new Uint8Array(32);
+  for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
+  d.symKey.fill(0);
+  d.drRootKey.fill(0);
+  return {
+    ...d,
+    unlinked: true,
+    drState: null,
+    symKey: zero,
+    drRootKey: zero,
+    myIdentity: { publicKey: d.myIdentity.publicKey, privateKey: zero },
+    myEncryption: { publicKey: d.myEncryption.publicKey, privateKey: zero },
+    drKp: { publicKey: d.drKp.publicKey, privateKey: zero },
+  };
 }
 
 /** Whether a contact record holds secrets (private or symmetric keys, a ratchet). */
