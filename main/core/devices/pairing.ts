@@ -103,7 +103,7 @@ export class Pairing {
       nonce: toBase64(nonce),
       commitment: toBase64(card.pairingCommitment),
     };
-    // Only public keys and the nonce go out before both people confirm.
+    // Before both people confirm, only this: public keys, the nonce, this device's name and relays.
     const plain = encode(meow.UserMessage, {
       type: 'invitation_answer',
       invitation: answer,
