@@ -33,9 +33,15 @@ describe('inviting again a contact lost with an unlinked device', () => {
 
       const notices: string[] = [];
       a.on('notice', (n: { code: string }) => notices.push(n.code));
+      const onC: unknown[] = [];
+      c.on('notice', (n: { code: string; params: unknown }) => onC.push(n));
       await unlinkDevice(a.deviceSync, a.deviceSync.deviceById(b.identity.uid)!.uid); // …and is lost
       await settle(a, c, a, c);
       expect(notices).toContain('CONTACT_ORPHANED');
+      // my other device is told which device went (once), and which contact went with it
+      expect(onC).toContainEqual({ code: 'DEVICE_UNLINKED', params: { device: 'ri-b' } });
+      expect(onC.filter((n) => (n as { code: string }).code === 'DEVICE_UNLINKED')).toHaveLength(1);
+      expect(onC).toContainEqual({ code: 'CONTACT_ORPHANED', params: { contact: 'ri-x', device: 'ri-b' } });
       expect(contactView(a, a.peers.get(uid)!).orphaned).toBe(true);
       await expect(a.send(uid, 'anyone there?')).rejects.toMatchObject({ code: 'PRIMARY_GONE' });
 

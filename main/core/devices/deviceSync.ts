@@ -570,8 +570,9 @@ export class DeviceSync implements DeviceReceiver {
       return;
     }
     const d = this.deviceById(target);
-    if (d) {
+    if (d && !d.unlinked) {
       await this.tombstone(d.uid, d.uid === from.uid);
+      this.m.emit('notice', { code: 'DEVICE_UNLINKED', params: { device: d.name } });
       this.afterUnlink(d);
     }
   }
