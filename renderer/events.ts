@@ -22,6 +22,9 @@ export function wireEvents(): Unsubscribe {
       const conv = chats.conversations[c.id];
       if (conv) chats.onConversation({ ...conv, contact: c });
       else if (chats.loaded) void chats.load().catch(() => undefined);
+      // which device talks to whom ("talks to N contacts for you") follows the contacts
+      const devices = useDevices.getState();
+      if (Object.keys(devices.devices).length) void devices.load().catch(() => undefined);
     }),
     on('device:changed', (d) => useDevices.getState().onDevice(d)),
     on('profile:changed', (p) => useApp.getState().setProfile(p)),

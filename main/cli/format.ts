@@ -124,7 +124,7 @@ export function pairingLine(p: PairingView): string {
 export function deviceLine(d: DeviceView): string {
   const waiting = d.waitingForwards ? `, ${d.waitingForwards} message(s) of yours waiting for it` : '';
   return (
-    `${d.thisDevice ? '* ' : '  '}${d.name} — ${d.state}, primary for ${d.primaryFor} contact(s)` +
+    `${d.thisDevice ? '* ' : '  '}${d.name} — ${d.state}, primary for ${d.primaryFor} contact${d.primaryFor === 1 ? '' : 's'}` +
     `${d.thisDevice ? '' : `, last seen ${time(d.lastSeen)}`}${waiting}  [${d.id}]`
   );
 }

@@ -9,7 +9,7 @@ export const HINTS: Partial<Record<ErrorCode, string>> = {
   NO_IDENTITY: 'Create one with `meow init` or `meow pair new`.',
   IDENTITY_EXISTS: 'Use another folder (--profile DIR) for a new identity.',
   NO_PASSWORD: 'Set MEOW_PASSWORD, or run `meow` in a terminal to be asked.',
-  PROFILE_LOCKED: 'Close the other Meow process (the desktop app?) first.',
+  PROFILE_LOCKED: 'Close the other Meow process first (the desktop app, or a meow command still running).',
   AMBIGUOUS_CONTACT: 'Name them by id (see `meow contacts`).',
   CONTACT_NOT_READY:
     'They answer by opening your invitation link (`meow accept LINK` on their side); then `meow sync` here.',

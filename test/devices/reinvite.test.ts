@@ -47,6 +47,12 @@ describe('inviting again a contact lost with an unlinked device', () => {
       expect(onC).toContainEqual({ code: 'CONTACT_ORPHANED', params: { contact: 'ri-x', device: 'ri-b' } });
       expect(contactView(a, a.peers.get(uid)!).orphaned).toBe(true);
       await expect(a.send(uid, 'anyone there?')).rejects.toMatchObject({ code: 'PRIMARY_GONE' });
+      // the unlinked device itself is told so, and offers no "invite again" of its own
+      await settle(b);
+      expect(b.identity.unlinked).not.toBeNull();
+      const cOnB = b.findContact('ri-x');
+      expect(contactView(b, cOnB).orphaned).toBe(false);
+      await expect(b.reinvite(cOnB.uid)).rejects.toMatchObject({ code: 'DEVICE_UNLINKED' });
 
       const { link } = await a.reinvite(uid);
       await settle(a, c);

@@ -70,7 +70,7 @@ async function conversationsById(s: MeowService): Promise<Map<string, Conversati
 
 function contactLine(c: ContactView, conv?: ConversationView): string {
   const state = c.orphaned
-    ? ` (its device was unlinked: meow invite --again ${c.name})`
+    ? ` (your device that talked to them was unlinked: meow invite --again ${c.name})`
     : c.state === 'invited'
       ? ' (invitation not answered yet)'
       : c.blocked
@@ -135,7 +135,7 @@ export const contact: CommandSpec = {
     ctx.out(
       () =>
         [
-          `${c.name} (calls themselves "${c.theirName}")${c.blocked ? ' — blocked' : ''}`,
+          `${c.name}${c.theirName ? ` (calls themselves "${c.theirName}")` : ''}${c.blocked ? ' — blocked' : ''}`,
           ...(c.state === 'invited' ? ['invitation not answered yet'] : []),
           ...(c.status ? [`status: ${c.status}`] : []),
           `delivery receipts: ${c.deliveryReceipts ? 'on' : 'off'}, read receipts: ${c.readReceipts ? 'on' : 'off'}`,

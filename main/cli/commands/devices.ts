@@ -129,6 +129,12 @@ async function followPairing(
           }
           continue;
         }
+        if (v.role === 'new' && v.phase === 'code' && !v.confirmed && !ctx.io.interactive && !ctx.remote) {
+          // Nobody to ask here, and this command holds the profile: let it go, so that
+          // `meow pair confirm` (which the line above names) can run.
+          ctx.out('this command ends here so that `meow pair confirm` can open the profile', null);
+          return v;
+        }
         await watch.next(deadline - Date.now());
       }
       return watch.latest;

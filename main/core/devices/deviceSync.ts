@@ -668,6 +668,7 @@ export class DeviceSync implements DeviceReceiver {
           ? { deviceName: change.name, deviceNameVersion: change.version }
           : null,
       );
+      this.m.emit('device', this.m.identity.uid); // my Devices screen shows the new name
       return;
     }
     const d = this.deviceById(change.deviceId);

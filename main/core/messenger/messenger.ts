@@ -316,6 +316,7 @@ export class Messenger extends EventEmitter implements Core {
    * keys from a thief's, so it should be told.)
    */
   async reinvite(uid: string, opts: { long?: boolean } = {}): Promise<{ link: string; peer: Peer }> {
+    if (this.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', this.identity.unlinked);
     const old = this.findContact(uid);
     const primary = old.primaryDeviceUid ? this.devices.get(old.primaryDeviceUid) : null;
     const orphaned = !!old.primaryDeviceUid && (!primary || primary.unlinked);

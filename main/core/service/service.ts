@@ -156,6 +156,12 @@ export class CoreService implements MeowService {
         }
       }),
       on('device', (uid) => {
+        if (uid === m.identity.uid) {
+          // this device itself (renamed from another one, say)
+          const me = deviceViews(m).find((v) => v.thisDevice);
+          if (me) this.emit('device:changed', me);
+          return;
+        }
         const d = m.devices.get(uid);
         const view = d && deviceView(m, d);
         if (view) this.emit('device:changed', view);
