@@ -30,6 +30,7 @@ export interface ErrorParams {
   LINK_EXPIRED: { kind: LinkKind };
   ALREADY_ACCEPTED: { contact: string };
   UNKNOWN_CONTACT: { contact: string };
+  UNKNOWN_MESSAGE: { message: string };
   AMBIGUOUS_CONTACT: { name: string };
   BLOCKED: { contact: string };
   CONTACT_NOT_READY: { contact: string };
@@ -94,6 +95,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   LINK_EXPIRED: (p) => `This ${linkName(p.kind)} has expired; ask for a new one.`,
   ALREADY_ACCEPTED: (p) => `You already accepted this invitation (contact "${p.contact}").`,
   UNKNOWN_CONTACT: (p) => `No contact "${p.contact}".`,
+  UNKNOWN_MESSAGE: (p) => `No message "${p.message}" in this conversation.`,
   AMBIGUOUS_CONTACT: (p) => `Several contacts are named "${p.name}".`,
   BLOCKED: (p) => `"${p.contact}" is blocked; unblock them to send.`,
   CONTACT_NOT_READY: (p) => `"${p.contact}" has not answered the invitation yet.`,
