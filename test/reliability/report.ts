@@ -16,6 +16,8 @@ export interface CaseRecord {
   /** Messages (or items) that should have arrived. */
   expected?: number;
   lost: number;
+  /** The loss is the documented promise of the configuration under test (Redis without persistence). */
+  lossExpected?: boolean;
   shownTwice: number;
   /** Longest a message waited after a fault (ms), when the case measures it. */
   longestWaitMs?: number;
