@@ -33,4 +33,6 @@ const lost = rows.filter((r) => !r.lossExpected).reduce((n, r) => n + r.lost, 0)
 const twice = rows.reduce((n, r) => n + r.shownTwice, 0);
 console.log(`\n${rows.length} cases; lost ${lost}, shown twice ${twice}.`);
 if (rows.some((r) => r.lossExpected))
-  console.log('‡ a configuration that promises no durability (Redis without persistence): the loss is what it promises.');
+  console.log(
+    '‡ a configuration that promises no durability (Redis without persistence): the loss is what it promises.',
+  );
