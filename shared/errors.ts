@@ -16,7 +16,8 @@ export interface ErrorParams {
   WEAK_PASSWORD: { min: number };
   NO_PASSWORD: Record<string, never>;
   PROFILE_LOCKED: { profile: string };
-  CORRUPTED: { what: string; detail: string };
+  /** `file`: the damaged file or folder, when known (it is left as it is, for recovery). */
+  CORRUPTED: { what: string; detail: string; file?: string };
   DISK_FULL: { what: string };
   /** An argument failed validation (`field` names it as the caller wrote it). */
   BAD_INPUT: { field: string; reason: string };
@@ -75,7 +76,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   WEAK_PASSWORD: (p) => `The password is too short: use at least ${p.min} characters.`,
   NO_PASSWORD: () => 'A password is needed to open this profile.',
   PROFILE_LOCKED: (p) => `The profile ${p.profile} is open in another Meow process.`,
-  CORRUPTED: (p) => `The ${p.what} is damaged and cannot be read (${p.detail}).`,
+  CORRUPTED: (p) =>
+    `The ${p.what} is damaged and cannot be read (${p.detail})${p.file ? `: ${p.file}` : ''}.`,
   DISK_FULL: (p) =>
     `The disk is full: could not save ${p.what}. Nothing was lost; free some space and retry.`,
   BAD_INPUT: (p) => `Invalid ${p.field}: ${p.reason}.`,

@@ -131,7 +131,7 @@ export class MessageDb {
   readonly db: Database.Database;
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly storageKey: Uint8Array,
   ) {
     try {
@@ -145,7 +145,7 @@ export class MessageDb {
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
     } catch (e) {
-      throw storageError(e, 'messages');
+      throw storageError(e, 'messages', path);
     }
   }
 
@@ -174,7 +174,7 @@ export class MessageDb {
     try {
       return fn();
     } catch (e) {
-      throw storageError(e, what);
+      throw storageError(e, what, this.path);
     }
   }
 
