@@ -6,8 +6,9 @@
  */
 import { cryptoRows } from './rows/crypto.js';
 import { relayRows } from './rows/relay.js';
+import { unlinkRows } from './rows/unlink.js';
 import type { Row } from './table.js';
 
 export function rows(quick: boolean): Row[] {
-  return [...cryptoRows, ...relayRows(quick)];
+  return [...cryptoRows, ...relayRows(quick), ...unlinkRows];
 }

@@ -868,13 +868,20 @@ export function holdsSecrets(p: Peer): boolean {
     !!p.drState ||
     any(p.symKey) ||
     any(p.drRootKey) ||
-    [p.myIdentity, p.myEncryption, p.myLookup, p.drKp].some((k) => any(k.privateKey))
+    [p.myIdentity, p.myEncryption, p.myLookup, p.drKp].some((k) => any(k.privateKey)) ||
+    !!p.oldSigner ||
+    !!p.rotation ||
+    p.retired.length > 0
   );
 }
 
 /** The record with every secret erased (in memory too) — what a device keeps of a contact it does not drive. */
 export function withoutSecrets(p: Peer): Peer {
-  for (const k of [p.myIdentity, p.myEncryption, p.myLookup, p.drKp]) wipePrivateKey(k);
+  const retired = p.retired.flatMap((r) => [r.lookup, r.encryption]);
+  const staged = p.rotation ? [p.rotation.identity, p.rotation.encryption, p.rotation.lookup] : [];
+  for (const k of [p.myIdentity, p.myEncryption, p.myLookup, p.drKp, ...retired, ...staged])
+    wipePrivateKey(k);
+  if (p.oldSigner) wipePrivateKey(p.oldSigner.key);
   p.symKey.fill(0);
   p.drRootKey.fill(0);
   const none = (k: { publicKey: Uint8Array }) => ({ publicKey: k.publicKey, privateKey: new Uint8Array(32) });
@@ -888,5 +895,8 @@ export function withoutSecrets(p: Peer): Peer {
     drRootKey: new Uint8Array(32),
     drState: null,
     handoverTo: '',
+    retired: [],
+    rotation: null,
+    oldSigner: null,
   };
 }

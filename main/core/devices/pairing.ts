@@ -32,17 +32,6 @@ import { deviceLock } from '../messenger/lockKeys.js';
 const HISTORY_BATCH_BYTES = 40 * 1024;
 const DAY_MS = 24 * 3600 * 1000;
 
-export interface PairingView {
-  device: string;
-  name: string;
-  role: PairingState['role'];
-  phase: 'waiting' | 'code' | 'syncing' | 'done' | 'refused';
-  code: string;
-  done: number;
-  total: number;
-  expiresAt: number;
-}
-
 export class Pairing {
   constructor(private readonly ds: DeviceSync) {}
 
@@ -365,37 +354,6 @@ export class Pairing {
       d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,
     );
     await this.ds.tombstone(device.uid);
-  }
-
-  /** Where each pairing stands, newest first. */
-  status(): PairingView[] {
-    return (
-      this.m.devices
-        .all()
-        // channels made through an introduction were never "paired" here
-        .filter((d) => d.pairing !== null && d.invitationId !== '' && d.pairing.role !== 'introduced')
-        .sort((a, b) => b.createdAt - a.createdAt)
-        .map((d) => {
-          const p = d.pairing!;
-          let { phase, done } = p;
-          if (p.role === 'existing' && phase === 'syncing') {
-            const left = this.m.db.outboxCount('device', d.uid);
-            done = Math.max(0, p.total - left);
-            if (left === 0) phase = 'done';
-          }
-          if (phase === 'waiting' && Date.now() > d.invitationExpiresAt) phase = 'refused';
-          return {
-            device: d.uid,
-            name: d.name,
-            role: p.role,
-            phase,
-            code: p.code,
-            done,
-            total: p.total,
-            expiresAt: d.invitationExpiresAt,
-          };
-        })
-    );
   }
 }
 

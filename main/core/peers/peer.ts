@@ -126,6 +126,11 @@ export interface Peer {
   retired: RetiredKeys[];
   /** The other side's signing keys before it rotated, still accepted on my queue until `until`. */
   previousContactKeys: { key: Uint8Array; until: number }[];
+  /**
+   * After a rotation, my previous signing key: it still signs what I send until the other
+   * side is known to have my new keys (its relay admits only the sender keys it registered).
+   */
+  oldSigner: { key: KeyPair; until: number } | null;
   /** New keys of mine staged by a rotation in progress (see peers/rotation.ts). */
   rotation: { identity: KeyPair; encryption: KeyPair; lookup: KeyPair; symKey: Uint8Array } | null;
   /** When my keys of this channel last changed (creation or rotation). */
@@ -181,6 +186,7 @@ export const peerJsonSchema = z.object({
     .array(z.object({ lookup: keyPairSchema, encryption: keyPairSchema, symKey: key32, until: z.number() }))
     .default([]),
   previousContactKeys: z.array(z.object({ key: key32, until: z.number() })).default([]),
+  oldSigner: z.object({ key: keyPairSchema, until: z.number() }).nullable().default(null),
   rotation: z
     .object({ identity: keyPairSchema, encryption: keyPairSchema, lookup: keyPairSchema, symKey: key32 })
     .nullable()
@@ -219,6 +225,7 @@ export function peerToJson(p: Peer): PeerJson {
       until: r.until,
     })),
     previousContactKeys: p.previousContactKeys.map((k) => ({ key: toBase64(k.key), until: k.until })),
+    oldSigner: p.oldSigner && { key: keyPairJson(p.oldSigner.key), until: p.oldSigner.until },
     verified: p.verified && {
       mine: toBase64(p.verified.mine),
       theirs: toBase64(p.verified.theirs),
@@ -253,6 +260,7 @@ export function peerFromJson(j: PeerJson): Peer {
       until: r.until,
     })),
     previousContactKeys: j.previousContactKeys.map((k) => ({ key: fromBase64(k.key), until: k.until })),
+    oldSigner: j.oldSigner && { key: kp(j.oldSigner.key), until: j.oldSigner.until },
     verified: j.verified && {
       mine: fromBase64(j.verified.mine),
       theirs: fromBase64(j.verified.theirs),
@@ -325,6 +333,7 @@ export function channelDefaults(now = Date.now()) {
     handoverTo: '',
     retired: [] as RetiredKeys[],
     previousContactKeys: [] as { key: Uint8Array; until: number }[],
+    oldSigner: null,
     rotation: null,
     rotatedAt: now,
     verified: null,
