@@ -58,11 +58,14 @@ describe('pairing needs both people', () => {
     const c = await createBlankDevice(env, 'both-c');
     try {
       await befriend(a, x);
+      await a.updateProfile({ status: 'at the dentist until 4' });
       // existing confirms first: b gets nothing until b's person confirms
       const { link } = await b.pairing.init();
       await a.pairing.accept(link);
       await settle(a, b);
       const onB = pairingViews(b)[0]!;
+      // the answer carried no part of the profile (it goes out before anyone compared codes)
+      expect(b.devices.all().map((d) => d.status)).toEqual(['']);
       expect(onB.code).toBe(pairingViews(a)[0]!.code);
       await a.pairing.confirm();
       await settle(a, b, a, b);
@@ -102,6 +105,12 @@ describe('pairing needs both people', () => {
       expect(pairingViews(a)[0]!.phase).toBe('refused');
       await expect(a.pairing.confirm()).rejects.toMatchObject({ code: 'PAIRING_NOT_PENDING' });
       expect(a.deviceSync.siblings()).toEqual([]);
+      // and the refused channel's keys are erased, as when a person refuses
+      const refused = a.devices.all().find((d) => d.pairing?.phase === 'refused')!;
+      expect(refused.unlinked).toBe(true);
+      expect(refused.drState).toBeNull();
+      for (const k of [refused.myIdentity, refused.myEncryption, refused.drKp])
+        expect(k.privateKey.every((x) => x === 0)).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

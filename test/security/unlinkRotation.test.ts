@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { channelKeys, type Peer } from '../../main/core/peers/peer.js';
-import { PREVIOUS_KEY_GRACE_MS } from '../../main/core/peers/rotation.js';
+import { PREVIOUS_KEY_GRACE_MS, RETIRED_DRAIN_MS } from '../../main/core/peers/rotation.js';
 import { deserializeRatchet } from '../../main/ratchet/stateJson.js';
 import { packUserMessage } from '../../main/wire/packing.js';
 import { meow } from '../../main/wire/proto.js';
@@ -114,6 +114,11 @@ describe('unlinking a device rotates what it could have kept', () => {
       expect(xa.previousContactKeys.map((k) => k.key)).toContainEqual(before);
       for (const k of xa.previousContactKeys)
         expect(k.until).toBeLessThanOrEqual(Date.now() + PREVIOUS_KEY_GRACE_MS);
+      // the old queue's keys are kept while it is drained, and erased once the drain time is over
+      expect(await a.dropDrainedQueues()).toBe(0);
+      expect(a.peers.get(uid)!.retired).toHaveLength(1);
+      expect(await a.dropDrainedQueues(Date.now() + RETIRED_DRAIN_MS + 1)).toBe(1);
+      expect(a.peers.get(uid)!.retired).toEqual([]);
     } finally {
       await Promise.all([a.close(), x.close()]);
     }

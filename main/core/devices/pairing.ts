@@ -22,7 +22,7 @@ import type { PairingState, Peer } from '../peers/peer.js';
 import { fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
-import type { DeviceSync } from './deviceSync.js';
+import { unlinkedChannel, type DeviceSync } from './deviceSync.js';
 import { introduce } from './introduction.js';
 import { encodePeerData, encodeProfile, encodeServers } from './payloads.js';
 import { opensCommitment, pairingCode, pairingCommitment, type PairingKeys } from './safetyCode.js';
@@ -103,7 +103,7 @@ export class Pairing {
       nonce: toBase64(nonce),
       commitment: toBase64(card.pairingCommitment),
     };
-    // Only public keys and the nonce go out before both people confirm.
+    // Before both people confirm, only this: public keys, the nonce, this device's name and relays.
     const plain = encode(meow.UserMessage, {
       type: 'invitation_answer',
       invitation: answer,
@@ -176,7 +176,7 @@ export class Pairing {
         device: device.uid,
       });
       this.m.emit('notice', { code: 'PAIRING_TAMPERED', params: { device: device.name } });
-      return { ...device, unlinked: true, pairing: { ...p, phase: 'refused' } };
+      return { ...unlinkedChannel(device), pairing: { ...p, phase: 'refused' } };
     }
     const code = pairingCode({
       commitment,

@@ -109,6 +109,11 @@ export interface Peer {
   status: string;
   /** Phase 7: '' when this device drives the relationship; else the uid of my device peer that does. */
   primaryDeviceUid: string;
+  /**
+   * Contacts driven elsewhere: the primary's device id as a summary named it, while that device
+   * is not known here yet (a device paired meanwhile; see DeviceSync.adoptPrimaries).
+   */
+  primaryPendingId: string;
   /** Devices: the sibling's own id (its identity uid). Contacts: ''. */
   deviceId: string;
   /** Devices: where pairing stands. */
@@ -175,6 +180,7 @@ export const peerJsonSchema = z.object({
   avatar: z.string(),
   status: z.string(),
   primaryDeviceUid: z.string(),
+  primaryPendingId: z.string().default(''),
   deviceId: z.string().default(''),
   pairing: pairingStateSchema.nullable().default(null),
   unlinked: z.boolean().default(false),
@@ -334,6 +340,7 @@ export function channelDefaults(now = Date.now()) {
     retired: [] as RetiredKeys[],
     previousContactKeys: [] as { key: Uint8Array; until: number }[],
     oldSigner: null,
+    primaryPendingId: '',
     rotation: null,
     rotatedAt: now,
     verified: null,
