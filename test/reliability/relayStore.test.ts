@@ -100,7 +100,7 @@ function outcome(acked: Map<string, number>, got: string[]) {
 
 describe('relay and Redis killed under load', () => {
   const QUEUES = scale(4, 8);
-  const PER = scale(30, 150);
+  const PER = scale(30, 60);
 
   it('the relay SIGKILLed under load (Redis with AOF): nothing acknowledged is lost, nothing twice', async () => {
     const redis = await startRedis({ persistence: true });
