@@ -57,16 +57,13 @@ describe('SIGKILL at random points of pairing and history sync', () => {
       await killedAtRandom(A(), ['pair', 'accept', link, '--yes'], 300 + rand() * 900);
       await killedAtRandom(B(), ['sync'], 300 + rand() * 700);
     }
-    // Then a clean accept: restartable with the same link (again if the machine is too slow
-    // for the accept's wait on the new device's reveal).
-    let accepted = { code: -1 as number | null, stderr: '' };
-    let attempts = 0;
-    while (accepted.code !== 0 && attempts < 5) {
-      attempts++;
-      const accepting = meow(A(), ['--json', 'pair', 'accept', link, '--yes']);
-      await meow(B(), ['pair', 'status', '--wait', '20']);
-      accepted = await accepting;
-    }
+    // Then a clean accept, with the same link (the killed ones did not use it up). An accept
+    // whose wait for the reveal runs out on an overloaded machine has used the link: a second
+    // accept answers LINK_USED (see the report of issue 13), so the new device's status is
+    // waited for generously here.
+    const accepting = meow(A(), ['--json', 'pair', 'accept', link, '--yes']);
+    await meow(B(), ['pair', 'status', '--wait', '30']);
+    const accepted = await accepting;
     expect(accepted.code, accepted.stderr).toBe(0);
     const confirmed = await meow(B(), ['--json', 'pair', 'confirm']);
     expect(confirmed.code, confirmed.stderr).toBe(0);
@@ -96,7 +93,7 @@ describe('SIGKILL at random points of pairing and history sync', () => {
       expected: HISTORY,
       lost,
       shownTwice: twice,
-      notes: `${kills} meow processes killed mid-way; pairing restarted with the same link (clean accept after ${attempts} attempt(s))`,
+      notes: `${kills} meow processes killed mid-way; pairing restarted with the same link`,
     });
     expect(kills).toBeGreaterThan(5);
     expect({ lost, twice }).toEqual({ lost: 0, twice: 0 });
