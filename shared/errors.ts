@@ -16,7 +16,8 @@ export interface ErrorParams {
   WEAK_PASSWORD: { min: number };
   NO_PASSWORD: Record<string, never>;
   PROFILE_LOCKED: { profile: string };
-  CORRUPTED: { what: string; detail: string };
+  /** `file`: the damaged file or folder, when known (it is left as it is, for recovery). */
+  CORRUPTED: { what: string; detail: string; file?: string };
   DISK_FULL: { what: string };
   /** An argument failed validation (`field` names it as the caller wrote it). */
   BAD_INPUT: { field: string; reason: string };
@@ -30,6 +31,7 @@ export interface ErrorParams {
   LINK_EXPIRED: { kind: LinkKind };
   ALREADY_ACCEPTED: { contact: string };
   UNKNOWN_CONTACT: { contact: string };
+  UNKNOWN_MESSAGE: { message: string };
   AMBIGUOUS_CONTACT: { name: string };
   BLOCKED: { contact: string };
   CONTACT_NOT_READY: { contact: string };
@@ -75,7 +77,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   WEAK_PASSWORD: (p) => `The password is too short: use at least ${p.min} characters.`,
   NO_PASSWORD: () => 'A password is needed to open this profile.',
   PROFILE_LOCKED: (p) => `The profile ${p.profile} is open in another Meow process.`,
-  CORRUPTED: (p) => `The ${p.what} is damaged and cannot be read (${p.detail}).`,
+  CORRUPTED: (p) =>
+    `The ${p.what} is damaged and cannot be read (${p.detail})${p.file ? `: ${p.file}` : ''}.`,
   DISK_FULL: (p) =>
     `The disk is full: could not save ${p.what}. Nothing was lost; free some space and retry.`,
   BAD_INPUT: (p) => `Invalid ${p.field}: ${p.reason}.`,
@@ -95,6 +98,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   LINK_EXPIRED: (p) => `This ${linkName(p.kind)} has expired; ask for a new one.`,
   ALREADY_ACCEPTED: (p) => `You already accepted this invitation (contact "${p.contact}").`,
   UNKNOWN_CONTACT: (p) => `No contact "${p.contact}".`,
+  UNKNOWN_MESSAGE: (p) => `No message "${p.message}" in this conversation.`,
   AMBIGUOUS_CONTACT: (p) => `Several contacts are named "${p.name}".`,
   BLOCKED: (p) => `"${p.contact}" is blocked; unblock them to send.`,
   CONTACT_NOT_READY: (p) => `"${p.contact}" has not answered the invitation yet.`,

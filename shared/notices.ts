@@ -10,6 +10,8 @@ const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
     `"${p['device']}" was the device that talked to ${p['contact']}; it is unlinked, so invite ${p['contact']} again from this device to keep talking.`,
   CONTACT_KEYS_CHANGED: (p) =>
     `${p['contact']}'s keys changed outside your conversation: compare your safety numbers again before you trust it.`,
+  RELAY_REFUSING: (p) =>
+    `The server ${p['server']} refuses every request (${p['code']}): its key may have changed or this computer's clock may be wrong. Messages wait here until it accepts them again.`,
   PAIRING_TAMPERED: (p) =>
     `Pairing with "${p['device']}" was refused: its answer does not match the link you opened (someone may have swapped the link).`,
 };

@@ -93,6 +93,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   ]),
   send: z.tuple([id, text]),
   markRead: z.tuple([id]),
+  retryMessage: z.tuple([id, id]),
   devices: z.tuple([]),
   renameDevice: z.tuple([id, name]),
   unlinkDevice: z.tuple([id, z.object({ force: z.boolean().optional() }).strict().optional()]),

@@ -134,6 +134,11 @@ export interface ServiceMethods {
   send(contactId: string, text: string): Promise<MessageView>;
   /** Marks a conversation read here (read receipts and my other devices follow); returns how many. */
   markRead(contactId: string): Promise<number>;
+  /**
+   * Sends again a message whose sending failed for good (`failed` in its view: the relay
+   * refused the message itself). A message that has not failed is left as it is.
+   */
+  retryMessage(contactId: string, messageId: string): Promise<MessageView>;
 
   // -------------------------------------------------------------- devices and pairing
   devices(): Promise<DeviceView[]>;

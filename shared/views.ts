@@ -85,6 +85,8 @@ export interface MessageView {
   synced: boolean;
   /** pending_forward: the device of mine this message waits for, and since when. */
   waitingFor: { deviceId: string; name: string; since: number } | null;
+  /** Sending failed for good (the relay refused the message itself): why; retryMessage sends it again. */
+  failed: { reason: string } | null;
   /** Position for paging: pass it as `before` to get older messages. */
   cursor: string;
 }
@@ -163,7 +165,8 @@ export interface NoticeView {
     | 'SEND_FAILED'
     | 'PAIRING_TAMPERED'
     | 'CONTACT_ORPHANED'
-    | 'CONTACT_KEYS_CHANGED';
+    | 'CONTACT_KEYS_CHANGED'
+    | 'RELAY_REFUSING';
   params: Record<string, string | number>;
   text: string;
 }

@@ -16,20 +16,29 @@ export function isStorageFailure(e: unknown): boolean {
   );
 }
 
-/** Maps low-level storage failures to errors a person can act on. */
-export function storageError(e: unknown, what: string): ServiceError {
+/** Maps low-level storage failures to errors a person can act on; `file` names what is damaged. */
+export function storageError(e: unknown, what: string, file?: string): ServiceError {
   const err = e as NodeJS.ErrnoException & { code?: string };
+  const at = file ? { file } : {};
   if (err?.code === 'ENOSPC' || err?.code === 'SQLITE_FULL') {
     return new ServiceError('DISK_FULL', { what }, { cause: e });
   }
   if (err?.code === 'SQLITE_CORRUPT' || err?.code === 'SQLITE_NOTADB' || err?.code === 'LEVEL_CORRUPTION') {
-    return new ServiceError('CORRUPTED', { what: `${what} store`, detail: err.code }, { cause: e });
+    return new ServiceError('CORRUPTED', { what: `${what} store`, detail: err.code, ...at }, { cause: e });
   }
-  if (isServiceError(e)) return e;
+  if (isServiceError(e)) return file ? withFile(e, file) : e;
   if (e instanceof TypeError || e instanceof RangeError) throw e; // a bug, not a storage problem: keep its stack
   return new ServiceError(
     'CORRUPTED',
-    { what: `${what} store`, detail: (e as Error)?.message ?? String(e) },
+    { what: `${what} store`, detail: (e as Error)?.message ?? String(e), ...at },
     { cause: e },
   );
+}
+
+/** A CORRUPTED error that does not name its file yet, naming `file`; any other error as it is. */
+export function withFile<E>(e: E, file: string): E | ServiceError {
+  if (!(e instanceof ServiceError) || e.code !== 'CORRUPTED') return e;
+  const params = e.params as { what: string; detail: string; file?: string };
+  if (params.file) return e;
+  return new ServiceError('CORRUPTED', { ...params, file }, { cause: e });
 }

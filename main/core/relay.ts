@@ -35,6 +35,10 @@ export interface RelayErrorLike {
   code: string;
   retryable: boolean;
   message: string;
+  /** Said in a reply sealed to the request (a plain error can be damaged on the way). */
+  authenticated?: boolean;
+  httpStatus?: number;
+  retryAfterMs?: number;
 }
 
 export function isRelayError(e: unknown): e is RelayErrorLike {

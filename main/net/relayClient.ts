@@ -55,17 +55,23 @@ export class RelayError extends Error {
     readonly code: string,
     message: string,
     readonly httpStatus?: number,
-    options?: { cause?: unknown; index?: number; retryAfterMs?: number },
+    options?: { cause?: unknown; index?: number; retryAfterMs?: number; authenticated?: boolean },
   ) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.index = options?.index;
     this.retryAfterMs = options?.retryAfterMs;
+    this.authenticated = options?.authenticated ?? false;
     this.retryable = RETRYABLE.has(code) || (code === 'BAD_REPLY' && (httpStatus ?? 0) >= 500);
   }
   /** Which item of a batch the server refused, when it says. */
   readonly index: number | undefined;
   /** For RATE_LIMITED: how long the server asks to wait. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The server said this in a reply sealed to this request. A plain error (for a request
+   * the server could not open) is not authenticated: damage on the way can change its code.
+   */
+  readonly authenticated: boolean;
 }
 
 /** Default bound on a request (a pull's long-poll time is added to it). */
@@ -190,6 +196,8 @@ export class RelayClient {
       const retryAfter = Number(header('retry-after'));
       throw new RelayError(code, err.message || code, status, {
         index: err.index,
+        // openReply fills requestNonce only from a sealed reply (bound to this request's nonce).
+        authenticated: reply.requestNonce.length > 0,
         ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
       });
     }

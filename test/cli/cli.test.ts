@@ -121,7 +121,9 @@ describe('meow CLI', { timeout: 180_000 }, () => {
     expect(r.stderr).toMatch(/^meow: .*messages/);
     writeFileSync(join(p, 'identity.json'), '{"v":1,"kdf":');
     const r2 = await meow(p, ['contacts']);
-    expect(r2.stderr).toBe('meow: The identity file is damaged and cannot be read (not valid JSON).\n');
+    expect(r2.stderr).toBe(
+      `meow: The identity file is damaged and cannot be read (not valid JSON): ${join(p, 'identity.json')}.\n`,
+    );
   });
 
   it('--json errors are JSON on stderr', async () => {

@@ -47,6 +47,8 @@ export interface RedisProcess {
   dir: string;
   /** Stops the server (SIGTERM: it saves and fsyncs what its persistence settings say). */
   stop(): Promise<void>;
+  /** Kills it (SIGKILL: no shutdown save; only what its persistence already wrote survives). */
+  kill(): Promise<void>;
   /** Starts it again on the same port and folder. */
   start(): Promise<void>;
   /** Stops it and removes its folder. */
@@ -118,6 +120,15 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisProcess>
     stop: async () => {
       await stopProcess(proc);
       proc = null;
+    },
+    kill: async () => {
+      const p = proc;
+      proc = null;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        p.once('exit', () => resolve());
+        p.kill('SIGKILL');
+      });
     },
     start: async () => {
       if (!proc) proc = await startProcess(args, dir);

@@ -36,6 +36,7 @@ export const send: CommandSpec = {
 
 /** What became of a message just sent, in words. */
 async function sendOutcome(ctx: CliContext, s: MeowService, name: string, m: MessageView): Promise<string> {
+  if (m.failed) return `Not sent to ${name}: the server refused the message itself (${m.failed.reason}).`;
   switch (m.status) {
     case 'pending_forward':
       return `Queued for "${m.waitingFor?.name ?? 'another device'}", your device that talks to ${name}: it sends it when it is online.`;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { bytesEqual, fromBase64, randomBytes, toBase64, toHex, utf8, fromUtf8 } from '../../crypto/bytes.js';
 import { ed25519KeyPair, type KeyPair } from '../../crypto/curves.js';
-import { MeowError, storageError } from '../errors.js';
+import { MeowError, storageError, withFile } from '../errors.js';
 import {
   b64,
   keyPairJson,
@@ -222,20 +222,24 @@ export class IdentityFile {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new MeowError('NO_IDENTITY', { profile: dir });
       }
-      throw storageError(e, 'identity');
+      throw storageError(e, 'identity', path);
     }
-    const file = parsePasswordFile(text, 'identity');
-    const { content, key } =
-      'password' in secret
-        ? await openWithPassword(file, secret.password)
-        : { content: openWithKey(file, secret.key), key: secret.key };
-    let raw: unknown;
     try {
-      raw = JSON.parse(fromUtf8(content));
-    } catch {
-      throw new MeowError('CORRUPTED', { what: 'identity file', detail: 'bad content' });
+      const file = parsePasswordFile(text, 'identity');
+      const { content, key } =
+        'password' in secret
+          ? await openWithPassword(file, secret.password)
+          : { content: openWithKey(file, secret.key), key: secret.key };
+      let raw: unknown;
+      try {
+        raw = JSON.parse(fromUtf8(content));
+      } catch {
+        throw new MeowError('CORRUPTED', { what: 'identity file', detail: 'bad content' });
+      }
+      return new IdentityFile(path, file, key, fromJson(raw));
+    } catch (e) {
+      throw withFile(e, path); // a damaged file is named (WRONG_PASSWORD and the rest pass as they are)
     }
-    return new IdentityFile(path, file, key, fromJson(raw));
   }
 
   /** Whether `password` opens this profile (re-derives the key; constant-time comparison). */

@@ -8,6 +8,7 @@ import type { Relay } from '../relay.js';
 import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
 import type { MessengerEvents } from './events.js';
 import type { KeyedMutex } from './keyedMutex.js';
+import type { RelayHealth } from './retryPolicy.js';
 import type { SyncChange } from './syncChange.js';
 
 export interface Core {
@@ -19,6 +20,10 @@ export interface Core {
   readonly db: MessageDb;
   readonly log: Logger;
   readonly locks: KeyedMutex;
+  /** The longest a transient failure waits before the next attempt (ms). */
+  readonly retryCeilingMs: number;
+  /** Says once when a relay refuses every request (retryPolicy.ts). */
+  readonly relayHealth: RelayHealth;
   relayFor(server: ServerRef): Relay;
   emit<K extends keyof MessengerEvents>(event: K, ...args: MessengerEvents[K]): void;
   /** Wakes the send loop (something was queued). */

@@ -43,7 +43,8 @@ import { KeyedMutex } from './keyedMutex.js';
 import { MAX_TEXT_BYTES } from './limits.js';
 import { readReceipts } from './receipts.js';
 import { profileNotices, renameMeForContacts } from './profileBroadcast.js';
-import { backoff, flushOutbox, type FlushResult } from './outbox.js';
+import { backoff, flushOutbox, MAX_BACKOFF_MS, type FlushResult } from './outbox.js';
+import { RelayHealth } from './retryPolicy.js';
 import type { SyncChange } from './syncChange.js';
 import { OUTBOX_LOCK, channelLock, contactLock } from './lockKeys.js';
 
@@ -58,6 +59,10 @@ export interface MessengerOptions {
   relays: RelayFactory;
   log?: Logger;
   pollTimeoutMs?: number;
+  /** Ceiling of a retry's wait after a transient failure (default five minutes). */
+  retryCeilingMs?: number;
+  /** When a relay refusing every request is reported: after `count` refusals over `afterMs`. */
+  refusalNotice?: { count: number; afterMs: number };
 }
 
 export interface ServerStats {
@@ -72,6 +77,8 @@ export class Messenger extends EventEmitter implements Core {
   readonly db: MessageDb;
   readonly log: Logger;
   readonly locks = new KeyedMutex();
+  readonly retryCeilingMs: number;
+  readonly relayHealth: RelayHealth;
   private readonly relays = new Map<string, Relay>();
   private lastClock = 0;
   private running = false;
@@ -97,6 +104,12 @@ export class Messenger extends EventEmitter implements Core {
     const key = identityFile.identity.storageKey;
     this.identities = new IdentityRepository(identityFile);
     this.log = opts.log ?? createLogger();
+    this.retryCeilingMs = opts.retryCeilingMs ?? MAX_BACKOFF_MS;
+    this.relayHealth = new RelayHealth(
+      (server, code) => this.emit('notice', { code: 'RELAY_REFUSING', params: { server, code } }),
+      opts.refusalNotice?.count,
+      opts.refusalNotice?.afterMs,
+    );
     this.db = new MessageDb(join(dir, 'messages.db'), key);
     this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts', 'peer', this.db);
     this.devices = new PeerStore(join(dir, 'devices'), key, 'devices', 'device', this.db);
@@ -866,6 +879,7 @@ export class Messenger extends EventEmitter implements Core {
           signal: ac.signal,
         });
         failures = 0;
+        this.relayHealth.ok(url);
         if (stats.processed === 0 && stats.kept === 0 && !this.pullPlan().get(url)?.peers.length) {
           await sleep(1000, ac.signal); // nothing to pull here yet
         } else if (stats.kept > 0 && stats.processed === 0) {
@@ -874,10 +888,11 @@ export class Messenger extends EventEmitter implements Core {
       } catch (e) {
         if (ac.signal.aborted) continue;
         failures++;
+        this.relayHealth.failed(url, e);
         const err = isRelayError(e) ? `${e.code}: ${e.message}` : String(e);
         this.log.warn('pull failed', { server: url, error: err });
         this.emit('connection', { server: url, online: false, error: err, since: Date.now() });
-        await sleep(backoff(failures, 500, 30_000), ac.signal);
+        await sleep(backoff(failures, 500, Math.min(30_000, this.retryCeilingMs)), ac.signal);
       } finally {
         this.pollAborts.delete(ac);
       }

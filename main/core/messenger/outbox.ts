@@ -18,19 +18,22 @@ import { isRelayError } from '../relay.js';
 import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { mergeReceiptRows } from './receipts.js';
+import { classifySendFailure } from './retryPolicy.js';
 import { toDbMessage } from './dbMessage.js';
 import { OUTBOX_LOCK, channelLock } from './lockKeys.js';
 
 const BATCH = 100;
-const MAX_BACKOFF_MS = 5 * 60 * 1000;
+/** The default ceiling of a retry's wait (Messenger's retryCeilingMs). */
+export const MAX_BACKOFF_MS = 5 * 60 * 1000;
 
 export function errorText(e: unknown): string {
   return e instanceof Error || isRelayError(e) ? e.message : String(e);
 }
 
+/** Exponential backoff with jitter, never beyond `max` (the ceiling holds after the jitter). */
 export function backoff(attempts: number, base = 1000, max = MAX_BACKOFF_MS): number {
-  const d = Math.min(max, base * 2 ** Math.min(attempts, 20));
-  return Math.round(d * (0.75 + Math.random() * 0.5));
+  const d = base * 2 ** Math.min(attempts, 20);
+  return Math.round(Math.min(max, d * (0.75 + Math.random() * 0.5)));
 }
 
 type Prepared = { row: OutboxRow; server: ServerRef; bytes: Uint8Array; packed: meow.IPackedUserMessage };
@@ -71,7 +74,7 @@ async function prepare(
     if (!peer.contactLookupKey || !peer.contactEncryption || servers.length === 0) {
       return {
         row,
-        retryInMs: backoff(row.attempts, 2000, 30_000),
+        retryInMs: backoff(row.attempts, 2000, Math.min(30_000, core.retryCeilingMs)),
         reason: 'waiting for the invitation to be answered',
       };
     }
@@ -83,7 +86,7 @@ async function prepare(
     if (!canSend(ratchet)) {
       return {
         row,
-        retryInMs: backoff(row.attempts, 2000, 30_000),
+        retryInMs: backoff(row.attempts, 2000, Math.min(30_000, core.retryCeilingMs)),
         reason: 'waiting for the first message from the other side',
       };
     }
@@ -140,24 +143,36 @@ async function post(
       { signal },
     );
   } catch (e) {
-    const retryable = !isRelayError(e) || e.retryable;
-    const code = isRelayError(e) ? e.code : 'ERROR';
-    if (!retryable && chunk.length > 1) {
+    core.relayHealth.failed(server.url, e);
+    const failure = classifySendFailure(e, chunk.length);
+    if (failure.kind === 'split') {
       // One bad row must not hold the others: retry them one by one.
       let sent = 0;
       for (const p of chunk) sent += await post(core, server, [p], routing, signal);
       return sent;
     }
     for (const p of chunk) {
-      const delay = retryable ? backoff(p.row.attempts) : 60 * 60 * 1000;
-      core.db.outboxRetry(p.row.id, `${code}: ${errorText(e)}`, Date.now() + delay);
+      if (failure.kind === 'permanent') {
+        core.db.outboxPark(p.row.id, failure.reason);
+        const message = p.row.messageUuid ? core.db.getMessage(p.row.peerUid, p.row.messageUuid) : undefined;
+        if (message) core.emit('status', message);
+      } else {
+        const wait = Math.max(backoff(p.row.attempts, 1000, core.retryCeilingMs), failure.retryAfterMs ?? 0);
+        core.db.outboxRetry(p.row.id, failure.reason, Date.now() + Math.min(wait, core.retryCeilingMs));
+      }
     }
-    if (!retryable)
-      core.log.error('relay refused a message', { server: server.url, code, error: errorText(e) });
-    else
+    if (failure.kind === 'permanent') {
+      core.log.error('relay refused a message', {
+        server: server.url,
+        code: failure.code,
+        error: errorText(e),
+      });
+      core.emit('notice', { code: 'SEND_FAILED', params: { error: failure.reason } });
+    } else
       core.emit('connection', { server: server.url, online: false, error: errorText(e), since: Date.now() });
     return 0;
   }
+  core.relayHealth.ok(server.url);
   const channels = new Map<string, { channel: 'peer' | 'device'; peerUid: string }>();
   for (const p of chunk) channels.set(`${p.row.channel}/${p.row.peerUid}`, p.row);
   for (const p of chunk) {

@@ -599,6 +599,20 @@ export class CoreService implements MeowService {
     });
   }
 
+  retryMessage(contactId: string, messageId: string): Promise<MessageView> {
+    return this.guard('retryMessage', async () => {
+      const m = this.open();
+      this.contact(m, contactId);
+      if (!m.db.getMessage(contactId, messageId))
+        throw new ServiceError('UNKNOWN_MESSAGE', { message: messageId });
+      if (m.db.retryFailed(messageId)) {
+        m.kickSend();
+        await this.flushSoon(m);
+      }
+      return messageView(m, m.db.getMessage(contactId, messageId)!);
+    });
+  }
+
   // ------------------------------------------------------------------ devices
 
   devices(): Promise<DeviceView[]> {

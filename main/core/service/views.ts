@@ -65,6 +65,12 @@ export function parseCursor(cursor: string | undefined): { sentAt: number; id: n
   return match ? { sentAt: Number(match[1]), id: Number(match[2]) } : null;
 }
 
+function failedOf(m: Messenger, s: StoredMessage): MessageView['failed'] {
+  if (!s.outbound || (s.state !== 'pending' && s.state !== 'pending_forward')) return null;
+  const reason = m.db.failedSend(s.uuid);
+  return reason === null ? null : { reason };
+}
+
 export function messageView(m: Messenger, s: StoredMessage): MessageView {
   let waitingFor: MessageView['waitingFor'] = null;
   if (s.state === 'pending_forward' && s.waitingFor) {
@@ -87,6 +93,7 @@ export function messageView(m: Messenger, s: StoredMessage): MessageView {
     seen: s.seen,
     synced: s.synced,
     waitingFor,
+    failed: failedOf(m, s),
     cursor: cursorOf(s),
   };
 }

@@ -5,7 +5,8 @@
  * kept in memory after open, writes go through with fsync (`sync: true`), because
  * these records hold ratchet states that must never roll back.
  */
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { z } from 'zod';
 import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
@@ -33,11 +34,39 @@ export class EncryptedKv<T> {
       if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(`${(e as Error).message} ${cause?.message ?? ''}`)) {
         throw new MeowError('PROFILE_LOCKED', { profile: dirname(this.path) }, { cause: e });
       }
-      throw storageError(e, this.what);
+      throw storageError(e, this.what, this.path);
     }
-    for await (const [key, value] of this.db.iterator()) {
-      this.cache.set(key, this.decode(key, value));
+    try {
+      this.refuseSkippedRecords();
+      for await (const [key, value] of this.db.iterator()) {
+        this.cache.set(key, this.decode(key, value));
+      }
+    } catch (e) {
+      await this.db.close().catch(() => undefined);
+      throw storageError(e, this.what, this.path);
     }
+  }
+
+  /**
+   * LevelDB opens a store whose write-ahead log is damaged by dropping the damaged
+   * records, saying so only in its info log (LOG): records would vanish without a word.
+   * The info log of this open is read back; a drop makes the store CORRUPTED instead
+   * (a write cut short by a crash is a truncated tail, which LevelDB ignores silently).
+   */
+  private refuseSkippedRecords(): void {
+    let log = '';
+    try {
+      log = readFileSync(join(this.path, 'LOG'), 'utf8');
+    } catch {
+      return; // no info log: nothing was recovered
+    }
+    const drop = /^.*(dropping \d+ bytes|Corruption:).*$/m.exec(log);
+    if (drop)
+      throw new MeowError('CORRUPTED', {
+        what: `${this.what} store`,
+        detail: drop[0].replace(/^[\d/:. -]+\S*\s+/, '').trim(),
+        file: this.path,
+      });
   }
 
   private decode(key: string, value: Uint8Array): T {
@@ -48,11 +77,16 @@ export class EncryptedKv<T> {
       throw new MeowError('CORRUPTED', {
         what: `${this.what} store`,
         detail: `record ${key} does not open with this profile's key`,
+        file: this.path,
       });
     }
     const parsed = this.schema.safeParse(json);
     if (!parsed.success)
-      throw new MeowError('CORRUPTED', { what: `${this.what} store`, detail: `record ${key} is invalid` });
+      throw new MeowError('CORRUPTED', {
+        what: `${this.what} store`,
+        detail: `record ${key} is invalid`,
+        file: this.path,
+      });
     return parsed.data;
   }
 
@@ -69,7 +103,7 @@ export class EncryptedKv<T> {
     try {
       await this.db.put(key, value, { sync: true });
     } catch (e) {
-      throw storageError(e, this.what);
+      throw storageError(e, this.what, this.path);
     }
     this.cache.set(key, record);
   }
@@ -78,7 +112,7 @@ export class EncryptedKv<T> {
     try {
       await this.db.del(key, { sync: true });
     } catch (e) {
-      throw storageError(e, this.what);
+      throw storageError(e, this.what, this.path);
     }
     this.cache.delete(key);
   }

@@ -64,6 +64,9 @@ export interface NewMessage {
  * contact's primary device (decided when queued) · rotate: a rotation of my keys of the channel
  * (peers/rotation.ts), its key_update built when the row is packed.
  */
+/** next_attempt_at of a row the relay refused for good: never due until the person retries it. */
+export const OUTBOX_PARKED_AT = 8.64e15;
+
 export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward' | 'rotate';
 
 export interface OutboxItem {
@@ -128,7 +131,7 @@ export class MessageDb {
   readonly db: Database.Database;
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly storageKey: Uint8Array,
   ) {
     try {
@@ -142,7 +145,7 @@ export class MessageDb {
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
     } catch (e) {
-      throw storageError(e, 'messages');
+      throw storageError(e, 'messages', path);
     }
   }
 
@@ -171,7 +174,7 @@ export class MessageDb {
     try {
       return fn();
     } catch (e) {
-      throw storageError(e, what);
+      throw storageError(e, what, this.path);
     }
   }
 
@@ -650,9 +653,40 @@ export class MessageDb {
     );
   }
 
-  /** Makes every waiting row due now (the network came back, or the user asked to retry). */
+  /** Makes every waiting row due now (the network came back); failed rows wait for the person. */
   retryAllNow(): void {
-    this.run('outbox', () => this.db.prepare('UPDATE outbox SET next_attempt_at = 0').run());
+    this.run('outbox', () =>
+      this.db
+        .prepare('UPDATE outbox SET next_attempt_at = 0 WHERE next_attempt_at < ?')
+        .run(OUTBOX_PARKED_AT),
+    );
+  }
+
+  /** The relay refused the row for good (about the message itself): it waits for the person. */
+  outboxPark(id: number, reason: string): void {
+    this.outboxRetry(id, reason, OUTBOX_PARKED_AT);
+  }
+
+  /** Why a message's send failed for good, or null (sending, sent, or never queued). */
+  failedSend(messageUuid: string): string | null {
+    return this.run('outbox', () => {
+      const r = this.db
+        .prepare('SELECT last_error FROM outbox WHERE message_uuid = ? AND next_attempt_at >= ? LIMIT 1')
+        .get(messageUuid, OUTBOX_PARKED_AT) as { last_error: string | null } | undefined;
+      return r ? (r.last_error ?? 'refused') : null;
+    });
+  }
+
+  /** Makes a failed message's rows due now, with a fresh backoff; false when none had failed. */
+  retryFailed(messageUuid: string): boolean {
+    return this.run('outbox', () => {
+      const info = this.db
+        .prepare(
+          'UPDATE outbox SET next_attempt_at = 0, attempts = 0 WHERE message_uuid = ? AND next_attempt_at >= ?',
+        )
+        .run(messageUuid, OUTBOX_PARKED_AT);
+      return info.changes > 0;
+    });
   }
 
   // ------------------------------------------------------------ channel state

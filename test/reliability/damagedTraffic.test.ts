@@ -1,0 +1,90 @@
+/**
+ * Damaged traffic (issue 13's defect): one request or response body in four gets a
+ * flipped bit. The relay refuses a damaged request and the client refuses a damaged
+ * reply; each attempt is re-sealed, so this is a transient fault: every message must
+ * arrive exactly once and no retry may be scheduled beyond the backoff ceiling. Then a
+ * relay that answers slowly, cuts replies half-way, or answers 500: no duplicate, no
+ * stuck outbox.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEnv, type Env } from '../core/harness.js';
+import { exchange } from './exchange.js';
+import { seeded, startFaultProxy, type FaultProxy, type FaultRates } from './faultProxy.js';
+import { record } from './report.js';
+import { FULL, scale } from './scale.js';
+
+const CEILING_MS = 2000;
+
+describe('a misbehaving network between clients and relay', () => {
+  let env: Env;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    env = await startEnv('embedded');
+    proxy = await startFaultProxy(env.relay.url, {}, seeded(1313));
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await env?.close();
+  });
+
+  const cases: { name: string; tag: string; rates: FaultRates; perSide: number; run: boolean }[] = [
+    {
+      name: 'damaged traffic 25% both ways',
+      tag: 'dmg',
+      rates: { damageRequest: 0.25, damageResponse: 0.25 },
+      perSide: 10, // the issue's exchange of 20 messages, in the quick run too
+      run: true,
+    },
+    { name: 'relay answers 500 (25%)', tag: 'e500', rates: { error500: 0.25 }, perSide: 10, run: FULL },
+    {
+      name: 'connection cut mid-body (25%)',
+      tag: 'cut',
+      rates: { dropMidBody: 0.25 },
+      perSide: scale(3, 10),
+      run: true,
+    },
+    {
+      name: 'relay answers slowly (20% held 2 s)',
+      tag: 'slow',
+      rates: { slow: 0.2, slowMs: 2000 },
+      perSide: 10,
+      run: FULL,
+    },
+  ];
+
+  for (const c of cases) {
+    it.runIf(c.run)(
+      `${c.name}: ${2 * c.perSide} messages arrive exactly once, no retry beyond the ceiling, nothing stuck`,
+      async () => {
+        const before = { ...proxy.counts };
+        const r = await exchange(env, proxy, c.rates, {
+          tag: c.tag,
+          perSide: c.perSide,
+          ceilingMs: CEILING_MS,
+        });
+        const faults = Object.fromEntries(
+          Object.entries(proxy.counts)
+            .filter(([k]) => k !== 'requests')
+            .map(([k, v]) => [k, v - before[k as keyof typeof before]]),
+        );
+        record({
+          case: `${c.name} (${2 * c.perSide} messages)`,
+          faults,
+          expected: 2 * c.perSide,
+          lost: r.lost,
+          shownTwice: r.shownTwice,
+          longestWaitMs: r.longestWaitMs,
+          notes: `${proxy.counts.requests - before.requests} requests; ceiling ${CEILING_MS} ms, longest retry scheduled ${r.longestRetryMs} ms`,
+        });
+        expect(Object.values(faults).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
+        expect({ lost: r.lost, shownTwice: r.shownTwice, stuck: r.stuck, left: r.leftInOutbox }).toEqual({
+          lost: 0,
+          shownTwice: 0,
+          stuck: 0,
+          left: 0,
+        });
+        expect(r.longestRetryMs).toBeLessThanOrEqual(CEILING_MS);
+      },
+    );
+  }
+});

@@ -1,0 +1,150 @@
+/**
+ * A misbehaving network between clients and a real relay: an HTTP proxy on loopback that,
+ * per request to /v1/request and with the given probabilities, flips one bit of the
+ * request body or of the response body, answers 500 without forwarding, holds the reply
+ * for a while, or cuts the connection half-way through the response body. Everything
+ * else (the server card) passes untouched. It counts what it did, for the report.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FaultRates {
+  /** Flip one bit of the request body before forwarding it. */
+  damageRequest?: number;
+  /** Flip one bit of the response body before returning it. */
+  damageResponse?: number;
+  /** Answer HTTP 500 with an empty body, without forwarding. */
+  error500?: number;
+  /** Close the connection after half of the response body (after forwarding: the relay did the work). */
+  dropMidBody?: number;
+  /** Hold the response this long (ms) before returning it. */
+  slow?: number;
+  slowMs?: number;
+}
+
+export interface FaultCounts {
+  requests: number;
+  damagedRequests: number;
+  damagedResponses: number;
+  errors500: number;
+  dropped: number;
+  slowed: number;
+}
+
+export interface FaultProxy {
+  url: string;
+  counts: FaultCounts;
+  /** Replace the rates (e.g. 0 to let everything through while a test settles). */
+  setRates(rates: FaultRates): void;
+  /** Total faults injected so far. */
+  faults(): number;
+  close(): Promise<void>;
+}
+
+function flipOneBit(body: Buffer, rnd: () => number): Buffer {
+  if (body.length === 0) return body;
+  const copy = Buffer.from(body);
+  const bit = Math.floor(rnd() * copy.length * 8);
+  copy[bit >> 3]! ^= 1 << (bit & 7);
+  return copy;
+}
+
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+/** `rnd` is injectable so a failing run can be replayed with the same seed. */
+export async function startFaultProxy(
+  target: string,
+  rates: FaultRates,
+  rnd: () => number = Math.random,
+): Promise<FaultProxy> {
+  const to = new URL(target);
+  let current = { ...rates };
+  const counts: FaultCounts = {
+    requests: 0,
+    damagedRequests: 0,
+    damagedResponses: 0,
+    errors500: 0,
+    dropped: 0,
+    slowed: 0,
+  };
+  const hit = (p: number | undefined) => (p ?? 0) > 0 && rnd() < p!;
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      let body = await readAll(req);
+      const faulty = req.url === '/v1/request';
+      if (faulty) counts.requests++;
+      if (faulty && hit(current.error500)) {
+        counts.errors500++;
+        res.writeHead(500, { 'content-length': '0' }).end();
+        return;
+      }
+      if (faulty && hit(current.damageRequest)) {
+        counts.damagedRequests++;
+        body = flipOneBit(body, rnd);
+      }
+      const headers = { ...req.headers, host: to.host, 'content-length': String(body.length) };
+      const upstream = httpRequest(
+        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers },
+        (up) => {
+          void (async () => {
+            let reply = await readAll(up);
+            if (faulty && hit(current.slow)) {
+              counts.slowed++;
+              await new Promise((r) => setTimeout(r, current.slowMs ?? 2000));
+            }
+            if (faulty && hit(current.dropMidBody) && reply.length > 1) {
+              counts.dropped++;
+              res.writeHead(up.statusCode ?? 502, { 'content-length': String(reply.length) });
+              res.write(reply.subarray(0, reply.length >> 1), () => res.destroy());
+              return;
+            }
+            if (faulty && hit(current.damageResponse)) {
+              counts.damagedResponses++;
+              reply = flipOneBit(reply, rnd);
+            }
+            const out = { ...up.headers, 'content-length': String(reply.length) };
+            delete out['transfer-encoding'];
+            res.writeHead(up.statusCode ?? 502, out).end(reply);
+          })().catch(() => res.destroy());
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    setRates(r) {
+      current = { ...r };
+    },
+    faults: () =>
+      counts.damagedRequests + counts.damagedResponses + counts.errors500 + counts.dropped + counts.slowed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A small seeded generator (mulberry32), so a fuzz or fault run can be replayed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
