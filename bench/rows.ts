@@ -5,9 +5,12 @@
  * runs it alone.
  */
 import { cryptoRows } from './rows/crypto.js';
+import { drainRows } from './rows/drain.js';
+import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
+import { sendRows } from './rows/send.js';
 import type { Row } from './table.js';
 
 export function rows(quick: boolean): Row[] {
-  return [...cryptoRows, ...relayRows(quick)];
+  return [...cryptoRows, ...relayRows(quick), ...drainRows, ...sendRows, ...profileRows];
 }
