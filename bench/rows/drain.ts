@@ -17,6 +17,7 @@ import { hkdf } from '../../main/crypto/kdf.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { kdfChain } from '../../main/ratchet/kdf.js';
 import { befriend } from '../../test/core/harness.js';
+import { profiled } from '../cpuProfile.js';
 import type { BenchContext, Row, Sample } from '../table.js';
 import { usPerOp } from './crypto.js';
 import { newProfile } from './clientSetup.js';
@@ -91,7 +92,7 @@ async function drain(ctx: BenchContext, n: number): Promise<Sample> {
   try {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const r = await to.sync();
+    const r = await profiled(`drain.${n}`, () => to.sync());
     const s = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (r.received < n) throw new Error(`drained ${r.received} of ${n}`);

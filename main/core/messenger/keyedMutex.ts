@@ -15,4 +15,9 @@ export class KeyedMutex {
     });
     return next;
   }
+
+  /** Whether nobody holds or waits for `key` (synchronous work may then act as its holder). */
+  idle(key: string): boolean {
+    return !this.tails.has(key);
+  }
 }

@@ -207,7 +207,8 @@ export class MessageDb {
       VALUES (@peerUid, @uuid, @outbound, @type, @body, @state, @sentAt, @receivedAt, @processedAt, @storedAt, @seen, @authorDevice, @synced, @waitingFor, @waitingSince)`);
   }
 
-  private insertMessageRaw(m: NewMessage): boolean {
+  /** The new row's id, or 0 when the conversation already has that uuid. */
+  private insertMessageRaw(m: NewMessage, storedAt = Date.now()): number {
     const info = this.insertMessageStmt().run({
       peerUid: m.peerUid,
       uuid: m.uuid,
@@ -218,19 +219,48 @@ export class MessageDb {
       sentAt: m.sentAt,
       receivedAt: m.receivedAt ?? 0,
       processedAt: m.processedAt ?? 0,
-      storedAt: Date.now(),
+      storedAt,
       seen: m.seen ? 1 : 0,
       authorDevice: m.authorDevice ?? '',
       synced: m.synced ? 1 : 0,
       waitingFor: m.waitingFor ?? '',
       waitingSince: m.waitingSince ?? 0,
     });
-    return info.changes === 1;
+    return info.changes === 1 ? Number(info.lastInsertRowid) : 0;
   }
 
   /** Stores a message (no outbox). Returns false if this conversation already has that uuid. */
   insertMessage(m: NewMessage): boolean {
-    return this.run('messages', () => this.insertMessageRaw(m));
+    return this.run('messages', () => this.insertMessageRaw(m) !== 0);
+  }
+
+  /** insertMessage, returning the stored message as a read would (without reading it back). */
+  insertMessageReturning(m: NewMessage): StoredMessage | undefined {
+    const storedAt = Date.now();
+    const id = this.run('messages', () => this.insertMessageRaw(m, storedAt));
+    if (!id) return undefined;
+    return {
+      id,
+      peerUid: m.peerUid,
+      uuid: m.uuid,
+      outbound: m.outbound,
+      type: m.type,
+      text: m.text ?? '',
+      data: m.data ? new Uint8Array(m.data) : new Uint8Array(0),
+      files: m.files ?? [],
+      appdata: m.appdata ? new Uint8Array(m.appdata) : new Uint8Array(0),
+      answerTo: m.answerTo ?? '',
+      state: m.state,
+      sentAt: m.sentAt,
+      receivedAt: m.receivedAt ?? 0,
+      processedAt: m.processedAt ?? 0,
+      storedAt,
+      seen: !!m.seen,
+      authorDevice: m.authorDevice ?? '',
+      synced: !!m.synced,
+      waitingFor: m.waitingFor ?? '',
+      waitingSince: m.waitingSince ?? 0,
+    };
   }
 
   private fromRow(r: MessageRow): StoredMessage {
@@ -460,8 +490,7 @@ export class MessageDb {
   insertOutgoing(message: NewMessage, send: OutboxItem | null, extra: OutboxItem[] = []): boolean {
     return this.run('outbox', () =>
       this.db.transaction(() => {
-        const inserted = this.insertMessageRaw(message);
-        if (!inserted) return false;
+        if (!this.insertMessageRaw(message)) return false;
         if (send) this.insertOutbox({ ...send, messageUuid: message.uuid });
         for (const e of extra) this.insertOutbox(e);
         return true;
