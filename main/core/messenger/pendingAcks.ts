@@ -17,7 +17,7 @@ export class PendingAcks {
 
   add(url: string, lookup: KeyPair, id: string): void {
     let server = this.byServer.get(url);
-    if (!server) this.byServer.set(url, (server = new Map()));
+    if (!server) this.byServer.set(url, (server = new Map<string, AckItem>()));
     const key = toBase64(lookup.publicKey);
     const item = server.get(key) ?? { lookup, ids: [] };
     item.ids.push(id);
