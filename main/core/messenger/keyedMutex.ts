@@ -20,4 +20,19 @@ export class KeyedMutex {
   idle(key: string): boolean {
     return !this.tails.has(key);
   }
+
+  /**
+   * Resolves true once every one of `keys` is idle at the same moment (the caller then acts
+   * as their holder for as long as it stays synchronous), false after `waits` rounds of
+   * waiting. Nothing is held while waiting, so this never joins a lock-order cycle.
+   */
+  async whenIdle(keys: string[], waits = 20): Promise<boolean> {
+    for (let round = 0; ; round++) {
+      const busy = keys.filter((k) => !this.idle(k));
+      if (!busy.length) return true;
+      if (round === waits) return false;
+      await Promise.all(busy.map((k) => this.run(k, () => Promise.resolve())));
+      await new Promise((r) => setImmediate(r));
+    }
+  }
 }

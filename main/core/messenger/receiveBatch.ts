@@ -41,8 +41,6 @@ import type { OutboxItem } from '../storage/messageDb.js';
 
 /** Types the batched path takes; the rest change the channel record (see receiveSafely). */
 const BATCHED_TYPES = new Set(['text', 'ack']);
-/** Waits for busy channel locks this many times before taking a run one by one. */
-const LOCK_WAITS = 20;
 
 interface Channel {
   peer: Peer;
@@ -101,13 +99,7 @@ async function receiveRun(
       ),
     ),
   ];
-  for (let waits = 0; ; waits++) {
-    const busy = keys.filter((k) => !core.locks.idle(k));
-    if (!busy.length) break;
-    if (waits === LOCK_WAITS) return { dispositions: [] };
-    await Promise.all(busy.map((k) => core.locks.run(k, () => Promise.resolve())));
-    await new Promise((r) => setImmediate(r));
-  }
+  if (!(await core.locks.whenIdle(keys))) return { dispositions: [] };
   // From here to the commit: synchronous, so no other holder of these locks can interleave.
   const channels = new Map<string, Channel>();
   const events: ReceiveEvent[] = [];
