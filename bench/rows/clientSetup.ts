@@ -69,3 +69,15 @@ export async function openAgain(m: Messenger): Promise<Messenger> {
   await m.close();
   return Messenger.open(dir, { password: PASSWORD }, { relays: netRelays });
 }
+
+/** A blank profile about to be paired as another device of someone. */
+export async function newBlankDevice(ctx: BenchContext, name: string): Promise<Messenger> {
+  const relay = await clientRelay(ctx);
+  const dir = join(await clientDir(ctx), `${name}-${++serial}`);
+  return Messenger.create(
+    dir,
+    PASSWORD,
+    { nickname: '', serverUrl: relay.url, logN: TEST_LOG_N, deviceName: name, pairingPending: true },
+    { relays: netRelays },
+  );
+}
