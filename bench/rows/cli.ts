@@ -55,8 +55,8 @@ function running(ctx: BenchContext): Promise<{ alice: string; run: ChildProcess 
           out += d.toString();
           if (/online/.test(out)) resolve();
         };
-        run.stdout!.on('data', seen);
-        run.stderr!.on('data', seen);
+        run.stdout.on('data', seen);
+        run.stderr.on('data', seen);
         run.once('exit', (code) => reject(new Error(`meow run exited (${code}): ${out}`)));
       });
       return { alice, run };
