@@ -12,12 +12,14 @@ import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
 import { sendRows } from './rows/send.js';
+import { unlinkRows } from './rows/unlink.js';
 import type { Row } from './table.js';
 
 export function rows(quick: boolean): Row[] {
   return [
     ...cryptoRows,
     ...relayRows(quick),
+    ...unlinkRows,
     ...drainRows,
     ...sendRows,
     ...deviceRows,

@@ -137,8 +137,11 @@ export async function benchService(quick = false): Promise<void> {
 
       const p = await laptop.pairNew({ password: PASSWORD, serverUrl: server.url, deviceName: 'laptop' });
       const accepted = await host.pairAccept({ link: p.link, historyDays: 365 });
-      await syncUntilQuiet(host);
-      await laptop.sync();
+      // The answer, then the laptop's reveal: both know the code once the host has the reveal.
+      while ((await host.pairings()).find((x) => x.id === accepted.id)?.phase !== 'code') {
+        await syncUntilQuiet(host);
+        await laptop.sync();
+      }
       await laptop.pairConfirm((await laptop.pairings())[0]!.id);
       await host.pairConfirm(accepted.id);
       const history = await stallDuring(async () => {

@@ -5,10 +5,26 @@
  * certificate and key (a renewed certificate without a restart).
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { RelayServer, stderrLog } from './server.js';
 import { openStore } from './store/index.js';
+
+/** Whether HOST:PORT can be listened on — checked before anything is written to disk. */
+function portFree(host: string, port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => resolve(e.code !== 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+function portTaken(host: string, port: number): never {
+  console.error(`meow-server: port ${port} on ${host} is already in use`);
+  process.exit(2);
+}
 
 async function main(): Promise<void> {
   let config;
@@ -25,6 +41,7 @@ async function main(): Promise<void> {
     console.log(usage());
     return;
   }
+  if (!(await portFree(config.host, config.port))) portTaken(config.host, config.port);
   const identity = loadOrCreateIdentity(config.keyFile);
   const tlsFiles = config.tls;
   const readTls = () =>
@@ -62,6 +79,10 @@ async function main(): Promise<void> {
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(tls ? { tls } : {}),
     trustProxy: config.trustProxy,
+  }).catch((e: NodeJS.ErrnoException) => {
+    // taken between the check and now
+    if (e.code === 'EADDRINUSE') portTaken(config.host, config.port);
+    throw e;
   });
   const where = config.store.kind === 'embedded' ? config.store.path : config.store.kind;
   stderrLog({

@@ -33,6 +33,7 @@ export interface ErrorParams {
   AMBIGUOUS_CONTACT: { name: string };
   BLOCKED: { contact: string };
   CONTACT_NOT_READY: { contact: string };
+  CONTACT_REACHABLE: { contact: string };
   SAFETY_MISMATCH: { contact: string };
   NOT_A_SERVER_URL: { url: string };
   SERVER_UNREACHABLE: { url: string };
@@ -97,6 +98,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   AMBIGUOUS_CONTACT: (p) => `Several contacts are named "${p.name}".`,
   BLOCKED: (p) => `"${p.contact}" is blocked; unblock them to send.`,
   CONTACT_NOT_READY: (p) => `"${p.contact}" has not answered the invitation yet.`,
+  CONTACT_REACHABLE: (p) =>
+    `${p.contact} is still reachable through your devices: there is nothing to invite again.`,
   SAFETY_MISMATCH: (p) =>
     `The code you scanned is not your safety number with ${p.contact}: you may not be talking to who you think. Nothing was marked verified.`,
   NOT_A_SERVER_URL: (p) => `"${p.url}" is not a server address (expected http://HOST:PORT or https://HOST).`,

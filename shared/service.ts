@@ -111,6 +111,12 @@ export interface ServiceMethods {
   // -------------------------------------------------------------- contacts
   contacts(): Promise<ContactView[]>;
   invite(args: { name: string; long?: boolean }): Promise<InviteView>;
+  /**
+   * A new invitation for a contact nobody of mine can reach any more (its device was unlinked:
+   * `ContactView.orphaned`) or who never answered; its conversation is kept and goes on once the
+   * contact answers the new link. CONTACT_REACHABLE otherwise.
+   */
+  reinvite(contactId: string, opts?: { long?: boolean }): Promise<InviteView>;
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
   updateContact(contactId: string, change: ContactChange): Promise<ContactView>;
   /** The contact's safety number, to compare with theirs (read aloud, or by QR). */

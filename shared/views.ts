@@ -58,6 +58,8 @@ export interface ContactView {
   readReceipts: boolean;
   /** The device of mine that talks to this contact; null when it is this device. */
   primaryDevice: { id: string; name: string } | null;
+  /** That device was unlinked with this contact's keys: only a new invitation (`reinvite`) reaches them. */
+  orphaned: boolean;
   /** When an unanswered invitation stops being valid (0 once answered). */
   invitationExpiresAt: number;
   /** The person compared this contact's safety number, for the keys used now. */

@@ -43,6 +43,8 @@ export interface ChannelKeys {
   myLookup: KeyPair; // Ed25519
   symKey: Uint8Array;
   contactPublicKey: Uint8Array | null; // null until an invitation is answered
+  /** The other side's signing keys before its last rotation, still accepted for a while. */
+  contactPreviousKeys?: Uint8Array[];
   contactEncryption: Uint8Array;
   contactLookupKey: Uint8Array;
 }
@@ -85,6 +87,8 @@ export function packUserMessage(
 export interface Unpacked {
   message: meow.UserMessage;
   ratchet: RatchetState;
+  /** Signed by one of `contactPreviousKeys`, not the current key. */
+  signedByPrevious: boolean;
 }
 
 /**
@@ -106,11 +110,14 @@ export function unpackUserMessage(
     throw new UnpackError('destination', 'message is addressed to another queue');
   }
   const fromInvitation = opts.signerKey === 'from-invitation';
+  let signedByPrevious = false;
   if (!fromInvitation) {
     if (!keys.contactPublicKey)
       throw new UnpackError('signature', 'no contact key known for this channel yet');
-    if (!verify(keys.contactPublicKey, signedPart(destination, payload), signature)) {
-      throw new UnpackError('signature', 'signature does not match the contact key');
+    const signed = signedPart(destination, payload);
+    if (!verify(keys.contactPublicKey, signed, signature)) {
+      signedByPrevious = (keys.contactPreviousKeys ?? []).some((k) => verify(k, signed, signature));
+      if (!signedByPrevious) throw new UnpackError('signature', 'signature does not match the contact key');
     }
   }
   let symmetric: Uint8Array;
@@ -147,5 +154,5 @@ export function unpackUserMessage(
       throw new UnpackError('signature', 'invitation answer is not signed by the key it carries');
     }
   }
-  return { message, ratchet: dr.state };
+  return { message, ratchet: dr.state, signedByPrevious };
 }

@@ -1,4 +1,5 @@
 /** One conversation: who, the messages (virtualised, paged), the composer. Marks read while shown. */
+import { ReinviteBanner } from './ReinviteBanner.js';
 import { useEffect } from 'react';
 import type { ConversationView } from '../../shared/views.js';
 import { useApp } from '../stores/appStore.js';
@@ -55,8 +56,9 @@ export function Conversation({ conversation }: { conversation: ConversationView 
           </span>
         )}
       </header>
+      {contact.orphaned && <ReinviteBanner key={contact.id} contact={contact} />}
       <MessageList contactId={contact.id} thread={thread} />
-      <Composer contact={contact} />
+      {!contact.orphaned && <Composer contact={contact} />}
     </section>
   );
 }

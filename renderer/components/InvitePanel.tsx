@@ -9,6 +9,22 @@ import { ErrorText } from './ErrorText.js';
 import { QrCode } from './QrCode.js';
 import { useAction } from './useAction.js';
 
+/** The QR code and link of an invitation, and how to give them. */
+export function InviteLink({ invite, name }: { invite: InviteView; name: string }) {
+  return (
+    <>
+      <p>
+        Let {name} scan this code with Meow, or send them the link through a channel you trust. It works once
+        and expires in {expiresIn(invite.expiresAt)}.
+      </p>
+      <div className="invite-body">
+        <QrCode text={invite.link} size={240} label={`Invitation QR code for ${name}`} testId="invite-qr" />
+        <CopyField value={invite.link} label="Invitation link" testId="invite-link" />
+      </div>
+    </>
+  );
+}
+
 export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }) {
   const [name, setName] = useState('');
   const [invite, setInvite] = useState<InviteView | null>(null);
@@ -22,19 +38,7 @@ export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }
     return (
       <section className="panel" aria-labelledby="invite-title" data-testid="invite-panel">
         <h2 id="invite-title">Invitation for {name.trim()}</h2>
-        <p>
-          Let {name.trim()} scan this code with Meow, or send them the link through a channel you trust. It
-          works once and expires in {expiresIn(invite.expiresAt)}.
-        </p>
-        <div className="invite-body">
-          <QrCode
-            text={invite.link}
-            size={240}
-            label={`Invitation QR code for ${name.trim()}`}
-            testId="invite-qr"
-          />
-          <CopyField value={invite.link} label="Invitation link" testId="invite-link" />
-        </div>
+        <InviteLink invite={invite} name={name.trim()} />
         <div className="actions">
           <button className="primary" onClick={() => onDone(invite.contactId)} data-testid="invite-done">
             Done

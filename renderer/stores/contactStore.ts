@@ -16,6 +16,8 @@ interface ContactStore {
   load(): Promise<void>;
   select(id: string | null): void;
   invite(name: string): Promise<InviteView>;
+  /** A new invitation for a contact lost with an unlinked device; the conversation is kept. */
+  reinvite(id: string): Promise<InviteView>;
   accept(link: string, name?: string): Promise<ContactView>;
   update(id: string, change: ContactChange): Promise<void>;
   /** Shows a contact's safety number (Contacts screen, verify panel). */
@@ -42,6 +44,11 @@ export const useContacts = create<ContactStore>((set, get) => ({
   },
   async invite(name) {
     const view = await call('invite', { name });
+    await get().load();
+    return view;
+  },
+  async reinvite(id) {
+    const view = await call('reinvite', id);
     await get().load();
     return view;
   },

@@ -216,10 +216,9 @@ describe('three devices and two contacts, as processes', { timeout: 240_000 }, (
   it('unlink C: C is told and refused; A and B keep working', async () => {
     const r = await meowJson<{ unlinked: boolean }>(P(A), ['devices', 'unlink', 'tablet', '--yes']);
     expect(r.unlinked).toBe(true);
-    // The unlink rotates A's channels, and `devices unlink` sends at once (the service flushes):
-    // the contacts take the new keys before anyone writes. (A message A sends with the new keys
-    // before the contact has synced is refused by the relay as NOT_AUTHORIZED and parked for an
-    // hour — a core issue, reported; this test does not cover it.)
+    // The unlink rotates A's channels, and `devices unlink` sends at once (the service flushes).
+    // What A sends before a contact has the new keys is signed with the old key meanwhile
+    // (test/security/unlinkRotation.test.ts).
     await settleCli(P(A), P(B), P(C), P(X), P(Y));
     const refused = await meow(P(C), ['send', 'Xavier', 'from C after unlink']);
     expect(refused.code).toBe(1);

@@ -3,6 +3,7 @@
  * or on a real redis-server), profiles in temp folders, and helpers that drive two
  * profiles until they stop exchanging messages — waiting on state, never on sleeps.
  */
+import { pairingViews } from '../../main/core/service/views.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
@@ -110,9 +111,9 @@ export async function pairDevices(
   const { link } = await fresh.pairing.init();
   await existing.pairing.accept(link);
   await settle(existing, fresh); // the answer, then the new device's reveal: both know the code
-  const onNew = fresh.pairing.status()[0]!;
-  const onExisting = existing.pairing.status()[0]!;
-  await fresh.pairing.confirmOnNewDevice(onNew.device);
+  const onNew = pairingViews(fresh)[0]!;
+  const onExisting = pairingViews(existing)[0]!;
+  await fresh.pairing.confirmOnNewDevice(onNew.id);
   await existing.pairing.confirm(undefined, { historyDays: opts.historyDays });
   await settle(existing, fresh);
   return { codeExisting: onExisting.code, codeNew: onNew.code };

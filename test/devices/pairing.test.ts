@@ -1,7 +1,8 @@
 /** Pairing a new machine (phase 1) and the initial sync, against a real relay. */
+import { pairingViews } from '../../main/core/service/views.js';
 import { noticeText } from '../../shared/notices.js';
 import { describe, expect, it } from 'vitest';
-import { listDevices } from '../../main/core/devices/management.js';
+import { deviceViews } from '../../main/core/service/views.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
 describe('pairing', () => {
@@ -22,22 +23,22 @@ describe('pairing', () => {
       const { link } = await b.pairing.init();
       expect(link).toMatch(/^meow:\/\/pair\?/);
       await a.pairing.accept(link); // b named itself; a shows that name
-      expect(a.pairing.status()[0]).toMatchObject({ phase: 'waiting', code: '' }); // until b reveals its nonce
+      expect(pairingViews(a)[0]).toMatchObject({ phase: 'waiting', code: '' }); // until b reveals its nonce
       await settle(a, b);
-      const code = a.pairing.status()[0]!.code;
+      const code = pairingViews(a)[0]!.code;
       expect(code).toMatch(/^\d{4} \d{4}$/);
-      const onB = b.pairing.status()[0]!;
+      const onB = pairingViews(b)[0]!;
       expect(onB.phase).toBe('code');
       expect(onB.code).toBe(code);
       // before the people confirm: nothing private on the new device
       expect(b.contacts()).toEqual([]);
       expect(b.identity.nickname).toBe('');
 
-      await b.pairing.confirmOnNewDevice(onB.device);
+      await b.pairing.confirmOnNewDevice(onB.id);
       await a.pairing.confirm();
       await settle(a, b);
-      expect(b.pairing.status()[0]).toMatchObject({ phase: 'done' });
-      expect(a.pairing.status()[0]).toMatchObject({ phase: 'done' });
+      expect(pairingViews(b)[0]).toMatchObject({ phase: 'done' });
+      expect(pairingViews(a)[0]).toMatchObject({ phase: 'done' });
       expect(b.identity.pairingPending).toBe(false);
       expect(b.identity.nickname).toBe('pa');
       expect(b.identity.status).toBe('at work');
@@ -48,7 +49,7 @@ describe('pairing', () => {
       expect(b.db.conversationSummaries().map((s) => s.unread)).toEqual([0]);
       // the contact's ratchet never left the primary
       expect(b.findContact('px').drState).toBeNull();
-      const views = listDevices(a.deviceSync);
+      const views = deviceViews(a);
       expect(views.map((v) => [v.name, v.state, v.primaryFor])).toEqual([
         [a.identity.deviceName, 'this device', 1],
         [b.identity.deviceName, 'linked', 0],
@@ -73,7 +74,7 @@ describe('pairing', () => {
       // refused on the existing device: the new one is told, and gets nothing
       await a.pairing.refuse();
       await settle(a, b);
-      expect(b.pairing.status()[0]!.phase).toBe('refused');
+      expect(pairingViews(b)[0]!.phase).toBe('refused');
       expect(b.contacts()).toEqual([]);
       // the short link was deleted once answered: a third device cannot use it
       await expect(c.pairing.accept(link)).rejects.toMatchObject({

@@ -3,6 +3,7 @@
  * an unlinked device, a message that could wedge a queue, a flood on an invitation queue,
  * receipts about the wrong messages, contact profile changes that never reached siblings.
  */
+import { pairingViews } from '../../main/core/service/views.js';
 import { describe, expect, it } from 'vitest';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
@@ -96,7 +97,7 @@ describe('review regressions', () => {
       await n.sync();
       await n.sync(); // would throw again forever if the message wedged the queue
       expect(env.logs.slice(before).some((l) => l.includes('refused a pairing answer'))).toBe(true);
-      expect(n.pairing.status()[0]!.phase).toBe('waiting');
+      expect(pairingViews(n)[0]!.phase).toBe('waiting');
     } finally {
       await Promise.all([n.close(), x.close(), a.close()]);
     }

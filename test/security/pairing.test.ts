@@ -4,6 +4,7 @@
  * other side's confirmation alone. Now the link commits to a nonce revealed after the
  * answer, the code hashes the whole transcript, and both people must confirm.
  */
+import { pairingViews } from '../../main/core/service/views.js';
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../../main/crypto/bytes.js';
 import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
@@ -57,17 +58,20 @@ describe('pairing needs both people', () => {
     const c = await createBlankDevice(env, 'both-c');
     try {
       await befriend(a, x);
+      await a.updateProfile({ status: 'at the dentist until 4' });
       // existing confirms first: b gets nothing until b's person confirms
       const { link } = await b.pairing.init();
       await a.pairing.accept(link);
       await settle(a, b);
-      const onB = b.pairing.status()[0]!;
-      expect(onB.code).toBe(a.pairing.status()[0]!.code);
+      const onB = pairingViews(b)[0]!;
+      // the answer carried no part of the profile (it goes out before anyone compared codes)
+      expect(b.devices.all().map((d) => d.status)).toEqual(['']);
+      expect(onB.code).toBe(pairingViews(a)[0]!.code);
       await a.pairing.confirm();
       await settle(a, b, a, b);
       expect(b.contacts()).toEqual([]);
       expect(b.identity.nickname).toBe('');
-      await b.pairing.confirmOnNewDevice(onB.device);
+      await b.pairing.confirmOnNewDevice(onB.id);
       await settle(b, a, b);
       expect(b.contacts().map((p) => p.name)).toEqual(['both-x']);
 
@@ -75,7 +79,7 @@ describe('pairing needs both people', () => {
       const second = await c.pairing.init();
       await a.pairing.accept(second.link);
       await settle(a, c);
-      await c.pairing.confirmOnNewDevice(c.pairing.status()[0]!.device);
+      await c.pairing.confirmOnNewDevice(pairingViews(c)[0]!.id);
       await settle(c, a, c);
       expect(c.contacts()).toEqual([]);
       await a.pairing.confirm();
@@ -98,9 +102,15 @@ describe('pairing needs both people', () => {
       }));
       await a.pairing.accept(link);
       await settle(a, b, a);
-      expect(a.pairing.status()[0]!.phase).toBe('refused');
+      expect(pairingViews(a)[0]!.phase).toBe('refused');
       await expect(a.pairing.confirm()).rejects.toMatchObject({ code: 'PAIRING_NOT_PENDING' });
       expect(a.deviceSync.siblings()).toEqual([]);
+      // and the refused channel's keys are erased, as when a person refuses
+      const refused = a.devices.all().find((d) => d.pairing?.phase === 'refused')!;
+      expect(refused.unlinked).toBe(true);
+      expect(refused.drState).toBeNull();
+      for (const k of [refused.myIdentity, refused.myEncryption, refused.drKp])
+        expect(k.privateKey.every((x) => x === 0)).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

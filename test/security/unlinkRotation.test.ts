@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { channelKeys, type Peer } from '../../main/core/peers/peer.js';
+import { PREVIOUS_KEY_GRACE_MS, RETIRED_DRAIN_MS } from '../../main/core/peers/rotation.js';
 import { deserializeRatchet } from '../../main/ratchet/stateJson.js';
 import { packUserMessage } from '../../main/wire/packing.js';
 import { meow } from '../../main/wire/proto.js';
@@ -76,6 +77,50 @@ describe('unlinking a device rotates what it could have kept', () => {
       expect(inbound(x, 'rot-a')).toEqual(['still here']);
     } finally {
       await Promise.all([a.close(), x.close(), b.close()]);
+    }
+  });
+
+  it('what I send right after a rotation is accepted by the relay at once (signed with a key the contact has registered)', async () => {
+    const a = await createProfile(env, 'rot-c');
+    const x = await createProfile(env, 'rot-y');
+    try {
+      await befriend(a, x);
+      await x.send('rot-c', 'hello');
+      await settle(x, a);
+      const uid = a.findContact('rot-y').uid;
+      const before = a.peers.get(uid)!.myIdentity.publicKey;
+      expect(a.rotateChannel('peer', uid)).toBe(true);
+      await a.flushOutbox(); // the key update goes out; a's keys switch
+      expect(a.peers.get(uid)!.myIdentity.publicKey).not.toEqual(before);
+      // x has not pulled yet: its queue still admits only the signing key it registered
+      const early = await a.send(uid, 'right after the rotation');
+      await a.flushOutbox();
+      const row = a.messages(uid).find((m) => m.uuid === early.uuid)!;
+      expect(row.state).toBe('sent');
+      expect(a.db.outboxSize()).toBe(0);
+      await settle(x, a, x, a);
+      expect(inbound(x, 'rot-c')).toEqual(['right after the rotation']);
+      // once x has written to the new queue, a signs with its new key, and that is accepted too
+      await x.send('rot-c', 'got your new keys');
+      await settle(x, a);
+      const late = await a.send(uid, 'now with the new key');
+      await a.flushOutbox();
+      expect(a.messages(uid).find((m) => m.uuid === late.uuid)!.state).toBe('sent');
+      expect(a.peers.get(uid)!.oldSigner).toBeNull();
+      await settle(x, a);
+      expect(inbound(x, 'rot-c')).toEqual(['right after the rotation', 'now with the new key']);
+      // a's old key, which signed meanwhile, is accepted only a short grace longer (a stolen copy dies with it)
+      const xa = x.peers.get(x.findContact('rot-c').uid)!;
+      expect(xa.previousContactKeys.map((k) => k.key)).toContainEqual(before);
+      for (const k of xa.previousContactKeys)
+        expect(k.until).toBeLessThanOrEqual(Date.now() + PREVIOUS_KEY_GRACE_MS);
+      // the old queue's keys are kept while it is drained, and erased once the drain time is over
+      expect(await a.dropDrainedQueues()).toBe(0);
+      expect(a.peers.get(uid)!.retired).toHaveLength(1);
+      expect(await a.dropDrainedQueues(Date.now() + RETIRED_DRAIN_MS + 1)).toBe(1);
+      expect(a.peers.get(uid)!.retired).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), x.close()]);
     }
   });
 });

@@ -1,6 +1,7 @@
 /** `meow-server` as a process with the embedded store: durability across restarts, graceful stop, flags. */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -163,5 +164,25 @@ describe('meow-server process, embedded store', () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--tls-cert and --tls-key/);
+  });
+
+  it('on a busy port says so in one sentence and creates nothing (no data folder, no key)', async () => {
+    const bin = fileURLToPath(new URL('../../bin/meow-server.js', import.meta.url));
+    const run = promisify(execFile);
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    const data = join(dir, 'busy');
+    try {
+      const r = await run(process.execPath, [bin, '--port', String(port), '--data', data]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`meow-server: port ${port} on 127.0.0.1 is already in use`);
+      expect(existsSync(data)).toBe(false);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 });

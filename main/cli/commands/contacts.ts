@@ -19,16 +19,21 @@ export async function unreachableServer(s: MeowService): Promise<string | null> 
 
 export const invite: CommandSpec = {
   name: 'invite',
-  synopsis: '--name CONTACT [--long]',
+  synopsis: '--name CONTACT [--long] | --again CONTACT [--long]',
   summary: 'print the invitation link as the last line (QR above it unless --json)',
   help: [
     'CONTACT is what you will call them. --long: a link that carries everything itself (no server lookup).',
+    '--again CONTACT: a new invitation for a contact whose device was unlinked (or who never answered); the conversation is kept.',
   ],
-  options: { name: { type: 'string' }, long: { type: 'boolean' } },
+  options: { name: { type: 'string' }, again: { type: 'string' }, long: { type: 'boolean' } },
   async run(ctx, args) {
-    const name = required(args.values, 'name', 'invite');
+    const again = str(args, 'again');
+    const name = again ?? required(args.values, 'name', 'invite');
     const s = await ctx.open();
-    const inv = await s.invite({ name, long: flag(args, 'long') });
+    const long = flag(args, 'long');
+    const inv = again
+      ? await s.reinvite((await resolveContact(s, again)).id, { long })
+      : await s.invite({ name, long });
     if (ctx.json) {
       ctx.out('', { link: inv.link, uid: inv.contactId, expiresAt: inv.expiresAt });
       return;
@@ -64,7 +69,13 @@ async function conversationsById(s: MeowService): Promise<Map<string, Conversati
 }
 
 function contactLine(c: ContactView, conv?: ConversationView): string {
-  const state = c.state === 'invited' ? ' (invitation not answered yet)' : c.blocked ? ' (blocked)' : '';
+  const state = c.orphaned
+    ? ` (its device was unlinked: meow invite --again ${c.name})`
+    : c.state === 'invited'
+      ? ' (invitation not answered yet)'
+      : c.blocked
+        ? ' (blocked)'
+        : '';
   const unread = conv?.unread ? ` — ${conv.unread} unread` : '';
   return `${c.name}${state}${unread}  [${c.id}]`;
 }

@@ -443,15 +443,19 @@ export class DeviceSync implements DeviceReceiver {
     const merge = (local: Peer | undefined): Peer | null => {
       if (local && compareVersions(summary.version, local.version) <= 0) return null; // older or same: ignore
       let primaryDeviceUid: string;
+      let primaryPendingId = '';
       if (local && !local.primaryDeviceUid) {
         primaryDeviceUid = ''; // I drive this contact; the role moves only by handover
       } else if (summary.primaryDeviceId === me) {
         primaryDeviceUid = local?.primaryDeviceUid ?? from.uid; // never primary without a handed-over ratchet
       } else {
-        primaryDeviceUid = this.deviceById(summary.primaryDeviceId)?.uid ?? from.uid;
+        const primary = this.deviceById(summary.primaryDeviceId);
+        // A device I do not know yet (paired meanwhile): through the sender until I do.
+        primaryDeviceUid = primary?.uid ?? from.uid;
+        if (!primary) primaryPendingId = summary.primaryDeviceId;
       }
-      if (!local) return contactFromSummary(summary, primaryDeviceUid);
-      const shown = { ...local, ...summaryFields(summary), primaryDeviceUid };
+      if (!local) return { ...contactFromSummary(summary, primaryDeviceUid), primaryPendingId };
+      const shown = { ...local, ...summaryFields(summary), primaryDeviceUid, primaryPendingId };
       const verified = verifiedOf(summary);
       if (!primaryDeviceUid) {
         // I drive this contact: its keys are mine; a verification made on another device counts
@@ -570,8 +574,9 @@ export class DeviceSync implements DeviceReceiver {
       return;
     }
     const d = this.deviceById(target);
-    if (d) {
+    if (d && !d.unlinked) {
       await this.tombstone(d.uid, d.uid === from.uid);
+      this.m.emit('notice', { code: 'DEVICE_UNLINKED', params: { device: d.name } });
       this.afterUnlink(d);
     }
   }
@@ -586,7 +591,10 @@ export class DeviceSync implements DeviceReceiver {
   afterUnlink(device: Peer): void {
     for (const c of this.m.peers.all()) {
       if (c.type !== 'contact') continue;
-      if (c.primaryDeviceUid === device.uid) {
+      const drivenByIt =
+        (c.primaryDeviceUid === device.uid && !c.primaryPendingId) ||
+        (!!device.deviceId && c.primaryPendingId === device.deviceId);
+      if (drivenByIt) {
         this.m.emit('notice', { code: 'CONTACT_ORPHANED', params: { contact: c.name, device: device.name } });
       } else if (!c.primaryDeviceUid && c.drState && c.state !== 'invited') {
         this.m.rotateChannel('peer', c.uid);
@@ -604,21 +612,7 @@ export class DeviceSync implements DeviceReceiver {
     const wipe = async () => {
       const d = this.m.devices.get(uid);
       if (!d || d.unlinked) return;
-      const zero = new Uint8Array(32);
-      // The in-memory copies are erased too (see wipePrivateKey for what cannot be).
-      for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
-      d.symKey.fill(0);
-      d.drRootKey.fill(0);
-      const wiped: Peer = {
-        ...d,
-        unlinked: true,
-        drState: null,
-        symKey: zero,
-        drRootKey: zero,
-        myIdentity: { publicKey: d.myIdentity.publicKey, privateKey: zero },
-        myEncryption: { publicKey: d.myEncryption.publicKey, privateKey: zero },
-        drKp: { publicKey: d.drKp.publicKey, privateKey: zero },
-      };
+      const wiped = unlinkedChannel(d);
       this.m.db.dropOutboxFor('device', d.uid);
       await this.m.devices.put(wiped);
       this.m.emit('device', wiped.uid);
@@ -859,6 +853,45 @@ export class DeviceSync implements DeviceReceiver {
   close(): void {
     this.dedup.close();
   }
+
+  /**
+   * A device of mine became known here (`device` has its deviceId): the contacts a summary said
+   * it drives, routed through the summary's sender meanwhile, now go to it directly.
+   */
+  async adoptPrimaries(device: Peer): Promise<void> {
+    if (!device.deviceId) return;
+    for (const c of this.m.peers.all()) {
+      if (c.primaryPendingId !== device.deviceId) continue;
+      await this.m.locks.run(contactLock(c.uid), async () => {
+        const cur = this.m.peers.get(c.uid);
+        if (cur?.primaryPendingId !== device.deviceId) return;
+        const next: Peer = { ...cur, primaryDeviceUid: device.uid, primaryPendingId: '' };
+        await this.m.peers.put(next);
+        this.m.emit('contact', next.uid);
+      });
+    }
+  }
+}
+
+/**
+ * A device channel closed for good: its keys erased (in memory too: see wipePrivateKey for
+ * what cannot be), only its lookup key kept, so that what the device still sends is refused.
+ */
+export function unlinkedChannel(d: Peer): Peer {
+  const zero = new Uint8Array(32);
+  for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
+  d.symKey.fill(0);
+  d.drRootKey.fill(0);
+  return {
+    ...d,
+    unlinked: true,
+    drState: null,
+    symKey: zero,
+    drRootKey: zero,
+    myIdentity: { publicKey: d.myIdentity.publicKey, privateKey: zero },
+    myEncryption: { publicKey: d.myEncryption.publicKey, privateKey: zero },
+    drKp: { publicKey: d.drKp.publicKey, privateKey: zero },
+  };
 }
 
 /** Whether a contact record holds secrets (private or symmetric keys, a ratchet). */
@@ -868,13 +901,20 @@ export function holdsSecrets(p: Peer): boolean {
     !!p.drState ||
     any(p.symKey) ||
     any(p.drRootKey) ||
-    [p.myIdentity, p.myEncryption, p.myLookup, p.drKp].some((k) => any(k.privateKey))
+    [p.myIdentity, p.myEncryption, p.myLookup, p.drKp].some((k) => any(k.privateKey)) ||
+    !!p.oldSigner ||
+    !!p.rotation ||
+    p.retired.length > 0
   );
 }
 
 /** The record with every secret erased (in memory too) — what a device keeps of a contact it does not drive. */
 export function withoutSecrets(p: Peer): Peer {
-  for (const k of [p.myIdentity, p.myEncryption, p.myLookup, p.drKp]) wipePrivateKey(k);
+  const retired = p.retired.flatMap((r) => [r.lookup, r.encryption]);
+  const staged = p.rotation ? [p.rotation.identity, p.rotation.encryption, p.rotation.lookup] : [];
+  for (const k of [p.myIdentity, p.myEncryption, p.myLookup, p.drKp, ...retired, ...staged])
+    wipePrivateKey(k);
+  if (p.oldSigner) wipePrivateKey(p.oldSigner.key);
   p.symKey.fill(0);
   p.drRootKey.fill(0);
   const none = (k: { publicKey: Uint8Array }) => ({ publicKey: k.publicKey, privateKey: new Uint8Array(32) });
@@ -888,5 +928,8 @@ export function withoutSecrets(p: Peer): Peer {
     drRootKey: new Uint8Array(32),
     drState: null,
     handoverTo: '',
+    retired: [],
+    rotation: null,
+    oldSigner: null,
   };
 }

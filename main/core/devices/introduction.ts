@@ -65,6 +65,7 @@ export async function onIntro(ds: DeviceSync, from: Peer, p: meow.DeviceSyncPayl
     ]);
     await m.devices.put(waiting);
   });
+  await ds.adoptPrimaries(waiting);
   m.kickPoll();
   m.kickSend();
 }
@@ -100,6 +101,7 @@ export async function onCard(ds: DeviceSync, from: Peer, p: meow.DeviceSyncPaylo
     m.db.enqueue([{ channel: 'device', peerUid: linked.uid, plain }]);
     await m.devices.put(linked);
   });
+  await ds.adoptPrimaries(linked);
   m.emit('device', linked.uid);
   m.kickPoll();
   m.kickSend();

@@ -22,7 +22,7 @@ import type { PairingState, Peer } from '../peers/peer.js';
 import { fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
-import type { DeviceSync } from './deviceSync.js';
+import { unlinkedChannel, type DeviceSync } from './deviceSync.js';
 import { introduce } from './introduction.js';
 import { encodePeerData, encodeProfile, encodeServers } from './payloads.js';
 import { opensCommitment, pairingCode, pairingCommitment, type PairingKeys } from './safetyCode.js';
@@ -31,17 +31,6 @@ import { deviceLock } from '../messenger/lockKeys.js';
 /** History batches stay well under the relay's default 64 KiB message bound once packed. */
 const HISTORY_BATCH_BYTES = 40 * 1024;
 const DAY_MS = 24 * 3600 * 1000;
-
-export interface PairingView {
-  device: string;
-  name: string;
-  role: PairingState['role'];
-  phase: 'waiting' | 'code' | 'syncing' | 'done' | 'refused';
-  code: string;
-  done: number;
-  total: number;
-  expiresAt: number;
-}
 
 export class Pairing {
   constructor(private readonly ds: DeviceSync) {}
@@ -114,7 +103,7 @@ export class Pairing {
       nonce: toBase64(nonce),
       commitment: toBase64(card.pairingCommitment),
     };
-    // Only public keys and the nonce go out before both people confirm.
+    // Before both people confirm, only this: public keys, the nonce, this device's name and relays.
     const plain = encode(meow.UserMessage, {
       type: 'invitation_answer',
       invitation: answer,
@@ -187,7 +176,7 @@ export class Pairing {
         device: device.uid,
       });
       this.m.emit('notice', { code: 'PAIRING_TAMPERED', params: { device: device.name } });
-      return { ...device, unlinked: true, pairing: { ...p, phase: 'refused' } };
+      return { ...unlinkedChannel(device), pairing: { ...p, phase: 'refused' } };
     }
     const code = pairingCode({
       commitment,
@@ -365,37 +354,6 @@ export class Pairing {
       d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,
     );
     await this.ds.tombstone(device.uid);
-  }
-
-  /** Where each pairing stands, newest first. */
-  status(): PairingView[] {
-    return (
-      this.m.devices
-        .all()
-        // channels made through an introduction were never "paired" here
-        .filter((d) => d.pairing !== null && d.invitationId !== '' && d.pairing.role !== 'introduced')
-        .sort((a, b) => b.createdAt - a.createdAt)
-        .map((d) => {
-          const p = d.pairing!;
-          let { phase, done } = p;
-          if (p.role === 'existing' && phase === 'syncing') {
-            const left = this.m.db.outboxCount('device', d.uid);
-            done = Math.max(0, p.total - left);
-            if (left === 0) phase = 'done';
-          }
-          if (phase === 'waiting' && Date.now() > d.invitationExpiresAt) phase = 'refused';
-          return {
-            device: d.uid,
-            name: d.name,
-            role: p.role,
-            phase,
-            code: p.code,
-            done,
-            total: p.total,
-            expiresAt: d.invitationExpiresAt,
-          };
-        })
-    );
   }
 }
 

@@ -3,7 +3,8 @@
  * authenticated string, as in ZRTP), so that whoever can swap the pairing link cannot
  * grind keys to make the two screens agree:
  *
- *   1. the NEW device picks a secret nonce Nn and puts commit = H(Nn, its card) in its link;
+ *   1. the NEW device picks a secret nonce Nn and puts commit = H(Nn, its keys, invitation id)
+ *      in the card its link points to;
  *   2. the EXISTING device answers with its own keys and a fresh nonce Ne;
  *   3. only then does the new device reveal Nn; the existing device checks it against commit;
  *   4. both show code = H(commit, both cards' keys, invitation id, Nn, Ne) as 8 digits.

@@ -25,7 +25,7 @@ import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
 import { receiptState } from './messageState.js';
 import { deliveryReceipt } from './receipts.js';
-import { applyKeyUpdate, keysForQueue } from '../peers/rotation.js';
+import { afterVerified, applyKeyUpdate, keysForQueue } from '../peers/rotation.js';
 import { commitReceive, commitRefusal } from './commitReceive.js';
 import { channelLock } from './lockKeys.js';
 
@@ -107,7 +107,7 @@ export async function receiveMessage(
   }
   return core.locks.run(channelLock(isDevice ? 'device' : 'peer', known.uid), async () => {
     const store = isDevice ? core.devices : core.peers;
-    const peer = store.get(known.uid);
+    let peer = store.get(known.uid);
     if (!peer || core.db.hasReceived(id)) return 'ack';
     // A contact whose primary role just moved to another of my devices: that device pulls it now.
     if (!isDevice && peer.primaryDeviceUid) return 'keep';
@@ -125,6 +125,8 @@ export async function receiveMessage(
       );
       message = u.message;
       ratchetJson = serializeRatchet(u.ratchet);
+      // Whatever this message commits carries what it proves about rotations.
+      if (!invited) peer = afterVerified(peer, destination, u.signedByPrevious);
     } catch (e) {
       if (invited && e instanceof UnpackError && e.layer === 'message') {
         // A message overtook the invitation answer: leave it queued for after the answer.

@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { toBase64 } from '../../crypto/bytes.js';
+import { wipePrivateKey } from '../../crypto/curves.js';
 import { encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
 import { IdentityFile, newIdentity, type Identity, type Owed } from '../identity/identity.js';
@@ -301,25 +302,67 @@ export class Messenger extends EventEmitter implements Core {
       type: 'contact',
       message: opts.message,
     });
-    let link = longLink(card);
-    if (!opts.long) {
-      const server = this.identity.servers[0]!;
-      const { blob, key } = sealCardBlob(card);
-      try {
-        peer.shortLinkId = await this.relayFor(server).putInvitation(
-          blob,
-          card.expiresAt,
-          shortLinkOwner(peer),
-        );
-      } catch (e) {
-        throw relayServiceError(e, server.url);
-      }
-      link = shortLink('invite', server.url, peer.shortLinkId, key, serverFingerprint(server));
-    }
+    const link = await this.publishInvitation(peer, card, opts.long);
     await this.peers.put(peer);
     this.kickPoll();
     this.emit('contact', peer.uid);
     return { link, peer };
+  }
+
+  /**
+   * Invites a contact again, keeping its conversation: for a contact whose keys were on a device
+   * that is unlinked (nobody can rotate them; see DeviceSync.afterUnlink), or an invitation that
+   * was never answered. The record takes fresh keys and an open invitation, this device drives it
+   * from now on, and my other devices learn so; when the contact answers the new link, the
+   * conversation goes on where it was. (The contact sees a new contact: it cannot tell the old
+   * keys from a thief's, so it should be told.)
+   */
+  async reinvite(uid: string, opts: { long?: boolean } = {}): Promise<{ link: string; peer: Peer }> {
+    const old = this.findContact(uid);
+    const primary = old.primaryDeviceUid ? this.devices.get(old.primaryDeviceUid) : null;
+    const orphaned = !!old.primaryDeviceUid && (!primary || primary.unlinked);
+    if (!orphaned && old.state !== 'invited') throw new MeowError('CONTACT_REACHABLE', { contact: old.name });
+    const { peer: fresh, card } = createInvitation(this.identity, { name: old.name, type: 'contact' });
+    const link = await this.publishInvitation(fresh, card, opts.long);
+    const next = await this.locks.run(contactLock(old.uid), async () => {
+      const cur = this.peers.get(old.uid) ?? old;
+      const upd: Peer = {
+        ...fresh,
+        uid: cur.uid,
+        name: cur.name,
+        blocked: cur.blocked,
+        sendDeliveryAck: cur.sendDeliveryAck,
+        sendProcessingAck: cur.sendProcessingAck,
+        messageNotification: cur.messageNotification,
+        createdAt: cur.createdAt,
+        handoverSeq: cur.handoverSeq,
+        version: nextVersion(cur.version, this.identity.uid),
+      };
+      this.db.enqueue(this.fanOut({ type: 'peer_update', peer: upd }));
+      await this.peers.put(upd);
+      return upd;
+    });
+    this.kickPoll();
+    this.kickSend();
+    this.emit('contact', next.uid);
+    return { link, peer: next };
+  }
+
+  /** The link for a new invitation: its card sealed on my first server (short) or in the link itself (long). */
+  private async publishInvitation(peer: Peer, card: meow.ContactCard, long = false): Promise<string> {
+    if (long) return longLink(card);
+    const server = this.identity.servers[0]!;
+    const { blob, key } = sealCardBlob(card);
+    try {
+      peer.shortLinkId = await this.relayFor(server).putInvitation(
+        blob,
+        card.expiresAt,
+        shortLinkOwner(peer),
+      );
+    } catch (e) {
+      throw relayServiceError(e, server.url);
+    }
+    return shortLink('invite', server.url, peer.shortLinkId, key, serverFingerprint(server));
   }
 
   /** Reads a link: the card itself, or fetched from the server's invitation store. */
@@ -587,6 +630,24 @@ export class Messenger extends EventEmitter implements Core {
     return n;
   }
 
+  /** Retired queues past their drain time: no longer pulled, and now their keys are erased too. */
+  async dropDrainedQueues(now = Date.now()): Promise<number> {
+    let n = 0;
+    for (const p of [...this.peers.all(), ...this.devices.all()]) {
+      if (!p.retired.some((r) => r.until <= now)) continue;
+      const kind = p.type === 'device' ? 'device' : 'peer';
+      await this.locks.run(channelLock(kind, p.uid), async () => {
+        const cur = this.storeOf(p).get(p.uid);
+        if (!cur) return;
+        const gone = cur.retired.filter((r) => r.until <= now);
+        await this.storeOf(cur).putRecord({ ...cur, retired: liveRetired(cur, now) });
+        for (const r of gone) for (const k of [r.lookup, r.encryption]) wipePrivateKey(k);
+        n += gone.length;
+      });
+    }
+    return n;
+  }
+
   /** A rotation whose key_update was packed before a crash switches to its new keys now. */
   async finishRotations(): Promise<void> {
     for (const p of [...this.peers.all(), ...this.devices.all()]) {
@@ -780,6 +841,7 @@ export class Messenger extends EventEmitter implements Core {
       } catch (e) {
         this.log.warn('prune failed', { error: String(e) });
       }
+      this.dropDrainedQueues().catch((e: unknown) => this.log.warn('prune failed', { error: String(e) }));
     };
     prune();
     this.pruneTimer = setInterval(prune, 6 * 3600 * 1000);

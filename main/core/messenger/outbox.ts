@@ -10,8 +10,8 @@ import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
 import { packUserMessage } from '../../wire/packing.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
-import { channelKeys, type Peer } from '../peers/peer.js';
-import { keyUpdateMessage, stageRotation, switchKeys } from '../peers/rotation.js';
+import type { Peer } from '../peers/peer.js';
+import { keyUpdateMessage, sendingKeys, stageRotation, switchKeys } from '../peers/rotation.js';
 import { nextVersion } from '../records.js';
 import type { ServerRef } from '../records.js';
 import { isRelayError } from '../relay.js';
@@ -99,7 +99,7 @@ async function prepare(
     const message = rotating
       ? meow.UserMessage.create(keyUpdateMessage(current))
       : decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-    const packed = packUserMessage(channelKeys(current), ratchet, message);
+    const packed = packUserMessage(sendingKeys(current), ratchet, message);
     // The ratchet step and the bytes it made in one transaction: never two ciphertexts under one key.
     const state = serializeRatchet(packed.ratchet);
     core.db.atomically(() => {

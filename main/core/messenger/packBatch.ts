@@ -3,7 +3,8 @@
  * ready to send, nothing to rotate, not packed yet) are packed together — every row's
  * bytes and each channel's final ratchet in ONE messages.db transaction, one fsync for
  * the run instead of one per row. The promise of prepare() in outbox.ts stays: the
- * ratchet step and the bytes it made commit together, before anything is posted.
+ * ratchet step and the bytes it made commit together, before anything is posted, and the
+ * keys are the ones prepare() packs with (sendingKeys: my previous signer during a rotation).
  * Channel locks are taken the way receiveBatch takes them (all idle, then synchronous).
  */
 import { canSend, type RatchetState } from '../../ratchet/doubleRatchet.js';
@@ -11,7 +12,8 @@ import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js
 import { packUserMessage } from '../../wire/packing.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import { isStorageFailure } from '../errors.js';
-import { channelKeys, type Peer } from '../peers/peer.js';
+import type { Peer } from '../peers/peer.js';
+import { sendingKeys } from '../peers/rotation.js';
 import type { ServerRef } from '../records.js';
 import type { OutboxRow } from '../storage/messageDb.js';
 import type { Core } from './core.js';
@@ -67,7 +69,7 @@ export async function packRun(
       try {
         packed = core.db.atomically(() => {
           const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-          const p = packUserMessage(channelKeys(peer), ratchet, message);
+          const p = packUserMessage(sendingKeys(peer), ratchet, message);
           core.db.setPacked(row.id, p.bytes, server.url);
           return p;
         });

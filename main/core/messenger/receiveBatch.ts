@@ -24,7 +24,7 @@ import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
 import type { meow } from '../../wire/proto.js';
 import { isStorageFailure } from '../errors.js';
 import type { Peer } from '../peers/peer.js';
-import { keysForQueue } from '../peers/rotation.js';
+import { afterVerified, keysForQueue } from '../peers/rotation.js';
 import type { Core } from './core.js';
 import {
   contactEffects,
@@ -153,6 +153,8 @@ function receiveOne(
         const keys = keysForQueue(peer, destination);
         if (!keys) throw new UnpackError('destination', 'not one of this channel’s queues');
         const u = unpackUserMessage(keys, ratchet, packed);
+        // What it proves about a rotation changes the record: the one-message path writes it.
+        if (afterVerified(peer, destination, u.signedByPrevious) !== peer) return 'alone';
         message = u.message;
         next = u.ratchet;
       } catch (e) {

@@ -248,7 +248,8 @@ export function answerInvitation(
     invitationId: card.invitationId,
     version: CARD_VERSION,
     kind: opts.type,
-    status: identity.status,
+    // A pairing answer goes out before either person confirmed the code: nothing of the profile.
+    status: opts.type === 'device' ? '' : identity.status,
     deviceId: opts.type === 'device' ? identity.uid : '',
   });
   return { peer, answer };

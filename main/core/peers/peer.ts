@@ -109,6 +109,11 @@ export interface Peer {
   status: string;
   /** Phase 7: '' when this device drives the relationship; else the uid of my device peer that does. */
   primaryDeviceUid: string;
+  /**
+   * Contacts driven elsewhere: the primary's device id as a summary named it, while that device
+   * is not known here yet (a device paired meanwhile; see DeviceSync.adoptPrimaries).
+   */
+  primaryPendingId: string;
   /** Devices: the sibling's own id (its identity uid). Contacts: ''. */
   deviceId: string;
   /** Devices: where pairing stands. */
@@ -126,6 +131,11 @@ export interface Peer {
   retired: RetiredKeys[];
   /** The other side's signing keys before it rotated, still accepted on my queue until `until`. */
   previousContactKeys: { key: Uint8Array; until: number }[];
+  /**
+   * After a rotation, my previous signing key: it still signs what I send until the other
+   * side is known to have my new keys (its relay admits only the sender keys it registered).
+   */
+  oldSigner: { key: KeyPair; until: number } | null;
   /** New keys of mine staged by a rotation in progress (see peers/rotation.ts). */
   rotation: { identity: KeyPair; encryption: KeyPair; lookup: KeyPair; symKey: Uint8Array } | null;
   /** When my keys of this channel last changed (creation or rotation). */
@@ -170,6 +180,7 @@ export const peerJsonSchema = z.object({
   avatar: z.string(),
   status: z.string(),
   primaryDeviceUid: z.string(),
+  primaryPendingId: z.string().default(''),
   deviceId: z.string().default(''),
   pairing: pairingStateSchema.nullable().default(null),
   unlinked: z.boolean().default(false),
@@ -181,6 +192,7 @@ export const peerJsonSchema = z.object({
     .array(z.object({ lookup: keyPairSchema, encryption: keyPairSchema, symKey: key32, until: z.number() }))
     .default([]),
   previousContactKeys: z.array(z.object({ key: key32, until: z.number() })).default([]),
+  oldSigner: z.object({ key: keyPairSchema, until: z.number() }).nullable().default(null),
   rotation: z
     .object({ identity: keyPairSchema, encryption: keyPairSchema, lookup: keyPairSchema, symKey: key32 })
     .nullable()
@@ -219,6 +231,7 @@ export function peerToJson(p: Peer): PeerJson {
       until: r.until,
     })),
     previousContactKeys: p.previousContactKeys.map((k) => ({ key: toBase64(k.key), until: k.until })),
+    oldSigner: p.oldSigner && { key: keyPairJson(p.oldSigner.key), until: p.oldSigner.until },
     verified: p.verified && {
       mine: toBase64(p.verified.mine),
       theirs: toBase64(p.verified.theirs),
@@ -253,6 +266,7 @@ export function peerFromJson(j: PeerJson): Peer {
       until: r.until,
     })),
     previousContactKeys: j.previousContactKeys.map((k) => ({ key: fromBase64(k.key), until: k.until })),
+    oldSigner: j.oldSigner && { key: kp(j.oldSigner.key), until: j.oldSigner.until },
     verified: j.verified && {
       mine: fromBase64(j.verified.mine),
       theirs: fromBase64(j.verified.theirs),
@@ -325,6 +339,8 @@ export function channelDefaults(now = Date.now()) {
     handoverTo: '',
     retired: [] as RetiredKeys[],
     previousContactKeys: [] as { key: Uint8Array; until: number }[],
+    oldSigner: null,
+    primaryPendingId: '',
     rotation: null,
     rotatedAt: now,
     verified: null,

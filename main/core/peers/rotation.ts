@@ -83,6 +83,8 @@ export function switchKeys(peer: Peer, now = Date.now()): Peer {
         until: now + RETIRED_DRAIN_MS,
       },
     ],
+    // A second rotation before the first was confirmed keeps the key the other side surely knows.
+    oldSigner: peer.oldSigner ?? { key: peer.myIdentity, until: now + RETIRED_DRAIN_MS },
     rotation: null,
     rotatedAt: now,
   };
@@ -116,14 +118,56 @@ export function applyKeyUpdate(peer: Peer, card: meow.IContactCard, now = Date.n
   return { ...updated, verified: carryVerification(peer, updated) };
 }
 
+/**
+ * The keys I pack with: until the other side has shown it knows my new keys, my previous
+ * signing key signs (its relay admits only the sender keys it registered, and it accepts
+ * the previous one for RETIRED_DRAIN_MS after the update), so nothing sent meanwhile is refused.
+ */
+export function sendingKeys(peer: Peer, now = Date.now()): ChannelKeys {
+  const keys = channelKeys(peer);
+  const old = peer.oldSigner;
+  return old && old.until > now ? { ...keys, myIdentity: old.key } : keys;
+}
+
+/** How long the other side's previous signing key is still accepted once its new one was seen. */
+export const PREVIOUS_KEY_GRACE_MS = 10 * 60_000;
+
+/**
+ * What a verified message teaches about rotations, the same record otherwise:
+ *   - it came to my current queue: the other side applied my update, so my new signing key
+ *     takes over (the old one is forgotten);
+ *   - it was signed by the other side's current key: it has switched, so its previous key
+ *     is accepted only a little longer (for what it sent before, still in flight) — a stolen
+ *     copy of that key can then no longer sign for it.
+ */
+export function afterVerified(
+  peer: Peer,
+  destination: Uint8Array,
+  signedByPrevious: boolean,
+  now = Date.now(),
+): Peer {
+  let next = peer;
+  if (peer.oldSigner && bytesEqual(destination, peer.myLookup.publicKey)) next = { ...next, oldSigner: null };
+  const cut = now + PREVIOUS_KEY_GRACE_MS;
+  if (!signedByPrevious && peer.previousContactKeys.some((k) => k.until > cut))
+    next = {
+      ...next,
+      previousContactKeys: peer.previousContactKeys.map((k) => ({ ...k, until: Math.min(k.until, cut) })),
+    };
+  return next;
+}
+
 /** Retired queues still drained at `now`. */
 export function liveRetired(peer: Peer, now = Date.now()) {
   return peer.retired.filter((r) => r.until > now);
 }
 
 /** The keys that open a message which arrived on `lookup` (my current queue or a retired one), or null. */
-export function keysForQueue(peer: Peer, lookup: Uint8Array): ChannelKeys | null {
-  const base = peer.state === 'invited' ? inviterChannelKeys(peer) : channelKeys(peer);
+export function keysForQueue(peer: Peer, lookup: Uint8Array, now = Date.now()): ChannelKeys | null {
+  const base: ChannelKeys = {
+    ...(peer.state === 'invited' ? inviterChannelKeys(peer) : channelKeys(peer)),
+    contactPreviousKeys: peer.previousContactKeys.filter((k) => k.until > now).map((k) => k.key),
+  };
   if (bytesEqual(peer.myLookup.publicKey, lookup)) return base;
   const r = peer.retired.find((x) => bytesEqual(x.lookup.publicKey, lookup));
   return r ? { ...base, myLookup: r.lookup, myEncryption: r.encryption, symKey: r.symKey } : null;

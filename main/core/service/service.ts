@@ -480,6 +480,15 @@ export class CoreService implements MeowService {
     });
   }
 
+  reinvite(contactId: string, opts: { long?: boolean } = {}): Promise<InviteView> {
+    return this.guard('reinvite', async () => {
+      const m = this.open();
+      this.contact(m, contactId);
+      const { link, peer } = await m.reinvite(contactId, opts);
+      return { link, contactId: peer.uid, expiresAt: peer.invitationExpiresAt };
+    });
+  }
+
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView> {
     return this.guard('acceptInvite', async () => {
       const m = this.open();

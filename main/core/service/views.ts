@@ -48,6 +48,7 @@ export function contactView(m: Messenger, p: Peer): ContactView {
     primaryDevice: p.primaryDeviceUid
       ? { id: primary ? deviceIdOf(primary) : p.primaryDeviceUid, name: primary?.name ?? 'another device' }
       : null,
+    orphaned: !!p.primaryDeviceUid && (!primary || primary.unlinked),
     invitationExpiresAt: p.state === 'invited' ? p.invitationExpiresAt : 0,
     verified: isVerified(p),
     createdAt: p.createdAt,
