@@ -4,11 +4,27 @@
  * the others, lands in the table and in bench-results/latest.json, and `--only=ID`
  * runs it alone.
  */
+import { cliRows } from './rows/cli.js';
 import { cryptoRows } from './rows/crypto.js';
+import { deviceRows } from './rows/devices.js';
+import { drainRows } from './rows/drain.js';
+import { hostRows } from './rows/host.js';
+import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
+import { sendRows } from './rows/send.js';
 import { unlinkRows } from './rows/unlink.js';
 import type { Row } from './table.js';
 
 export function rows(quick: boolean): Row[] {
-  return [...cryptoRows, ...relayRows(quick), ...unlinkRows];
+  return [
+    ...cryptoRows,
+    ...relayRows(quick),
+    ...unlinkRows,
+    ...drainRows,
+    ...sendRows,
+    ...deviceRows,
+    ...profileRows,
+    ...hostRows,
+    ...cliRows,
+  ];
 }

@@ -125,6 +125,16 @@ export function createContext(opts: {
       const { service, state } = await ctx.local();
       if (state.state === 'new') throw new ServiceError('NO_IDENTITY', { profile });
       const pw = await password(`Password for ${profile}: `);
+      // A `meow run` holding the profile answers on its socket: through it at once (opening
+      // here would first derive the key, only to find the stores locked).
+      if (!o.own) {
+        const running = await connectControlSocket(profile);
+        if (running) {
+          remote = running;
+          await running.service.unlock({ password: pw });
+          return (opened = validated(running.service));
+        }
+      }
       // Another short command may hold the profile for a moment; a `meow run` holds it for
       // good and serves the same service on its control socket.
       for (let attempt = 0; ; attempt++) {

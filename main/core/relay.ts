@@ -10,7 +10,13 @@ export interface Relay {
   post(messages: meow.IPackedUserMessage[], opts?: { signal?: AbortSignal }): Promise<string[]>;
   pull(
     lookups: KeyPair[],
-    opts?: { timeoutMs?: number; maxMessages?: number; signal?: AbortSignal },
+    opts?: {
+      timeoutMs?: number;
+      maxMessages?: number;
+      signal?: AbortSignal;
+      /** Acks applied before the pull reads (of what earlier pulls returned, once stored). */
+      ack?: { lookup: KeyPair; ids: string[] }[];
+    },
   ): Promise<{ messages: meow.DeliveredMessage[]; more: boolean }>;
   ack(items: { lookup: KeyPair; ids: string[] }[], opts?: { signal?: AbortSignal }): Promise<number>;
   /** Sender authorization: each queue of mine takes messages only from its `senders` (see peers/queueAuth.ts). */

@@ -112,7 +112,12 @@ const cacheId = (crv: string, raw: Uint8Array) =>
   crv + toHex(createHmac('sha256', CACHE_SALT).update(raw).digest());
 function cached(id: string, make: () => KeyObject): KeyObject {
   let key = keyCache.get(id);
-  if (!key) {
+  if (key) {
+    // Least recently used goes first: a stream of one-time keys (each sealed box's
+    // ephemeral key) must not push out the keys used on every message.
+    keyCache.delete(id);
+    keyCache.set(id, key);
+  } else {
     key = make();
     if (keyCache.size >= CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
     keyCache.set(id, key);

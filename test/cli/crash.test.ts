@@ -1,16 +1,20 @@
 /**
  * Crash safety: `meow` processes killed with SIGKILL at random points while sending
- * and while receiving. After a clean restart every confirmed message is delivered
- * exactly once, nothing twice, and the ratchets still agree.
+ * and while receiving — including in the middle of draining a backlog, where a pulled
+ * batch is committed as one transaction. After a clean restart every confirmed message
+ * is delivered exactly once, nothing twice, and the ratchets still agree.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../ratchet/helpers.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
-import { cliFriends, meow, meowJson, settleCli, startMeow, type MessageJson } from './harness.js';
+import { Messenger } from '../../main/core/messenger/messenger.js';
+import { netRelays } from '../../main/net/relayFactory.js';
+import { CLI_ENV, cliFriends, meow, meowJson, settleCli, startMeow, type MessageJson } from './harness.js';
 
 let kills = 0;
 async function killedAtRandom(profile: string, args: string[], delayMs: number): Promise<void> {
@@ -87,5 +91,78 @@ describe.each(['embedded', 'redis'] as const)('SIGKILL at random points (relay o
     expect(last.some((m) => !m.outbound && m.text === 'still in step?')).toBe(true);
     const lastB = await meowJson<MessageJson[]>(B(), ['messages', 'Alice']);
     expect(lastB.some((m) => !m.outbound && m.text === 'yes')).toBe(true);
+  }, 240_000);
+});
+
+describe('SIGKILL in the middle of draining a backlog (batched receive)', () => {
+  let server: ServerProcess;
+  let dir: string;
+  const A = () => join(dir, 'alice');
+  const B = () => join(dir, 'bob');
+  /** Bob's received rows, read from his messages.db while no process holds it. */
+  const receivedRows = () => {
+    const db = new Database(join(B(), 'messages.db'), { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM messages WHERE outbound = 0').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meow-crash-drain-'));
+    // The relay's rate limits would only slow the backlog's making down.
+    server = await spawnServer(['--data', join(dir, 'server'), '--rate', '0', '--queue-rate', '0']);
+    await cliFriends(server.url, { dir: A(), name: 'Alice' }, { dir: B(), name: 'Bob' });
+    await meowJson(A(), ['send', 'Bob', 'first']); // completes Bob's side of the invitation
+    await settleCli(B(), A());
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every message once, whatever batch the kill lands in', async () => {
+    const N = 600;
+    // The backlog, queued through the core (600 CLI processes would take minutes).
+    const alice = await Messenger.open(A(), { password: CLI_ENV.MEOW_PASSWORD }, { relays: netRelays });
+    const texts = Array.from({ length: N }, (_, i) => `d${i}`);
+    for (const t of texts) await alice.send('Bob', t);
+    const flushed = await alice.flushOutbox();
+    await alice.close();
+    expect(flushed.waiting).toBe(0);
+
+    const rand = prng(42);
+    let before = receivedRows();
+    let midDrain = 0;
+    kills = 0;
+    for (let k = 0; k < 8 && before < N + 1; k++) {
+      // Killed once a first batch of this run is stored, a random moment later: inside a later one.
+      const run = startMeow(B(), ['sync']);
+      let exited = false;
+      void run.done.then(() => (exited = true));
+      while (!exited && receivedRows() <= before) await new Promise((r) => setTimeout(r, 15));
+      await new Promise((r) => setTimeout(r, rand() * 150));
+      run.proc.kill('SIGKILL');
+      if ((await run.done).signal === 'SIGKILL') kills++;
+      const now = receivedRows();
+      if (now > before && now < N + 1) midDrain++; // it died with part of the backlog stored
+      before = now;
+    }
+    // at least one kill landed while the backlog was being drained
+    expect(kills).toBeGreaterThan(0);
+    expect(midDrain).toBeGreaterThan(0);
+    await settleCli(B(), A(), B());
+
+    const received = (await meowJson<MessageJson[]>(B(), ['messages', 'Alice']))
+      .filter((m) => !m.outbound)
+      .map((m) => m.text);
+    expect(received).toEqual(['first', ...texts]); // each once, in order
+    const mine = (await meowJson<MessageJson[]>(A(), ['messages', 'Bob'])).filter((m) => m.outbound);
+    expect(new Set(mine.map((m) => m.status))).toEqual(new Set(['delivered']));
+    await meowJson(B(), ['send', 'Alice', 'still in step?']);
+    await settleCli(B(), A());
+    const last = await meowJson<MessageJson[]>(A(), ['messages', 'Bob']);
+    expect(last.some((m) => !m.outbound && m.text === 'still in step?')).toBe(true);
   }, 240_000);
 });

@@ -58,6 +58,43 @@ describe('messages.db migrations', () => {
     expect(() => put.run('group', 'u', null, 0)).toThrowError(/CHECK/);
   });
 
+  it('0004 summarises existing conversations and keeps the summaries through inserts, reads and deletes', () => {
+    const db = new Database(':memory:');
+    migrate(db, 3);
+    const ins = db.prepare(
+      "INSERT INTO messages (peer_uid, uuid, outbound, type, body, state, sent_at, stored_at, seen_locally) VALUES (?, ?, ?, 'text', x'00', 'received', ?, 1, ?)",
+    );
+    ins.run('p', 'a', 0, 10, 0);
+    ins.run('p', 'b', 1, 20, 1);
+    ins.run('q', 'c', 0, 5, 1);
+    migrate(db, 4);
+    expect(currentVersion(db)).toBe(4);
+    const summary = () =>
+      db.prepare('SELECT peer_uid, count, unread, last_at FROM conversation_summary ORDER BY peer_uid').all();
+    expect(summary()).toEqual([
+      { peer_uid: 'p', count: 2, unread: 1, last_at: 20 },
+      { peer_uid: 'q', count: 1, unread: 0, last_at: 5 },
+    ]);
+    ins.run('p', 'd', 0, 30, 0); // received, unread
+    ins.run('r', 'e', 0, 7, 0); // a new conversation
+    db.prepare("UPDATE messages SET seen_locally = 1 WHERE peer_uid = 'p'").run(); // read
+    db.prepare("UPDATE messages SET state = 'read' WHERE uuid = 'b'").run(); // untouched columns
+    db.prepare("DELETE FROM messages WHERE uuid = 'd'").run(); // the newest goes: last_at falls back
+    db.prepare("DELETE FROM messages WHERE peer_uid = 'q'").run(); // a whole conversation
+    expect(summary()).toEqual([
+      { peer_uid: 'p', count: 2, unread: 0, last_at: 20 },
+      { peer_uid: 'r', count: 1, unread: 1, last_at: 7 },
+    ]);
+    // the same as a scan says
+    expect(summary()).toEqual(
+      db
+        .prepare(
+          'SELECT peer_uid, COUNT(*) AS count, SUM(outbound = 0 AND seen_locally = 0) AS unread, MAX(sent_at) AS last_at FROM messages GROUP BY peer_uid ORDER BY peer_uid',
+        )
+        .all(),
+    );
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

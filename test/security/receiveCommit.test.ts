@@ -68,9 +68,10 @@ describe('a receive commits the ratchet with the message', () => {
       await settle(a, x);
       await x.send('rb-a', 'm1');
       await x.flushOutbox();
-      const insert = a.db.insertMessage.bind(a.db);
+      // the receive path stores a message with insertMessageReturning (no read-back)
+      const insert = a.db.insertMessageReturning.bind(a.db);
       let failures = 1;
-      a.db.insertMessage = (m) => {
+      a.db.insertMessageReturning = (m) => {
         if (failures-- > 0) throw new MeowError('DISK_FULL', { what: 'messages' });
         return insert(m);
       };

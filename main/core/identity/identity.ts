@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { bytesEqual, fromBase64, randomBytes, toBase64, toHex, utf8, fromUtf8 } from '../../crypto/bytes.js';
 import { ed25519KeyPair, type KeyPair } from '../../crypto/curves.js';
+import { hmacSha256 } from '../../crypto/kdf.js';
 import { MeowError, storageError, withFile } from '../errors.js';
 import {
   b64,
@@ -244,9 +245,18 @@ export class IdentityFile {
 
   /** Whether `password` opens this profile (re-derives the key; constant-time comparison). */
   async verifyPassword(password: string): Promise<boolean> {
+    // The password last proven, as an HMAC under the derived key itself: proving it again
+    // (each `meow send` through `meow run`) skips the deliberately slow KDF. Whoever could
+    // read this from memory could read the key beside it.
+    const proof = hmacSha256(this.key, utf8(password));
+    if (this.proven && bytesEqual(proof, this.proven)) return true;
     const key = await deriveKey(password, this.file.kdf);
-    return bytesEqual(key, this.key);
+    const ok = bytesEqual(key, this.key);
+    if (ok) this.proven = proof;
+    return ok;
   }
+
+  private proven: Uint8Array | null = null;
 
   /** The derived key, for a keychain (Electron safeStorage) so the app can unlock without asking. */
   get unlockKey(): Uint8Array {

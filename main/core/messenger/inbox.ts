@@ -227,60 +227,8 @@ export async function receiveMessage(
     const recordChanged = invited || next.state !== peer.state || message.type === 'profile';
     if (recordChanged) next.version = nextVersion(peer.version, core.identity.uid);
 
-    const events: { kind: 'message' | 'status'; m: StoredMessage }[] = [];
-    const effects = () => {
-      const outbox: OutboxItem[] = [];
-      if (invited) {
-        outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
-      } else if (STORED_TYPES.has(message.type)) {
-        if (peer.blocked) return; // dropped, but the ratchet still moves on
-        const now = Date.now();
-        const uuid = message.status?.uuid || randomUUID();
-        const m = {
-          peerUid: peer.uid,
-          uuid,
-          outbound: false,
-          type: message.type,
-          text: message.text,
-          data: message.data,
-          files: message.files,
-          answerTo: message.status?.answerToUuid ?? '',
-          state: 'received' as const,
-          // The author's clock orders the conversation, but never from the future.
-          sentAt: Math.min(message.status?.sent || now, now + 5 * 60_000),
-          receivedAt: now,
-        };
-        if (core.db.insertMessage(m)) {
-          const stored = core.db.getMessage(peer.uid, uuid);
-          if (stored) events.push({ kind: 'message', m: stored });
-          outbox.push(...core.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(m) }));
-          if (peer.sendDeliveryAck) outbox.push(deliveryReceipt(peer.uid, uuid, now));
-        }
-      } else if (message.type === 'ack') {
-        for (const a of message.acks) {
-          if (!a.uuid) continue;
-          const updated = core.db.advanceStatus(
-            peer.uid,
-            a.uuid,
-            {
-              state: receiptState(a),
-              receivedAt: a.received || a.processed || 0,
-              processedAt: a.processed || 0,
-            },
-            { outboundOnly: true }, // a receipt is about my messages, never about the contact's own
-          );
-          if (updated) {
-            events.push({ kind: 'status', m: updated });
-            outbox.push(
-              ...core.fanOut({ type: 'status', peerUid: peer.uid, dbMessage: toDbMessage(updated) }),
-            );
-          }
-        }
-      } else if (message.type === 'profile') {
-        outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
-      }
-      if (outbox.length) core.db.enqueue(outbox);
-    };
+    const events: ReceiveEvent[] = [];
+    const effects = () => contactEffects(core, peer, next, message, events);
     // An answer or a profile lives in the record: it is saved first (see commitReceive).
     await commitReceive(core, { serverId: id, record: next, recordFirst: recordChanged, effects });
     if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next.uid);
@@ -300,4 +248,76 @@ async function deleteShortLink(core: Core, peer: Peer): Promise<void> {
   } catch (e) {
     core.log.info('could not delete an answered invitation from the server', { error: String(e) });
   }
+}
+
+export interface ReceiveEvent {
+  kind: 'message' | 'status';
+  m: StoredMessage;
+}
+
+/**
+ * What a contact's message writes to messages.db (its message or status changes, the
+ * receipts to send back, the fan-out to my other devices), inside the caller's
+ * transaction; the events to emit once it commits are pushed onto `events`.
+ * `peer` is the channel before the message, `next` after it. With `sink`, the outbox
+ * rows are pushed there for the caller to write (a batch merges its receipts first).
+ */
+export function contactEffects(
+  core: Core,
+  peer: Peer,
+  next: Peer,
+  message: meow.UserMessage,
+  events: ReceiveEvent[],
+  sink?: OutboxItem[],
+): void {
+  const outbox: OutboxItem[] = [];
+  if (peer.state === 'invited') {
+    outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
+  } else if (STORED_TYPES.has(message.type)) {
+    if (peer.blocked) return; // dropped, but the ratchet still moves on
+    const now = Date.now();
+    const uuid = message.status?.uuid || randomUUID();
+    const m = {
+      peerUid: peer.uid,
+      uuid,
+      outbound: false,
+      type: message.type,
+      text: message.text,
+      data: message.data,
+      files: message.files,
+      answerTo: message.status?.answerToUuid ?? '',
+      state: 'received' as const,
+      // The author's clock orders the conversation, but never from the future.
+      sentAt: Math.min(message.status?.sent || now, now + 5 * 60_000),
+      receivedAt: now,
+    };
+    const stored = core.db.insertMessageReturning(m);
+    if (stored) {
+      events.push({ kind: 'message', m: stored });
+      outbox.push(...core.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(m) }));
+      if (peer.sendDeliveryAck) outbox.push(deliveryReceipt(peer.uid, uuid, now));
+    }
+  } else if (message.type === 'ack') {
+    for (const a of message.acks) {
+      if (!a.uuid) continue;
+      const updated = core.db.advanceStatus(
+        peer.uid,
+        a.uuid,
+        {
+          state: receiptState(a),
+          receivedAt: a.received || a.processed || 0,
+          processedAt: a.processed || 0,
+        },
+        { outboundOnly: true }, // a receipt is about my messages, never about the contact's own
+      );
+      if (updated) {
+        events.push({ kind: 'status', m: updated });
+        outbox.push(...core.fanOut({ type: 'status', peerUid: peer.uid, dbMessage: toDbMessage(updated) }));
+      }
+    }
+  } else if (message.type === 'profile') {
+    outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
+  }
+  if (sink) sink.push(...outbox);
+  else if (outbox.length) core.db.enqueue(outbox);
 }

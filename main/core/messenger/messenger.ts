@@ -38,7 +38,8 @@ import { toDbMessage } from './dbMessage.js';
 import type { MessengerEvents } from './events.js';
 import { DeviceSync } from '../devices/deviceSync.js';
 import { Pairing } from '../devices/pairing.js';
-import { receiveSafely } from './inbox.js';
+import { PendingAcks, type AckItem } from './pendingAcks.js';
+import { receiveBatch } from './receiveBatch.js';
 import { KeyedMutex } from './keyedMutex.js';
 import { MAX_TEXT_BYTES } from './limits.js';
 import { readReceipts } from './receipts.js';
@@ -88,6 +89,7 @@ export class Messenger extends EventEmitter implements Core {
   private sendWake: (() => void) | null = null;
   private sendKicked = false;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly pendingAcks = new PendingAcks();
   /** Multi-device sync: device channels, fan-out, the primary relay (phases 2–7). */
   readonly deviceSync: DeviceSync;
   /** Every write of the identity goes through it. */
@@ -715,20 +717,45 @@ export class Messenger extends EventEmitter implements Core {
     queues.sort((a, b) => rank(a.peer) - rank(b.peer));
     const chunks: (typeof queues)[] = [];
     for (let i = 0; i < queues.length; i += KEYS_PER_PULL) chunks.push(queues.slice(i, i + KEYS_PER_PULL));
+    // Acks for queues no longer pulled here go on their own; the others ride on their pull.
+    const pulled = new Set(queues.map((q) => toBase64(q.lookup.publicKey)));
+    const waiting = this.pendingAcks.take(url);
+    this.pendingAcks.restore(
+      url,
+      waiting.filter((a) => pulled.has(toBase64(a.lookup.publicKey))),
+    );
+    const orphans = waiting.filter((a) => !pulled.has(toBase64(a.lookup.publicKey)));
+    if (orphans.length) await this.sendAcks(relay, url, orphans, opts.signal);
     const results = await Promise.all(
       chunks.map(async (chunk) => {
-        const res = await politely(() =>
-          relay.pull(
-            chunk.map((q) => q.lookup),
-            { timeoutMs: opts.timeoutMs, maxMessages: 200, signal: opts.signal },
-          ),
+        const ack = this.pendingAcks.take(
+          url,
+          chunk.map((q) => q.lookup),
         );
-        const acks = new Map<string, { lookup: Peer['myLookup']; ids: string[] }>();
+        let res: Awaited<ReturnType<Relay['pull']>>;
+        try {
+          res = await politely(() =>
+            relay.pull(
+              chunk.map((q) => q.lookup),
+              {
+                timeoutMs: opts.timeoutMs,
+                maxMessages: 200,
+                signal: opts.signal,
+                ...(ack.length ? { ack } : {}),
+              },
+            ),
+          );
+        } catch (e) {
+          this.pendingAcks.restore(url, ack);
+          throw e;
+        }
         let kept = 0;
         const keptPerQueue = new Map<string, number>();
-        for (const dm of res.messages) {
+        // One transaction for the batch (receiveBatch); acked with the next pull, once committed.
+        const dispositions = await receiveBatch(this, res.messages, this.deviceSync);
+        for (const [i, dm] of res.messages.entries()) {
           const dest = toBase64(dm.message?.destination ?? new Uint8Array(0));
-          let disposition = await receiveSafely(this, dm, this.deviceSync);
+          let disposition = dispositions[i];
           if (disposition === 'keep') {
             // Only a few may wait on one queue (messages that overtook an invitation answer);
             // beyond that it is someone filling the queue with what cannot be read yet.
@@ -743,18 +770,7 @@ export class Messenger extends EventEmitter implements Core {
             disposition = 'ack';
           }
           const owner = chunk.find((q) => toBase64(q.lookup.publicKey) === dest);
-          if (!owner) continue;
-          const a = acks.get(dest) ?? { lookup: owner.lookup, ids: [] };
-          a.ids.push(dm.id);
-          acks.set(dest, a);
-        }
-        if (acks.size) {
-          await politely(() =>
-            relay.ack(
-              [...acks.values()].map((a) => ({ lookup: a.lookup, ids: a.ids })),
-              { signal: opts.signal },
-            ),
-          );
+          if (owner && dm.id) this.pendingAcks.add(url, owner.lookup, dm.id);
         }
         const processed = res.messages.length - kept;
         return { processed, kept, more: res.more };
@@ -766,6 +782,26 @@ export class Messenger extends EventEmitter implements Core {
       kept: results.reduce((n, r) => n + r.kept, 0),
       more: results.some((r) => r.more),
     };
+  }
+
+  private async sendAcks(relay: Relay, url: string, items: AckItem[], signal?: AbortSignal): Promise<void> {
+    try {
+      await politely(() => relay.ack(items, { signal }));
+    } catch (e) {
+      this.pendingAcks.restore(url, items);
+      throw e;
+    }
+  }
+
+  /** Sends the acks still waiting for a next pull (before stopping: a redelivery costs more). */
+  async flushAcks(signal?: AbortSignal): Promise<void> {
+    for (const url of this.pendingAcks.urls()) {
+      const server = this.pullPlan().get(url)?.server;
+      if (!server) continue;
+      await this.sendAcks(this.relayFor(server), url, this.pendingAcks.take(url), signal).catch(
+        (e: unknown) => this.log.info('acks left for the next pull', { server: url, error: String(e) }),
+      );
+    }
   }
 
   /**
@@ -794,6 +830,7 @@ export class Messenger extends EventEmitter implements Core {
       // A round that moved nothing ends it, whatever `more` says (kept messages stay queued).
       if (processed === 0 && flushed.sent === 0) break;
     }
+    await this.flushAcks();
     return { received, sent };
   }
 
@@ -841,6 +878,7 @@ export class Messenger extends EventEmitter implements Core {
     this.sendWake?.();
     await Promise.allSettled(this.loops);
     this.loops = [];
+    await this.flushAcks(AbortSignal.timeout(2000)); // bounded: stopping must not wait on a lost relay
     this.pollingServers.clear();
   }
 

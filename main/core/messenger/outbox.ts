@@ -15,12 +15,13 @@ import { keyUpdateMessage, sendingKeys, stageRotation, switchKeys } from '../pee
 import { nextVersion } from '../records.js';
 import type { ServerRef } from '../records.js';
 import { isRelayError } from '../relay.js';
-import type { OutboxRow, StoredMessage } from '../storage/messageDb.js';
+import type { OutboxRow } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { mergeReceiptRows } from './receipts.js';
 import { classifySendFailure } from './retryPolicy.js';
 import { toDbMessage } from './dbMessage.js';
 import { OUTBOX_LOCK, channelLock } from './lockKeys.js';
+import { packable, packRun, type Prepared } from './packBatch.js';
 
 const BATCH = 100;
 /** The default ceiling of a retry's wait (Messenger's retryCeilingMs). */
@@ -36,7 +37,6 @@ export function backoff(attempts: number, base = 1000, max = MAX_BACKOFF_MS): nu
   return Math.round(Math.min(max, d * (0.75 + Math.random() * 0.5)));
 }
 
-type Prepared = { row: OutboxRow; server: ServerRef; bytes: Uint8Array; packed: meow.IPackedUserMessage };
 type NotReady = { row: OutboxRow; retryInMs: number; reason: string };
 
 /** What the multi-device layer decides about a row at send time (its route was decided when queued). */
@@ -175,14 +175,15 @@ async function post(
   core.relayHealth.ok(server.url);
   const channels = new Map<string, { channel: 'peer' | 'device'; peerUid: string }>();
   for (const p of chunk) channels.set(`${p.row.channel}/${p.row.peerUid}`, p.row);
-  for (const p of chunk) {
-    const state = routing.sentState(p.row);
-    // The new status reaches my other devices in the same transaction.
-    const updated: StoredMessage | undefined = core.db.outboxDone(p.row, state, (m) =>
-      core.fanOut({ type: 'status', peerUid: m.peerUid, dbMessage: toDbMessage(m) }),
-    );
-    if (updated) core.emit('status', updated);
-  }
+  // The whole chunk done in one transaction; each new status reaches my other devices in it.
+  const updates = core.db.atomically(() =>
+    chunk.map((p) =>
+      core.db.outboxDone(p.row, routing.sentState(p.row), (m) =>
+        core.fanOut({ type: 'status', peerUid: m.peerUid, dbMessage: toDbMessage(m) }),
+      ),
+    ),
+  );
+  for (const updated of updates) if (updated) core.emit('status', updated);
   for (const { channel, peerUid } of channels.values()) core.emit('sent', { channel, peerUid });
   return chunk.length;
 }
@@ -196,8 +197,18 @@ export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSign
       const due = mergeReceiptRows(core, core.db.dueOutbox(Date.now(), BATCH));
       if (due.length === 0) break;
       const ready: Prepared[] = [];
-      for (const row of due) {
-        const p = await prepare(core, row, routing);
+      const drop = (peer: Peer) => routing.drop(peer);
+      for (let i = 0; i < due.length;) {
+        // Everyday rows are packed in runs, one transaction each (packBatch.ts); the rest alone.
+        let j = i;
+        while (j < due.length && packable(core, due[j]!, drop)) j++;
+        if (j > i) {
+          const run = await packRun(core, due.slice(i, j), drop);
+          ready.push(...run);
+          i += run.length;
+          if (i === j) continue;
+        }
+        const p = await prepare(core, due[i++]!, routing);
         if (p === 'dropped') continue;
         if ('retryInMs' in p) {
           core.db.outboxRetry(p.row.id, p.reason, Date.now() + p.retryInMs);

@@ -38,6 +38,25 @@ export function readReceipts(
   );
 }
 
+/**
+ * A batch's outbox rows with each contact's receipts merged into as few rows as fit
+ * (written once, instead of a row per message merged again when sent).
+ */
+export function mergeReceiptItems(items: OutboxItem[]): OutboxItem[] {
+  const others: OutboxItem[] = [];
+  const acks = new Map<string, Ack[]>();
+  for (const i of items) {
+    if (i.kind !== 'receipt' || i.channel !== 'peer' || i.notBefore !== undefined) {
+      others.push(i);
+      continue;
+    }
+    const list = acks.get(i.peerUid) ?? [];
+    list.push(...decodeStrict(meow.UserMessage, 'UserMessage', i.plain).acks);
+    acks.set(i.peerUid, list);
+  }
+  return [...others, ...[...acks].flatMap(([peerUid, a]) => receiptItems(peerUid, a))];
+}
+
 function acksOf(row: OutboxRow): Ack[] {
   return decodeStrict(meow.UserMessage, 'UserMessage', row.plain).acks;
 }

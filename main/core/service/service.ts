@@ -234,7 +234,7 @@ export class CoreService implements MeowService {
   }
 
   private conversation(m: Messenger, p: Peer): ConversationView {
-    const s = m.db.conversationSummaries().find((x) => x.peerUid === p.uid);
+    const s = m.db.conversationSummary(p.uid);
     return conversationView(m, p, s);
   }
 

@@ -153,6 +153,18 @@ export class MessageDb {
     this.db.close();
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A statement, prepared once per connection (preparing costs more than most runs). */
+  private q(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   atomically<T>(fn: () => T): T {
     return this.run('messages', () => this.db.transaction(fn)());
@@ -193,12 +205,13 @@ export class MessageDb {
   }
 
   private insertMessageStmt() {
-    return this.db.prepare(`INSERT OR IGNORE INTO messages
+    return this.q(`INSERT OR IGNORE INTO messages
       (peer_uid, uuid, outbound, type, body, state, sent_at, received_at, processed_at, stored_at, seen_locally, author_device, synced, waiting_for, waiting_since)
       VALUES (@peerUid, @uuid, @outbound, @type, @body, @state, @sentAt, @receivedAt, @processedAt, @storedAt, @seen, @authorDevice, @synced, @waitingFor, @waitingSince)`);
   }
 
-  private insertMessageRaw(m: NewMessage): boolean {
+  /** The new row's id, or 0 when the conversation already has that uuid. */
+  private insertMessageRaw(m: NewMessage, storedAt = Date.now()): number {
     const info = this.insertMessageStmt().run({
       peerUid: m.peerUid,
       uuid: m.uuid,
@@ -209,19 +222,48 @@ export class MessageDb {
       sentAt: m.sentAt,
       receivedAt: m.receivedAt ?? 0,
       processedAt: m.processedAt ?? 0,
-      storedAt: Date.now(),
+      storedAt,
       seen: m.seen ? 1 : 0,
       authorDevice: m.authorDevice ?? '',
       synced: m.synced ? 1 : 0,
       waitingFor: m.waitingFor ?? '',
       waitingSince: m.waitingSince ?? 0,
     });
-    return info.changes === 1;
+    return info.changes === 1 ? Number(info.lastInsertRowid) : 0;
   }
 
   /** Stores a message (no outbox). Returns false if this conversation already has that uuid. */
   insertMessage(m: NewMessage): boolean {
-    return this.run('messages', () => this.insertMessageRaw(m));
+    return this.run('messages', () => this.insertMessageRaw(m) !== 0);
+  }
+
+  /** insertMessage, returning the stored message as a read would (without reading it back). */
+  insertMessageReturning(m: NewMessage): StoredMessage | undefined {
+    const storedAt = Date.now();
+    const id = this.run('messages', () => this.insertMessageRaw(m, storedAt));
+    if (!id) return undefined;
+    return {
+      id,
+      peerUid: m.peerUid,
+      uuid: m.uuid,
+      outbound: m.outbound,
+      type: m.type,
+      text: m.text ?? '',
+      data: m.data ? new Uint8Array(m.data) : new Uint8Array(0),
+      files: m.files ?? [],
+      appdata: m.appdata ? new Uint8Array(m.appdata) : new Uint8Array(0),
+      answerTo: m.answerTo ?? '',
+      state: m.state,
+      sentAt: m.sentAt,
+      receivedAt: m.receivedAt ?? 0,
+      processedAt: m.processedAt ?? 0,
+      storedAt,
+      seen: !!m.seen,
+      authorDevice: m.authorDevice ?? '',
+      synced: !!m.synced,
+      waitingFor: m.waitingFor ?? '',
+      waitingSince: m.waitingSince ?? 0,
+    };
   }
 
   private fromRow(r: MessageRow): StoredMessage {
@@ -257,12 +299,10 @@ export class MessageDb {
   /** A conversation, oldest first (by author time, then arrival). */
   listMessages(peerUid: string, opts: { limit?: number; since?: number } = {}): StoredMessage[] {
     return this.run('messages', () => {
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM (SELECT * FROM messages WHERE peer_uid = ? AND sent_at >= ? ORDER BY sent_at DESC, id DESC LIMIT ?)
+      const rows = this.q(
+        `SELECT * FROM (SELECT * FROM messages WHERE peer_uid = ? AND sent_at >= ? ORDER BY sent_at DESC, id DESC LIMIT ?)
            ORDER BY sent_at ASC, id ASC`,
-        )
-        .all(peerUid, opts.since ?? 0, opts.limit ?? -1) as MessageRow[];
+      ).all(peerUid, opts.since ?? 0, opts.limit ?? -1) as MessageRow[];
       return rows.map((r) => this.fromRow(r));
     });
   }
@@ -279,15 +319,14 @@ export class MessageDb {
     return this.run('messages', () => {
       const rows = (
         before
-          ? this.db
-              .prepare(
-                `SELECT * FROM messages WHERE peer_uid = ? AND (sent_at < ? OR (sent_at = ? AND id < ?))
+          ? this.q(
+              `SELECT * FROM messages WHERE peer_uid = ? AND (sent_at < ? OR (sent_at = ? AND id < ?))
                  ORDER BY sent_at DESC, id DESC LIMIT ?`,
-              )
-              .all(peerUid, before.sentAt, before.sentAt, before.id, limit)
-          : this.db
-              .prepare('SELECT * FROM messages WHERE peer_uid = ? ORDER BY sent_at DESC, id DESC LIMIT ?')
-              .all(peerUid, limit)
+            ).all(peerUid, before.sentAt, before.sentAt, before.id, limit)
+          : this.q('SELECT * FROM messages WHERE peer_uid = ? ORDER BY sent_at DESC, id DESC LIMIT ?').all(
+              peerUid,
+              limit,
+            )
       ) as MessageRow[];
       return rows.reverse().map((r) => this.fromRow(r));
     });
@@ -296,18 +335,16 @@ export class MessageDb {
   /** Per device peer uid: how many of my messages wait for that device to send them. */
   waitingForwards(): Map<string, number> {
     return this.run('messages', () => {
-      const rows = this.db
-        .prepare(
-          "SELECT waiting_for AS device, count(*) AS n FROM messages WHERE state = 'pending_forward' GROUP BY waiting_for",
-        )
-        .all() as { device: string; n: number }[];
+      const rows = this.q(
+        "SELECT waiting_for AS device, count(*) AS n FROM messages WHERE state = 'pending_forward' GROUP BY waiting_for",
+      ).all() as { device: string; n: number }[];
       return new Map(rows.map((r) => [r.device, r.n]));
     });
   }
 
   getMessage(peerUid: string, uuid: string): StoredMessage | undefined {
     const row = this.run('messages', () =>
-      this.db.prepare('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?').get(peerUid, uuid),
+      this.q('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?').get(peerUid, uuid),
     ) as MessageRow | undefined;
     return row ? this.fromRow(row) : undefined;
   }
@@ -316,9 +353,11 @@ export class MessageDb {
   messagesSince(since: number, afterId = Number.MAX_SAFE_INTEGER, limit = 200): StoredMessage[] {
     return this.run('messages', () =>
       (
-        this.db
-          .prepare('SELECT * FROM messages WHERE sent_at >= ? AND id < ? ORDER BY id DESC LIMIT ?')
-          .all(since, afterId, limit) as MessageRow[]
+        this.q('SELECT * FROM messages WHERE sent_at >= ? AND id < ? ORDER BY id DESC LIMIT ?').all(
+          since,
+          afterId,
+          limit,
+        ) as MessageRow[]
       ).map((r) => this.fromRow(r)),
     );
   }
@@ -326,24 +365,33 @@ export class MessageDb {
   countMessagesSince(since: number): number {
     return this.run(
       'messages',
-      () =>
-        (this.db.prepare('SELECT count(*) AS n FROM messages WHERE sent_at >= ?').get(since) as { n: number })
-          .n,
+      () => (this.q('SELECT count(*) AS n FROM messages WHERE sent_at >= ?').get(since) as { n: number }).n,
     );
   }
 
-  /** Per conversation: unread count and the newest message time. */
+  /** Per conversation: unread count and the newest message time (a maintained table, migration 0004). */
   conversationSummaries(): { peerUid: string; unread: number; lastAt: number; count: number }[] {
     return this.run('messages', () =>
       (
-        this.db
-          .prepare(
-            `SELECT peer_uid, SUM(CASE WHEN outbound = 0 AND seen_locally = 0 THEN 1 ELSE 0 END) AS unread,
-                    MAX(sent_at) AS last_at, COUNT(*) AS n FROM messages GROUP BY peer_uid`,
-          )
-          .all() as { peer_uid: string; unread: number; last_at: number; n: number }[]
-      ).map((r) => ({ peerUid: r.peer_uid, unread: r.unread, lastAt: r.last_at, count: r.n })),
+        this.q('SELECT peer_uid, unread, last_at, count FROM conversation_summary').all() as {
+          peer_uid: string;
+          unread: number;
+          last_at: number;
+          count: number;
+        }[]
+      ).map((r) => ({ peerUid: r.peer_uid, unread: r.unread, lastAt: r.last_at, count: r.count })),
     );
+  }
+
+  /** One conversation's summary (zeros when it has no message). */
+  conversationSummary(peerUid: string): { peerUid: string; unread: number; lastAt: number; count: number } {
+    const r = this.run(
+      'messages',
+      () =>
+        this.q('SELECT unread, last_at, count FROM conversation_summary WHERE peer_uid = ?').get(peerUid) as
+          { unread: number; last_at: number; count: number } | undefined,
+    );
+    return { peerUid, unread: r?.unread ?? 0, lastAt: r?.last_at ?? 0, count: r?.count ?? 0 };
   }
 
   /**
@@ -358,9 +406,8 @@ export class MessageDb {
   ): StoredMessage | undefined {
     return this.run('messages', () =>
       this.db.transaction(() => {
-        const row = this.db
-          .prepare('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?')
-          .get(peerUid, uuid) as MessageRow | undefined;
+        const row = this.q('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?').get(peerUid, uuid) as
+          MessageRow | undefined;
         if (!row || (opts.outboundOnly && row.outbound !== 1)) return undefined;
         const next = advanceStatus(
           {
@@ -373,11 +420,9 @@ export class MessageDb {
           update,
         );
         if (!next) return undefined;
-        this.db
-          .prepare(
-            'UPDATE messages SET state = ?, received_at = ?, processed_at = ?, waiting_for = ?, waiting_since = ? WHERE id = ?',
-          )
-          .run(next.state, next.receivedAt, next.processedAt, next.waitingFor, next.waitingSince, row.id);
+        this.q(
+          'UPDATE messages SET state = ?, received_at = ?, processed_at = ?, waiting_for = ?, waiting_since = ? WHERE id = ?',
+        ).run(next.state, next.receivedAt, next.processedAt, next.waitingFor, next.waitingSince, row.id);
         return this.fromRow({
           ...row,
           state: next.state,
@@ -394,33 +439,29 @@ export class MessageDb {
   markSeen(peerUid: string, now = Date.now()): StoredMessage[] {
     return this.run('messages', () =>
       this.db.transaction(() => {
-        const rows = this.db
-          .prepare(
-            'SELECT * FROM messages WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0 ORDER BY id',
-          )
-          .all(peerUid) as MessageRow[];
+        const rows = this.q(
+          'SELECT * FROM messages WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0 ORDER BY id',
+        ).all(peerUid) as MessageRow[];
         // processed_at records when it was read, so history sent to a new device arrives read too.
-        this.db
-          .prepare(
-            `UPDATE messages SET seen_locally = 1, processed_at = CASE WHEN processed_at = 0 THEN ? ELSE processed_at END
+        this.q(
+          `UPDATE messages SET seen_locally = 1, processed_at = CASE WHEN processed_at = 0 THEN ? ELSE processed_at END
              WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0`,
-          )
-          .run(now, peerUid);
+        ).run(now, peerUid);
         return rows.map((r) => this.fromRow({ ...r, seen_locally: 1, processed_at: r.processed_at || now }));
       })(),
     );
   }
 
   markSeenUuids(peerUid: string, uuids: string[]): void {
-    const stmt = this.db.prepare('UPDATE messages SET seen_locally = 1 WHERE peer_uid = ? AND uuid = ?');
+    const stmt = this.q('UPDATE messages SET seen_locally = 1 WHERE peer_uid = ? AND uuid = ?');
     this.run('messages', () => this.db.transaction(() => uuids.forEach((u) => stmt.run(peerUid, u)))());
   }
 
   deleteConversation(peerUid: string): void {
     this.run('messages', () =>
       this.db.transaction(() => {
-        this.db.prepare('DELETE FROM messages WHERE peer_uid = ?').run(peerUid);
-        this.db.prepare("DELETE FROM outbox WHERE peer_uid = ? AND channel = 'peer'").run(peerUid);
+        this.q('DELETE FROM messages WHERE peer_uid = ?').run(peerUid);
+        this.q("DELETE FROM outbox WHERE peer_uid = ? AND channel = 'peer'").run(peerUid);
       })(),
     );
   }
@@ -429,21 +470,19 @@ export class MessageDb {
 
   private insertOutbox(row: OutboxItem): number {
     const now = Date.now();
-    const info = this.db
-      .prepare(
-        `INSERT INTO outbox (channel, kind, peer_uid, message_uuid, plain, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        row.channel,
-        row.kind ?? 'message',
-        row.peerUid,
-        row.messageUuid ?? null,
-        new Uint8Array(0),
-        row.notBefore ?? now,
-        now,
-      );
+    const info = this.q(
+      `INSERT INTO outbox (channel, kind, peer_uid, message_uuid, plain, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.channel,
+      row.kind ?? 'message',
+      row.peerUid,
+      row.messageUuid ?? null,
+      new Uint8Array(0),
+      row.notBefore ?? now,
+      now,
+    );
     const id = Number(info.lastInsertRowid);
-    this.db.prepare('UPDATE outbox SET plain = ? WHERE id = ?').run(this.seal(row.plain, `outbox/${id}`), id);
+    this.q('UPDATE outbox SET plain = ? WHERE id = ?').run(this.seal(row.plain, `outbox/${id}`), id);
     return id;
   }
 
@@ -454,8 +493,7 @@ export class MessageDb {
   insertOutgoing(message: NewMessage, send: OutboxItem | null, extra: OutboxItem[] = []): boolean {
     return this.run('outbox', () =>
       this.db.transaction(() => {
-        const inserted = this.insertMessageRaw(message);
-        if (!inserted) return false;
+        if (!this.insertMessageRaw(message)) return false;
         if (send) this.insertOutbox({ ...send, messageUuid: message.uuid });
         for (const e of extra) this.insertOutbox(e);
         return true;
@@ -472,24 +510,22 @@ export class MessageDb {
   dueOutbox(now: number, limit = 100): OutboxRow[] {
     return this.run('outbox', () =>
       (
-        this.db
-          .prepare('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?')
-          .all(now, limit) as OutboxDbRow[]
+        this.q('SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?').all(
+          now,
+          limit,
+        ) as OutboxDbRow[]
       ).map((r) => this.outboxFromRow(r)),
     );
   }
 
   outboxSize(): number {
-    return this.run(
-      'outbox',
-      () => (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n,
-    );
+    return this.run('outbox', () => (this.q('SELECT count(*) AS n FROM outbox').get() as { n: number }).n);
   }
 
   /** Earliest next attempt among waiting rows, or null when the outbox is empty. */
   nextOutboxAttempt(): number | null {
     return this.run('outbox', () => {
-      const r = this.db.prepare('SELECT MIN(next_attempt_at) AS t FROM outbox').get() as { t: number | null };
+      const r = this.q('SELECT MIN(next_attempt_at) AS t FROM outbox').get() as { t: number | null };
       return r.t;
     });
   }
@@ -497,9 +533,10 @@ export class MessageDb {
   outboxForPeer(channel: 'peer' | 'device', peerUid: string): OutboxRow[] {
     return this.run('outbox', () =>
       (
-        this.db
-          .prepare('SELECT * FROM outbox WHERE channel = ? AND peer_uid = ? ORDER BY id')
-          .all(channel, peerUid) as OutboxDbRow[]
+        this.q('SELECT * FROM outbox WHERE channel = ? AND peer_uid = ? ORDER BY id').all(
+          channel,
+          peerUid,
+        ) as OutboxDbRow[]
       ).map((r) => this.outboxFromRow(r)),
     );
   }
@@ -524,7 +561,7 @@ export class MessageDb {
   /** Records the exact bytes to post (after the ratchet state that made them was persisted). */
   setPacked(id: number, packed: Uint8Array, serverUrl: string): void {
     this.run('outbox', () =>
-      this.db.prepare('UPDATE outbox SET packed = ?, server_url = ? WHERE id = ?').run(packed, serverUrl, id),
+      this.q('UPDATE outbox SET packed = ?, server_url = ? WHERE id = ?').run(packed, serverUrl, id),
     );
   }
 
@@ -536,7 +573,7 @@ export class MessageDb {
   ): StoredMessage | undefined {
     return this.run('outbox', () =>
       this.db.transaction(() => {
-        this.db.prepare('DELETE FROM outbox WHERE id = ?').run(row.id);
+        this.q('DELETE FROM outbox WHERE id = ?').run(row.id);
         if (row.messageUuid && sentState && row.channel === 'peer') {
           const updated = this.advanceStatus(row.peerUid, row.messageUuid, { state: sentState });
           if (updated) for (const i of follow(updated)) this.insertOutbox(i);
@@ -558,11 +595,9 @@ export class MessageDb {
     since: number,
   ): StoredMessage | undefined {
     return this.run('messages', () => {
-      const info = this.db
-        .prepare(
-          "UPDATE messages SET state = 'pending_forward', waiting_for = ?, waiting_since = ? WHERE peer_uid = ? AND uuid = ? AND state IN ('pending', 'pending_forward')",
-        )
-        .run(waitingFor, since, peerUid, uuid);
+      const info = this.q(
+        "UPDATE messages SET state = 'pending_forward', waiting_for = ?, waiting_since = ? WHERE peer_uid = ? AND uuid = ? AND state IN ('pending', 'pending_forward')",
+      ).run(waitingFor, since, peerUid, uuid);
       return info.changes ? this.getMessage(peerUid, uuid) : undefined;
     });
   }
@@ -576,13 +611,11 @@ export class MessageDb {
   claimForward(peerUid: string, uuid: string, send: OutboxItem): boolean {
     return this.run('outbox', () =>
       this.db.transaction(() => {
-        const info = this.db
-          .prepare(
-            `UPDATE messages SET state = 'pending', waiting_for = '', waiting_since = 0
+        const info = this.q(
+          `UPDATE messages SET state = 'pending', waiting_for = '', waiting_since = 0
              WHERE peer_uid = ? AND uuid = ? AND state IN ('pending', 'pending_forward')
                AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel = 'peer' AND peer_uid = ? AND message_uuid = ?)`,
-          )
-          .run(peerUid, uuid, peerUid, uuid);
+        ).run(peerUid, uuid, peerUid, uuid);
         if (info.changes === 0) return false;
         this.insertOutbox({ ...send, messageUuid: uuid });
         return true;
@@ -594,7 +627,7 @@ export class MessageDb {
   replaceOutbox(id: number, items: OutboxItem[]): void {
     this.run('outbox', () =>
       this.db.transaction(() => {
-        this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+        this.q('DELETE FROM outbox WHERE id = ?').run(id);
         for (const i of items) this.insertOutbox(i);
       })(),
     );
@@ -606,9 +639,10 @@ export class MessageDb {
       'outbox',
       () =>
         (
-          this.db
-            .prepare('SELECT count(*) AS n FROM outbox WHERE channel = ? AND peer_uid = ?')
-            .get(channel, peerUid) as { n: number }
+          this.q('SELECT count(*) AS n FROM outbox WHERE channel = ? AND peer_uid = ?').get(
+            channel,
+            peerUid,
+          ) as { n: number }
         ).n,
     );
   }
@@ -617,14 +651,15 @@ export class MessageDb {
     return this.run(
       'outbox',
       () =>
-        this.db
-          .prepare('DELETE FROM outbox WHERE channel = ? AND peer_uid = ? AND packed IS NULL')
-          .run(channel, peerUid).changes,
+        this.q('DELETE FROM outbox WHERE channel = ? AND peer_uid = ? AND packed IS NULL').run(
+          channel,
+          peerUid,
+        ).changes,
     );
   }
 
   dropOutbox(id: number): void {
-    this.run('outbox', () => this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id));
+    this.run('outbox', () => this.q('DELETE FROM outbox WHERE id = ?').run(id));
   }
 
   /**
@@ -634,10 +669,11 @@ export class MessageDb {
   mergeReceipts(into: OutboxRow, others: OutboxRow[], mergedPlain: Uint8Array): void {
     this.run('outbox', () =>
       this.db.transaction(() => {
-        this.db
-          .prepare('UPDATE outbox SET plain = ? WHERE id = ?')
-          .run(this.seal(mergedPlain, `outbox/${into.id}`), into.id);
-        const del = this.db.prepare('DELETE FROM outbox WHERE id = ?');
+        this.q('UPDATE outbox SET plain = ? WHERE id = ?').run(
+          this.seal(mergedPlain, `outbox/${into.id}`),
+          into.id,
+        );
+        const del = this.q('DELETE FROM outbox WHERE id = ?');
         for (const o of others) del.run(o.id);
       })(),
     );
@@ -645,20 +681,16 @@ export class MessageDb {
 
   outboxRetry(id: number, error: string, nextAttemptAt: number): void {
     this.run('outbox', () =>
-      this.db
-        .prepare(
-          'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?',
-        )
-        .run(error, nextAttemptAt, id),
+      this.q(
+        'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?',
+      ).run(error, nextAttemptAt, id),
     );
   }
 
   /** Makes every waiting row due now (the network came back); failed rows wait for the person. */
   retryAllNow(): void {
     this.run('outbox', () =>
-      this.db
-        .prepare('UPDATE outbox SET next_attempt_at = 0 WHERE next_attempt_at < ?')
-        .run(OUTBOX_PARKED_AT),
+      this.q('UPDATE outbox SET next_attempt_at = 0 WHERE next_attempt_at < ?').run(OUTBOX_PARKED_AT),
     );
   }
 
@@ -670,9 +702,9 @@ export class MessageDb {
   /** Why a message's send failed for good, or null (sending, sent, or never queued). */
   failedSend(messageUuid: string): string | null {
     return this.run('outbox', () => {
-      const r = this.db
-        .prepare('SELECT last_error FROM outbox WHERE message_uuid = ? AND next_attempt_at >= ? LIMIT 1')
-        .get(messageUuid, OUTBOX_PARKED_AT) as { last_error: string | null } | undefined;
+      const r = this.q(
+        'SELECT last_error FROM outbox WHERE message_uuid = ? AND next_attempt_at >= ? LIMIT 1',
+      ).get(messageUuid, OUTBOX_PARKED_AT) as { last_error: string | null } | undefined;
       return r ? (r.last_error ?? 'refused') : null;
     });
   }
@@ -680,11 +712,9 @@ export class MessageDb {
   /** Makes a failed message's rows due now, with a fresh backoff; false when none had failed. */
   retryFailed(messageUuid: string): boolean {
     return this.run('outbox', () => {
-      const info = this.db
-        .prepare(
-          'UPDATE outbox SET next_attempt_at = 0, attempts = 0 WHERE message_uuid = ? AND next_attempt_at >= ?',
-        )
-        .run(messageUuid, OUTBOX_PARKED_AT);
+      const info = this.q(
+        'UPDATE outbox SET next_attempt_at = 0, attempts = 0 WHERE message_uuid = ? AND next_attempt_at >= ?',
+      ).run(messageUuid, OUTBOX_PARKED_AT);
       return info.changes > 0;
     });
   }
@@ -694,9 +724,7 @@ export class MessageDb {
   /** Every channel's ratchet and last activity, to load when the profile opens. */
   loadChannelStates(kind: 'peer' | 'device'): Map<string, { ratchet: string | null; activeAt: number }> {
     return this.run('channel state', () => {
-      const rows = this.db
-        .prepare('SELECT uid, ratchet, active_at FROM channel_state WHERE kind = ?')
-        .all(kind) as {
+      const rows = this.q('SELECT uid, ratchet, active_at FROM channel_state WHERE kind = ?').all(kind) as {
         uid: string;
         ratchet: Buffer | null;
         active_at: number;
@@ -719,20 +747,18 @@ export class MessageDb {
    */
   setChannelState(kind: 'peer' | 'device', uid: string, ratchet: string | null, activeAt: number): void {
     this.run('channel state', () =>
-      this.db
-        .prepare('INSERT OR REPLACE INTO channel_state (kind, uid, ratchet, active_at) VALUES (?, ?, ?, ?)')
-        .run(
-          kind,
-          uid,
-          ratchet === null ? null : this.seal(utf8(ratchet), `ratchet/${kind}/${uid}`),
-          activeAt,
-        ),
+      this.q('INSERT OR REPLACE INTO channel_state (kind, uid, ratchet, active_at) VALUES (?, ?, ?, ?)').run(
+        kind,
+        uid,
+        ratchet === null ? null : this.seal(utf8(ratchet), `ratchet/${kind}/${uid}`),
+        activeAt,
+      ),
     );
   }
 
   deleteChannelState(kind: 'peer' | 'device', uid: string): void {
     this.run('channel state', () =>
-      this.db.prepare('DELETE FROM channel_state WHERE kind = ? AND uid = ?').run(kind, uid),
+      this.q('DELETE FROM channel_state WHERE kind = ? AND uid = ?').run(kind, uid),
     );
   }
 
@@ -741,7 +767,7 @@ export class MessageDb {
   hasReceived(serverId: string): boolean {
     return this.run(
       'messages',
-      () => this.db.prepare('SELECT 1 FROM received WHERE server_id = ?').get(serverId) !== undefined,
+      () => this.q('SELECT 1 FROM received WHERE server_id = ?').get(serverId) !== undefined,
     );
   }
 
@@ -752,9 +778,7 @@ export class MessageDb {
   recordReceived(serverId: string, effects: () => void = () => undefined): void {
     this.run('messages', () =>
       this.db.transaction(() => {
-        this.db
-          .prepare('INSERT OR IGNORE INTO received (server_id, seen_at) VALUES (?, ?)')
-          .run(serverId, Date.now());
+        this.q('INSERT OR IGNORE INTO received (server_id, seen_at) VALUES (?, ?)').run(serverId, Date.now());
         effects();
       })(),
     );
@@ -763,7 +787,7 @@ export class MessageDb {
   pruneReceived(olderThan: number): number {
     return this.run(
       'messages',
-      () => this.db.prepare('DELETE FROM received WHERE seen_at < ?').run(olderThan).changes,
+      () => this.q('DELETE FROM received WHERE seen_at < ?').run(olderThan).changes,
     );
   }
 }

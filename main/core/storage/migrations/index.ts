@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3';
 import { migration0001 } from './0001_initial.js';
 import { migration0002 } from './0002_forward_state.js';
 import { migration0003 } from './0003_channel_state.js';
+import { migration0004 } from './0004_conversation_summary.js';
 
 export interface Migration {
   version: number;
@@ -14,7 +15,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
 
 export function currentVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
