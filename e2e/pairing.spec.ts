@@ -22,6 +22,7 @@ import {
 import { y4mFromLuma } from './y4m.js';
 
 test('pairing by webcam QR; then the chat follows Alice across her machines', async () => {
+  test.setTimeout(420_000); // the longest story: pairing, chatting, then losing the laptop
   const h = new Harness('webcam-pairing');
   try {
     const relay = await h.relay();
@@ -132,6 +133,35 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await expect(device(desk, 'Laptop')).toBeVisible();
     await expect(device(desk, 'Desktop').getByTestId('device-primary-for')).toHaveText(/1 contact/);
     await h.shot(desk, 'devices', 'devices');
+
+    // The laptop takes Bob over, then is unlinked (say, stolen) with Bob's keys: the desktop
+    // cannot reach Bob any more, says so in the conversation, and invites him again in one step.
+    await laptop.page.getByTestId('nav-devices').click();
+    await laptop.page.getByTestId('make-primary').click();
+    await expect(laptop.page.getByTestId('make-primary-result')).toBeVisible();
+    await expect(device(desk, 'Laptop').getByTestId('device-primary-for')).toHaveText(/1 contact/);
+    await device(desk, 'Laptop').getByTestId('device-unlink').click();
+    await desk.page.getByTestId('dialog-confirm').click();
+    await expect(desk.page.getByTestId('dialog-confirm')).toHaveText('Unlink anyway');
+    await desk.page.getByTestId('dialog-confirm').click();
+    await expect(device(desk, 'Laptop')).toHaveCount(0);
+    await desk.page.getByTestId('nav-chats').click();
+    await chatItem(desk, 'Bob').click();
+    await expect(desk.page.getByTestId('reinvite')).toContainText('was unlinked');
+    await expect(desk.page.getByTestId('composer-input')).toHaveCount(0);
+    await h.shot(desk, 'contact-lost');
+    await desk.page.getByTestId('reinvite-create').click();
+    const again = await desk.page.getByTestId('invite-link').inputValue();
+    await h.shot(desk, 'invite-again');
+    await acceptByPaste(bob, again, 'Alice (new)');
+    await expect(desk.page.getByTestId('reinvite')).toHaveCount(0);
+    await send(desk, 'Back again, Bob');
+    await bob.page.getByTestId('nav-chats').click();
+    await chatItem(bob, 'Alice (new)').click();
+    await expect(messages(bob, 'Back again, Bob')).toHaveCount(1);
+    await h.shot(bob, 'conversation-new-alice');
+    await expect(messages(desk, 'Hello Bob!')).toHaveCount(1); // the conversation was kept
+    await h.shot(desk, 'conversation-reinvited');
   } finally {
     await h.close();
   }

@@ -15,6 +15,7 @@ import './Conversation.css';
 export function Conversation({ conversation }: { conversation: ConversationView }) {
   const { contact, unread } = conversation;
   const thread = useChats((s) => s.threads[contact.id]);
+  const reinvited = useContacts((s) => !!s.reinvites[contact.id]);
   const visible = useVisible();
 
   useEffect(() => {
@@ -56,7 +57,9 @@ export function Conversation({ conversation }: { conversation: ConversationView 
           </span>
         )}
       </header>
-      {contact.orphaned && <ReinviteBanner key={contact.id} contact={contact} />}
+      {(contact.orphaned || (reinvited && contact.state === 'invited')) && (
+        <ReinviteBanner key={contact.id} contact={contact} />
+      )}
       <MessageList contactId={contact.id} thread={thread} />
       {!contact.orphaned && <Composer contact={contact} />}
     </section>

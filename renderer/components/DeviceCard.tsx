@@ -128,8 +128,8 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
           </p>
           {d.primaryFor > 0 && (
             <p className="warning-text">
-              It talks to {plural(d.primaryFor, 'contact')} for you. Make this device primary first, or those
-              conversations stop on your other devices.
+              It talks to {plural(d.primaryFor, 'contact')} for you. Make this device primary first, or you
+              will have to invite them again to go on talking to them.
             </p>
           )}
           <ErrorText error={unlink.error} testId="unlink-error" />

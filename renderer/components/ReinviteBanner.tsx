@@ -2,17 +2,18 @@
  * A contact whose keys were on a device I unlinked: none of my devices can reach them any
  * more. One step — a new invitation — brings the conversation back (history kept).
  */
-import { useState } from 'react';
-import type { ContactView, InviteView } from '../../shared/views.js';
+import type { ContactView } from '../../shared/views.js';
 import { useContacts } from '../stores/contactStore.js';
 import { ErrorText } from './ErrorText.js';
 import { InviteLink } from './InvitePanel.js';
 import { useAction } from './useAction.js';
 
 export function ReinviteBanner({ contact: c }: { contact: ContactView }) {
-  const [invite, setInvite] = useState<InviteView | null>(null);
-  const create = useAction(async () => setInvite(await useContacts.getState().reinvite(c.id)));
-  if (invite)
+  const invite = useContacts((s) => s.reinvites[c.id]);
+  const create = useAction(async () => {
+    await useContacts.getState().reinvite(c.id);
+  });
+  if (invite && !c.orphaned)
     return (
       <div className="reinvite panel" role="status" data-testid="reinvite">
         <InviteLink invite={invite} name={c.name} />

@@ -18,6 +18,8 @@ interface ContactStore {
   invite(name: string): Promise<InviteView>;
   /** A new invitation for a contact lost with an unlinked device; the conversation is kept. */
   reinvite(id: string): Promise<InviteView>;
+  /** The invitations made by `reinvite`, shown in the conversation until answered. */
+  reinvites: Record<string, InviteView>;
   accept(link: string, name?: string): Promise<ContactView>;
   update(id: string, change: ContactChange): Promise<void>;
   /** Shows a contact's safety number (Contacts screen, verify panel). */
@@ -47,8 +49,10 @@ export const useContacts = create<ContactStore>((set, get) => ({
     await get().load();
     return view;
   },
+  reinvites: {},
   async reinvite(id) {
     const view = await call('reinvite', id);
+    set({ reinvites: { ...get().reinvites, [id]: view } });
     await get().load();
     return view;
   },

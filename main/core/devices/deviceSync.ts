@@ -596,6 +596,7 @@ export class DeviceSync implements DeviceReceiver {
         (!!device.deviceId && c.primaryPendingId === device.deviceId);
       if (drivenByIt) {
         this.m.emit('notice', { code: 'CONTACT_ORPHANED', params: { contact: c.name, device: device.name } });
+        this.m.emit('contact', c.uid); // its view now says so (orphaned)
       } else if (!c.primaryDeviceUid && c.drState && c.state !== 'invited') {
         this.m.rotateChannel('peer', c.uid);
       }
