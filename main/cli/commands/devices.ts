@@ -132,7 +132,7 @@ async function followPairing(
         if (v.role === 'new' && v.phase === 'code' && !v.confirmed && !ctx.io.interactive && !ctx.remote) {
           // Nobody to ask here, and this command holds the profile: let it go, so that
           // `meow pair confirm` (which the line above names) can run.
-          ctx.out('this command ends here so that `meow pair confirm` can open the profile', null);
+          if (!ctx.json) ctx.print('this command ends here so that `meow pair confirm` can open the profile');
           return v;
         }
         await watch.next(deadline - Date.now());
