@@ -26,6 +26,19 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * Every process a harness starts is killed when this worker exits, whatever happened: a test
+ * that timed out may not get through close() (its relay and hosts were seen outliving it).
+ */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+function outlive(proc: ChildProcess): void {
+  started.add(proc);
+  proc.once('exit', () => started.delete(proc));
+}
+
 export interface Host {
   name: string;
   url: string;
@@ -59,6 +72,7 @@ export class Harness {
 
   async relay(): Promise<ServerProcess> {
     const server = await spawnServer(['--data', this.path(`relay-${this.closers.length}`), '--rate', '0']);
+    outlive(server.proc);
     this.closers.push(() => server.stop());
     return server;
   }
@@ -75,6 +89,7 @@ export class Harness {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
+      outlive(proc);
       let out = '';
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
       const stop = async () => {
