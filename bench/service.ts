@@ -6,6 +6,7 @@
  * and what the newest page of a long conversation costs. The relay runs as its own
  * process, so it never stalls the measured loop.
  */
+import { storeHistory } from './history.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,20 +103,7 @@ export async function benchService(quick = false): Promise<void> {
 
     // A long conversation, stored directly, for the history sync and the page.
     const a2 = await Messenger.open(profile('alice'), { password: PASSWORD }, opts);
-    const t = Date.now() - 24 * 3600 * 1000;
-    a2.db.atomically(() => {
-      for (let i = 0; i < HISTORY; i++)
-        a2.db.insertMessage({
-          peerUid: bOnA,
-          uuid: `h-${i}`,
-          outbound: i % 2 === 0,
-          type: 'text',
-          text: `history ${i} `.padEnd(100, '.'),
-          state: i % 2 === 0 ? 'read' : 'received',
-          sentAt: t + i,
-          seen: true,
-        });
-    });
+    storeHistory(a2, bOnA, HISTORY);
     await a2.close();
     await bob.close();
 

@@ -7,6 +7,7 @@
  *     (history per second, from the link to the last message stored), against the
  *     primitive bound of receiving a message (bench/rows/drain.ts).
  */
+import { storeHistory } from '../history.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { befriend, pairDevices, settle } from '../../test/core/harness.js';
 import type { BenchContext, Row, Sample } from '../table.js';
@@ -60,20 +61,7 @@ async function pairingToSynced(ctx: BenchContext): Promise<Sample> {
   try {
     await befriend(me, friend);
     const uid = me.findContact(friend.identity.nickname).uid;
-    const t = Date.now() - 24 * 3600 * 1000;
-    me.db.atomically(() => {
-      for (let i = 0; i < history; i++)
-        me.db.insertMessage({
-          peerUid: uid,
-          uuid: `h-${i}`,
-          outbound: i % 2 === 0,
-          type: 'text',
-          text: `history ${i} `.padEnd(100, '.'),
-          state: i % 2 === 0 ? 'read' : 'received',
-          sentAt: t + i,
-          seen: true,
-        });
-    });
+    storeHistory(me, uid, history);
     const t0 = performance.now();
     await pairDevices(me, laptop, { historyDays: 30 });
     const s = (performance.now() - t0) / 1000;

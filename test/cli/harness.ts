@@ -16,23 +16,13 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A `meow` process, started and not awaited. */
 export function startMeow(
   profile: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): { proc: ChildProcess; done: Promise<CliResult> } {
-  const proc = spawn(process.execPath, [BIN, '--profile', profile, ...args], {
-    env: { ...process.env, ...CLI_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { proc, done };
+  return watchMeow(profile, args, env);
 }
 
 export function meow(profile: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {

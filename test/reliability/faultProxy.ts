@@ -5,6 +5,7 @@
  * for a while, or cuts the connection half-way through the response body. Everything
  * else (the server card) passes untouched. It counts what it did, for the report.
  */
+import { prng } from '../ratchet/helpers.js';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -137,14 +138,5 @@ export async function startFaultProxy(
   };
 }
 
-/** A small seeded generator (mulberry32), so a fuzz or fault run can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a fuzz or fault run can be replayed (the ratchet property tests' own). */
+export const seeded = prng;

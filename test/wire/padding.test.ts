@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aeadEncrypt } from '../../main/crypto/aead.js';
 import { encodeFields, randomBytes } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, x25519KeyPair } from '../../main/crypto/curves.js';
+import { sign } from '../../main/crypto/curves.js';
 import { seal } from '../../main/crypto/sealedBox.js';
-import { initReceiver, initSender, ratchetEncrypt } from '../../main/ratchet/doubleRatchet.js';
-import { packUserMessage, signedPart, unpackUserMessage, type ChannelKeys } from '../../main/wire/packing.js';
+import { ratchetEncrypt } from '../../main/ratchet/doubleRatchet.js';
+import { packUserMessage, signedPart, unpackUserMessage } from '../../main/wire/packing.js';
 import { encode, meow } from '../../main/wire/proto.js';
 import {
   pad,
@@ -16,6 +16,7 @@ import {
   unpad,
   unpadOrLegacy,
 } from '../../main/wire/padding.js';
+import { channel as twoEnds } from './channel.js';
 
 describe('padding', () => {
   it('pads to the smallest bucket holding the plaintext and a marker byte', () => {
@@ -55,30 +56,8 @@ describe('padding', () => {
 
 describe('packed messages are padded', () => {
   function channel() {
-    const sym = randomBytes(32);
-    const root = randomBytes(32);
-    const drB = x25519KeyPair();
-    const A = { id: ed25519KeyPair(), enc: x25519KeyPair(), lookup: ed25519KeyPair() };
-    const B = { id: ed25519KeyPair(), enc: x25519KeyPair(), lookup: ed25519KeyPair() };
-    const a: ChannelKeys = {
-      myIdentity: A.id,
-      myEncryption: A.enc,
-      myLookup: A.lookup,
-      symKey: sym,
-      contactPublicKey: B.id.publicKey,
-      contactEncryption: B.enc.publicKey,
-      contactLookupKey: B.lookup.publicKey,
-    };
-    const b: ChannelKeys = {
-      myIdentity: B.id,
-      myEncryption: B.enc,
-      myLookup: B.lookup,
-      symKey: sym,
-      contactPublicKey: A.id.publicKey,
-      contactEncryption: A.enc.publicKey,
-      contactLookupKey: A.lookup.publicKey,
-    };
-    return { a, b, sender: initSender(root, drB.publicKey), receiver: initReceiver(root, drB) };
+    const c = twoEnds();
+    return { a: c.aKeys, b: c.bKeys, sender: c.aRatchet, receiver: c.bRatchet };
   }
 
   it('texts of different lengths in one bucket give payloads of one size; the receiver gets the text back', () => {
