@@ -105,7 +105,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   CONTACT_REACHABLE: (p) =>
     `${p.contact} is still reachable through your devices: there is nothing to invite again.`,
   SAFETY_MISMATCH: (p) =>
-    `The code you scanned is not your safety number with ${p.contact}: you may not be talking to who you think. Nothing was marked verified.`,
+    `That is not your safety number with ${p.contact}: you may not be talking to who you think. Nothing was marked verified.`,
   NOT_A_SERVER_URL: (p) => `"${p.url}" is not a server address (expected http://HOST:PORT or https://HOST).`,
   SERVER_UNREACHABLE: (p) => `Could not reach the Meow server at ${p.url}.`,
   SERVER_INVALID: (p) => `${p.url} did not answer like a Meow server (${p.reason}).`,
