@@ -438,8 +438,14 @@ export class SqliteStore implements RelayStore {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  private closing: Promise<void> | null = null;
+
+  /** Writes what was accepted, waits for its flush, closes the file (a second call waits for the first). */
+  close(): Promise<void> {
+    return (this.closing ??= this.closeOnce());
+  }
+
+  private async closeOnce(): Promise<void> {
     if (this.noncesFlushing) {
       clearImmediate(this.noncesFlushing);
       this.flushNonces();

@@ -47,7 +47,8 @@ export class WalSync {
   private start(): Promise<void> {
     let p: Promise<void>;
     try {
-      this.fd ??= openSync(this.file, 'r');
+      // Read-write: Windows flushes a file only through a handle that may write to it.
+      this.fd ??= openSync(this.file, 'r+');
       this.flushes++;
       p = this.sync(this.fd);
     } catch (e) {
