@@ -756,6 +756,10 @@ export class Messenger extends EventEmitter implements Core {
         for (const [i, dm] of res.messages.entries()) {
           const dest = toBase64(dm.message?.destination ?? new Uint8Array(0));
           let disposition = dispositions[i];
+          if (disposition === 'elsewhere') {
+            kept++; // the device that drives this contact now reads it
+            continue;
+          }
           if (disposition === 'keep') {
             // Only a few may wait on one queue (messages that overtook an invitation answer);
             // beyond that it is someone filling the queue with what cannot be read yet.
