@@ -81,13 +81,21 @@ export class SlotLedger {
   }
 
   /** Opens every distinct posted ciphertext it can; counts (ratchet key, n) slots holding two different ones. */
-  check(posted: meow.IPackedUserMessage[]): { distinct: number; opened: number; reused: number } {
+  check(posted: meow.IPackedUserMessage[]): {
+    distinct: number;
+    opened: number;
+    reused: number;
+    /** Posted to a queue whose keys were never seen (keys that came and went between two looks). */
+    unknownQueue: number;
+  } {
     const seen = new Map<string, string>();
     let reused = 0;
     let opened = 0;
+    let unknownQueue = 0;
     const distinct = new Map(posted.map((p) => [toHex(encode(meow.PackedUserMessage, p)), p]));
     for (const p of distinct.values()) {
       const dest = toHex(p.destination!);
+      if (!this.keys.has(dest)) unknownQueue++;
       for (const k of this.keys.get(dest)?.values() ?? []) {
         let rm: meow.RatchetMessage;
         try {
@@ -110,6 +118,6 @@ export class SlotLedger {
         break;
       }
     }
-    return { distinct: distinct.size, opened, reused };
+    return { distinct: distinct.size, opened, reused, unknownQueue };
   }
 }
