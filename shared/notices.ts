@@ -12,6 +12,8 @@ const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
     `${p['contact']}'s keys changed outside your conversation: compare your safety numbers again before you trust it.`,
   RELAY_REFUSING: (p) =>
     `The server ${p['server']} refuses every request (${p['code']}): its key may have changed or this computer's clock may be wrong. Messages wait here until it accepts them again.`,
+  SESSION_RESET: (p) =>
+    `Your conversation with ${p['contact']} was re-secured: one of your devices or ${p['contact']}'s was restored from an older copy, so its keys were out of step. Messages sent meanwhile may be missing.`,
   PAIRING_TAMPERED: (p) =>
     `Pairing with "${p['device']}" was refused: its answer does not match the link you opened (someone may have swapped the link).`,
 };

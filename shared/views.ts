@@ -166,7 +166,8 @@ export interface NoticeView {
     | 'PAIRING_TAMPERED'
     | 'CONTACT_ORPHANED'
     | 'CONTACT_KEYS_CHANGED'
-    | 'RELAY_REFUSING';
+    | 'RELAY_REFUSING'
+    | 'SESSION_RESET';
   params: Record<string, string | number>;
   text: string;
 }
