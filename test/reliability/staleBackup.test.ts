@@ -198,4 +198,68 @@ describe('a profile restored from an older copy', () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+  it('a copy from before an earlier reset: the restored side sees a newer session and resets above it', async () => {
+    const notices: string[] = [];
+    const relays: RelayFactory = {
+      connect: (u, k, d) => new RelayClient({ url: u, serverKey: k, device: d }),
+      fetchCard: (u) => fetchServerCard(u),
+    };
+    let a = await createVia(env, 'sb2-a', relays, {});
+    const b = await createVia(env, 'sb2-b', relays, {});
+    b.on('notice', (n: { code: string }) => notices.push(`b:${n.code}`));
+    const backup = `${env.profile('sb2-a')}.backup`;
+    const restore = async () => {
+      await a.close();
+      rmSync(env.profile('sb2-a'), { recursive: true, force: true });
+      cpSync(backup, env.profile('sb2-a'), { recursive: true });
+      a = await openVia(env, 'sb2-a', relays, {});
+      a.on('notice', (n: { code: string }) => notices.push(`a:${n.code}`));
+    };
+    const turn = async (tag: string) => {
+      await a.send('sb2-b', `${tag} a`);
+      await settle(a, b);
+      await b.send('sb2-a', `${tag} b`);
+      await settle(a, b);
+    };
+    try {
+      await befriend(a, b);
+      await turn('t0');
+      await a.close();
+      cpSync(env.profile('sb2-a'), backup, { recursive: true });
+      a = await openVia(env, 'sb2-a', relays, {});
+      await turn('t1');
+      await restore(); // first restore: a reset to session 1
+      await turn('t2');
+      await turn('t3');
+      const contact = (m: Messenger) => m.peers.all().find((p) => p.type === 'contact')!;
+      expect(contact(b).sessionEpoch).toBe(1);
+      await restore(); // the same copy again: Alice is back at session 0, Bob at 1
+      expect(contact(a).sessionEpoch).toBe(0);
+      for (let i = 0; i < 2; i++) {
+        await b.send('sb2-a', `after b${i}`);
+        await a.send('sb2-b', `after a${i}`);
+      }
+      await settle(a, b);
+      await turn('t4');
+      const ab = tally(['after a0', 'after a1', 't4 a'], inbound(b, 'sb2-a'));
+      const ba = tally(['after b0', 'after b1', 't4 b'], inbound(a, 'sb2-b'));
+      expect({ ...ab }).toEqual({ lost: 0, shownTwice: 0 });
+      expect({ ...ba }).toEqual({ lost: 0, shownTwice: 0 });
+      expect(contact(a).sessionEpoch).toBe(contact(b).sessionEpoch);
+      expect(contact(b).sessionEpoch).toBeGreaterThan(1);
+      // Each person was told once at each of the two resets.
+      expect(notices.filter((n) => n === 'b:SESSION_RESET')).toHaveLength(2);
+      expect(notices.filter((n) => n === 'a:SESSION_RESET')).toHaveLength(2);
+      record({
+        case: 'profile restored twice from a copy older than a reset',
+        faults: { restoredBackups: 2 },
+        expected: 6,
+        lost: ab.lost + ba.lost,
+        shownTwice: ab.shownTwice + ba.shownTwice,
+        notes: `sessions reached epoch ${contact(b).sessionEpoch}; notices ${notices.join(', ')}`,
+      });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });
