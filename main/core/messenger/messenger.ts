@@ -48,6 +48,7 @@ import { backoff, flushOutbox, MAX_BACKOFF_MS, type FlushResult } from './outbox
 import { RelayHealth } from './retryPolicy.js';
 import type { SyncChange } from './syncChange.js';
 import { OUTBOX_LOCK, channelLock, contactLock } from './lockKeys.js';
+import { serverAddress } from '../../../shared/serverAddress.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 const POLL_TIMEOUT_MS = 25_000;
@@ -168,16 +169,9 @@ export class Messenger extends EventEmitter implements Core {
   }
 
   /** Fetches and pins a relay's signed card. */
-  static async pinServer(relays: RelayFactory, url: string): Promise<ServerRef> {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      // reported below
-    }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new MeowError('NOT_A_SERVER_URL', { url });
-    }
+  static async pinServer(relays: RelayFactory, typed: string): Promise<ServerRef> {
+    const url = serverAddress(typed);
+    if (!url) throw new MeowError('NOT_A_SERVER_URL', { url: typed });
     let card: meow.ServerCard;
     try {
       card = await relays.fetchCard(url);
