@@ -25,6 +25,7 @@ import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJs
 import { encodeFields } from '../../main/crypto/bytes.js';
 import { packUserMessage, unpackUserMessage, UnpackError } from '../../main/wire/packing.js';
 import { channel } from '../wire/channel.js';
+import { notice } from '../../shared/notices.js';
 
 const text = (t: string) => ({ type: 'text', text: t, status: { uuid: t, sent: 1 } });
 
@@ -208,6 +209,12 @@ describe('a session reset', () => {
     expect(decideReset(bobUp, stale.reset)).toBe('counter');
     // Malformed keys are never taken.
     expect(decideReset(alice, { epoch: 5, ephemeralKey: new Uint8Array(3) })).toBe('ignore');
+  });
+
+  it('is told to the person in one sentence naming the contact', () => {
+    expect(notice('SESSION_RESET', { contact: 'Bob' }).text).toBe(
+      "Your conversation with Bob was re-secured: one of your devices or Bob's was restored from an older copy, so its keys were out of step. Messages sent meanwhile may be missing.",
+    );
   });
 
   it('two resets crossing at one epoch converge on the one with the lower ephemeral key', () => {
