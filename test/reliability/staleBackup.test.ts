@@ -186,13 +186,16 @@ describe('a profile restored from an older copy', () => {
       expect(inbound(b, 'sb-a').filter((t) => t === 'after replay a')).toHaveLength(1);
       expect(inbound(a, 'sb-b').filter((t) => t === 'after replay b')).toHaveLength(1);
 
+      // What the restore took from Alice: her copy of the conversation between backup and restore.
+      const gap = [...sent.a, ...sent.b].filter((t) => t.startsWith('gap'));
+      const shownOnA = new Set(a.messages('sb-b').map((m) => m.text));
       record({
         case: 'profile restored from an older copy',
         faults: { restoredBackups: 1, replayedResets: 2 },
         expected: afterA.length + afterB.length,
         lost: ab.lost + ba.lost,
         shownTwice: ab.shownTwice + ba.shownTwice,
-        notes: `stale side reused ${reusedBySession.get(0) ?? 0} (ratchet key, n) before detection, 0 after the reset; SESSION_RESET shown once on each side; Alice's history between backup and restore is missing on her side`,
+        notes: `stale side reused ${reusedBySession.get(0) ?? 0} (ratchet key, n) before detection, 0 after the reset; SESSION_RESET shown once on each side; of the ${gap.length} messages between backup and restore, ${gap.filter((t) => !shownOnA.has(t)).length} are missing from Alice's restored conversation (Bob has them all)`,
       });
     } finally {
       await Promise.all([a.close(), b.close()]);
