@@ -17,6 +17,8 @@ const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
     (p['lostKeys']
       ? ` The conversation keys with ${p['lostKeys']} could not be read: invite them again.`
       : ''),
+  SESSION_RESET: (p) =>
+    `Your conversation with ${p['contact']} was re-secured: one of your devices or ${p['contact']}'s was restored from an older copy, so its keys were out of step. Messages sent meanwhile may be missing.`,
   PAIRING_TAMPERED: (p) =>
     `Pairing with "${p['device']}" was refused: its answer does not match the link you opened (someone may have swapped the link).`,
 };

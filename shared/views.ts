@@ -167,7 +167,8 @@ export interface NoticeView {
     | 'CONTACT_ORPHANED'
     | 'CONTACT_KEYS_CHANGED'
     | 'RELAY_REFUSING'
-    | 'MESSAGE_STORE_REPLACED';
+    | 'MESSAGE_STORE_REPLACED'
+    | 'SESSION_RESET';
   params: Record<string, string | number>;
   text: string;
 }

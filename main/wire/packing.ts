@@ -7,8 +7,9 @@
  *   5. signed by my identity key, addressed to the other side's lookup key
  * Unpacking checks every layer in reverse and names the one that failed.
  */
+import { createHash } from 'node:crypto';
 import { aeadDecrypt, aeadEncrypt } from '../crypto/aead.js';
-import { bytesEqual, encodeFields } from '../crypto/bytes.js';
+import { bytesEqual, encodeFields, toHex } from '../crypto/bytes.js';
 import { sign, verify, type KeyPair } from '../crypto/curves.js';
 import { open, seal } from '../crypto/sealedBox.js';
 import {
@@ -18,6 +19,7 @@ import {
   type RatchetState,
 } from '../ratchet/doubleRatchet.js';
 import { RatchetError } from '../ratchet/errors.js';
+import { decodeHeader } from '../ratchet/header.js';
 import { pad, unpadOrLegacy } from './padding.js';
 import { decodeStrict, encode, meow } from './proto.js';
 
@@ -25,14 +27,46 @@ import { decodeStrict, encode, meow } from './proto.js';
 export type PackLayer =
   'envelope' | 'destination' | 'signature' | 'sealed' | 'symmetric' | 'ratchet' | 'message';
 
+/**
+ * Where a ratchet message sits in its sender's chains, and a short digest of its
+ * ciphertext: two different digests for one slot mean a sender reused a message key
+ * (its ratchet is stale: restored from an older copy).
+ */
+export interface RatchetSlot {
+  slot: string; // hex ratchet public key / n
+  digest: string;
+}
+
+/** What the channel's outer layers carried besides a ratchet message (docs/sessions.md). */
+export interface ChannelSignal {
+  /** The message belongs to another session of the channel (an `epoch` other than expected). */
+  epoch: number;
+  /** A session reset instead of a ratchet message. */
+  reset?: meow.ISessionReset;
+}
+
 export class UnpackError extends Error {
   override readonly name = 'UnpackError';
   constructor(
     readonly layer: PackLayer,
     message: string,
     readonly ratchetCode?: RatchetError['code'],
+    /** Layer 'ratchet': the slot the message claims, when its header could be read. */
+    readonly slot?: RatchetSlot,
+    /** Layer 'ratchet': the outer layers verified, but it is not a ratchet message of this session. */
+    readonly signal?: ChannelSignal,
   ) {
     super(`${layer}: ${message}`);
+  }
+}
+
+function slotOf(header: Uint8Array, ciphertext: Uint8Array): RatchetSlot | undefined {
+  try {
+    const h = decodeHeader(header);
+    const digest = createHash('sha256').update(ciphertext).digest('hex').slice(0, 16);
+    return { slot: `${toHex(h.dh)}/${h.n}`, digest };
+  } catch {
+    return undefined;
   }
 }
 
@@ -62,17 +96,38 @@ export interface Packed {
   ratchet: RatchetState;
 }
 
+/** `epoch`: the channel's session (0 until its first reset). */
 export function packUserMessage(
   keys: ChannelKeys,
   ratchet: RatchetState,
   message: meow.IUserMessage,
+  epoch = 0,
 ): Packed {
   const plaintext = pad(encode(meow.UserMessage, meow.UserMessage.create(message)));
   const dr = ratchetEncrypt(ratchet, plaintext, DR_AD);
   const ratchetBytes = encode(
     meow.RatchetMessage,
-    meow.RatchetMessage.create({ header: dr.header, ciphertext: dr.ciphertext }),
+    meow.RatchetMessage.create({ header: dr.header, ciphertext: dr.ciphertext, epoch }),
   );
+  return { ...outerLayers(keys, ratchetBytes), ratchet: dr.state };
+}
+
+/** A session reset: the channel's outer layers (sealed, symmetric, signed), no ratchet. */
+export function packSessionReset(
+  keys: ChannelKeys,
+  reset: meow.ISessionReset,
+): { packed: meow.PackedUserMessage; bytes: Uint8Array } {
+  const ratchetBytes = encode(
+    meow.RatchetMessage,
+    meow.RatchetMessage.create({ reset: meow.SessionReset.create(reset) }),
+  );
+  return outerLayers(keys, ratchetBytes);
+}
+
+function outerLayers(
+  keys: ChannelKeys,
+  ratchetBytes: Uint8Array,
+): { packed: meow.PackedUserMessage; bytes: Uint8Array } {
   const symmetric = aeadEncrypt(keys.symKey, ratchetBytes, SYM_AAD);
   const payload = seal(keys.contactEncryption, symmetric, keys.contactLookupKey);
   const destination = keys.contactLookupKey;
@@ -81,7 +136,7 @@ export function packUserMessage(
     payload,
     signature: sign(keys.myIdentity, signedPart(destination, payload)),
   });
-  return { packed, bytes: encode(meow.PackedUserMessage, packed), ratchet: dr.state };
+  return { packed, bytes: encode(meow.PackedUserMessage, packed) };
 }
 
 export interface Unpacked {
@@ -89,6 +144,7 @@ export interface Unpacked {
   ratchet: RatchetState;
   /** Signed by one of `contactPreviousKeys`, not the current key. */
   signedByPrevious: boolean;
+  slot?: RatchetSlot;
 }
 
 /**
@@ -101,7 +157,7 @@ export function unpackUserMessage(
   keys: ChannelKeys,
   ratchet: RatchetState,
   packed: meow.IPackedUserMessage,
-  opts: RatchetOptions & { signerKey?: 'from-invitation' } = {},
+  opts: RatchetOptions & { signerKey?: 'from-invitation'; epoch?: number } = {},
 ): Unpacked {
   const destination = packed.destination ?? new Uint8Array(0);
   const payload = packed.payload ?? new Uint8Array(0);
@@ -133,11 +189,29 @@ export function unpackUserMessage(
     throw new UnpackError('symmetric', (e as Error).message);
   }
   let dr;
+  let slot: RatchetSlot | undefined;
   try {
     const rm = decodeStrict(meow.RatchetMessage, 'RatchetMessage', ratchetBytes);
+    // Signed by the contact, but a reset or another session's message: the caller decides.
+    if (rm.reset && !fromInvitation)
+      throw new UnpackError('ratchet', 'a session reset', undefined, undefined, {
+        epoch: rm.epoch,
+        reset: rm.reset,
+      });
+    if (rm.epoch !== (opts.epoch ?? 0) && !fromInvitation)
+      throw new UnpackError('ratchet', `a message of session ${rm.epoch}`, undefined, undefined, {
+        epoch: rm.epoch,
+      });
+    slot = slotOf(rm.header, rm.ciphertext);
     dr = ratchetDecrypt(ratchet, rm.header, rm.ciphertext, DR_AD, opts);
   } catch (e) {
-    throw new UnpackError('ratchet', (e as Error).message, e instanceof RatchetError ? e.code : undefined);
+    if (e instanceof UnpackError) throw e;
+    throw new UnpackError(
+      'ratchet',
+      (e as Error).message,
+      e instanceof RatchetError ? e.code : undefined,
+      slot,
+    );
   }
   let message: meow.UserMessage;
   try {
@@ -154,5 +228,5 @@ export function unpackUserMessage(
       throw new UnpackError('signature', 'invitation answer is not signed by the key it carries');
     }
   }
-  return { message, ratchet: dr.state, signedByPrevious };
+  return { message, ratchet: dr.state, signedByPrevious, slot };
 }

@@ -95,6 +95,17 @@ describe('messages.db migrations', () => {
     );
   });
 
+  it('0005 adds ratchet slots: one digest per (contact, slot), kept apart from the ratchet', () => {
+    const db = new Database(':memory:');
+    migrate(db, 5);
+    expect(currentVersion(db)).toBe(5);
+    expect(columns(db, 'ratchet_slots')).toEqual(['id', 'peer_uid', 'slot', 'digest']);
+    const ins = db.prepare('INSERT OR IGNORE INTO ratchet_slots (peer_uid, slot, digest) VALUES (?, ?, ?)');
+    expect(ins.run('p', 'k/1', 'aa').changes).toBe(1);
+    expect(ins.run('p', 'k/1', 'bb').changes).toBe(0); // the first ciphertext seen stays the reference
+    expect(ins.run('q', 'k/1', 'bb').changes).toBe(1);
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

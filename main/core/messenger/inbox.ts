@@ -28,6 +28,7 @@ import { deliveryReceipt } from './receipts.js';
 import { afterVerified, applyKeyUpdate, keysForQueue } from '../peers/rotation.js';
 import { commitReceive, commitRefusal } from './commitReceive.js';
 import { channelLock } from './lockKeys.js';
+import { established, onSessionSignal, resetAnswered, sessionSignal } from './sessionReset.js';
 
 /**
  * What the caller does with the relay copy: ack it, or leave it queued for a later pull —
@@ -37,7 +38,7 @@ import { channelLock } from './lockKeys.js';
 export type Disposition = 'ack' | 'keep' | 'elsewhere';
 
 /** Types a contact channel may carry; anything else is refused and logged. */
-const CONTACT_TYPES = new Set(['text', 'ack', 'profile', 'invitation_answer', 'key_update']);
+const CONTACT_TYPES = new Set(['text', 'ack', 'profile', 'invitation_answer', 'key_update', 'session_ack']);
 /** Content types stored as conversation messages. */
 export const STORED_TYPES = new Set(['text']);
 
@@ -125,10 +126,11 @@ export async function receiveMessage(
         keys,
         deserializeRatchet(peer.drState ?? ''),
         packed,
-        invited ? { signerKey: 'from-invitation' } : {},
+        invited ? { signerKey: 'from-invitation' } : { epoch: peer.sessionEpoch },
       );
       message = u.message;
       ratchetJson = serializeRatchet(u.ratchet);
+      if (!isDevice && !invited && u.slot) core.db.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
       // Whatever this message commits carries what it proves about rotations.
       if (!invited) peer = afterVerified(peer, destination, u.signedByPrevious);
     } catch (e) {
@@ -136,6 +138,9 @@ export async function receiveMessage(
         // A message overtook the invitation answer: leave it queued for after the answer.
         return 'keep';
       }
+      // Out of step with the other side (a profile restored from an older copy): sessionReset.ts.
+      const signal = !isDevice && e instanceof UnpackError ? sessionSignal(core.db, peer, e) : null;
+      if (signal) return onSessionSignal(core, peer, id, signal, e as UnpackError);
       const layer = e instanceof UnpackError ? e.layer : 'unknown';
       core.log.warn('refused a message', {
         peer: peer.uid,
@@ -195,6 +200,9 @@ export async function receiveMessage(
     }
 
     let next: Peer = { ...peer, drState: ratchetJson, lastActivityAt: Date.now() };
+    // The first message of the session my reset started: it is up, what it held may go.
+    const answered = !invited && peer.resetMine !== '';
+    if (answered) next = resetAnswered(core, next);
     if (invited) {
       if (message.type !== 'invitation_answer' || !message.invitation) return 'keep';
       if (Date.now() > peer.invitationExpiresAt + ANSWER_GRACE_MS) {
@@ -236,6 +244,7 @@ export async function receiveMessage(
     // An answer or a profile lives in the record: it is saved first (see commitReceive).
     await commitReceive(core, { serverId: id, record: next, recordFirst: recordChanged, effects });
     if (invited || message.type === 'profile' || next.state !== peer.state) core.emit('contact', next.uid);
+    if (answered) established(core, next);
     for (const e of events) core.emit(e.kind, e.m);
     if (invited && peer.shortLinkId) void deleteShortLink(core, peer);
     core.kickSend();

@@ -8,7 +8,7 @@
  */
 import { canSend } from '../../ratchet/doubleRatchet.js';
 import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
-import { packUserMessage } from '../../wire/packing.js';
+import { packSessionReset, packUserMessage } from '../../wire/packing.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import type { Peer } from '../peers/peer.js';
 import { keyUpdateMessage, sendingKeys, stageRotation, switchKeys } from '../peers/rotation.js';
@@ -82,6 +82,13 @@ async function prepare(
     if (row.packed) {
       return { row, server, bytes: row.packed, packed: meow.PackedUserMessage.decode(row.packed) };
     }
+    if (row.kind === 'reset') {
+      // A session reset (peers/session.ts) goes without the ratchet, which waits for its answer.
+      const reset = decodeStrict(meow.SessionReset, 'SessionReset', row.plain);
+      const p = packSessionReset(sendingKeys(peer), reset);
+      core.db.setPacked(row.id, p.bytes, server.url);
+      return { row, server, bytes: p.bytes, packed: p.packed };
+    }
     const ratchet = deserializeRatchet(peer.drState ?? '');
     if (!canSend(ratchet)) {
       return {
@@ -102,7 +109,7 @@ async function prepare(
     const message = rotating
       ? meow.UserMessage.create(keyUpdateMessage(current))
       : decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-    const packed = packUserMessage(sendingKeys(current), ratchet, message);
+    const packed = packUserMessage(sendingKeys(current), ratchet, message, peer.sessionEpoch);
     // The ratchet step and the bytes it made in one transaction: never two ciphertexts under one key.
     const state = serializeRatchet(packed.ratchet);
     core.db.atomically(() => {

@@ -32,7 +32,7 @@ function peerFor(core: Core, row: OutboxRow): Peer | undefined {
 
 /** Whether `row` may be packed in a run (otherwise prepare() takes it alone). */
 export function packable(core: Core, row: OutboxRow, drop: (peer: Peer) => boolean): boolean {
-  if (row.packed || row.kind === 'rotate') return false;
+  if (row.packed || row.kind === 'rotate' || row.kind === 'reset') return false;
   const peer = peerFor(core, row);
   return (
     !!peer &&
@@ -69,7 +69,7 @@ export async function packRun(
       try {
         packed = core.db.atomically(() => {
           const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-          const p = packUserMessage(sendingKeys(peer), ratchet, message);
+          const p = packUserMessage(sendingKeys(peer), ratchet, message, peer.sessionEpoch);
           core.db.setPacked(row.id, p.bytes, server.url);
           return p;
         });

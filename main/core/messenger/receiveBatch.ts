@@ -36,6 +36,7 @@ import {
 } from './inbox.js';
 import { MAX_TEXT_BYTES } from './limits.js';
 import { contactLock } from './lockKeys.js';
+import { sessionSignal } from './sessionReset.js';
 import { mergeReceiptItems } from './receipts.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 
@@ -82,6 +83,8 @@ function everyday(peer: Peer): boolean {
   return (
     peer.state === 'active' &&
     !peer.primaryDeviceUid &&
+    // Waiting for the answer to my session reset: its first message completes it, one by one.
+    peer.resetMine === '' &&
     // The first message after an invitation wipes its secrets from the record: one by one.
     peer.drKp.privateKey.every((b) => b === 0) &&
     peer.drRootKey.every((b) => b === 0)
@@ -152,13 +155,16 @@ function receiveOne(
       try {
         const keys = keysForQueue(peer, destination);
         if (!keys) throw new UnpackError('destination', 'not one of this channel’s queues');
-        const u = unpackUserMessage(keys, ratchet, packed);
+        const u = unpackUserMessage(keys, ratchet, packed, { epoch: peer.sessionEpoch });
         // What it proves about a rotation changes the record: the one-message path writes it.
         if (afterVerified(peer, destination, u.signedByPrevious) !== peer) return 'alone';
         message = u.message;
         next = u.ratchet;
+        if (u.slot) core.db.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
       } catch (e) {
         if (isStorageFailure(e)) throw e;
+        // A session reset, or a ratchet out of step: the one-message path acts on it (sessionReset.ts).
+        if (e instanceof UnpackError && sessionSignal(core.db, peer, e)) return 'alone';
         core.log.warn('refused a message', {
           peer: peer.uid,
           kind: peer.type,

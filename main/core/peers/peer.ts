@@ -142,6 +142,12 @@ export interface Peer {
   rotatedAt: number;
   /** Contacts: the two identity keys whose safety number the person compared, and when. */
   verified: { mine: Uint8Array; theirs: Uint8Array; at: number } | null;
+  /** The channel's session: 0 until its ratchet is first reset (peers/session.ts). */
+  sessionEpoch: number;
+  /** Ephemeral keys (hex) of the latest resets sent or taken: a replayed one is refused. */
+  sessionResets: string[];
+  /** My reset of `sessionEpoch` waiting for the other side's answer (hex ephemeral key), or ''. */
+  resetMine: string;
   createdAt: number;
   lastActivityAt: number;
 }
@@ -199,6 +205,9 @@ export const peerJsonSchema = z.object({
     .default(null),
   rotatedAt: z.number().default(0),
   verified: z.object({ mine: key32, theirs: key32, at: z.number() }).nullable().default(null),
+  sessionEpoch: z.number().int().min(0).default(0),
+  sessionResets: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
+  resetMine: z.string().default(''),
   createdAt: z.number(),
   lastActivityAt: z.number(),
 });
@@ -344,5 +353,8 @@ export function channelDefaults(now = Date.now()) {
     rotation: null,
     rotatedAt: now,
     verified: null,
+    sessionEpoch: 0,
+    sessionResets: [] as string[],
+    resetMine: '',
   } satisfies Partial<Peer>;
 }

@@ -62,12 +62,13 @@ export interface NewMessage {
  * message: a conversation message or other payload · receipt: delivery/read receipts, merged per
  * peer when sent · sync: device sync · forward: a message of mine for a contact, sent through the
  * contact's primary device (decided when queued) · rotate: a rotation of my keys of the channel
- * (peers/rotation.ts), its key_update built when the row is packed.
+ * (peers/rotation.ts), its key_update built when the row is packed · reset: a session reset
+ * (peers/session.ts), packed without the ratchet.
  */
 /** next_attempt_at of a row the relay refused for good: never due until the person retries it. */
 export const OUTBOX_PARKED_AT = 8.64e15;
 
-export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward' | 'rotate';
+export type OutboxKind = 'message' | 'receipt' | 'sync' | 'forward' | 'rotate' | 'reset';
 
 export interface OutboxItem {
   channel: 'peer' | 'device';
@@ -705,6 +706,15 @@ export class MessageDb {
     );
   }
 
+  /** A channel's waiting rows are due now (its new session is up: what it held may go). */
+  retryNowFor(channel: 'peer' | 'device', peerUid: string): void {
+    this.run('outbox', () =>
+      this.q(
+        'UPDATE outbox SET next_attempt_at = 0 WHERE channel = ? AND peer_uid = ? AND next_attempt_at < ?',
+      ).run(channel, peerUid, OUTBOX_PARKED_AT),
+    );
+  }
+
   /** The relay refused the row for good (about the message itself): it waits for the person. */
   outboxPark(id: number, reason: string): void {
     this.outboxRetry(id, reason, OUTBOX_PARKED_AT);
@@ -801,4 +811,57 @@ export class MessageDb {
       () => this.q('DELETE FROM received WHERE seen_at < ?').run(olderThan).changes,
     );
   }
+
+  // ------------------------------------------- session resets (docs/sessions.md)
+
+  /** The ciphertext digest a received (ratchet key, n) slot of a contact carried, if still remembered. */
+  slotDigest(peerUid: string, slot: string): string | undefined {
+    return this.run('ratchet slots', () => {
+      const r = this.q('SELECT digest FROM ratchet_slots WHERE peer_uid = ? AND slot = ?').get(
+        peerUid,
+        slot,
+      ) as { digest: string } | undefined;
+      return r?.digest;
+    });
+  }
+
+  /** Remembers what a received slot carried; keeps about the last RATCHET_SLOTS_KEPT per contact. */
+  noteSlot(peerUid: string, slot: string, digest: string): void {
+    this.run('ratchet slots', () => {
+      const info = this.q(
+        'INSERT OR IGNORE INTO ratchet_slots (peer_uid, slot, digest) VALUES (?, ?, ?)',
+      ).run(peerUid, slot, digest);
+      // Pruned once in a while, not on every message (the receive path is hot).
+      if (info.changes && Number(info.lastInsertRowid) % 100 === 0)
+        this.q(
+          `DELETE FROM ratchet_slots WHERE peer_uid = ? AND id <= (
+             SELECT id FROM ratchet_slots WHERE peer_uid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+        ).run(peerUid, peerUid, RATCHET_SLOTS_KEPT);
+    });
+  }
+
+  /** My messages to a contact the relay took but the contact never confirmed, oldest first. */
+  unconfirmedOutbound(peerUid: string, since: number, limit = 500): StoredMessage[] {
+    return this.run('messages', () =>
+      (
+        this.q(
+          `SELECT * FROM messages WHERE peer_uid = ? AND outbound = 1 AND state = 'sent' AND sent_at >= ?
+             ORDER BY sent_at, id LIMIT ?`,
+        ).all(peerUid, since, limit) as MessageRow[]
+      ).map((r) => this.fromRow(r)),
+    );
+  }
+
+  /** Rows of a channel packed but not yet taken by the relay are packed again (a new session). */
+  unpackOutbox(channel: 'peer' | 'device', peerUid: string): void {
+    this.run('outbox', () =>
+      this.q('UPDATE outbox SET packed = NULL, server_url = NULL WHERE channel = ? AND peer_uid = ?').run(
+        channel,
+        peerUid,
+      ),
+    );
+  }
 }
+
+/** Received ratchet slots remembered per contact to tell a replay from a reused key. */
+export const RATCHET_SLOTS_KEPT = 2000;

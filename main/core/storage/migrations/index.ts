@@ -8,6 +8,7 @@ import { migration0001 } from './0001_initial.js';
 import { migration0002 } from './0002_forward_state.js';
 import { migration0003 } from './0003_channel_state.js';
 import { migration0004 } from './0004_conversation_summary.js';
+import { migration0005 } from './0005_ratchet_slots.js';
 
 export interface Migration {
   version: number;
@@ -15,7 +16,13 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+];
 
 export function currentVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
