@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { wipePrivateKey } from '../../crypto/curves.js';
 import { canSend } from '../../ratchet/doubleRatchet.js';
-import { deserializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState } from '../../ratchet/stateBinary.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import { isStorageFailure, MeowError } from '../errors.js';
 import type { Core } from '../messenger/core.js';
@@ -206,7 +206,7 @@ export class DeviceSync implements DeviceReceiver {
     device: Peer,
     message: meow.UserMessage,
     serverId: string,
-    ratchetJson: string,
+    ratchetJson: Uint8Array,
   ): Promise<void> {
     let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
     if (device.state === 'invited' && device.pairing?.role === 'introduced') {
@@ -763,7 +763,7 @@ export class DeviceSync implements DeviceReceiver {
     const record = decodeFullPeer(p.deviceData, 'handover');
     if (record.type !== 'contact' || !record.drState)
       throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
-    deserializeRatchet(record.drState); // validates
+    decodeRatchetState(record.drState); // validates
     const seq = p.handoverSeq || record.handoverSeq;
     let taken = false;
     await this.m.locks.run(contactLock(record.uid), async () => {
@@ -849,7 +849,7 @@ export class DeviceSync implements DeviceReceiver {
 
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */
   canSendTo(d: Peer): boolean {
-    return !!d.drState && canSend(deserializeRatchet(d.drState));
+    return !!d.drState && canSend(decodeRatchetState(d.drState));
   }
 
   close(): void {

@@ -11,7 +11,7 @@
  * redelivery is dropped by id, and later messages re-derive the same keys.
  */
 import { randomUUID } from 'node:crypto';
-import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
 import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
 import { meow } from '../../wire/proto.js';
 import { isStorageFailure, type MeowError } from '../errors.js';
@@ -50,7 +50,7 @@ export interface DeviceReceiver {
     device: Peer,
     message: meow.UserMessage,
     serverId: string,
-    ratchetState: string,
+    ratchetState: Uint8Array,
   ): Promise<void>;
 }
 
@@ -113,18 +113,18 @@ export async function receiveMessage(
     if (!isDevice && peer.primaryDeviceUid) return 'keep';
     const invited = peer.state === 'invited';
     let message: meow.UserMessage;
-    let ratchetJson: string;
+    let ratchetJson: Uint8Array;
     try {
       const keys = keysForQueue(peer, destination);
       if (!keys) throw new UnpackError('destination', 'not one of this channel’s queues');
       const u = unpackUserMessage(
         keys,
-        deserializeRatchet(peer.drState ?? ''),
+        decodeRatchetState(peer.drState ?? new Uint8Array(0)),
         packed,
         invited ? { signerKey: 'from-invitation' } : {},
       );
       message = u.message;
-      ratchetJson = serializeRatchet(u.ratchet);
+      ratchetJson = encodeRatchetState(u.ratchet);
       // Whatever this message commits carries what it proves about rotations.
       if (!invited) peer = afterVerified(peer, destination, u.signedByPrevious);
     } catch (e) {

@@ -19,7 +19,7 @@
  * between, which is what holding the locks would guarantee.
  */
 import { type RatchetState } from '../../ratchet/doubleRatchet.js';
-import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
 import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
 import type { meow } from '../../wire/proto.js';
 import { isStorageFailure } from '../errors.js';
@@ -113,7 +113,7 @@ async function receiveRun(
     // The run's receipts to each contact: one row each, not one per message.
     if (outbox.length) core.db.enqueue(mergeReceiptItems(outbox));
     // Each channel's ratchet, serialised once for the whole run.
-    for (const c of channels.values()) c.peer = { ...c.peer, drState: serializeRatchet(c.ratchet) };
+    for (const c of channels.values()) c.peer = { ...c.peer, drState: encodeRatchetState(c.ratchet) };
     for (const [uid, c] of channels) core.peers.stageState(uid, c.peer.drState, c.activeAt);
   });
   for (const [uid, c] of channels) core.peers.noteState(uid, c.peer.drState, c.activeAt);
@@ -146,7 +146,7 @@ function receiveOne(
       const current = channels.get(known.uid);
       const peer = current?.peer ?? known;
       if (!everyday(peer)) return 'alone';
-      const ratchet = current?.ratchet ?? deserializeRatchet(peer.drState ?? '');
+      const ratchet = current?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0));
       let message: meow.UserMessage;
       let next: RatchetState;
       try {
