@@ -7,6 +7,7 @@
  *     (history per second, from the link to the last message stored), against the
  *     primitive bound of receiving a message (bench/rows/drain.ts).
  */
+import { profiled } from '../cpuProfile.js';
 import { storeHistory } from '../history.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { befriend, pairDevices, settle } from '../../test/core/harness.js';
@@ -32,7 +33,7 @@ async function fanOut(ctx: BenchContext, siblings: number): Promise<Sample> {
     for (let i = 0; i < n; i++) await friend.send(me.identity.nickname, TEXT);
     await friend.flushOutbox();
     const t0 = performance.now();
-    const r = await me.sync(); // receives, and sends each copy to every sibling
+    const r = await profiled(`fanout.${siblings}`, () => me.sync()); // receives, and sends each copy to every sibling
     const s = (performance.now() - t0) / 1000;
     if (r.received < n) throw new Error(`received ${r.received} of ${n}`);
     return { value: n / s, detail: `${r.sent} rows sent` };
@@ -63,7 +64,7 @@ async function pairingToSynced(ctx: BenchContext): Promise<Sample> {
     const uid = me.findContact(friend.identity.nickname).uid;
     storeHistory(me, uid, history);
     const t0 = performance.now();
-    await pairDevices(me, laptop, { historyDays: 30 });
+    await profiled('pairing.synced', () => pairDevices(me, laptop, { historyDays: 30 }));
     const s = (performance.now() - t0) / 1000;
     const got = laptop.messages(friend.identity.nickname).length;
     if (got < history) throw new Error(`synced ${got} of ${history}`);
