@@ -19,7 +19,7 @@ import { commitReceive, commitRefusal } from '../messenger/commitReceive.js';
 import { renameMeForContacts } from '../messenger/profileBroadcast.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import { fromBase64 } from '../../crypto/bytes.js';
-import type { DeviceReceiver } from '../messenger/inbox.js';
+import type { BatchedSync, DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
 import type { SyncChange } from '../messenger/syncChange.js';
@@ -284,6 +284,39 @@ export class DeviceSync implements DeviceReceiver {
     if (applied.device.pairing && applied.device.pairing !== device.pairing) this.emitPairing(applied.device);
     this.m.emit('device', device.uid);
     core.kickSend();
+  }
+
+  /**
+   * DeviceReceiver.batched: a sibling's stored message or status change (the fan-out of
+   * every message) — writes to the message store only, so the batched path may take it.
+   */
+  batched(device: Peer, message: meow.UserMessage): BatchedSync | null {
+    if (message.type !== 'device_sync') return null;
+    let p: meow.DeviceSyncPayload;
+    try {
+      p = decodePayload(message);
+    } catch {
+      return null; // receive() refuses it, and says why
+    }
+    if ((p.syncType !== 'msg' && p.syncType !== 'status') || !p.dedupId) return null;
+    const { peerUid, dbMessage } = p;
+    return {
+      dedupId: p.dedupId,
+      apply: (events) => {
+        if (!peerUid || !dbMessage) return;
+        const out: ['message' | 'status', StoredMessage][] = [];
+        this.upsertMessage(peerUid, dbMessage, out);
+        for (const [kind, m] of out) events.push({ kind, m });
+      },
+    };
+  }
+
+  isSeen(dedupId: string): boolean {
+    return this.dedup.isSeen(dedupId);
+  }
+
+  markSeen(dedupIds: string[]): void {
+    this.dedup.markAllSeen(dedupIds);
   }
 
   /**

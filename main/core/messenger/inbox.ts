@@ -52,6 +52,21 @@ export interface DeviceReceiver {
     serverId: string,
     ratchetState: Uint8Array,
   ): Promise<void>;
+  /**
+   * A message on a device channel that the batched path may take whole (receiveBatch.ts):
+   * what it writes, inside the batch's transaction, and its dedup id. null: it goes
+   * through receive(), alone.
+   */
+  batched?(device: Peer, message: meow.UserMessage): BatchedSync | null;
+  /** Whether a dedup id was applied already; markSeen records ids once their batch committed. */
+  isSeen?(dedupId: string): boolean;
+  markSeen?(dedupIds: string[]): void;
+}
+
+export interface BatchedSync {
+  dedupId: string;
+  /** The writes, in the caller's transaction; what they stored or changed goes to `events`. */
+  apply(events: ReceiveEvent[]): void;
 }
 
 export interface InboxResult {
