@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startRedis } from '../test/helpers/redis.js';
 import { spawnServer } from '../test/helpers/serverProcess.js';
 import { relayRate } from './relayLoad.js';
+import { printSteps, relaySteps } from './relaySteps.js';
 
 const BIN = fileURLToPath(new URL('../bin/meow-server.js', import.meta.url));
 
@@ -92,6 +93,8 @@ export function summarize(p: Profile): ProfileSummary {
 
 export async function benchRelayProfile(args: string[], quick: boolean): Promise<void> {
   const which = args.includes('redis') ? 'redis' : 'embedded';
+  // First, alone on this process: the protocol's own work per message, step by step.
+  const work = printSteps(relaySteps(quick));
   const dir = mkdtempSync(join(tmpdir(), 'meow-prof-'));
   const profDir = join(dir, 'prof');
   const redis = which === 'redis' ? await startRedis() : null;
@@ -129,6 +132,12 @@ export async function benchRelayProfile(args: string[], quick: boolean): Promise
         `${run.cpuUsPerMsg.toFixed(0)} µs server CPU/msg (ps), ${run.clientCpuUsPerMsg.toFixed(0)} µs client CPU/msg`,
     );
     console.log(`busy (non-idle) samples: ${s.totalMs.toFixed(0)} ms`);
+    // What each process spent beyond the protocol's crypto and encoding: HTTP, the store,
+    // the event loop, the GC, and code not yet optimised this early in a process's life.
+    console.log(
+      `beyond the protocol work: server ${(run.cpuUsPerMsg - work.server).toFixed(0)} µs/msg, ` +
+        `client ${(run.clientCpuUsPerMsg - work.client).toFixed(0)} µs/msg`,
+    );
     console.log('\nself time (top 25)');
     for (const e of s.self.slice(0, 25))
       console.log(`${((e.ms / s.totalMs) * 100).toFixed(1).padStart(6)}%  ${e.name}`);

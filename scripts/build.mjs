@@ -29,6 +29,31 @@ const all = [
 const missing = all.filter((e) => !existsSync(join(root, e)));
 if (missing.length) throw new Error(`build: missing entry points: ${missing.join(', ')}`);
 
+/** Every dependency but `bundled` (package names, and their subpaths). */
+function nodeExternals(bundled) {
+  const deps = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies ?? {})];
+  return deps.filter((d) => !bundled.includes(d)).flatMap((d) => [d, `${d}/*`]);
+}
+
+/**
+ * zod's `z` namespace re-exports every locale (~370 KB the bundle would parse at each start);
+ * only English messages are used (zod configures `en` itself), so the others are left out.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'zod')}`)
+        ? { path: join(dirname(args.importer), args.path.replace('index.js', 'en.js')), namespace: 'zod-en' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 const requireBanner = {
   js: "import { createRequire as __meowRequire } from 'node:module'; const require = __meowRequire(import.meta.url);",
 };
@@ -39,11 +64,18 @@ await Promise.all([
     ...common,
     entryPoints: Object.fromEntries(Object.entries(nodeEntries).map(([k, v]) => [k, join(root, v)])),
     outdir: join(root, 'dist'),
+    // Shared code and what an entry imports lazily go to chunks: `meow send` through a
+    // running `meow run` loads the CLI and the RPC client, never the core.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    // The generated proto code imports protobufjs/minimal.js as a default import, which plain Node accepts.
-    packages: 'external',
+    // zod is bundled: loading it from node_modules is dozens of files resolved at every
+    // start of `meow`. Native modules, and the rest, load from node_modules.
+    // (The generated proto code imports protobufjs/minimal.js as a default import, which plain Node accepts.)
+    external: nodeExternals(['zod']),
+    plugins: [zodEnglishOnly],
     banner: requireBanner,
   }),
   build({

@@ -67,7 +67,9 @@ export type ErrorCode = keyof ErrorParams;
 
 const linkName = (k: LinkKind | 'unknown') =>
   k === 'pair' ? 'pairing link' : k === 'invite' ? 'invitation link' : 'link';
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+// Local time, as every other time the person sees (the CLI's lists, the app's messages).
+const when = (ms: number) =>
+  new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   NOT_OPEN: () => 'No profile is open: unlock it or create one first.',

@@ -12,6 +12,11 @@ const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
     `${p['contact']}'s keys changed outside your conversation: compare your safety numbers again before you trust it.`,
   RELAY_REFUSING: (p) =>
     `The server ${p['server']} refuses every request (${p['code']}): its key may have changed or this computer's clock may be wrong. Messages wait here until it accepts them again.`,
+  MESSAGE_STORE_REPLACED: (p) =>
+    `The message store ${p['file']} was damaged: it is kept as ${p['keptAs']} and a new one is in use, with the ${p['messages']} messages that could be read from it.` +
+    (p['lostKeys']
+      ? ` The conversation keys with ${p['lostKeys']} could not be read: invite them again.`
+      : ''),
   PAIRING_TAMPERED: (p) =>
     `Pairing with "${p['device']}" was refused: its answer does not match the link you opened (someone may have swapped the link).`,
 };

@@ -166,7 +166,8 @@ export interface NoticeView {
     | 'PAIRING_TAMPERED'
     | 'CONTACT_ORPHANED'
     | 'CONTACT_KEYS_CHANGED'
-    | 'RELAY_REFUSING';
+    | 'RELAY_REFUSING'
+    | 'MESSAGE_STORE_REPLACED';
   params: Record<string, string | number>;
   text: string;
 }

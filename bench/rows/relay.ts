@@ -101,7 +101,7 @@ async function zadd(ctx: BenchContext): Promise<Sample> {
 }
 
 function relayRow(store: 'embedded' | 'redis', batch: number, target?: Row['target']): Row {
-  const label = store === 'embedded' ? 'embedded (SQLite, FULL)' : 'Redis (AOF everysec)';
+  const label = store === 'embedded' ? 'embedded (SQLite WAL, fdatasync per group)' : 'Redis (AOF everysec)';
   return {
     id: `relay.${store}.b${batch}`,
     name: `relay post+pull+ack, ${label}, batch ${batch}, 8 clients`,

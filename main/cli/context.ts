@@ -13,7 +13,7 @@ import { SERVICE_METHODS } from '../../shared/schemas.js';
 import type { MeowService } from '../../shared/service.js';
 import type { AppStateView } from '../../shared/views.js';
 import { createLogger, silentLogger, type Logger } from '../core/log.js';
-import { createService, type LocalService } from '../core/service/service.js';
+import type { LocalService } from '../core/service/service.js';
 import { connectControlSocket, type ControlClient } from './control.js';
 import { CliError, withHint } from './errors.js';
 import type { CliIO } from './io.js';
@@ -91,7 +91,13 @@ export function createContext(opts: {
   let remote: ControlClient | null = null;
   let opened: MeowService | null = null;
 
-  const localService = () => (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env) }));
+  // Loaded on first use: a command that goes through a running `meow run` never loads the
+  // core (its stores, crypto and native modules are most of a command's start-up time).
+  const localService = async () => {
+    if (own) return own;
+    const { createService } = await import('../core/service/service.js');
+    return (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env) }));
+  };
 
   const password = async (prompt: string): Promise<string> => {
     const fromEnv = io.env['MEOW_PASSWORD'];
@@ -116,25 +122,26 @@ export function createContext(opts: {
     },
 
     async local() {
-      const service = localService();
+      const service = await localService();
       return { service: validated(service), state: await service.appState() };
     },
 
     async open(o = {}) {
       if (opened) return opened;
-      const { service, state } = await ctx.local();
-      if (state.state === 'new') throw new ServiceError('NO_IDENTITY', { profile });
-      const pw = await password(`Password for ${profile}: `);
       // A `meow run` holding the profile answers on its socket: through it at once (opening
-      // here would first derive the key, only to find the stores locked).
+      // here would first load the core and derive the key, only to find the stores locked).
       if (!o.own) {
         const running = await connectControlSocket(profile);
         if (running) {
           remote = running;
+          const pw = await password(`Password for ${profile}: `);
           await running.service.unlock({ password: pw });
           return (opened = validated(running.service));
         }
       }
+      const { service, state } = await ctx.local();
+      if (state.state === 'new') throw new ServiceError('NO_IDENTITY', { profile });
+      const pw = await password(`Password for ${profile}: `);
       // Another short command may hold the profile for a moment; a `meow run` holds it for
       // good and serves the same service on its control socket.
       for (let attempt = 0; ; attempt++) {

@@ -8,6 +8,8 @@ export interface CliIO {
   stderr(text: string): void;
   /** True when a person can be asked (hidden password prompt, yes/no). */
   interactive: boolean;
+  /** True when stdout is a terminal (colours are for terminals; a file or pipe gets plain text). */
+  stdoutTty?: boolean;
   env: NodeJS.ProcessEnv;
 }
 
@@ -15,5 +17,6 @@ export const processIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   interactive: process.stdin.isTTY === true,
+  stdoutTty: process.stdout.isTTY === true,
   env: process.env,
 };

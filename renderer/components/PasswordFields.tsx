@@ -1,4 +1,5 @@
 /** A new password, typed twice. */
+import { useId } from 'react';
 import { LIMITS } from '../../shared/schemas.js';
 
 export function PasswordFields(props: {
@@ -8,6 +9,7 @@ export function PasswordFields(props: {
   onRepeat: (v: string) => void;
 }) {
   const mismatch = props.repeat.length > 0 && props.repeat !== props.password;
+  const hint = useId(); // the hint describes the field; it is not part of its name
   return (
     <>
       <label>
@@ -20,13 +22,13 @@ export function PasswordFields(props: {
           value={props.password}
           onChange={(e) => props.onPassword(e.target.value)}
           data-testid="password"
+          aria-describedby={hint}
           required
         />
-        <small className="muted">
-          At least {LIMITS.minPasswordChars} characters. It protects Meow on this computer; nobody can reset
-          it.
-        </small>
       </label>
+      <small id={hint} className="muted field-hint">
+        At least {LIMITS.minPasswordChars} characters. It protects Meow on this computer; nobody can reset it.
+      </small>
       <label>
         Repeat the password
         <input

@@ -31,9 +31,13 @@ export function ServerChoice({
       {value.mode === 'remote' && (
         <input
           className="indent"
-          type="url"
+          // text, not url: "meow.example.org" or "192.168.1.5:8787" is what people type (shared/serverAddress.ts)
+          type="text"
+          inputMode="url"
+          autoComplete="off"
+          spellCheck={false}
           aria-label="Server address"
-          placeholder="https://meow.example.org"
+          placeholder="meow.example.org"
           value={value.url}
           onChange={(e) => onChange({ ...value, url: e.target.value })}
           data-testid="server-url"

@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { ContactChange } from '../../shared/service.js';
 import type { ContactView, InviteView, SafetyView } from '../../shared/views.js';
 import { call } from '../bridge.js';
+import { useNotices } from './noticeStore.js';
 
 /** 'verify': the selected contact's safety number. */
 export type ContactPanel = 'detail' | 'invite' | 'accept' | 'verify';
@@ -53,6 +54,11 @@ export const useContacts = create<ContactStore>((set, get) => ({
   async reinvite(id) {
     const view = await call('reinvite', id);
     set({ reinvites: { ...get().reinvites, [id]: view } });
+    // "invite X again" is done: its notice no longer asks anything of the person
+    const name = get().contacts[id]?.name;
+    useNotices
+      .getState()
+      .dismissWhere((n) => n.code === 'CONTACT_ORPHANED' && n.params?.['contact'] === name);
     await get().load();
     return view;
   },

@@ -7,6 +7,7 @@ export interface Notice {
   key: number;
   level: NoticeView['level'];
   code: NoticeView['code'] | 'NO_KEYCHAIN';
+  params?: NoticeView['params'];
   text: string;
 }
 
@@ -14,6 +15,8 @@ interface NoticeStore {
   notices: Notice[];
   push(n: Omit<Notice, 'key'>): void;
   dismiss(key: number): void;
+  /** Drops the notices that no longer hold (e.g. "invite X again" once X was invited again). */
+  dismissWhere(stale: (n: Notice) => boolean): void;
 }
 
 let next = 1;
@@ -28,5 +31,8 @@ export const useNotices = create<NoticeStore>((set, get) => ({
   },
   dismiss(key) {
     set({ notices: get().notices.filter((n) => n.key !== key) });
+  },
+  dismissWhere(stale) {
+    set({ notices: get().notices.filter((n) => !stale(n)) });
   },
 }));

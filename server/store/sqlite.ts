@@ -1,14 +1,18 @@
 /**
  * The embedded store: the relay contract on one SQLite file (better-sqlite3, WAL).
- * Posts commit with synchronous=FULL before the client hears "stored" (a sender
- * drops its copy on that answer), in groups: the posts of one event-loop turn share
- * one transaction and one fsync (nonces are grouped the same way); acks, nonces and pruning go through a second
- * connection with synchronous=NORMAL (in WAL mode still safe against a process
+ * A post is durable before the client hears "stored" (a sender drops its copy on that
+ * answer), in groups: the posts of one event-loop turn share one transaction (nonces are
+ * grouped the same way), and the write-ahead log is then flushed to disk by an
+ * fdatasync on the thread pool (see WalSync) — the work SQLite's synchronous=FULL does
+ * at each commit, but off the event loop, so requests keep being opened and checked
+ * while the disk works, and every commit made meanwhile shares the next flush. Acks,
+ * nonces and pruning are not waited for (in WAL mode still safe against a process
  * crash; a power cut can at worst redeliver an acked message or forget a nonce).
  * Wake-ups and rate buckets are in-process: the embedded store serves one server process.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { WalSync, type SyncFn } from './walSync.js';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../errors.js';
 import { TokenBuckets } from './tokenBuckets.js';
@@ -110,17 +114,25 @@ export class SqliteStore implements RelayStore {
   }[] = [];
   private noncesFlushing: NodeJS.Immediate | null = null;
   private readonly stmt;
+  /** Makes what is committed durable: posts, sender keys and invitations wait for it. */
+  private readonly wal: WalSync;
 
-  constructor(readonly path: string) {
+  /** `sync` stands in for fdatasync in tests (to hold a flush, or count them). */
+  constructor(
+    readonly path: string,
+    opts: { sync?: SyncFn } = {},
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // Commits write the log; WalSync flushes it before anyone is told (see the top).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.light = new Database(path);
     this.light.pragma('synchronous = NORMAL');
     this.light.pragma('busy_timeout = 5000');
+    this.wal = new WalSync(`${path}-wal`, opts.sync);
     const db = this.db;
     const light = this.light;
     this.stmt = {
@@ -246,7 +258,16 @@ export class SqliteStore implements RelayStore {
       this.db.transaction(() => {
         for (const it of items) this.stmt.sendersSet.run(it.lookup, joinKeys(it.keys), now + ttlMs);
       })(),
-    );
+    ).then(() => this.durable());
+  }
+
+  /** Resolves once everything committed so far is on disk. */
+  private durable(): Promise<void> {
+    return this.wal
+      .flush()
+      .catch((e: Error) =>
+        Promise.reject(new StoreUnavailableError(`sqlite: flushing the log: ${e.message}`, { cause: e })),
+      );
   }
 
   post(
@@ -259,21 +280,23 @@ export class SqliteStore implements RelayStore {
     if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
     return new Promise<PostOutcome>((resolve, reject) => {
       this.pending.push({ messages, now, maxQueueLength, retentionMs, openQueueLength, resolve, reject });
-      this.flushing ??= setImmediate(() => this.flush());
+      this.flushing ??= setImmediate(() => void this.flush());
     });
   }
 
   /**
    * Group commit: the posts that arrived during one turn of the event loop are written
-   * in one transaction, so one fsync (synchronous=FULL) makes all of them durable before
-   * any is answered. Each post is still all-or-nothing on its own: its bound checks see
+   * in one transaction, and one flush of the log (shared with every other commit made
+   * while the previous flush ran) makes all of them durable before any is answered or
+   * wakes a pull. Each post is still all-or-nothing on its own: its bound checks see
    * the posts before it in the group, and a refused post writes nothing. A failure of
-   * the transaction fails every post of the group (none was stored).
+   * the transaction fails every post of the group (none was stored); a failed flush
+   * fails them too (they may be stored: a re-post of the same bytes is harmless).
    */
-  private flush(): void {
+  private flush(): Promise<void> {
     this.flushing = null;
     const group = this.pending.splice(0);
-    if (!group.length) return;
+    if (!group.length) return Promise.resolve();
     let outcomes: PostOutcome[];
     try {
       if (this.closed) throw new Error('store is closed');
@@ -281,15 +304,22 @@ export class SqliteStore implements RelayStore {
     } catch (e) {
       const err = new StoreUnavailableError(`sqlite: ${(e as Error).message}`, { cause: e });
       for (const p of group) p.reject(err);
-      return;
+      return Promise.resolve();
     }
-    const woken = new Set<string>();
-    group.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok && o.added > 0) for (const m of p.messages) woken.add(m.lookup);
-      p.resolve(o);
-    });
-    if (woken.size) this.emit([...woken]);
+    return this.durable().then(
+      () => {
+        const woken = new Set<string>();
+        group.forEach((p, i) => {
+          const o = outcomes[i]!;
+          if (o.ok && o.added > 0) for (const m of p.messages) woken.add(m.lookup);
+          p.resolve(o);
+        });
+        if (woken.size) this.emit([...woken]);
+      },
+      (e: Error) => {
+        for (const p of group) p.reject(e);
+      },
+    );
   }
 
   private postOne(p: PendingPost): PostOutcome {
@@ -353,7 +383,12 @@ export class SqliteStore implements RelayStore {
   }
 
   putInvitation(inv: Invitation): Promise<boolean> {
-    return this.run(() => this.stmt.invPut.run(inv.id, inv.blob, inv.expiresAt, inv.ownerKey).changes === 1);
+    return this.run(
+      () => this.stmt.invPut.run(inv.id, inv.blob, inv.expiresAt, inv.ownerKey).changes === 1,
+    ).then(async (stored) => {
+      if (stored) await this.durable();
+      return stored;
+    });
   }
 
   getInvitation(id: string): Promise<Invitation | null> {
@@ -403,19 +438,27 @@ export class SqliteStore implements RelayStore {
     });
   }
 
+  private closing: Promise<void> | null = null;
+
+  /** Writes what was accepted, waits for its flush, closes the file (a second call waits for the first). */
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    return (this.closing ??= this.closeOnce());
+  }
+
+  private async closeOnce(): Promise<void> {
     if (this.noncesFlushing) {
       clearImmediate(this.noncesFlushing);
       this.flushNonces();
     }
+    let last: Promise<void> = Promise.resolve();
     if (this.flushing) {
       clearImmediate(this.flushing);
-      this.flush(); // posts already accepted are written (or refused) before the file closes
+      last = this.flush(); // posts already accepted are written (or refused) before the file closes
     }
     this.closed = true;
+    await last;
+    await this.wal.close(); // after the last flush, which waits for any flush in flight
     this.light.close();
     this.db.close();
-    return Promise.resolve();
   }
 }

@@ -78,6 +78,8 @@ describe('meow CLI', { timeout: 180_000 }, () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.at(-1)).toMatch(/^meow:\/\/invite\?/);
     expect(r.stdout).toMatch(/[▀▄█]/); // terminal QR blocks
+    // stdout is a pipe here: plain characters, no colour escapes in a file or a pipe
+    expect(r.stdout).not.toContain('\u001b[');
   });
 
   it('errors: one clear sentence on stderr and a non-zero exit code', async () => {

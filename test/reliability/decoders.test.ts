@@ -314,6 +314,8 @@ describe('random and mutated bytes into every decoder', () => {
     // Only calls whose arguments pass the schema reach the service (argument-less ones can).
     expect(reached).toBe(results.filter((r) => r.t === 'result' && r.result.ok).length);
     sample();
-    expect(rssPeak - rssBefore).toBeLessThan(1024 * 2 ** 20);
+    // ~56 MiB seen at full scale (garbage the GC has not returned yet); a decoder that trusted a
+    // length field and allocated by it (up to 4 GiB) would blow through this.
+    expect(rssPeak - rssBefore).toBeLessThan(256 * 2 ** 20);
   });
 });

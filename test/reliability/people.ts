@@ -33,6 +33,21 @@ export async function createVia(
   );
 }
 
+/** A blank profile for a device about to be paired, through `relays`. */
+export async function blankVia(
+  env: Env,
+  name: string,
+  relays: RelayFactory,
+  extra: Extra,
+): Promise<Messenger> {
+  return Messenger.create(
+    env.profile(name),
+    PASSWORD,
+    { nickname: '', serverUrl: env.relay.url, logN: TEST_LOG_N, deviceName: name, pairingPending: true },
+    { relays, log: env.log, ...extra },
+  );
+}
+
 export async function openVia(
   env: Env,
   name: string,

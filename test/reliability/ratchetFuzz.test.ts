@@ -7,17 +7,13 @@
  * (The pure ratchet under drop/duplicate/reorder: test/ratchet/property.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aeadDecrypt } from '../../main/crypto/aead.js';
-import { encodeFields, toHex } from '../../main/crypto/bytes.js';
 import { ed25519KeyPair } from '../../main/crypto/curves.js';
-import { open } from '../../main/crypto/sealedBox.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import type { Relay, RelayFactory } from '../../main/core/relay.js';
-import { fetchServerCard, RelayClient, RelayError } from '../../main/net/relayClient.js';
-import { decodeHeader } from '../../main/ratchet/header.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
+import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
+import type { meow } from '../../main/wire/proto.js';
 import { befriend, settle, startEnv, type Env } from '../core/harness.js';
 import { seeded } from './faultProxy.js';
+import { lossyRelays, SlotLedger } from './fuzzKit.js';
 import { createVia, inbound, openVia, tally } from './people.js';
 import { record } from './report.js';
 import { scale } from './scale.js';
@@ -38,28 +34,7 @@ describe('fuzzed interaction of two messengers', () => {
     const posted: meow.IPackedUserMessage[] = [];
     const faults = { lostBeforeRelay: 0, lostReply: 0, replayed: 0, restarts: 0 };
     let faulty = false;
-    // The real client, with posts that fail before or after reaching the relay.
-    const relays: RelayFactory = {
-      connect(url, key, device): Relay {
-        const real = new RelayClient({ url, serverKey: key, device });
-        return Object.assign(Object.create(real) as Relay, {
-          async post(messages: meow.IPackedUserMessage[], opts?: { signal?: AbortSignal }) {
-            if (faulty && rnd() < 0.1) {
-              faults.lostBeforeRelay++;
-              throw new RelayError('UNREACHABLE', 'lost on the way (fuzz)');
-            }
-            const ids = await real.post(messages, opts);
-            posted.push(...messages);
-            if (faulty && rnd() < 0.1) {
-              faults.lostReply++;
-              throw new RelayError('UNREACHABLE', 'reply lost (fuzz)');
-            }
-            return ids;
-          },
-        });
-      },
-      fetchCard: (url) => fetchServerCard(url),
-    };
+    const relays = lossyRelays(rnd, posted, faults, () => faulty);
     const people: Record<'a' | 'b', Messenger> = {
       a: await createVia(env, 'fz-a', relays, {}),
       b: await createVia(env, 'fz-b', relays, {}),
@@ -103,38 +78,16 @@ describe('fuzzed interaction of two messengers', () => {
       const ba = tally(sent.b, inbound(people.a, 'fz-b'));
 
       // (ratchet key, n) of every distinct ciphertext, opened with the recipient's channel keys.
-      const peers = [people.a, people.b].map((m) => m.peers.all().find((p) => p.type === 'contact')!);
-      const seen = new Map<string, string>();
-      let reused = 0;
-      let opened = 0;
-      const distinct = new Map(posted.map((p) => [toHex(encode(meow.PackedUserMessage, p)), p]));
-      for (const p of distinct.values()) {
-        const to = peers.find((x) => toHex(x.myLookup.publicKey) === toHex(p.destination!));
-        if (!to) continue;
-        try {
-          const sym = open(to.myEncryption, p.payload!, p.destination!);
-          const rm = decodeStrict(
-            meow.RatchetMessage,
-            'RatchetMessage',
-            aeadDecrypt(to.symKey, sym, encodeFields('meow/sym/v1')),
-          );
-          const h = decodeHeader(rm.header);
-          const slot = `${toHex(h.dh)}/${h.n}`;
-          const ct = toHex(rm.ciphertext);
-          if (seen.has(slot) && seen.get(slot) !== ct) reused++;
-          seen.set(slot, ct);
-          opened++;
-        } catch {
-          // an invitation-era message under other keys: not a ratchet slot of this channel
-        }
-      }
+      const ledger = new SlotLedger();
+      for (const m of [people.a, people.b]) ledger.learn(m);
+      const { distinct, opened, reused } = ledger.check(posted);
       record({
         case: `fuzzed interaction, two messengers (${STEPS} steps)`,
         faults,
         expected: sent.a.length + sent.b.length,
         lost: ab.lost + ba.lost,
         shownTwice: ab.shownTwice + ba.shownTwice,
-        notes: `${distinct.size} distinct ciphertexts, ${opened} opened: ${reused} (ratchet key, n) reused`,
+        notes: `${distinct} distinct ciphertexts, ${opened} opened: ${reused} (ratchet key, n) reused`,
       });
       expect(faults.restarts).toBeGreaterThan(3);
       expect(faults.replayed).toBeGreaterThan(3);

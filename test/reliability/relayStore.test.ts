@@ -1,6 +1,6 @@
 /**
  * The relay's durability under its own faults, seen from senders: `meow-server` processes
- * on a real redis-server, senders posting in a loop (each message re-posted until the
+ * on a real redis-server or on the embedded store, senders posting in a loop (each message re-posted until the
  * relay acknowledges it: the same bytes, so the same id), while the relay is SIGKILLed,
  * Redis is SIGKILLed and restarted with and without AOF, or Redis is at its memory limit.
  * Afterwards every queue is drained: what was acknowledged must be there, once.
@@ -27,8 +27,10 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function relayOn(redis: RedisProcess): Promise<ServerProcess> {
-  const s = await spawnServer(['--key', keyFile, '--data', dir, '--redis', redis.url]);
+async function relayOn(redis: RedisProcess | 'embedded'): Promise<ServerProcess> {
+  const store =
+    redis === 'embedded' ? ['--data', join(dir, 'embedded')] : ['--data', dir, '--redis', redis.url];
+  const s = await spawnServer(['--key', keyFile, ...store]);
   running.push(s);
   return s;
 }
@@ -102,36 +104,42 @@ describe('relay and Redis killed under load', () => {
   const QUEUES = scale(4, 16);
   const PER = 30; // under the open-queue bound (32): no sender registered here
 
-  it('the relay SIGKILLed under load (Redis with AOF): nothing acknowledged is lost, nothing twice', async () => {
-    const redis = await startRedis({ persistence: true });
-    redises.push(redis);
-    let relay = await relayOn(redis);
-    const card = await fetchServerCard(relay.url);
-    const queues = Array.from({ length: QUEUES }, () => ed25519KeyPair());
-    let url = relay.url;
-    const l = load(() => url, card.publicKey, queues, PER);
-    let kills = 0;
-    for (let k = 0; k < 3; k++) {
-      while (l.acked.size < ((k + 1) * QUEUES * PER) / 4) await sleep(20);
-      await relay.stop('SIGKILL');
-      kills++;
-      relay = await relayOn(redis);
-      url = relay.url;
-    }
-    await l.done;
-    const got = await drain(url, card.publicKey, queues);
-    const r = outcome(l.acked, got);
-    record({
-      case: 'relay SIGKILLed under load (Redis AOF)',
-      faults: { relayKills: kills, ...l.errors },
-      expected: QUEUES * PER,
-      ...r,
-      notes: `${l.acked.size} posts acknowledged`,
-    });
-    expect(kills).toBe(3);
-    expect(l.acked.size).toBe(QUEUES * PER);
-    expect(r).toEqual({ lost: 0, shownTwice: 0 });
-  });
+  it.each(['Redis with AOF', 'embedded store'])(
+    'the relay SIGKILLed under load (%s): nothing acknowledged is lost, nothing twice',
+    async (kind) => {
+      let redis: RedisProcess | 'embedded' = 'embedded';
+      if (kind !== 'embedded store') {
+        redis = await startRedis({ persistence: true });
+        redises.push(redis);
+      }
+      let relay = await relayOn(redis);
+      const card = await fetchServerCard(relay.url);
+      const queues = Array.from({ length: QUEUES }, () => ed25519KeyPair());
+      let url = relay.url;
+      const l = load(() => url, card.publicKey, queues, PER);
+      let kills = 0;
+      for (let k = 0; k < 3; k++) {
+        while (l.acked.size < ((k + 1) * QUEUES * PER) / 4) await sleep(20);
+        await relay.stop('SIGKILL');
+        kills++;
+        relay = await relayOn(redis);
+        url = relay.url;
+      }
+      await l.done;
+      const got = await drain(url, card.publicKey, queues);
+      const r = outcome(l.acked, got);
+      record({
+        case: `relay SIGKILLed under load (${kind})`,
+        faults: { relayKills: kills, ...l.errors },
+        expected: QUEUES * PER,
+        ...r,
+        notes: `${l.acked.size} posts acknowledged`,
+      });
+      expect(kills).toBe(3);
+      expect(l.acked.size).toBe(QUEUES * PER);
+      expect(r).toEqual({ lost: 0, shownTwice: 0 });
+    },
+  );
 
   for (const aof of [true, false]) {
     it(`Redis SIGKILLed and restarted ${aof ? 'with AOF (appendfsync always): nothing acknowledged is lost' : 'without persistence: what it held is gone, as Redis promises; nothing twice, the relay recovers'}`, async () => {

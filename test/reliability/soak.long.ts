@@ -6,23 +6,13 @@
  * duplicates, lost) are printed and asserted. Length: MEOW_SOAK_MS (default 120 s).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Messenger } from '../../main/core/messenger/messenger.js';
-import type { RelayFactory } from '../../main/core/relay.js';
-import { befriend, PASSWORD, pairDevices, settle, startEnv, TEST_LOG_N, type Env } from '../core/harness.js';
+import type { Messenger } from '../../main/core/messenger/messenger.js';
+import { befriend, pairDevices, settle, startEnv, type Env } from '../core/harness.js';
 import { seeded, startFaultProxy, type FaultProxy } from './faultProxy.js';
-import { createVia, openVia, tally, until, viaProxy, type Extra } from './people.js';
+import { blankVia, createVia, openVia, tally, until, viaProxy } from './people.js';
 import { record } from './report.js';
 
 const SOAK_MS = Number(process.env.MEOW_SOAK_MS ?? 120_000);
-
-async function blankVia(env: Env, name: string, relays: RelayFactory, extra: Extra): Promise<Messenger> {
-  return Messenger.create(
-    env.profile(name),
-    PASSWORD,
-    { nickname: '', serverUrl: env.relay.url, logN: TEST_LOG_N, deviceName: name, pairingPending: true },
-    { relays, log: env.log, ...extra },
-  );
-}
 
 describe('soak', () => {
   let env: Env;

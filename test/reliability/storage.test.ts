@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   closeSync,
+  existsSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -32,6 +33,8 @@ import {
   TEST_LOG_N,
   type Env,
 } from '../core/harness.js';
+import { noticeText } from '../../shared/notices.js';
+import { nextEvent, serviceFor } from '../service/helpers.js';
 import { inbound, tally } from './people.js';
 import { record } from './report.js';
 
@@ -164,26 +167,120 @@ describe('a corrupted or truncated store file', () => {
     return env.profile(name);
   }
 
-  const damages: {
-    name: string;
-    file: (dir: string) => string;
-    damage: (path: string) => void;
-    leveldb?: boolean;
-  }[] = [
+  /**
+   * messages.db damaged: the profile opens on a fresh store, the damaged file kept aside.
+   * The channels' ratchets live in messages.db (channel_state): where the damage reached
+   * them, those conversations cannot go on, and the notice names the contacts to invite again.
+   */
+  const dbDamages: { name: string; keys: 'recovered' | 'lost'; damage: (path: string) => void }[] = [
     {
-      name: 'messages.db truncated',
-      file: (d) => join(d, 'messages.db'),
+      name: 'messages.db truncated to a third',
+      keys: 'lost',
       damage: (p) => truncateSync(p, Math.floor(statSync(p).size / 3)),
     },
     {
       name: 'messages.db header overwritten',
-      file: (d) => join(d, 'messages.db'),
+      keys: 'recovered',
       damage: (p) => {
         const b = readFileSync(p);
         b.fill(0x41, 0, 100);
         writeFileSync(p, b);
       },
     },
+    {
+      name: 'messages.db garbled after its first page',
+      keys: 'lost',
+      damage: (p) => {
+        const b = readFileSync(p);
+        for (let i = 4096; i < b.length; i += 13) b[i] = b[i]! ^ 0xff;
+        writeFileSync(p, b);
+      },
+    },
+  ];
+
+  it('through the service: unlocking a profile whose messages.db is damaged raises the notice naming the file', async () => {
+    const dir = await profileWithHistory('svc-damaged-db');
+    const file = join(dir, 'messages.db');
+    truncateSync(file, Math.floor(statSync(file).size / 3));
+    const s = serviceFor(env, 'svc-damaged-db');
+    try {
+      const seen = nextEvent(s, 'notice', (n) => n.code === 'MESSAGE_STORE_REPLACED');
+      await s.unlock({ password: PASSWORD });
+      const n = await seen;
+      expect(n.text).toContain(file);
+      expect(n.text).toContain(`${file}.damaged-`);
+      expect(existsSync(String(n.params['keptAs']))).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  for (const d of dbDamages) {
+    const then =
+      d.keys === 'recovered' ? 'new messages flow' : 'the notice names the contact to invite again';
+    it(`${d.name}: the profile opens on a new store, the damaged file kept and named; ${then}`, async () => {
+      const name = d.name.replace(/\W+/g, '-');
+      const dir = await profileWithHistory(name);
+      const file = join(dir, 'messages.db');
+      d.damage(file);
+      const damaged = readFileSync(file);
+      const a = await openProfile(env, name);
+      const b = await openProfile(env, `${name}-peer`);
+      try {
+        const r = a.rescue!;
+        expect(r).not.toBeNull();
+        expect(r.file).toBe(file);
+        // Kept aside byte for byte, never deleted; the notice names both.
+        expect(readFileSync(r.keptAs).equals(damaged)).toBe(true);
+        const n = a.openNotices.find((x) => x.code === 'MESSAGE_STORE_REPLACED')!;
+        expect(n.params).toMatchObject({ file, keptAs: r.keptAs });
+        const text = noticeText(n.code, n.params);
+        expect(text).toContain(file);
+        expect(text).toContain(r.keptAs);
+        // Identity and contacts open; what was readable came over.
+        expect(a.identity.nickname).toBe(name);
+        expect(a.contacts().map((c) => c.name)).toEqual([`${name}-peer`]);
+        const keysKept = !!a.findContact(`${name}-peer`).drState;
+        const kept = a.messages(`${name}-peer`).map((m) => m.text);
+        record({
+          case: `corrupted store: ${d.name}`,
+          faults: { damagedFiles: 1 },
+          badInputs: 1,
+          expected: 3,
+          lost: 3 - kept.length,
+          lossExpected: true,
+          shownTwice: 0,
+          notes:
+            `opened on a new store; damaged file kept as ${r.keptAs.slice(dir.length + 1)}; ` +
+            `recovered ${JSON.stringify(r.recovered)}; conversation keys ${keysKept ? 'recovered' : 'lost (notice: invite again)'}`,
+        });
+        expect(keysKept ? 'recovered' : 'lost').toBe(d.keys);
+        expect(n.params['lostKeys']).toBe(keysKept ? '' : `${name}-peer`);
+        if (!keysKept) {
+          expect(text).toContain(`invite them again`);
+          return; // nothing more can flow on this channel: the notice says so
+        }
+        expect(kept).toEqual(['m0', 'm1', 'm2']);
+        await b.send(name, 'after the damage');
+        await a.send(`${name}-peer`, 'and back');
+        await settle(a, b);
+        expect(inbound(a, `${name}-peer`)).toContain('after the damage');
+        expect(inbound(b, name)).toContain('and back');
+        expect(tally(['after the damage'], inbound(a, `${name}-peer`)).shownTwice).toBe(0);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  }
+
+  /** Files the profile cannot open without: a clear error naming them. */
+  const damages: {
+    name: string;
+    file: (dir: string) => string;
+    damage: (path: string) => void;
+    leveldb?: boolean;
+  }[] = [
     {
       name: 'contacts store damaged',
       leveldb: true,
@@ -203,6 +300,15 @@ describe('a corrupted or truncated store file', () => {
       name: 'identity.json truncated',
       file: (d) => join(d, 'identity.json'),
       damage: (p) => truncateSync(p, Math.floor(statSync(p).size / 2)),
+    },
+    {
+      name: 'identity.json garbled',
+      file: (d) => join(d, 'identity.json'),
+      damage: (p) => {
+        const b = readFileSync(p);
+        for (let i = Math.floor(b.length / 3); i < b.length; i += 5) b[i] = 0x7a;
+        writeFileSync(p, b);
+      },
     },
   ];
 

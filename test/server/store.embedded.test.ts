@@ -19,7 +19,7 @@ storeContract('embedded (SQLite)', () => ({
 }));
 
 describe('embedded store file', () => {
-  it('uses WAL with synchronous=FULL for posts and records its schema version', async () => {
+  it('uses WAL (posts flushed before they are answered: walFlush.test.ts) and records its schema version', async () => {
     const file = join(dir, 'pragma.db');
     const s = new SqliteStore(file);
     await s.close();

@@ -1,5 +1,4 @@
 /** invite, accept, contacts, contact */
-import QRCode from 'qrcode';
 import type { MeowService } from '../../../shared/service.js';
 import type { ContactView, ConversationView } from '../../../shared/views.js';
 import { UsageError } from '../errors.js';
@@ -7,8 +6,10 @@ import { contactJson } from '../format.js';
 import { flag, str, type CommandSpec } from '../spec.js';
 import { required, resolveContact } from './resolve.js';
 
-export async function terminalQr(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
+/** The link as a QR code: coloured for a terminal, plain block characters for a file or a pipe. */
+export async function terminalQr(text: string, tty: boolean): Promise<string> {
+  const { default: QRCode } = await import('qrcode'); // only the commands that show a code load it
+  return QRCode.toString(text, { type: tty ? 'terminal' : 'utf8', small: true, errorCorrectionLevel: 'L' });
 }
 
 /** A server of this profile that the last attempt could not reach, if any. */
@@ -38,7 +39,7 @@ export const invite: CommandSpec = {
       ctx.out('', { link: inv.link, uid: inv.contactId, expiresAt: inv.expiresAt });
       return;
     }
-    ctx.print(await terminalQr(inv.link));
+    ctx.print(await terminalQr(inv.link, ctx.io.stdoutTty === true));
     ctx.print(
       `Invitation for ${name}, valid until ${new Date(inv.expiresAt).toLocaleString()}.\n` +
         `${name} scans the code, or runs: meow accept LINK\n${inv.link}\n`,

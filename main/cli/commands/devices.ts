@@ -245,7 +245,7 @@ export const pairNew: CommandSpec = {
     }
     if (ctx.json) ctx.out('', { link: v.link, device: v.id, expiresAt: v.expiresAt });
     else {
-      ctx.print(await terminalQr(v.link));
+      ctx.print(await terminalQr(v.link, ctx.io.stdoutTty === true));
       ctx.print(
         `On the device that has your contacts: scan this, or run  meow pair accept LINK\n` +
           `Valid until ${new Date(v.expiresAt).toLocaleTimeString()}. Both devices will show a safety code to compare.\n${v.link}\n`,

@@ -54,8 +54,14 @@ import { contactLock, deviceLock } from '../messenger/lockKeys.js';
 /** Device messages accepted before both sides have confirmed a pairing (nothing private among them). */
 const PAIRING_STEPS = new Set<SyncType>(['pair_reveal', 'pair_ok', 'pair_confirm', 'pair_refused']);
 
-/** A forward passed on after handovers; more hops than this means two devices disagree on the primary. */
+/**
+ * A forward passed on after handovers. More hops than this means two devices disagree on the
+ * primary — a handover still in flight (or waiting out a retry) does that — so it goes on,
+ * never dropped, but after a pause that doubles with each further hop.
+ */
 const MAX_FORWARD_HOPS = 3;
+const FORWARD_PAUSE_MS = 1000;
+const MAX_FORWARD_PAUSE_MS = 5 * 60_000;
 
 /** What applying a device sync payload produced (see DeviceSync.apply). */
 interface Applied {
@@ -563,9 +569,16 @@ export class DeviceSync implements DeviceReceiver {
       const primary = this.m.devices.get(contact.primaryDeviceUid);
       if (!primary || primary.unlinked)
         throw new MeowError('REFUSED', { detail: 'forward for a contact whose primary device is gone' });
-      if (p.hops >= MAX_FORWARD_HOPS)
-        throw new MeowError('REFUSED', { detail: 'forward went round my devices too often' });
-      db.enqueue([this.forwardItem(primary, contact, p.forwardPayload, p.hops + 1)]);
+      const item = this.forwardItem(primary, contact, p.forwardPayload, p.hops + 1);
+      if (p.hops >= MAX_FORWARD_HOPS) {
+        const pause = Math.min(
+          MAX_FORWARD_PAUSE_MS,
+          FORWARD_PAUSE_MS * 2 ** Math.min(20, p.hops - MAX_FORWARD_HOPS),
+        );
+        this.m.log.warn('a forward goes round my devices: passed on after a pause', { hops: p.hops, pause });
+        item.notBefore = Date.now() + pause;
+      }
+      db.enqueue([item]);
       return;
     }
     const uuid = msg.status.uuid;

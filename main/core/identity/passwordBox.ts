@@ -3,10 +3,12 @@
  * XChaCha20-Poly1305 seals the content. The KDF parameters travel in the file, so
  * they can be raised later without breaking old profiles.
  *
- * File format (JSON): { v: 1, kdf: { name: "scrypt", logN, r, p, salt }, box }
- * where box = base64(nonce ‖ ciphertext ‖ tag) and the AAD binds the parameters.
+ * File format (JSON): { v: 1, kdf: { name: "scrypt", logN, r, p, salt }, box, sum }
+ * where box = base64(nonce ‖ ciphertext ‖ tag) and the AAD binds the parameters. `sum`
+ * (SHA-256 of the box text, not secret; absent in older files) tells a damaged file from a
+ * wrong password, which the AEAD alone cannot.
  */
-import { scrypt } from 'node:crypto';
+import { createHash, scrypt } from 'node:crypto';
 import { z } from 'zod';
 import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
 import { encodeFields, fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
@@ -25,6 +27,7 @@ const FileSchema = z.object({
     salt: z.string(),
   }),
   box: z.string(),
+  sum: z.string().optional(),
 });
 export type PasswordFile = z.infer<typeof FileSchema>;
 type KdfParams = PasswordFile['kdf'];
@@ -61,12 +64,18 @@ export async function sealWithPassword(
 ): Promise<{ text: string; key: Uint8Array }> {
   const kdf: KdfParams = { name: 'scrypt', logN, r: 8, p: 1, salt: toBase64(randomBytes(16)) };
   const key = await deriveKey(password, kdf);
-  return { text: JSON.stringify({ v: 1, kdf, box: toBase64(aeadEncrypt(key, content, aad(kdf))) }), key };
+  const box = toBase64(aeadEncrypt(key, content, aad(kdf)));
+  return { text: JSON.stringify({ v: 1, kdf, box, sum: boxSum(box) }), key };
 }
 
 /** Re-seals with an already derived key (same salt and parameters): saving without re-deriving. */
 export function resealWithKey(file: PasswordFile, key: Uint8Array, content: Uint8Array): string {
-  return JSON.stringify({ ...file, box: toBase64(aeadEncrypt(key, content, aad(file.kdf))) });
+  const box = toBase64(aeadEncrypt(key, content, aad(file.kdf)));
+  return JSON.stringify({ ...file, box, sum: boxSum(box) });
+}
+
+function boxSum(box: string): string {
+  return createHash('sha256').update(box).digest('base64');
 }
 
 export function parsePasswordFile(text: string, what: string): PasswordFile {
@@ -79,6 +88,8 @@ export function parsePasswordFile(text: string, what: string): PasswordFile {
   const parsed = FileSchema.safeParse(raw);
   if (!parsed.success)
     throw new MeowError('CORRUPTED', { what: `${what} file`, detail: 'unexpected format' });
+  if (parsed.data.sum !== undefined && parsed.data.sum !== boxSum(parsed.data.box))
+    throw new MeowError('CORRUPTED', { what: `${what} file`, detail: 'its checksum does not match' });
   return parsed.data;
 }
 

@@ -29,8 +29,12 @@ import { afterVerified, applyKeyUpdate, keysForQueue } from '../peers/rotation.j
 import { commitReceive, commitRefusal } from './commitReceive.js';
 import { channelLock } from './lockKeys.js';
 
-/** What the caller does with the relay copy: ack it, or leave it queued for a later pull. */
-export type Disposition = 'ack' | 'keep';
+/**
+ * What the caller does with the relay copy: ack it, or leave it queued for a later pull —
+ * `keep` (it overtook an invitation answer: only a few may wait) or `elsewhere` (the contact
+ * is now driven by another of my devices, which pulls it: all of it waits, none is dropped).
+ */
+export type Disposition = 'ack' | 'keep' | 'elsewhere';
 
 /** Types a contact channel may carry; anything else is refused and logged. */
 const CONTACT_TYPES = new Set(['text', 'ack', 'profile', 'invitation_answer', 'key_update']);
@@ -125,7 +129,7 @@ export async function receiveMessage(
     let peer = store.get(known.uid);
     if (!peer || core.db.hasReceived(id)) return 'ack';
     // A contact whose primary role just moved to another of my devices: that device pulls it now.
-    if (!isDevice && peer.primaryDeviceUid) return 'keep';
+    if (!isDevice && peer.primaryDeviceUid) return 'elsewhere';
     const invited = peer.state === 'invited';
     let message: meow.UserMessage;
     let ratchetJson: Uint8Array;

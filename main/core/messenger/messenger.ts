@@ -32,7 +32,8 @@ import { secureQueues } from '../peers/queueAuth.js';
 import { liveRetired, ROTATE_EVERY_MS, switchKeys } from '../peers/rotation.js';
 import { nextVersion, type ServerRef } from '../records.js';
 import { isRelayError, relayServiceError, type Relay, type RelayFactory } from '../relay.js';
-import { MessageDb, type OutboxItem, type StoredMessage } from '../storage/messageDb.js';
+import type { MessageDb, OutboxItem, StoredMessage } from '../storage/messageDb.js';
+import { openMessageStore, type MessageStoreRescue } from '../storage/messageStoreRescue.js';
 import type { Core } from './core.js';
 import { toDbMessage } from './dbMessage.js';
 import type { MessengerEvents } from './events.js';
@@ -48,6 +49,7 @@ import { backoff, flushOutbox, MAX_BACKOFF_MS, type FlushResult } from './outbox
 import { RelayHealth } from './retryPolicy.js';
 import type { SyncChange } from './syncChange.js';
 import { OUTBOX_LOCK, channelLock, contactLock } from './lockKeys.js';
+import { serverAddress } from '../../../shared/serverAddress.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 const POLL_TIMEOUT_MS = 25_000;
@@ -76,6 +78,10 @@ export class Messenger extends EventEmitter implements Core {
   readonly peers: PeerStore;
   readonly devices: PeerStore;
   readonly db: MessageDb;
+  /** Set when messages.db was damaged at open: kept aside, replaced, what could be read carried over. */
+  readonly rescue: MessageStoreRescue | null;
+  /** Notices raised while opening, before anyone listened (the service passes them on). */
+  readonly openNotices: MessengerEvents['notice'][0][] = [];
   readonly log: Logger;
   readonly locks = new KeyedMutex();
   readonly retryCeilingMs: number;
@@ -112,7 +118,7 @@ export class Messenger extends EventEmitter implements Core {
       opts.refusalNotice?.count,
       opts.refusalNotice?.afterMs,
     );
-    this.db = new MessageDb(join(dir, 'messages.db'), key);
+    ({ db: this.db, rescue: this.rescue } = openMessageStore(join(dir, 'messages.db'), key));
     this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts', 'peer', this.db);
     this.devices = new PeerStore(join(dir, 'devices'), key, 'devices', 'device', this.db);
     try {
@@ -155,6 +161,7 @@ export class Messenger extends EventEmitter implements Core {
     try {
       await m.peers.open();
       await m.devices.open();
+      if (m.rescue) m.noteRescue(m.rescue);
       await m.payOwed(); // a change saved before a crash, whose sync was not queued yet
       await m.finishRotations();
     } catch (e) {
@@ -167,17 +174,25 @@ export class Messenger extends EventEmitter implements Core {
     return m;
   }
 
+  /** Tells the person which file was damaged, where it is kept, and which conversations lost their keys. */
+  private noteRescue(r: MessageStoreRescue): void {
+    const keyless = [...this.peers.all(), ...this.devices.all()].filter(
+      (p) => !p.drState && !p.unlinked && !p.primaryDeviceUid && !p.primaryPendingId && p.state !== 'invited',
+    );
+    const params = {
+      file: r.file,
+      keptAs: r.keptAs,
+      messages: r.recovered['messages'] ?? 0,
+      lostKeys: keyless.map((p) => p.name).join(', '),
+    };
+    this.log.error('messages.db was damaged: kept aside, a new one is in use', { ...params, ...r.recovered });
+    this.openNotices.push({ code: 'MESSAGE_STORE_REPLACED', params });
+  }
+
   /** Fetches and pins a relay's signed card. */
-  static async pinServer(relays: RelayFactory, url: string): Promise<ServerRef> {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      // reported below
-    }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new MeowError('NOT_A_SERVER_URL', { url });
-    }
+  static async pinServer(relays: RelayFactory, typed: string): Promise<ServerRef> {
+    const url = serverAddress(typed);
+    if (!url) throw new MeowError('NOT_A_SERVER_URL', { url: typed });
     let card: meow.ServerCard;
     try {
       card = await relays.fetchCard(url);
@@ -756,6 +771,10 @@ export class Messenger extends EventEmitter implements Core {
         for (const [i, dm] of res.messages.entries()) {
           const dest = toBase64(dm.message?.destination ?? new Uint8Array(0));
           let disposition = dispositions[i];
+          if (disposition === 'elsewhere') {
+            kept++; // the device that drives this contact now reads it
+            continue;
+          }
           if (disposition === 'keep') {
             // Only a few may wait on one queue (messages that overtook an invitation answer);
             // beyond that it is someone filling the queue with what cannot be read yet.

@@ -258,6 +258,7 @@ export class CoreService implements MeowService {
     this.m = m;
     this.detach = this.attach(m);
     this.emit('app:state', this.state());
+    for (const n of m.openNotices.splice(0)) this.emit('notice', notice(n.code, n.params));
     return profileView(m);
   }
 

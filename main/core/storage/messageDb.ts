@@ -153,6 +153,17 @@ export class MessageDb {
     this.db.close();
   }
 
+  /** SQLite's quick check of the file's structure (sealed contents are checked as they are read). */
+  checkIntegrity(): void {
+    const result = this.run('messages', () => this.db.pragma('quick_check(1)', { simple: true }) as string);
+    if (result !== 'ok')
+      throw new MeowError('CORRUPTED', {
+        what: 'message store',
+        detail: `integrity check: ${result}`,
+        file: this.path,
+      });
+  }
+
   private readonly statements = new Map<string, Database.Statement>();
 
   /** A statement, prepared once per connection (preparing costs more than most runs). */
