@@ -6,7 +6,7 @@
 import { randomBytes } from '../main/crypto/bytes.js';
 import type { Messenger } from '../main/core/messenger/messenger.js';
 import { channelKeys } from '../main/core/peers/peer.js';
-import { deserializeRatchet } from '../main/ratchet/stateJson.js';
+import { decodeRatchetState } from '../main/ratchet/stateBinary.js';
 import { packUserMessage, unpackUserMessage } from '../main/wire/packing.js';
 import { befriend, createProfile, startEnv } from '../test/core/harness.js';
 import { measure, report } from './harness.js';
@@ -30,8 +30,8 @@ export async function benchMessenger(): Promise<void> {
     // Bare crypto: the four layers both ways on one live channel (no storage, no network).
     const aPeer = alice.findContact(B);
     const bPeer = bob.findContact(alice.identity.nickname);
-    let aR = deserializeRatchet(aPeer.drState!);
-    let bR = deserializeRatchet(bPeer.drState!);
+    let aR = decodeRatchetState(aPeer.drState!);
+    let bR = decodeRatchetState(bPeer.drState!);
     const crypto = await measure('pack + unpack (4 layers, no I/O)', () => {
       const p = packUserMessage(channelKeys(aPeer), aR, {
         type: 'text',

@@ -5,6 +5,7 @@
  */
 import { befriend } from '../../test/core/harness.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
+import { profiled } from '../cpuProfile.js';
 import type { BenchContext, Row, Sample } from '../table.js';
 import { newProfile } from './clientSetup.js';
 
@@ -33,7 +34,7 @@ async function sends(ctx: BenchContext, flush: boolean): Promise<Sample> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await a.send(to, TEXT);
   if (flush) {
-    const r = await a.flushOutbox();
+    const r = await profiled('send.flush', () => a.flushOutbox());
     if (r.waiting > 0) throw new Error(`${r.waiting} rows still waiting`);
   }
   const s = (performance.now() - t0) / 1000;

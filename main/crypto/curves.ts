@@ -10,9 +10,9 @@
  */
 import {
   createPrivateKey,
-  createHmac,
   createPublicKey,
   diffieHellman,
+  hash,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
@@ -33,8 +33,16 @@ export interface CurveBackend {
   readonly name: 'node' | 'noble';
   x25519Generate(): KeyPair;
   x25519PublicKey(privateKey: Uint8Array): Uint8Array;
-  /** `ownPublic`, when the caller has it, lets a backend skip re-deriving it. */
-  x25519(privateKey: Uint8Array, publicKey: Uint8Array, ownPublic?: Uint8Array): Uint8Array;
+  /**
+   * `ownPublic`, when the caller has it, lets a backend skip re-deriving it; `oneTime`
+   * says `publicKey` will not be seen again (nothing to keep for it).
+   */
+  x25519(
+    privateKey: Uint8Array,
+    publicKey: Uint8Array,
+    ownPublic?: Uint8Array,
+    oneTime?: boolean,
+  ): Uint8Array;
   ed25519Generate(): KeyPair;
   ed25519PublicKey(seed: Uint8Array): Uint8Array;
   ed25519Sign(seed: Uint8Array, message: Uint8Array, ownPublic?: Uint8Array): Uint8Array;
@@ -108,8 +116,35 @@ const generated = new WeakMap<Uint8Array, KeyObject>();
 const CACHE_LIMIT = 256;
 const keyCache = new Map<string, KeyObject>();
 const CACHE_SALT = randomBytes(32);
-const cacheId = (crv: string, raw: Uint8Array) =>
-  crv + toHex(createHmac('sha256', CACHE_SALT).update(raw).digest());
+const idInput = new Uint8Array(64);
+idInput.set(CACHE_SALT);
+// SHA-256 of a secret salt ‖ the 32-byte key: a keyed hash of a fixed-length input
+// (a one-shot hash costs a tenth of an HMAC object here).
+const cacheId = (crv: string, raw: Uint8Array) => {
+  idInput.set(raw.subarray(0, 32), 32);
+  const id = crv + raw.length + hash('sha256', idInput, 'hex');
+  idInput.fill(0, 32);
+  return id;
+};
+
+// The keys of a channel are the same arrays on every message (the peer record's), so a
+// handle is first looked for by the array itself: no hashing at all. The entry keeps a
+// copy of the bytes it was made from, so an array changed in place is never served a
+// stale handle; the copy lives exactly as long as the array it copies.
+interface Seen {
+  crv: string;
+  copy: Uint8Array;
+  handle: KeyObject;
+}
+const seen = new WeakMap<Uint8Array, Seen>();
+function bySeen(crv: string, raw: Uint8Array, make: () => KeyObject): KeyObject {
+  const s = seen.get(raw);
+  if (s && s.crv === crv && bytesEqual(s.copy, raw)) return s.handle;
+  const handle = make();
+  seen.set(raw, { crv, copy: raw.slice(), handle });
+  return handle;
+}
+
 function cached(id: string, make: () => KeyObject): KeyObject {
   let key = keyCache.get(id);
   if (key) {
@@ -127,12 +162,14 @@ function cached(id: string, make: () => KeyObject): KeyObject {
 function privateKeyObject(crv: Curve, raw: Uint8Array, pub?: Uint8Array): KeyObject {
   const handle = generated.get(raw);
   if (handle) return handle;
-  return cached(cacheId(crv, raw), () => importPrivate(crv, raw, pub));
+  return bySeen(crv, raw, () => cached(cacheId(crv, raw), () => importPrivate(crv, raw, pub)));
 }
-function publicKeyObject(crv: Curve, raw: Uint8Array): KeyObject {
-  return cached(cacheId(crv + 'p', raw), () =>
-    createPublicKey({ key: { kty: 'OKP', crv, x: b64u(raw) }, format: 'jwk' }),
-  );
+const importPublic = (crv: Curve, raw: Uint8Array) =>
+  createPublicKey({ key: { kty: 'OKP', crv, x: b64u(raw) }, format: 'jwk' });
+/** `oneTime`: a key seen once (a sealed box's ephemeral key): imported, never cached. */
+function publicKeyObject(crv: Curve, raw: Uint8Array, oneTime = false): KeyObject {
+  if (oneTime) return importPublic(crv, raw);
+  return bySeen(crv + 'p', raw, () => cached(cacheId(crv + 'p', raw), () => importPublic(crv, raw)));
 }
 
 const X25519_BASE_POINT = (() => {
@@ -185,11 +222,11 @@ export const nodeBackend: CurveBackend = {
   name: 'node',
   x25519Generate: () => generate('X25519'),
   x25519PublicKey: (priv) => x25519PublicOf(privateKeyObject('X25519', priv)),
-  x25519: (priv, pub, own) =>
+  x25519: (priv, pub, own, oneTime) =>
     new Uint8Array(
       diffieHellman({
         privateKey: privateKeyObject('X25519', priv, own),
-        publicKey: publicKeyObject('X25519', pub),
+        publicKey: publicKeyObject('X25519', pub, oneTime),
       }),
     ),
   ed25519Generate: () => generate('Ed25519'),
@@ -249,14 +286,22 @@ export function checkX25519PublicKey(publicKey: Uint8Array): void {
     throw new CryptoError('LOW_ORDER_POINT', 'X25519 public key is a low-order point');
 }
 
-/** X25519 Diffie-Hellman with my key pair (or bare private key); refuses low-order points and an all-zero result. */
-export function x25519(own: KeyPair | Uint8Array, publicKey: Uint8Array): Uint8Array {
+/**
+ * X25519 Diffie-Hellman with my key pair (or bare private key); refuses low-order points and
+ * an all-zero result. `oneTime`: `publicKey` is used once (not worth caching a handle for).
+ */
+export function x25519(own: KeyPair | Uint8Array, publicKey: Uint8Array, oneTime = false): Uint8Array {
   const privateKey = own instanceof Uint8Array ? own : own.privateKey;
   requireLength(privateKey, KEY_LENGTH, 'X25519 private key');
   checkX25519PublicKey(publicKey);
   let shared: Uint8Array;
   try {
-    shared = backend.x25519(privateKey, publicKey, own instanceof Uint8Array ? undefined : own.publicKey);
+    shared = backend.x25519(
+      privateKey,
+      publicKey,
+      own instanceof Uint8Array ? undefined : own.publicKey,
+      oneTime,
+    );
   } catch {
     // OpenSSL and noble both refuse an all-zero output themselves.
     throw new CryptoError('ZERO_SHARED_SECRET', 'X25519 produced an all-zero shared secret');
@@ -301,6 +346,8 @@ export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
 export function wipePrivateKey(own: KeyPair | Uint8Array): void {
   const raw = own instanceof Uint8Array ? own : own.privateKey;
   generated.delete(raw);
+  seen.get(raw)?.copy.fill(0);
+  seen.delete(raw);
   for (const crv of ['X25519', 'Ed25519']) keyCache.delete(cacheId(crv, raw));
   raw.fill(0);
 }
@@ -309,7 +356,8 @@ export function wipePrivateKey(own: KeyPair | Uint8Array): void {
 export function keyCacheForTests(): { size: number; holds(raw: Uint8Array): boolean; ids: string[] } {
   return {
     size: keyCache.size,
-    holds: (raw) => generated.has(raw) || ['X25519', 'Ed25519'].some((c) => keyCache.has(cacheId(c, raw))),
+    holds: (raw) =>
+      generated.has(raw) || seen.has(raw) || ['X25519', 'Ed25519'].some((c) => keyCache.has(cacheId(c, raw))),
     ids: [...keyCache.keys()],
   };
 }

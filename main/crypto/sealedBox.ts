@@ -39,7 +39,7 @@ export function seal(
 export function open(recipient: KeyPair, box: Uint8Array, aad?: Uint8Array): Uint8Array {
   if (box.length < SEALED_BOX_OVERHEAD) throw new CryptoError('DECRYPT_FAILED', 'sealed box too short');
   const ephemeralPublic = box.subarray(0, KEY_LENGTH);
-  const shared = x25519(recipient, ephemeralPublic);
+  const shared = x25519(recipient, ephemeralPublic, true); // a new ephemeral key per box
   const { key, nonce } = boxKeys(shared, ephemeralPublic, recipient.publicKey);
   return xchachaOpen(key, nonce, box.subarray(KEY_LENGTH), aad);
 }

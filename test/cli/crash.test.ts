@@ -1,7 +1,8 @@
 /**
  * Crash safety: `meow` processes killed with SIGKILL at random points while sending
  * and while receiving — including in the middle of draining a backlog, where a pulled
- * batch is committed as one transaction. After a clean restart every confirmed message
+ * batch is committed as one transaction (on a contact's channel, and on a sibling device's
+ * channel, which carries the fan-out of every message). After a clean restart every confirmed message
  * is delivered exactly once, nothing twice, and the ratchets still agree.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { startRedis, type RedisProcess } from '../helpers/redis.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
 import { Messenger } from '../../main/core/messenger/messenger.js';
 import { netRelays } from '../../main/net/relayFactory.js';
+import { pairDevices } from '../core/harness.js';
 import { CLI_ENV, cliFriends, meow, meowJson, settleCli, startMeow, type MessageJson } from './harness.js';
 
 let kills = 0;
@@ -164,5 +166,100 @@ describe('SIGKILL in the middle of draining a backlog (batched receive)', () => 
     await settleCli(B(), A());
     const last = await meowJson<MessageJson[]>(A(), ['messages', 'Bob']);
     expect(last.some((m) => !m.outbound && m.text === 'still in step?')).toBe(true);
+  }, 240_000);
+});
+
+describe('SIGKILL in the middle of a sibling draining the fan-out (batched device channel)', () => {
+  let server: ServerProcess;
+  let dir: string;
+  const A = () => join(dir, 'alice');
+  const B = () => join(dir, 'bob');
+  const L = () => join(dir, 'bob-laptop');
+  const open = (p: string) => Messenger.open(p, { password: CLI_ENV.MEOW_PASSWORD }, { relays: netRelays });
+  /** The laptop's received rows, read from its messages.db while no process holds it. */
+  const laptopRows = () => {
+    const db = new Database(join(L(), 'messages.db'), { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM messages WHERE outbound = 0').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meow-crash-sibling-'));
+    server = await spawnServer(['--data', join(dir, 'server'), '--rate', '0', '--queue-rate', '0']);
+    await cliFriends(server.url, { dir: A(), name: 'Alice' }, { dir: B(), name: 'Bob' });
+    await meowJson(A(), ['send', 'Bob', 'first']);
+    await settleCli(B(), A());
+    // Bob's laptop, paired through the core (the pairing steps are not what is tested here).
+    const bob = await open(B());
+    const laptop = await Messenger.create(
+      L(),
+      CLI_ENV.MEOW_PASSWORD,
+      {
+        nickname: '',
+        serverUrl: server.url,
+        logN: Number(CLI_ENV.MEOW_KDF_LOGN),
+        deviceName: 'laptop',
+        pairingPending: true,
+      },
+      { relays: netRelays },
+    );
+    await pairDevices(bob, laptop);
+    await bob.close();
+    await laptop.close();
+  }, 120_000);
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every message once on the sibling, whatever batch the kill lands in', async () => {
+    const N = 400;
+    const alice = await open(A());
+    const texts = Array.from({ length: N }, (_, i) => `s${i}`);
+    for (const t of texts) await alice.send('Bob', t);
+    expect((await alice.flushOutbox()).waiting).toBe(0);
+    await alice.close();
+    // Bob's desktop receives them and sends each to the laptop (N device messages queued for it).
+    const bob = await open(B());
+    let got = 0;
+    for (let i = 0; i < 20 && got < N; i++) got += (await bob.sync()).received;
+    expect(got).toBe(N);
+    expect((await bob.flushOutbox()).waiting).toBe(0);
+    await bob.close();
+
+    const start = laptopRows();
+    const rand = prng(7);
+    let before = start;
+    let midDrain = 0;
+    kills = 0;
+    for (let k = 0; k < 8 && before < start + N; k++) {
+      const run = startMeow(L(), ['sync']);
+      let exited = false;
+      void run.done.then(() => (exited = true));
+      while (!exited && laptopRows() <= before) await new Promise((r) => setTimeout(r, 15));
+      await new Promise((r) => setTimeout(r, rand() * 150));
+      run.proc.kill('SIGKILL');
+      if ((await run.done).signal === 'SIGKILL') kills++;
+      const now = laptopRows();
+      if (now > before && now < start + N) midDrain++; // it died with part of the fan-out stored
+      before = now;
+    }
+    expect(kills).toBeGreaterThan(0);
+    expect(midDrain).toBeGreaterThan(0);
+    await settleCli(L(), B(), L());
+
+    const received = (await meowJson<MessageJson[]>(L(), ['messages', 'Alice']))
+      .filter((m) => !m.outbound)
+      .map((m) => m.text);
+    expect(new Set(received).size).toBe(received.length); // nothing twice
+    expect(received.filter((t) => t.startsWith('s'))).toEqual(texts); // everything, in order
+    // the device channel still works both ways
+    await meowJson(L(), ['send', 'Alice', 'from the laptop']);
+    await settleCli(L(), B(), A());
+    const last = await meowJson<MessageJson[]>(A(), ['messages', 'Bob']);
+    expect(last.some((m) => !m.outbound && m.text === 'from the laptop')).toBe(true);
   }, 240_000);
 });

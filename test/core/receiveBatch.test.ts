@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { storageError } from '../../main/core/errors.js';
-import { befriend, createProfile, settle, startEnv, type Env } from './harness.js';
+import {
+  befriend,
+  createBlankDevice,
+  createProfile,
+  pairDevices,
+  settle,
+  startEnv,
+  type Env,
+} from './harness.js';
 
 describe('receiving a batch', () => {
   let env: Env;
@@ -58,5 +66,49 @@ describe('receiving a batch', () => {
     await bob.send(A, 'still in step?');
     await settle(bob, alice);
     expect(alice.messages(B).some((m) => !m.outbound && m.text === 'still in step?')).toBe(true);
+  }, 120_000);
+
+  it('a sibling takes the fan-out in batches too: all or nothing, then each once, in order', async () => {
+    const me = await createProfile(env, 'carol');
+    const friend = await createProfile(env, 'dave');
+    const laptop = await createBlankDevice(env, 'carol-laptop');
+    open.push(me, friend, laptop);
+    await befriend(me, friend);
+    await pairDevices(me, laptop);
+    const C = me.identity.nickname;
+    const D = friend.identity.nickname;
+    await friend.send(C, 'hello');
+    await settle(friend, me, laptop);
+    const texts = Array.from({ length: 40 }, (_, i) => `fan ${i}`);
+    for (const t of texts) await friend.send(C, t);
+    await friend.flushOutbox();
+    await me.sync(); // receives them, and sends each to the laptop
+    expect(me.messages(D).map((m) => m.text)).toEqual(['hello', ...texts]);
+
+    const original = laptop.db.insertMessage.bind(laptop.db);
+    let calls = 0;
+    laptop.db.insertMessage = (m) => {
+      if (++calls === 25)
+        throw storageError(
+          Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+          'messages',
+        );
+      return original(m);
+    };
+    const shown: string[] = [];
+    laptop.on('message', (m) => shown.push(m.text));
+    await expect(laptop.sync()).rejects.toMatchObject({ code: 'DISK_FULL' });
+    expect(calls).toBe(25); // it failed in the middle of one batch of the sibling's channel
+    expect(laptop.messages(D).map((m) => m.text)).toEqual(['hello']); // none of it committed alone
+    expect(shown).toEqual([]); // nor shown
+
+    laptop.db.insertMessage = original;
+    await settle(laptop, me);
+    expect(laptop.messages(D).map((m) => m.text)).toEqual(['hello', ...texts]); // each once, in order
+    expect(shown).toEqual(texts);
+    // the device channel's ratchet is in step both ways
+    await laptop.send(D, 'from the laptop');
+    await settle(laptop, me, friend);
+    expect(friend.messages(C).some((m) => !m.outbound && m.text === 'from the laptop')).toBe(true);
   }, 120_000);
 });

@@ -21,7 +21,7 @@ import {
 } from '../../main/core/peers/session.js';
 import { MessageDb, RATCHET_SLOTS_KEPT } from '../../main/core/storage/messageDb.js';
 import { ratchetDecrypt, ratchetEncrypt } from '../../main/ratchet/doubleRatchet.js';
-import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../main/ratchet/stateBinary.js';
 import { encodeFields } from '../../main/crypto/bytes.js';
 import { packUserMessage, unpackUserMessage, UnpackError } from '../../main/wire/packing.js';
 import { channel } from '../wire/channel.js';
@@ -184,12 +184,12 @@ describe('a session reset', () => {
     expect(decideReset(alice, started.reset)).toBe('accept');
     const taken = acceptReset(alice, started.reset);
     expect(taken.sessionEpoch).toBe(1);
-    const ack = ratchetEncrypt(deserializeRatchet(taken.drState!), new Uint8Array([1]), AD);
-    const opened = ratchetDecrypt(deserializeRatchet(started.peer.drState!), ack.header, ack.ciphertext, AD);
+    const ack = ratchetEncrypt(decodeRatchetState(taken.drState!), new Uint8Array([1]), AD);
+    const opened = ratchetDecrypt(decodeRatchetState(started.peer.drState!), ack.header, ack.ciphertext, AD);
     expect([...opened.plaintext]).toEqual([1]);
     const reply = ratchetEncrypt(opened.state, new Uint8Array([2]), AD);
     expect([...ratchetDecrypt(ack.state, reply.header, reply.ciphertext, AD).plaintext]).toEqual([2]);
-    expect(resetPending({ ...started.peer, drState: serializeRatchet(opened.state) })).toBe(false);
+    expect(resetPending({ ...started.peer, drState: encodeRatchetState(opened.state) })).toBe(false);
   });
 
   it('a replayed reset is refused, and one from a side behind my epoch is answered with a newer one', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, randomBytes, toHex, utf8 } from '../../main/crypto/bytes.js';
 import {
   ed25519KeyPair,
+  keyCacheForTests,
   nobleBackend,
   nodeBackend,
   setCurveBackend,
@@ -146,5 +147,29 @@ describe.each(backends)('bad keys get typed errors on the $name backend', (backe
       expect(verify(kp.publicKey, utf8('m'), new Uint8Array(63))).toBe(false);
       expect(verify(kp.publicKey, utf8('m'), sign(kp.privateKey, utf8('m')))).toBe(true);
     });
+  });
+});
+
+describe('key handles cached by array (node backend)', () => {
+  it('an array changed in place is served a handle for its new bytes, never the old one', () => {
+    setCurveBackend(nodeBackend);
+    const [a, b, peer] = [x25519KeyPair(), x25519KeyPair(), x25519KeyPair()];
+    const [ea, eb] = [ed25519KeyPair(), ed25519KeyPair()];
+    // "loaded from storage": fresh arrays, cached by the array
+    const priv = new Uint8Array(a.privateKey);
+    const pub = new Uint8Array(peer.publicKey);
+    const signer = new Uint8Array(ea.publicKey);
+    expect(x25519(priv, pub)).toEqual(x25519(a, peer.publicKey));
+    const sig = sign(eb, utf8('m'));
+    expect(verify(signer, utf8('m'), sig)).toBe(false);
+    priv.set(b.privateKey);
+    pub.set(a.publicKey);
+    signer.set(eb.publicKey);
+    expect(x25519(priv, pub)).toEqual(x25519(b, a.publicKey));
+    expect(verify(signer, utf8('m'), sig)).toBe(true);
+    // a one-time public key is used, not kept
+    const before = keyCacheForTests().size;
+    expect(x25519(a, x25519KeyPair().publicKey, true)).toHaveLength(32);
+    expect(keyCacheForTests().size).toBe(before);
   });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { channelKeys } from '../../main/core/peers/peer.js';
-import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../main/ratchet/stateBinary.js';
 import { packUserMessage } from '../../main/wire/packing.js';
 import { encode, meow } from '../../main/wire/proto.js';
 import { startRelay } from '../helpers/relay.js';
@@ -25,7 +25,7 @@ describe('channel rules', () => {
       const A = a.identity.nickname;
       // X (a contact) crafts sync messages that would rename itself and inject a message
       const xPeer = x.findContact(A);
-      let ratchet = deserializeRatchet(xPeer.drState!);
+      let ratchet = decodeRatchetState(xPeer.drState!);
       const evil = [
         {
           syncType: 'msg',
@@ -55,7 +55,7 @@ describe('channel rules', () => {
         ratchet = packed.ratchet;
         await env.relay.client().post([packed.packed]);
       }
-      await x.peers.put({ ...xPeer, drState: serializeRatchet(ratchet) });
+      await x.peers.put({ ...xPeer, drState: encodeRatchetState(ratchet) });
       await x.send(A, 'a normal message');
       await settle(x, a, b, x, a);
       const refusals = env.logs.slice(before).filter((l) => l.includes('type contacts may not send'));

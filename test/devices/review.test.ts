@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
-import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../main/ratchet/stateBinary.js';
 import { packUserMessage } from '../../main/wire/packing.js';
 
 import { randomBytes, toHex } from '../../main/crypto/bytes.js';
@@ -155,12 +155,12 @@ describe('review regressions', () => {
       await settle(x, a, b);
       // X sends a receipt claiming its own message was read
       const xPeer = x.findContact('ack-a');
-      const ratchet = deserializeRatchet(xPeer.drState!);
+      const ratchet = decodeRatchetState(xPeer.drState!);
       const p = packUserMessage(channelKeys(xPeer), ratchet, {
         type: 'ack',
         acks: [{ uuid: fromX.uuid, received: 1, processed: 2 }],
       });
-      await x.peers.put({ ...xPeer, drState: serializeRatchet(p.ratchet) });
+      await x.peers.put({ ...xPeer, drState: encodeRatchetState(p.ratchet) });
       await env.relay.client().post([p.packed]);
       await x.updateProfile({ nickname: 'Xavier Renamed', status: 'new status' });
       await settle(x, a, b);

@@ -23,7 +23,7 @@ import {
   encodeServers,
 } from '../../main/core/devices/payloads.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
-import { deserializeRatchet } from '../../main/ratchet/stateJson.js';
+import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
 import { openCardBlob, parseLink, sealCardBlob } from '../../main/core/peers/invitation.js';
 import { ed25519KeyPair } from '../../main/crypto/curves.js';
 import { packUserMessage, unpackUserMessage, type ChannelKeys } from '../../main/wire/packing.js';
@@ -218,7 +218,7 @@ describe('random and mutated bytes into every decoder', () => {
     // Bob's keys and ratchet as stored; messages packed from a copy of Alice's channel.
     const keysA: ChannelKeys = channelKeys(peerA);
     const keysB: ChannelKeys = channelKeys(peerB);
-    const packed = packUserMessage(keysA, deserializeRatchet(peerA.drState!), {
+    const packed = packUserMessage(keysA, decodeRatchetState(peerA.drState!), {
       type: 'text',
       text: 'hello',
       status: { uuid: 'u', sent: 1 },
@@ -226,7 +226,7 @@ describe('random and mutated bytes into every decoder', () => {
     const t = run('packed user message', [packed.bytes], (b) =>
       unpackUserMessage(
         keysB,
-        deserializeRatchet(peerB.drState!),
+        decodeRatchetState(peerB.drState!),
         decodeStrict(meow.PackedUserMessage, 'PackedUserMessage', b),
       ),
     );

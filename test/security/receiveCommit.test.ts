@@ -7,11 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { MeowError } from '../../main/core/errors.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import { deserializeRatchet } from '../../main/ratchet/stateJson.js';
+import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
 import { befriend, createProfile, openProfile, settle, useEnv } from '../core/harness.js';
 
 const skipped = (m: Messenger, contact: string) =>
-  deserializeRatchet(m.findContact(contact).drState!).skipped.length;
+  decodeRatchetState(m.findContact(contact).drState!).skipped.length;
 const inbound = (m: Messenger, contact: string) =>
   m
     .messages(contact)

@@ -10,7 +10,7 @@ import { unlinkDevice } from '../../main/core/devices/management.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { channelKeys, type Peer } from '../../main/core/peers/peer.js';
 import { PREVIOUS_KEY_GRACE_MS, RETIRED_DRAIN_MS } from '../../main/core/peers/rotation.js';
-import { deserializeRatchet } from '../../main/ratchet/stateJson.js';
+import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
 import { packUserMessage } from '../../main/wire/packing.js';
 import { meow } from '../../main/wire/proto.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
@@ -58,7 +58,7 @@ describe('unlinking a device rotates what it could have kept', () => {
       expect(drained.messages).toEqual([]);
       const forged = packUserMessage(
         channelKeys(stolen),
-        deserializeRatchet(stolen.drState!),
+        decodeRatchetState(stolen.drState!),
         meow.UserMessage.create({
           type: 'text',
           text: 'forged',

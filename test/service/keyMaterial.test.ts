@@ -11,7 +11,7 @@ import type { MeowService } from '../../shared/service.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import type { LocalService } from '../../main/core/service/service.js';
 import type { KeyPair } from '../../main/crypto/curves.js';
-import { deserializeRatchet } from '../../main/ratchet/stateJson.js';
+import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
 import { useEnv } from '../core/harness.js';
 import { befriendServices, newIdentity, PASSWORD, serviceFor } from './helpers.js';
 
@@ -48,7 +48,7 @@ function keysOf(service: LocalService): Uint8Array[] {
       p.drRootKey,
     );
     if (p.drState) {
-      const r = deserializeRatchet(p.drState);
+      const r = decodeRatchetState(p.drState);
       keys.push(r.dhs.privateKey, r.rk, ...[r.cks, r.ckr].filter((k): k is Uint8Array => !!k));
       keys.push(...r.skipped.map((s) => s.mk));
     }

@@ -36,6 +36,14 @@ export class DedupStore {
     );
   }
 
+  /** Marks several at once (one transaction: one sync to disk). */
+  markAllSeen(ids: string[], now = Date.now()): void {
+    const put = this.db.prepare('INSERT OR IGNORE INTO seen (id, seen_at) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const id of ids) put.run(id, now);
+    })();
+  }
+
   /** PruneDeviceSyncSeen: drops entries older than `olderThanMs`; returns how many. */
   prune(olderThanMs = DEDUP_RETENTION_MS, now = Date.now()): number {
     return this.db.prepare('DELETE FROM seen WHERE seen_at < ?').run(now - olderThanMs).changes;

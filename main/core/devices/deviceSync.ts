@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { wipePrivateKey } from '../../crypto/curves.js';
 import { canSend } from '../../ratchet/doubleRatchet.js';
-import { deserializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState } from '../../ratchet/stateBinary.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import { isStorageFailure, MeowError } from '../errors.js';
 import type { Core } from '../messenger/core.js';
@@ -19,7 +19,7 @@ import { commitReceive, commitRefusal } from '../messenger/commitReceive.js';
 import { renameMeForContacts } from '../messenger/profileBroadcast.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import { fromBase64 } from '../../crypto/bytes.js';
-import type { DeviceReceiver } from '../messenger/inbox.js';
+import type { BatchedSync, DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';
 import type { SyncChange } from '../messenger/syncChange.js';
@@ -212,9 +212,9 @@ export class DeviceSync implements DeviceReceiver {
     device: Peer,
     message: meow.UserMessage,
     serverId: string,
-    ratchetJson: string,
+    ratchetState: Uint8Array,
   ): Promise<void> {
-    let next: Peer = { ...device, drState: ratchetJson, lastActivityAt: Date.now() };
+    let next: Peer = { ...device, drState: ratchetState, lastActivityAt: Date.now() };
     if (device.state === 'invited' && device.pairing?.role === 'introduced') {
       // The newcomer answered my introduction card: the channel is complete (introduction.ts).
       try {
@@ -290,6 +290,39 @@ export class DeviceSync implements DeviceReceiver {
     if (applied.device.pairing && applied.device.pairing !== device.pairing) this.emitPairing(applied.device);
     this.m.emit('device', device.uid);
     core.kickSend();
+  }
+
+  /**
+   * DeviceReceiver.batched: a sibling's stored message or status change (the fan-out of
+   * every message) — writes to the message store only, so the batched path may take it.
+   */
+  batched(device: Peer, message: meow.UserMessage): BatchedSync | null {
+    if (message.type !== 'device_sync') return null;
+    let p: meow.DeviceSyncPayload;
+    try {
+      p = decodePayload(message);
+    } catch {
+      return null; // receive() refuses it, and says why
+    }
+    if ((p.syncType !== 'msg' && p.syncType !== 'status') || !p.dedupId) return null;
+    const { peerUid, dbMessage } = p;
+    return {
+      dedupId: p.dedupId,
+      apply: (events) => {
+        if (!peerUid || !dbMessage) return;
+        const out: ['message' | 'status', StoredMessage][] = [];
+        this.upsertMessage(peerUid, dbMessage, out);
+        for (const [kind, m] of out) events.push({ kind, m });
+      },
+    };
+  }
+
+  isSeen(dedupId: string): boolean {
+    return this.dedup.isSeen(dedupId);
+  }
+
+  markSeen(dedupIds: string[]): void {
+    this.dedup.markAllSeen(dedupIds);
   }
 
   /**
@@ -776,7 +809,7 @@ export class DeviceSync implements DeviceReceiver {
     const record = decodeFullPeer(p.deviceData, 'handover');
     if (record.type !== 'contact' || !record.drState)
       throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
-    deserializeRatchet(record.drState); // validates
+    decodeRatchetState(record.drState); // validates
     const seq = p.handoverSeq || record.handoverSeq;
     let taken = false;
     await this.m.locks.run(contactLock(record.uid), async () => {
@@ -862,7 +895,7 @@ export class DeviceSync implements DeviceReceiver {
 
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */
   canSendTo(d: Peer): boolean {
-    return !!d.drState && canSend(deserializeRatchet(d.drState));
+    return !!d.drState && canSend(decodeRatchetState(d.drState));
   }
 
   close(): void {

@@ -11,7 +11,7 @@
  * redelivery is dropped by id, and later messages re-derive the same keys.
  */
 import { randomUUID } from 'node:crypto';
-import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
 import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
 import { meow } from '../../wire/proto.js';
 import { isStorageFailure, type MeowError } from '../errors.js';
@@ -55,8 +55,23 @@ export interface DeviceReceiver {
     device: Peer,
     message: meow.UserMessage,
     serverId: string,
-    ratchetState: string,
+    ratchetState: Uint8Array,
   ): Promise<void>;
+  /**
+   * A message on a device channel that the batched path may take whole (receiveBatch.ts):
+   * what it writes, inside the batch's transaction, and its dedup id. null: it goes
+   * through receive(), alone.
+   */
+  batched?(device: Peer, message: meow.UserMessage): BatchedSync | null;
+  /** Whether a dedup id was applied already; markSeen records ids once their batch committed. */
+  isSeen?(dedupId: string): boolean;
+  markSeen?(dedupIds: string[]): void;
+}
+
+export interface BatchedSync {
+  dedupId: string;
+  /** The writes, in the caller's transaction; what they stored or changed goes to `events`. */
+  apply(events: ReceiveEvent[]): void;
 }
 
 export interface InboxResult {
@@ -118,18 +133,18 @@ export async function receiveMessage(
     if (!isDevice && peer.primaryDeviceUid) return 'elsewhere';
     const invited = peer.state === 'invited';
     let message: meow.UserMessage;
-    let ratchetJson: string;
+    let ratchetState: Uint8Array;
     try {
       const keys = keysForQueue(peer, destination);
       if (!keys) throw new UnpackError('destination', 'not one of this channel’s queues');
       const u = unpackUserMessage(
         keys,
-        deserializeRatchet(peer.drState ?? ''),
+        decodeRatchetState(peer.drState ?? new Uint8Array(0)),
         packed,
         invited ? { signerKey: 'from-invitation' } : { epoch: peer.sessionEpoch },
       );
       message = u.message;
-      ratchetJson = serializeRatchet(u.ratchet);
+      ratchetState = encodeRatchetState(u.ratchet);
       if (!isDevice && !invited && u.slot) core.db.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
       // Whatever this message commits carries what it proves about rotations.
       if (!invited) peer = afterVerified(peer, destination, u.signedByPrevious);
@@ -157,12 +172,12 @@ export async function receiveMessage(
       let rotated: Peer;
       try {
         rotated = applyKeyUpdate(
-          { ...peer, drState: ratchetJson, lastActivityAt: Date.now() },
+          { ...peer, drState: ratchetState, lastActivityAt: Date.now() },
           message.invitation ?? {},
         );
       } catch (e) {
         core.log.warn('refused a key update', { peer: peer.uid, error: (e as Error).message });
-        await commitRefusal(core, id, { ...peer, drState: ratchetJson });
+        await commitRefusal(core, id, { ...peer, drState: ratchetState });
         return 'ack';
       }
       if (!isDevice) rotated.version = nextVersion(peer.version, core.identity.uid); // siblings show the new safety number
@@ -185,7 +200,7 @@ export async function receiveMessage(
         core.db.recordReceived(id);
         return 'ack';
       }
-      await devices.receive(core, peer, message, id, ratchetJson);
+      await devices.receive(core, peer, message, id, ratchetState);
       return 'ack';
     }
 
@@ -195,11 +210,11 @@ export async function receiveMessage(
         peer: peer.uid,
         type: message.type,
       });
-      await commitRefusal(core, id, { ...peer, drState: ratchetJson });
+      await commitRefusal(core, id, { ...peer, drState: ratchetState });
       return 'ack';
     }
 
-    let next: Peer = { ...peer, drState: ratchetJson, lastActivityAt: Date.now() };
+    let next: Peer = { ...peer, drState: ratchetState, lastActivityAt: Date.now() };
     // The first message of the session my reset started: it is up, what it held may go.
     const answered = !invited && peer.resetMine !== '';
     if (answered) next = resetAnswered(core, next);
@@ -213,7 +228,7 @@ export async function receiveMessage(
       try {
         next = {
           ...finalizeInvitation(next, meow.ContactCard.create(message.invitation)),
-          drState: ratchetJson,
+          drState: ratchetState,
         };
       } catch (e) {
         core.log.warn('refused an invitation answer', { peer: peer.uid, error: (e as MeowError).message });

@@ -7,7 +7,7 @@
  * a message key, never loses a row.
  */
 import { canSend } from '../../ratchet/doubleRatchet.js';
-import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
 import { packSessionReset, packUserMessage } from '../../wire/packing.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import type { Peer } from '../peers/peer.js';
@@ -89,7 +89,7 @@ async function prepare(
       core.db.setPacked(row.id, p.bytes, server.url);
       return { row, server, bytes: p.bytes, packed: p.packed };
     }
-    const ratchet = deserializeRatchet(peer.drState ?? '');
+    const ratchet = decodeRatchetState(peer.drState ?? new Uint8Array(0));
     if (!canSend(ratchet)) {
       return {
         row,
@@ -111,7 +111,7 @@ async function prepare(
       : decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
     const packed = packUserMessage(sendingKeys(current), ratchet, message, peer.sessionEpoch);
     // The ratchet step and the bytes it made in one transaction: never two ciphertexts under one key.
-    const state = serializeRatchet(packed.ratchet);
+    const state = encodeRatchetState(packed.ratchet);
     core.db.atomically(() => {
       store.stageState(peer.uid, state, peer.lastActivityAt);
       core.db.setPacked(row.id, packed.bytes, server.url);

@@ -8,7 +8,7 @@
  * Channel locks are taken the way receiveBatch takes them (all idle, then synchronous).
  */
 import { canSend, type RatchetState } from '../../ratchet/doubleRatchet.js';
-import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
 import { packUserMessage } from '../../wire/packing.js';
 import { decodeStrict, meow } from '../../wire/proto.js';
 import { isStorageFailure } from '../errors.js';
@@ -54,14 +54,14 @@ export async function packRun(
   // From here to the commit: synchronous, so no other holder of these locks can interleave.
   const channels = new Map<string, { peer: Peer; ratchet: RatchetState }>();
   const prepared: Prepared[] = [];
-  const finals: [Peer, string][] = [];
+  const finals: [Peer, Uint8Array][] = [];
   core.db.atomically(() => {
     for (const row of rows) {
       const key = channelLock(row.channel, row.peerUid);
       const known = channels.get(key);
       if (!known && !packable(core, row, drop)) break;
       const peer = known?.peer ?? peerFor(core, row)!;
-      const ratchet = known?.ratchet ?? deserializeRatchet(peer.drState ?? '');
+      const ratchet = known?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0));
       if (!canSend(ratchet)) break; // prepare() defers it
       const servers = peer.contactPullServers;
       const server = servers[row.attempts % servers.length]!;
@@ -81,7 +81,7 @@ export async function packRun(
       prepared.push({ row, server, bytes: packed.bytes, packed: packed.packed });
     }
     for (const { peer, ratchet } of channels.values()) {
-      const state = serializeRatchet(ratchet);
+      const state = encodeRatchetState(ratchet);
       core.storeOf(peer).stageState(peer.uid, state, peer.lastActivityAt);
       finals.push([peer, state]);
     }

@@ -12,6 +12,11 @@
  * the redelivery decrypts afresh from the old ratchet); after it, all of it, and the
  * redelivery is dropped by id. Nothing is shown twice, nothing lost.
  *
+ * My devices' channels take the batched path too for what a sibling sends on every message
+ * (a stored message or a status change, the fan-out): DeviceReceiver.batched says what
+ * such a message writes, and its dedup id is marked once the run has committed (a crash in
+ * between leaves the server id recorded, so the redelivery is dropped before that matters).
+ *
  * A run touches several channels, so it needs several channel locks. Rather than
  * holding some while waiting for others (a lock-order hazard with the device path,
  * which takes a contact's lock under a device's), it waits until all of them are free
@@ -19,7 +24,7 @@
  * between, which is what holding the locks would guarantee.
  */
 import { type RatchetState } from '../../ratchet/doubleRatchet.js';
-import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
 import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
 import type { meow } from '../../wire/proto.js';
 import { isStorageFailure } from '../errors.js';
@@ -35,7 +40,7 @@ import {
   type ReceiveEvent,
 } from './inbox.js';
 import { MAX_TEXT_BYTES } from './limits.js';
-import { contactLock } from './lockKeys.js';
+import { channelLock } from './lockKeys.js';
 import { sessionSignal } from './sessionReset.js';
 import { mergeReceiptItems } from './receipts.js';
 import type { OutboxItem } from '../storage/messageDb.js';
@@ -49,6 +54,15 @@ interface Channel {
   activeAt: number;
 }
 
+/** What a run collects, to write or announce once it commits. */
+interface RunState {
+  channels: Map<string, Channel>;
+  events: ReceiveEvent[];
+  outbox: OutboxItem[];
+  /** Device sync dedup ids applied in the run. */
+  synced: Set<string>;
+}
+
 /** Receives `batch` in order; one disposition per message (ack, or keep it queued). */
 export async function receiveBatch(
   core: Core,
@@ -59,9 +73,9 @@ export async function receiveBatch(
   let i = 0;
   while (i < batch.length) {
     let j = i;
-    while (j < batch.length && batchable(core, batch[j]!)) j++;
+    while (j < batch.length && batchable(core, batch[j]!, devices)) j++;
     if (j > i) {
-      const run = await receiveRun(core, batch.slice(i, j));
+      const run = await receiveRun(core, batch.slice(i, j), devices);
       out.push(...run.dispositions);
       i += run.dispositions.length;
       if (i === j) continue;
@@ -73,16 +87,26 @@ export async function receiveBatch(
   return out;
 }
 
-/** A message for an active contact's channel (what it carries is known only once decrypted). */
-function batchable(core: Core, dm: meow.DeliveredMessage): boolean {
-  const peer = core.peers.byMyLookupKey(dm.message?.destination ?? new Uint8Array(0));
-  return !!peer && peer.type === 'contact' && everyday(peer);
+/** The channel of a message: a contact's, or one of my devices'. */
+function channelOf(core: Core, dm: meow.DeliveredMessage): Peer | undefined {
+  const destination = dm.message?.destination ?? new Uint8Array(0);
+  return core.peers.byMyLookupKey(destination) ?? core.devices.byMyLookupKey(destination);
 }
 
-function everyday(peer: Peer): boolean {
+/** A message for an active contact's or confirmed sibling's channel (what it carries is known only once decrypted). */
+function batchable(core: Core, dm: meow.DeliveredMessage, devices: DeviceReceiver | null): boolean {
+  const peer = channelOf(core, dm);
+  return !!peer && everyday(peer, devices);
+}
+
+function everyday(peer: Peer, devices: DeviceReceiver | null): boolean {
+  const settled =
+    peer.type === 'contact'
+      ? !peer.primaryDeviceUid
+      : !!devices?.batched && !peer.unlinked && !!peer.pairing?.confirmed;
   return (
     peer.state === 'active' &&
-    !peer.primaryDeviceUid &&
+    settled &&
     // Waiting for the answer to my session reset: its first message completes it, one by one.
     peer.resetMine === '' &&
     // The first message after an invitation wipes its secrets from the record: one by one.
@@ -91,36 +115,35 @@ function everyday(peer: Peer): boolean {
   );
 }
 
+const lockOf = (peer: Peer) => channelLock(peer.type === 'device' ? 'device' : 'peer', peer.uid);
+
 async function receiveRun(
   core: Core,
   run: meow.DeliveredMessage[],
+  devices: DeviceReceiver | null,
 ): Promise<{ dispositions: Disposition[] }> {
-  const keys = [
-    ...new Set(
-      run.map((dm) =>
-        contactLock(core.peers.byMyLookupKey(dm.message!.destination ?? new Uint8Array(0))!.uid),
-      ),
-    ),
-  ];
+  const keys = [...new Set(run.map((dm) => lockOf(channelOf(core, dm)!)))];
   if (!(await core.locks.whenIdle(keys))) return { dispositions: [] };
   // From here to the commit: synchronous, so no other holder of these locks can interleave.
-  const channels = new Map<string, Channel>();
-  const events: ReceiveEvent[] = [];
-  const outbox: OutboxItem[] = [];
+  const state: RunState = { channels: new Map(), events: [], outbox: [], synced: new Set() };
+  const { channels, events, outbox } = state;
   const dispositions: Disposition[] = [];
   core.db.atomically(() => {
     for (const dm of run) {
-      if (receiveOne(core, dm, channels, events, outbox) === 'alone') break;
+      if (receiveOne(core, dm, state, devices) === 'alone') break;
       dispositions.push('ack');
     }
     // The run's receipts to each contact: one row each, not one per message.
     if (outbox.length) core.db.enqueue(mergeReceiptItems(outbox));
     // Each channel's ratchet, serialised once for the whole run.
-    for (const c of channels.values()) c.peer = { ...c.peer, drState: serializeRatchet(c.ratchet) };
-    for (const [uid, c] of channels) core.peers.stageState(uid, c.peer.drState, c.activeAt);
+    for (const c of channels.values()) c.peer = { ...c.peer, drState: encodeRatchetState(c.ratchet) };
+    for (const c of channels.values())
+      core.storeOf(c.peer).stageState(c.peer.uid, c.peer.drState, c.activeAt);
   });
-  for (const [uid, c] of channels) core.peers.noteState(uid, c.peer.drState, c.activeAt);
+  for (const c of channels.values()) core.storeOf(c.peer).noteState(c.peer.uid, c.peer.drState, c.activeAt);
+  if (state.synced.size) devices!.markSeen!([...state.synced]);
   for (const e of events) core.emit(e.kind, e.m);
+  for (const c of channels.values()) if (c.peer.type === 'device') core.emit('device', c.peer.uid);
   if (dispositions.length) core.kickSend();
   return { dispositions };
 }
@@ -133,10 +156,10 @@ async function receiveRun(
 function receiveOne(
   core: Core,
   dm: meow.DeliveredMessage,
-  channels: Map<string, Channel>,
-  events: ReceiveEvent[],
-  outbox: OutboxItem[],
+  run: RunState,
+  devices: DeviceReceiver | null,
 ): 'done' | 'alone' {
+  const { channels, events, outbox } = run;
   const id = dm.id;
   const packed = dm.message;
   if (!packed || !id) return 'done';
@@ -144,12 +167,12 @@ function receiveOne(
     return core.db.atomically(() => {
       if (core.db.hasReceived(id)) return 'done';
       const destination = packed.destination ?? new Uint8Array(0);
-      const known = core.peers.byMyLookupKey(destination);
-      if (!known || known.type !== 'contact') return 'alone';
-      const current = channels.get(known.uid);
+      const known = core.peers.byMyLookupKey(destination) ?? core.devices.byMyLookupKey(destination);
+      if (!known) return 'alone';
+      const current = channels.get(lockOf(known));
       const peer = current?.peer ?? known;
-      if (!everyday(peer)) return 'alone';
-      const ratchet = current?.ratchet ?? deserializeRatchet(peer.drState ?? '');
+      if (!everyday(peer, devices)) return 'alone';
+      const ratchet = current?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0));
       let message: meow.UserMessage;
       let next: RatchetState;
       try {
@@ -160,7 +183,7 @@ function receiveOne(
         if (afterVerified(peer, destination, u.signedByPrevious) !== peer) return 'alone';
         message = u.message;
         next = u.ratchet;
-        if (u.slot) core.db.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
+        if (u.slot && peer.type === 'contact') core.db.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
       } catch (e) {
         if (isStorageFailure(e)) throw e;
         // A session reset, or a ratchet out of step: the one-message path acts on it (sessionReset.ts).
@@ -174,6 +197,7 @@ function receiveOne(
         core.db.recordReceived(id);
         return 'done';
       }
+      if (peer.type === 'device') return syncOne(core, id, peer, next, message, run, devices!);
       if (!BATCHED_TYPES.has(message.type)) return 'alone';
       const activeAt = Date.now();
       // The record's drState is filled in once, at the end of the run (serialised once per channel).
@@ -189,7 +213,7 @@ function receiveOne(
       } else {
         core.db.recordReceived(id, () => contactEffects(core, peer, after.peer, message, local, rows));
       }
-      channels.set(peer.uid, after);
+      channels.set(lockOf(peer), after);
       events.push(...local);
       outbox.push(...rows);
       return 'done';
@@ -203,4 +227,30 @@ function receiveOne(
     core.db.recordReceived(id);
     return 'done';
   }
+}
+
+/** A sibling's stored message or status change, inside the run's transaction (see receiveOne). */
+function syncOne(
+  core: Core,
+  id: string,
+  device: Peer,
+  next: RatchetState,
+  message: meow.UserMessage,
+  run: RunState,
+  devices: DeviceReceiver,
+): 'done' | 'alone' {
+  const sync = devices.batched!(device, message);
+  if (!sync) return 'alone';
+  const local: ReceiveEvent[] = [];
+  const repeat = !sync.dedupId || run.synced.has(sync.dedupId) || devices.isSeen!(sync.dedupId);
+  core.db.recordReceived(id, repeat ? undefined : () => sync.apply(local));
+  const activeAt = Date.now();
+  run.channels.set(lockOf(device), {
+    peer: { ...device, lastActivityAt: activeAt },
+    ratchet: next,
+    activeAt,
+  });
+  if (!repeat) run.synced.add(sync.dedupId);
+  run.events.push(...local);
+  return 'done';
 }

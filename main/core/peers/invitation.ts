@@ -22,7 +22,7 @@ import {
 } from '../../crypto/bytes.js';
 import { checkX25519PublicKey, ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
 import { initReceiver, initSender } from '../../ratchet/doubleRatchet.js';
-import { serializeRatchet } from '../../ratchet/stateJson.js';
+import { encodeRatchetState } from '../../ratchet/stateBinary.js';
 import { pad, unpadOrLegacy } from '../../wire/padding.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
@@ -127,7 +127,7 @@ export function createInvitation(
     createdAt: now,
     lastActivityAt: now,
   };
-  peer.drState = serializeRatchet(initReceiver(peer.drRootKey, peer.drKp));
+  peer.drState = encodeRatchetState(initReceiver(peer.drRootKey, peer.drKp));
   const card = meow.ContactCard.create({
     name: peer.myName,
     contactPublicKey: peer.myIdentity.publicKey,
@@ -222,7 +222,7 @@ export function answerInvitation(
     drKp: { publicKey: new Uint8Array(32), privateKey: new Uint8Array(32) },
     drRootKey: new Uint8Array(card.drRootKey),
     drInitiator: false,
-    drState: serializeRatchet(ratchet),
+    drState: encodeRatchetState(ratchet),
     contactPublicKey: new Uint8Array(card.contactPublicKey),
     contactEncryption: new Uint8Array(card.encryptionPublicKey),
     contactLookupKey: new Uint8Array(card.lookupPublicKey),

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { fromBase64, toBase64 } from '../../crypto/bytes.js';
 import { wipePrivateKey, type KeyPair } from '../../crypto/curves.js';
+import { ratchetStateFromJson, ratchetStateToJson } from '../../ratchet/stateBinary.js';
 import type { ChannelKeys } from '../../wire/packing.js';
 import {
   b64,
@@ -88,7 +89,7 @@ export interface Peer {
   drKp: KeyPair;
   drRootKey: Uint8Array;
   drInitiator: boolean; // true: I made the card (Bob's role, I receive first)
-  drState: string | null; // DrStateJson
+  drState: Uint8Array | null; // the ratchet state (ratchet/stateBinary.ts)
   contactPublicKey: Uint8Array | null;
   contactEncryption: Uint8Array | null;
   contactLookupKey: Uint8Array | null;
@@ -167,7 +168,7 @@ export const peerJsonSchema = z.object({
   drKp: keyPairSchema,
   drRootKey: key32,
   drInitiator: z.boolean(),
-  drState: z.string().nullable(),
+  drState: z.string().nullable(), // JSON (stateJson.ts): every version reads it
   contactPublicKey: optKey,
   contactEncryption: optKey,
   contactLookupKey: optKey,
@@ -229,6 +230,7 @@ export function peerToJson(p: Peer): PeerJson {
     symKey: toBase64(p.symKey),
     drKp: keyPairJson(p.drKp),
     drRootKey: toBase64(p.drRootKey),
+    drState: p.drState && ratchetStateToJson(p.drState),
     contactPublicKey: optB64(p.contactPublicKey),
     contactEncryption: optB64(p.contactEncryption),
     contactLookupKey: optB64(p.contactLookupKey),
@@ -264,6 +266,7 @@ export function peerFromJson(j: PeerJson): Peer {
     symKey: fromBase64(j.symKey),
     drKp: kp(j.drKp),
     drRootKey: fromBase64(j.drRootKey),
+    drState: j.drState === null ? null : ratchetStateFromJson(j.drState),
     contactPublicKey: optBytes(j.contactPublicKey),
     contactEncryption: optBytes(j.contactEncryption),
     contactLookupKey: optBytes(j.contactLookupKey),

@@ -12,7 +12,7 @@ import type { MessageDb } from '../storage/messageDb.js';
 import { peerRecordSchema, peerToJson, type Peer } from './peer.js';
 
 interface LiveState {
-  ratchet: string | null;
+  ratchet: Uint8Array | null;
   activeAt: number;
 }
 
@@ -98,12 +98,12 @@ export class PeerStore {
   }
 
   /** Writes the live state inside the caller's messages.db transaction; call noteState once it commits. */
-  stageState(uid: string, ratchet: string | null, activeAt: number): void {
+  stageState(uid: string, ratchet: Uint8Array | null, activeAt: number): void {
     this.db.setChannelState(this.kind, uid, ratchet, activeAt);
   }
 
   /** The live state a committed transaction wrote. */
-  noteState(uid: string, ratchet: string | null, activeAt: number): void {
+  noteState(uid: string, ratchet: Uint8Array | null, activeAt: number): void {
     this.live.set(uid, { ratchet, activeAt });
   }
 

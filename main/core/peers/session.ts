@@ -14,7 +14,7 @@ import { encodeFields, fromHex, toHex } from '../../crypto/bytes.js';
 import { x25519, x25519KeyPair, type KeyPair } from '../../crypto/curves.js';
 import { hkdf } from '../../crypto/kdf.js';
 import { canSend, initReceiver, initSender, type RatchetState } from '../../ratchet/doubleRatchet.js';
-import { deserializeRatchet, serializeRatchet } from '../../ratchet/stateJson.js';
+import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
 import type { meow } from '../../wire/proto.js';
 import type { Peer } from './peer.js';
 
@@ -49,7 +49,7 @@ export function rememberReset(peer: Peer, reset: meow.ISessionReset): Peer {
 
 /** Whether I wait for the answer to a reset of mine (sends to this contact are held meanwhile). */
 export function resetPending(peer: Peer): boolean {
-  return peer.resetMine !== '' && !canSend(deserializeRatchet(peer.drState ?? ''));
+  return peer.resetMine !== '' && !canSend(decodeRatchetState(peer.drState ?? new Uint8Array(0)));
 }
 
 /** A new session started by me at `epoch` (default: above the current one): the record to store and the reset to send. */
@@ -71,7 +71,7 @@ export function startReset(
   return {
     peer: {
       ...peer,
-      drState: serializeRatchet(ratchet),
+      drState: encodeRatchetState(ratchet),
       sessionEpoch: epoch,
       sessionResets: remember(peer, ephHex),
       resetMine: ephHex,
@@ -128,7 +128,7 @@ export function acceptReset(peer: Peer, reset: meow.ISessionReset): Peer {
   const ephHex = toHex(eph);
   return {
     ...peer,
-    drState: serializeRatchet(initSender(root, fromHex(ephHex))),
+    drState: encodeRatchetState(initSender(root, fromHex(ephHex))),
     sessionEpoch: epoch,
     sessionResets: remember(peer, ephHex),
     resetMine: '',

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
-import { fromUtf8, utf8 } from '../../crypto/bytes.js';
+import { utf8 } from '../../crypto/bytes.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError, storageError } from '../errors.js';
 import { advanceStatus, type MessageState, type StatusUpdate } from '../messenger/messageState.js';
@@ -743,7 +743,7 @@ export class MessageDb {
   // ------------------------------------------------------------ channel state
 
   /** Every channel's ratchet and last activity, to load when the profile opens. */
-  loadChannelStates(kind: 'peer' | 'device'): Map<string, { ratchet: string | null; activeAt: number }> {
+  loadChannelStates(kind: 'peer' | 'device'): Map<string, { ratchet: Uint8Array | null; activeAt: number }> {
     return this.run('channel state', () => {
       const rows = this.q('SELECT uid, ratchet, active_at FROM channel_state WHERE kind = ?').all(kind) as {
         uid: string;
@@ -754,7 +754,7 @@ export class MessageDb {
         rows.map((r) => [
           r.uid,
           {
-            ratchet: r.ratchet ? fromUtf8(this.unseal(r.ratchet, `ratchet/${kind}/${r.uid}`)) : null,
+            ratchet: r.ratchet ? this.unseal(r.ratchet, `ratchet/${kind}/${r.uid}`) : null,
             activeAt: r.active_at,
           },
         ]),
@@ -766,12 +766,12 @@ export class MessageDb {
    * Writes a channel's ratchet (null: none) and last activity — inside the caller's
    * transaction when there is one, so it commits with what the ratchet step produced.
    */
-  setChannelState(kind: 'peer' | 'device', uid: string, ratchet: string | null, activeAt: number): void {
+  setChannelState(kind: 'peer' | 'device', uid: string, ratchet: Uint8Array | null, activeAt: number): void {
     this.run('channel state', () =>
       this.q('INSERT OR REPLACE INTO channel_state (kind, uid, ratchet, active_at) VALUES (?, ?, ?, ?)').run(
         kind,
         uid,
-        ratchet === null ? null : this.seal(utf8(ratchet), `ratchet/${kind}/${uid}`),
+        ratchet === null ? null : this.seal(ratchet, `ratchet/${kind}/${uid}`),
         activeAt,
       ),
     );
