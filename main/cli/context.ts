@@ -146,7 +146,14 @@ export function createContext(opts: {
       // good and serves the same service on its control socket.
       for (let attempt = 0; ; attempt++) {
         try {
-          await service.unlock({ password: pw });
+          // What opening found (a damaged message store replaced…) is said here, in this
+          // terminal: a one-shot command has no other place to show it.
+          const off = service.on('notice', (n) => ctx.note(n.text));
+          try {
+            await service.unlock({ password: pw });
+          } finally {
+            off();
+          }
           return (opened = service);
         } catch (e) {
           if (!isServiceError(e) || e.code !== 'PROFILE_LOCKED') throw e;

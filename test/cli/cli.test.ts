@@ -1,5 +1,5 @@
 /** The `meow` command line as a contract: shapes of --json output, exit codes, one-sentence errors. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,13 +114,16 @@ describe('meow CLI', { timeout: 180_000 }, () => {
     expect(missing.stderr).toMatch(/no identity in .*nobody/i);
   });
 
-  it('a corrupted store is a clear error, and the identity file is untouched', async () => {
+  it('a damaged message store is replaced and said so; a damaged identity file is a clear error', async () => {
     const p = join(dir, 'corrupt');
     await meowJson(p, ['init', '--name', 'C', '--server', server.url]);
     writeFileSync(join(p, 'messages.db'), 'this is not a database');
     const r = await meow(p, ['contacts']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^meow: .*messages/);
+    expect(r.code).toBe(0); // the rest of the profile opens (test/reliability/storage.test.ts)
+    expect(r.stderr).toMatch(
+      /^meow: The message store .*messages\.db was damaged: it is kept as .*messages\.db\.damaged-/,
+    );
+    expect(readdirSync(p).filter((f) => f.startsWith('messages.db.damaged-'))).not.toEqual([]);
     writeFileSync(join(p, 'identity.json'), '{"v":1,"kdf":');
     const r2 = await meow(p, ['contacts']);
     expect(r2.stderr).toBe(
