@@ -20,5 +20,12 @@ process.on('exit', (code) => {
   process.exitCode = 1;
 });
 
+// The reader of our output went away (`meow invite | head -3`): stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  finished = true;
+  process.exit(process.exitCode ?? 0);
+});
+
 process.exitCode = await runCli(process.argv.slice(2), processIO);
 finished = true;

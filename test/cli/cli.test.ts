@@ -1,10 +1,13 @@
 /** The `meow` command line as a contract: shapes of --json output, exit codes, one-sentence errors. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
 import {
+  BIN,
+  CLI_ENV,
   cliFriends,
   meow,
   meowJson,
@@ -80,6 +83,19 @@ describe('meow CLI', { timeout: 180_000 }, () => {
     expect(r.stdout).toMatch(/[▀▄█]/); // terminal QR blocks
     // stdout is a pipe here: plain characters, no colour escapes in a file or a pipe
     expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('output piped into a reader that stops early (| head) ends quietly, no stack trace', () => {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${BIN}" --profile "${A()}" invite --name Early | head -c 1; echo " rc=\${PIPESTATUS[0]}" >&2`,
+      ],
+      { env: { ...process.env, ...CLI_ENV }, encoding: 'utf8' },
+    );
+    expect(r.stderr).not.toMatch(/EPIPE|at |Something went wrong/);
+    expect(r.stderr).toMatch(/rc=0/);
   });
 
   it('errors: one clear sentence on stderr and a non-zero exit code', async () => {

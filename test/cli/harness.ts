@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/meow.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/meow.js', import.meta.url));
 
 export const CLI_ENV = { MEOW_PASSWORD: 'cli test password', MEOW_KDF_LOGN: '12' };
 
