@@ -15,7 +15,7 @@ import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import type { meow } from '../../main/wire/proto.js';
 import { befriend, pairDevices, settle, startEnv, type Env } from '../core/harness.js';
 import { seeded } from './faultProxy.js';
-import { lossyRelays, SlotLedger } from './fuzzKit.js';
+import { lossyRelays, replay, SlotLedger } from './fuzzKit.js';
 import { blankVia, createVia, openVia, tally } from './people.js';
 import { record } from './report.js';
 import { scale } from './scale.js';
@@ -127,8 +127,8 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
           faults.handoverRequests += asked.contacts;
         } else if (posted.length > 0) {
           // An old ciphertext again, out of order (a relay or network replaying it).
-          await injector.post([posted[Math.floor(rnd() * posted.length)]!]);
-          faults.replayed++;
+          const replayed = await replay(injector, posted[Math.floor(rnd() * posted.length)]!);
+          if (replayed) faults.replayed++;
         }
         learnAll();
         const now = driver();

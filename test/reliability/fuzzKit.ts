@@ -121,3 +121,17 @@ export class SlotLedger {
     return { distinct: distinct.size, opened, reused, unknownQueue };
   }
 }
+
+/**
+ * Posts an old ciphertext again (a relay or network replaying it); true when it was.
+ * Every party of a test shares one address: a replay the relay rate-limits did not happen.
+ */
+export function replay(injector: RelayClient, message: meow.IPackedUserMessage): Promise<boolean> {
+  return injector.post([message]).then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof RelayError && e.code === 'RATE_LIMITED') return false;
+      throw e;
+    },
+  );
+}

@@ -13,7 +13,7 @@ import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import type { meow } from '../../main/wire/proto.js';
 import { befriend, settle, startEnv, type Env } from '../core/harness.js';
 import { seeded } from './faultProxy.js';
-import { lossyRelays, SlotLedger } from './fuzzKit.js';
+import { lossyRelays, replay, SlotLedger } from './fuzzKit.js';
 import { createVia, inbound, openVia, tally } from './people.js';
 import { record } from './report.js';
 import { scale } from './scale.js';
@@ -66,8 +66,7 @@ describe('fuzzed interaction of two messengers', () => {
           faults.restarts++;
         } else if (posted.length > 0) {
           // An old ciphertext again, out of order (a relay or network replaying it).
-          await injector.post([posted[Math.floor(rnd() * posted.length)]!]);
-          faults.replayed++;
+          if (await replay(injector, posted[Math.floor(rnd() * posted.length)]!)) faults.replayed++;
         }
       }
       faulty = false;
