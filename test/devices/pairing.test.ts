@@ -68,13 +68,18 @@ describe('pairing', () => {
       await expect(b.pairing.accept(link)).rejects.toMatchObject({
         code: 'PAIRING_ON_NEW_DEVICE',
       }); // b itself waits to be paired
-      await a.pairing.accept(link);
-      await expect(a.pairing.accept(link)).rejects.toMatchObject({ code: 'LINK_USED' });
+      const first = await a.pairing.accept(link);
+      // Accepting it again here while that pairing waits (a command killed mid-way) resumes it
+      const again = await a.pairing.accept(link);
+      expect(again.device.uid).toBe(first.device.uid);
+      expect(a.devices.all().filter((d) => d.invitationId === first.device.invitationId)).toHaveLength(1);
       await settle(a, b);
       // refused on the existing device: the new one is told, and gets nothing
       await a.pairing.refuse();
       await settle(a, b);
       expect(pairingViews(b)[0]!.phase).toBe('refused');
+      // once that pairing ended, the link is used here too
+      await expect(a.pairing.accept(link)).rejects.toMatchObject({ code: 'LINK_USED' });
       expect(b.contacts()).toEqual([]);
       // the short link was deleted once answered: a third device cannot use it
       await expect(c.pairing.accept(link)).rejects.toMatchObject({

@@ -57,10 +57,8 @@ describe('SIGKILL at random points of pairing and history sync', () => {
       await killedAtRandom(A(), ['pair', 'accept', link, '--yes'], 300 + rand() * 900);
       await killedAtRandom(B(), ['sync'], 300 + rand() * 700);
     }
-    // Then a clean accept, with the same link (the killed ones did not use it up). An accept
-    // whose wait for the reveal runs out on an overloaded machine has used the link: a second
-    // accept answers LINK_USED (see the report of issue 13), so the new device's status is
-    // waited for generously here.
+    // Then a clean accept, with the same link: a killed accept that got as far as answering
+    // left its pairing waiting, and accepting the link again here resumes it.
     const accepting = meow(A(), ['--json', 'pair', 'accept', link, '--yes']);
     await meow(B(), ['pair', 'status', '--wait', '30']);
     const accepted = await accepting;

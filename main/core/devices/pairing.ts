@@ -82,8 +82,22 @@ export class Pairing {
     if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
     const card = await m.readLink(link, 'pair');
     if (card.deviceId === m.identity.uid) throw new MeowError('OWN_LINK', { kind: 'pair' });
-    if (m.devices.all().some((d) => d.invitationId === card.invitationId)) {
-      throw new MeowError('LINK_USED', { kind: 'pair' });
+    const earlier = m.devices.all().find((d) => d.invitationId === card.invitationId);
+    if (earlier) {
+      // Accepted here before, by a command killed or timed out while it waited for the new
+      // device: that pairing goes on (its answer is queued already). A link is still used
+      // once: by no other device, and not again here once its pairing ended.
+      const p = earlier.pairing;
+      if (earlier.unlinked || p?.role !== 'existing' || (p.phase !== 'waiting' && p.phase !== 'code'))
+        throw new MeowError('LINK_USED', { kind: 'pair' });
+      if (opts.historyDays !== undefined && opts.historyDays !== p.historyDays) {
+        earlier.pairing = { ...p, historyDays: opts.historyDays };
+        await m.locks.run(deviceLock(earlier.uid), () => m.devices.put(earlier));
+      }
+      this.ds.emitPairing(earlier);
+      m.kickPoll();
+      m.kickSend();
+      return { device: earlier };
     }
     if (card.pairingCommitment?.length !== 32)
       throw new MeowError('BAD_LINK', { kind: 'pair', reason: 'it was made by an older version of Meow' });
