@@ -18,6 +18,7 @@ import { isRelayError } from '../relay.js';
 import type { OutboxRow } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { mergeReceiptRows } from './receipts.js';
+import { mergeSyncRows } from './syncRows.js';
 import { classifySendFailure } from './retryPolicy.js';
 import { toDbMessage } from './dbMessage.js';
 import { OUTBOX_LOCK, channelLock } from './lockKeys.js';
@@ -201,7 +202,8 @@ export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSign
     let sent = 0;
     for (;;) {
       if (signal?.aborted) break;
-      const due = mergeReceiptRows(core, core.db.dueOutbox(Date.now(), BATCH));
+      // Receipts to one contact, and fan-out changes to one sibling, go as one message each.
+      const due = mergeSyncRows(core, mergeReceiptRows(core, core.db.dueOutbox(Date.now(), BATCH)));
       if (due.length === 0) break;
       const ready: Prepared[] = [];
       const drop = (peer: Peer) => routing.drop(peer);
