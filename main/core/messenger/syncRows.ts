@@ -10,7 +10,8 @@
  * and the ratchet step commit together), so nothing is lost and nothing sent twice.
  *
  * Order per sibling holds: a group closes at the first row of its channel that cannot join
- * it (another sync type, a packed row, a bound reached); rows of other channels do not touch it.
+ * it (another sync type, a packed row, a bound reached, a dedup id already in it); rows of
+ * other channels do not touch it.
  *
  * A sibling on a build from before "batch" refuses the unknown sync type (DeviceSync.apply
  * throws REFUSED, logged as "refused a device sync") and acknowledges the message: the
@@ -30,6 +31,7 @@ export const BATCHED_SYNC_TYPES: ReadonlySet<string> = new Set(['msg', 'status']
 interface Group {
   rows: OutboxRow[];
   payloads: meow.DeviceSyncPayload[];
+  ids: Set<string>;
   bytes: number;
 }
 
@@ -62,13 +64,16 @@ export function mergeSyncRows(core: Core, rows: OutboxRow[]): OutboxRow[] {
     const g = open.get(r.peerUid);
     // Encoded size of the batch ≈ the items plus a few bytes of framing each.
     const bytes = change.bytes + 4;
-    if (g && g.rows.length < MAX_SYNC_BATCH && g.bytes + bytes <= MAX_SYNC_BATCH_BYTES) {
+    // A change queued twice (same dedup id) goes in the next batch: a batch names each change once.
+    const fits = g && g.rows.length < MAX_SYNC_BATCH && g.bytes + bytes <= MAX_SYNC_BATCH_BYTES;
+    if (g && fits && !g.ids.has(change.payload.dedupId)) {
       g.rows.push(r);
       g.payloads.push(change.payload);
+      g.ids.add(change.payload.dedupId);
       g.bytes += bytes;
       continue;
     }
-    const fresh = { rows: [r], payloads: [change.payload], bytes };
+    const fresh = { rows: [r], payloads: [change.payload], ids: new Set([change.payload.dedupId]), bytes };
     groups.push(fresh);
     open.set(r.peerUid, fresh);
     out.push(r);
