@@ -30,6 +30,7 @@ import { DedupStore } from './dedupStore.js';
 import { onCard, onIntro } from './introduction.js';
 import { finalizeInvitation } from '../peers/invitation.js';
 import {
+  batchItems,
   decodeFullPeer,
   decodePayload,
   contactFromSummary,
@@ -69,6 +70,8 @@ interface Applied {
   effects?: () => void;
   events?: ['message' | 'status', StoredMessage][];
   recordFirst?: boolean;
+  /** Dedup ids of the changes a batch applied (marked once it is committed). */
+  seen?: string[];
 }
 
 export class DeviceSync implements DeviceReceiver {
@@ -286,6 +289,7 @@ export class DeviceSync implements DeviceReceiver {
       effects: applied.effects,
     });
     if (payload.dedupId) this.dedup.markSeen(payload.dedupId);
+    if (applied.seen?.length) this.dedup.markAllSeen(applied.seen);
     for (const [kind, msg] of applied.events ?? []) core.emit(kind, msg);
     if (applied.device.pairing && applied.device.pairing !== device.pairing) this.emitPairing(applied.device);
     this.m.emit('device', device.uid);
@@ -294,26 +298,29 @@ export class DeviceSync implements DeviceReceiver {
 
   /**
    * DeviceReceiver.batched: a sibling's stored message or status change (the fan-out of
-   * every message) — writes to the message store only, so the batched path may take it.
+   * every message), or a batch of them — writes to the message store only, so the batched
+   * path may take it. A malformed batch goes to receive(), which refuses it and says why.
    */
   batched(device: Peer, message: meow.UserMessage): BatchedSync | null {
     if (message.type !== 'device_sync') return null;
-    let p: meow.DeviceSyncPayload;
+    let items: meow.DeviceSyncPayload[];
     try {
-      p = decodePayload(message);
+      const p = decodePayload(message);
+      items = p.syncType === 'batch' ? batchItems(p) : [p];
     } catch {
       return null; // receive() refuses it, and says why
     }
-    if ((p.syncType !== 'msg' && p.syncType !== 'status') || !p.dedupId) return null;
-    const { peerUid, dbMessage } = p;
+    if (!items.every((p) => (p.syncType === 'msg' || p.syncType === 'status') && p.dedupId)) return null;
     return {
-      dedupId: p.dedupId,
-      apply: (events) => {
-        if (!peerUid || !dbMessage) return;
-        const out: ['message' | 'status', StoredMessage][] = [];
-        this.upsertMessage(peerUid, dbMessage, out);
-        for (const [kind, m] of out) events.push({ kind, m });
-      },
+      changes: items.map(({ dedupId, peerUid, dbMessage }) => ({
+        dedupId,
+        apply: (events) => {
+          if (!peerUid || !dbMessage) return;
+          const out: ['message' | 'status', StoredMessage][] = [];
+          this.upsertMessage(peerUid, dbMessage, out);
+          for (const [kind, m] of out) events.push({ kind, m });
+        },
+      })),
     };
   }
 
@@ -350,6 +357,14 @@ export class DeviceSync implements DeviceReceiver {
           };
         }
         return { device, effects, events };
+      }
+      case 'batch': {
+        // Fan-out changes coalesced by the sender (messenger/syncRows.ts): each once, in order.
+        const fresh = batchItems(p).filter((c) => !this.dedup.isSeen(c.dedupId));
+        const effects = () => {
+          for (const c of fresh) this.upsertMessage(c.peerUid, c.dbMessage, events);
+        };
+        return { device, effects, events, seen: fresh.map((c) => c.dedupId) };
       }
       case 'forward':
         return { device, effects: () => this.applyForward(device, p, events), events };

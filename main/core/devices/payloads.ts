@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../../crypto/bytes.js';
 import { decodeStrict, encode, meow } from '../../wire/proto.js';
 import { MeowError } from '../errors.js';
+import { MAX_SYNC_BATCH } from '../messenger/limits.js';
 import { channelDefaults, peerFromJson, peerJsonSchema, peerToJson, type Peer } from '../peers/peer.js';
 import { key32, serverRefSchema, versionSchema, type ServerRef, type Version } from '../records.js';
 import type { OutboxItem } from '../storage/messageDb.js';
@@ -31,7 +32,8 @@ export type SyncType =
   | 'device_name'
   | 'handover_ack'
   | 'pair_reveal'
-  | 'pair_ok';
+  | 'pair_ok'
+  | 'batch';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDeviceId: string): OutboxItem {
@@ -48,6 +50,32 @@ export function decodePayload(message: meow.UserMessage): meow.DeviceSyncPayload
   if (message.type !== 'device_sync')
     throw new MeowError('REFUSED', { detail: `expected a device_sync message, got "${message.type}"` });
   return decodeStrict(meow.DeviceSyncPayload, 'DeviceSyncPayload', message.appdata);
+}
+
+/** A fan-out change as a batch carries it: a stored message or a status change, with its dedup id. */
+export type BatchedChange = meow.DeviceSyncPayload & { dbMessage: meow.IDbMessage };
+
+/**
+ * The changes of a "batch" payload (messenger/syncRows.ts), checked before any is applied:
+ * 1 to MAX_SYNC_BATCH of them, each a "msg" or "status" with its conversation, message and
+ * a dedup id of its own. Anything else refuses the whole batch, saying which change and why.
+ */
+export function batchItems(p: meow.DeviceSyncPayload): BatchedChange[] {
+  const refuse = (detail: string) => new MeowError('REFUSED', { detail: `batch: ${detail}` });
+  if (p.batch.length === 0 || p.batch.length > MAX_SYNC_BATCH)
+    throw refuse(`${p.batch.length} changes (1 to ${MAX_SYNC_BATCH} allowed)`);
+  const ids = new Set<string>();
+  p.batch.forEach((item, i) => {
+    if (item.syncType !== 'msg' && item.syncType !== 'status')
+      throw refuse(
+        `change ${i + 1} has sync type "${item.syncType}" (only "msg" and "status" travel in a batch)`,
+      );
+    if (!item.dedupId) throw refuse(`change ${i + 1} has no dedup id`);
+    if (ids.has(item.dedupId)) throw refuse(`change ${i + 1} repeats the dedup id of an earlier one`);
+    if (!item.peerUid || !item.dbMessage) throw refuse(`change ${i + 1} names no conversation or message`);
+    ids.add(item.dedupId);
+  });
+  return p.batch as BatchedChange[];
 }
 
 function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T {

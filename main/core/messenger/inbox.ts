@@ -68,10 +68,13 @@ export interface DeviceReceiver {
   markSeen?(dedupIds: string[]): void;
 }
 
+/** What a sibling's device message changes: one change, or a batch of them, in order. */
 export interface BatchedSync {
-  dedupId: string;
-  /** The writes, in the caller's transaction; what they stored or changed goes to `events`. */
-  apply(events: ReceiveEvent[]): void;
+  changes: {
+    dedupId: string;
+    /** The writes, in the caller's transaction; what they stored or changed goes to `events`. */
+    apply(events: ReceiveEvent[]): void;
+  }[];
 }
 
 export interface InboxResult {

@@ -18,12 +18,18 @@ import { isRelayError } from '../relay.js';
 import type { OutboxRow } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { mergeReceiptRows } from './receipts.js';
+import { mergeSyncRows } from './syncRows.js';
 import { classifySendFailure } from './retryPolicy.js';
 import { toDbMessage } from './dbMessage.js';
 import { OUTBOX_LOCK, channelLock } from './lockKeys.js';
 import { packable, packRun, type Prepared } from './packBatch.js';
 
 const BATCH = 100;
+/**
+ * Rows taken per round: more than one post's worth, so that a sibling's fan-out rows, which
+ * interleave with the other siblings' (one row each per change), merge into full batches.
+ */
+const DUE_WINDOW = 4 * BATCH;
 /** The default ceiling of a retry's wait (Messenger's retryCeilingMs). */
 export const MAX_BACKOFF_MS = 5 * 60 * 1000;
 
@@ -201,7 +207,8 @@ export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSign
     let sent = 0;
     for (;;) {
       if (signal?.aborted) break;
-      const due = mergeReceiptRows(core, core.db.dueOutbox(Date.now(), BATCH));
+      // Receipts to one contact, and fan-out changes to one sibling, go as one message each.
+      const due = mergeSyncRows(core, mergeReceiptRows(core, core.db.dueOutbox(Date.now(), DUE_WINDOW)));
       if (due.length === 0) break;
       const ready: Prepared[] = [];
       const drop = (peer: Peer) => routing.drop(peer);

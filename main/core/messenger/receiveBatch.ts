@@ -229,7 +229,7 @@ function receiveOne(
   }
 }
 
-/** A sibling's stored message or status change, inside the run's transaction (see receiveOne). */
+/** A sibling's stored message or status change, or a batch of them, in the run's transaction (see receiveOne). */
 function syncOne(
   core: Core,
   id: string,
@@ -242,15 +242,16 @@ function syncOne(
   const sync = devices.batched!(device, message);
   if (!sync) return 'alone';
   const local: ReceiveEvent[] = [];
-  const repeat = !sync.dedupId || run.synced.has(sync.dedupId) || devices.isSeen!(sync.dedupId);
-  core.db.recordReceived(id, repeat ? undefined : () => sync.apply(local));
+  // Each change once, by its dedup id (a batch's changes have one each), in order.
+  const fresh = sync.changes.filter((c) => !run.synced.has(c.dedupId) && !devices.isSeen!(c.dedupId));
+  core.db.recordReceived(id, fresh.length ? () => fresh.forEach((c) => c.apply(local)) : undefined);
   const activeAt = Date.now();
   run.channels.set(lockOf(device), {
     peer: { ...device, lastActivityAt: activeAt },
     ratchet: next,
     activeAt,
   });
-  if (!repeat) run.synced.add(sync.dedupId);
+  for (const c of fresh) run.synced.add(c.dedupId);
   run.events.push(...local);
   return 'done';
 }

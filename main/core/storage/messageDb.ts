@@ -675,10 +675,11 @@ export class MessageDb {
   }
 
   /**
-   * Merges receipt rows of one peer into `into`: its plaintext is replaced by the merged
-   * message and the others are deleted, in one transaction, before anything is packed.
+   * Merges rows of one channel into `into` (receipts; a sibling's fan-out): its plaintext is
+   * replaced by the merged message and the others are deleted, in one transaction, before
+   * anything is packed.
    */
-  mergeReceipts(into: OutboxRow, others: OutboxRow[], mergedPlain: Uint8Array): void {
+  mergeOutboxRows(into: OutboxRow, others: OutboxRow[], mergedPlain: Uint8Array): void {
     this.run('outbox', () =>
       this.db.transaction(() => {
         this.q('UPDATE outbox SET plain = ? WHERE id = ?').run(
