@@ -160,10 +160,10 @@ async function confirmAndSend(
   const watch = new PairingWatch(s, pairing, show);
   let latest: PairingView;
   try {
-    latest = watch.latest = await s.pairConfirm(
-      pairing.id,
-      historyDays !== undefined ? { historyDays } : undefined,
-    );
+    // Confirmed here already (an earlier `pair accept` was killed after confirming): follow it.
+    latest = watch.latest = pairing.confirmed
+      ? pairing
+      : await s.pairConfirm(pairing.id, historyDays !== undefined ? { historyDays } : undefined);
     latest = await withLoops(s, async () => {
       if (watch.latest.phase === 'code' && waitForOther) {
         ctx.note(

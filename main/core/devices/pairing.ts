@@ -80,25 +80,13 @@ export class Pairing {
     const m = this.m;
     if (m.identity.pairingPending) throw new MeowError('PAIRING_ON_NEW_DEVICE', {});
     if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
+    // Accepted here before (its short link may be gone from the server by now): go on with it.
+    const accepted = m.devices.all().find((d) => d.pairing?.role === 'existing' && d.pairing.link === link);
+    if (accepted) return this.resume(accepted, opts);
     const card = await m.readLink(link, 'pair');
     if (card.deviceId === m.identity.uid) throw new MeowError('OWN_LINK', { kind: 'pair' });
     const earlier = m.devices.all().find((d) => d.invitationId === card.invitationId);
-    if (earlier) {
-      // Accepted here before, by a command killed or timed out while it waited for the new
-      // device: that pairing goes on (its answer is queued already). A link is still used
-      // once: by no other device, and not again here once its pairing ended.
-      const p = earlier.pairing;
-      if (earlier.unlinked || p?.role !== 'existing' || (p.phase !== 'waiting' && p.phase !== 'code'))
-        throw new MeowError('LINK_USED', { kind: 'pair' });
-      if (opts.historyDays !== undefined && opts.historyDays !== p.historyDays) {
-        earlier.pairing = { ...p, historyDays: opts.historyDays };
-        await m.locks.run(deviceLock(earlier.uid), () => m.devices.put(earlier));
-      }
-      this.ds.emitPairing(earlier);
-      m.kickPoll();
-      m.kickSend();
-      return { device: earlier };
-    }
+    if (earlier) return this.resume(earlier, opts);
     if (card.pairingCommitment?.length !== 32)
       throw new MeowError('BAD_LINK', { kind: 'pair', reason: 'it was made by an older version of Meow' });
     const known = this.ds.deviceById(card.deviceId);
@@ -113,6 +101,7 @@ export class Pairing {
     peer.pairing = {
       ...freshPairing('existing'),
       phase: 'waiting', // for the new device's nonce
+      link, // the link accepted: accepting it again here resumes this pairing
       historyDays: opts.historyDays ?? null,
       nonce: toBase64(nonce),
       commitment: toBase64(card.pairingCommitment),
@@ -131,6 +120,25 @@ export class Pairing {
     m.kickPoll();
     m.kickSend();
     return { device: peer };
+  }
+
+  /**
+   * The same link accepted again on this device, by a command killed or timed out while it
+   * waited for the new device: that pairing goes on (its answer is queued already). A link
+   * is still used once: by no other device, and not again here once its pairing ended.
+   */
+  private async resume(earlier: Peer, opts: { historyDays?: number }): Promise<{ device: Peer }> {
+    const p = earlier.pairing;
+    if (earlier.unlinked || p?.role !== 'existing' || (p.phase !== 'waiting' && p.phase !== 'code'))
+      throw new MeowError('LINK_USED', { kind: 'pair' });
+    if (opts.historyDays !== undefined && opts.historyDays !== p.historyDays) {
+      earlier.pairing = { ...p, historyDays: opts.historyDays };
+      await this.m.locks.run(deviceLock(earlier.uid), () => this.m.devices.put(earlier));
+    }
+    this.ds.emitPairing(earlier);
+    this.m.kickPoll();
+    this.m.kickSend();
+    return { device: earlier };
   }
 
   /** FinalizeDevicePairing, on the new machine, when the answer arrives: reveal the nonce, show the code. */

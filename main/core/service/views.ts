@@ -172,7 +172,7 @@ export function pairingView(m: Messenger, d: Peer): PairingView | null {
     done,
     total: p.total,
     expiresAt: d.invitationExpiresAt,
-    link: phase === 'waiting' ? p.link : '',
+    link: phase === 'waiting' && p.role === 'new' ? p.link : '', // the existing side keeps it only to resume
   };
 }
 
