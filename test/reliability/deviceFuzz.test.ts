@@ -166,7 +166,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
         notes:
           `seed ${SEED}; Alice's devices sent ${aliceSent.length}, Bob ${sent[BOB].length}; ` +
           `${slots.distinct} distinct ciphertexts, ${slots.opened} opened (${slots.unknownQueue} to queues never seen): ` +
-          `${slots.reused} (ratchet key, n) reused`,
+          `${slots.reused} (ratchet key, n) reused; ${slots.resets} session resets`,
       });
       expect(faults.restarts).toBeGreaterThan(3);
       expect(faults.replayed).toBeGreaterThan(3);

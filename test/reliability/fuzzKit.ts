@@ -87,11 +87,14 @@ export class SlotLedger {
     reused: number;
     /** Posted to a queue whose keys were never seen (keys that came and went between two looks). */
     unknownQueue: number;
+    /** Session resets seen (docs/sessions.md): a fuzz without restores should start none. */
+    resets: number;
   } {
     const seen = new Map<string, string>();
     let reused = 0;
     let opened = 0;
     let unknownQueue = 0;
+    let resets = 0;
     const distinct = new Map(posted.map((p) => [toHex(encode(meow.PackedUserMessage, p)), p]));
     for (const p of distinct.values()) {
       const dest = toHex(p.destination!);
@@ -108,6 +111,10 @@ export class SlotLedger {
         } catch {
           continue; // another key of this queue, or an invitation-era message: not a ratchet slot
         }
+        if (rm.reset) {
+          resets++; // a session reset (docs/sessions.md) travels without the ratchet: no slot
+          break;
+        }
         const h = decodeHeader(rm.header);
         // Ratchet keys are fresh per chain, so the slot needs no channel: a rotation or handover keeps the ratchet.
         const slot = `${toHex(h.dh)}/${h.n}`;
@@ -118,7 +125,7 @@ export class SlotLedger {
         break;
       }
     }
-    return { distinct: distinct.size, opened, reused, unknownQueue };
+    return { distinct: distinct.size, opened, reused, unknownQueue, resets };
   }
 }
 
