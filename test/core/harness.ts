@@ -110,7 +110,13 @@ export async function pairDevices(
 ): Promise<{ codeExisting: string; codeNew: string }> {
   const { link } = await fresh.pairing.init();
   await existing.pairing.accept(link);
-  await settle(existing, fresh); // the answer, then the new device's reveal: both know the code
+  // The answer, then the new device's reveal: both know the code. A settle can end before the
+  // reveal is posted (a send that waits out a backoff moves nothing this round): settle again.
+  for (let i = 0; i < 20; i++) {
+    await settle(existing, fresh);
+    if (pairingViews(existing)[0]?.phase !== 'waiting' && pairingViews(fresh)[0]?.phase !== 'waiting') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const onNew = pairingViews(fresh)[0]!;
   const onExisting = pairingViews(existing)[0]!;
   await fresh.pairing.confirmOnNewDevice(onNew.id);
