@@ -33,6 +33,56 @@ export default tseslint.config(
     },
   },
   {
+    // The client core and the relay meet only in protocol/ (what both speak) and in entry/
+    // (the hosts' composition roots): main/ never imports server/, server/ never main/.
+    files: ['main/**/*.ts'],
+    ignores: ['main/app/**', 'main/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only main/app and preload import electron.' }],
+          patterns: [{ group: ['**/server/**'], message: 'main/ reaches the relay through protocol/ only.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The relay never touches Electron.' }],
+          patterns: [
+            {
+              group: ['**/main/**', '**/shared/**', '**/renderer/**'],
+              message: 'server/ imports protocol/ only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // What client and relay both speak: it imports neither, nor any host.
+    files: ['protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'protocol/ runs everywhere.' }],
+          patterns: [
+            {
+              group: ['**/main/**', '**/server/**', '**/shared/**', '**/renderer/**', '**/entry/**'],
+              message: 'protocol/ imports nothing of the client, the relay or the hosts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The renderer runs in a page: it reaches its host through the bridge (window.meow) and
     // shared/ only — no Electron, no Node, no main-side code.
     files: ['renderer/**/*.{ts,tsx}'],
@@ -87,8 +137,7 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'Only main/app and preload import electron.' }],
           patterns: [
             {
-              regex:
-                '^(\\.\\./)+(?!core/service/service\\.js$|core/log\\.js$)(core|net|crypto|ratchet|wire|server)/',
+              regex: '^(\\.\\./)+(?!core/service/service\\.js$|core/log\\.js$)(core|net|protocol|server)/',
               message: 'The CLI talks to the core through MeowService (shared/, createService) only.',
             },
           ],

@@ -1,8 +1,13 @@
 /** Crypto and ratchet costs, with each fast path compared to its reference in the same run. */
-import { nobleXchacha, xchachaSeal } from '../main/crypto/aead.js';
-import { encodeFields, randomBytes } from '../main/crypto/bytes.js';
-import { ed25519KeyPair, nobleBackend, nodeBackend, x25519KeyPair } from '../main/crypto/curves.js';
-import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../main/ratchet/doubleRatchet.js';
+import { nobleXchacha, xchachaSeal } from '../protocol/crypto/aead.js';
+import { encodeFields, randomBytes } from '../protocol/crypto/bytes.js';
+import { ed25519KeyPair, nobleBackend, nodeBackend, x25519KeyPair } from '../protocol/crypto/curves.js';
+import {
+  initReceiver,
+  initSender,
+  ratchetDecrypt,
+  ratchetEncrypt,
+} from '../protocol/ratchet/doubleRatchet.js';
 import { measure, ratio, report } from './harness.js';
 
 export async function benchCrypto(): Promise<void> {

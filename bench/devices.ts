@@ -2,7 +2,7 @@
  * Multi-device costs: how long a sync takes from a send on A to stored on B (B running
  * its long-poll loop), and how a send's cost grows with 0, 1, 2 and 4 siblings.
  */
-import { randomBytes } from '../main/crypto/bytes.js';
+import { randomBytes } from '../protocol/crypto/bytes.js';
 import type { Messenger } from '../main/core/messenger/messenger.js';
 import {
   befriend,

@@ -3,11 +3,11 @@
  * delivery receipt back), with a relay on the embedded store in this same process,
  * compared with the bare crypto of packing and unpacking the same message.
  */
-import { randomBytes } from '../main/crypto/bytes.js';
+import { randomBytes } from '../protocol/crypto/bytes.js';
 import type { Messenger } from '../main/core/messenger/messenger.js';
 import { channelKeys } from '../main/core/peers/peer.js';
-import { decodeRatchetState } from '../main/ratchet/stateBinary.js';
-import { packUserMessage, unpackUserMessage } from '../main/wire/packing.js';
+import { decodeRatchetState } from '../protocol/ratchet/stateBinary.js';
+import { packUserMessage, unpackUserMessage } from '../protocol/wire/packing.js';
 import { befriend, createProfile, startEnv } from '../test/core/harness.js';
 import { measure, report } from './harness.js';
 

@@ -5,11 +5,11 @@
  * queue's registered sender before the clock starts (signing is the sender's work).
  */
 import { readFileSync } from 'node:fs';
-import { randomBytes } from '../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, type KeyPair } from '../main/crypto/curves.js';
+import { randomBytes } from '../protocol/crypto/bytes.js';
+import { ed25519KeyPair, sign, type KeyPair } from '../protocol/crypto/curves.js';
 import { fetchServerCard, RelayClient } from '../main/net/relayClient.js';
-import { signedPart } from '../main/wire/packing.js';
-import type { meow } from '../main/wire/proto.js';
+import { signedPart } from '../protocol/wire/packing.js';
+import type { meow } from '../protocol/wire/proto.js';
 
 export const PAYLOAD = 256;
 

@@ -5,10 +5,10 @@
  * the relay profile sets against the CPU each process really spent per message. The
  * primitives under the steps are timed too, so the floor of the design reads in µs.
  */
-import { randomBytes } from '../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, verify, x25519, x25519KeyPair } from '../main/crypto/curves.js';
-import { signedPart } from '../main/wire/packing.js';
-import { encode, meow } from '../main/wire/proto.js';
+import { randomBytes } from '../protocol/crypto/bytes.js';
+import { ed25519KeyPair, sign, verify, x25519, x25519KeyPair } from '../protocol/crypto/curves.js';
+import { signedPart } from '../protocol/wire/packing.js';
+import { encode, meow } from '../protocol/wire/proto.js';
 import {
   messageId,
   openReply,
@@ -19,7 +19,7 @@ import {
   sealRequest,
   verifyKeyProof,
   type SealedRequest,
-} from '../main/wire/serverProtocol.js';
+} from '../protocol/wire/serverProtocol.js';
 import { signedMessage } from './relayLoad.js';
 
 export interface Step {

@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const nodeEntries = {
-  meow: 'main/cli/main.ts',
+  meow: 'entry/meow.ts',
   'meow-server': 'server/cli.ts',
   web: 'main/host/web.ts',
   bench: 'bench/index.ts',
   // The worker thread that hosts the service (main/host/worker.ts starts it).
-  'service-worker': 'main/host/serviceWorker.ts',
+  'service-worker': 'entry/serviceWorker.ts',
 };
 const all = [
   ...Object.values(nodeEntries),

@@ -49,7 +49,7 @@ if (!fresh) {
     ),
   );
   execFileSync(process.execPath, [cli('pbts'), '-o', dts, js], { stdio: 'inherit' });
-  // The JSON descriptor drives the strict wire-type validator (main/wire/strictDecode.ts).
+  // The JSON descriptor drives the strict wire-type validator (protocol/wire/strictDecode.ts).
   execFileSync(process.execPath, [cli('pbjs'), '-t', 'json', '-o', json, src], { stdio: 'inherit' });
   console.log('proto: generated', js);
 }

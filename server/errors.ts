@@ -2,7 +2,7 @@
  * The relay's refusals: an ErrorCode (from the wire schema) with a human message,
  * the batch index when one item caused it, and the HTTP status that goes with it.
  */
-import { meow } from '../main/wire/proto.js';
+import { meow } from '../protocol/wire/proto.js';
 
 export type ErrorCodeName = Exclude<keyof typeof meow.ErrorCode, 'OK'>;
 

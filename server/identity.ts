@@ -6,10 +6,10 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromHex, randomBytes, toHex } from '../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../main/crypto/curves.js';
-import { serverCardSignedPart } from '../main/wire/serverProtocol.js';
-import { meow } from '../main/wire/proto.js';
+import { fromHex, randomBytes, toHex } from '../protocol/crypto/bytes.js';
+import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../protocol/crypto/curves.js';
+import { serverCardSignedPart } from '../protocol/wire/serverProtocol.js';
+import { meow } from '../protocol/wire/proto.js';
 
 export interface ServerIdentity {
   /** X25519: requests are sealed to its public key. */

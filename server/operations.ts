@@ -10,9 +10,9 @@
  * open-queue bound. Posts are rate-limited per destination queue, after the sender
  * check (so strangers cannot spend a queue's budget).
  */
-import { randomBytes, toBase64Url, toHex } from '../main/crypto/bytes.js';
-import { verify } from '../main/crypto/curves.js';
-import { signedPart } from '../main/wire/packing.js';
+import { randomBytes, toBase64Url, toHex } from '../protocol/crypto/bytes.js';
+import { verify } from '../protocol/crypto/curves.js';
+import { signedPart } from '../protocol/wire/packing.js';
 import {
   MAX_SENDER_KEYS,
   messageId,
@@ -20,8 +20,8 @@ import {
   verifyKeyProof,
   type ProofOp,
   type RequestContext,
-} from '../main/wire/serverProtocol.js';
-import { encode, meow } from '../main/wire/proto.js';
+} from '../protocol/wire/serverProtocol.js';
+import { encode, meow } from '../protocol/wire/proto.js';
 import type { Limits } from './config.js';
 import { RelayFailure } from './errors.js';
 import type { Metrics } from './metrics.js';

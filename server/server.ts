@@ -15,15 +15,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { bytesEqual, toBase64, toHex } from '../main/crypto/bytes.js';
-import { encode, meow } from '../main/wire/proto.js';
+import { bytesEqual, toBase64, toHex } from '../protocol/crypto/bytes.js';
+import { encode, meow } from '../protocol/wire/proto.js';
 import {
   CLOCK_WINDOW_MS,
   openRequest,
   ProtocolError,
   ReplySealer,
   type OpenedRequest,
-} from '../main/wire/serverProtocol.js';
+} from '../protocol/wire/serverProtocol.js';
 import type { Limits } from './config.js';
 import { RelayFailure, StoreUnavailableError, type ErrorCodeName } from './errors.js';
 import { makeServerCard, type ServerIdentity } from './identity.js';

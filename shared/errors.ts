@@ -60,6 +60,8 @@ export interface ErrorParams {
   /** A message or sync a peer sent that this device refuses (logged, never shown as a failure of the person). */
   REFUSED: { detail: string };
   UNKNOWN_METHOD: { method: string };
+  /** This host runs the service without a relay of its own (a host option). */
+  LOCAL_RELAY_UNAVAILABLE: Record<string, never>;
   INTERNAL: { detail: string };
 }
 
@@ -134,6 +136,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   PAIRING_UNKNOWN: (p) => `No pairing "${p.pairing}".`,
   REFUSED: (p) => `Refused: ${p.detail}.`,
   UNKNOWN_METHOD: (p) => `Unknown method "${p.method}".`,
+  LOCAL_RELAY_UNAVAILABLE: () => 'This copy of Meow cannot host a relay itself: choose a message server.',
   INTERNAL: (p) => `Something went wrong inside Meow (${p.detail}).`,
 };
 

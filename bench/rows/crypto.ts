@@ -4,20 +4,25 @@
  * each message turns the DH ratchet), and a whole pack + unpack against the sum of the
  * primitives it is made of (what the layering and encoding cost on top).
  */
-import { aeadDecrypt, aeadEncrypt } from '../../main/crypto/aead.js';
-import { encodeFields, randomBytes } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, verify, x25519KeyPair } from '../../main/crypto/curves.js';
-import { open, seal } from '../../main/crypto/sealedBox.js';
+import { aeadDecrypt, aeadEncrypt } from '../../protocol/crypto/aead.js';
+import { encodeFields, randomBytes } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, sign, verify, x25519KeyPair } from '../../protocol/crypto/curves.js';
+import { open, seal } from '../../protocol/crypto/sealedBox.js';
 import {
   initReceiver,
   initSender,
   ratchetDecrypt,
   ratchetEncrypt,
   type RatchetState,
-} from '../../main/ratchet/doubleRatchet.js';
-import { packUserMessage, signedPart, unpackUserMessage, type ChannelKeys } from '../../main/wire/packing.js';
-import { pad } from '../../main/wire/padding.js';
-import { encode, meow } from '../../main/wire/proto.js';
+} from '../../protocol/ratchet/doubleRatchet.js';
+import {
+  packUserMessage,
+  signedPart,
+  unpackUserMessage,
+  type ChannelKeys,
+} from '../../protocol/wire/packing.js';
+import { pad } from '../../protocol/wire/padding.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
 import { signalPair } from '../libsignal.js';
 import type { BenchContext, Row } from '../table.js';
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import { httpRequest } from '../../main/net/transport.js';
 import {
   startRedis,

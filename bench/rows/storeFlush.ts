@@ -9,7 +9,7 @@ import { fdatasyncSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { SyncFn } from '../../server/store/walSync.js';
 import type { BenchContext, Row, Sample } from '../table.js';

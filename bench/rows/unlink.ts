@@ -11,12 +11,12 @@
  * fan-out to C). Beside the time: the messages and bytes A posted, per contact, and what
  * the contacts' side spends taking the new keys.
  */
-import { randomBytes } from '../../main/crypto/bytes.js';
+import { randomBytes } from '../../protocol/crypto/bytes.js';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import { Messenger } from '../../main/core/messenger/messenger.js';
 import type { Relay, RelayFactory } from '../../main/core/relay.js';
 import { netRelays } from '../../main/net/relayFactory.js';
-import { encode, meow } from '../../main/wire/proto.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
 import {
   createBlankDevice,
   createProfile,

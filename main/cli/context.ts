@@ -96,7 +96,7 @@ export function createContext(opts: {
   const localService = async () => {
     if (own) return own;
     const { createService } = await import('../core/service/service.js');
-    return (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env) }));
+    return (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env), localRelay: io.localRelay }));
   };
 
   const password = async (prompt: string): Promise<string> => {

@@ -1,3 +1,5 @@
+import type { LocalRelayStarter } from '../core/service/service.js';
+
 /**
  * Where a command's output goes and where its input comes from: the terminal for a
  * normal `meow` process, or a control socket when a running `meow run` executes a
@@ -11,6 +13,8 @@ export interface CliIO {
   /** True when stdout is a terminal (colours are for terminals; a file or pipe gets plain text). */
   stdoutTty?: boolean;
   env: NodeJS.ProcessEnv;
+  /** How this process hosts a relay of its own ("host a relay on this computer"), if it can. */
+  localRelay?: LocalRelayStarter;
 }
 
 export const processIO: CliIO = {

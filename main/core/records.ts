@@ -1,7 +1,7 @@
 /** Shared zod schemas and JSON shapes for records kept at rest and synced between devices. */
 import { z } from 'zod';
-import { toBase64 } from '../crypto/bytes.js';
-import type { KeyPair } from '../crypto/curves.js';
+import { toBase64 } from '../../protocol/crypto/bytes.js';
+import type { KeyPair } from '../../protocol/crypto/curves.js';
 
 export const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 export const key32 = b64.refine((s) => Buffer.from(s, 'base64').length === 32, 'must encode 32 bytes');

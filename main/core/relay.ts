@@ -2,8 +2,8 @@
  * What the messenger needs from a relay connection (implemented by main/net/relayClient.ts).
  * Kept as an interface so the core is written against the contract, not the transport.
  */
-import type { KeyPair } from '../crypto/curves.js';
-import type { meow } from '../wire/proto.js';
+import type { KeyPair } from '../../protocol/crypto/curves.js';
+import type { meow } from '../../protocol/wire/proto.js';
 import { isMeowError, MeowError } from './errors.js';
 
 export interface Relay {

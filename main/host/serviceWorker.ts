@@ -1,5 +1,5 @@
 /**
- * The service worker thread's entry (bundled as dist/service-worker.js): one
+ * The service worker thread (its entry, entry/serviceWorker.ts, is bundled as dist/service-worker.js): one
  * CoreService for one profile, served over the thread's port with shared/rpc.ts, so
  * that no SQLite call or crypto batch ever runs on the host's event loop.
  */
@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { serveRpc } from '../../shared/rpc.js';
 import { createLogger } from '../core/log.js';
 import type { Keychain } from '../core/service/keychain.js';
-import { createService } from '../core/service/service.js';
+import { createService, type LocalRelayStarter } from '../core/service/service.js';
 import { isWorkerFrame, type KeychainOp, type WorkerFrame, type WorkerInit } from './workerProtocol.js';
 
 if (!parentPort) throw new Error('service-worker.js runs as a worker thread');
@@ -31,22 +31,26 @@ const keychain: Keychain | undefined = init.keychain
     }
   : undefined;
 
-const service = createService({
-  profile: init.profile,
-  kdfLogN: init.kdfLogN,
-  pollTimeoutMs: init.pollTimeoutMs,
-  keychain,
-  log: createLogger({ level: init.logLevel ?? 'warn', component: 'meow-service' }),
-});
+/** Serves the profile's service on this thread's port until the host says shutdown. */
+export function serveWorker(localRelay?: LocalRelayStarter): void {
+  const service = createService({
+    profile: init.profile,
+    kdfLogN: init.kdfLogN,
+    pollTimeoutMs: init.pollTimeoutMs,
+    keychain,
+    log: createLogger({ level: init.logLevel ?? 'warn', component: 'meow-service' }),
+    localRelay,
+  });
 
-serveRpc(service, { send: (f) => port.postMessage(f), onFrame: (l) => port.on('message', l) });
+  serveRpc(service, { send: (f) => port.postMessage(f), onFrame: (l) => port.on('message', l) });
 
-port.on('message', (f: unknown) => {
-  if (!isWorkerFrame(f)) return;
-  if (f.t === 'keychain-result') {
-    pending.get(f.id)?.(f);
-    pending.delete(f.id);
-  } else if (f.t === 'shutdown') {
-    void service.close().finally(() => port.postMessage({ t: 'closed' } satisfies WorkerFrame));
-  }
-});
+  port.on('message', (f: unknown) => {
+    if (!isWorkerFrame(f)) return;
+    if (f.t === 'keychain-result') {
+      pending.get(f.id)?.(f);
+      pending.delete(f.id);
+    } else if (f.t === 'shutdown') {
+      void service.close().finally(() => port.postMessage({ t: 'closed' } satisfies WorkerFrame));
+    }
+  });
+}

@@ -2,7 +2,7 @@
  * The client side of a relay server (`meow-server`): post, long-poll pull, ack, sender
  * registration (secure) and short-link invitations over POST /v1/request, each request
  * sealed to the pinned server key with the device key inside (see
- * main/wire/serverProtocol.ts). Plain http:// is refused except to loopback unless
+ * protocol/wire/serverProtocol.ts). Plain http:// is refused except to loopback unless
  * `allowInsecureHttp` (see ./transport.ts); `ca` trusts a private certificate.
  *
  * Every failure is a RelayError whose `code` is the server's ErrorCode name
@@ -18,8 +18,8 @@
  *   const { messages } = await relay.pull([lookup], { timeoutMs: 25_000 });
  *   await relay.ack([{ lookup, ids: messages.map((m) => m.id) }]);
  */
-import type { KeyPair } from '../crypto/curves.js';
-import { decodeStrict, meow } from '../wire/proto.js';
+import type { KeyPair } from '../../protocol/crypto/curves.js';
+import { decodeStrict, meow } from '../../protocol/wire/proto.js';
 import {
   ackOperation,
   invitationDeleteOperation,
@@ -29,7 +29,7 @@ import {
   secureOperation,
   verifyServerCard,
   type RequestContext,
-} from '../wire/serverProtocol.js';
+} from '../../protocol/wire/serverProtocol.js';
 import {
   checkTransport,
   httpRequest,

@@ -34,7 +34,7 @@
  * by itself and the next request succeeds.
  */
 import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 import { StoreUnavailableError } from '../errors.js';
 import {
   INVITATION_GRACE_MS,

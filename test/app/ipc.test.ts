@@ -3,6 +3,7 @@
  * a real service. One handler per MeowService method, every argument validated by the
  * shared schemas, only the app's own page answered; events forwarded per channel.
  */
+import { hostedRelay } from '../../entry/hostedRelay.js';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardServiceEvents, registerServiceIpc } from '../../main/app/ipc.js';
@@ -28,7 +29,12 @@ describe('Electron IPC table', () => {
   } as unknown as IpcMain;
   let service: LocalService;
   beforeAll(() => {
-    service = createService({ profile: env.profile('ipc'), kdfLogN: TEST_LOG_N, log: env.log });
+    service = createService({
+      profile: env.profile('ipc'),
+      kdfLogN: TEST_LOG_N,
+      log: env.log,
+      localRelay: hostedRelay,
+    });
   });
   const from = (url: string) => ({ senderFrame: { url } }) as unknown as IpcMainInvokeEvent;
   const app = from(`${APP_ORIGIN}/index.html`);

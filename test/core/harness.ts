@@ -6,10 +6,10 @@
 import { pairingViews } from '../../main/core/service/views.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
-import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
+import { ed25519KeyPair, x25519KeyPair } from '../../protocol/crypto/curves.js';
 import type { Peer } from '../../main/core/peers/peer.js';
-import { initSender, type RatchetState } from '../../main/ratchet/doubleRatchet.js';
-import type { ChannelKeys } from '../../main/wire/packing.js';
+import { initSender, type RatchetState } from '../../protocol/ratchet/doubleRatchet.js';
+import type { ChannelKeys } from '../../protocol/wire/packing.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../main/core/log.js';

@@ -1,6 +1,6 @@
 /** Invitation cards and links: formats, damage, expiry, reuse. */
 import { describe, expect, it } from 'vitest';
-import { toBase64Url } from '../../main/crypto/bytes.js';
+import { toBase64Url } from '../../protocol/crypto/bytes.js';
 import { newIdentity } from '../../main/core/identity/identity.js';
 import {
   answerInvitation,
@@ -13,7 +13,7 @@ import {
   shortLink,
 } from '../../main/core/peers/invitation.js';
 import { fakeServerRef } from '../helpers/relay.js';
-import { encode, meow } from '../../main/wire/proto.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
 
 const server = fakeServerRef();
 const alice = newIdentity({ nickname: 'Alice', deviceName: 'laptop', servers: [server] });

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import { utf8 } from '../../main/crypto/bytes.js';
-import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
-import { serializeRatchet } from '../../main/ratchet/stateJson.js';
+import { utf8 } from '../../protocol/crypto/bytes.js';
+import { decodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
+import { serializeRatchet } from '../../protocol/ratchet/stateJson.js';
 import { befriend, createProfile, openProfile, settle, startEnv, type Env } from './harness.js';
 
 describe('a ratchet state stored as JSON', () => {

@@ -5,10 +5,10 @@
  * that pin their server's key.
  */
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { toHex } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import { serverFingerprint, shortLinkOwner } from '../../main/core/peers/linkKeys.js';
-import { packUserMessage } from '../../main/wire/packing.js';
+import { packUserMessage } from '../../protocol/wire/packing.js';
 import { packed, startRelay } from '../helpers/relay.js';
 import {
   befriend,

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
-import { x25519KeyPair } from '../../main/crypto/curves.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
+import { x25519KeyPair } from '../../protocol/crypto/curves.js';
 import { sessionSignal } from '../../main/core/messenger/sessionReset.js';
 import type { Peer } from '../../main/core/peers/peer.js';
 import {
@@ -20,10 +20,10 @@ import {
   startReset,
 } from '../../main/core/peers/session.js';
 import { MessageDb, RATCHET_SLOTS_KEPT } from '../../main/core/storage/messageDb.js';
-import { ratchetDecrypt, ratchetEncrypt } from '../../main/ratchet/doubleRatchet.js';
-import { decodeRatchetState, encodeRatchetState } from '../../main/ratchet/stateBinary.js';
-import { encodeFields } from '../../main/crypto/bytes.js';
-import { packUserMessage, unpackUserMessage, UnpackError } from '../../main/wire/packing.js';
+import { ratchetDecrypt, ratchetEncrypt } from '../../protocol/ratchet/doubleRatchet.js';
+import { decodeRatchetState, encodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
+import { encodeFields } from '../../protocol/crypto/bytes.js';
+import { packUserMessage, unpackUserMessage, UnpackError } from '../../protocol/wire/packing.js';
 import { channel } from '../wire/channel.js';
 import { notice } from '../../shared/notices.js';
 

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { aeadDecrypt, aeadEncrypt, nobleXchacha, xchachaOpen, xchachaSeal } from '../../main/crypto/aead.js';
-import { fromHex, randomBytes, toHex, utf8 } from '../../main/crypto/bytes.js';
-import { CryptoError } from '../../main/crypto/errors.js';
-import { hkdf, hmacSha256 } from '../../main/crypto/kdf.js';
+import {
+  aeadDecrypt,
+  aeadEncrypt,
+  nobleXchacha,
+  xchachaOpen,
+  xchachaSeal,
+} from '../../protocol/crypto/aead.js';
+import { fromHex, randomBytes, toHex, utf8 } from '../../protocol/crypto/bytes.js';
+import { CryptoError } from '../../protocol/crypto/errors.js';
+import { hkdf, hmacSha256 } from '../../protocol/crypto/kdf.js';
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 

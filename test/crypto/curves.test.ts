@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromHex, randomBytes, toHex, utf8 } from '../../main/crypto/bytes.js';
+import { fromHex, randomBytes, toHex, utf8 } from '../../protocol/crypto/bytes.js';
 import {
   ed25519KeyPair,
   keyCacheForTests,
@@ -10,8 +10,8 @@ import {
   verify,
   x25519,
   x25519KeyPair,
-} from '../../main/crypto/curves.js';
-import { CryptoError } from '../../main/crypto/errors.js';
+} from '../../protocol/crypto/curves.js';
+import { CryptoError } from '../../protocol/crypto/errors.js';
 
 const backends = [nodeBackend, nobleBackend];
 

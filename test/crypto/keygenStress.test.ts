@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const PROCESSES = 3;
 const RUN_MS = 12_000;
 const WATCHDOG_MS = 5_000;
-const CURVES = fileURLToPath(new URL('../../main/crypto/curves.ts', import.meta.url));
+const CURVES = fileURLToPath(new URL('../../protocol/crypto/curves.ts', import.meta.url));
 
 const CHILD = `
 import { ed25519KeyPair, sign, verify, x25519, x25519KeyPair } from ${JSON.stringify(CURVES)};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 
 describe('randomBytes (pooled for small sizes)', () => {
   it('never hands out the same bytes twice, across pool refills and sizes', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes, utf8 } from '../../main/crypto/bytes.js';
-import { x25519KeyPair } from '../../main/crypto/curves.js';
-import { CryptoError } from '../../main/crypto/errors.js';
-import { open, seal, SEALED_BOX_OVERHEAD } from '../../main/crypto/sealedBox.js';
+import { randomBytes, utf8 } from '../../protocol/crypto/bytes.js';
+import { x25519KeyPair } from '../../protocol/crypto/curves.js';
+import { CryptoError } from '../../protocol/crypto/errors.js';
+import { open, seal, SEALED_BOX_OVERHEAD } from '../../protocol/crypto/sealedBox.js';
 
 describe('sealed box', () => {
   const recipient = x25519KeyPair();

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { channelKeys } from '../../main/core/peers/peer.js';
-import { decodeRatchetState, encodeRatchetState } from '../../main/ratchet/stateBinary.js';
-import { packUserMessage } from '../../main/wire/packing.js';
-import { encode, meow } from '../../main/wire/proto.js';
+import { decodeRatchetState, encodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
+import { packUserMessage } from '../../protocol/wire/packing.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
 import { startRelay } from '../helpers/relay.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 

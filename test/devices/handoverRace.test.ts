@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import { encode, meow } from '../../main/wire/proto.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
 import {
   befriend,
   createBlankDevice,

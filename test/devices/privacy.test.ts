@@ -4,7 +4,7 @@
  * same whether I use one device or three.
  */
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../main/crypto/bytes.js';
+import { toHex } from '../../protocol/crypto/bytes.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 

@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { unlinkDevice } from '../../main/core/devices/management.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
-import { decodeRatchetState, encodeRatchetState } from '../../main/ratchet/stateBinary.js';
-import { packUserMessage } from '../../main/wire/packing.js';
+import { decodeRatchetState, encodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
+import { packUserMessage } from '../../protocol/wire/packing.js';
 
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 import { DEFAULT_LIMITS } from '../../server/config.js';
 import {
   befriend,

@@ -9,7 +9,7 @@ import { unlinkDevice } from '../../main/core/devices/management.js';
 import { encodePeerData } from '../../main/core/devices/payloads.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { nextVersion } from '../../main/core/records.js';
-import { toHex } from '../../main/crypto/bytes.js';
+import { toHex } from '../../protocol/crypto/bytes.js';
 import {
   befriend,
   createBlankDevice,

@@ -14,9 +14,9 @@ import {
 } from '../../main/core/devices/payloads.js';
 import { newIdentity } from '../../main/core/identity/identity.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
-import { randomBytes } from '../../main/crypto/bytes.js';
+import { randomBytes } from '../../protocol/crypto/bytes.js';
 import { fakeServerRef } from '../helpers/relay.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
+import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
 
 describe('DeviceSyncPayload (plan testing strategy 1)', () => {
   it('round-trips every field, and travels as a device_sync UserMessage', () => {

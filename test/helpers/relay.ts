@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, type KeyPair } from '../../main/crypto/curves.js';
+import { randomBytes } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, type KeyPair } from '../../protocol/crypto/curves.js';
 import { RelayClient, RelayError } from '../../main/net/relayClient.js';
 import { expect } from 'vitest';
-import { decodeStrict, meow } from '../../main/wire/proto.js';
+import { decodeStrict, meow } from '../../protocol/wire/proto.js';
 import { DEFAULT_LIMITS, type Limits } from '../../server/config.js';
 import { loadOrCreateIdentity } from '../../server/identity.js';
 import { RelayServer, type LogEntry } from '../../server/server.js';

@@ -1,6 +1,6 @@
-import { ed25519KeyPair, x25519KeyPair, type KeyPair } from '../../main/crypto/curves.js';
-import { sha256 } from '../../main/crypto/kdf.js';
-import { utf8 } from '../../main/crypto/bytes.js';
+import { ed25519KeyPair, x25519KeyPair, type KeyPair } from '../../protocol/crypto/curves.js';
+import { sha256 } from '../../protocol/crypto/kdf.js';
+import { utf8 } from '../../protocol/crypto/bytes.js';
 
 /** Deterministic key pairs for known-answer tests: seed i → X25519 private key sha256("kat/i"). */
 export function fixedKeys(label: string): () => KeyPair {

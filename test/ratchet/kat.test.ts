@@ -11,16 +11,16 @@ import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
-import { encodeFields, fromHex, toHex, utf8 } from '../../main/crypto/bytes.js';
-import { sha256 } from '../../main/crypto/kdf.js';
+import { encodeFields, fromHex, toHex, utf8 } from '../../protocol/crypto/bytes.js';
+import { sha256 } from '../../protocol/crypto/kdf.js';
 import {
   initReceiver,
   initSender,
   ratchetDecrypt,
   ratchetEncrypt,
   type RatchetState,
-} from '../../main/ratchet/doubleRatchet.js';
-import { kdfChain } from '../../main/ratchet/kdf.js';
+} from '../../protocol/ratchet/doubleRatchet.js';
+import { kdfChain } from '../../protocol/ratchet/kdf.js';
 import { fixedKeys } from './helpers.js';
 
 const VECTORS = join(import.meta.dirname, '..', 'vectors', 'ratchet-kat.json');

@@ -5,8 +5,8 @@
  * and serialising the state between steps changes nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeFields, randomBytes, utf8 } from '../../main/crypto/bytes.js';
-import { x25519KeyPair } from '../../main/crypto/curves.js';
+import { encodeFields, randomBytes, utf8 } from '../../protocol/crypto/bytes.js';
+import { x25519KeyPair } from '../../protocol/crypto/curves.js';
 import {
   initReceiver,
   initSender,
@@ -14,9 +14,9 @@ import {
   ratchetDecrypt,
   ratchetEncrypt,
   type RatchetState,
-} from '../../main/ratchet/doubleRatchet.js';
-import { RatchetError } from '../../main/ratchet/errors.js';
-import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
+} from '../../protocol/ratchet/doubleRatchet.js';
+import { RatchetError } from '../../protocol/ratchet/errors.js';
+import { deserializeRatchet, serializeRatchet } from '../../protocol/ratchet/stateJson.js';
 import { prng } from './helpers.js';
 
 const AD = encodeFields('prop');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFields, randomBytes, utf8 } from '../../main/crypto/bytes.js';
-import { x25519KeyPair } from '../../main/crypto/curves.js';
+import { encodeFields, randomBytes, utf8 } from '../../protocol/crypto/bytes.js';
+import { x25519KeyPair } from '../../protocol/crypto/curves.js';
 import {
   canSend,
   initReceiver,
@@ -9,11 +9,11 @@ import {
   ratchetDecrypt,
   ratchetEncrypt,
   type RatchetState,
-} from '../../main/ratchet/doubleRatchet.js';
-import { RatchetError } from '../../main/ratchet/errors.js';
-import { decodeHeader, encodeHeader, HEADER_LENGTH } from '../../main/ratchet/header.js';
-import { kdfCounters } from '../../main/ratchet/kdf.js';
-import { deserializeRatchet, serializeRatchet } from '../../main/ratchet/stateJson.js';
+} from '../../protocol/ratchet/doubleRatchet.js';
+import { RatchetError } from '../../protocol/ratchet/errors.js';
+import { decodeHeader, encodeHeader, HEADER_LENGTH } from '../../protocol/ratchet/header.js';
+import { kdfCounters } from '../../protocol/ratchet/kdf.js';
+import { deserializeRatchet, serializeRatchet } from '../../protocol/ratchet/stateJson.js';
 
 const AD = encodeFields('t');
 

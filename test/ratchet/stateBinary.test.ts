@@ -1,21 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFields, randomBytes, utf8 } from '../../main/crypto/bytes.js';
-import { x25519KeyPair } from '../../main/crypto/curves.js';
+import { encodeFields, randomBytes, utf8 } from '../../protocol/crypto/bytes.js';
+import { x25519KeyPair } from '../../protocol/crypto/curves.js';
 import {
   initReceiver,
   initSender,
   ratchetDecrypt,
   ratchetEncrypt,
   type RatchetState,
-} from '../../main/ratchet/doubleRatchet.js';
-import { RatchetError } from '../../main/ratchet/errors.js';
+} from '../../protocol/ratchet/doubleRatchet.js';
+import { RatchetError } from '../../protocol/ratchet/errors.js';
 import {
   decodeRatchetState,
   encodeRatchetState,
   ratchetStateFromJson,
   ratchetStateToJson,
-} from '../../main/ratchet/stateBinary.js';
-import { serializeRatchet } from '../../main/ratchet/stateJson.js';
+} from '../../protocol/ratchet/stateBinary.js';
+import { serializeRatchet } from '../../protocol/ratchet/stateJson.js';
 
 const AD = encodeFields('t');
 

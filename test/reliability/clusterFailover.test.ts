@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toHex } from '../../main/crypto/bytes.js';
+import { toHex } from '../../protocol/crypto/bytes.js';
 import { createLogger } from '../../main/core/log.js';
 import { Messenger } from '../../main/core/messenger/messenger.js';
 import { netRelays } from '../../main/net/relayFactory.js';

@@ -23,12 +23,12 @@ import {
   encodeServers,
 } from '../../main/core/devices/payloads.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
-import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
+import { decodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
 import { openCardBlob, parseLink, sealCardBlob } from '../../main/core/peers/invitation.js';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
-import { packUserMessage, unpackUserMessage, type ChannelKeys } from '../../main/wire/packing.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
-import { openReply, openRequest, sealReply, sealRequest } from '../../main/wire/serverProtocol.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
+import { packUserMessage, unpackUserMessage, type ChannelKeys } from '../../protocol/wire/packing.js';
+import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
+import { openReply, openRequest, sealReply, sealRequest } from '../../protocol/wire/serverProtocol.js';
 import { ServiceError } from '../../shared/errors.js';
 import { serveRpc, type RpcFrame } from '../../shared/rpc.js';
 import { SERVICE_METHODS } from '../../shared/schemas.js';

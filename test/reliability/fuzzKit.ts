@@ -4,15 +4,15 @@
  * and a ledger that opens those ciphertexts with every key a channel ever had, to find two
  * different ciphertexts under one (ratchet key, message number).
  */
-import { aeadDecrypt } from '../../main/crypto/aead.js';
-import { encodeFields, toHex } from '../../main/crypto/bytes.js';
-import type { KeyPair } from '../../main/crypto/curves.js';
-import { open } from '../../main/crypto/sealedBox.js';
+import { aeadDecrypt } from '../../protocol/crypto/aead.js';
+import { encodeFields, toHex } from '../../protocol/crypto/bytes.js';
+import type { KeyPair } from '../../protocol/crypto/curves.js';
+import { open } from '../../protocol/crypto/sealedBox.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import type { Relay, RelayFactory } from '../../main/core/relay.js';
 import { fetchServerCard, RelayClient, RelayError } from '../../main/net/relayClient.js';
-import { decodeHeader } from '../../main/ratchet/header.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
+import { decodeHeader } from '../../protocol/ratchet/header.js';
+import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
 
 export interface PostFaults {
   lostBeforeRelay: number;

@@ -7,10 +7,10 @@
  * (The pure ratchet under drop/duplicate/reorder: test/ratchet/property.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
-import type { meow } from '../../main/wire/proto.js';
+import type { meow } from '../../protocol/wire/proto.js';
 import { befriend, settle, startEnv, type Env } from '../core/harness.js';
 import { seeded } from './faultProxy.js';
 import { lossyRelays, replay, SlotLedger } from './fuzzKit.js';

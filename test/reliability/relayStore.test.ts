@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ed25519KeyPair, type KeyPair } from '../../main/crypto/curves.js';
+import { ed25519KeyPair, type KeyPair } from '../../protocol/crypto/curves.js';
 import { fetchServerCard, RelayClient, RelayError } from '../../main/net/relayClient.js';
 import { packed } from '../helpers/relay.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';

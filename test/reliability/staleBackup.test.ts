@@ -7,15 +7,15 @@
  */
 import { cpSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aeadDecrypt } from '../../main/crypto/aead.js';
-import { encodeFields, toHex } from '../../main/crypto/bytes.js';
-import { open } from '../../main/crypto/sealedBox.js';
+import { aeadDecrypt } from '../../protocol/crypto/aead.js';
+import { encodeFields, toHex } from '../../protocol/crypto/bytes.js';
+import { open } from '../../protocol/crypto/sealedBox.js';
 import { receiveSafely } from '../../main/core/messenger/inbox.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import type { Relay, RelayFactory } from '../../main/core/relay.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
-import { decodeHeader } from '../../main/ratchet/header.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
+import { decodeHeader } from '../../protocol/ratchet/header.js';
+import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
 import { befriend, settle, startEnv, type Env } from '../core/harness.js';
 import { createVia, inbound, openVia, tally } from './people.js';
 import { record } from './report.js';
@@ -157,7 +157,7 @@ describe('a profile restored from an older copy', () => {
       // A replayed reset: through the relay (dropped by its id), and under a new id (known key: no new session).
       const epochs = contacts.map((p) => p.sessionEpoch);
       const card = await fetchServerCard(env.relay.url);
-      const { ed25519KeyPair } = await import('../../main/crypto/curves.js');
+      const { ed25519KeyPair } = await import('../../protocol/crypto/curves.js');
       const injector = new RelayClient({
         url: env.relay.url,
         serverKey: card.publicKey,

@@ -6,8 +6,8 @@
  */
 import { pairingViews } from '../../main/core/service/views.js';
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
+import { randomBytes } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, x25519KeyPair } from '../../protocol/crypto/curves.js';
 import { opensCommitment, pairingCode, pairingCommitment } from '../../main/core/devices/safetyCode.js';
 import { createBlankDevice, createProfile, befriend, settle, useEnv } from '../core/harness.js';
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MeowError } from '../../main/core/errors.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
+import { decodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
 import { befriend, createProfile, openProfile, settle, useEnv } from '../core/harness.js';
 
 const skipped = (m: Messenger, contact: string) =>

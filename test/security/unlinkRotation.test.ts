@@ -10,9 +10,9 @@ import { unlinkDevice } from '../../main/core/devices/management.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { channelKeys, type Peer } from '../../main/core/peers/peer.js';
 import { PREVIOUS_KEY_GRACE_MS, RETIRED_DRAIN_MS } from '../../main/core/peers/rotation.js';
-import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
-import { packUserMessage } from '../../main/wire/packing.js';
-import { meow } from '../../main/wire/proto.js';
+import { decodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
+import { packUserMessage } from '../../protocol/wire/packing.js';
+import { meow } from '../../protocol/wire/proto.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 
 const inbound = (m: Messenger, contact: string) =>

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { encodePeerData } from '../../main/core/devices/payloads.js';
 import { nextVersion } from '../../main/core/records.js';
 import { contactSafetyNumber, isVerified, safetyQr } from '../../main/core/peers/safetyNumber.js';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import { noticeText } from '../../shared/notices.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
 import { befriendServices, newIdentity } from '../service/helpers.js';

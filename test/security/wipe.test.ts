@@ -4,7 +4,7 @@
  * bytes and drops its handle.
  */
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../main/crypto/bytes.js';
+import { toHex } from '../../protocol/crypto/bytes.js';
 import {
   ed25519KeyPair,
   keyCacheForTests,
@@ -12,7 +12,7 @@ import {
   wipePrivateKey,
   x25519,
   x25519KeyPair,
-} from '../../main/crypto/curves.js';
+} from '../../protocol/crypto/curves.js';
 
 describe('wiping private keys', () => {
   it('no cache entry names a private key; a wiped key is zeroed and its handle dropped', () => {

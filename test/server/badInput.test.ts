@@ -4,11 +4,11 @@
  * serving a good request right after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeFields, randomBytes, toHex } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../../main/crypto/curves.js';
-import { seal } from '../../main/crypto/sealedBox.js';
+import { encodeFields, randomBytes, toHex } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../../protocol/crypto/curves.js';
+import { seal } from '../../protocol/crypto/sealedBox.js';
 import { RelayError, type RelayClient } from '../../main/net/relayClient.js';
-import { encode, meow } from '../../main/wire/proto.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
 import {
   CLOCK_WINDOW_MS,
   makeKeyProof,
@@ -17,7 +17,7 @@ import {
   pullOperation,
   sealRequest,
   type RequestContext,
-} from '../../main/wire/serverProtocol.js';
+} from '../../protocol/wire/serverProtocol.js';
 import { packed, rawRequest, startRelay, type TestRelay } from '../helpers/relay.js';
 
 let relay: TestRelay;

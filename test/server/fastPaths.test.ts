@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
-import { open } from '../../main/crypto/sealedBox.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, x25519KeyPair } from '../../protocol/crypto/curves.js';
+import { open } from '../../protocol/crypto/sealedBox.js';
+import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
 import {
   openReply,
   openRequest,
@@ -20,7 +20,7 @@ import {
   ReplySealer,
   sealRequest,
   signProofs,
-} from '../../main/wire/serverProtocol.js';
+} from '../../protocol/wire/serverProtocol.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { NewMessage } from '../../server/store/types.js';
 import { packed, rawRequest, startRelay } from '../helpers/relay.js';

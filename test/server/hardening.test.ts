@@ -6,11 +6,11 @@
  * leaving the queues as they were.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../../main/crypto/curves.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, sign, x25519KeyPair, type KeyPair } from '../../protocol/crypto/curves.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
-import { signedPart } from '../../main/wire/packing.js';
-import { decodeStrict, meow } from '../../main/wire/proto.js';
+import { signedPart } from '../../protocol/wire/packing.js';
+import { decodeStrict, meow } from '../../protocol/wire/proto.js';
 import {
   ackOperation,
   pullOperation,
@@ -18,7 +18,7 @@ import {
   sealRequest,
   secureOperation,
   type RequestContext,
-} from '../../main/wire/serverProtocol.js';
+} from '../../protocol/wire/serverProtocol.js';
 import type { Limits } from '../../server/config.js';
 import { RedisStore } from '../../server/store/redis.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';

@@ -1,10 +1,10 @@
 /** Every configurable bound refuses at the bound and accepts below it, with its own error code. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 
-import { encode, meow } from '../../main/wire/proto.js';
-import { sealRequest } from '../../main/wire/serverProtocol.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
+import { sealRequest } from '../../protocol/wire/serverProtocol.js';
 import type { Limits } from '../../server/config.js';
 import { packed, rawRequest, startRelay, type TestRelay, refusal } from '../helpers/relay.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import { packed } from '../helpers/relay.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
+import { randomBytes } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
-import { encode, meow } from '../../main/wire/proto.js';
-import { messageId, verifyServerCard } from '../../main/wire/serverProtocol.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
+import { messageId, verifyServerCard } from '../../protocol/wire/serverProtocol.js';
 import { packed, startRelay, type TestRelay, refusal } from '../helpers/relay.js';
 import { freePort } from '../helpers/redis.js';
 

@@ -4,7 +4,7 @@
  * another store instance on that namespace (same file, or same Redis and prefix).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 import { StoreUnavailableError } from '../../server/errors.js';
 import type { NewMessage, RelayStore } from '../../server/store/types.js';
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { randomBytes, toHex } from '../../main/crypto/bytes.js';
+import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 import { StoreUnavailableError } from '../../server/errors.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { NewMessage, PostOutcome } from '../../server/store/types.js';

@@ -10,8 +10,8 @@ import { SERVICE_EVENTS } from '../../shared/schemas.js';
 import type { MeowService } from '../../shared/service.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import type { LocalService } from '../../main/core/service/service.js';
-import type { KeyPair } from '../../main/crypto/curves.js';
-import { decodeRatchetState } from '../../main/ratchet/stateBinary.js';
+import type { KeyPair } from '../../protocol/crypto/curves.js';
+import { decodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
 import { useEnv } from '../core/harness.js';
 import { befriendServices, newIdentity, PASSWORD, serviceFor } from './helpers.js';
 

@@ -1,8 +1,8 @@
 /** Test helper: both ends of one packing channel. */
-import { randomBytes } from '../../main/crypto/bytes.js';
-import { ed25519KeyPair, x25519KeyPair } from '../../main/crypto/curves.js';
-import { initReceiver, initSender } from '../../main/ratchet/doubleRatchet.js';
-import type { ChannelKeys } from '../../main/wire/packing.js';
+import { randomBytes } from '../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, x25519KeyPair } from '../../protocol/crypto/curves.js';
+import { initReceiver, initSender } from '../../protocol/ratchet/doubleRatchet.js';
+import type { ChannelKeys } from '../../protocol/wire/packing.js';
 
 /** Two ends of one channel, as an invitation would leave them. */
 export function channel() {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ed25519KeyPair } from '../../main/crypto/curves.js';
-import type { RatchetState } from '../../main/ratchet/doubleRatchet.js';
-import { serializeRatchet } from '../../main/ratchet/stateJson.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
+import type { RatchetState } from '../../protocol/ratchet/doubleRatchet.js';
+import { serializeRatchet } from '../../protocol/ratchet/stateJson.js';
 import {
   packUserMessage,
   unpackUserMessage,
   UnpackError,
   type ChannelKeys,
-} from '../../main/wire/packing.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
+} from '../../protocol/wire/packing.js';
+import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
 import { channel } from './channel.js';
 
 const text = (t: string): meow.IUserMessage => ({ type: 'text', text: t, status: { uuid: t, sent: 1 } });
@@ -105,11 +105,11 @@ describe('message packing through the four layers', () => {
   });
 });
 
-import { aeadDecrypt, aeadEncrypt } from '../../main/crypto/aead.js';
-import { encodeFields } from '../../main/crypto/bytes.js';
-import { sign } from '../../main/crypto/curves.js';
-import { open, seal } from '../../main/crypto/sealedBox.js';
-import { signedPart } from '../../main/wire/packing.js';
+import { aeadDecrypt, aeadEncrypt } from '../../protocol/crypto/aead.js';
+import { encodeFields } from '../../protocol/crypto/bytes.js';
+import { sign } from '../../protocol/crypto/curves.js';
+import { open, seal } from '../../protocol/crypto/sealedBox.js';
+import { signedPart } from '../../protocol/wire/packing.js';
 
 function resign(keys: ChannelKeys, m: meow.IPackedUserMessage): Uint8Array {
   return sign(keys.myIdentity, signedPart(m.destination!, m.payload!));

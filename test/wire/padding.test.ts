@@ -1,13 +1,13 @@
 /** Size buckets (ISO/IEC 7816-4 padding) for every packed message, stripped by the receiver. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aeadEncrypt } from '../../main/crypto/aead.js';
-import { encodeFields, randomBytes } from '../../main/crypto/bytes.js';
-import { sign } from '../../main/crypto/curves.js';
-import { seal } from '../../main/crypto/sealedBox.js';
-import { ratchetEncrypt } from '../../main/ratchet/doubleRatchet.js';
-import { packUserMessage, signedPart, unpackUserMessage } from '../../main/wire/packing.js';
-import { encode, meow } from '../../main/wire/proto.js';
+import { aeadEncrypt } from '../../protocol/crypto/aead.js';
+import { encodeFields, randomBytes } from '../../protocol/crypto/bytes.js';
+import { sign } from '../../protocol/crypto/curves.js';
+import { seal } from '../../protocol/crypto/sealedBox.js';
+import { ratchetEncrypt } from '../../protocol/ratchet/doubleRatchet.js';
+import { packUserMessage, signedPart, unpackUserMessage } from '../../protocol/wire/packing.js';
+import { encode, meow } from '../../protocol/wire/proto.js';
 import {
   pad,
   PADDING_BUCKETS,
@@ -15,7 +15,7 @@ import {
   PaddingError,
   unpad,
   unpadOrLegacy,
-} from '../../main/wire/padding.js';
+} from '../../protocol/wire/padding.js';
 import { channel as twoEnds } from './channel.js';
 
 describe('padding', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from '../../main/crypto/bytes.js';
-import { WireError } from '../../main/wire/errors.js';
-import { decodeStrict, encode, meow } from '../../main/wire/proto.js';
+import { randomBytes } from '../../protocol/crypto/bytes.js';
+import { WireError } from '../../protocol/wire/errors.js';
+import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
 import { prng } from '../ratchet/helpers.js';
 
 const sample = {

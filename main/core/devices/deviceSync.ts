@@ -6,10 +6,10 @@
  */
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { wipePrivateKey } from '../../crypto/curves.js';
-import { canSend } from '../../ratchet/doubleRatchet.js';
-import { decodeRatchetState } from '../../ratchet/stateBinary.js';
-import { decodeStrict, meow } from '../../wire/proto.js';
+import { wipePrivateKey } from '../../../protocol/crypto/curves.js';
+import { canSend } from '../../../protocol/ratchet/doubleRatchet.js';
+import { decodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import { decodeStrict, meow } from '../../../protocol/wire/proto.js';
 import { isStorageFailure, MeowError } from '../errors.js';
 import type { Core } from '../messenger/core.js';
 import { fromDbMessage, toDbMessage } from '../messenger/dbMessage.js';
@@ -18,7 +18,7 @@ import { readReceipts } from '../messenger/receipts.js';
 import { commitReceive, commitRefusal } from '../messenger/commitReceive.js';
 import { renameMeForContacts } from '../messenger/profileBroadcast.js';
 import { isVerified } from '../peers/safetyNumber.js';
-import { fromBase64 } from '../../crypto/bytes.js';
+import { fromBase64 } from '../../../protocol/crypto/bytes.js';
 import type { BatchedSync, DeviceReceiver } from '../messenger/inbox.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { SendRouting } from '../messenger/outbox.js';

@@ -14,8 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fromUtf8, utf8 } from '../../crypto/bytes.js';
-import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { fromUtf8, utf8 } from '../../../protocol/crypto/bytes.js';
+import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { deviceLock } from '../messenger/lockKeys.js';
 import { answerInvitation, createInvitation } from '../peers/invitation.js';

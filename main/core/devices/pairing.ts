@@ -7,7 +7,7 @@
  * other device of mine.
  */
 import { randomUUID } from 'node:crypto';
-import { encode, meow } from '../../wire/proto.js';
+import { encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { relayServiceError } from '../relay.js';
 import {
@@ -19,7 +19,7 @@ import {
 } from '../peers/invitation.js';
 import { serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
 import type { PairingState, Peer } from '../peers/peer.js';
-import { fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
+import { fromBase64, randomBytes, toBase64 } from '../../../protocol/crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
 import { unlinkedChannel, type DeviceSync } from './deviceSync.js';

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fromBase64, fromUtf8, toBase64, utf8 } from '../../crypto/bytes.js';
-import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { fromBase64, fromUtf8, toBase64, utf8 } from '../../../protocol/crypto/bytes.js';
+import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { MAX_SYNC_BATCH } from '../messenger/limits.js';
 import { channelDefaults, peerFromJson, peerJsonSchema, peerToJson, type Peer } from '../peers/peer.js';

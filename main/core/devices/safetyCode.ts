@@ -14,8 +14,8 @@
  * when it chose, so the two screens agree with probability 10^-8 per attempt, and each
  * attempt is a visible pairing. See docs/pairing.md.
  */
-import { bytesEqual, encodeFields } from '../../crypto/bytes.js';
-import { sha256 } from '../../crypto/kdf.js';
+import { bytesEqual, encodeFields } from '../../../protocol/crypto/bytes.js';
+import { sha256 } from '../../../protocol/crypto/kdf.js';
 
 export interface PairingKeys {
   /** Ed25519: signs what the device sends on the channel. */

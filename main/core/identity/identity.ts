@@ -8,9 +8,17 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, open as openFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { bytesEqual, fromBase64, randomBytes, toBase64, toHex, utf8, fromUtf8 } from '../../crypto/bytes.js';
-import { ed25519KeyPair, type KeyPair } from '../../crypto/curves.js';
-import { hmacSha256 } from '../../crypto/kdf.js';
+import {
+  bytesEqual,
+  fromBase64,
+  randomBytes,
+  toBase64,
+  toHex,
+  utf8,
+  fromUtf8,
+} from '../../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, type KeyPair } from '../../../protocol/crypto/curves.js';
+import { hmacSha256 } from '../../../protocol/crypto/kdf.js';
 import { MeowError, storageError, withFile } from '../errors.js';
 import {
   b64,

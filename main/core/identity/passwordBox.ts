@@ -10,8 +10,8 @@
  */
 import { createHash, scrypt } from 'node:crypto';
 import { z } from 'zod';
-import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
-import { encodeFields, fromBase64, randomBytes, toBase64 } from '../../crypto/bytes.js';
+import { aeadDecrypt, aeadEncrypt } from '../../../protocol/crypto/aead.js';
+import { encodeFields, fromBase64, randomBytes, toBase64 } from '../../../protocol/crypto/bytes.js';
 import { MeowError } from '../errors.js';
 
 /** scrypt cost: N = 2^17, r = 8 (128 MiB, the OWASP recommendation). */

@@ -1,5 +1,5 @@
 /** Conversions between stored messages and the DbMessage wire record used by device sync. */
-import type { meow } from '../../wire/proto.js';
+import type { meow } from '../../../protocol/wire/proto.js';
 import type { NewMessage, StoredMessage } from '../storage/messageDb.js';
 import { isMessageState } from './messageState.js';
 

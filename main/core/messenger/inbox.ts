@@ -11,9 +11,9 @@
  * redelivery is dropped by id, and later messages re-derive the same keys.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
-import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
-import { meow } from '../../wire/proto.js';
+import { decodeRatchetState, encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import { unpackUserMessage, UnpackError } from '../../../protocol/wire/packing.js';
+import { meow } from '../../../protocol/wire/proto.js';
 import { isStorageFailure, type MeowError } from '../errors.js';
 import { nextVersion } from '../records.js';
 import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from './limits.js';

@@ -6,10 +6,10 @@
  * make that idempotent) or packs afresh with a newer ratchet state — never reuses
  * a message key, never loses a row.
  */
-import { canSend } from '../../ratchet/doubleRatchet.js';
-import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
-import { packSessionReset, packUserMessage } from '../../wire/packing.js';
-import { decodeStrict, meow } from '../../wire/proto.js';
+import { canSend } from '../../../protocol/ratchet/doubleRatchet.js';
+import { decodeRatchetState, encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import { packSessionReset, packUserMessage } from '../../../protocol/wire/packing.js';
+import { decodeStrict, meow } from '../../../protocol/wire/proto.js';
 import type { Peer } from '../peers/peer.js';
 import { keyUpdateMessage, sendingKeys, stageRotation, switchKeys } from '../peers/rotation.js';
 import { nextVersion } from '../records.js';

@@ -7,10 +7,10 @@
  * keys are the ones prepare() packs with (sendingKeys: my previous signer during a rotation).
  * Channel locks are taken the way receiveBatch takes them (all idle, then synchronous).
  */
-import { canSend, type RatchetState } from '../../ratchet/doubleRatchet.js';
-import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
-import { packUserMessage } from '../../wire/packing.js';
-import { decodeStrict, meow } from '../../wire/proto.js';
+import { canSend, type RatchetState } from '../../../protocol/ratchet/doubleRatchet.js';
+import { decodeRatchetState, encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import { packUserMessage } from '../../../protocol/wire/packing.js';
+import { decodeStrict, meow } from '../../../protocol/wire/proto.js';
 import { isStorageFailure } from '../errors.js';
 import type { Peer } from '../peers/peer.js';
 import { sendingKeys } from '../peers/rotation.js';

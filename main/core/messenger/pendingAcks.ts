@@ -4,8 +4,8 @@
  * two. An ack is only ever added once what it acknowledges is committed; one taken for a
  * request that then fails is put back (acks are idempotent: sending one twice is fine).
  */
-import { toBase64 } from '../../crypto/bytes.js';
-import type { KeyPair } from '../../crypto/curves.js';
+import { toBase64 } from '../../../protocol/crypto/bytes.js';
+import type { KeyPair } from '../../../protocol/crypto/curves.js';
 
 export interface AckItem {
   lookup: KeyPair;

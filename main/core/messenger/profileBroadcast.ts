@@ -3,7 +3,7 @@
  * here, or on another device of mine — every contact this device talks to (it is their
  * primary) learns it. Contacts I gave another name of mine keep seeing that name.
  */
-import { encode, meow } from '../../wire/proto.js';
+import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 

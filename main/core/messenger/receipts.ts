@@ -4,7 +4,7 @@
  * merged per contact before they are sent (one ratchet step, one post). A receipt
  * message never carries more than MAX_ACKS_PER_MESSAGE acks (the relay's size bound).
  */
-import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import type { OutboxItem, OutboxRow } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { MAX_ACKS_PER_MESSAGE } from './limits.js';

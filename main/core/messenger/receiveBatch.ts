@@ -23,10 +23,10 @@
  * and then does its work synchronously, up to the commit: nothing else can run in
  * between, which is what holding the locks would guarantee.
  */
-import { type RatchetState } from '../../ratchet/doubleRatchet.js';
-import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
-import { unpackUserMessage, UnpackError } from '../../wire/packing.js';
-import type { meow } from '../../wire/proto.js';
+import { type RatchetState } from '../../../protocol/ratchet/doubleRatchet.js';
+import { decodeRatchetState, encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import { unpackUserMessage, UnpackError } from '../../../protocol/wire/packing.js';
+import type { meow } from '../../../protocol/wire/proto.js';
 import { isStorageFailure } from '../errors.js';
 import type { Peer } from '../peers/peer.js';
 import { afterVerified, keysForQueue } from '../peers/rotation.js';

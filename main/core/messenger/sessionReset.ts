@@ -4,8 +4,8 @@
  * re-sending what the contact never confirmed under the new session. Contacts' channels
  * only; everything here runs under the contact's lock (inbox.ts).
  */
-import { encode, meow } from '../../wire/proto.js';
-import type { UnpackError } from '../../wire/packing.js';
+import { encode, meow } from '../../../protocol/wire/proto.js';
+import type { UnpackError } from '../../../protocol/wire/packing.js';
 import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
 import type { Peer } from '../peers/peer.js';
 import { acceptReset, decideReset, rememberReset, resetPending, startReset } from '../peers/session.js';

@@ -1,5 +1,5 @@
 /** A change on this device that sibling devices must learn about (fanned out by device sync). */
-import type { meow } from '../../wire/proto.js';
+import type { meow } from '../../../protocol/wire/proto.js';
 import type { Peer } from '../peers/peer.js';
 
 export type SyncChange =

@@ -20,7 +20,7 @@
  * person run the same build in practice.
  */
 import { randomUUID } from 'node:crypto';
-import { encode, meow } from '../../wire/proto.js';
+import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { OutboxRow } from '../storage/messageDb.js';
 import type { Core } from './core.js';
 import { MAX_SYNC_BATCH, MAX_SYNC_BATCH_BYTES } from './limits.js';

@@ -10,7 +10,7 @@
  *          that server's key (./linkKeys.ts; links without f are trusted on first use)
  * Device pairing uses meow://pair?… with the same parameters.
  */
-import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
+import { aeadDecrypt, aeadEncrypt } from '../../../protocol/crypto/aead.js';
 import {
   encodeFields,
   fromBase64,
@@ -19,12 +19,12 @@ import {
   toBase64,
   toBase64Url,
   toHex,
-} from '../../crypto/bytes.js';
-import { checkX25519PublicKey, ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
-import { initReceiver, initSender } from '../../ratchet/doubleRatchet.js';
-import { encodeRatchetState } from '../../ratchet/stateBinary.js';
-import { pad, unpadOrLegacy } from '../../wire/padding.js';
-import { decodeStrict, encode, meow } from '../../wire/proto.js';
+} from '../../../protocol/crypto/bytes.js';
+import { checkX25519PublicKey, ed25519KeyPair, x25519KeyPair } from '../../../protocol/crypto/curves.js';
+import { initReceiver, initSender } from '../../../protocol/ratchet/doubleRatchet.js';
+import { encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import { pad, unpadOrLegacy } from '../../../protocol/wire/padding.js';
+import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import type { ServerRef } from '../records.js';

@@ -16,9 +16,15 @@
  *   const link = shortLink('invite', server.url, id, key, serverFingerprint(server));
  *   checkServerFingerprint(pinned, parsed.fingerprint); // throws MeowError('SERVER') on a mismatch
  */
-import { bytesEqual, encodeFields, fromBase64, fromBase64Url, toBase64Url } from '../../crypto/bytes.js';
-import { ed25519KeyPair, type KeyPair } from '../../crypto/curves.js';
-import { hkdf, sha256 } from '../../crypto/kdf.js';
+import {
+  bytesEqual,
+  encodeFields,
+  fromBase64,
+  fromBase64Url,
+  toBase64Url,
+} from '../../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, type KeyPair } from '../../../protocol/crypto/curves.js';
+import { hkdf, sha256 } from '../../../protocol/crypto/kdf.js';
 import { MeowError } from '../errors.js';
 import type { ServerRef } from '../records.js';
 import type { Peer } from './peer.js';

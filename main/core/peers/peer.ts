@@ -5,10 +5,10 @@
  * contacts can never correlate the same person.
  */
 import { z } from 'zod';
-import { fromBase64, toBase64 } from '../../crypto/bytes.js';
-import { wipePrivateKey, type KeyPair } from '../../crypto/curves.js';
-import { ratchetStateFromJson, ratchetStateToJson } from '../../ratchet/stateBinary.js';
-import type { ChannelKeys } from '../../wire/packing.js';
+import { fromBase64, toBase64 } from '../../../protocol/crypto/bytes.js';
+import { wipePrivateKey, type KeyPair } from '../../../protocol/crypto/curves.js';
+import { ratchetStateFromJson, ratchetStateToJson } from '../../../protocol/ratchet/stateBinary.js';
+import type { ChannelKeys } from '../../../protocol/wire/packing.js';
 import {
   b64,
   key32,

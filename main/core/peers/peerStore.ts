@@ -6,7 +6,7 @@
  * ratchet step produced (see commitReceive and the outbox). Callers see one Peer.
  * An in-memory index by my lookup key finds an incoming message's channel in O(1).
  */
-import { toHex } from '../../crypto/bytes.js';
+import { toHex } from '../../../protocol/crypto/bytes.js';
 import { EncryptedKv } from '../storage/encryptedKv.js';
 import type { MessageDb } from '../storage/messageDb.js';
 import { peerRecordSchema, peerToJson, type Peer } from './peer.js';

@@ -17,7 +17,7 @@
  * steady poll loop costs nothing; a key rotation registers a new set (old and new
  * while messages packed under the old one may still arrive), which replaces the old.
  */
-import { toHex } from '../../crypto/bytes.js';
+import { toHex } from '../../../protocol/crypto/bytes.js';
 import type { Logger } from '../log.js';
 import type { Relay } from '../relay.js';
 import type { Peer } from './peer.js';

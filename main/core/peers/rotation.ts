@@ -16,10 +16,10 @@
  * protects nothing on its own — the sealed box and the ratchet do.
  */
 import { randomUUID } from 'node:crypto';
-import { bytesEqual } from '../../crypto/bytes.js';
-import { ed25519KeyPair, x25519KeyPair } from '../../crypto/curves.js';
-import type { ChannelKeys } from '../../wire/packing.js';
-import { meow } from '../../wire/proto.js';
+import { bytesEqual } from '../../../protocol/crypto/bytes.js';
+import { ed25519KeyPair, x25519KeyPair } from '../../../protocol/crypto/curves.js';
+import type { ChannelKeys } from '../../../protocol/wire/packing.js';
+import { meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { serverRefToCard, validateCard } from './invitation.js';
 import { channelKeys, inviterChannelKeys, type Peer } from './peer.js';

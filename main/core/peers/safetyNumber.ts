@@ -6,7 +6,7 @@
  * Signal's) so that finding another key with a matching half is costly.
  */
 import { createHash } from 'node:crypto';
-import { bytesEqual, encodeFields } from '../../crypto/bytes.js';
+import { bytesEqual, encodeFields } from '../../../protocol/crypto/bytes.js';
 import type { Peer } from './peer.js';
 
 const ITERATIONS = 5200;

@@ -10,12 +10,17 @@
  * keeps the ephemeral pair as its ratchet key (the card owner's role: it receives first);
  * the receiver starts as the sender of the new ratchet and answers at once.
  */
-import { encodeFields, fromHex, toHex } from '../../crypto/bytes.js';
-import { x25519, x25519KeyPair, type KeyPair } from '../../crypto/curves.js';
-import { hkdf } from '../../crypto/kdf.js';
-import { canSend, initReceiver, initSender, type RatchetState } from '../../ratchet/doubleRatchet.js';
-import { decodeRatchetState, encodeRatchetState } from '../../ratchet/stateBinary.js';
-import type { meow } from '../../wire/proto.js';
+import { encodeFields, fromHex, toHex } from '../../../protocol/crypto/bytes.js';
+import { x25519, x25519KeyPair, type KeyPair } from '../../../protocol/crypto/curves.js';
+import { hkdf } from '../../../protocol/crypto/kdf.js';
+import {
+  canSend,
+  initReceiver,
+  initSender,
+  type RatchetState,
+} from '../../../protocol/ratchet/doubleRatchet.js';
+import { decodeRatchetState, encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import type { meow } from '../../../protocol/wire/proto.js';
 import type { Peer } from './peer.js';
 
 /** How many recent reset keys a channel remembers to refuse a replay. */

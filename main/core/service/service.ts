@@ -51,7 +51,12 @@ import type { Peer } from '../peers/peer.js';
 import { contactSafetyNumber, isVerified, matchesSafety, safetyQr } from '../peers/safetyNumber.js';
 import type { RelayFactory } from '../relay.js';
 import type { Keychain } from './keychain.js';
-import { localRelaySettings, startLocalRelay, type LocalRelay } from './localRelay.js';
+import {
+  localRelaySettings,
+  startLocalRelay,
+  type LocalRelay,
+  type LocalRelayStarter,
+} from './localRelay.js';
 import {
   contactView,
   conversationView,
@@ -75,12 +80,15 @@ export interface ServiceOptions {
   pollTimeoutMs?: number;
   /** The OS keychain for remember-me, when the host has one. */
   keychain?: Keychain;
+  /** Hosting a relay in this process ("host a relay on this computer"), when the host can. */
+  localRelay?: LocalRelayStarter;
 }
 
 /** How long a command waits for what it queued to leave (the rest goes with the send loop). */
 const SEND_WAIT_MS = 10_000;
 const DEFAULT_PAGE = 50;
 
+export type { LocalRelayStarter } from './localRelay.js';
 export type LocalService = MeowService & { close(): Promise<void> };
 
 export function createService(opts: ServiceOptions): LocalService {
@@ -291,7 +299,8 @@ export class CoreService implements MeowService {
   private async resumeLocalRelay(): Promise<void> {
     if (this.relay) return;
     const settings = localRelaySettings(this.opts.profile);
-    if (settings) this.relay = await startLocalRelay(this.opts.profile, settings, this.log);
+    if (settings)
+      this.relay = await startLocalRelay(this.opts.profile, settings, this.log, this.opts.localRelay);
   }
 
   // ------------------------------------------------------------------ the profile itself
@@ -441,6 +450,7 @@ export class CoreService implements MeowService {
           this.opts.profile,
           { lan, port: args.port ?? saved?.port ?? 0 },
           this.log,
+          this.opts.localRelay,
         );
         this.emit('app:state', this.state());
         return { url: this.relay.url, lan };

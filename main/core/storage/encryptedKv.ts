@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { z } from 'zod';
-import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
-import { fromUtf8, utf8 } from '../../crypto/bytes.js';
+import { aeadDecrypt, aeadEncrypt } from '../../../protocol/crypto/aead.js';
+import { fromUtf8, utf8 } from '../../../protocol/crypto/bytes.js';
 import { MeowError, storageError } from '../errors.js';
 
 export class EncryptedKv<T> {

@@ -5,9 +5,9 @@
  * queries need (conversation, uuid, state, timestamps).
  */
 import Database from 'better-sqlite3';
-import { aeadDecrypt, aeadEncrypt } from '../../crypto/aead.js';
-import { utf8 } from '../../crypto/bytes.js';
-import { decodeStrict, encode, meow } from '../../wire/proto.js';
+import { aeadDecrypt, aeadEncrypt } from '../../../protocol/crypto/aead.js';
+import { utf8 } from '../../../protocol/crypto/bytes.js';
+import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError, storageError } from '../errors.js';
 import { advanceStatus, type MessageState, type StatusUpdate } from '../messenger/messageState.js';
 import { migrate } from './migrations/index.js';
