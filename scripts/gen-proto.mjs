@@ -1,5 +1,5 @@
 // Generates proto/generated/messages.{js,d.ts} from proto/messages.proto.
-// Skips the work when the output is newer than the schema.
+// Skips the work when the output is newer than the schema and this script.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,7 +16,8 @@ const fresh =
   existsSync(js) &&
   existsSync(dts) &&
   existsSync(json) &&
-  statSync(dts).mtimeMs >= statSync(src).mtimeMs &&
+  statSync(dts).mtimeMs >=
+    Math.max(statSync(src).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs) &&
   !process.argv.includes('--force');
 if (!fresh) {
   mkdirSync(outDir, { recursive: true });
@@ -45,7 +46,10 @@ if (!fresh) {
     js,
     readFileSync(js, 'utf8').replace(
       'import * as $protobuf from "protobufjs/minimal";',
-      'import $protobuf from "protobufjs/minimal.js";',
+      // int64 fields are unix-ms times and sizes (< 2^53): read as plain numbers, and absent
+      // fields default to 0, not Long objects. Configured here, inside the generated module,
+      // because a bundler may evaluate a separate configuration module after this one.
+      'import $protobuf from "protobufjs/minimal.js";\n$protobuf.util.Long = undefined;\n$protobuf.configure();',
     ),
   );
   execFileSync(process.execPath, [cli('pbts'), '-o', dts, js], { stdio: 'inherit' });

@@ -3,7 +3,6 @@
  * through `decodeStrict`, which validates the wire structure first and turns any
  * failure into a WireError instead of a crash or a half-read object.
  */
-import './protobufConfig.js'; // must run before the generated module below is evaluated
 import { meow } from '../../proto/generated/messages.js';
 import { WireError } from './errors.js';
 import { validateWire } from './strictDecode.js';
