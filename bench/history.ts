@@ -6,7 +6,7 @@ export function storeHistory(m: Messenger, peerUid: string, count: number): void
   const t = Date.now() - 24 * 3600 * 1000;
   m.db.atomically(() => {
     for (let i = 0; i < count; i++)
-      m.db.insertMessage({
+      m.db.messages.insert({
         peerUid,
         uuid: `h-${i}`,
         outbound: i % 2 === 0,

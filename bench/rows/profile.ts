@@ -18,7 +18,7 @@ async function bigProfile(ctx: BenchContext, total: number): Promise<Messenger> 
   for (let from = 0; from < total; from += CHUNK) {
     m.db.atomically(() => {
       for (let i = from; i < Math.min(total, from + CHUNK); i++)
-        m.db.insertMessage({
+        m.db.messages.insert({
           peerUid: `conversation-${i % CONVERSATIONS}`,
           uuid: `h-${i}`,
           outbound: i % 3 === 0,
@@ -42,8 +42,8 @@ function median(xs: number[]): number {
 /** The conversation list's reads: summaries, then each conversation's last message. */
 function listConversations(m: Messenger): number {
   let n = 0;
-  for (const s of m.db.conversationSummaries()) {
-    const last = m.db.pageMessages(s.peerUid, null, 1)[0];
+  for (const s of m.db.messages.summaries()) {
+    const last = m.db.messages.page(s.peerUid, null, 1)[0];
     if (last) n += s.unread;
   }
   return n;
@@ -66,7 +66,7 @@ async function profileFigures(ctx: BenchContext, total: number): Promise<Sample>
       unread = listConversations(m);
       lists.push(performance.now() - a);
       const b = performance.now();
-      m.db.pageMessages('conversation-0', null, 50);
+      m.db.messages.page('conversation-0', null, 50);
       pages.push(performance.now() - b);
     }
     if (unread !== 500 - Math.ceil(500 / 3) && unread <= 0) throw new Error(`unread ${unread}`);

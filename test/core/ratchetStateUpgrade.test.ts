@@ -36,7 +36,7 @@ describe('a ratchet state stored as JSON', () => {
     // What the previous version wrote: the JSON of the state, sealed like any state.
     const peer = bob.findContact(A);
     const json = serializeRatchet(decodeRatchetState(peer.drState!));
-    bob.db.setChannelState('peer', peer.uid, utf8(json), peer.lastActivityAt);
+    bob.db.channels.set('peer', peer.uid, utf8(json), peer.lastActivityAt);
     await bob.close();
     bob = await openProfile(env, 'bob');
     open.push(bob);

@@ -42,9 +42,9 @@ describe('receiving a batch', () => {
     for (const t of texts) await alice.send(B, t);
     await alice.flushOutbox();
 
-    const original = bob.db.insertMessageReturning.bind(bob.db);
+    const original = bob.db.messages.insertReturning.bind(bob.db.messages);
     let calls = 0;
-    bob.db.insertMessageReturning = (m) => {
+    bob.db.messages.insertReturning = (m) => {
       if (++calls === 30)
         throw storageError(
           Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
@@ -55,9 +55,9 @@ describe('receiving a batch', () => {
     await expect(bob.sync()).rejects.toMatchObject({ code: 'DISK_FULL' });
     expect(calls).toBe(30); // it failed in the middle of one batch
     expect(bob.messages(A).map((m) => m.text)).toEqual(['hello']); // the 29 before it were not committed alone
-    expect(bob.db.outboxSize()).toBe(0); // nor their receipts
+    expect(bob.db.outbox.size()).toBe(0); // nor their receipts
 
-    bob.db.insertMessageReturning = original;
+    bob.db.messages.insertReturning = original;
     await settle(bob, alice);
     const received = bob.messages(A).filter((m) => !m.outbound);
     expect(received.map((m) => m.text)).toEqual(['hello', ...texts]); // each once, in order
@@ -85,9 +85,9 @@ describe('receiving a batch', () => {
     await me.sync(); // receives them, and sends each to the laptop
     expect(me.messages(D).map((m) => m.text)).toEqual(['hello', ...texts]);
 
-    const original = laptop.db.insertMessage.bind(laptop.db);
+    const original = laptop.db.messages.insert.bind(laptop.db.messages);
     let calls = 0;
-    laptop.db.insertMessage = (m) => {
+    laptop.db.messages.insert = (m) => {
       if (++calls === 25)
         throw storageError(
           Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
@@ -102,7 +102,7 @@ describe('receiving a batch', () => {
     expect(laptop.messages(D).map((m) => m.text)).toEqual(['hello']); // none of it committed alone
     expect(shown).toEqual([]); // nor shown
 
-    laptop.db.insertMessage = original;
+    laptop.db.messages.insert = original;
     await settle(laptop, me);
     expect(laptop.messages(D).map((m) => m.text)).toEqual(['hello', ...texts]); // each once, in order
     expect(shown).toEqual(texts);

@@ -57,7 +57,7 @@ describe('the detection digest', () => {
       const reused = packUserMessage(c.aKeys, c.aRatchet, text('from the restored copy'));
       const got = unpackUserMessage(c.bKeys, c.bRatchet, first.packed);
       expect(got.slot).toBeDefined();
-      db.noteSlot(peer.uid, got.slot!.slot, got.slot!.digest);
+      db.channels.noteSlot(peer.uid, got.slot!.slot, got.slot!.digest);
 
       const again = refusal(() => unpackUserMessage(c.bKeys, got.ratchet, first.packed));
       expect(again.ratchetCode).toBe('DUPLICATE');
@@ -81,12 +81,12 @@ describe('the detection digest', () => {
     try {
       const n = RATCHET_SLOTS_KEPT + 300;
       db.atomically(() => {
-        for (let i = 0; i < n; i++) db.noteSlot('p', `k/${i}`, 'd');
-        db.noteSlot('other', 'k/0', 'd');
+        for (let i = 0; i < n; i++) db.channels.noteSlot('p', `k/${i}`, 'd');
+        db.channels.noteSlot('other', 'k/0', 'd');
       });
-      expect(db.slotDigest('p', 'k/0')).toBeUndefined();
-      expect(db.slotDigest('p', `k/${n - 1}`)).toBe('d');
-      expect(db.slotDigest('other', 'k/0')).toBe('d');
+      expect(db.channels.slotDigest('p', 'k/0')).toBeUndefined();
+      expect(db.channels.slotDigest('p', `k/${n - 1}`)).toBe('d');
+      expect(db.channels.slotDigest('other', 'k/0')).toBe('d');
       const kept = (
         db.db.prepare("SELECT count(*) AS c FROM ratchet_slots WHERE peer_uid = 'p'").get() as { c: number }
       ).c;

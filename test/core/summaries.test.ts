@@ -30,7 +30,7 @@ function scanned(m: Messenger) {
 }
 
 const summaries = (m: Messenger) =>
-  m.db.conversationSummaries().sort((a, b) => a.peerUid.localeCompare(b.peerUid));
+  m.db.messages.summaries().sort((a, b) => a.peerUid.localeCompare(b.peerUid));
 
 describe('conversation summaries', () => {
   let env: Env;
@@ -57,18 +57,18 @@ describe('conversation summaries', () => {
     for (const t of ['one', 'two', 'three']) await bob.send(A, t);
     await settle(bob, alice);
     check(alice);
-    expect(alice.db.conversationSummary(bobUid)).toMatchObject({ unread: 3, count: 3 });
+    expect(alice.db.messages.summary(bobUid)).toMatchObject({ unread: 3, count: 3 });
 
     // send
     const mine = await alice.send(B, 'four');
     await settle(alice, bob);
     check(alice);
-    expect(alice.db.conversationSummary(bobUid)).toMatchObject({ unread: 3, count: 4, lastAt: mine.sentAt });
+    expect(alice.db.messages.summary(bobUid)).toMatchObject({ unread: 3, count: 4, lastAt: mine.sentAt });
 
     // read
     await alice.markRead(B);
     check(alice);
-    expect(alice.db.conversationSummary(bobUid).unread).toBe(0);
+    expect(alice.db.messages.summary(bobUid).unread).toBe(0);
 
     // sync from another device: history at pairing, then a live fan-out of a received message
     const laptop = await createBlankDevice(env, 'alice-laptop');
@@ -78,13 +78,13 @@ describe('conversation summaries', () => {
     await settle(bob, alice, laptop, alice, laptop);
     check(alice);
     check(laptop);
-    const onLaptop = laptop.db.conversationSummary(laptop.findContact(B).uid);
+    const onLaptop = laptop.db.messages.summary(laptop.findContact(B).uid);
     expect(onLaptop.count).toBe(5);
-    expect(onLaptop).toEqual({ ...alice.db.conversationSummary(bobUid), peerUid: onLaptop.peerUid });
+    expect(onLaptop).toEqual({ ...alice.db.messages.summary(bobUid), peerUid: onLaptop.peerUid });
 
     // delete
-    alice.db.deleteConversation(bobUid);
+    alice.db.messages.deleteConversation(bobUid);
     check(alice);
-    expect(alice.db.conversationSummary(bobUid)).toEqual({ peerUid: bobUid, unread: 0, lastAt: 0, count: 0 });
+    expect(alice.db.messages.summary(bobUid)).toEqual({ peerUid: bobUid, unread: 0, lastAt: 0, count: 0 });
   }, 120_000);
 });

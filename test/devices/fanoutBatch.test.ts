@@ -57,8 +57,8 @@ describe('fan-out to siblings in batches', () => {
   /** Device messages each sibling takes from now on (distinct relay ids recorded as received). */
   function countReceived(m: Messenger): Set<string> {
     const ids = new Set<string>();
-    const original = m.db.recordReceived.bind(m.db);
-    m.db.recordReceived = (id, effects) => {
+    const original = m.db.received.record.bind(m.db.received);
+    m.db.received.record = (id, effects) => {
       ids.add(id);
       return original(id, effects);
     };
@@ -104,34 +104,34 @@ describe('fan-out to siblings in batches', () => {
       [
         'merge',
         () => {
-          const original = db.mergeOutboxRows.bind(db);
-          db.mergeOutboxRows = () => {
+          const original = db.outbox.merge.bind(db.outbox);
+          db.outbox.merge = () => {
             throw diskFull();
           };
-          return () => (db.mergeOutboxRows = original);
+          return () => (db.outbox.merge = original);
         },
       ],
       [
         'pack',
         () => {
-          const original = db.setPacked.bind(db);
+          const original = db.outbox.setPacked.bind(db.outbox);
           let calls = 0;
-          db.setPacked = (...a) => {
+          db.outbox.setPacked = (...a) => {
             if (++calls === 2) throw diskFull();
             return original(...a);
           };
-          return () => (db.setPacked = original);
+          return () => (db.outbox.setPacked = original);
         },
       ],
       [
         'posted',
         () => {
-          const original = db.outboxDone.bind(db);
-          db.outboxDone = (row, ...rest) => {
+          const original = db.outbox.done.bind(db.outbox);
+          db.outbox.done = (row, ...rest) => {
             if (row.channel === 'device') throw diskFull();
             return original(row, ...rest);
           };
-          return () => (db.outboxDone = original);
+          return () => (db.outbox.done = original);
         },
       ],
     ];
@@ -151,7 +151,7 @@ describe('fan-out to siblings in batches', () => {
         expect(shown[i], name).toEqual(all);
       }
     }
-    expect(me.db.outboxSize()).toBe(0);
+    expect(me.db.outbox.size()).toBe(0);
   }, 180_000);
 
   it('a malformed batch is refused with a clear error; the messages around it are kept', async () => {
@@ -163,7 +163,7 @@ describe('fan-out to siblings in batches', () => {
     await backlog(friend, me.identity.nickname, first);
     await me.sync();
     const bad = (batch: object[]) => syncItem(onMe, { syncType: 'batch', batch }, me.identity.uid);
-    me.db.enqueue([
+    me.db.outbox.enqueue([
       bad([{ syncType: 'peer_update', dedupId: 'x1', peerUid: 'someone' }]),
       bad([]),
       bad([

@@ -78,10 +78,10 @@ describe('handover races', () => {
       text: 'went round',
       status: { uuid: randomUUID(), sent: Date.now() },
     });
-    c.db.enqueue([c.deviceSync.forwardItem(bOnC, onC, plain, 3)]);
+    c.db.outbox.enqueue([c.deviceSync.forwardItem(bOnC, onC, plain, 3)]);
     await settle(c, b);
     expect(env.logs.some((l) => l.includes('a forward goes round my devices'))).toBe(true);
-    b.db.retryAllNow(); // the pause is over
+    b.db.outbox.retryAllNow(); // the pause is over
     await settle(b, a, x, a, b, c);
     expect(texts(x, A, false)).toEqual(['went round']);
     for (const d of [a, b, c]) expect(texts(d, X, true)).toEqual(['went round']);

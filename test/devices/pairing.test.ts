@@ -46,7 +46,7 @@ describe('pairing', () => {
       expect(b.contacts().map((c) => [c.name, c.primaryDeviceUid !== ''])).toEqual([['px', true]]);
       expect(b.messages('px').map((m) => m.text)).toEqual(['old message 1', 'old message 2']);
       // read on A before pairing: read on B too
-      expect(b.db.conversationSummaries().map((s) => s.unread)).toEqual([0]);
+      expect(b.db.messages.summaries().map((s) => s.unread)).toEqual([0]);
       // the contact's ratchet never left the primary
       expect(b.findContact('px').drState).toBeNull();
       const views = deviceViews(a);

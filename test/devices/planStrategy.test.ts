@@ -28,7 +28,7 @@ describe('plan testing strategy 3 and 4', () => {
         dbMessage: toDbMessage(sent),
         dedupId: 'plan-3-dedup',
       };
-      a.db.enqueue([ds.send(toB, 'msg', payload), ds.send(toB, 'msg', payload)]);
+      a.db.outbox.enqueue([ds.send(toB, 'msg', payload), ds.send(toB, 'msg', payload)]);
       await settle(a, b);
       expect(b.messages('s3x')).toHaveLength(1);
       expect(b.deviceSync.dedup.isSeen('plan-3-dedup')).toBe(true);

@@ -166,7 +166,7 @@ describe('review regressions', () => {
       await settle(x, a, b);
       const xUid = a.findContact('ack-x').uid;
       for (const m of [a, b]) {
-        expect(m.db.conversationSummaries().find((s) => s.peerUid === xUid)?.unread).toBe(1);
+        expect(m.db.messages.summaries().find((s) => s.peerUid === xUid)?.unread).toBe(1);
         const c = m.findContact(xUid);
         expect([c.contactName, c.status]).toEqual(['Xavier Renamed', 'new status']);
       }

@@ -155,10 +155,10 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
       },
     ] as const;
     // C in order, once; B reordered (status before message, older record after newer), each three times
-    a.db.enqueue(payloads.map((p) => ds.send(toC, p.syncType, p)));
+    a.db.outbox.enqueue(payloads.map((p) => ds.send(toC, p.syncType, p)));
     const shuffled = [payloads[1], payloads[3], payloads[0], payloads[2]];
     const thrice = [...shuffled, ...shuffled, ...shuffled];
-    a.db.enqueue(thrice.map((p) => ds.send(toB, p.syncType, p)));
+    a.db.outbox.enqueue(thrice.map((p) => ds.send(toB, p.syncType, p)));
     await settle(a, b, c);
     const view = (m: Messenger) => ({
       name: m.findContact(contact.uid).name,

@@ -119,7 +119,7 @@ describe('a Redis Cluster master killed while pulls are held', () => {
       }
       await until(() => (watch(), arrivedAt.size === 2 * PER_SIDE), 60_000);
       const { stdout: role } = await run('redis-cli', ['-p', String(replica), 'role']);
-      await until(() => alice.db.outboxSize() === 0 && bob.db.outboxSize() === 0, 60_000);
+      await until(() => alice.db.outbox.size() === 0 && bob.db.outbox.size() === 0, 60_000);
       await Promise.all([alice.stop(), bob.stop()]);
       const ab = tally(sent.alice, inbound(bob, 'alice'));
       const ba = tally(sent.bob, inbound(alice, 'bob'));

@@ -72,9 +72,9 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
     /** The network is back: rows waiting out a backoff or a pause go now (what a reconnect does), until all is sent. */
     const drain = async () => {
       for (let round = 0; round < 10; round++) {
-        for (const n of open()) m[n].db.retryAllNow();
+        for (const n of open()) m[n].db.outbox.retryAllNow();
         await settle(...open().map((n) => m[n]));
-        if (open().every((n) => m[n].db.outboxSize() === 0)) return;
+        if (open().every((n) => m[n].db.outbox.size() === 0)) return;
       }
     };
     const card = await fetchServerCard(env.relay.url);

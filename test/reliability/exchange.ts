@@ -34,8 +34,8 @@ export async function exchange(
   const people: Messenger[] = [alice, bob];
   const delays: number[] = [];
   for (const m of people) {
-    const original = m.db.outboxRetry.bind(m.db);
-    vi.spyOn(m.db, 'outboxRetry').mockImplementation((id, error, at) => {
+    const original = m.db.outbox.retry.bind(m.db.outbox);
+    vi.spyOn(m.db.outbox, 'retry').mockImplementation((id, error, at) => {
       delays.push(at - Date.now());
       original(id, error, at);
     });
@@ -68,7 +68,7 @@ export async function exchange(
     }
     await until(() => (watch(), arrivedAt.size === 2 * opts.perSide), 60_000);
     // Receipts and retries drain before duplicates are counted.
-    await until(() => alice.db.outboxSize() === 0 && bob.db.outboxSize() === 0, 60_000);
+    await until(() => alice.db.outbox.size() === 0 && bob.db.outbox.size() === 0, 60_000);
     await Promise.all(people.map((m) => m.stop()));
     const ab = tally(aToB, inbound(bob, aName));
     const ba = tally(bToA, inbound(alice, bName));
@@ -81,7 +81,7 @@ export async function exchange(
       longestWaitMs: Math.max(0, ...[...arrivedAt].map(([t, at]) => at - sentAt.get(t)!)),
       longestRetryMs: Math.round(Math.max(0, ...delays)),
       stuck,
-      leftInOutbox: alice.db.outboxSize() + bob.db.outboxSize(),
+      leftInOutbox: alice.db.outbox.size() + bob.db.outbox.size(),
     };
   } finally {
     await Promise.all(people.map((m) => m.close()));

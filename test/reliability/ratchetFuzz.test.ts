@@ -71,7 +71,7 @@ describe('fuzzed interaction of two messengers', () => {
       }
       faulty = false;
       // The network is back: rows waiting out a backoff go now (what a reconnect does).
-      for (const m of [people.a, people.b]) m.db.retryAllNow();
+      for (const m of [people.a, people.b]) m.db.outbox.retryAllNow();
       await settle(people.a, people.b);
       const ab = tally(sent.a, inbound(people.b, 'fz-a'));
       const ba = tally(sent.b, inbound(people.a, 'fz-b'));

@@ -69,7 +69,7 @@ describe('soak', () => {
       const texts = (n: Name) => m[n].messages(contactOf(n)).map((x) => x.text);
       // Settle with the loops running: every device ends up with the whole conversation.
       await until(() => names.every((n) => texts(n).length >= everything.length), 180_000, 500);
-      await until(() => names.every((n) => m[n].db.outboxSize() === 0), 60_000, 500);
+      await until(() => names.every((n) => m[n].db.outbox.size() === 0), 60_000, 500);
       await Promise.all(names.map((n) => m[n].stop()));
       const bobGot = tally(
         alice,

@@ -130,16 +130,16 @@ describe('contact keys stay with the primary', () => {
       const uid = b.findContact('x-resend').uid;
       // c asks b (not the primary) to hand x over: nothing moves
       const bOnC = c.deviceSync.siblings().find((d) => d.deviceId === b.identity.uid)!;
-      c.db.enqueue([c.deviceSync.send(bOnC, 'handover_request', { peerUids: [uid] })]);
+      c.db.outbox.enqueue([c.deviceSync.send(bOnC, 'handover_request', { peerUids: [uid] })]);
       await settle(c, b, a, c);
       expect(a.peers.get(uid)!.primaryDeviceUid).toBe('');
       // b asks a; a's handover is dropped unsent (lost), a keeps the keys and sends it again at restart
       await b.deviceSync.requestPrimary(uid);
       await settle(b);
       await a.pollServer(a.identity.servers[0]!.url, { timeoutMs: 0 }); // receives the request, queues the handover…
-      const handover = a.db.outboxForPeer('device', a.deviceSync.deviceById(b.identity.uid)!.uid);
+      const handover = a.db.outbox.forPeer('device', a.deviceSync.deviceById(b.identity.uid)!.uid);
       expect(handover.length).toBeGreaterThan(0);
-      for (const row of handover) a.db.dropOutbox(row.id); // …which never leaves
+      for (const row of handover) a.db.outbox.drop(row.id); // …which never leaves
       expect(holdsSecrets(a.peers.get(uid)!)).toBe(true);
       expect(await a.deviceSync.resumeHandovers()).toBe(1);
       await settle(a, b, a);

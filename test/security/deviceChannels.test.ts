@@ -12,8 +12,8 @@ import { createBlankDevice, createProfile, pairDevices, settle, useEnv } from '.
 /** Every plaintext `m` queues from now on. */
 function recordQueued(m: Messenger): Uint8Array[] {
   const seen: Uint8Array[] = [];
-  const enqueue = m.db.enqueue.bind(m.db);
-  m.db.enqueue = (items: OutboxItem[]) => {
+  const enqueue = m.db.outbox.enqueue.bind(m.db.outbox);
+  m.db.outbox.enqueue = (items: OutboxItem[]) => {
     for (const i of items) seen.push(i.plain);
     enqueue(items);
   };

@@ -69,9 +69,9 @@ describe('a receive commits the ratchet with the message', () => {
       await x.send('rb-a', 'm1');
       await x.flushOutbox();
       // the receive path stores a message with insertMessageReturning (no read-back)
-      const insert = a.db.insertMessageReturning.bind(a.db);
+      const insert = a.db.messages.insertReturning.bind(a.db.messages);
       let failures = 1;
-      a.db.insertMessageReturning = (m) => {
+      a.db.messages.insertReturning = (m) => {
         if (failures-- > 0) throw new MeowError('DISK_FULL', { what: 'messages' });
         return insert(m);
       };

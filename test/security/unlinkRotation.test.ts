@@ -97,7 +97,7 @@ describe('unlinking a device rotates what it could have kept', () => {
       await a.flushOutbox();
       const row = a.messages(uid).find((m) => m.uuid === early.uuid)!;
       expect(row.state).toBe('sent');
-      expect(a.db.outboxSize()).toBe(0);
+      expect(a.db.outbox.size()).toBe(0);
       await settle(x, a, x, a);
       expect(inbound(x, 'rot-c')).toEqual(['right after the rotation']);
       // once x has written to the new queue, a signs with its new key, and that is accepted too

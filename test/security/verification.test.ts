@@ -72,7 +72,7 @@ describe('contact verification', () => {
         version: nextVersion(a.findContact(uid).version, a.identity.uid),
       };
       const bOnA = a.deviceSync.deviceById(b.identity.uid)!;
-      a.db.enqueue([
+      a.db.outbox.enqueue([
         a.deviceSync.send(bOnA, 'peer_update', { peerData: encodePeerData(forged, a.identity.uid) }),
       ]);
       await settle(a, b);

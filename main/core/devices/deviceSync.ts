@@ -186,16 +186,16 @@ export class DeviceSync implements DeviceReceiver {
     const db = this.m.db;
     const moved: StoredMessage[] = [];
     db.atomically(() => {
-      for (const row of db.outboxForPeer('peer', contact.uid)) {
+      for (const row of db.outbox.forPeer('peer', contact.uid)) {
         if (row.packed) continue;
         if (!row.messageUuid) {
-          db.dropOutbox(row.id);
+          db.outbox.drop(row.id);
           continue;
         }
-        db.replaceOutbox(row.id, [
+        db.outbox.replace(row.id, [
           { ...this.forwardItem(to, contact, row.plain), messageUuid: row.messageUuid },
         ]);
-        const m = db.markForwarding(contact.uid, row.messageUuid, to.uid, Date.now());
+        const m = db.messages.markForwarding(contact.uid, row.messageUuid, to.uid, Date.now());
         if (m) moved.push(m);
       }
     });
@@ -463,28 +463,28 @@ export class DeviceSync implements DeviceReceiver {
     const db = this.m.db;
     const incoming = fromDbMessage(peerUid, dbm, { synced: true });
     if (!incoming.uuid) return;
-    const existing = db.getMessage(peerUid, incoming.uuid);
+    const existing = db.messages.get(peerUid, incoming.uuid);
     if (!existing) {
       // A forwarded message shows "pending_forward" only on the device that wrote it.
       const state = syncedState(incoming.state);
       const seen = incoming.outbound || (incoming.processedAt ?? 0) > 0;
-      if (db.insertMessage({ ...incoming, state, seen })) {
-        const stored = db.getMessage(peerUid, incoming.uuid);
+      if (db.messages.insert({ ...incoming, state, seen })) {
+        const stored = db.messages.get(peerUid, incoming.uuid);
         if (stored) events.push(['message', stored]);
       }
       return;
     }
-    const updated = db.advanceStatus(peerUid, incoming.uuid, {
+    const updated = db.messages.advanceStatus(peerUid, incoming.uuid, {
       state: incoming.state === 'pending_forward' ? undefined : incoming.state, // never back to waiting
       receivedAt: incoming.receivedAt,
       processedAt: incoming.processedAt,
     });
     if (!existing.outbound && (incoming.processedAt ?? 0) > 0 && !existing.seen) {
-      db.markSeenUuids(peerUid, [incoming.uuid]);
+      db.messages.markSeenUuids(peerUid, [incoming.uuid]);
       // Read on another device: the primary tells the contact (if read receipts are on).
       const contact = this.m.peers.get(peerUid);
       if (contact && !contact.primaryDeviceUid && contact.sendProcessingAck) {
-        db.enqueue(readReceipts(peerUid, [existing], incoming.processedAt ?? 0));
+        db.outbox.enqueue(readReceipts(peerUid, [existing], incoming.processedAt ?? 0));
       }
     }
     if (updated) events.push(['status', updated]);
@@ -593,15 +593,15 @@ export class DeviceSync implements DeviceReceiver {
         this.m.log.warn('a forward goes round my devices: passed on after a pause', { hops: p.hops, pause });
         item.notBefore = Date.now() + pause;
       }
-      db.enqueue([item]);
+      db.outbox.enqueue([item]);
       return;
     }
     const uuid = msg.status.uuid;
     const send: OutboxItem = { channel: 'peer', peerUid: contact.uid, plain: p.forwardPayload };
-    if (db.getMessage(contact.uid, uuid)) {
+    if (db.messages.get(contact.uid, uuid)) {
       // Mine from when I was a sibling (handover), or a duplicate: send only if still unsent.
-      if (db.claimForward(contact.uid, uuid, send)) {
-        const m = db.getMessage(contact.uid, uuid);
+      if (db.outbox.claimForward(contact.uid, uuid, send)) {
+        const m = db.messages.get(contact.uid, uuid);
         if (m) events.push(['status', m]);
       }
       return;
@@ -619,8 +619,8 @@ export class DeviceSync implements DeviceReceiver {
     };
     // The other siblings learn of it now; the author learns when it is sent.
     const fan = this.fanOut({ type: 'msg', peerUid: contact.uid, dbMessage: toDbMessage(message) }, from.uid);
-    if (db.insertOutgoing(message, send, fan)) {
-      const m = db.getMessage(contact.uid, uuid);
+    if (db.outbox.insertOutgoing(message, send, fan)) {
+      const m = db.messages.get(contact.uid, uuid);
       if (m) events.push(['message', m]);
     }
   }
@@ -675,7 +675,7 @@ export class DeviceSync implements DeviceReceiver {
       const d = this.m.devices.get(uid);
       if (!d || d.unlinked) return;
       const wiped = unlinkedChannel(d);
-      this.m.db.dropOutboxFor('device', d.uid);
+      this.m.db.outbox.dropFor('device', d.uid);
       await this.m.devices.put(wiped);
       this.m.emit('device', wiped.uid);
     };
@@ -703,7 +703,7 @@ export class DeviceSync implements DeviceReceiver {
     if (!d) throw new MeowError('UNKNOWN_DEVICE', { device: deviceId });
     const change: DeviceName = { deviceId, name, version: nextVersion(d.nameVersion, me.uid) };
     await this.applyDeviceName(change);
-    this.m.db.enqueue(this.deviceNameItems(change));
+    this.m.db.outbox.enqueue(this.deviceNameItems(change));
     this.m.kickSend();
   }
 
@@ -767,7 +767,7 @@ export class DeviceSync implements DeviceReceiver {
         };
         await this.m.peers.put(mine);
         this.rerouteQueued(mine, to);
-        this.m.db.enqueue([
+        this.m.db.outbox.enqueue([
           this.handoverItem(mine, to),
           ...this.fanOut({ type: 'peer_update', peer: mine }, to.uid),
         ]);
@@ -806,7 +806,7 @@ export class DeviceSync implements DeviceReceiver {
             ? now
             : { ...now, handoverTo: to.uid, handoverSeq: now.handoverSeq + 1 };
           if (pending !== now) await this.m.peers.put(pending);
-          this.m.db.enqueue([this.handoverItem(pending, to)]);
+          this.m.db.outbox.enqueue([this.handoverItem(pending, to)]);
           resumed++;
         } else if (!awaited && holdsSecrets(now)) {
           await this.m.peers.put(withoutSecrets(now));
@@ -849,7 +849,7 @@ export class DeviceSync implements DeviceReceiver {
       taken = true;
     });
     if (!taken) return;
-    this.m.db.enqueue([this.send(from, 'handover_ack', { peerUid: record.uid, handoverSeq: seq })]);
+    this.m.db.outbox.enqueue([this.send(from, 'handover_ack', { peerUid: record.uid, handoverSeq: seq })]);
     this.m.log.info('took over a contact from another device', { from: from.name, contact: record.uid });
     this.m.kickPoll();
     this.m.kickSend();
@@ -897,7 +897,7 @@ export class DeviceSync implements DeviceReceiver {
       names.push(d.name);
       items.push(this.send(d, 'handover_request', { peerUids: uids }));
     }
-    this.m.db.enqueue(items);
+    this.m.db.outbox.enqueue(items);
     this.m.kickSend();
     return { contacts: [...byPrimary.values()].reduce((n, l) => n + l.length, 0), devices: names };
   }

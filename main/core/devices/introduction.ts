@@ -60,7 +60,7 @@ export async function onIntro(ds: DeviceSync, from: Peer, p: meow.DeviceSyncPayl
     pairing: { ...linkedPairing(from.name), role: 'introduced', phase: 'waiting', confirmed: false },
   };
   await m.locks.run(deviceLock(waiting.uid), async () => {
-    m.db.enqueue([
+    m.db.outbox.enqueue([
       ds.send(from, 'device_card', { deviceData: encode(meow.ContactCard, card), peerUid: intro.deviceId }),
     ]);
     await m.devices.put(waiting);
@@ -81,7 +81,7 @@ export async function onCard(ds: DeviceSync, from: Peer, p: meow.DeviceSyncPaylo
     const to = ds.deviceById(p.peerUid);
     if (!to || card.deviceId !== from.deviceId)
       throw new MeowError('REFUSED', { detail: 'device_card: for no device of mine, or not from its maker' });
-    m.db.enqueue([ds.send(to, 'device_card', { deviceData: p.deviceData, peerUid: p.peerUid })]);
+    m.db.outbox.enqueue([ds.send(to, 'device_card', { deviceData: p.deviceData, peerUid: p.peerUid })]);
     m.kickSend();
     return;
   }
@@ -98,7 +98,7 @@ export async function onCard(ds: DeviceSync, from: Peer, p: meow.DeviceSyncPaylo
     status: { uuid: randomUUID(), sent: Date.now() },
   });
   await m.locks.run(deviceLock(linked.uid), async () => {
-    m.db.enqueue([{ channel: 'device', peerUid: linked.uid, plain }]);
+    m.db.outbox.enqueue([{ channel: 'device', peerUid: linked.uid, plain }]);
     await m.devices.put(linked);
   });
   await ds.adoptPrimaries(linked);

@@ -28,7 +28,7 @@ export async function unlinkDevice(
   const device = findDevice(ds, ref);
   const primaryFor = m.peers.all().filter((c) => c.primaryDeviceUid === device.uid).length;
   const notice = { peerUid: device.deviceId };
-  m.db.enqueue([
+  m.db.outbox.enqueue([
     ds.send(device, 'device_unlinked', notice),
     ...ds
       .siblings()

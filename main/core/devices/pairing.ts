@@ -113,7 +113,7 @@ export class Pairing {
       status: { uuid: randomUUID(), sent: Date.now() },
     });
     await m.locks.run(deviceLock(peer.uid), async () => {
-      m.db.enqueue([{ channel: 'device', peerUid: peer.uid, plain }]);
+      m.db.outbox.enqueue([{ channel: 'device', peerUid: peer.uid, plain }]);
       await m.devices.put(peer);
     });
     this.ds.emitPairing(peer);
@@ -166,7 +166,7 @@ export class Pairing {
       pairing: { ...p, phase: 'code', code, link: '' }, // answered: the link is spent
     };
     // The reveal is the new device's first message on the channel (after the answer's ratchet step).
-    this.m.db.enqueue([this.ds.send(next, 'pair_reveal', { pairingNonce: fromBase64(p.nonce) })]);
+    this.m.db.outbox.enqueue([this.ds.send(next, 'pair_reveal', { pairingNonce: fromBase64(p.nonce) })]);
     this.m.kickSend();
     if (device.shortLinkId) {
       const server = device.myPullServers[0];
@@ -271,7 +271,7 @@ export class Pairing {
     const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
     const days = historyDays ?? me.historyDays;
     const since = days > 0 ? Date.now() - days * DAY_MS : Number.MAX_SAFE_INTEGER;
-    const historyCount = days > 0 ? m.db.countMessagesSince(since) : 0;
+    const historyCount = days > 0 ? m.db.messages.countSince(since) : 0;
     const total = contacts.length + 2 + historyCount;
     send('pair_confirm', { progressTotal: total });
 
@@ -314,7 +314,7 @@ export class Pairing {
     };
     if (days > 0) {
       for (;;) {
-        const page = m.db.messagesSince(since, cursor, 200);
+        const page = m.db.messages.since(since, cursor, 200);
         if (page.length === 0) break;
         for (const msg of page) {
           const item = { peerUid: msg.peerUid, dbMessage: toDbMessage(msg) };
@@ -330,7 +330,7 @@ export class Pairing {
     send('pair_done', { progressTotal: total });
 
     // The rows first: a crash before the record is saved leaves a confirmation to redo, not a lost sync.
-    m.db.enqueue(items);
+    m.db.outbox.enqueue(items);
     return { ...device, pairing: { ...device.pairing!, confirmed: true, phase: 'syncing', total, done: 0 } };
   }
 
@@ -348,7 +348,7 @@ export class Pairing {
       !next.pairing.localConfirmed
     )
       throw new MeowError('PAIRING_NOT_PENDING', {});
-    this.m.db.enqueue([this.ds.send(next, 'pair_ok')]);
+    this.m.db.outbox.enqueue([this.ds.send(next, 'pair_ok')]);
     this.ds.emitPairing(next);
     this.m.kickSend();
     return next;
@@ -358,7 +358,7 @@ export class Pairing {
   async refuseOnNewDevice(uid: string): Promise<void> {
     const d = this.m.devices.get(uid);
     if (d?.contactLookupKey && d.drState) {
-      this.m.db.enqueue([this.ds.send(d, 'pair_refused')]);
+      this.m.db.outbox.enqueue([this.ds.send(d, 'pair_refused')]);
       await this.m.flushOutbox().catch(() => undefined); // packed while its keys exist
     }
     await this.m.updatePeer('device', uid, (x) =>
@@ -370,7 +370,7 @@ export class Pairing {
   /** The codes differ (or the person changed their mind): tell the new device, drop it. */
   async refuse(ref?: string): Promise<void> {
     const device = this.findPending(ref);
-    this.m.db.enqueue([this.ds.send(device, 'pair_refused')]);
+    this.m.db.outbox.enqueue([this.ds.send(device, 'pair_refused')]);
     await this.m.flushOutbox().catch(() => undefined); // packed while its keys exist
     await this.m.updatePeer('device', device.uid, (d) =>
       d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,

@@ -31,7 +31,7 @@ export async function commitReceive(core: Core, c: ReceiveCommit): Promise<void>
   if (c.recordFirst) await store.putRecord(record);
   core.db.atomically(() => {
     store.stageState(record.uid, record.drState, record.lastActivityAt);
-    core.db.recordReceived(c.serverId, c.effects);
+    core.db.received.record(c.serverId, c.effects);
   });
   store.noteState(record.uid, record.drState, record.lastActivityAt);
   if (!c.recordFirst && recordChanged) await store.putRecord(record);
@@ -42,7 +42,7 @@ export async function commitRefusal(core: Core, serverId: string, record?: Peer)
   const store = record && core.storeOf(record);
   core.db.atomically(() => {
     if (record) store!.stageState(record.uid, record.drState, record.lastActivityAt);
-    core.db.recordReceived(serverId);
+    core.db.received.record(serverId);
   });
   if (record) store!.noteState(record.uid, record.drState, record.lastActivityAt);
 }

@@ -101,7 +101,7 @@ export async function receiveSafely(
       id: delivered.id,
       error: (e as Error)?.stack ?? String(e),
     });
-    if (delivered.id) core.db.recordReceived(delivered.id);
+    if (delivered.id) core.db.received.record(delivered.id);
     return 'ack';
   }
 }
@@ -114,24 +114,24 @@ export async function receiveMessage(
   const id = delivered.id;
   const packed = delivered.message;
   if (!packed || !id) return 'ack';
-  if (core.db.hasReceived(id)) return 'ack';
+  if (core.db.received.has(id)) return 'ack';
   const destination = packed.destination ?? new Uint8Array(0);
   const known = core.peers.byMyLookupKey(destination) ?? core.devices.byMyLookupKey(destination);
   if (!known) {
     core.log.warn('message for a queue this profile no longer has: dropped', { id });
-    core.db.recordReceived(id);
+    core.db.received.record(id);
     return 'ack';
   }
   const isDevice = known.type === 'device';
   if (isDevice && known.unlinked) {
     core.log.warn('refused a message from an unlinked device', { device: known.uid, name: known.name });
-    core.db.recordReceived(id);
+    core.db.received.record(id);
     return 'ack';
   }
   return core.locks.run(channelLock(isDevice ? 'device' : 'peer', known.uid), async () => {
     const store = isDevice ? core.devices : core.peers;
     let peer = store.get(known.uid);
-    if (!peer || core.db.hasReceived(id)) return 'ack';
+    if (!peer || core.db.received.has(id)) return 'ack';
     // A contact whose primary role just moved to another of my devices: that device pulls it now.
     if (!isDevice && peer.primaryDeviceUid) return 'elsewhere';
     const invited = peer.state === 'invited';
@@ -148,7 +148,7 @@ export async function receiveMessage(
       );
       message = u.message;
       ratchetState = encodeRatchetState(u.ratchet);
-      if (!isDevice && !invited && u.slot) core.db.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
+      if (!isDevice && !invited && u.slot) core.db.channels.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
       // Whatever this message commits carries what it proves about rotations.
       if (!invited) peer = afterVerified(peer, destination, u.signedByPrevious);
     } catch (e) {
@@ -166,7 +166,7 @@ export async function receiveMessage(
         layer,
         error: (e as Error).message,
       });
-      core.db.recordReceived(id);
+      core.db.received.record(id);
       return 'ack';
     }
 
@@ -190,7 +190,7 @@ export async function receiveMessage(
         recordFirst: true,
         effects: isDevice
           ? undefined
-          : () => core.db.enqueue(core.fanOut({ type: 'peer_update', peer: rotated })),
+          : () => core.db.outbox.enqueue(core.fanOut({ type: 'peer_update', peer: rotated })),
       });
       core.emit(isDevice ? 'device' : 'contact', peer.uid);
       core.kickPoll();
@@ -200,7 +200,7 @@ export async function receiveMessage(
     if (isDevice) {
       if (!devices) {
         core.log.warn('device message without device sync support: dropped', { device: peer.uid });
-        core.db.recordReceived(id);
+        core.db.received.record(id);
         return 'ack';
       }
       await devices.receive(core, peer, message, id, ratchetState);
@@ -225,7 +225,7 @@ export async function receiveMessage(
       if (message.type !== 'invitation_answer' || !message.invitation) return 'keep';
       if (Date.now() > peer.invitationExpiresAt + ANSWER_GRACE_MS) {
         core.log.warn('refused an answer to an expired invitation', { peer: peer.uid });
-        core.db.recordReceived(id);
+        core.db.received.record(id);
         return 'ack';
       }
       try {
@@ -235,7 +235,7 @@ export async function receiveMessage(
         };
       } catch (e) {
         core.log.warn('refused an invitation answer', { peer: peer.uid, error: (e as MeowError).message });
-        core.db.recordReceived(id);
+        core.db.received.record(id);
         return 'ack';
       }
     } else if (peer.state === 'answered') {
@@ -322,7 +322,7 @@ export function contactEffects(
       sentAt: Math.min(message.status?.sent || now, now + 5 * 60_000),
       receivedAt: now,
     };
-    const stored = core.db.insertMessageReturning(m);
+    const stored = core.db.messages.insertReturning(m);
     if (stored) {
       events.push({ kind: 'message', m: stored });
       outbox.push(...core.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(m) }));
@@ -331,7 +331,7 @@ export function contactEffects(
   } else if (message.type === 'ack') {
     for (const a of message.acks) {
       if (!a.uuid) continue;
-      const updated = core.db.advanceStatus(
+      const updated = core.db.messages.advanceStatus(
         peer.uid,
         a.uuid,
         {
@@ -350,5 +350,5 @@ export function contactEffects(
     outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
   }
   if (sink) sink.push(...outbox);
-  else if (outbox.length) core.db.enqueue(outbox);
+  else if (outbox.length) core.db.outbox.enqueue(outbox);
 }

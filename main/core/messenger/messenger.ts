@@ -367,7 +367,7 @@ export class Messenger extends EventEmitter implements Core {
         handoverSeq: cur.handoverSeq,
         version: nextVersion(cur.version, this.identity.uid),
       };
-      this.db.enqueue(this.fanOut({ type: 'peer_update', peer: upd }));
+      this.db.outbox.enqueue(this.fanOut({ type: 'peer_update', peer: upd }));
       await this.peers.put(upd);
       return upd;
     });
@@ -436,7 +436,7 @@ export class Messenger extends EventEmitter implements Core {
       status: { uuid: randomUUID(), sent: this.clock() },
     });
     await this.locks.run(contactLock(peer.uid), async () => {
-      this.db.enqueue([
+      this.db.outbox.enqueue([
         { channel: 'peer', peerUid: peer.uid, plain },
         ...this.fanOut({ type: 'peer_update', peer }),
       ]);
@@ -456,7 +456,7 @@ export class Messenger extends EventEmitter implements Core {
     return this.locks.run(contactLock(peer.uid), async () => {
       const current = this.peers.get(peer.uid)!;
       const next: Peer = { ...current, ...change, version: nextVersion(current.version, this.identity.uid) };
-      this.db.enqueue(this.fanOut({ type: 'peer_update', peer: next }));
+      this.db.outbox.enqueue(this.fanOut({ type: 'peer_update', peer: next }));
       await this.peers.put(next);
       this.emit('contact', next.uid);
       this.kickSend();
@@ -476,7 +476,7 @@ export class Messenger extends EventEmitter implements Core {
             : null,
         version: nextVersion(cur.version, this.identity.uid),
       };
-      this.db.enqueue(this.fanOut({ type: 'peer_update', peer: upd }));
+      this.db.outbox.enqueue(this.fanOut({ type: 'peer_update', peer: upd }));
       await this.peers.put(upd);
       return upd;
     });
@@ -513,19 +513,19 @@ export class Messenger extends EventEmitter implements Core {
       };
       if (primary) {
         // Through the primary, which tells my other devices once it has sent it.
-        this.db.insertOutgoing(
+        this.db.outbox.insertOutgoing(
           { ...base, state: 'pending_forward', waitingFor: primary.uid, waitingSince: sentAt },
           this.deviceSync.forwardItem(primary, peer, plain),
         );
       } else {
         const message = { ...base, state: 'pending' as const };
-        this.db.insertOutgoing(
+        this.db.outbox.insertOutgoing(
           message,
           { channel: 'peer', peerUid: peer.uid, plain },
           this.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(message) }),
         );
       }
-      return this.db.getMessage(peer.uid, uuid)!;
+      return this.db.messages.get(peer.uid, uuid)!;
     });
     this.emit('message', stored);
     this.kickSend();
@@ -533,7 +533,7 @@ export class Messenger extends EventEmitter implements Core {
   }
 
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
-    return this.db.listMessages(this.findContact(ref).uid, opts);
+    return this.db.messages.list(this.findContact(ref).uid, opts);
   }
 
   /** Marks a conversation read here and, if enabled for that contact, sends read receipts. */
@@ -542,8 +542,8 @@ export class Messenger extends EventEmitter implements Core {
     const now = Date.now();
     // Seen, receipts and sync in one transaction: a crash cannot leave read messages unreported.
     const seen = this.db.atomically(() => {
-      const rows = this.db.markSeen(peer.uid, now);
-      if (rows.length) this.db.enqueue(this.readReports(peer, rows, now));
+      const rows = this.db.messages.markSeen(peer.uid, now);
+      if (rows.length) this.db.outbox.enqueue(this.readReports(peer, rows, now));
       return rows;
     });
     if (seen.length) this.kickSend();
@@ -625,7 +625,7 @@ export class Messenger extends EventEmitter implements Core {
       else if (o === 'device_name') items.push(...this.deviceSync.ownNameItems());
       else items.push(...profileNotices(this));
     }
-    this.db.enqueue(items);
+    this.db.outbox.enqueue(items);
     await this.identities.settle(owed);
     this.kickSend();
   }
@@ -637,10 +637,10 @@ export class Messenger extends EventEmitter implements Core {
    * in order, after what is queued before. A channel has at most one rotation waiting.
    */
   rotateChannel(kind: 'peer' | 'device', uid: string): boolean {
-    const waiting = this.db.outboxForPeer(kind, uid).some((r) => r.kind === 'rotate' && !r.packed);
+    const waiting = this.db.outbox.forPeer(kind, uid).some((r) => r.kind === 'rotate' && !r.packed);
     if (waiting) return false;
     const plain = encode(meow.UserMessage, { type: 'key_update' }); // built for real when packed
-    this.db.enqueue([{ channel: kind, peerUid: uid, plain, kind: 'rotate' }]);
+    this.db.outbox.enqueue([{ channel: kind, peerUid: uid, plain, kind: 'rotate' }]);
     this.kickSend();
     return true;
   }
@@ -684,7 +684,7 @@ export class Messenger extends EventEmitter implements Core {
       const kind = p.type === 'device' ? 'device' : 'peer';
       await this.locks.run(channelLock(kind, p.uid), async () => {
         const cur = this.storeOf(p).get(p.uid);
-        const waiting = this.db.outboxForPeer(kind, p.uid).some((r) => r.kind === 'rotate' && !r.packed);
+        const waiting = this.db.outbox.forPeer(kind, p.uid).some((r) => r.kind === 'rotate' && !r.packed);
         if (cur?.rotation && !waiting) await this.storeOf(cur).putRecord(switchKeys(cur));
       });
     }
@@ -785,7 +785,7 @@ export class Messenger extends EventEmitter implements Core {
               continue;
             }
             this.log.warn('dropped a message waiting on an unanswered invitation (too many)', { id: dm.id });
-            this.db.recordReceived(dm.id);
+            this.db.received.record(dm.id);
             disposition = 'ack';
           }
           const owner = chunk.find((q) => toBase64(q.lookup.publicKey) === dest);
@@ -868,7 +868,7 @@ export class Messenger extends EventEmitter implements Core {
     this.startPollLoops();
     const prune = () => {
       try {
-        this.db.pruneReceived(Date.now() - RECEIVED_ID_TTL_MS);
+        this.db.received.prune(Date.now() - RECEIVED_ID_TTL_MS);
         this.deviceSync.dedup.prune();
         this.rotateDue();
       } catch (e) {
@@ -912,7 +912,7 @@ export class Messenger extends EventEmitter implements Core {
       }
       if (!this.running) break;
       if (this.sendKicked) continue;
-      const next = this.db.nextOutboxAttempt();
+      const next = this.db.outbox.nextAttempt();
       const wait = next === null ? 30_000 : Math.max(0, Math.min(30_000, next - Date.now()));
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);

@@ -69,11 +69,11 @@ async function prepare(
         row: row.id,
         peer: row.peerUid,
       });
-      core.db.dropOutbox(row.id);
+      core.db.outbox.drop(row.id);
       return 'dropped';
     }
     if (routing.drop(peer)) {
-      core.db.dropOutbox(row.id);
+      core.db.outbox.drop(row.id);
       return 'dropped';
     }
     const servers = peer.contactPullServers;
@@ -92,7 +92,7 @@ async function prepare(
       // A session reset (peers/session.ts) goes without the ratchet, which waits for its answer.
       const reset = decodeStrict(meow.SessionReset, 'SessionReset', row.plain);
       const p = packSessionReset(sendingKeys(peer), reset);
-      core.db.setPacked(row.id, p.bytes, server.url);
+      core.db.outbox.setPacked(row.id, p.bytes, server.url);
       return { row, server, bytes: p.bytes, packed: p.packed };
     }
     const ratchet = decodeRatchetState(peer.drState ?? new Uint8Array(0));
@@ -120,7 +120,7 @@ async function prepare(
     const state = encodeRatchetState(packed.ratchet);
     core.db.atomically(() => {
       store.stageState(peer.uid, state, peer.lastActivityAt);
-      core.db.setPacked(row.id, packed.bytes, server.url);
+      core.db.outbox.setPacked(row.id, packed.bytes, server.url);
     });
     store.noteState(peer.uid, state, peer.lastActivityAt);
     if (rotating) {
@@ -128,7 +128,7 @@ async function prepare(
       if (peer.type === 'contact') {
         // My other devices show the new safety number.
         switched.version = nextVersion(peer.version, core.identity.uid);
-        core.db.enqueue(core.fanOut({ type: 'peer_update', peer: switched }));
+        core.db.outbox.enqueue(core.fanOut({ type: 'peer_update', peer: switched }));
       }
       await store.putRecord(switched);
       core.emit(peer.type === 'device' ? 'device' : 'contact', peer.uid);
@@ -166,12 +166,14 @@ async function post(
     }
     for (const p of chunk) {
       if (failure.kind === 'permanent') {
-        core.db.outboxPark(p.row.id, failure.reason);
-        const message = p.row.messageUuid ? core.db.getMessage(p.row.peerUid, p.row.messageUuid) : undefined;
+        core.db.outbox.park(p.row.id, failure.reason);
+        const message = p.row.messageUuid
+          ? core.db.messages.get(p.row.peerUid, p.row.messageUuid)
+          : undefined;
         if (message) core.emit('status', message);
       } else {
         const wait = Math.max(backoff(p.row.attempts, 1000, core.retryCeilingMs), failure.retryAfterMs ?? 0);
-        core.db.outboxRetry(p.row.id, failure.reason, Date.now() + Math.min(wait, core.retryCeilingMs));
+        core.db.outbox.retry(p.row.id, failure.reason, Date.now() + Math.min(wait, core.retryCeilingMs));
       }
     }
     if (failure.kind === 'permanent') {
@@ -191,7 +193,7 @@ async function post(
   // The whole chunk done in one transaction; each new status reaches my other devices in it.
   const updates = core.db.atomically(() =>
     chunk.map((p) =>
-      core.db.outboxDone(p.row, routing.sentState(p.row), (m) =>
+      core.db.outbox.done(p.row, routing.sentState(p.row), (m) =>
         core.fanOut({ type: 'status', peerUid: m.peerUid, dbMessage: toDbMessage(m) }),
       ),
     ),
@@ -208,7 +210,7 @@ export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSign
     for (;;) {
       if (signal?.aborted) break;
       // Receipts to one contact, and fan-out changes to one sibling, go as one message each.
-      const due = mergeSyncRows(core, mergeReceiptRows(core, core.db.dueOutbox(Date.now(), DUE_WINDOW)));
+      const due = mergeSyncRows(core, mergeReceiptRows(core, core.db.outbox.due(Date.now(), DUE_WINDOW)));
       if (due.length === 0) break;
       const ready: Prepared[] = [];
       const drop = (peer: Peer) => routing.drop(peer);
@@ -225,7 +227,7 @@ export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSign
         const p = await prepare(core, due[i++]!, routing);
         if (p === 'dropped') continue;
         if ('retryInMs' in p) {
-          core.db.outboxRetry(p.row.id, p.reason, Date.now() + p.retryInMs);
+          core.db.outbox.retry(p.row.id, p.reason, Date.now() + p.retryInMs);
           continue;
         }
         ready.push(p);
@@ -246,6 +248,6 @@ export function flushOutbox(core: Core, routing: SendRouting, signal?: AbortSign
       }
       if (progress === 0) break; // every due row was sent, deferred or dropped: loop on the rest
     }
-    return { sent, waiting: core.db.outboxSize() };
+    return { sent, waiting: core.db.outbox.size() };
   });
 }

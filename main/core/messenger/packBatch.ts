@@ -70,7 +70,7 @@ export async function packRun(
         packed = core.db.atomically(() => {
           const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
           const p = packUserMessage(sendingKeys(peer), ratchet, message, peer.sessionEpoch);
-          core.db.setPacked(row.id, p.bytes, server.url);
+          core.db.outbox.setPacked(row.id, p.bytes, server.url);
           return p;
         });
       } catch (e) {

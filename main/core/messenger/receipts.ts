@@ -88,7 +88,7 @@ export function mergeReceiptRows(core: Core, rows: OutboxRow[]): OutboxRow[] {
   for (const { rows: g } of groups) {
     if (g.length < 2) continue;
     const merged = encode(meow.UserMessage, { type: 'ack', acks: g.flatMap(acksOf) });
-    core.db.mergeOutboxRows(g[0]!, g.slice(1), merged);
+    core.db.outbox.merge(g[0]!, g.slice(1), merged);
     g[0]!.plain = merged;
   }
   return out;

@@ -134,7 +134,7 @@ async function receiveRun(
       dispositions.push('ack');
     }
     // The run's receipts to each contact: one row each, not one per message.
-    if (outbox.length) core.db.enqueue(mergeReceiptItems(outbox));
+    if (outbox.length) core.db.outbox.enqueue(mergeReceiptItems(outbox));
     // Each channel's ratchet, serialised once for the whole run.
     for (const c of channels.values()) c.peer = { ...c.peer, drState: encodeRatchetState(c.ratchet) };
     for (const c of channels.values())
@@ -165,7 +165,7 @@ function receiveOne(
   if (!packed || !id) return 'done';
   try {
     return core.db.atomically(() => {
-      if (core.db.hasReceived(id)) return 'done';
+      if (core.db.received.has(id)) return 'done';
       const destination = packed.destination ?? new Uint8Array(0);
       const known = core.peers.byMyLookupKey(destination) ?? core.devices.byMyLookupKey(destination);
       if (!known) return 'alone';
@@ -183,7 +183,8 @@ function receiveOne(
         if (afterVerified(peer, destination, u.signedByPrevious) !== peer) return 'alone';
         message = u.message;
         next = u.ratchet;
-        if (u.slot && peer.type === 'contact') core.db.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
+        if (u.slot && peer.type === 'contact')
+          core.db.channels.noteSlot(peer.uid, u.slot.slot, u.slot.digest);
       } catch (e) {
         if (isStorageFailure(e)) throw e;
         // A session reset, or a ratchet out of step: the one-message path acts on it (sessionReset.ts).
@@ -194,7 +195,7 @@ function receiveOne(
           layer: e instanceof UnpackError ? e.layer : 'unknown',
           error: (e as Error).message,
         });
-        core.db.recordReceived(id);
+        core.db.received.record(id);
         return 'done';
       }
       if (peer.type === 'device') return syncOne(core, id, peer, next, message, run, devices!);
@@ -209,9 +210,9 @@ function receiveOne(
           peer: peer.uid,
           bytes: Buffer.byteLength(message.text),
         });
-        core.db.recordReceived(id);
+        core.db.received.record(id);
       } else {
-        core.db.recordReceived(id, () => contactEffects(core, peer, after.peer, message, local, rows));
+        core.db.received.record(id, () => contactEffects(core, peer, after.peer, message, local, rows));
       }
       channels.set(lockOf(peer), after);
       events.push(...local);
@@ -224,7 +225,7 @@ function receiveOne(
       id,
       error: (e as Error)?.stack ?? String(e),
     });
-    core.db.recordReceived(id);
+    core.db.received.record(id);
     return 'done';
   }
 }
@@ -244,7 +245,7 @@ function syncOne(
   const local: ReceiveEvent[] = [];
   // Each change once, by its dedup id (a batch's changes have one each), in order.
   const fresh = sync.changes.filter((c) => !run.synced.has(c.dedupId) && !devices.isSeen!(c.dedupId));
-  core.db.recordReceived(id, fresh.length ? () => fresh.forEach((c) => c.apply(local)) : undefined);
+  core.db.received.record(id, fresh.length ? () => fresh.forEach((c) => c.apply(local)) : undefined);
   const activeAt = Date.now();
   run.channels.set(lockOf(device), {
     peer: { ...device, lastActivityAt: activeAt },

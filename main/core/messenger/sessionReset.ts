@@ -32,7 +32,7 @@ export function sessionSignal(db: MessageDb, peer: Peer, e: UnpackError): Sessio
   if (e.signal) return e.signal.epoch < peer.sessionEpoch ? 'older' : 'newer';
   if (e.ratchetCode === 'DECRYPT_FAILED' || e.ratchetCode === 'MALFORMED_HEADER') return 'stale';
   if (e.ratchetCode === 'DUPLICATE' && e.slot) {
-    const known = db.slotDigest(peer.uid, e.slot.slot);
+    const known = db.channels.slotDigest(peer.uid, e.slot.slot);
     if (known !== undefined && known !== e.slot.digest) return 'stale';
   }
   return null;
@@ -50,7 +50,7 @@ export async function onSessionSignal(
   if (signal === 'older' || (signal === 'stale' && resetPending(peer))) {
     // Sent before the other side knew of my reset: nothing to do, the new session re-sends it.
     core.log.info('dropped a message of an earlier session', log);
-    core.db.recordReceived(serverId);
+    core.db.received.record(serverId);
     return 'ack';
   }
   if (signal === 'reset') {
@@ -62,7 +62,7 @@ export async function onSessionSignal(
         next = acceptReset(peer, reset);
       } catch (err) {
         core.log.warn('refused a session reset', { ...log, error: (err as Error).message });
-        core.db.recordReceived(serverId);
+        core.db.received.record(serverId);
         return 'ack';
       }
       // The new session first: a crash before the answer is queued leaves its redelivery to 'answer'.
@@ -81,7 +81,7 @@ export async function onSessionSignal(
     if (decision === 'ignore' || decision === 'lose') {
       core.log.warn('refused a replayed or losing session reset', { ...log, theirs: reset.epoch ?? 0 });
       if (decision === 'lose') await core.peers.putRecord(rememberReset(peer, reset));
-      core.db.recordReceived(serverId);
+      core.db.received.record(serverId);
       return 'ack';
     }
     // Its sender does not know my session: a reset of mine, above both.
@@ -104,11 +104,11 @@ function answer(core: Core, peerUid: string, serverId: string): void {
     plain: encode(meow.UserMessage, { type: 'session_ack' }),
   };
   core.db.atomically(() => {
-    core.db.recordReceived(serverId);
+    core.db.received.record(serverId);
     dropResets(core.db, peerUid);
-    core.db.unpackOutbox('peer', peerUid);
-    core.db.enqueue([ack, ...unconfirmed(core.db, peerUid)]);
-    core.db.retryNowFor('peer', peerUid);
+    core.db.outbox.unpack('peer', peerUid);
+    core.db.outbox.enqueue([ack, ...unconfirmed(core.db, peerUid)]);
+    core.db.outbox.retryNowFor('peer', peerUid);
   });
 }
 
@@ -120,10 +120,10 @@ function answer(core: Core, peerUid: string, serverId: string): void {
 async function beginReset(core: Core, peer: Peer, serverId: string, epoch: number): Promise<void> {
   const { peer: next, reset } = startReset(peer, epoch);
   core.db.atomically(() => {
-    core.db.recordReceived(serverId);
+    core.db.received.record(serverId);
     dropResets(core.db, peer.uid);
-    core.db.unpackOutbox('peer', peer.uid);
-    core.db.enqueue([
+    core.db.outbox.unpack('peer', peer.uid);
+    core.db.outbox.enqueue([
       { channel: 'peer', peerUid: peer.uid, plain: encode(meow.SessionReset, reset), kind: 'reset' },
       ...unconfirmed(core.db, peer.uid),
     ]);
@@ -139,7 +139,7 @@ async function beginReset(core: Core, peer: Peer, serverId: string, epoch: numbe
 
 /** The first message of my reset's session arrived: the reset is done (call with the record to store). */
 export function resetAnswered(core: Core, next: Peer): Peer {
-  core.db.retryNowFor('peer', next.uid);
+  core.db.outbox.retryNowFor('peer', next.uid);
   return { ...next, resetMine: '' };
 }
 
@@ -152,7 +152,7 @@ export function established(core: Core, peer: Peer): void {
 
 /** A reset not yet taken by the relay is superseded by the newer one. */
 function dropResets(db: MessageDb, peerUid: string): void {
-  for (const r of db.outboxForPeer('peer', peerUid)) if (r.kind === 'reset') db.dropOutbox(r.id);
+  for (const r of db.outbox.forPeer('peer', peerUid)) if (r.kind === 'reset') db.outbox.drop(r.id);
 }
 
 /**
@@ -161,8 +161,8 @@ function dropResets(db: MessageDb, peerUid: string): void {
  * contact shows each once (by its uuid). Those already queued are left to their row.
  */
 function unconfirmed(db: MessageDb, peerUid: string): OutboxItem[] {
-  const queued = new Set(db.outboxForPeer('peer', peerUid).map((r) => r.messageUuid));
-  return db
+  const queued = new Set(db.outbox.forPeer('peer', peerUid).map((r) => r.messageUuid));
+  return db.messages
     .unconfirmedOutbound(peerUid, Date.now() - RESEND_WINDOW_MS)
     .filter((m) => m.type === 'text' && !queued.has(m.uuid))
     .map((m) => ({

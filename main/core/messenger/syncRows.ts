@@ -81,7 +81,7 @@ export function mergeSyncRows(core: Core, rows: OutboxRow[]): OutboxRow[] {
   for (const g of groups) {
     if (g.rows.length < 2) continue;
     const merged = batchPlain(g.payloads);
-    core.db.mergeOutboxRows(g.rows[0]!, g.rows.slice(1), merged);
+    core.db.outbox.merge(g.rows[0]!, g.rows.slice(1), merged);
     g.rows[0]!.plain = merged;
   }
   return out;

@@ -33,12 +33,12 @@ export class PeerStore {
 
   async open(): Promise<void> {
     await this.kv.open();
-    this.live = this.db.loadChannelStates(this.kind);
+    this.live = this.db.channels.load(this.kind);
     for (const p of this.kv.all()) {
       this.index(p);
       // Records written before channel_state existed carry their ratchet: move it over once.
       if (p.drState !== null && !this.live.has(p.uid)) {
-        this.db.setChannelState(this.kind, p.uid, p.drState, p.lastActivityAt);
+        this.db.channels.set(this.kind, p.uid, p.drState, p.lastActivityAt);
         this.live.set(p.uid, { ratchet: p.drState, activeAt: p.lastActivityAt });
         await this.writeRecord(p);
       }
@@ -73,7 +73,7 @@ export class PeerStore {
     if (this.kv.get(peer.uid)?.unlinked && !peer.unlinked) return;
     const s = this.live.get(peer.uid);
     if (!s || s.ratchet !== peer.drState || s.activeAt !== peer.lastActivityAt) {
-      this.db.setChannelState(this.kind, peer.uid, peer.drState, peer.lastActivityAt);
+      this.db.channels.set(this.kind, peer.uid, peer.drState, peer.lastActivityAt);
       this.noteState(peer.uid, peer.drState, peer.lastActivityAt);
     }
     await this.writeRecord(peer);
@@ -99,7 +99,7 @@ export class PeerStore {
 
   /** Writes the live state inside the caller's messages.db transaction; call noteState once it commits. */
   stageState(uid: string, ratchet: Uint8Array | null, activeAt: number): void {
-    this.db.setChannelState(this.kind, uid, ratchet, activeAt);
+    this.db.channels.set(this.kind, uid, ratchet, activeAt);
   }
 
   /** The live state a committed transaction wrote. */
@@ -119,7 +119,7 @@ export class PeerStore {
   async delete(uid: string): Promise<void> {
     const p = this.kv.get(uid);
     await this.kv.delete(uid);
-    this.db.deleteChannelState(this.kind, uid);
+    this.db.channels.delete(this.kind, uid);
     this.live.delete(uid);
     if (p) this.byLookup.delete(toHex(p.myLookup.publicKey));
   }

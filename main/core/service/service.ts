@@ -242,7 +242,7 @@ export class CoreService implements MeowService {
   }
 
   private conversation(m: Messenger, p: Peer): ConversationView {
-    const s = m.db.conversationSummary(p.uid);
+    const s = m.db.messages.summary(p.uid);
     return conversationView(m, p, s);
   }
 
@@ -424,7 +424,7 @@ export class CoreService implements MeowService {
     return this.guard('sync', async () => {
       const m = this.open();
       const r = await m.sync({ waitMs: opts.waitMs ?? 0 });
-      return { ...r, waiting: m.db.outboxSize() };
+      return { ...r, waiting: m.db.outbox.size() };
     });
   }
 
@@ -565,7 +565,7 @@ export class CoreService implements MeowService {
   conversations(): Promise<ConversationView[]> {
     return this.guard('conversations', async () => {
       const m = this.open();
-      const summaries = new Map(m.db.conversationSummaries().map((s) => [s.peerUid, s]));
+      const summaries = new Map(m.db.messages.summaries().map((s) => [s.peerUid, s]));
       return m
         .contacts()
         .map((p) => conversationView(m, p, summaries.get(p.uid)))
@@ -583,7 +583,7 @@ export class CoreService implements MeowService {
       const before = parseCursor(opts.before);
       if (opts.before !== undefined && !before)
         throw new ServiceError('BAD_INPUT', { field: 'before', reason: 'not a message cursor' });
-      return m.db.pageMessages(contactId, before, opts.limit ?? DEFAULT_PAGE).map((s) => messageView(m, s));
+      return m.db.messages.page(contactId, before, opts.limit ?? DEFAULT_PAGE).map((s) => messageView(m, s));
     });
   }
 
@@ -593,7 +593,7 @@ export class CoreService implements MeowService {
       this.contact(m, contactId);
       const stored = await m.send(contactId, text);
       await this.flushSoon(m);
-      return messageView(m, m.db.getMessage(contactId, stored.uuid) ?? stored);
+      return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
     });
   }
 
@@ -614,13 +614,13 @@ export class CoreService implements MeowService {
     return this.guard('retryMessage', async () => {
       const m = this.open();
       this.contact(m, contactId);
-      if (!m.db.getMessage(contactId, messageId))
+      if (!m.db.messages.get(contactId, messageId))
         throw new ServiceError('UNKNOWN_MESSAGE', { message: messageId });
-      if (m.db.retryFailed(messageId)) {
+      if (m.db.outbox.retryFailed(messageId)) {
         m.kickSend();
         await this.flushSoon(m);
       }
-      return messageView(m, m.db.getMessage(contactId, messageId)!);
+      return messageView(m, m.db.messages.get(contactId, messageId)!);
     });
   }
 

@@ -67,7 +67,7 @@ export function parseCursor(cursor: string | undefined): { sentAt: number; id: n
 
 function failedOf(m: Messenger, s: StoredMessage): MessageView['failed'] {
   if (!s.outbound || (s.state !== 'pending' && s.state !== 'pending_forward')) return null;
-  const reason = m.db.failedSend(s.uuid);
+  const reason = m.db.outbox.failedSend(s.uuid);
   return reason === null ? null : { reason };
 }
 
@@ -103,7 +103,7 @@ export function conversationView(
   p: Peer,
   summary: { unread: number; count: number } | undefined,
 ): ConversationView {
-  const last = m.db.pageMessages(p.uid, null, 1)[0];
+  const last = m.db.messages.page(p.uid, null, 1)[0];
   return {
     contact: contactView(m, p),
     unread: summary?.unread ?? 0,
@@ -116,7 +116,7 @@ export function conversationView(
 export function deviceViews(m: Messenger): DeviceView[] {
   const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
   const primaryFor = (uid: string) => contacts.filter((c) => c.primaryDeviceUid === uid).length;
-  const waiting = m.db.waitingForwards();
+  const waiting = m.db.messages.waitingForwards();
   const self: DeviceView = {
     id: m.identity.uid,
     name: m.identity.deviceName,
@@ -155,7 +155,7 @@ export function pairingView(m: Messenger, d: Peer): PairingView | null {
   let phase: PairingPhase = p.phase;
   let done = p.done;
   if (p.role === 'existing' && phase === 'syncing') {
-    const left = m.db.outboxCount('device', d.uid);
+    const left = m.db.outbox.count('device', d.uid);
     done = Math.max(0, p.total - left);
     if (left === 0) phase = 'done';
   }
