@@ -19,6 +19,8 @@ const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
       : ''),
   SESSION_RESET: (p) =>
     `Your conversation with ${p['contact']} was re-secured: one of your devices or ${p['contact']}'s was restored from an older copy, so its keys were out of step. Messages sent meanwhile may be missing.`,
+  SYNC_KIND_UNKNOWN: (p) =>
+    `"${p['device']}" sent a change this version of Meow cannot apply yet (${p['kind']}): it is kept, and applied once this device runs the newer version.`,
   PAIRING_TAMPERED: (p) =>
     `Pairing with "${p['device']}" was refused: its answer does not match the link you opened (someone may have swapped the link).`,
 };

@@ -168,7 +168,8 @@ export interface NoticeView {
     | 'CONTACT_KEYS_CHANGED'
     | 'RELAY_REFUSING'
     | 'MESSAGE_STORE_REPLACED'
-    | 'SESSION_RESET';
+    | 'SESSION_RESET'
+    | 'SYNC_KIND_UNKNOWN';
   params: Record<string, string | number>;
   text: string;
 }

@@ -12,7 +12,6 @@
  * the contacts' side spends taking the new keys.
  */
 import { randomBytes } from '../../protocol/crypto/bytes.js';
-import { unlinkDevice } from '../../main/core/devices/management.js';
 import { Messenger } from '../../main/core/messenger/messenger.js';
 import type { Relay, RelayFactory } from '../../main/core/relay.js';
 import { netRelays } from '../../main/net/relayFactory.js';
@@ -136,7 +135,7 @@ async function unlinkCost(ctx: BenchContext): Promise<Sample> {
     const bOnA = a.deviceSync.deviceById(b.identity.uid)!;
     resetCount(f.posted);
     const t0 = performance.now();
-    await unlinkDevice(a.deviceSync, bOnA.uid);
+    await a.deviceSync.unlink(bOnA.uid);
     await a.flushOutbox();
     const ms = performance.now() - t0;
     const posted = { ...f.posted, refused: new Set(f.posted.refused) };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 import { x25519KeyPair } from '../../protocol/crypto/curves.js';
-import { sessionSignal } from '../../main/core/messenger/sessionReset.js';
+import { sessionSignal } from '../../main/core/receive/sessionReset.js';
 import type { Peer } from '../../main/core/peers/peer.js';
 import {
   acceptReset,

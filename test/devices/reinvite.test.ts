@@ -5,7 +5,6 @@
  * device that made it, with my other devices routing through it.
  */
 import { describe, expect, it } from 'vitest';
-import { unlinkDevice } from '../../main/core/devices/management.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { contactView } from '../../main/core/service/views.js';
 import { befriend, createBlankDevice, createProfile, pairDevices, settle, useEnv } from '../core/harness.js';
@@ -38,7 +37,7 @@ describe('inviting again a contact lost with an unlinked device', () => {
       a.on('notice', (n: { code: string }) => notices.push(n.code));
       const onC: unknown[] = [];
       c.on('notice', (n: { code: string; params: unknown }) => onC.push(n));
-      await unlinkDevice(a.deviceSync, a.deviceSync.deviceById(b.identity.uid)!.uid); // …and is lost
+      await a.deviceSync.unlink(a.deviceSync.deviceById(b.identity.uid)!.uid); // …and is lost
       await settle(a, c, a, c);
       expect(notices).toContain('CONTACT_ORPHANED');
       // my other device is told which device went (once), and which contact went with it

@@ -5,7 +5,6 @@
  */
 import { pairingViews } from '../../main/core/service/views.js';
 import { describe, expect, it } from 'vitest';
-import { unlinkDevice } from '../../main/core/devices/management.js';
 import { createInvitation } from '../../main/core/peers/invitation.js';
 import { channelKeys } from '../../main/core/peers/peer.js';
 import { decodeRatchetState, encodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
@@ -68,7 +67,7 @@ describe('review regressions', () => {
       const sending = (async () => {
         for (let i = 0; i < 10; i++) await a.updateProfile({ status: `s${i}` }).then(() => a.flushOutbox());
       })();
-      await unlinkDevice(a.deviceSync, b.identity.uid);
+      await a.deviceSync.unlink(b.identity.uid);
       await sending;
       await a.sync();
       expect(a.deviceSync.siblings()).toEqual([]);

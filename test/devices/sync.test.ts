@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { unlinkDevice } from '../../main/core/devices/management.js';
+
 import { encodePeerData } from '../../main/core/devices/payloads.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { nextVersion } from '../../main/core/records.js';
@@ -179,7 +179,7 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
     const cName = c.identity.deviceName;
     const early = await c.send(X, 'from C before unlink');
     expect(early.state).toBe('pending_forward');
-    const { primaryFor } = await unlinkDevice(a.deviceSync, cName);
+    const { primaryFor } = await a.deviceSync.unlink(cName);
     expect(primaryFor).toBe(0);
     const before = env.logs.length;
     await settle(a, b);

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
-import { unlinkDevice } from '../../main/core/devices/management.js';
+
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import type { meow } from '../../protocol/wire/proto.js';
@@ -100,7 +100,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
           const d = driver();
           const target = linked.filter((n) => n !== d)[Math.floor(rnd() * (linked.length - 1))]!;
           const by = linked.filter((n) => n !== target)[Math.floor(rnd() * (linked.length - 1))]!;
-          await unlinkDevice(m[by].deviceSync, m[target].identity.deviceName);
+          await m[by].deviceSync.unlink(m[target].identity.deviceName);
           linked.splice(linked.indexOf(target), 1);
           await settle(m[by], m[target]); // it learns it is unlinked
           expect(m[target].identity.unlinked).not.toBeNull();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aeadDecrypt } from '../../protocol/crypto/aead.js';
 import { encodeFields, toHex } from '../../protocol/crypto/bytes.js';
 import { open } from '../../protocol/crypto/sealedBox.js';
-import { receiveSafely } from '../../main/core/messenger/inbox.js';
+import { receiveOne } from '../../main/core/receive/receive.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import type { Relay, RelayFactory } from '../../main/core/relay.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
@@ -168,7 +168,7 @@ describe('a profile restored from an older copy', () => {
       const target = toHex(resetMessage!.destination!) === toHex(contacts[0]!.myLookup.publicKey) ? a : b;
       const packed = meow.PackedUserMessage.decode(encode(meow.PackedUserMessage, resetMessage!));
       expect(
-        await receiveSafely(
+        await receiveOne(
           target,
           meow.DeliveredMessage.create({ id: 'replayed-reset', message: packed }),
           null,

@@ -8,7 +8,7 @@
  *     acknowledges, and a rename racing the handover does not decide which copy wins.
  */
 import { describe, expect, it } from 'vitest';
-import { holdsSecrets } from '../../main/core/devices/deviceSync.js';
+import { holdsSecrets } from '../../main/core/devices/secrets.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import type { Peer } from '../../main/core/peers/peer.js';
 import {

@@ -6,7 +6,6 @@
  * contact sent in between is lost (the old queue is drained, then dropped).
  */
 import { describe, expect, it } from 'vitest';
-import { unlinkDevice } from '../../main/core/devices/management.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { channelKeys, type Peer } from '../../main/core/peers/peer.js';
 import { PREVIOUS_KEY_GRACE_MS, RETIRED_DRAIN_MS } from '../../main/core/peers/rotation.js';
@@ -43,7 +42,7 @@ describe('unlinking a device rotates what it could have kept', () => {
       await settle(a, b, a, b);
       expect(a.peers.get(uid)!.primaryDeviceUid).toBe('');
 
-      await unlinkDevice(a.deviceSync, a.deviceSync.deviceById(b.identity.uid)!.uid);
+      await a.deviceSync.unlink(a.deviceSync.deviceById(b.identity.uid)!.uid);
       await a.flushOutbox(); // the key update goes out
       // x writes before it has seen the update: that lands in the old queue…
       await x.send('rot-a', 'written before the update');

@@ -5,8 +5,9 @@
  */
 import Database from 'better-sqlite3';
 import { storageError } from '../errors.js';
+import { SEEN_RETENTION_MS } from '../durations.js';
 
-export const DEDUP_RETENTION_MS = 30 * 24 * 3600 * 1000;
+export const DEDUP_RETENTION_MS = SEEN_RETENTION_MS;
 
 export class DedupStore {
   private readonly db: Database.Database;

@@ -22,21 +22,24 @@ import type { PairingState, Peer } from '../peers/peer.js';
 import { fromBase64, randomBytes, toBase64 } from '../../../protocol/crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
-import { unlinkedChannel, type DeviceSync } from './deviceSync.js';
+import { myAnnouncement, withCardAnnouncement } from './capabilities.js';
+import type { DeviceContext } from './context.js';
+import { unlinkedChannel } from './secrets.js';
+import { tombstone } from './unlink.js';
 import { introduce } from './introduction.js';
 import { encodePeerData, encodeProfile, encodeServers } from './payloads.js';
 import { opensCommitment, pairingCode, pairingCommitment, type PairingKeys } from './safetyCode.js';
-import { deviceLock } from '../messenger/lockKeys.js';
+import { deviceLock } from '../locks.js';
+import { MINUTE_MS, DAY_MS } from '../durations.js';
 
 /** History batches stay well under the relay's default 64 KiB message bound once packed. */
 const HISTORY_BATCH_BYTES = 40 * 1024;
-const DAY_MS = 24 * 3600 * 1000;
 
 export class Pairing {
-  constructor(private readonly ds: DeviceSync) {}
+  constructor(private readonly ctx: DeviceContext) {}
 
   private get m() {
-    return this.ds.m;
+    return this.ctx.core;
   }
 
   /** InitDevicePairing, on the new machine: a device peer waiting for an answer, and its link. */
@@ -47,6 +50,7 @@ export class Pairing {
       name: '',
       type: 'device',
       myName: m.identity.deviceName,
+      announce: myAnnouncement(),
     });
     // The link commits to a nonce revealed only after the answer (docs/pairing.md).
     const nonce = randomBytes(32);
@@ -83,19 +87,22 @@ export class Pairing {
     // Accepted here before (its short link may be gone from the server by now): go on with it.
     const accepted = m.devices.all().find((d) => d.pairing?.role === 'existing' && d.pairing.link === link);
     if (accepted) return this.resume(accepted, opts);
-    const card = await m.readLink(link, 'pair');
+    const card = await this.ctx.ports.contacts.readLink(link, 'pair');
     if (card.deviceId === m.identity.uid) throw new MeowError('OWN_LINK', { kind: 'pair' });
     const earlier = m.devices.all().find((d) => d.invitationId === card.invitationId);
     if (earlier) return this.resume(earlier, opts);
     if (card.pairingCommitment?.length !== 32)
       throw new MeowError('BAD_LINK', { kind: 'pair', reason: 'it was made by an older version of Meow' });
-    const known = this.ds.deviceById(card.deviceId);
+    const known = this.ctx.deviceById(card.deviceId);
     if (known) throw new MeowError('ALREADY_PAIRED', { device: known.name });
-    const { peer, answer } = answerInvitation(m.identity, card, {
+    const answered = answerInvitation(m.identity, card, {
       name: card.name || 'new device',
       type: 'device',
       myName: m.identity.deviceName,
+      announce: myAnnouncement(),
     });
+    const peer = withCardAnnouncement(answered.peer, card);
+    const answer = answered.answer;
     const nonce = randomBytes(32);
     answer.pairingNonce = nonce;
     peer.pairing = {
@@ -116,7 +123,7 @@ export class Pairing {
       m.db.outbox.enqueue([{ channel: 'device', peerUid: peer.uid, plain }]);
       await m.devices.put(peer);
     });
-    this.ds.emitPairing(peer);
+    this.ctx.emitPairing(peer);
     m.kickPoll();
     m.kickSend();
     return { device: peer };
@@ -135,7 +142,7 @@ export class Pairing {
       earlier.pairing = { ...p, historyDays: opts.historyDays };
       await this.m.locks.run(deviceLock(earlier.uid), () => this.m.devices.put(earlier));
     }
-    this.ds.emitPairing(earlier);
+    this.ctx.emitPairing(earlier);
     this.m.kickPoll();
     this.m.kickSend();
     return { device: earlier };
@@ -145,13 +152,13 @@ export class Pairing {
   async onAnswer(device: Peer, message: meow.UserMessage): Promise<Peer> {
     if (message.type !== 'invitation_answer' || !message.invitation)
       throw new MeowError('REFUSED', { detail: 'expected a pairing answer' });
-    if (Date.now() > device.invitationExpiresAt + 60_000)
+    if (Date.now() > device.invitationExpiresAt + MINUTE_MS)
       throw new MeowError('REFUSED', { detail: 'pairing answer after the link expired' });
     const card = meow.ContactCard.create(message.invitation);
     const p = device.pairing;
     if (!p?.nonce || !p.commitment || card.pairingNonce?.length !== 32)
       throw new MeowError('REFUSED', { detail: 'pairing answer without a nonce' });
-    const done = finalizeInvitation(device, card);
+    const done = withCardAnnouncement(finalizeInvitation(device, card), card);
     const code = pairingCode({
       commitment: fromBase64(p.commitment),
       newDevice: { identity: device.myIdentity.publicKey, encryption: device.myEncryption.publicKey },
@@ -166,7 +173,7 @@ export class Pairing {
       pairing: { ...p, phase: 'code', code, link: '' }, // answered: the link is spent
     };
     // The reveal is the new device's first message on the channel (after the answer's ratchet step).
-    this.m.db.outbox.enqueue([this.ds.send(next, 'pair_reveal', { pairingNonce: fromBase64(p.nonce) })]);
+    this.m.db.outbox.enqueue([this.ctx.send(next, 'pair_reveal', { pairingNonce: fromBase64(p.nonce) })]);
     this.m.kickSend();
     if (device.shortLinkId) {
       const server = device.myPullServers[0];
@@ -255,7 +262,7 @@ export class Pairing {
       next = p.otherConfirmed ? await this.startSync(confirmed, historyDays) : confirmed;
       await this.m.devices.put(next);
     });
-    this.ds.emitPairing(next!);
+    this.ctx.emitPairing(next!);
     this.m.kickSend();
     return next!;
   }
@@ -265,8 +272,8 @@ export class Pairing {
     const m = this.m;
     const me = m.identity;
     const items: OutboxItem[] = [];
-    const send = (type: Parameters<DeviceSync['send']>[1], payload: meow.IDeviceSyncPayload = {}) =>
-      items.push(this.ds.send(device, type, payload));
+    const send = (type: Parameters<DeviceContext['send']>[1], payload: meow.IDeviceSyncPayload = {}) =>
+      items.push(this.ctx.send(device, type, payload));
 
     const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
     const days = historyDays ?? me.historyDays;
@@ -276,12 +283,12 @@ export class Pairing {
     send('pair_confirm', { progressTotal: total });
 
     // Every other device of mine makes a channel with the newcomer (devices/introduction.ts).
-    items.push(...introduce(this.ds, device));
+    items.push(...introduce(this.ctx, device));
     let done = 0;
     for (const c of contacts) {
       send('peer_update', {
         peerUid: c.uid,
-        peerData: encodePeerData(c, this.ds.primaryIdOf(c)),
+        peerData: encodePeerData(c, this.ctx.primaryIdOf(c)),
         progressDone: ++done,
         progressTotal: total,
       });
@@ -348,8 +355,8 @@ export class Pairing {
       !next.pairing.localConfirmed
     )
       throw new MeowError('PAIRING_NOT_PENDING', {});
-    this.m.db.outbox.enqueue([this.ds.send(next, 'pair_ok')]);
-    this.ds.emitPairing(next);
+    this.m.db.outbox.enqueue([this.ctx.send(next, 'pair_ok')]);
+    this.ctx.emitPairing(next);
     this.m.kickSend();
     return next;
   }
@@ -358,24 +365,24 @@ export class Pairing {
   async refuseOnNewDevice(uid: string): Promise<void> {
     const d = this.m.devices.get(uid);
     if (d?.contactLookupKey && d.drState) {
-      this.m.db.outbox.enqueue([this.ds.send(d, 'pair_refused')]);
-      await this.m.flushOutbox().catch(() => undefined); // packed while its keys exist
+      this.m.db.outbox.enqueue([this.ctx.send(d, 'pair_refused')]);
+      await this.ctx.ports.send.flush().catch(() => undefined); // packed while its keys exist
     }
     await this.m.updatePeer('device', uid, (x) =>
       x.pairing ? { ...x, pairing: { ...x.pairing, phase: 'refused' } } : null,
     );
-    await this.ds.tombstone(uid);
+    await tombstone(this.ctx, uid);
   }
 
   /** The codes differ (or the person changed their mind): tell the new device, drop it. */
   async refuse(ref?: string): Promise<void> {
     const device = this.findPending(ref);
-    this.m.db.outbox.enqueue([this.ds.send(device, 'pair_refused')]);
-    await this.m.flushOutbox().catch(() => undefined); // packed while its keys exist
+    this.m.db.outbox.enqueue([this.ctx.send(device, 'pair_refused')]);
+    await this.ctx.ports.send.flush().catch(() => undefined); // packed while its keys exist
     await this.m.updatePeer('device', device.uid, (d) =>
       d.pairing ? { ...d, pairing: { ...d.pairing, phase: 'refused' } } : null,
     );
-    await this.ds.tombstone(device.uid);
+    await tombstone(this.ctx, device.uid);
   }
 }
 

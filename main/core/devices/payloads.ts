@@ -33,7 +33,8 @@ export type SyncType =
   | 'handover_ack'
   | 'pair_reveal'
   | 'pair_ok'
-  | 'batch';
+  | 'batch'
+  | 'device_caps';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDeviceId: string): OutboxItem {

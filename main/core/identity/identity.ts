@@ -65,11 +65,15 @@ const IdentitySchema = z.object({
   /** Version of deviceName: any of my devices may rename this one. */
   deviceNameVersion: versionSchema.default({ counter: 0, device: '' }),
   /** What a saved change still owes my other devices and contacts (see IdentityRepository). */
-  owed: z.array(z.enum(['identity_update', 'server_add', 'device_name', 'contacts_profile'])).default([]),
+  owed: z
+    .array(z.enum(['identity_update', 'server_add', 'device_name', 'contacts_profile', 'device_caps']))
+    .default([]),
+  /** The device protocol and change kinds last announced to my other devices (devices/capabilities.ts). */
+  announced: z.string().default(''),
 });
 
 /** Syncs a change of the identity owes: to my other devices, or (profile notices) to my contacts. */
-export type Owed = 'identity_update' | 'server_add' | 'device_name' | 'contacts_profile';
+export type Owed = 'identity_update' | 'server_add' | 'device_name' | 'contacts_profile' | 'device_caps';
 
 export interface Identity {
   uid: string;
@@ -89,6 +93,7 @@ export interface Identity {
   unlinked: { at: number; by: string } | null;
   deviceNameVersion: Version;
   owed: Owed[];
+  announced: string;
 }
 
 function toJson(id: Identity): z.input<typeof IdentitySchema> {
@@ -111,6 +116,7 @@ function toJson(id: Identity): z.input<typeof IdentitySchema> {
     unlinked: id.unlinked,
     deviceNameVersion: id.deviceNameVersion,
     owed: id.owed,
+    announced: id.announced,
   };
 }
 
@@ -138,6 +144,7 @@ function fromJson(raw: unknown): Identity {
     unlinked: j.unlinked,
     deviceNameVersion: j.deviceNameVersion,
     owed: j.owed,
+    announced: j.announced,
   };
 }
 
@@ -169,6 +176,7 @@ export function newIdentity(opts: {
     unlinked: null,
     deviceNameVersion: { counter: 0, device: uid },
     owed: [],
+    announced: '',
   };
 }
 

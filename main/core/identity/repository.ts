@@ -6,7 +6,7 @@
  * rows are queued is made good when the profile opens again (`owed` is re-queued; the
  * versions make a second copy harmless).
  */
-import { KeyedMutex } from '../messenger/keyedMutex.js';
+import { KeyedMutex } from '../locks.js';
 import type { Identity, IdentityFile, Owed } from './identity.js';
 
 export class IdentityRepository {

@@ -5,7 +5,7 @@
  */
 import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { OutboxItem } from '../storage/messageDb.js';
-import type { Core } from './core.js';
+import type { Core } from '../core.js';
 
 /** The contacts whose "my name" followed my old nickname now get the new one. */
 export async function renameMeForContacts(core: Core, before: string, after: string): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import type { OutboxItem, OutboxRow } from '../storage/messageDb.js';
-import type { Core } from './core.js';
+import type { Core } from '../core.js';
 import { MAX_ACKS_PER_MESSAGE } from './limits.js';
 
 type Ack = meow.IConversationStatus;

@@ -6,23 +6,21 @@
  *
  * The merge is one transaction (the first row's plaintext replaced, the others deleted),
  * before anything is packed: after a crash the rows are as they were, or merged — never
- * both. The merged row is then packed and posted like any other (packBatch.ts: its bytes
+ * both. The merged row is then packed and posted like any other (pack.ts: its bytes
  * and the ratchet step commit together), so nothing is lost and nothing sent twice.
  *
  * Order per sibling holds: a group closes at the first row of its channel that cannot join
  * it (another sync type, a packed row, a bound reached, a dedup id already in it); rows of
  * other channels do not touch it.
  *
- * A sibling on a build from before "batch" refuses the unknown sync type (DeviceSync.apply
- * throws REFUSED, logged as "refused a device sync") and acknowledges the message: the
- * changes it carried are lost on that sibling, with only that warning in its log. No device
- * announces its version or capabilities, so this cannot be gated on one; the devices of one
- * person run the same build in practice.
+ * Only for a sibling that announced it applies "batch" (devices/capabilities.ts); any
+ * other gets one message per change.
  */
 import { randomUUID } from 'node:crypto';
 import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { OutboxRow } from '../storage/messageDb.js';
-import type { Core } from './core.js';
+import type { Core } from '../core.js';
+import { canReceive } from '../devices/capabilities.js';
 import { MAX_SYNC_BATCH, MAX_SYNC_BATCH_BYTES } from './limits.js';
 
 /** The sync types a batch carries: what the receiving sibling's batched path applies. */
@@ -54,8 +52,18 @@ export function mergeSyncRows(core: Core, rows: OutboxRow[]): OutboxRow[] {
   const groups: Group[] = [];
   const open = new Map<string, Group>(); // the group still filling, per sibling
   const out: OutboxRow[] = [];
+  const batches = new Map<string, boolean>();
+  const takesBatches = (uid: string) => {
+    let yes = batches.get(uid);
+    if (yes === undefined) {
+      const d = core.devices.get(uid);
+      yes = !!d && canReceive(d, 'batch');
+      batches.set(uid, yes);
+    }
+    return yes;
+  };
   for (const r of rows) {
-    const change = fanOutChange(r);
+    const change = r.channel === 'device' && takesBatches(r.peerUid) ? fanOutChange(r) : null;
     if (!change) {
       if (r.channel === 'device') open.delete(r.peerUid);
       out.push(r);

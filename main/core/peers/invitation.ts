@@ -30,8 +30,9 @@ import type { Identity } from '../identity/identity.js';
 import type { ServerRef } from '../records.js';
 import { isFingerprint } from './linkKeys.js';
 import { channelDefaults, type Peer, type PeerType } from './peer.js';
+import { WEEK_MS } from '../durations.js';
 
-export const CONTACT_INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+export const CONTACT_INVITATION_TTL_MS = WEEK_MS;
 export const DEVICE_PAIRING_TTL_MS = 10 * 60 * 1000;
 const CARD_VERSION = 1;
 const BLOB_AAD = encodeFields('meow/invitation-blob/v1');
@@ -91,6 +92,8 @@ export function createInvitation(
     myName?: string;
     message?: string;
     servers?: ServerRef[];
+    /** Device cards: what this device speaks and applies (devices/capabilities.ts). */
+    announce?: { version: number; capabilities: string[] };
   },
 ): { peer: Peer; card: meow.ContactCard } {
   const now = Date.now();
@@ -144,6 +147,8 @@ export function createInvitation(
     invitationMessage: opts.message ?? '',
     status: identity.status,
     deviceId: opts.type === 'device' ? identity.uid : '',
+    deviceProtocol: opts.announce?.version ?? 0,
+    deviceCapabilities: opts.announce?.capabilities ?? [],
   });
   return { peer, card };
 }
@@ -193,7 +198,13 @@ export function validateCard(card: meow.ContactCard, requireInvite: boolean): Se
 export function answerInvitation(
   identity: Identity,
   card: meow.ContactCard,
-  opts: { name: string; type: PeerType; myName?: string; now?: number },
+  opts: {
+    name: string;
+    type: PeerType;
+    myName?: string;
+    now?: number;
+    announce?: { version: number; capabilities: string[] };
+  },
 ): { peer: Peer; answer: meow.ContactCard } {
   const now = opts.now ?? Date.now();
   const contactServers = validateCard(card, true);
@@ -251,6 +262,8 @@ export function answerInvitation(
     // A pairing answer goes out before either person confirmed the code: nothing of the profile.
     status: opts.type === 'device' ? '' : identity.status,
     deviceId: opts.type === 'device' ? identity.uid : '',
+    deviceProtocol: opts.announce?.version ?? 0,
+    deviceCapabilities: opts.announce?.capabilities ?? [],
   });
   return { peer, answer };
 }

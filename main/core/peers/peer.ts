@@ -121,6 +121,10 @@ export interface Peer {
   pairing: PairingState | null;
   /** Devices: unlinked; the record stays only to refuse what the device still sends. */
   unlinked: boolean;
+  /** Devices: the device protocol it announced (0: never announced; devices/capabilities.ts). */
+  protocolVersion: number;
+  /** Devices: the change kinds it announced it applies; null: never announced (the legacy set). */
+  capabilities: string[] | null;
   version: Version;
   /** Devices: the version of `name` (renameable from any of my devices). */
   nameVersion: Version;
@@ -191,6 +195,8 @@ export const peerJsonSchema = z.object({
   deviceId: z.string().default(''),
   pairing: pairingStateSchema.nullable().default(null),
   unlinked: z.boolean().default(false),
+  protocolVersion: z.number().int().min(0).default(0),
+  capabilities: z.array(z.string().max(64)).max(256).nullable().default(null),
   version: versionSchema,
   nameVersion: versionSchema.default({ counter: 0, device: '' }),
   handoverSeq: z.number().int().min(0).default(0),
@@ -325,6 +331,11 @@ export function inviterChannelKeys(p: Peer): ChannelKeys {
 
 export { b64 };
 
+/** Whether the record still holds the invitation's ratchet secrets (see withoutInvitationSecrets). */
+export function holdsInvitationSecrets(p: Peer): boolean {
+  return p.drKp.privateKey.some((b) => b !== 0) || p.drRootKey.some((b) => b !== 0);
+}
+
 /**
  * The record without the invitation's ratchet secrets (the card's DR key pair and root
  * key). They only start the ratchet; once the first message on the channel has been
@@ -333,7 +344,7 @@ export { b64 };
  * I reply. Erased in memory too.
  */
 export function withoutInvitationSecrets(p: Peer): Peer {
-  if (p.drKp.privateKey.every((b) => b === 0) && p.drRootKey.every((b) => b === 0)) return p;
+  if (!holdsInvitationSecrets(p)) return p;
   wipePrivateKey(p.drKp);
   p.drRootKey.fill(0);
   return {
@@ -359,5 +370,7 @@ export function channelDefaults(now = Date.now()) {
     sessionEpoch: 0,
     sessionResets: [] as string[],
     resetMine: '',
+    protocolVersion: 0,
+    capabilities: null as string[] | null,
   } satisfies Partial<Peer>;
 }

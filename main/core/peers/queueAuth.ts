@@ -21,9 +21,10 @@ import { toHex } from '../../../protocol/crypto/bytes.js';
 import type { Logger } from '../log.js';
 import type { Relay } from '../relay.js';
 import type { Peer } from './peer.js';
+import { HOUR_MS } from '../durations.js';
 
 /** How often a registration is repeated (relays keep one at least 7 days). */
-export const SECURE_REFRESH_MS = 12 * 3600_000;
+export const SECURE_REFRESH_MS = 12 * HOUR_MS;
 /** Queues per registration request (the relay's per-request key bound is 256 by default). */
 const PER_REQUEST = 100;
 

@@ -24,11 +24,12 @@ import { MeowError } from '../errors.js';
 import { serverRefToCard, validateCard } from './invitation.js';
 import { channelKeys, inviterChannelKeys, type Peer } from './peer.js';
 import { carryVerification } from './safetyNumber.js';
+import { MINUTE_MS, DAY_MS, WEEK_MS } from '../durations.js';
 
 /** How long a retired queue is still drained, and an old signing key of the other side accepted. */
-export const RETIRED_DRAIN_MS = 7 * 24 * 3600_000;
+export const RETIRED_DRAIN_MS = WEEK_MS;
 /** Every channel I drive rotates at least this often. */
-export const ROTATE_EVERY_MS = 30 * 24 * 3600_000;
+export const ROTATE_EVERY_MS = 30 * DAY_MS;
 const CARD_VERSION = 1;
 
 /** Step 1: new keys staged (a rotation already staged keeps its keys). */
@@ -130,7 +131,7 @@ export function sendingKeys(peer: Peer, now = Date.now()): ChannelKeys {
 }
 
 /** How long the other side's previous signing key is still accepted once its new one was seen. */
-export const PREVIOUS_KEY_GRACE_MS = 10 * 60_000;
+export const PREVIOUS_KEY_GRACE_MS = 10 * MINUTE_MS;
 
 /**
  * What a verified message teaches about rotations, the same record otherwise:

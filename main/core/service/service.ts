@@ -40,12 +40,11 @@ import type {
   SyncView,
 } from '../../../shared/views.js';
 import { netRelays } from '../../net/relayFactory.js';
-import { unlinkDevice } from '../devices/management.js';
 import { IdentityFile } from '../identity/identity.js';
 import { DEFAULT_LOG_N } from '../identity/passwordBox.js';
 import { createLogger, type Logger } from '../log.js';
-import type { MessengerEvents } from '../messenger/events.js';
-import { KeyedMutex } from '../messenger/keyedMutex.js';
+import type { MessengerEvents } from '../events.js';
+import { KeyedMutex } from '../locks.js';
 import { Messenger } from '../messenger/messenger.js';
 import type { Peer } from '../peers/peer.js';
 import { contactSafetyNumber, isVerified, matchesSafety, safetyQr } from '../peers/safetyNumber.js';
@@ -141,7 +140,7 @@ export class CoreService implements MeowService {
         }
       };
       m.on(event, guarded);
-      return () => void m.off(event, guarded as (...a: unknown[]) => void);
+      return () => void m.off(event, guarded);
     };
     const conversationOf = (peerUid: string) => {
       const p = m.peers.get(peerUid);
@@ -659,7 +658,7 @@ export class CoreService implements MeowService {
         .filter((c) => c.type === 'contact' && c.primaryDeviceUid === d.uid).length;
       if (primaryFor > 0 && !opts.force)
         throw new ServiceError('DEVICE_IS_PRIMARY', { device: d.name, contacts: primaryFor });
-      await unlinkDevice(m.deviceSync, d.uid);
+      await m.deviceSync.unlink(d.uid);
       await this.flushSoon(m);
       const view: DeviceView = deviceViews(m).find((v) => v.id === deviceId) ?? {
         id: deviceId,

@@ -1,9 +1,10 @@
 /**
- * messages.db: the conversations, the transactional outbox, each channel's live state
- * and the ids of relay messages already received — one SQLite file, so that what a
+ * messages.db: the conversations, the transactional outbox, each channel's live state,
+ * the ids of relay messages already received and the sync changes kept for a newer build — one SQLite file, so that what a
  * ratchet step produced, the step itself and the received id commit in one transaction.
  */
 import { ChannelStateTable } from './channelState.js';
+import { DeferredSyncTable } from './deferredSync.js';
 import { MessageTable } from './messages.js';
 import { OutboxTable } from './outbox.js';
 import { ReceivedLedger } from './receivedLedger.js';
@@ -20,6 +21,7 @@ export class MessageDb {
   readonly outbox: OutboxTable;
   readonly channels: ChannelStateTable;
   readonly received: ReceivedLedger;
+  readonly deferred: DeferredSyncTable;
 
   constructor(path: string, storageKey: Uint8Array) {
     this.sql = new SqlStore(path, storageKey);
@@ -27,6 +29,7 @@ export class MessageDb {
     this.outbox = new OutboxTable(this.sql, this.messages);
     this.channels = new ChannelStateTable(this.sql);
     this.received = new ReceivedLedger(this.sql);
+    this.deferred = new DeferredSyncTable(this.sql);
   }
 
   /** The connection (for tests and the store's rescue). */

@@ -9,6 +9,7 @@ import { migration0002 } from './0002_forward_state.js';
 import { migration0003 } from './0003_channel_state.js';
 import { migration0004 } from './0004_conversation_summary.js';
 import { migration0005 } from './0005_ratchet_slots.js';
+import { migration0006 } from './0006_deferred_sync.js';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ];
 
 export function currentVersion(db: Database): number {

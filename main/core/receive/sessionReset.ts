@@ -2,18 +2,19 @@
  * The messenger's side of session resets (docs/sessions.md, peers/session.ts): telling a
  * stale ratchet from a duplicate, starting a reset, taking the other side's, and
  * re-sending what the contact never confirmed under the new session. Contacts' channels
- * only; everything here runs under the contact's lock (inbox.ts).
+ * only; everything here runs under the contact's lock (receive/receive.ts).
  */
 import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { UnpackError } from '../../../protocol/wire/packing.js';
 import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
 import type { Peer } from '../peers/peer.js';
 import { acceptReset, decideReset, rememberReset, resetPending, startReset } from '../peers/session.js';
-import type { Core } from './core.js';
-import type { Disposition } from './inbox.js';
+import type { Core } from '../core.js';
+import type { Disposition } from './decision.js';
+import { WEEK_MS } from '../durations.js';
 
 /** How far back unconfirmed messages are re-sent under a new session. */
-const RESEND_WINDOW_MS = 7 * 24 * 3600_000;
+const RESEND_WINDOW_MS = WEEK_MS;
 
 /**
  * What a refused message on a contact's channel says about the session:

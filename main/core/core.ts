@@ -1,15 +1,15 @@
 /** The shared state the send and receive pipelines work on (implemented by Messenger). */
-import type { Identity, IdentityFile } from '../identity/identity.js';
-import type { Logger } from '../log.js';
-import type { Peer } from '../peers/peer.js';
-import type { PeerStore } from '../peers/peerStore.js';
-import type { ServerRef } from '../records.js';
-import type { Relay } from '../relay.js';
-import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
+import type { Identity, IdentityFile } from './identity/identity.js';
+import type { Logger } from './log.js';
+import type { Peer } from './peers/peer.js';
+import type { PeerStore } from './peers/peerStore.js';
+import type { ServerRef } from './records.js';
+import type { Relay } from './relay.js';
+import type { MessageDb, OutboxItem } from './storage/messageDb.js';
 import type { MessengerEvents } from './events.js';
-import type { KeyedMutex } from './keyedMutex.js';
-import type { RelayHealth } from './retryPolicy.js';
-import type { SyncChange } from './syncChange.js';
+import type { KeyedMutex } from './locks.js';
+import type { RelayHealth } from './messenger/retryPolicy.js';
+import type { SyncChange } from './devices/syncChange.js';
 
 export interface Core {
   readonly dir: string;

@@ -4,9 +4,9 @@
  * service; only `pairing` carries its device record, because it may be emitted before
  * that record is stored.
  */
-import type { NoticeView } from '../../../shared/views.js';
-import type { Peer } from '../peers/peer.js';
-import type { StoredMessage } from '../storage/messageDb.js';
+import type { NoticeView } from '../../shared/views.js';
+import type { Peer } from './peers/peer.js';
+import type { StoredMessage } from './storage/messageDb.js';
 
 export interface ConnectionState {
   server: string;

@@ -1,0 +1,132 @@
+/**
+ * What the multi-device modules (fan-out, routing, the handlers of what siblings send,
+ * handover, unlink, pairing, introductions) need of the rest of the core, as narrow ports,
+ * and who my devices are. Messenger wires the ports (the one place devices and messenger
+ * meet); a test can wire them over real stores without a relay or a Messenger.
+ */
+import { randomUUID } from 'node:crypto';
+import { canSend } from '../../../protocol/ratchet/doubleRatchet.js';
+import { decodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
+import type { meow } from '../../../protocol/wire/proto.js';
+import type { Core } from '../core.js';
+import { MeowError } from '../errors.js';
+import type { Identity, Owed } from '../identity/identity.js';
+import type { Peer } from '../peers/peer.js';
+import type { OutboxItem } from '../storage/messageDb.js';
+import type { DedupStore } from './dedupStore.js';
+import { encodePeerData, encodeProfile, encodeServers, syncItem, type SyncType } from './payloads.js';
+import type { SyncChange } from './syncChange.js';
+import { canReceive } from './capabilities.js';
+
+/** Changes to my identity, each saved with what it owes my devices and contacts (messenger/profile.ts). */
+export interface ProfilePort {
+  change(change: (current: Readonly<Identity>) => Partial<Identity> | null, owes?: Owed[]): Promise<boolean>;
+}
+
+/** Queues a rotation of my keys of a channel (messenger/rotationSchedule.ts). */
+export interface RotationPort {
+  rotateChannel(kind: 'peer' | 'device', uid: string): boolean;
+}
+
+/** My contacts as the person names them (messenger/contacts.ts). */
+export interface ContactsPort {
+  find(ref: string): Peer;
+  list(): Peer[];
+  readLink(link: string, kind: 'invite' | 'pair'): Promise<meow.ContactCard>;
+}
+
+/** Packs and posts what is due now (before a channel's keys are dropped). */
+export interface SendPort {
+  flush(): Promise<unknown>;
+}
+
+export interface DevicePorts {
+  core: Core;
+  profile: ProfilePort;
+  rotation: RotationPort;
+  contacts: ContactsPort;
+  send: SendPort;
+  dedup: DedupStore;
+}
+
+/** The ports, and who my devices are. */
+export class DeviceContext {
+  readonly core: Core;
+  constructor(readonly ports: DevicePorts) {
+    this.core = ports.core;
+  }
+
+  get me(): Identity {
+    return this.core.identity;
+  }
+
+  /** Devices this one syncs with: paired, confirmed, not unlinked. */
+  siblings(): Peer[] {
+    return this.core.devices
+      .all()
+      .filter((d) => !d.unlinked && d.pairing?.confirmed && d.contactLookupKey && d.state !== 'invited');
+  }
+
+  deviceById(deviceId: string): Peer | undefined {
+    return this.core.devices.all().find((d) => d.deviceId === deviceId && !d.unlinked);
+  }
+
+  /** The device id of a contact's primary device. */
+  primaryIdOf(peer: Peer): string {
+    if (!peer.primaryDeviceUid) return this.me.uid;
+    return this.core.devices.get(peer.primaryDeviceUid)?.deviceId ?? '';
+  }
+
+  /** One device_sync row for `device`, which must take that kind (capabilities.ts). */
+  send(device: Peer, syncType: SyncType, payload: meow.IDeviceSyncPayload = {}): OutboxItem {
+    if (!canReceive(device, syncType))
+      throw new MeowError('REFUSED', { detail: `${device.name} does not take "${syncType}" changes` });
+    return syncItem(device, { ...payload, syncType }, this.me.uid);
+  }
+
+  /** Core.fanOut: one device_sync row per sibling that can take it, written with the change itself. */
+  fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[] {
+    const type = change.type;
+    const targets = this.siblings().filter((d) => d.uid !== exceptDevice && canReceive(d, type));
+    if (targets.length === 0) return [];
+    const payload = { ...this.payloadFor(change), dedupId: randomUUID() };
+    return targets.map((d) => syncItem(d, payload, this.me.uid));
+  }
+
+  private payloadFor(change: SyncChange): meow.IDeviceSyncPayload {
+    switch (change.type) {
+      case 'msg':
+      case 'status':
+        return { syncType: change.type, peerUid: change.peerUid, dbMessage: change.dbMessage };
+      case 'peer_update':
+        return {
+          syncType: 'peer_update',
+          peerUid: change.peer.uid,
+          peerData: encodePeerData(change.peer, this.primaryIdOf(change.peer)),
+        };
+      case 'identity_update': {
+        const id = this.me;
+        return {
+          syncType: 'identity_update',
+          identityData: encodeProfile({
+            nickname: id.nickname,
+            avatar: id.avatar,
+            status: id.status,
+            version: id.profileVersion,
+          }),
+        };
+      }
+      case 'server_add':
+        return { syncType: 'server_add', serverData: encodeServers(this.me.servers, this.me.serversVersion) };
+    }
+  }
+
+  emitPairing(d: Peer): void {
+    if (d.pairing) this.core.emit('pairing', d);
+  }
+
+  /** Whether a device channel can carry messages yet (the new device waits for the first one). */
+  canSendTo(d: Peer): boolean {
+    return !!d.drState && canSend(decodeRatchetState(d.drState));
+  }
+}

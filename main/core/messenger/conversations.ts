@@ -1,0 +1,107 @@
+/**
+ * A conversation, from my side: sending (straight to the contact when this device drives it,
+ * else as a forward through the device that does), reading it, and the read receipts and
+ * read status that follow.
+ */
+import { randomUUID } from 'node:crypto';
+import { encode, meow } from '../../../protocol/wire/proto.js';
+import type { Core } from '../core.js';
+import { MeowError } from '../errors.js';
+import { contactLock } from '../locks.js';
+import type { Peer } from '../peers/peer.js';
+import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
+import { toDbMessage } from './dbMessage.js';
+import { MAX_TEXT_BYTES } from './limits.js';
+import { readReceipts } from './receipts.js';
+
+/** Where a message to a contact goes (devices/routing.ts). */
+export interface RoutePort {
+  routeFor(contact: Peer): Peer | null;
+  forwardItem(primary: Peer, contact: Peer, plain: Uint8Array): OutboxItem;
+}
+
+export class Conversations {
+  constructor(
+    private readonly core: Core,
+    private readonly contacts: { find(ref: string): Peer },
+    private readonly devices: RoutePort,
+  ) {}
+
+  async send(ref: string, text: string): Promise<StoredMessage> {
+    const found = this.contacts.find(ref);
+    if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
+    if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
+    if (!text.trim()) throw new MeowError('EMPTY_TEXT', {});
+    if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
+      throw new MeowError('TEXT_TOO_LONG', { maxBytes: MAX_TEXT_BYTES });
+    // Under the contact's lock: its route (direct, or through its primary) cannot change meanwhile.
+    const stored = await this.core.locks.run(contactLock(found.uid), async () => {
+      const peer = this.core.peers.get(found.uid) ?? found;
+      const uuid = randomUUID();
+      const sentAt = this.core.clock();
+      const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
+      const primary = this.devices.routeFor(peer);
+      const base = {
+        peerUid: peer.uid,
+        uuid,
+        outbound: true,
+        type: 'text',
+        text,
+        sentAt,
+        seen: true,
+        authorDevice: this.core.identity.uid,
+      };
+      if (primary) {
+        // Through the primary, which tells my other devices once it has sent it.
+        this.core.db.outbox.insertOutgoing(
+          { ...base, state: 'pending_forward', waitingFor: primary.uid, waitingSince: sentAt },
+          this.devices.forwardItem(primary, peer, plain),
+        );
+      } else {
+        const message = { ...base, state: 'pending' as const };
+        this.core.db.outbox.insertOutgoing(
+          message,
+          { channel: 'peer', peerUid: peer.uid, plain },
+          this.core.fanOut({ type: 'msg', peerUid: peer.uid, dbMessage: toDbMessage(message) }),
+        );
+      }
+      return this.core.db.messages.get(peer.uid, uuid)!;
+    });
+    this.core.emit('message', stored);
+    this.core.kickSend();
+    return stored;
+  }
+
+  messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
+    return this.core.db.messages.list(this.contacts.find(ref).uid, opts);
+  }
+
+  /** Marks a conversation read here and, if enabled for that contact, sends read receipts. */
+  async markRead(ref: string): Promise<number> {
+    const peer = this.contacts.find(ref);
+    const now = Date.now();
+    // Seen, receipts and sync in one transaction: a crash cannot leave read messages unreported.
+    const seen = this.core.db.atomically(() => {
+      const rows = this.core.db.messages.markSeen(peer.uid, now);
+      if (rows.length) this.core.db.outbox.enqueue(this.readReports(peer, rows, now));
+      return rows;
+    });
+    if (seen.length) this.core.kickSend();
+    return seen.length;
+  }
+
+  /** Read receipts for the contact (if on) and the read status for my other devices. */
+  private readReports(peer: Peer, seen: StoredMessage[], now: number): OutboxItem[] {
+    const items: OutboxItem[] = peer.sendProcessingAck ? readReceipts(peer.uid, seen, now) : [];
+    for (const m of seen) {
+      items.push(
+        ...this.core.fanOut({
+          type: 'status',
+          peerUid: peer.uid,
+          dbMessage: toDbMessage({ ...m, processedAt: now }),
+        }),
+      );
+    }
+    return items;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The shared state of one open profile, as every pipeline and module sees it (Core): the
+ * identity, the two peer stores over messages.db, the locks, the relay connections, the
+ * clock and the events. It owns no behaviour of its own: the fan-out and the wake-ups are
+ * ports that Messenger connects to the device layer and the network loops.
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { Core } from '../core.js';
+import type { MessengerEvents } from '../events.js';
+import type { Identity, IdentityFile } from '../identity/identity.js';
+import { KeyedMutex, channelLock } from '../locks.js';
+import type { Logger } from '../log.js';
+import type { Peer } from '../peers/peer.js';
+import { PeerStore } from '../peers/peerStore.js';
+import type { ServerRef } from '../records.js';
+import type { Relay, RelayFactory } from '../relay.js';
+import type { SyncChange } from '../devices/syncChange.js';
+import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
+import { RelayHealth } from './retryPolicy.js';
+
+export interface CoreHooks {
+  fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[];
+  kickSend(): void;
+  kickPoll(): void;
+}
+
+export class ProfileCore extends EventEmitter implements Core {
+  readonly peers: PeerStore;
+  readonly devices: PeerStore;
+  readonly locks = new KeyedMutex();
+  readonly relayHealth: RelayHealth;
+  private readonly relays = new Map<string, Relay>();
+  private lastClock = 0;
+  /** Connected by Messenger once the device layer and the loops exist. */
+  hooks: CoreHooks = { fanOut: () => [], kickSend: () => undefined, kickPoll: () => undefined };
+
+  constructor(
+    readonly dir: string,
+    readonly identityFile: IdentityFile,
+    readonly db: MessageDb,
+    readonly log: Logger,
+    private readonly relayFactory: RelayFactory,
+    readonly retryCeilingMs: number,
+    refusalNotice?: { count: number; afterMs: number },
+  ) {
+    super();
+    const key = identityFile.identity.storageKey;
+    this.peers = new PeerStore(join(dir, 'peers'), key, 'contacts', 'peer', db);
+    this.devices = new PeerStore(join(dir, 'devices'), key, 'devices', 'device', db);
+    this.relayHealth = new RelayHealth(
+      (server, code) => this.emit('notice', { code: 'RELAY_REFUSING', params: { server, code } }),
+      refusalNotice?.count,
+      refusalNotice?.afterMs,
+    );
+  }
+
+  get identity(): Identity {
+    return this.identityFile.identity;
+  }
+
+  override emit<K extends keyof MessengerEvents>(event: K, ...args: MessengerEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
+
+  relayFor(server: ServerRef): Relay {
+    // Keyed by URL and pinned key: a contact's card naming my server with another key
+    // gets a connection of its own (which fails), never replaces mine.
+    const id = `${server.url} ${server.publicKey}`;
+    let r = this.relays.get(id);
+    if (!r) {
+      r = this.relayFactory.connect(
+        server.url,
+        Buffer.from(server.publicKey, 'base64'),
+        this.identity.device,
+      );
+      this.relays.set(id, r);
+    }
+    return r;
+  }
+
+  storeOf(peer: Peer): PeerStore {
+    return peer.type === 'device' ? this.devices : this.peers;
+  }
+
+  updatePeer(
+    type: 'contact' | 'device',
+    uid: string,
+    fn: (current: Peer) => Peer | null,
+  ): Promise<Peer | undefined> {
+    const store = type === 'device' ? this.devices : this.peers;
+    return this.locks.run(channelLock(type === 'device' ? 'device' : 'peer', uid), async () => {
+      const current = store.get(uid);
+      if (!current) return undefined;
+      const next = fn(current);
+      if (!next) return current;
+      await store.put(next);
+      return next;
+    });
+  }
+
+  clock(): number {
+    this.lastClock = Math.max(Date.now(), this.lastClock + 1);
+    return this.lastClock;
+  }
+
+  fanOut(change: SyncChange, exceptDevice?: string): OutboxItem[] {
+    return this.hooks.fanOut(change, exceptDevice);
+  }
+
+  kickSend(): void {
+    this.hooks.kickSend();
+  }
+
+  kickPoll(): void {
+    this.hooks.kickPoll();
+  }
+}
