@@ -34,7 +34,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Retries a relay call the relay asked us to slow down for (RATE_LIMITED), waiting as told. */
-export async function politely<T>(call: () => Promise<T>, attempts = 4): Promise<T> {
+export async function retryWhileRateLimited<T>(call: () => Promise<T>, attempts = 4): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await call();

@@ -29,7 +29,7 @@ function recorder(services: MeowService[]) {
 
 /** The key material inside a profile right now (read from the service's own messenger). */
 function keysOf(service: LocalService): Uint8Array[] {
-  const m = (service as unknown as { m: Messenger | null }).m;
+  const m = (service as unknown as { s: { m: Messenger | null } }).s.m;
   if (!m) return [];
   const keys: Uint8Array[] = [
     m.identity.rootKp.privateKey,

@@ -1,5 +1,5 @@
 /**
- * devicesync.db (phase 5 of the plan): the DeviceSyncPayload dedup ids already applied,
+ * devicesync.db: the DeviceSyncPayload dedup ids already applied,
  * so a sync delivered twice (or re-packed after a crash) is applied once. One table,
  * `seen(id, seen_at)`, pruned of entries older than 30 days.
  */

@@ -1,5 +1,5 @@
 /**
- * Pairing a new machine (phase 1): the NEW device shows a link/QR (InitDevicePairing);
+ * Pairing a new machine: the NEW device shows a link/QR (InitDevicePairing);
  * the device that holds the identity answers it (AnswerDevicePairing); the new one
  * finalizes (FinalizeDevicePairing). Both show the same safety code; nothing private
  * leaves the existing device until the person confirms there. Then the initial sync:

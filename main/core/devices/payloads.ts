@@ -95,9 +95,9 @@ function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T 
 // ---------------------------------------------------------------- peer_update
 
 /**
- * PeerData (where this departs from the plan, see DESIGN.md): what a sibling needs to
- * show and route a contact — names, settings, state, version, the two identity public
- * keys (for safety numbers) and which device is the contact's primary. Never a private
+ * PeerData: what a sibling needs to show and route a contact — names, settings, state,
+ * version, the two identity public keys (for safety numbers) and which device is the
+ * contact's primary. Never a private
  * or symmetric key, never the ratchet, never the invitation's ratchet secrets: those stay
  * with the primary and move only in an acknowledged handover. `primaryDeviceId` names the
  * primary by its device id, which each device maps to its own device-peer uid.

@@ -5,6 +5,7 @@
  * that encrypts everything else at rest. Saved under the user's password.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { readFile, rename, open as openFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -306,3 +307,8 @@ export class IdentityFile {
 
 /** Exposed for tests: the JSON shape of an identity. */
 export const identityJsonForTests = { toJson, fromJson };
+
+/** The name a device takes when the person gives none: the computer's own. */
+export function defaultDeviceName(): string {
+  return hostname() || 'my computer';
+}

@@ -15,7 +15,7 @@ import type { DeviceDecider } from '../receive/decision.js';
 import { receiveAll } from '../receive/receive.js';
 import { isRelayError, relayServiceError, type Relay } from '../relay.js';
 import { DAY_MS, HOUR_MS, SEEN_RETENTION_MS } from '../durations.js';
-import { backoff, politely, sleep } from '../retry.js';
+import { backoff, retryWhileRateLimited, sleep } from '../retry.js';
 import { flushOutbox, type FlushResult } from './outbox.js';
 import { PendingAcks, type AckItem } from './pendingAcks.js';
 import type { RotationSchedule } from './rotationSchedule.js';
@@ -122,7 +122,7 @@ export class NetworkLoops {
         );
         let res: Awaited<ReturnType<Relay['pull']>>;
         try {
-          res = await politely(() =>
+          res = await retryWhileRateLimited(() =>
             relay.pull(
               chunk.map((q) => q.lookup),
               {
@@ -180,7 +180,7 @@ export class NetworkLoops {
 
   private async sendAcks(relay: Relay, url: string, items: AckItem[], signal?: AbortSignal): Promise<void> {
     try {
-      await politely(() => relay.ack(items, { signal }));
+      await retryWhileRateLimited(() => relay.ack(items, { signal }));
     } catch (e) {
       this.pendingAcks.restore(url, items);
       throw e;

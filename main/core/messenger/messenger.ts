@@ -5,7 +5,6 @@
  * `meow` CLI, the Electron main process and the browser host alike; it never imports Electron.
  */
 import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
@@ -15,7 +14,7 @@ import type { Pairing } from '../devices/pairing.js';
 import type { SyncChange } from '../devices/syncChange.js';
 import { MeowError } from '../errors.js';
 import type { MessengerEvents } from '../events.js';
-import { IdentityFile, newIdentity, type Identity, type Owed } from '../identity/identity.js';
+import { defaultDeviceName, IdentityFile, newIdentity, type Identity, type Owed } from '../identity/identity.js';
 import { IdentityRepository } from '../identity/repository.js';
 import type { KeyedMutex } from '../locks.js';
 import { createLogger, type Logger } from '../log.js';
@@ -130,7 +129,7 @@ export class Messenger implements Core {
       await m.peers.open();
       await m.devices.open();
       if (m.rescue) m.noteRescue(m.rescue);
-      await m.profile.payOwed(); // a change saved before a crash, whose sync was not queued yet
+      await m.profile.queueOwed(); // a change saved before a crash, whose sync was not queued yet
       await m.rotation.finishRotations();
       // An update changed what this build applies: my other devices are told.
       const key = announcementKey();
@@ -185,7 +184,7 @@ export class Messenger implements Core {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const identity = newIdentity({
       nickname: init.nickname,
-      deviceName: init.deviceName ?? (hostname() || 'my computer'),
+      deviceName: init.deviceName ?? defaultDeviceName(),
       servers: [server],
       pairingPending: init.pairingPending,
     });
@@ -322,8 +321,8 @@ export class Messenger implements Core {
   ): Promise<boolean> {
     return this.profile.change(change, owes);
   }
-  payOwed(only?: Owed[]): Promise<void> {
-    return this.profile.payOwed(only);
+  queueOwed(only?: Owed[]): Promise<void> {
+    return this.profile.queueOwed(only);
   }
   rotateChannel(kind: 'peer' | 'device', uid: string): boolean {
     return this.rotation.rotateChannel(kind, uid);

@@ -55,7 +55,7 @@ export class Profile {
   /**
    * Every identity change goes through here (IdentityRepository): saved whole, with what it
    * owes my other devices and contacts; those rows are queued right after, and the debt
-   * settled. A crash in between is made good by payOwed() when the profile opens.
+   * settled. A crash in between is made good by queueOwed() when the profile opens.
    */
   async change(
     change: (current: Readonly<Identity>) => Partial<Identity> | null,
@@ -63,13 +63,13 @@ export class Profile {
   ): Promise<boolean> {
     const next = await this.identities.update(change, owes);
     if (!next) return false;
-    await this.payOwed(owes);
+    await this.queueOwed(owes);
     this.core.emit('profile');
     return true;
   }
 
   /** Queues what the identity owes (all of it, or `only`), then marks it paid. */
-  async payOwed(only?: Owed[]): Promise<void> {
+  async queueOwed(only?: Owed[]): Promise<void> {
     const owed = this.core.identity.owed.filter((o) => !only || only.includes(o));
     if (owed.length === 0) return;
     const items: OutboxItem[] = [];

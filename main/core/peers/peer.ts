@@ -1,5 +1,5 @@
 /**
- * The Peer record (the plan's `Peer`): one relationship, with a contact or with one
+ * The Peer record: one relationship, with a contact or with one
  * of my own devices (`type = "device"`), holding every key of that channel, its
  * Double Ratchet, and its settings. Each relationship has fresh keys, so two
  * contacts can never correlate the same person.

@@ -1,0 +1,72 @@
+/** Conversations: the list with unread counts, pages of messages, send, read, retry. */
+import { ServiceError } from '../../../shared/errors.js';
+import type { ConversationView, MessageView } from '../../../shared/views.js';
+import { conversationView, messageView, parseCursor } from './views.js';
+
+import { DEFAULT_PAGE, type ServiceSession } from './session.js';
+
+export function conversations(s: ServiceSession): Promise<ConversationView[]> {
+  return s.guard('conversations', async () => {
+    const m = s.open();
+    const summaries = new Map(m.db.messages.summaries().map((s) => [s.peerUid, s]));
+    return m
+      .contacts()
+      .map((p) => conversationView(m, p, summaries.get(p.uid)))
+      .sort(
+        (a, b) =>
+          (b.lastMessage?.sentAt ?? b.contact.createdAt) - (a.lastMessage?.sentAt ?? a.contact.createdAt),
+      );
+  });
+}
+
+export function messages(
+  s: ServiceSession,
+  contactId: string,
+  opts: { before?: string; limit?: number } = {},
+): Promise<MessageView[]> {
+  return s.guard('messages', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    const before = parseCursor(opts.before);
+    if (opts.before !== undefined && !before)
+      throw new ServiceError('BAD_INPUT', { field: 'before', reason: 'not a message cursor' });
+    return m.db.messages.page(contactId, before, opts.limit ?? DEFAULT_PAGE).map((s) => messageView(m, s));
+  });
+}
+
+export function send(s: ServiceSession, contactId: string, text: string): Promise<MessageView> {
+  return s.guard('send', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    const stored = await m.send(contactId, text);
+    await s.flushSoon(m);
+    return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
+  });
+}
+
+export function markRead(s: ServiceSession, contactId: string): Promise<number> {
+  return s.guard('markRead', async () => {
+    const m = s.open();
+    const p = s.contact(m, contactId);
+    const n = await m.markRead(contactId);
+    if (n) {
+      s.emit('conversation:changed', s.conversation(m, p));
+      await s.flushSoon(m); // read receipts and my other devices
+    }
+    return n;
+  });
+}
+
+export function retryMessage(s: ServiceSession, contactId: string, messageId: string): Promise<MessageView> {
+  return s.guard('retryMessage', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    if (!m.db.messages.get(contactId, messageId))
+      throw new ServiceError('UNKNOWN_MESSAGE', { message: messageId });
+    if (m.db.outbox.retryFailed(messageId)) {
+      m.kickSend();
+      await s.flushSoon(m);
+    }
+    return messageView(m, m.db.messages.get(contactId, messageId)!);
+  });
+}
