@@ -12,6 +12,7 @@ export function wireEvents(): Unsubscribe {
   const offs = [
     on('message:stored', (m) => useChats.getState().onMessage(m)),
     on('message:status', (m) => useChats.getState().onMessage(m)),
+    on('messages:bulk', ({ contactId }) => useChats.getState().reload(contactId)),
     on('conversation:changed', (c) => {
       useChats.getState().onConversation(c);
       useContacts.getState().onContact(c.contact);

@@ -121,6 +121,7 @@ export function isServiceMethod(name: unknown): name is ServiceMethodName {
 export const SERVICE_EVENTS = Object.freeze([
   'message:stored',
   'message:status',
+  'messages:bulk',
   'conversation:changed',
   'contact:changed',
   'device:changed',

@@ -35,6 +35,8 @@ export interface ServiceEvents {
   'message:stored': MessageView;
   /** A message's status moved forward (sent, delivered, read, forwarded…). */
   'message:status': MessageView;
+  /** Many messages of one conversation were stored or changed at once (history, a backlog): reload it. */
+  'messages:bulk': { contactId: string; count: number };
   /** A conversation's unread count or last message changed. */
   'conversation:changed': ConversationView;
   'contact:changed': ContactView;

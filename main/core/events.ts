@@ -18,6 +18,8 @@ export interface ConnectionState {
 export interface MessengerEvents {
   message: [StoredMessage];
   status: [StoredMessage];
+  /** Many messages of one conversation stored or changed at once (history, a backlog): reload it. */
+  messages: [{ peerUid: string; count: number }];
   /** A contact record changed (uid). */
   contact: [string];
   /** A device record changed (uid of the device peer). */

@@ -29,6 +29,8 @@ interface ChatStore {
   markRead(contactId: string): Promise<void>;
   onConversation(c: ConversationView): void;
   onMessage(m: MessageView): void;
+  /** Many messages changed at once (history, a backlog): a loaded conversation is read again. */
+  reload(contactId: string): void;
 }
 
 function upsert(items: MessageView[], m: MessageView): MessageView[] {
@@ -103,6 +105,12 @@ export const useChats = create<ChatStore>((set, get) => ({
     const t = get().threads[m.contactId];
     if (!t) return; // not loaded: the page will have it when the conversation opens
     set({ threads: { ...get().threads, [m.contactId]: { ...t, items: upsert(t.items, m) } } });
+  },
+  reload(contactId) {
+    if (get().threads[contactId])
+      void get()
+        .loadLatest(contactId)
+        .catch(() => undefined);
   },
 }));
 

@@ -52,6 +52,8 @@ export interface DevicePorts {
 /** The ports, and who my devices are. */
 export class DeviceContext {
   readonly core: Core;
+  /** On a new device: how far the initial sync has come, per device channel (shown, not stored). */
+  readonly progress = new Map<string, { done: number; total: number }>();
   constructor(readonly ports: DevicePorts) {
     this.core = ports.core;
   }

@@ -69,6 +69,11 @@ export class DeviceSync implements DeviceDecider {
     return this.ctx.send(device, syncType, payload);
   }
 
+  /** A new device's initial sync progress, as the latest history message said. */
+  progressOf(deviceUid: string): { done: number; total: number } | undefined {
+    return this.ctx.progress.get(deviceUid);
+  }
+
   canSendTo(d: Peer): boolean {
     return this.ctx.canSendTo(d);
   }

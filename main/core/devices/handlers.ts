@@ -75,17 +75,15 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
       }
     },
   },
+  // Past messages for a new device, recent first. How far the sync has come is shown from
+  // memory (DeviceContext.progress) and saved with pair_done, so a history message changes no
+  // record and a run takes many of them in one transaction.
   history: {
-    prepare: async ({ ctx }, device, p) => ({
-      // The new device shows how far the initial sync has come.
-      device: device.pairing
-        ? { ...device, pairing: { ...device.pairing, done: p.progressDone, total: p.progressTotal } }
-        : device,
-      effects: (sink) => {
-        for (const h of p.history)
-          if (h.dbMessage && h.peerUid) upsertMessage(ctx, h.peerUid, h.dbMessage, sink);
-      },
-    }),
+    apply: ({ ctx }, device, p, sink) => {
+      for (const h of p.history)
+        if (h.dbMessage && h.peerUid) upsertMessage(ctx, h.peerUid, h.dbMessage, sink);
+      if (device.pairing) ctx.progress.set(device.uid, { done: p.progressDone, total: p.progressTotal });
+    },
   },
   forward: { apply: ({ ctx }, device, p, sink) => applyForward(ctx, device, p, sink) },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
@@ -157,6 +155,7 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
   },
   pair_done: {
     prepare: ownRecord(async ({ ctx }, device, p) => {
+      ctx.progress.delete(device.uid);
       await ctx.ports.profile.change((id) => (id.pairingPending ? { pairingPending: false } : null));
       return device.pairing
         ? {

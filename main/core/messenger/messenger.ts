@@ -14,7 +14,13 @@ import type { Pairing } from '../devices/pairing.js';
 import type { SyncChange } from '../devices/syncChange.js';
 import { MeowError } from '../errors.js';
 import type { MessengerEvents } from '../events.js';
-import { defaultDeviceName, IdentityFile, newIdentity, type Identity, type Owed } from '../identity/identity.js';
+import {
+  defaultDeviceName,
+  IdentityFile,
+  newIdentity,
+  type Identity,
+  type Owed,
+} from '../identity/identity.js';
 import { IdentityRepository } from '../identity/repository.js';
 import type { KeyedMutex } from '../locks.js';
 import { createLogger, type Logger } from '../log.js';

@@ -130,8 +130,18 @@ async function commitChange(
   core.kickSend();
 }
 
+/**
+ * More changes than this in one conversation in one commit (a new device's history, a backlog
+ * drained after a long time offline) are announced once for the conversation, not one by one.
+ */
+export const BULK_EVENTS = 20;
+
 /** After a commit: dedup ids marked seen, stored messages and status changes announced. */
 export function announce(core: Core, sink: ReceiveSink, markSeen?: (ids: string[]) => void): void {
   if (sink.seen.size) markSeen?.([...sink.seen]);
-  for (const e of sink.events) core.emit(e.kind, e.m);
+  const perConversation = new Map<string, number>();
+  for (const e of sink.events) perConversation.set(e.m.peerUid, (perConversation.get(e.m.peerUid) ?? 0) + 1);
+  for (const e of sink.events) if (perConversation.get(e.m.peerUid)! <= BULK_EVENTS) core.emit(e.kind, e.m);
+  for (const [peerUid, count] of perConversation)
+    if (count > BULK_EVENTS) core.emit('messages', { peerUid, count });
 }

@@ -33,6 +33,12 @@ export function attachEvents(s: ServiceSession, m: Messenger): () => void {
       s.emit('message:status', messageView(m, stored));
       conversationOf(stored.peerUid);
     }),
+    on('messages', ({ peerUid, count }) => {
+      const p = m.peers.get(peerUid);
+      if (p?.type !== 'contact' || !p.visible) return;
+      s.emit('messages:bulk', { contactId: peerUid, count });
+      conversationOf(peerUid);
+    }),
     on('contact', (uid) => {
       const p = m.peers.get(uid);
       if (p?.type === 'contact' && p.visible) {

@@ -154,6 +154,9 @@ export function pairingView(m: Messenger, d: Peer): PairingView | null {
   if (!p || !d.invitationId || p.role === 'introduced') return null;
   let phase: PairingPhase = p.phase;
   let done = p.done;
+  let total = p.total;
+  const progress = p.role === 'new' && phase === 'syncing' ? m.deviceSync.progressOf(d.uid) : undefined;
+  if (progress) ({ done, total } = progress);
   if (p.role === 'existing' && phase === 'syncing') {
     const left = m.db.outbox.count('device', d.uid);
     done = Math.max(0, p.total - left);
@@ -170,7 +173,7 @@ export function pairingView(m: Messenger, d: Peer): PairingView | null {
     otherConfirmed: p.role === 'new' ? p.confirmed : p.otherConfirmed || p.confirmed,
     deviceName: d.name,
     done,
-    total: p.total,
+    total,
     expiresAt: d.invitationExpiresAt,
     link: phase === 'waiting' && p.role === 'new' ? p.link : '', // the existing side keeps it only to resume
   };
