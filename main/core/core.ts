@@ -1,7 +1,7 @@
 /** The shared state the send and receive pipelines work on (implemented by Messenger). */
 import type { Identity, IdentityFile } from './identity/identity.js';
 import type { Logger } from './log.js';
-import type { Peer } from './peers/peer.js';
+import type { ContactChannel, DeviceChannel, Peer } from './peers/peer.js';
 import type { PeerStore } from './peers/peerStore.js';
 import type { ServerRef } from './records.js';
 import type { Relay } from './relay.js';
@@ -15,8 +15,8 @@ export interface Core {
   readonly dir: string;
   readonly identityFile: IdentityFile;
   readonly identity: Identity;
-  readonly peers: PeerStore;
-  readonly devices: PeerStore;
+  readonly peers: PeerStore<ContactChannel>;
+  readonly devices: PeerStore<DeviceChannel>;
   readonly db: MessageDb;
   readonly log: Logger;
   readonly locks: KeyedMutex;
@@ -31,17 +31,22 @@ export interface Core {
   /** Wakes the poll loops (the set of queues to pull changed). */
   kickPoll(): void;
   /** The peer store a peer lives in. */
-  storeOf(peer: Peer): PeerStore;
+  storeOf<T extends Peer>(peer: T): PeerStore<T>;
   /**
    * Read-modify-write of one peer under its lock, from the record as stored now (never
    * from an older snapshot, which could roll its ratchet back). `fn` returns the new
    * record, or null to leave it. Not for callers already holding that peer's lock.
    */
   updatePeer(
-    type: 'contact' | 'device',
+    type: 'contact',
     uid: string,
-    fn: (current: Peer) => Peer | null,
-  ): Promise<Peer | undefined>;
+    fn: (current: ContactChannel) => ContactChannel | null,
+  ): Promise<ContactChannel | undefined>;
+  updatePeer(
+    type: 'device',
+    uid: string,
+    fn: (current: DeviceChannel) => DeviceChannel | null,
+  ): Promise<DeviceChannel | undefined>;
   /** A per-profile strictly increasing clock (ms), so message order is total. */
   clock(): number;
   /**

@@ -5,7 +5,7 @@
  * that record is stored.
  */
 import type { NoticeView } from '../../shared/views.js';
-import type { Peer } from './peers/peer.js';
+import type { DeviceChannel } from './peers/peer.js';
 import type { StoredMessage } from './storage/messageDb.js';
 
 export interface ConnectionState {
@@ -18,8 +18,8 @@ export interface ConnectionState {
 export interface MessengerEvents {
   message: [StoredMessage];
   status: [StoredMessage];
-  /** Many messages of one conversation stored or changed at once (history, a backlog): reload it. */
-  messages: [{ peerUid: string; count: number }];
+  /** Many messages of one conversation stored or changed at once (history, a backlog), in one event. */
+  messages: [{ peerUid: string; stored: StoredMessage[]; changed: StoredMessage[] }];
   /** A contact record changed (uid). */
   contact: [string];
   /** A device record changed (uid of the device peer). */
@@ -28,7 +28,7 @@ export interface MessengerEvents {
   profile: [];
   connection: [ConnectionState];
   /** A pairing moved on (the device peer, possibly not stored yet). */
-  pairing: [Peer];
+  pairing: [DeviceChannel];
   /** Rows of one channel left the outbox (pairing progress on the existing device). */
   sent: [{ channel: 'peer' | 'device'; peerUid: string }];
   notice: [{ code: NoticeView['code']; params: NoticeView['params'] }];

@@ -97,6 +97,7 @@ describe('receiving a batch', () => {
     };
     const shown: string[] = [];
     laptop.on('message', (m) => shown.push(m.text));
+    laptop.on('messages', (b) => shown.push(...b.stored.map((m) => m.text))); // many at once: one event
     await expect(laptop.sync()).rejects.toMatchObject({ code: 'DISK_FULL' });
     expect(calls).toBe(25); // it failed in the middle of one batch of the sibling's channel
     expect(laptop.messages(D).map((m) => m.text)).toEqual(['hello']); // none of it committed alone

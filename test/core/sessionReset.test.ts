@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
 import { x25519KeyPair } from '../../protocol/crypto/curves.js';
 import { sessionSignal } from '../../main/core/receive/sessionReset.js';
-import type { Peer } from '../../main/core/peers/peer.js';
+import type { ContactChannel, Peer } from '../../main/core/peers/peer.js';
 import {
   acceptReset,
   decideReset,
@@ -50,7 +50,12 @@ describe('the detection digest', () => {
     dir = mkdtempSync(join(tmpdir(), 'meow-slots-'));
     const db = new MessageDb(join(dir, 'messages.db'), randomBytes(32));
     try {
-      const peer = { uid: 'bob', type: 'contact', state: 'active', sessionEpoch: 0 } as Peer;
+      const peer = {
+        uid: 'bob',
+        type: 'contact',
+        state: 'active',
+        session: { epoch: 0, resets: [], mine: null },
+      } as unknown as Peer;
       const c = channel();
       // Alice sends; then a copy of her older state sends again from the same point.
       const first = packUserMessage(c.aKeys, c.aRatchet, text('original'));
@@ -101,7 +106,12 @@ describe('the detection digest', () => {
     dir = mkdtempSync(join(tmpdir(), 'meow-slots-'));
     const db = new MessageDb(join(dir, 'messages.db'), randomBytes(32));
     try {
-      const peer = { uid: 'bob', type: 'contact', state: 'active', sessionEpoch: 2 } as Peer;
+      const peer = {
+        uid: 'bob',
+        type: 'contact',
+        state: 'active',
+        session: { epoch: 2, resets: [], mine: null },
+      } as unknown as Peer;
       const c = channel();
       const other = channel(); // a ratchet the receiver does not share, under the same channel keys
       const foreign = packUserMessage(c.aKeys, other.aRatchet, text('x'), 2);
@@ -132,7 +142,7 @@ describe('the detection digest', () => {
       expect(
         sessionSignal(
           db,
-          { ...peer, type: 'device' },
+          { ...peer, type: 'device' } as unknown as Peer,
           refusal(() => unpackUserMessage(c.bKeys, c.bRatchet, foreign.packed, { epoch: 2 })),
         ),
       ).toBeNull();
@@ -143,16 +153,14 @@ describe('the detection digest', () => {
 });
 
 /** Both ends of a contact channel, as far as a reset needs them. */
-function ends(): { alice: Peer; bob: Peer } {
+function ends(): { alice: ContactChannel; bob: ContactChannel } {
   const sym = randomBytes(32);
   const a = x25519KeyPair();
   const b = x25519KeyPair();
   const base = {
     type: 'contact',
     state: 'active',
-    sessionEpoch: 0,
-    sessionResets: [],
-    resetMine: '',
+    session: { epoch: 0, resets: [], mine: null },
     drState: null,
   };
   return {
@@ -162,14 +170,14 @@ function ends(): { alice: Peer; bob: Peer } {
       myEncryption: a,
       contactEncryption: b.publicKey,
       symKey: sym,
-    } as unknown as Peer,
+    } as unknown as ContactChannel,
     bob: {
       ...base,
       uid: 'alice',
       myEncryption: b,
       contactEncryption: a.publicKey,
       symKey: sym,
-    } as unknown as Peer,
+    } as unknown as ContactChannel,
   };
 }
 
@@ -179,11 +187,11 @@ describe('a session reset', () => {
   it('its two ends derive one ratchet: the receiver answers first, then both ways', () => {
     const { alice, bob } = ends();
     const started = startReset(bob);
-    expect(started.peer.sessionEpoch).toBe(1);
+    expect(started.peer.session.epoch).toBe(1);
     expect(resetPending(started.peer)).toBe(true); // Bob's sends wait for the answer
     expect(decideReset(alice, started.reset)).toBe('accept');
     const taken = acceptReset(alice, started.reset);
-    expect(taken.sessionEpoch).toBe(1);
+    expect(taken.session.epoch).toBe(1);
     const ack = ratchetEncrypt(decodeRatchetState(taken.drState!), new Uint8Array([1]), AD);
     const opened = ratchetDecrypt(decodeRatchetState(started.peer.drState!), ack.header, ack.ciphertext, AD);
     expect([...opened.plaintext]).toEqual([1]);
@@ -199,13 +207,13 @@ describe('a session reset', () => {
     // Again on the side that took it: answered again on the current session (a crash may have lost the answer), nothing reset.
     expect(decideReset(taken, started.reset)).toBe('answer');
     // An older one, replayed after a newer reset: ignored.
-    const later = startReset({ ...started.peer, resetMine: '' });
+    const later = startReset({ ...started.peer, session: { ...started.peer.session, mine: null } });
     const takenLater = acceptReset(taken, later.reset);
-    expect(takenLater.sessionEpoch).toBe(2);
+    expect(takenLater.session.epoch).toBe(2);
     expect(decideReset(takenLater, started.reset)).toBe('ignore');
     // Alice restored from before that reset starts her own at epoch 1: Bob, at 1 already, counters.
     const stale = startReset(alice);
-    const bobUp = { ...started.peer, resetMine: '' };
+    const bobUp = { ...started.peer, session: { ...started.peer.session, mine: null } };
     expect(decideReset(bobUp, stale.reset)).toBe('counter');
     // Malformed keys are never taken.
     expect(decideReset(alice, { epoch: 5, ephemeralKey: new Uint8Array(3) })).toBe('ignore');
@@ -226,8 +234,9 @@ describe('a session reset', () => {
     expect(decideReset(fromB.peer, fromA.reset)).toBe(aLower ? 'accept' : 'lose');
     // The winner remembers the loser: replayed once its session is up, it is only ignored.
     const [winner, loser] = aLower ? [fromA, fromB] : [fromB, fromA];
-    const remembered = { ...rememberReset(winner.peer, loser.reset), resetMine: '' };
-    expect(remembered.sessionResets.at(-1)).toBe(toHex(winner.reset.ephemeralKey!));
+    const won = rememberReset(winner.peer, loser.reset);
+    const remembered = { ...won, session: { ...won.session, mine: null } };
+    expect(remembered.session.resets.at(-1)).toBe(toHex(winner.reset.ephemeralKey!));
     expect(decideReset(remembered, loser.reset)).toBe('ignore');
   });
 });

@@ -69,6 +69,7 @@ describe('fan-out to siblings in batches', () => {
   function shownOn(m: Messenger): string[] {
     const shown: string[] = [];
     m.on('message', (x) => shown.push(x.text));
+    m.on('messages', (b) => shown.push(...b.stored.map((x) => x.text))); // many at once: one event
     return shown;
   }
 

@@ -53,7 +53,7 @@ describe('device sync handlers', () => {
     await deliver(b, aOnB, a.ds.fanOut({ type: 'peer_update', peer: x })[0]!);
     const onB = b.core.peers.get(x.uid)!;
     expect(onB.name).toBe('Xavier');
-    expect(onB.primaryDeviceUid).toBe(aOnB.uid); // the desktop drives it
+    expect(onB.primary?.device).toBe(aOnB.uid); // the desktop drives it
     expect(onB.symKey.every((v) => v === 0)).toBe(true);
     expect(onB.drState).toBeNull();
     const renamed = { ...x, name: 'Xav', version: nextVersion(x.version, a.identity().uid) };

@@ -35,7 +35,7 @@ describe('handover', () => {
     // B asks; A (the primary) stops being primary first and keeps the keys until acknowledged.
     await deliver(a, bOnA, b.ds.send(aOnB, 'handover_request', { peerUids: [x.uid] }));
     const handing = a.core.peers.get(x.uid)!;
-    expect(handing).toMatchObject({ primaryDeviceUid: bOnA.uid, handoverTo: bOnA.uid, handoverSeq: 1 });
+    expect(handing).toMatchObject({ primary: { device: bOnA.uid }, handover: { to: bOnA.uid, seq: 1 } });
     expect(holdsSecrets(handing)).toBe(true);
     const handover = queuedFor(a, bOnA.uid).find((q) => q.payload.syncType === 'handover')!;
     expect(handover.payload.handoverSeq).toBe(1);
@@ -43,9 +43,9 @@ describe('handover', () => {
     // B takes keys and ratchet, becomes primary, acknowledges.
     await deliver(b, aOnB, handover.item);
     const taken = b.core.peers.get(x.uid)!;
-    expect(taken.primaryDeviceUid).toBe('');
+    expect(taken.primary).toBeNull();
     expect(taken.drState).not.toBeNull();
-    expect(taken.handoverSeq).toBe(1);
+    expect(taken.handover.seq).toBe(1);
     const acks = () => queuedFor(b, aOnB.uid).filter((q) => q.payload.syncType === 'handover_ack');
     expect(acks()).toHaveLength(1);
 
@@ -58,13 +58,13 @@ describe('handover', () => {
     });
     await deliver(b, aOnB, resent);
     expect(acks()).toHaveLength(2);
-    expect(b.core.peers.get(x.uid)!.handoverSeq).toBe(1);
+    expect(b.core.peers.get(x.uid)!.handover.seq).toBe(1);
 
     // A drops its copy only on the acknowledgement of this very move.
     await deliver(a, bOnA, acks()[0]!.item);
     const left = a.core.peers.get(x.uid)!;
     expect(holdsSecrets(left)).toBe(false);
-    expect(left.handoverTo).toBe('');
+    expect(left.handover.to).toBeNull();
 
     // An older move arriving late changes nothing on B.
     const stale = { ...handover.payload, handoverSeq: 0 };
@@ -80,11 +80,11 @@ describe('handover', () => {
     const { bOnA, aOnB } = await link(a, b);
     const x = await contactOn(a);
     await deliver(a, bOnA, b.ds.send(aOnB, 'handover_request', { peerUids: [x.uid] }));
-    expect(a.core.peers.get(x.uid)!.primaryDeviceUid).toBe(bOnA.uid);
+    expect(a.core.peers.get(x.uid)!.primary?.device).toBe(bOnA.uid);
     await a.ds.tombstone(bOnA.uid);
     const back = a.core.peers.get(x.uid)!;
-    expect(back.primaryDeviceUid).toBe('');
-    expect(back.handoverTo).toBe('');
+    expect(back.primary).toBeNull();
+    expect(back.handover.to).toBeNull();
     expect(holdsSecrets(back)).toBe(true);
   });
 

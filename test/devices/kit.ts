@@ -17,7 +17,7 @@ import { IdentityRepository } from '../../main/core/identity/repository.js';
 import { createLogger } from '../../main/core/log.js';
 import { ProfileCore } from '../../main/core/messenger/profileCore.js';
 import { answerInvitation, createInvitation, finalizeInvitation } from '../../main/core/peers/invitation.js';
-import { linkedPairing, type Peer } from '../../main/core/peers/peer.js';
+import { linkedPairing, type ContactChannel, type DeviceChannel } from '../../main/core/peers/peer.js';
 import type { ServerRef } from '../../main/core/records.js';
 import type { RelayFactory } from '../../main/core/relay.js';
 import { commitOne } from '../../main/core/receive/commit.js';
@@ -104,7 +104,7 @@ export async function link(
     a?: { version: number; capabilities: string[] };
     b?: { version: number; capabilities: string[] };
   } = {},
-): Promise<{ bOnA: Peer; aOnB: Peer }> {
+): Promise<{ bOnA: DeviceChannel; aOnB: DeviceChannel }> {
   const { peer, card } = createInvitation(a.identity(), {
     name: b.name,
     type: 'device',
@@ -117,18 +117,21 @@ export async function link(
     myName: b.name,
     announce: announce.b ?? myAnnouncement(),
   });
-  const bOnA: Peer = {
+  const bOnA: DeviceChannel = {
     ...withCardAnnouncement(finalizeInvitation(peer, answered.answer), answered.answer),
     pairing: linkedPairing(b.name),
   };
-  const aOnB: Peer = { ...withCardAnnouncement(answered.peer, card), pairing: linkedPairing(a.name) };
+  const aOnB: DeviceChannel = {
+    ...withCardAnnouncement(answered.peer, card),
+    pairing: linkedPairing(a.name),
+  };
   await a.core.devices.put(bOnA);
   await b.core.devices.put(aOnB);
   return { bOnA, aOnB };
 }
 
 /** A contact X that `a` drives (an answered invitation, with a ratchet). */
-export async function contactOn(a: Kit, name = 'Xavier'): Promise<Peer> {
+export async function contactOn(a: Kit, name = 'Xavier'): Promise<ContactChannel> {
   const { peer, card } = createInvitation(a.identity(), { name, type: 'contact' });
   const x = newIdentity({ nickname: name, deviceName: 'x', servers: [SERVER] });
   const { answer } = answerInvitation(x, card, { name: 'Alice', type: 'contact' });
@@ -145,7 +148,7 @@ export function messageOf(item: OutboxItem): meow.UserMessage {
 /** Delivers a row `from` wrote for `to` (its channel on `to` is `device`): decided and committed there. */
 export async function deliver(
   to: Kit,
-  device: Peer,
+  device: DeviceChannel,
   item: OutboxItem,
   serverId = `sid-${Math.random()}`,
 ): Promise<Decision> {

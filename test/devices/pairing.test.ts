@@ -43,7 +43,7 @@ describe('pairing', () => {
       expect(b.identity.nickname).toBe('pa');
       expect(b.identity.status).toBe('at work');
       expect(b.identity.servers.map((s) => s.url)).toEqual(a.identity.servers.map((s) => s.url));
-      expect(b.contacts().map((c) => [c.name, c.primaryDeviceUid !== ''])).toEqual([['px', true]]);
+      expect(b.contacts().map((c) => [c.name, !!c.primary])).toEqual([['px', true]]);
       expect(b.messages('px').map((m) => m.text)).toEqual(['old message 1', 'old message 2']);
       // read on A before pairing: read on B too
       expect(b.db.messages.summaries().map((s) => s.unread)).toEqual([0]);

@@ -30,7 +30,7 @@ describe('inviting again a contact lost with an unlinked device', () => {
       await settle(b, a, b, a, b, c);
       // c may hear "b drives x" before it knows b (their channel is made through a): through a
       // meanwhile, then to b directly
-      expect(c.peers.get(uid)!.primaryDeviceUid).toBe(c.deviceSync.deviceById(b.identity.uid)!.uid);
+      expect(c.peers.get(uid)!.primary?.device).toBe(c.deviceSync.deviceById(b.identity.uid)!.uid);
       await expect(a.reinvite(uid)).rejects.toMatchObject({ code: 'CONTACT_REACHABLE' });
 
       const notices: string[] = [];
@@ -56,7 +56,7 @@ describe('inviting again a contact lost with an unlinked device', () => {
       const { link } = await a.reinvite(uid);
       await settle(a, c);
       expect(contactView(a, a.peers.get(uid)!)).toMatchObject({ orphaned: false, state: 'invited' });
-      expect(c.peers.get(uid)!.primaryDeviceUid).toBe(c.deviceSync.deviceById(a.identity.uid)!.uid);
+      expect(c.peers.get(uid)!.primary?.device).toBe(c.deviceSync.deviceById(a.identity.uid)!.uid);
       const again = await x.accept(link, 'ri-a again');
       await settle(x, a, x, a, c);
       expect(a.peers.get(uid)!.state).not.toBe('invited');

@@ -208,8 +208,8 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
     await b.deviceSync.requestPrimary(X);
     await x.send(A, 'x2'); // arrives while the role moves
     await settle(b, a, x, b, a, c, x, b);
-    expect(b.findContact(X).primaryDeviceUid).toBe('');
-    expect(a.findContact(X).primaryDeviceUid).not.toBe('');
+    expect(b.findContact(X).primary).toBeNull();
+    expect(a.findContact(X).primary).not.toBeNull();
     expect(a.findContact(X).drState).toBeNull();
     await b.send(X, 'b2 as primary');
     await a.send(X, 'a2 now a sibling');
@@ -233,10 +233,14 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
     const bOnA = a.deviceSync.siblings().find((d) => d.deviceId === b.identity.uid)!;
     const c = a.findContact(X);
     // the state right after step 1 of a handover (primary moved, ratchet not yet queued)
-    await a.peers.put({ ...c, primaryDeviceUid: bOnA.uid, version: nextVersion(c.version, a.identity.uid) });
+    await a.peers.put({
+      ...c,
+      primary: { device: bOnA.uid, pending: null },
+      version: nextVersion(c.version, a.identity.uid),
+    });
     await settle(a, b, a, b);
     expect(a.findContact(X).drState).toBeNull();
-    expect(b.findContact(X).primaryDeviceUid).toBe('');
+    expect(b.findContact(X).primary).toBeNull();
     await b.send(X, 'after a resumed handover');
     await x.send(A, 'and back');
     await settle(b, x, b, a);

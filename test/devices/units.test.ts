@@ -66,7 +66,7 @@ describe('DeviceSyncPayload (plan testing strategy 1)', () => {
     for (const k of secrets) expect(text).not.toContain(Buffer.from(k).toString('base64'));
     const summary = decodePeerData(bytes);
     expect(summary).toMatchObject({ uid: peer.uid, name: 'X', primaryDeviceId: id.uid });
-    const onSibling = contactFromSummary(summary, 'dev');
+    const onSibling = contactFromSummary(summary, { device: 'dev', pending: null });
     for (const k of [onSibling.myIdentity, onSibling.myEncryption, onSibling.myLookup, onSibling.drKp])
       expect(k.privateKey.every((b) => b === 0)).toBe(true);
     expect(onSibling.drState).toBeNull();

@@ -65,7 +65,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
     const driver = (): Name | undefined => {
       const drivers = linked.filter((n) => {
         const c = m[n].findContact(BOB);
-        return !c.primaryDeviceUid && !!c.drState;
+        return !c.primary && !!c.drState;
       });
       return drivers.length === 1 ? drivers[0] : undefined;
     };

@@ -155,7 +155,7 @@ describe('a profile restored from an older copy', () => {
       expect(reusedAfterReset).toBe(0);
 
       // A replayed reset: through the relay (dropped by its id), and under a new id (known key: no new session).
-      const epochs = contacts.map((p) => p.sessionEpoch);
+      const epochs = contacts.map((p) => p.session.epoch);
       const card = await fetchServerCard(env.relay.url);
       const { ed25519KeyPair } = await import('../../protocol/crypto/curves.js');
       const injector = new RelayClient({
@@ -175,7 +175,7 @@ describe('a profile restored from an older copy', () => {
         ),
       ).toBe('ack');
       await settle(a, b);
-      expect([a, b].map((m) => m.peers.all().find((p) => p.type === 'contact')!.sessionEpoch)).toEqual(
+      expect([a, b].map((m) => m.peers.all().find((p) => p.type === 'contact')!.session.epoch)).toEqual(
         epochs,
       );
       expect(notices.a.filter((c) => c === 'SESSION_RESET')).toHaveLength(1);
@@ -235,9 +235,9 @@ describe('a profile restored from an older copy', () => {
       await turn('t2');
       await turn('t3');
       const contact = (m: Messenger) => m.peers.all().find((p) => p.type === 'contact')!;
-      expect(contact(b).sessionEpoch).toBe(1);
+      expect(contact(b).session.epoch).toBe(1);
       await restore(); // the same copy again: Alice is back at session 0, Bob at 1
-      expect(contact(a).sessionEpoch).toBe(0);
+      expect(contact(a).session.epoch).toBe(0);
       for (let i = 0; i < 2; i++) {
         await b.send('sb2-a', `after b${i}`);
         await a.send('sb2-b', `after a${i}`);
@@ -248,8 +248,8 @@ describe('a profile restored from an older copy', () => {
       const ba = tally(['after b0', 'after b1', 't4 b'], inbound(a, 'sb2-b'));
       expect({ ...ab }).toEqual({ lost: 0, shownTwice: 0 });
       expect({ ...ba }).toEqual({ lost: 0, shownTwice: 0 });
-      expect(contact(a).sessionEpoch).toBe(contact(b).sessionEpoch);
-      expect(contact(b).sessionEpoch).toBeGreaterThan(1);
+      expect(contact(a).session.epoch).toBe(contact(b).session.epoch);
+      expect(contact(b).session.epoch).toBeGreaterThan(1);
       // Each person was told once at each of the two resets.
       expect(notices.filter((n) => n === 'b:SESSION_RESET')).toHaveLength(2);
       expect(notices.filter((n) => n === 'a:SESSION_RESET')).toHaveLength(2);
@@ -259,7 +259,7 @@ describe('a profile restored from an older copy', () => {
         expected: 6,
         lost: ab.lost + ba.lost,
         shownTwice: ab.shownTwice + ba.shownTwice,
-        notes: `sessions reached epoch ${contact(b).sessionEpoch}; notices ${notices.join(', ')}`,
+        notes: `sessions reached epoch ${contact(b).session.epoch}; notices ${notices.join(', ')}`,
       });
     } finally {
       await Promise.all([a.close(), b.close()]);

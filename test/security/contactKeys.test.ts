@@ -69,7 +69,7 @@ describe('contact keys stay with the primary', () => {
     const { a, b, x } = await family(env, 'sib');
     try {
       const copy: Peer = b.findContact('x-sib');
-      expect(copy.primaryDeviceUid).not.toBe('');
+      expect(copy.primary).not.toBeNull();
       expect(holdsSecrets(copy)).toBe(false);
       // x writes; a thief with b's disk tries to drain a's queue for x before a pulls it
       await x.send('a-sib', 'for the primary only');
@@ -104,7 +104,7 @@ describe('contact keys stay with the primary', () => {
       await settle(b, a, b, a);
       const ratchets = [a, b].filter((d) => {
         const c = d.peers.get(uid)!;
-        return !c.primaryDeviceUid && !!c.drState;
+        return !c.primary && !!c.drState;
       });
       expect(ratchets.map((d) => d.identity.uid)).toEqual([b.identity.uid]);
       // the old primary dropped its copy only after the acknowledgement
@@ -132,7 +132,7 @@ describe('contact keys stay with the primary', () => {
       const bOnC = c.deviceSync.siblings().find((d) => d.deviceId === b.identity.uid)!;
       c.db.outbox.enqueue([c.deviceSync.send(bOnC, 'handover_request', { peerUids: [uid] })]);
       await settle(c, b, a, c);
-      expect(a.peers.get(uid)!.primaryDeviceUid).toBe('');
+      expect(a.peers.get(uid)!.primary).toBeNull();
       // b asks a; a's handover is dropped unsent (lost), a keeps the keys and sends it again at restart
       await b.deviceSync.requestPrimary(uid);
       await settle(b);
@@ -143,7 +143,7 @@ describe('contact keys stay with the primary', () => {
       expect(holdsSecrets(a.peers.get(uid)!)).toBe(true);
       expect(await a.deviceSync.resumeHandovers()).toBe(1);
       await settle(a, b, a);
-      expect(b.peers.get(uid)!.primaryDeviceUid).toBe('');
+      expect(b.peers.get(uid)!.primary).toBeNull();
       expect(holdsSecrets(a.peers.get(uid)!)).toBe(false);
       await b.send(uid, 'after a resent handover');
       await settle(b, x);

@@ -40,7 +40,7 @@ describe('unlinking a device rotates what it could have kept', () => {
       expect(stolen.drState).not.toBeNull();
       await a.deviceSync.requestPrimary(uid); // and hands x back to a
       await settle(a, b, a, b);
-      expect(a.peers.get(uid)!.primaryDeviceUid).toBe('');
+      expect(a.peers.get(uid)!.primary).toBeNull();
 
       await a.deviceSync.unlink(a.deviceSync.deviceById(b.identity.uid)!.uid);
       await a.flushOutbox(); // the key update goes out

@@ -119,6 +119,29 @@ describe('MeowService in-process', () => {
     }
   });
 
+  it('a backlog drained at once is one event for its conversation, not one view per message', async () => {
+    const alice = await newIdentity(env, 'ba');
+    const bob = await newIdentity(env, 'bb');
+    try {
+      const { bOnA, aOnB } = await befriendServices(alice, bob);
+      for (let i = 0; i < 60; i++) await bob.send(aOnB, `backlog ${i}`);
+      const stored: string[] = [];
+      const bulk: { contactId: string; count: number }[] = [];
+      alice.on('message:stored', (m) => stored.push(m.text));
+      alice.on('messages:bulk', (b) => bulk.push(b));
+      const changed = nextEvent(alice, 'conversation:changed', (c) => c.unread >= 60);
+      await alice.sync();
+      expect((await changed).contact.id).toBe(bOnA);
+      expect(bulk.length).toBeGreaterThan(0);
+      expect(bulk.every((b) => b.contactId === bOnA && b.count > 20)).toBe(true);
+      expect(stored.length).toBeLessThan(60); // most of it announced in bulk
+      const texts = (await alice.messages(bOnA, { limit: 100 })).map((m) => m.text);
+      expect(texts.filter((t) => t.startsWith('backlog'))).toHaveLength(60);
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  });
+
   it('a relay that is down: one sentence naming it, and what was queued stays queued', async () => {
     const relay = await startRelay();
     const s = serviceFor(env, 'down');

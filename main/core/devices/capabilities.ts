@@ -10,7 +10,7 @@
  * @example
  *   canReceive(sibling, 'batch'); // false for a sibling that did not announce "batch": one message per change
  */
-import type { Peer } from '../peers/peer.js';
+import type { DeviceChannel } from '../peers/peer.js';
 import type { SyncType } from './payloads.js';
 
 /** The device-to-device protocol this build speaks (bumped when a change's meaning changes). */
@@ -47,7 +47,7 @@ const LEGACY: ReadonlySet<string> = new Set<SyncType>([
 export const MY_CAPABILITIES: readonly Capability[] = [...LEGACY, 'device_caps'];
 
 /** Whether `device` announced it takes `kind` (pairing steps and announcements always go). */
-export function canReceive(device: Peer, kind: Capability): boolean {
+export function canReceive(device: DeviceChannel, kind: Capability): boolean {
   if (kind === 'device_caps' || kind.startsWith('pair_')) return true;
   return device.capabilities ? device.capabilities.includes(kind) : LEGACY.has(kind);
 }
@@ -78,9 +78,9 @@ export function readAnnouncement(version: number, capabilities: readonly string[
 
 /** The device record with what its card announced (a card from before announcements leaves it legacy). */
 export function withCardAnnouncement(
-  device: Peer,
+  device: DeviceChannel,
   card: { deviceProtocol?: number | null; deviceCapabilities?: string[] | null },
-): Peer {
+): DeviceChannel {
   const a = readAnnouncement(card.deviceProtocol ?? 0, card.deviceCapabilities ?? []);
   return a ? { ...device, protocolVersion: a.version, capabilities: a.capabilities } : device;
 }

@@ -11,7 +11,7 @@ import type { meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { MeowError } from '../errors.js';
 import type { Identity, Owed } from '../identity/identity.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import type { DedupStore } from './dedupStore.js';
 import { encodePeerData, encodeProfile, encodeServers, syncItem, type SyncType } from './payloads.js';
@@ -30,8 +30,8 @@ export interface RotationPort {
 
 /** My contacts as the person names them (messenger/contacts.ts). */
 export interface ContactsPort {
-  find(ref: string): Peer;
-  list(): Peer[];
+  find(ref: string): ContactChannel;
+  list(): ContactChannel[];
   readLink(link: string, kind: 'invite' | 'pair'): Promise<meow.ContactCard>;
 }
 
@@ -63,24 +63,24 @@ export class DeviceContext {
   }
 
   /** Devices this one syncs with: paired, confirmed, not unlinked. */
-  siblings(): Peer[] {
+  siblings(): DeviceChannel[] {
     return this.core.devices
       .all()
       .filter((d) => !d.unlinked && d.pairing?.confirmed && d.contactLookupKey && d.state !== 'invited');
   }
 
-  deviceById(deviceId: string): Peer | undefined {
+  deviceById(deviceId: string): DeviceChannel | undefined {
     return this.core.devices.all().find((d) => d.deviceId === deviceId && !d.unlinked);
   }
 
   /** The device id of a contact's primary device. */
-  primaryIdOf(peer: Peer): string {
-    if (!peer.primaryDeviceUid) return this.me.uid;
-    return this.core.devices.get(peer.primaryDeviceUid)?.deviceId ?? '';
+  primaryIdOf(peer: ContactChannel): string {
+    if (!peer.primary) return this.me.uid;
+    return this.core.devices.get(peer.primary.device)?.deviceId ?? '';
   }
 
   /** One device_sync row for `device`, which must take that kind (capabilities.ts). */
-  send(device: Peer, syncType: SyncType, payload: meow.IDeviceSyncPayload = {}): OutboxItem {
+  send(device: DeviceChannel, syncType: SyncType, payload: meow.IDeviceSyncPayload = {}): OutboxItem {
     if (!canReceive(device, syncType))
       throw new MeowError('REFUSED', { detail: `${device.name} does not take "${syncType}" changes` });
     return syncItem(device, { ...payload, syncType }, this.me.uid);
@@ -123,12 +123,12 @@ export class DeviceContext {
     }
   }
 
-  emitPairing(d: Peer): void {
+  emitPairing(d: DeviceChannel): void {
     if (d.pairing) this.core.emit('pairing', d);
   }
 
   /** Whether a device channel can carry messages yet (the new device waits for the first one). */
-  canSendTo(d: Peer): boolean {
+  canSendTo(d: DeviceChannel): boolean {
     return !!d.drState && canSend(decodeRatchetState(d.drState));
   }
 }

@@ -8,7 +8,7 @@
 import { meow } from '../../../protocol/wire/proto.js';
 import { isStorageFailure, MeowError } from '../errors.js';
 import { finalizeInvitation } from '../peers/invitation.js';
-import type { Peer } from '../peers/peer.js';
+import type { DeviceChannel } from '../peers/peer.js';
 import type { Change, ChannelStep, Decision } from '../receive/decision.js';
 import { withCardAnnouncement } from './capabilities.js';
 import { keepUnknown } from './deferred.js';
@@ -17,7 +17,7 @@ import { decodePayload } from './payloads.js';
 
 export function decideDevice(
   m: DeviceModules,
-  device: Peer,
+  device: DeviceChannel,
   message: meow.UserMessage,
   serverId: string,
   step: ChannelStep,
@@ -32,7 +32,7 @@ export function decideDevice(
   });
   if (device.state === 'invited' && device.pairing?.role === 'introduced') {
     // The newcomer answered my introduction card: the channel is complete (introduction.ts).
-    let next: Peer;
+    let next: DeviceChannel;
     try {
       if (message.type !== 'invitation_answer' || !message.invitation)
         throw new MeowError('REFUSED', { detail: 'expected the answer to an introduction' });
@@ -68,7 +68,7 @@ export function decideDevice(
       serverId,
       step,
       prepare: async (): Promise<Change | 'refused'> => {
-        let next: Peer;
+        let next: DeviceChannel;
         try {
           next = await m.pairing.onAnswer(device, message);
         } catch (e) {
@@ -135,7 +135,7 @@ export function decideDevice(
 async function prepared(
   m: DeviceModules,
   handler: SyncHandler,
-  device: Peer,
+  device: DeviceChannel,
   payload: meow.DeviceSyncPayload,
   seen: (sink: { seen: Set<string>; changed: string[] }) => void,
 ): Promise<Change> {

@@ -7,7 +7,7 @@
 import { decodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
 import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import { deviceLock } from '../locks.js';
-import type { Peer } from '../peers/peer.js';
+import type { DeviceChannel } from '../peers/peer.js';
 import { commitOne } from '../receive/commit.js';
 import type { DeviceDecider } from '../receive/decision.js';
 import type { DeviceContext } from './context.js';
@@ -18,7 +18,7 @@ const reported = new Set<string>();
 /** Keeps it (inside the receive transaction) and tells the person once per device and kind. */
 export function keepUnknown(
   ctx: DeviceContext,
-  device: Peer,
+  device: DeviceChannel,
   p: meow.DeviceSyncPayload,
   appdata: Uint8Array,
 ): void {
@@ -70,7 +70,7 @@ export async function applyDeferred(ctx: DeviceContext, decider: DeviceDecider):
 async function replay(
   ctx: DeviceContext,
   decider: DeviceDecider,
-  device: Peer,
+  device: DeviceChannel,
   message: meow.UserMessage,
   serverId: string,
 ): Promise<void> {

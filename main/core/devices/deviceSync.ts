@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { meow } from '../../../protocol/wire/proto.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
 import type { ChannelStep, Decision, DeviceDecider } from '../receive/decision.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { myAnnouncement } from './capabilities.js';
@@ -38,7 +38,7 @@ export class DeviceSync implements DeviceDecider {
 
   // ------------------------------------------------------------ receive
 
-  decide(device: Peer, message: meow.UserMessage, serverId: string, step: ChannelStep): Decision {
+  decide(device: DeviceChannel, message: meow.UserMessage, serverId: string, step: ChannelStep): Decision {
     return decideDevice(this.modules, device, message, serverId, step);
   }
 
@@ -53,11 +53,11 @@ export class DeviceSync implements DeviceDecider {
 
   // ------------------------------------------------------------ who is who, fan-out
 
-  siblings(): Peer[] {
+  siblings(): DeviceChannel[] {
     return this.ctx.siblings();
   }
 
-  deviceById(deviceId: string): Peer | undefined {
+  deviceById(deviceId: string): DeviceChannel | undefined {
     return this.ctx.deviceById(deviceId);
   }
 
@@ -65,7 +65,7 @@ export class DeviceSync implements DeviceDecider {
     return this.ctx.fanOut(change, exceptDevice);
   }
 
-  send(device: Peer, syncType: SyncType, payload: meow.IDeviceSyncPayload = {}): OutboxItem {
+  send(device: DeviceChannel, syncType: SyncType, payload: meow.IDeviceSyncPayload = {}): OutboxItem {
     return this.ctx.send(device, syncType, payload);
   }
 
@@ -74,7 +74,7 @@ export class DeviceSync implements DeviceDecider {
     return this.ctx.progress.get(deviceUid);
   }
 
-  canSendTo(d: Peer): boolean {
+  canSendTo(d: DeviceChannel): boolean {
     return this.ctx.canSendTo(d);
   }
 
@@ -83,15 +83,15 @@ export class DeviceSync implements DeviceDecider {
   readonly pulls = pulls;
   readonly routing = sendRouting;
 
-  routeFor(contact: Peer): Peer | null {
+  routeFor(contact: ContactChannel): DeviceChannel | null {
     return routeFor(this.ctx, contact);
   }
 
-  forwardItem(primary: Peer, contact: Peer, plain: Uint8Array, hops = 0): OutboxItem {
+  forwardItem(primary: DeviceChannel, contact: ContactChannel, plain: Uint8Array, hops = 0): OutboxItem {
     return forwardItem(this.ctx, primary, contact, plain, hops);
   }
 
-  rerouteQueued(contact: Peer, to: Peer): void {
+  rerouteQueued(contact: ContactChannel, to: DeviceChannel): void {
     rerouteQueued(this.ctx, contact, to);
   }
 
@@ -103,7 +103,7 @@ export class DeviceSync implements DeviceDecider {
     return resumeHandovers(this.ctx);
   }
 
-  adoptPrimaries(device: Peer): Promise<void> {
+  adoptPrimaries(device: DeviceChannel): Promise<void> {
     return adoptPrimaries(this.ctx, device);
   }
 
@@ -127,11 +127,11 @@ export class DeviceSync implements DeviceDecider {
       );
   }
 
-  findDevice(ref: string): Peer {
+  findDevice(ref: string): DeviceChannel {
     return findDevice(this.ctx, ref);
   }
 
-  unlink(ref: string): Promise<{ device: Peer; primaryFor: number }> {
+  unlink(ref: string): Promise<{ device: DeviceChannel; primaryFor: number }> {
     return unlinkDevice(this.ctx, ref);
   }
 
@@ -139,7 +139,7 @@ export class DeviceSync implements DeviceDecider {
     return tombstone(this.ctx, uid, lockHeld);
   }
 
-  afterUnlink(device: Peer): void {
+  afterUnlink(device: DeviceChannel): void {
     afterUnlink(this.ctx, device);
   }
 

@@ -7,7 +7,7 @@
  */
 import type { meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
-import type { Peer } from '../peers/peer.js';
+import type { DeviceChannel } from '../peers/peer.js';
 import type { ReceiveSink } from '../receive/decision.js';
 import { compareVersions } from '../records.js';
 import { readAnnouncement, type Capability, MY_CAPABILITIES } from './capabilities.js';
@@ -28,7 +28,7 @@ export interface DeviceModules {
 
 /** What a prepared change leaves: the device's record, and writes for the receive transaction. */
 export interface Prepared {
-  device: Peer;
+  device: DeviceChannel;
   /** The record holds what the change carried (a pairing step): saved before the transaction. */
   recordFirst?: boolean;
   effects?: (sink: ReceiveSink) => void;
@@ -40,23 +40,29 @@ export interface SyncHandler {
   /** Refuses a malformed change before anything of it is applied (throws REFUSED, saying why). */
   check?: (p: meow.DeviceSyncPayload) => void;
   /** Writes only the message store, in the receive transaction (a run may group it). */
-  apply?: (m: DeviceModules, device: Peer, p: meow.DeviceSyncPayload, sink: ReceiveSink) => void;
+  apply?: (m: DeviceModules, device: DeviceChannel, p: meow.DeviceSyncPayload, sink: ReceiveSink) => void;
   /** Works on other records first, under their own locks. */
-  prepare?: (m: DeviceModules, device: Peer, p: meow.DeviceSyncPayload) => Promise<Prepared>;
+  prepare?: (m: DeviceModules, device: DeviceChannel, p: meow.DeviceSyncPayload) => Promise<Prepared>;
 }
 
 /** A change on other records only: the device record stays as it is. */
 const onOthers =
-  (fn: (m: DeviceModules, device: Peer, p: meow.DeviceSyncPayload) => Promise<void>) =>
-  async (m: DeviceModules, device: Peer, p: meow.DeviceSyncPayload): Promise<Prepared> => {
+  (fn: (m: DeviceModules, device: DeviceChannel, p: meow.DeviceSyncPayload) => Promise<void>) =>
+  async (m: DeviceModules, device: DeviceChannel, p: meow.DeviceSyncPayload): Promise<Prepared> => {
     await fn(m, device, p);
     return { device };
   };
 
 /** The device's own record changes with what the step carried (saved first). */
 const ownRecord =
-  (fn: (m: DeviceModules, device: Peer, p: meow.DeviceSyncPayload) => Peer | Promise<Peer>) =>
-  async (m: DeviceModules, device: Peer, p: meow.DeviceSyncPayload): Promise<Prepared> => ({
+  (
+    fn: (
+      m: DeviceModules,
+      device: DeviceChannel,
+      p: meow.DeviceSyncPayload,
+    ) => DeviceChannel | Promise<DeviceChannel>,
+  ) =>
+  async (m: DeviceModules, device: DeviceChannel, p: meow.DeviceSyncPayload): Promise<Prepared> => ({
     device: await fn(m, device, p),
     recordFirst: true,
   });

@@ -2,7 +2,7 @@
  * Moving a contact's primary role between my devices. A contact's keys and ratchet move
  * only here, and only from the current primary:
  *   1. it stops being primary — durably, before anything is sent — but keeps the keys;
- *   2. it sends them, numbered by the contact's handoverSeq;
+ *   2. it sends them, numbered by the contact's handover sequence;
  *   3. the new primary takes them if that number is newer than what it has, and acknowledges;
  *   4. only then does the old primary drop them.
  * A lost message is resent (resumeHandovers); a renamed or otherwise re-versioned record
@@ -12,7 +12,7 @@ import { decodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
 import type { meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { contactLock } from '../locks.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
 import { compareVersions, nextVersion } from '../records.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import type { DeviceContext } from './context.js';
@@ -21,18 +21,17 @@ import { rerouteQueued } from './routing.js';
 import { holdsSecrets, withoutSecrets } from './secrets.js';
 
 /** On the primary: hand contacts' keys and ratchets to the device that asked (steps 1–2). */
-export async function handOver(ctx: DeviceContext, to: Peer, peerUids: string[]): Promise<void> {
+export async function handOver(ctx: DeviceContext, to: DeviceChannel, peerUids: string[]): Promise<void> {
   const core = ctx.core;
   for (const uid of peerUids) {
     await core.locks.run(contactLock(uid), async () => {
       const c = core.peers.get(uid);
-      if (!c || c.type !== 'contact' || c.primaryDeviceUid || !c.drState) return; // only the primary hands over
-      const mine: Peer = {
+      if (!c || c.primary || !c.drState) return; // only the primary hands over
+      const mine: ContactChannel = {
         ...c,
         version: nextVersion(c.version, ctx.me.uid),
-        primaryDeviceUid: to.uid,
-        handoverSeq: c.handoverSeq + 1,
-        handoverTo: to.uid,
+        primary: { device: to.uid, pending: null },
+        handover: { seq: c.handover.seq + 1, to: to.uid },
       };
       await core.peers.put(mine);
       rerouteQueued(ctx, mine, to);
@@ -46,12 +45,12 @@ export async function handOver(ctx: DeviceContext, to: Peer, peerUids: string[])
   core.kickPoll();
 }
 
-function handoverItem(ctx: DeviceContext, mine: Peer, to: Peer): OutboxItem {
-  const handed: Peer = { ...mine, primaryDeviceUid: '', handoverTo: '' };
+function handoverItem(ctx: DeviceContext, mine: ContactChannel, to: DeviceChannel): OutboxItem {
+  const handed: ContactChannel = { ...mine, primary: null, handover: { ...mine.handover, to: null } };
   return ctx.send(to, 'handover', {
     peerUid: mine.uid,
     deviceData: encodeFullPeer(handed),
-    handoverSeq: mine.handoverSeq,
+    handoverSeq: mine.handover.seq,
   });
 }
 
@@ -64,17 +63,18 @@ export async function resumeHandovers(ctx: DeviceContext): Promise<number> {
   const core = ctx.core;
   let resumed = 0;
   for (const c of core.peers.all()) {
-    if (c.type !== 'contact' || !c.primaryDeviceUid) continue;
+    if (!c.primary) continue;
     await core.locks.run(contactLock(c.uid), async () => {
       const now = core.peers.get(c.uid);
-      if (!now?.primaryDeviceUid) return;
-      const to = core.devices.get(now.primaryDeviceUid);
-      const awaited = now.handoverTo || (now.drState ? now.primaryDeviceUid : ''); // (older versions: no handoverTo)
+      if (!now?.primary) return;
+      const to = core.devices.get(now.primary.device);
+      // (Records of older versions name no handover.to: a ratchet held means one is awaited.)
+      const awaited = now.handover.to ?? (now.drState ? now.primary.device : null);
       if (awaited && to && !to.unlinked) {
         rerouteQueued(ctx, now, to);
-        const pending = now.handoverTo
+        const pending: ContactChannel = now.handover.to
           ? now
-          : { ...now, handoverTo: to.uid, handoverSeq: now.handoverSeq + 1 };
+          : { ...now, handover: { seq: now.handover.seq + 1, to: to.uid } };
         if (pending !== now) await core.peers.put(pending);
         core.db.outbox.enqueue([handoverItem(ctx, pending, to)]);
         resumed++;
@@ -90,30 +90,31 @@ export async function resumeHandovers(ctx: DeviceContext): Promise<number> {
 }
 
 /** On the new primary: take the keys and ratchet if this move is newer than what is here (step 3). */
-export async function takeOver(ctx: DeviceContext, from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+export async function takeOver(
+  ctx: DeviceContext,
+  from: DeviceChannel,
+  p: meow.DeviceSyncPayload,
+): Promise<void> {
   const core = ctx.core;
   const record = decodeFullPeer(p.deviceData, 'handover');
   if (record.type !== 'contact' || !record.drState)
     throw new MeowError('REFUSED', { detail: 'handover without a ratchet' });
   decodeRatchetState(record.drState); // validates
-  const seq = p.handoverSeq || record.handoverSeq;
+  const seq = p.handoverSeq || record.handover.seq;
   let taken = false;
   await core.locks.run(contactLock(record.uid), async () => {
     const local = core.peers.get(record.uid);
-    if (local && seq <= local.handoverSeq) {
-      taken = !local.primaryDeviceUid && seq === local.handoverSeq; // a repeat: acknowledge it again
+    if (local && seq <= local.handover.seq) {
+      taken = !local.primary && seq === local.handover.seq; // a repeat: acknowledge it again
       return;
     }
     // Keys and ratchet from the handover; names and settings from whichever copy is newer.
     const display = local && compareVersions(local.version, record.version) > 0 ? local : record;
-    const next: Peer = {
+    const next: ContactChannel = {
       ...record,
       ...summaryFields(contactSummary(display, '')),
-      handoverSeq: seq,
-      handoverTo: '',
-      primaryDeviceUid: '',
-      pairing: null,
-      unlinked: false,
+      handover: { seq, to: null },
+      primary: null,
     };
     await core.peers.put(next);
     core.emit('contact', next.uid);
@@ -129,21 +130,26 @@ export async function takeOver(ctx: DeviceContext, from: Peer, p: meow.DeviceSyn
 /** On the old primary: the new one has the keys; this device drops its copy (step 4). */
 export async function handoverAcked(
   ctx: DeviceContext,
-  from: Peer,
+  from: DeviceChannel,
   p: meow.DeviceSyncPayload,
 ): Promise<void> {
   await ctx.core.updatePeer('contact', p.peerUid, (c) =>
-    c.handoverTo === from.uid && c.handoverSeq === p.handoverSeq ? withoutSecrets(c) : null,
+    c.handover.to === from.uid && c.handover.seq === p.handoverSeq ? withoutSecrets(c) : null,
   );
 }
 
 /** A device that was handed contacts is gone before acknowledging: this device drives them again. */
 export async function revertHandoversTo(ctx: DeviceContext, deviceUid: string): Promise<void> {
   for (const c of ctx.core.peers.all()) {
-    if (c.type !== 'contact' || c.handoverTo !== deviceUid) continue;
+    if (c.type !== 'contact' || c.handover.to !== deviceUid) continue;
     await ctx.core.updatePeer('contact', c.uid, (cur) =>
-      cur.handoverTo === deviceUid && cur.drState
-        ? { ...cur, primaryDeviceUid: '', handoverTo: '', version: nextVersion(cur.version, ctx.me.uid) }
+      cur.handover.to === deviceUid && cur.drState
+        ? {
+            ...cur,
+            primary: null,
+            handover: { ...cur.handover, to: null },
+            version: nextVersion(cur.version, ctx.me.uid),
+          }
         : null,
     );
   }
@@ -158,10 +164,10 @@ export async function requestPrimary(
   const targets = contactRef ? [ctx.ports.contacts.find(contactRef)] : ctx.ports.contacts.list();
   const byPrimary = new Map<string, string[]>();
   for (const c of targets) {
-    if (!c.primaryDeviceUid) continue;
-    const list = byPrimary.get(c.primaryDeviceUid) ?? [];
+    if (!c.primary) continue;
+    const list = byPrimary.get(c.primary.device) ?? [];
     list.push(c.uid);
-    byPrimary.set(c.primaryDeviceUid, list);
+    byPrimary.set(c.primary.device, list);
   }
   const items: OutboxItem[] = [];
   const names: string[] = [];
@@ -180,15 +186,15 @@ export async function requestPrimary(
  * A device of mine became known here (`device` has its deviceId): the contacts a summary said
  * it drives, routed through the summary's sender meanwhile, now go to it directly.
  */
-export async function adoptPrimaries(ctx: DeviceContext, device: Peer): Promise<void> {
+export async function adoptPrimaries(ctx: DeviceContext, device: DeviceChannel): Promise<void> {
   if (!device.deviceId) return;
   const core = ctx.core;
   for (const c of core.peers.all()) {
-    if (c.primaryPendingId !== device.deviceId) continue;
+    if (c.primary?.pending !== device.deviceId) continue;
     await core.locks.run(contactLock(c.uid), async () => {
       const cur = core.peers.get(c.uid);
-      if (cur?.primaryPendingId !== device.deviceId) return;
-      const next: Peer = { ...cur, primaryDeviceUid: device.uid, primaryPendingId: '' };
+      if (cur?.primary?.pending !== device.deviceId) return;
+      const next: ContactChannel = { ...cur, primary: { device: device.uid, pending: null } };
       await core.peers.put(next);
       core.emit('contact', next.uid);
     });

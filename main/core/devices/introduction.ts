@@ -19,7 +19,7 @@ import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { deviceLock } from '../locks.js';
 import { answerInvitation, createInvitation } from '../peers/invitation.js';
-import { linkedPairing, type Peer } from '../peers/peer.js';
+import { linkedPairing, type DeviceChannel } from '../peers/peer.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { myAnnouncement, withCardAnnouncement } from './capabilities.js';
 import type { DeviceContext } from './context.js';
@@ -32,7 +32,7 @@ const INTRODUCTION_TTL_MS = 30 * DAY_MS;
 const introSchema = z.object({ deviceId: z.string().min(1).max(128), name: z.string().max(64) });
 
 /** On E, pairing N: ask every other device of mine to invite N. */
-export function introduce(ctx: DeviceContext, newcomer: Peer): OutboxItem[] {
+export function introduce(ctx: DeviceContext, newcomer: DeviceChannel): OutboxItem[] {
   const intro = utf8(JSON.stringify({ deviceId: newcomer.deviceId, name: newcomer.name }));
   return ctx
     .siblings()
@@ -41,7 +41,11 @@ export function introduce(ctx: DeviceContext, newcomer: Peer): OutboxItem[] {
 }
 
 /** On S, from E: invite N on a channel of S's own; the card goes back through E. */
-export async function onIntro(ctx: DeviceContext, from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+export async function onIntro(
+  ctx: DeviceContext,
+  from: DeviceChannel,
+  p: meow.DeviceSyncPayload,
+): Promise<void> {
   const m = ctx.core;
   let intro: z.infer<typeof introSchema>;
   try {
@@ -58,7 +62,7 @@ export async function onIntro(ctx: DeviceContext, from: Peer, p: meow.DeviceSync
     ttlMs: INTRODUCTION_TTL_MS,
     announce: myAnnouncement(),
   });
-  const waiting: Peer = {
+  const waiting: DeviceChannel = {
     ...peer,
     deviceId: intro.deviceId,
     pairing: { ...linkedPairing(from.name), role: 'introduced', phase: 'waiting', confirmed: false },
@@ -75,7 +79,11 @@ export async function onIntro(ctx: DeviceContext, from: Peer, p: meow.DeviceSync
 }
 
 /** On E (passing S's card on to N) or on N (the card is for me: answer it with keys of my own). */
-export async function onCard(ctx: DeviceContext, from: Peer, p: meow.DeviceSyncPayload): Promise<void> {
+export async function onCard(
+  ctx: DeviceContext,
+  from: DeviceChannel,
+  p: meow.DeviceSyncPayload,
+): Promise<void> {
   const m = ctx.core;
   const card = decodeStrict(meow.ContactCard, 'ContactCard', p.deviceData, 16 * 1024);
   if (card.kind !== 'device' || !card.deviceId || card.deviceId === m.identity.uid)
@@ -96,7 +104,7 @@ export async function onCard(ctx: DeviceContext, from: Peer, p: meow.DeviceSyncP
     myName: m.identity.deviceName,
     announce: myAnnouncement(),
   });
-  const linked: Peer = {
+  const linked: DeviceChannel = {
     ...withCardAnnouncement(peer, card),
     pairing: { ...linkedPairing(from.name), role: 'introduced' },
   };

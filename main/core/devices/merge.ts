@@ -11,7 +11,7 @@ import { fromDbMessage } from '../messenger/dbMessage.js';
 import { syncedState } from '../messenger/messageState.js';
 import { readReceipts } from '../messenger/receipts.js';
 import { renameMeForContacts } from '../messenger/profileBroadcast.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel, PrimaryRoute } from '../peers/peer.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import { compareVersions, nextVersion } from '../records.js';
 import { MeowError } from '../errors.js';
@@ -61,7 +61,7 @@ export function upsertMessage(
     db.messages.markSeenUuids(peerUid, [incoming.uuid]);
     // Read on another device: the primary tells the contact (if read receipts are on).
     const contact = ctx.core.peers.get(peerUid);
-    if (contact && !contact.primaryDeviceUid && contact.sendProcessingAck) {
+    if (contact && !contact.primary && contact.sendProcessingAck) {
       sink.outbox.push(...readReceipts(peerUid, [existing], incoming.processedAt ?? 0));
     }
   }
@@ -71,29 +71,29 @@ export function upsertMessage(
 /** A contact's display and routing fields from another device of mine (never its keys). */
 export async function applyPeerUpdate(
   ctx: DeviceContext,
-  from: Peer,
+  from: DeviceChannel,
   p: meow.DeviceSyncPayload,
 ): Promise<void> {
   const summary = decodePeerData(p.peerData);
   const me = ctx.me.uid;
-  const merge = (local: Peer | undefined): Peer | null => {
+  const merge = (local: ContactChannel | undefined): ContactChannel | null => {
     if (local && compareVersions(summary.version, local.version) <= 0) return null; // older or same: ignore
-    let primaryDeviceUid: string;
-    let primaryPendingId = '';
-    if (local && !local.primaryDeviceUid) {
-      primaryDeviceUid = ''; // I drive this contact; the role moves only by handover
+    let primary: PrimaryRoute | null;
+    if (local && !local.primary) {
+      primary = null; // I drive this contact; the role moves only by handover
     } else if (summary.primaryDeviceId === me) {
-      primaryDeviceUid = local?.primaryDeviceUid ?? from.uid; // never primary without a handed-over ratchet
+      primary = local?.primary ?? { device: from.uid, pending: null }; // never primary without a handed-over ratchet
     } else {
-      const primary = ctx.deviceById(summary.primaryDeviceId);
+      const known = ctx.deviceById(summary.primaryDeviceId);
       // A device I do not know yet (paired meanwhile): through the sender until I do.
-      primaryDeviceUid = primary?.uid ?? from.uid;
-      if (!primary) primaryPendingId = summary.primaryDeviceId;
+      primary = known
+        ? { device: known.uid, pending: null }
+        : { device: from.uid, pending: summary.primaryDeviceId };
     }
-    if (!local) return { ...contactFromSummary(summary, primaryDeviceUid), primaryPendingId };
-    const shown = { ...local, ...summaryFields(summary), primaryDeviceUid, primaryPendingId };
+    if (!local) return contactFromSummary(summary, primary);
+    const shown: ContactChannel = { ...local, ...summaryFields(summary), primary };
     const verified = verifiedOf(summary);
-    if (!primaryDeviceUid) {
+    if (!primary) {
       // I drive this contact: its keys are mine; a verification made on another device counts
       // only if it is for these keys.
       const candidate = { ...shown, verified };

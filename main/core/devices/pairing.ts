@@ -18,7 +18,7 @@ import {
   shortLink,
 } from '../peers/invitation.js';
 import { serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
-import type { PairingState, Peer } from '../peers/peer.js';
+import type { PairingState, DeviceChannel } from '../peers/peer.js';
 import { fromBase64, randomBytes, toBase64 } from '../../../protocol/crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
@@ -43,7 +43,7 @@ export class Pairing {
   }
 
   /** InitDevicePairing, on the new machine: a device peer waiting for an answer, and its link. */
-  async init(): Promise<{ link: string; device: Peer }> {
+  async init(): Promise<{ link: string; device: DeviceChannel }> {
     const m = this.m;
     if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
     const { peer, card } = createInvitation(m.identity, {
@@ -80,7 +80,7 @@ export class Pairing {
    * new device reveals its nonce (phase "waiting" until then). The new device keeps the name
    * it chose; `historyDays` is remembered for the confirmation.
    */
-  async accept(link: string, opts: { historyDays?: number } = {}): Promise<{ device: Peer }> {
+  async accept(link: string, opts: { historyDays?: number } = {}): Promise<{ device: DeviceChannel }> {
     const m = this.m;
     if (m.identity.pairingPending) throw new MeowError('PAIRING_ON_NEW_DEVICE', {});
     if (m.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', m.identity.unlinked);
@@ -134,7 +134,10 @@ export class Pairing {
    * waited for the new device: that pairing goes on (its answer is queued already). A link
    * is still used once: by no other device, and not again here once its pairing ended.
    */
-  private async resume(earlier: Peer, opts: { historyDays?: number }): Promise<{ device: Peer }> {
+  private async resume(
+    earlier: DeviceChannel,
+    opts: { historyDays?: number },
+  ): Promise<{ device: DeviceChannel }> {
     const p = earlier.pairing;
     if (earlier.unlinked || p?.role !== 'existing' || (p.phase !== 'waiting' && p.phase !== 'code'))
       throw new MeowError('LINK_USED', { kind: 'pair' });
@@ -149,7 +152,7 @@ export class Pairing {
   }
 
   /** FinalizeDevicePairing, on the new machine, when the answer arrives: reveal the nonce, show the code. */
-  async onAnswer(device: Peer, message: meow.UserMessage): Promise<Peer> {
+  async onAnswer(device: DeviceChannel, message: meow.UserMessage): Promise<DeviceChannel> {
     if (message.type !== 'invitation_answer' || !message.invitation)
       throw new MeowError('REFUSED', { detail: 'expected a pairing answer' });
     if (Date.now() > device.invitationExpiresAt + MINUTE_MS)
@@ -167,7 +170,7 @@ export class Pairing {
       newNonce: fromBase64(p.nonce),
       existingNonce: new Uint8Array(card.pairingNonce),
     });
-    const next: Peer = {
+    const next: DeviceChannel = {
       ...done,
       name: card.name || 'my other device',
       pairing: { ...p, phase: 'code', code, link: '' }, // answered: the link is spent
@@ -194,7 +197,7 @@ export class Pairing {
    * commitment; then both sides know the code. A nonce that does not open it means the
    * link and the answer were not made by the same device: the pairing is refused.
    */
-  async onReveal(device: Peer, nonce: Uint8Array): Promise<Peer> {
+  async onReveal(device: DeviceChannel, nonce: Uint8Array): Promise<DeviceChannel> {
     const p = device.pairing;
     if (p?.role !== 'existing' || p.phase !== 'waiting' || !p.commitment || !p.nonce)
       throw new MeowError('REFUSED', { detail: 'unexpected pairing reveal' });
@@ -219,7 +222,7 @@ export class Pairing {
   }
 
   /** On the existing device: the new device's person confirmed the codes. */
-  async onOtherConfirmed(device: Peer): Promise<Peer> {
+  async onOtherConfirmed(device: DeviceChannel): Promise<DeviceChannel> {
     const p = device.pairing;
     if (p?.role !== 'existing' || p.phase !== 'code')
       throw new MeowError('REFUSED', { detail: 'unexpected pairing confirmation' });
@@ -227,7 +230,7 @@ export class Pairing {
     return p.localConfirmed ? this.startSync(next, p.historyDays ?? undefined) : next;
   }
 
-  private findPending(ref?: string): Peer {
+  private findPending(ref?: string): DeviceChannel {
     const pending = this.m.devices
       .all()
       .filter(
@@ -248,14 +251,14 @@ export class Pairing {
    * The person confirmed here that the codes match. Everything is sent to the new device
    * only once its person has confirmed too (either order).
    */
-  async confirm(ref?: string, opts: { historyDays?: number } = {}): Promise<Peer> {
+  async confirm(ref?: string, opts: { historyDays?: number } = {}): Promise<DeviceChannel> {
     const found = this.findPending(ref);
-    let next: Peer | undefined;
+    let next: DeviceChannel | undefined;
     await this.m.locks.run(deviceLock(found.uid), async () => {
       const d = this.m.devices.get(found.uid) ?? found;
       const p = d.pairing!;
       const historyDays = opts.historyDays ?? p.historyDays ?? undefined;
-      const confirmed: Peer = {
+      const confirmed: DeviceChannel = {
         ...d,
         pairing: { ...p, localConfirmed: true, historyDays: historyDays ?? null },
       };
@@ -268,7 +271,7 @@ export class Pairing {
   }
 
   /** Both people confirmed: queue the new device's initial sync (called under the device's lock). */
-  private async startSync(device: Peer, historyDays?: number): Promise<Peer> {
+  private async startSync(device: DeviceChannel, historyDays?: number): Promise<DeviceChannel> {
     const m = this.m;
     const me = m.identity;
     const items: OutboxItem[] = [];
@@ -342,7 +345,7 @@ export class Pairing {
   }
 
   /** On the new device: the person saw the same code on both screens; the other device is told. */
-  async confirmOnNewDevice(uid: string): Promise<Peer> {
+  async confirmOnNewDevice(uid: string): Promise<DeviceChannel> {
     const next = await this.m.updatePeer('device', uid, (d) =>
       d.pairing?.role === 'new' && d.pairing.phase === 'code' && !d.pairing.localConfirmed
         ? { ...d, pairing: { ...d.pairing, localConfirmed: true } }

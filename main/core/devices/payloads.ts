@@ -9,7 +9,17 @@ import { fromBase64, fromUtf8, toBase64, utf8 } from '../../../protocol/crypto/b
 import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { MAX_SYNC_BATCH } from '../messenger/limits.js';
-import { channelDefaults, peerFromJson, peerJsonSchema, peerToJson, type Peer } from '../peers/peer.js';
+import {
+  channelDefaults,
+  contactDefaults,
+  peerFromJson,
+  peerJsonSchema,
+  peerToJson,
+  type ContactChannel,
+  type DeviceChannel,
+  type Peer,
+  type PrimaryRoute,
+} from '../peers/peer.js';
 import { key32, serverRefSchema, versionSchema, type ServerRef, type Version } from '../records.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 
@@ -37,7 +47,11 @@ export type SyncType =
   | 'device_caps';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
-export function syncItem(device: Peer, payload: meow.IDeviceSyncPayload, myDeviceId: string): OutboxItem {
+export function syncItem(
+  device: DeviceChannel,
+  payload: meow.IDeviceSyncPayload,
+  myDeviceId: string,
+): OutboxItem {
   const dedupId = payload.dedupId || randomUUID();
   const plain = encode(meow.UserMessage, {
     type: 'device_sync',
@@ -126,7 +140,7 @@ const contactSummarySchema = z.object({
 });
 export type ContactSummary = z.infer<typeof contactSummarySchema>;
 
-export function contactSummary(peer: Peer, primaryDeviceId: string): ContactSummary {
+export function contactSummary(peer: ContactChannel, primaryDeviceId: string): ContactSummary {
   return {
     uid: peer.uid,
     name: peer.name,
@@ -155,7 +169,7 @@ export function contactSummary(peer: Peer, primaryDeviceId: string): ContactSumm
   };
 }
 
-export function encodePeerData(peer: Peer, primaryDeviceId: string): Uint8Array {
+export function encodePeerData(peer: ContactChannel, primaryDeviceId: string): Uint8Array {
   return utf8(JSON.stringify(contactSummary(peer, primaryDeviceId)));
 }
 
@@ -179,16 +193,16 @@ export function summaryFields(s: ContactSummary) {
     status: s.status,
     version: s.version,
     lastActivityAt: s.lastActivityAt,
-  } satisfies Partial<Peer>;
+  } satisfies Partial<ContactChannel>;
 }
 
 const noKey = (publicKey: Uint8Array = new Uint8Array(32)) => ({ publicKey, privateKey: new Uint8Array(32) });
 
 /** A contact as a device that does not drive it holds it: shown and routed, no secret at all. */
-export function contactFromSummary(s: ContactSummary, primaryDeviceUid: string): Peer {
+export function contactFromSummary(s: ContactSummary, primary: PrimaryRoute | null): ContactChannel {
   return {
+    ...contactDefaults(),
     uid: s.uid,
-    type: 'contact',
     ...summaryFields(s),
     myIdentity: noKey(fromBase64(s.myIdentityPublic)),
     myEncryption: noKey(),
@@ -207,10 +221,7 @@ export function contactFromSummary(s: ContactSummary, primaryDeviceUid: string):
     invitationId: s.invitationId,
     invitationExpiresAt: 0,
     shortLinkId: '',
-    primaryDeviceUid,
-    deviceId: '',
-    pairing: null,
-    unlinked: false,
+    primary,
     ...channelDefaults(),
     verified: verifiedOf(s),
     createdAt: s.createdAt,
@@ -218,7 +229,7 @@ export function contactFromSummary(s: ContactSummary, primaryDeviceUid: string):
 }
 
 /** The verification a summary carries. */
-export function verifiedOf(s: ContactSummary): Peer['verified'] {
+export function verifiedOf(s: ContactSummary): ContactChannel['verified'] {
   return (
     s.verified && {
       mine: fromBase64(s.verified.mine),

@@ -9,7 +9,7 @@ import { MeowError } from '../errors.js';
 import { doubling } from '../retry.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
 import type { SendRouting } from '../messenger/outbox.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel, Peer } from '../peers/peer.js';
 import type { ReceiveSink } from '../receive/decision.js';
 import type { OutboxItem, OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import type { DeviceContext } from './context.js';
@@ -25,16 +25,16 @@ const MAX_FORWARD_PAUSE_MS = 5 * MINUTE_MS;
 
 /** A contact's queue is pulled by its primary only; my devices' queues always. */
 export function pulls(peer: Peer): boolean {
-  return peer.type === 'device' ? true : peer.primaryDeviceUid === '';
+  return peer.type === 'device' || !peer.primary;
 }
 
 /**
  * Where a message I write to `contact` goes, decided once when it is queued: to the
  * contact (null: this device is its primary) or, as a forward, to the device that is.
  */
-export function routeFor(ctx: DeviceContext, contact: Peer): Peer | null {
-  if (!contact.primaryDeviceUid) return null;
-  const primary = ctx.core.devices.get(contact.primaryDeviceUid);
+export function routeFor(ctx: DeviceContext, contact: ContactChannel): DeviceChannel | null {
+  if (!contact.primary) return null;
+  const primary = ctx.core.devices.get(contact.primary.device);
   if (!primary || primary.unlinked) {
     const unlinked = ctx.me.unlinked;
     throw unlinked
@@ -47,8 +47,8 @@ export function routeFor(ctx: DeviceContext, contact: Peer): Peer | null {
 /** The outbox row that asks `primary` to send `plain` (a UserMessage) to `contact`. */
 export function forwardItem(
   ctx: DeviceContext,
-  primary: Peer,
-  contact: Peer,
+  primary: DeviceChannel,
+  contact: ContactChannel,
   plain: Uint8Array,
   hops = 0,
 ): OutboxItem {
@@ -68,7 +68,7 @@ export function forwardItem(
  * primary sends its own). Packed rows are posted as they are: their ratchet step is
  * already part of the state handed over. Called under the contact's lock.
  */
-export function rerouteQueued(ctx: DeviceContext, contact: Peer, to: Peer): void {
+export function rerouteQueued(ctx: DeviceContext, contact: ContactChannel, to: DeviceChannel): void {
   const db = ctx.core.db;
   const moved: StoredMessage[] = [];
   db.atomically(() => {
@@ -98,7 +98,7 @@ export const sendRouting: SendRouting = {
 /** On the primary: send a sibling's message to the contact, exactly once (in the receive transaction). */
 export function applyForward(
   ctx: DeviceContext,
-  from: Peer,
+  from: DeviceChannel,
   p: meow.DeviceSyncPayload,
   sink: ReceiveSink,
 ): void {
@@ -108,9 +108,9 @@ export function applyForward(
   const msg = decodeStrict(meow.UserMessage, 'UserMessage', p.forwardPayload);
   if (msg.type !== 'text' || !msg.status?.uuid)
     throw new MeowError('REFUSED', { detail: 'only text messages are forwarded' });
-  if (contact.primaryDeviceUid) {
+  if (contact.primary) {
     // The primary role moved (handover): pass it on to the device that has it now.
-    const primary = ctx.core.devices.get(contact.primaryDeviceUid);
+    const primary = ctx.core.devices.get(contact.primary.device);
     if (!primary || primary.unlinked)
       throw new MeowError('REFUSED', { detail: 'forward for a contact whose primary device is gone' });
     const item = forwardItem(ctx, primary, contact, p.forwardPayload, p.hops + 1);

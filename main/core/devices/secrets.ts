@@ -3,13 +3,13 @@
  * a device that was unlinked. Erased in memory too (see wipePrivateKey for what cannot be).
  */
 import { wipePrivateKey } from '../../../protocol/crypto/curves.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel, Peer } from '../peers/peer.js';
 
 /**
  * A device channel closed for good: its keys erased, only its lookup key kept, so that what
  * the device still sends is refused.
  */
-export function unlinkedChannel(d: Peer): Peer {
+export function unlinkedChannel(d: DeviceChannel): DeviceChannel {
   const zero = new Uint8Array(32);
   for (const k of [d.myIdentity, d.myEncryption, d.drKp]) wipePrivateKey(k);
   d.symKey.fill(0);
@@ -41,7 +41,7 @@ export function holdsSecrets(p: Peer): boolean {
 }
 
 /** The record with every secret erased — what a device keeps of a contact it does not drive. */
-export function withoutSecrets(p: Peer): Peer {
+export function withoutSecrets(p: ContactChannel): ContactChannel {
   const retired = p.retired.flatMap((r) => [r.lookup, r.encryption]);
   const staged = p.rotation ? [p.rotation.identity, p.rotation.encryption, p.rotation.lookup] : [];
   for (const k of [p.myIdentity, p.myEncryption, p.myLookup, p.drKp, ...retired, ...staged])
@@ -59,7 +59,7 @@ export function withoutSecrets(p: Peer): Peer {
     symKey: new Uint8Array(32),
     drRootKey: new Uint8Array(32),
     drState: null,
-    handoverTo: '',
+    handover: { ...p.handover, to: null },
     retired: [],
     rotation: null,
     oldSigner: null,

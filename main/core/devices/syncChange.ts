@@ -1,10 +1,10 @@
 /** A change on this device that sibling devices must learn about (fanned out by device sync). */
 import type { meow } from '../../../protocol/wire/proto.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel } from '../peers/peer.js';
 
 export type SyncChange =
   | { type: 'msg'; peerUid: string; dbMessage: meow.IDbMessage }
   | { type: 'status'; peerUid: string; dbMessage: meow.IDbMessage }
-  | { type: 'peer_update'; peer: Peer }
+  | { type: 'peer_update'; peer: ContactChannel }
   | { type: 'identity_update' }
   | { type: 'server_add' };

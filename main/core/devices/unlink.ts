@@ -6,13 +6,13 @@
 import type { meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { deviceLock } from '../locks.js';
-import type { Peer } from '../peers/peer.js';
+import type { DeviceChannel } from '../peers/peer.js';
 import type { DeviceContext } from './context.js';
 import { revertHandoversTo } from './handover.js';
 import { unlinkedChannel } from './secrets.js';
 
 /** A device of mine by uid, device id or name (never this one). */
-export function findDevice(ctx: DeviceContext, ref: string): Peer {
+export function findDevice(ctx: DeviceContext, ref: string): DeviceChannel {
   const me = ctx.me;
   if (ref === me.uid || ref.toLowerCase() === me.deviceName.toLowerCase()) {
     throw new MeowError('THIS_DEVICE', { device: me.deviceName });
@@ -29,10 +29,10 @@ export function findDevice(ctx: DeviceContext, ref: string): Peer {
 export async function unlinkDevice(
   ctx: DeviceContext,
   ref: string,
-): Promise<{ device: Peer; primaryFor: number }> {
+): Promise<{ device: DeviceChannel; primaryFor: number }> {
   const core = ctx.core;
   const device = findDevice(ctx, ref);
-  const primaryFor = core.peers.all().filter((c) => c.primaryDeviceUid === device.uid).length;
+  const primaryFor = core.peers.all().filter((c) => c.primary?.device === device.uid).length;
   const notice = { peerUid: device.deviceId };
   core.db.outbox.enqueue([
     ctx.send(device, 'device_unlinked', notice),
@@ -53,7 +53,7 @@ export async function unlinkDevice(
 /** A sibling says a device was unlinked — or that I was. */
 export async function applyUnlinked(
   ctx: DeviceContext,
-  from: Peer,
+  from: DeviceChannel,
   p: meow.DeviceSyncPayload,
 ): Promise<void> {
   const core = ctx.core;
@@ -80,17 +80,17 @@ export async function applyUnlinked(
  * whatever the unlinked device kept can neither read, pull nor sign anything new. The
  * contacts it drove itself are lost to my other devices: the person is told which.
  */
-export function afterUnlink(ctx: DeviceContext, device: Peer): void {
+export function afterUnlink(ctx: DeviceContext, device: DeviceChannel): void {
   const core = ctx.core;
   for (const c of core.peers.all()) {
     if (c.type !== 'contact') continue;
     const drivenByIt =
-      (c.primaryDeviceUid === device.uid && !c.primaryPendingId) ||
-      (!!device.deviceId && c.primaryPendingId === device.deviceId);
+      (c.primary?.device === device.uid && !c.primary.pending) ||
+      (!!device.deviceId && c.primary?.pending === device.deviceId);
     if (drivenByIt) {
       core.emit('notice', { code: 'CONTACT_ORPHANED', params: { contact: c.name, device: device.name } });
       core.emit('contact', c.uid); // its view now says so (orphaned)
-    } else if (!c.primaryDeviceUid && c.drState && c.state !== 'invited') {
+    } else if (!c.primary && c.drState && c.state !== 'invited') {
       ctx.ports.rotation.rotateChannel('peer', c.uid);
     }
   }

@@ -18,7 +18,7 @@ import {
   shortLink,
 } from '../peers/invitation.js';
 import { checkServerFingerprint, serverFingerprint, shortLinkOwner } from '../peers/linkKeys.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel } from '../peers/peer.js';
 import { nextVersion } from '../records.js';
 import { isRelayError, relayServiceError, type RelayFactory } from '../relay.js';
 import { pinServer } from './servers.js';
@@ -30,7 +30,7 @@ export class Contacts {
   ) {}
 
   /** Visible contacts, by name. */
-  list(): Peer[] {
+  list(): ContactChannel[] {
     return this.core.peers
       .all()
       .filter((p) => p.type === 'contact' && p.visible)
@@ -38,7 +38,7 @@ export class Contacts {
   }
 
   /** A contact by uid, or by name when that name is unique. */
-  find(ref: string): Peer {
+  find(ref: string): ContactChannel {
     const byUid = this.core.peers.get(ref);
     if (byUid) return byUid;
     const matches = this.list().filter((p) => p.name.toLowerCase() === ref.toLowerCase());
@@ -51,7 +51,7 @@ export class Contacts {
   async invite(
     name: string,
     opts: { long?: boolean; message?: string } = {},
-  ): Promise<{ link: string; peer: Peer }> {
+  ): Promise<{ link: string; peer: ContactChannel }> {
     if (!name.trim()) throw new MeowError('EMPTY_NAME', {});
     const { peer, card } = createInvitation(this.core.identity, {
       name: name.trim(),
@@ -73,17 +73,20 @@ export class Contacts {
    * conversation goes on where it was. (The contact sees a new contact: it cannot tell the old
    * keys from a thief's, so it should be told.)
    */
-  async reinvite(uid: string, opts: { long?: boolean } = {}): Promise<{ link: string; peer: Peer }> {
+  async reinvite(
+    uid: string,
+    opts: { long?: boolean } = {},
+  ): Promise<{ link: string; peer: ContactChannel }> {
     if (this.core.identity.unlinked) throw new MeowError('DEVICE_UNLINKED', this.core.identity.unlinked);
     const old = this.find(uid);
-    const primary = old.primaryDeviceUid ? this.core.devices.get(old.primaryDeviceUid) : null;
-    const orphaned = !!old.primaryDeviceUid && (!primary || primary.unlinked);
+    const primary = old.primary ? this.core.devices.get(old.primary.device) : null;
+    const orphaned = !!old.primary && (!primary || primary.unlinked);
     if (!orphaned && old.state !== 'invited') throw new MeowError('CONTACT_REACHABLE', { contact: old.name });
     const { peer: fresh, card } = createInvitation(this.core.identity, { name: old.name, type: 'contact' });
     const link = await this.publishInvitation(fresh, card, opts.long);
     const next = await this.core.locks.run(contactLock(old.uid), async () => {
       const cur = this.core.peers.get(old.uid) ?? old;
-      const upd: Peer = {
+      const upd: ContactChannel = {
         ...fresh,
         uid: cur.uid,
         name: cur.name,
@@ -92,7 +95,7 @@ export class Contacts {
         sendProcessingAck: cur.sendProcessingAck,
         messageNotification: cur.messageNotification,
         createdAt: cur.createdAt,
-        handoverSeq: cur.handoverSeq,
+        handover: { seq: cur.handover.seq, to: null },
         version: nextVersion(cur.version, this.core.identity.uid),
       };
       this.core.db.outbox.enqueue(this.core.fanOut({ type: 'peer_update', peer: upd }));
@@ -106,7 +109,11 @@ export class Contacts {
   }
 
   /** The link for a new invitation: its card sealed on my first server (short) or in the link itself (long). */
-  private async publishInvitation(peer: Peer, card: meow.ContactCard, long = false): Promise<string> {
+  private async publishInvitation(
+    peer: ContactChannel,
+    card: meow.ContactCard,
+    long = false,
+  ): Promise<string> {
     if (long) return longLink(card);
     const server = this.core.identity.servers[0]!;
     const { blob, key } = sealCardBlob(card);
@@ -142,7 +149,7 @@ export class Contacts {
   }
 
   /** AnswerInvitation: the new contact, with the answer queued to go back to them. */
-  async accept(link: string, name: string): Promise<Peer> {
+  async accept(link: string, name: string): Promise<ContactChannel> {
     // A short link used here before is gone from the server: recognise it locally first.
     const parsed = parseLink(link);
     const seen =
@@ -180,11 +187,11 @@ export class Contacts {
   async updateContact(
     ref: string,
     change: { name?: string; blocked?: boolean; sendDeliveryAck?: boolean; sendProcessingAck?: boolean },
-  ): Promise<Peer> {
+  ): Promise<ContactChannel> {
     const peer = this.find(ref);
     return this.core.locks.run(contactLock(peer.uid), async () => {
       const current = this.core.peers.get(peer.uid)!;
-      const next: Peer = {
+      const next: ContactChannel = {
         ...current,
         ...change,
         version: nextVersion(current.version, this.core.identity.uid),
@@ -198,10 +205,10 @@ export class Contacts {
   }
 
   /** Marks a contact verified for the keys used now (or not); my other devices learn it. */
-  async setVerified(uid: string, verified: boolean): Promise<Peer> {
+  async setVerified(uid: string, verified: boolean): Promise<ContactChannel> {
     const next = await this.core.locks.run(contactLock(uid), async () => {
       const cur = this.find(uid);
-      const upd: Peer = {
+      const upd: ContactChannel = {
         ...cur,
         verified:
           verified && cur.contactPublicKey

@@ -8,7 +8,7 @@ import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { MeowError } from '../errors.js';
 import { contactLock } from '../locks.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import { toDbMessage } from './dbMessage.js';
 import { MAX_TEXT_BYTES } from './limits.js';
@@ -16,14 +16,14 @@ import { readReceipts } from './receipts.js';
 
 /** Where a message to a contact goes (devices/routing.ts). */
 export interface RoutePort {
-  routeFor(contact: Peer): Peer | null;
-  forwardItem(primary: Peer, contact: Peer, plain: Uint8Array): OutboxItem;
+  routeFor(contact: ContactChannel): DeviceChannel | null;
+  forwardItem(primary: DeviceChannel, contact: ContactChannel, plain: Uint8Array): OutboxItem;
 }
 
 export class Conversations {
   constructor(
     private readonly core: Core,
-    private readonly contacts: { find(ref: string): Peer },
+    private readonly contacts: { find(ref: string): ContactChannel },
     private readonly devices: RoutePort,
   ) {}
 
@@ -91,7 +91,7 @@ export class Conversations {
   }
 
   /** Read receipts for the contact (if on) and the read status for my other devices. */
-  private readReports(peer: Peer, seen: StoredMessage[], now: number): OutboxItem[] {
+  private readReports(peer: ContactChannel, seen: StoredMessage[], now: number): OutboxItem[] {
     const items: OutboxItem[] = peer.sendProcessingAck ? readReceipts(peer.uid, seen, now) : [];
     for (const m of seen) {
       items.push(

@@ -24,7 +24,7 @@ import {
 import { IdentityRepository } from '../identity/repository.js';
 import type { KeyedMutex } from '../locks.js';
 import { createLogger, type Logger } from '../log.js';
-import type { Peer } from '../peers/peer.js';
+import { drivenHere, type ContactChannel, type DeviceChannel, type Peer } from '../peers/peer.js';
 import type { PeerStore } from '../peers/peerStore.js';
 import type { ServerRef } from '../records.js';
 import type { Relay, RelayFactory } from '../relay.js';
@@ -154,7 +154,7 @@ export class Messenger implements Core {
   /** Tells the person which file was damaged, where it is kept, and which conversations lost their keys. */
   private noteRescue(r: MessageStoreRescue): void {
     const keyless = [...this.peers.all(), ...this.devices.all()].filter(
-      (p) => !p.drState && !p.unlinked && !p.primaryDeviceUid && !p.primaryPendingId && p.state !== 'invited',
+      (p) => !p.drState && p.state !== 'invited' && drivenHere(p),
     );
     const params = {
       file: r.file,
@@ -213,10 +213,10 @@ export class Messenger implements Core {
   get identity(): Identity {
     return this.core.identity;
   }
-  get peers(): PeerStore {
+  get peers(): PeerStore<ContactChannel> {
     return this.core.peers;
   }
-  get devices(): PeerStore {
+  get devices(): PeerStore<DeviceChannel> {
     return this.core.devices;
   }
   get db(): MessageDb {
@@ -240,15 +240,27 @@ export class Messenger implements Core {
   relayFor(server: ServerRef): Relay {
     return this.core.relayFor(server);
   }
-  storeOf(peer: Peer): PeerStore {
+  storeOf<T extends Peer>(peer: T): PeerStore<T> {
     return this.core.storeOf(peer);
   }
   updatePeer(
+    type: 'contact',
+    uid: string,
+    fn: (current: ContactChannel) => ContactChannel | null,
+  ): Promise<ContactChannel | undefined>;
+  updatePeer(
+    type: 'device',
+    uid: string,
+    fn: (current: DeviceChannel) => DeviceChannel | null,
+  ): Promise<DeviceChannel | undefined>;
+  updatePeer(
     type: 'contact' | 'device',
     uid: string,
-    fn: (current: Peer) => Peer | null,
+    fn: (current: never) => Peer | null,
   ): Promise<Peer | undefined> {
-    return this.core.updatePeer(type, uid, fn);
+    return type === 'device'
+      ? this.core.updatePeer('device', uid, fn as (c: DeviceChannel) => DeviceChannel | null)
+      : this.core.updatePeer('contact', uid, fn as (c: ContactChannel) => ContactChannel | null);
   }
   clock(): number {
     return this.core.clock();
@@ -276,34 +288,34 @@ export class Messenger implements Core {
 
   // ------------------------------------------------------------------ what hosts ask for
 
-  contacts(): Peer[] {
+  contacts(): ContactChannel[] {
     return this.contactBook.list();
   }
-  findContact(ref: string): Peer {
+  findContact(ref: string): ContactChannel {
     return this.contactBook.find(ref);
   }
   invite(
     name: string,
     opts: { long?: boolean; message?: string } = {},
-  ): Promise<{ link: string; peer: Peer }> {
+  ): Promise<{ link: string; peer: ContactChannel }> {
     return this.contactBook.invite(name, opts);
   }
-  reinvite(uid: string, opts: { long?: boolean } = {}): Promise<{ link: string; peer: Peer }> {
+  reinvite(uid: string, opts: { long?: boolean } = {}): Promise<{ link: string; peer: ContactChannel }> {
     return this.contactBook.reinvite(uid, opts);
   }
   readLink(link: string, kind: 'invite' | 'pair'): Promise<meow.ContactCard> {
     return this.contactBook.readLink(link, kind);
   }
-  accept(link: string, name: string): Promise<Peer> {
+  accept(link: string, name: string): Promise<ContactChannel> {
     return this.contactBook.accept(link, name);
   }
   updateContact(
     ref: string,
     change: { name?: string; blocked?: boolean; sendDeliveryAck?: boolean; sendProcessingAck?: boolean },
-  ): Promise<Peer> {
+  ): Promise<ContactChannel> {
     return this.contactBook.updateContact(ref, change);
   }
-  setVerified(uid: string, verified: boolean): Promise<Peer> {
+  setVerified(uid: string, verified: boolean): Promise<ContactChannel> {
     return this.contactBook.setVerified(uid, verified);
   }
   send(ref: string, text: string): Promise<StoredMessage> {

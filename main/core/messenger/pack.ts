@@ -84,7 +84,7 @@ function decidePack(
   if (!canSend(ratchet)) return wait('waiting for the first message from the other side');
   if (row.kind === 'rotate') return { kind: 'rotate', peer, server, ratchet };
   const message = decodeStrict(meow.UserMessage, 'UserMessage', row.plain);
-  const p = packUserMessage(sendingKeys(peer), ratchet, message, peer.sessionEpoch);
+  const p = packUserMessage(sendingKeys(peer), ratchet, message, peer.session.epoch);
   return {
     kind: 'pack',
     prepared: { row, server, bytes: p.bytes, packed: p.packed },
@@ -219,7 +219,7 @@ async function rotate(
     sendingKeys(current),
     ratchet,
     meow.UserMessage.create(keyUpdateMessage(current)),
-    peer.sessionEpoch,
+    peer.session.epoch,
   );
   const state = encodeRatchetState(packed.ratchet);
   core.db.atomically(() => {
@@ -228,7 +228,7 @@ async function rotate(
   });
   store.noteState(peer.uid, state, peer.lastActivityAt);
   const switched = switchKeys(current);
-  if (peer.type === 'contact') {
+  if (switched.type === 'contact') {
     // My other devices show the new safety number.
     switched.version = nextVersion(peer.version, core.identity.uid);
     core.db.outbox.enqueue(core.fanOut({ type: 'peer_update', peer: switched }));

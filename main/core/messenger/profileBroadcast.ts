@@ -21,7 +21,7 @@ export function profileNotices(core: Core): OutboxItem[] {
   const status = core.identity.status;
   return core.peers
     .all()
-    .filter((p) => p.type === 'contact' && p.state !== 'invited' && !p.primaryDeviceUid)
+    .filter((p) => p.type === 'contact' && p.state !== 'invited' && !p.primary)
     .map((p) => ({
       channel: 'peer' as const,
       peerUid: p.uid,

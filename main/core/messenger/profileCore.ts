@@ -11,7 +11,7 @@ import type { MessengerEvents } from '../events.js';
 import type { Identity, IdentityFile } from '../identity/identity.js';
 import { KeyedMutex, channelLock } from '../locks.js';
 import type { Logger } from '../log.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel, Peer } from '../peers/peer.js';
 import { PeerStore } from '../peers/peerStore.js';
 import type { ServerRef } from '../records.js';
 import type { Relay, RelayFactory } from '../relay.js';
@@ -26,8 +26,8 @@ export interface CoreHooks {
 }
 
 export class ProfileCore extends EventEmitter implements Core {
-  readonly peers: PeerStore;
-  readonly devices: PeerStore;
+  readonly peers: PeerStore<ContactChannel>;
+  readonly devices: PeerStore<DeviceChannel>;
   readonly locks = new KeyedMutex();
   readonly relayHealth: RelayHealth;
   private readonly relays = new Map<string, Relay>();
@@ -79,20 +79,31 @@ export class ProfileCore extends EventEmitter implements Core {
     return r;
   }
 
-  storeOf(peer: Peer): PeerStore {
-    return peer.type === 'device' ? this.devices : this.peers;
+  storeOf<T extends Peer>(peer: T): PeerStore<T> {
+    return (peer.type === 'device' ? this.devices : this.peers) as unknown as PeerStore<T>;
   }
 
   updatePeer(
+    type: 'contact',
+    uid: string,
+    fn: (current: ContactChannel) => ContactChannel | null,
+  ): Promise<ContactChannel | undefined>;
+  updatePeer(
+    type: 'device',
+    uid: string,
+    fn: (current: DeviceChannel) => DeviceChannel | null,
+  ): Promise<DeviceChannel | undefined>;
+  updatePeer(
     type: 'contact' | 'device',
     uid: string,
-    fn: (current: Peer) => Peer | null,
+    fn: (current: never) => Peer | null,
   ): Promise<Peer | undefined> {
-    const store = type === 'device' ? this.devices : this.peers;
+    const store = (type === 'device' ? this.devices : this.peers) as unknown as PeerStore<Peer>;
+    const change = fn as (current: Peer) => Peer | null;
     return this.locks.run(channelLock(type === 'device' ? 'device' : 'peer', uid), async () => {
       const current = store.get(uid);
       if (!current) return undefined;
-      const next = fn(current);
+      const next = change(current);
       if (!next) return current;
       await store.put(next);
       return next;

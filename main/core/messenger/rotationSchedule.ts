@@ -7,6 +7,7 @@ import { wipePrivateKey } from '../../../protocol/crypto/curves.js';
 import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { channelLock } from '../locks.js';
+import { drivenHere } from '../peers/peer.js';
 import { liveRetired, ROTATE_EVERY_MS, switchKeys } from '../peers/rotation.js';
 
 export class RotationSchedule {
@@ -29,7 +30,7 @@ export class RotationSchedule {
   rotateDue(now = Date.now()): number {
     let n = 0;
     for (const p of [...this.core.peers.all(), ...this.core.devices.all()]) {
-      if (p.unlinked || p.state === 'invited' || p.primaryDeviceUid || !p.drState) continue;
+      if (!drivenHere(p) || p.state === 'invited' || !p.drState) continue;
       if (
         now - p.rotatedAt > ROTATE_EVERY_MS &&
         this.rotateChannel(p.type === 'device' ? 'device' : 'peer', p.uid)

@@ -29,7 +29,14 @@ import { MeowError } from '../errors.js';
 import type { Identity } from '../identity/identity.js';
 import type { ServerRef } from '../records.js';
 import { isFingerprint } from './linkKeys.js';
-import { channelDefaults, type Peer, type PeerType } from './peer.js';
+import {
+  channelDefaults,
+  contactDefaults,
+  deviceDefaults,
+  type ChannelOf,
+  type Peer,
+  type PeerType,
+} from './peer.js';
 import { WEEK_MS } from '../durations.js';
 
 export const CONTACT_INVITATION_TTL_MS = WEEK_MS;
@@ -66,28 +73,23 @@ function serverRefFromCard(c: meow.IServerCard): ServerRef {
 }
 
 /** Settings of a relationship this device just made: receipts on, this device primary. */
-function newPeerSettings(type: PeerType) {
-  return {
-    shortLinkId: '',
-    visible: type === 'contact',
-    blocked: false,
-    sendDeliveryAck: true,
-    sendProcessingAck: true,
-    messageNotification: true,
-    avatar: '',
-    primaryDeviceUid: '',
-    pairing: null,
-    unlinked: false,
-    ...channelDefaults(),
-  };
+function newPeerSettings() {
+  return { shortLinkId: '', avatar: '', ...channelDefaults() };
+}
+
+/** The kind-specific half of a new channel (`deviceId`: the other device's id, for device channels). */
+function ofKind(type: PeerType, deviceId: string) {
+  return type === 'contact'
+    ? { ...contactDefaults(), visible: true }
+    : { ...deviceDefaults(deviceId), visible: false };
 }
 
 /** InvitePeer / InitDevicePairing: a new peer with fresh keys, and the card that invites the other side. */
-export function createInvitation(
+export function createInvitation<K extends PeerType>(
   identity: Identity,
   opts: {
     name: string;
-    type: PeerType;
+    type: K;
     ttlMs?: number;
     myName?: string;
     message?: string;
@@ -95,13 +97,13 @@ export function createInvitation(
     /** Device cards: what this device speaks and applies (devices/capabilities.ts). */
     announce?: { version: number; capabilities: string[] };
   },
-): { peer: Peer; card: meow.ContactCard } {
+): { peer: ChannelOf<K>; card: meow.ContactCard } {
   const now = Date.now();
   const servers = opts.servers ?? identity.servers;
   if (servers.length === 0) throw new MeowError('NO_SERVER', {});
   const peer: Peer = {
+    ...ofKind(opts.type, ''),
     uid: toHex(randomBytes(16)),
-    type: opts.type,
     name: opts.name,
     contactName: '',
     myName: opts.myName ?? identity.nickname,
@@ -123,9 +125,8 @@ export function createInvitation(
     invitationExpiresAt:
       now + (opts.ttlMs ?? (opts.type === 'device' ? DEVICE_PAIRING_TTL_MS : CONTACT_INVITATION_TTL_MS)),
     state: 'invited',
-    ...newPeerSettings(opts.type),
+    ...newPeerSettings(),
     status: '',
-    deviceId: '',
     version: { counter: 1, device: identity.uid },
     createdAt: now,
     lastActivityAt: now,
@@ -150,7 +151,7 @@ export function createInvitation(
     deviceProtocol: opts.announce?.version ?? 0,
     deviceCapabilities: opts.announce?.capabilities ?? [],
   });
-  return { peer, card };
+  return { peer: peer as ChannelOf<K>, card };
 }
 
 /** Checks a received card's shape; `requireInvite` for cards that start a relationship. */
@@ -195,17 +196,17 @@ export function validateCard(card: meow.ContactCard, requireInvite: boolean): Se
 }
 
 /** AnswerInvitation / AnswerDevicePairing: my side of the relationship, from their card. */
-export function answerInvitation(
+export function answerInvitation<K extends PeerType>(
   identity: Identity,
   card: meow.ContactCard,
   opts: {
     name: string;
-    type: PeerType;
+    type: K;
     myName?: string;
     now?: number;
     announce?: { version: number; capabilities: string[] };
   },
-): { peer: Peer; answer: meow.ContactCard } {
+): { peer: ChannelOf<K>; answer: meow.ContactCard } {
   const now = opts.now ?? Date.now();
   const contactServers = validateCard(card, true);
   if (card.expiresAt && card.expiresAt < now) {
@@ -219,8 +220,8 @@ export function answerInvitation(
   const myLookup = ed25519KeyPair();
   const ratchet = initSender(new Uint8Array(card.drRootKey), new Uint8Array(card.drPublicKey));
   const peer: Peer = {
+    ...ofKind(opts.type, card.deviceId),
     uid: toHex(randomBytes(16)),
-    type: opts.type,
     name: opts.name || card.name,
     contactName: card.name,
     myName: opts.myName ?? identity.nickname,
@@ -243,9 +244,8 @@ export function answerInvitation(
     invitationId: card.invitationId,
     invitationExpiresAt: card.expiresAt,
     state: 'answered',
-    ...newPeerSettings(opts.type),
+    ...newPeerSettings(),
     status: card.status,
-    deviceId: opts.type === 'device' ? card.deviceId : '',
     version: { counter: 1, device: identity.uid },
     createdAt: now,
     lastActivityAt: now,
@@ -265,11 +265,11 @@ export function answerInvitation(
     deviceProtocol: opts.announce?.version ?? 0,
     deviceCapabilities: opts.announce?.capabilities ?? [],
   });
-  return { peer, answer };
+  return { peer: peer as ChannelOf<K>, answer };
 }
 
 /** FinalizeInvitation: the inviter learns the answering side's keys. */
-export function finalizeInvitation(peer: Peer, answer: meow.ContactCard, now = Date.now()): Peer {
+export function finalizeInvitation<T extends Peer>(peer: T, answer: meow.ContactCard, now = Date.now()): T {
   const servers = validateCard(answer, false);
   if (answer.invitationId !== peer.invitationId)
     throw new MeowError('REFUSED', { detail: 'the answer is for another invitation' });
@@ -277,7 +277,7 @@ export function finalizeInvitation(peer: Peer, answer: meow.ContactCard, now = D
     throw new MeowError('REFUSED', { detail: 'this invitation was already answered' });
   if (answer.kind !== peer.type)
     throw new MeowError('REFUSED', { detail: 'the answer is of the wrong kind' });
-  return {
+  const done: T = {
     ...peer,
     contactName: answer.name,
     name: peer.name || answer.name,
@@ -286,10 +286,10 @@ export function finalizeInvitation(peer: Peer, answer: meow.ContactCard, now = D
     contactLookupKey: new Uint8Array(answer.lookupPublicKey),
     contactPullServers: servers,
     status: answer.status,
-    deviceId: peer.type === 'device' ? answer.deviceId : '',
     state: 'active',
     lastActivityAt: now,
   };
+  return done.type === 'device' ? { ...done, deviceId: answer.deviceId } : done;
 }
 
 // ------------------------------------------------------------------- links

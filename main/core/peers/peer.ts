@@ -76,9 +76,31 @@ export function linkedPairing(by: string, since = Date.now()): PairingState {
 /** invited: my card is out, no answer yet · answered: I answered their card · active: both sides have talked. */
 export type PeerState = 'invited' | 'answered' | 'active';
 
-export interface Peer {
+/** A contact driven by another device of mine: which one, and while it is not known here yet, its device id. */
+export interface PrimaryRoute {
+  /** The uid of my device channel the contact's traffic goes through. */
+  device: string;
+  /**
+   * The primary's device id as a summary named it, while that device is not known here (a
+   * device paired meanwhile: `device` is then the summary's sender; see devices/handover.ts).
+   */
+  pending: string | null;
+}
+
+/**
+ * The session of a channel's ratchet (peers/session.ts): 0 until it is first reset, the
+ * ephemeral keys (hex) of the latest resets sent or taken (a replayed one is refused), and my
+ * reset waiting for the other side's answer (its hex ephemeral key).
+ */
+export interface SessionState {
+  epoch: number;
+  resets: string[];
+  mine: string | null;
+}
+
+/** What every channel has, a contact's or one of my devices': its keys, ratchet, queues and rotations. */
+interface ChannelBase {
   uid: string;
-  type: PeerType;
   name: string; // what I call them
   contactName: string; // what they call themselves
   myName: string; // the name I show them
@@ -102,36 +124,9 @@ export interface Peer {
   shortLinkId: string;
   state: PeerState;
   visible: boolean;
-  blocked: boolean;
-  sendDeliveryAck: boolean;
-  sendProcessingAck: boolean;
-  messageNotification: boolean;
   avatar: string;
   status: string;
-  /** Phase 7: '' when this device drives the relationship; else the uid of my device peer that does. */
-  primaryDeviceUid: string;
-  /**
-   * Contacts driven elsewhere: the primary's device id as a summary named it, while that device
-   * is not known here yet (a device paired meanwhile; see DeviceSync.adoptPrimaries).
-   */
-  primaryPendingId: string;
-  /** Devices: the sibling's own id (its identity uid). Contacts: ''. */
-  deviceId: string;
-  /** Devices: where pairing stands. */
-  pairing: PairingState | null;
-  /** Devices: unlinked; the record stays only to refuse what the device still sends. */
-  unlinked: boolean;
-  /** Devices: the device protocol it announced (0: never announced; devices/capabilities.ts). */
-  protocolVersion: number;
-  /** Devices: the change kinds it announced it applies; null: never announced (the legacy set). */
-  capabilities: string[] | null;
   version: Version;
-  /** Devices: the version of `name` (renameable from any of my devices). */
-  nameVersion: Version;
-  /** Contacts: how many times this contact's keys moved between my devices (handovers). */
-  handoverSeq: number;
-  /** Contacts, on the device that handed them over: the device whose acknowledgement is awaited. */
-  handoverTo: string;
   /** My keys of this channel before a rotation: their queue is still drained until `until`. */
   retired: RetiredKeys[];
   /** The other side's signing keys before it rotated, still accepted on my queue until `until`. */
@@ -145,17 +140,58 @@ export interface Peer {
   rotation: { identity: KeyPair; encryption: KeyPair; lookup: KeyPair; symKey: Uint8Array } | null;
   /** When my keys of this channel last changed (creation or rotation). */
   rotatedAt: number;
-  /** Contacts: the two identity keys whose safety number the person compared, and when. */
-  verified: { mine: Uint8Array; theirs: Uint8Array; at: number } | null;
-  /** The channel's session: 0 until its ratchet is first reset (peers/session.ts). */
-  sessionEpoch: number;
-  /** Ephemeral keys (hex) of the latest resets sent or taken: a replayed one is refused. */
-  sessionResets: string[];
-  /** My reset of `sessionEpoch` waiting for the other side's answer (hex ephemeral key), or ''. */
-  resetMine: string;
+  session: SessionState;
   createdAt: number;
   lastActivityAt: number;
 }
+
+/** A relationship with a contact. */
+export interface ContactChannel extends ChannelBase {
+  type: 'contact';
+  blocked: boolean;
+  sendDeliveryAck: boolean;
+  sendProcessingAck: boolean;
+  messageNotification: boolean;
+  /** null: this device drives the relationship (talks to the contact, pulls its queue). */
+  primary: PrimaryRoute | null;
+  /** How many times its keys moved between my devices, and the device whose acknowledgement is awaited. */
+  handover: { seq: number; to: string | null };
+  /** The two identity keys whose safety number the person compared, and when. */
+  verified: { mine: Uint8Array; theirs: Uint8Array; at: number } | null;
+}
+
+/** A channel to another device of mine (hidden from my contacts). */
+export interface DeviceChannel extends ChannelBase {
+  type: 'device';
+  /** The sibling's own id (its identity uid). */
+  deviceId: string;
+  /** Where pairing stands. */
+  pairing: PairingState | null;
+  /** Unlinked: the record stays only to refuse what the device still sends. */
+  unlinked: boolean;
+  /** The version of `name` (renameable from any of my devices). */
+  nameVersion: Version;
+  /** The device protocol it announced (0: never announced; devices/capabilities.ts). */
+  protocolVersion: number;
+  /** The change kinds it announced it applies; null: never announced (the legacy set). */
+  capabilities: string[] | null;
+}
+
+/**
+ * A channel: with a contact, or with one of my own devices. Each relationship has fresh keys,
+ * so two contacts can never correlate the same person. Its record (keys, names, settings)
+ * lives in the peer store; its live state (ratchet, last activity) in messages.db — PeerStore
+ * owns both and hands out one record.
+ */
+export type Peer = ContactChannel | DeviceChannel;
+
+/** Whether this device drives the channel: a device channel not unlinked, a contact it is the primary of. */
+export function drivenHere(p: Peer): boolean {
+  return p.type === 'device' ? !p.unlinked : !p.primary;
+}
+
+/** The channel type of a kind. */
+export type ChannelOf<K extends PeerType> = K extends 'contact' ? ContactChannel : DeviceChannel;
 
 const optKey = key32.nullable();
 
@@ -228,19 +264,34 @@ const optBytes = (s: string | null) => (s === null ? null : fromBase64(s));
 const optB64 = (b: Uint8Array | null) => (b === null ? null : toBase64(b));
 
 export function peerToJson(p: Peer): PeerJson {
-  return {
-    ...p,
+  const base = {
+    uid: p.uid,
+    type: p.type,
+    name: p.name,
+    contactName: p.contactName,
+    myName: p.myName,
     myIdentity: keyPairJson(p.myIdentity),
     myEncryption: keyPairJson(p.myEncryption),
     myLookup: keyPairJson(p.myLookup),
     symKey: toBase64(p.symKey),
     drKp: keyPairJson(p.drKp),
     drRootKey: toBase64(p.drRootKey),
+    drInitiator: p.drInitiator,
     drState: p.drState && ratchetStateToJson(p.drState),
     contactPublicKey: optB64(p.contactPublicKey),
     contactEncryption: optB64(p.contactEncryption),
     contactLookupKey: optB64(p.contactLookupKey),
     contactDrPublicKey: optB64(p.contactDrPublicKey),
+    contactPullServers: p.contactPullServers,
+    myPullServers: p.myPullServers,
+    invitationId: p.invitationId,
+    invitationExpiresAt: p.invitationExpiresAt,
+    shortLinkId: p.shortLinkId,
+    state: p.state,
+    visible: p.visible,
+    avatar: p.avatar,
+    status: p.status,
+    version: p.version,
     retired: p.retired.map((r) => ({
       lookup: keyPairJson(r.lookup),
       encryption: keyPairJson(r.encryption),
@@ -249,34 +300,91 @@ export function peerToJson(p: Peer): PeerJson {
     })),
     previousContactKeys: p.previousContactKeys.map((k) => ({ key: toBase64(k.key), until: k.until })),
     oldSigner: p.oldSigner && { key: keyPairJson(p.oldSigner.key), until: p.oldSigner.until },
-    verified: p.verified && {
-      mine: toBase64(p.verified.mine),
-      theirs: toBase64(p.verified.theirs),
-      at: p.verified.at,
-    },
     rotation: p.rotation && {
       identity: keyPairJson(p.rotation.identity),
       encryption: keyPairJson(p.rotation.encryption),
       lookup: keyPairJson(p.rotation.lookup),
       symKey: toBase64(p.rotation.symKey),
     },
+    rotatedAt: p.rotatedAt,
+    sessionEpoch: p.session.epoch,
+    sessionResets: p.session.resets,
+    resetMine: p.session.mine ?? '',
+    createdAt: p.createdAt,
+    lastActivityAt: p.lastActivityAt,
+  };
+  // The stored and exchanged JSON stays flat (what every earlier version reads and writes).
+  if (p.type === 'contact')
+    return {
+      ...base,
+      blocked: p.blocked,
+      sendDeliveryAck: p.sendDeliveryAck,
+      sendProcessingAck: p.sendProcessingAck,
+      messageNotification: p.messageNotification,
+      primaryDeviceUid: p.primary?.device ?? '',
+      primaryPendingId: p.primary?.pending ?? '',
+      handoverSeq: p.handover.seq,
+      handoverTo: p.handover.to ?? '',
+      verified: p.verified && {
+        mine: toBase64(p.verified.mine),
+        theirs: toBase64(p.verified.theirs),
+        at: p.verified.at,
+      },
+      deviceId: '',
+      pairing: null,
+      unlinked: false,
+      nameVersion: { counter: 0, device: '' },
+      protocolVersion: 0,
+      capabilities: null,
+    };
+  return {
+    ...base,
+    blocked: false,
+    sendDeliveryAck: false,
+    sendProcessingAck: false,
+    messageNotification: false,
+    primaryDeviceUid: '',
+    primaryPendingId: '',
+    handoverSeq: 0,
+    handoverTo: '',
+    verified: null,
+    deviceId: p.deviceId,
+    pairing: p.pairing,
+    unlinked: p.unlinked,
+    nameVersion: p.nameVersion,
+    protocolVersion: p.protocolVersion,
+    capabilities: p.capabilities,
   };
 }
 
 export function peerFromJson(j: PeerJson): Peer {
-  return {
-    ...j,
+  const base = {
+    uid: j.uid,
+    name: j.name,
+    contactName: j.contactName,
+    myName: j.myName,
     myIdentity: kp(j.myIdentity),
     myEncryption: kp(j.myEncryption),
     myLookup: kp(j.myLookup),
     symKey: fromBase64(j.symKey),
     drKp: kp(j.drKp),
     drRootKey: fromBase64(j.drRootKey),
+    drInitiator: j.drInitiator,
     drState: j.drState === null ? null : ratchetStateFromJson(j.drState),
     contactPublicKey: optBytes(j.contactPublicKey),
     contactEncryption: optBytes(j.contactEncryption),
     contactLookupKey: optBytes(j.contactLookupKey),
     contactDrPublicKey: optBytes(j.contactDrPublicKey),
+    contactPullServers: j.contactPullServers,
+    myPullServers: j.myPullServers,
+    invitationId: j.invitationId,
+    invitationExpiresAt: j.invitationExpiresAt,
+    shortLinkId: j.shortLinkId,
+    state: j.state,
+    visible: j.visible,
+    avatar: j.avatar,
+    status: j.status,
+    version: j.version,
     retired: j.retired.map((r) => ({
       lookup: kp(r.lookup),
       encryption: kp(r.encryption),
@@ -285,17 +393,44 @@ export function peerFromJson(j: PeerJson): Peer {
     })),
     previousContactKeys: j.previousContactKeys.map((k) => ({ key: fromBase64(k.key), until: k.until })),
     oldSigner: j.oldSigner && { key: kp(j.oldSigner.key), until: j.oldSigner.until },
-    verified: j.verified && {
-      mine: fromBase64(j.verified.mine),
-      theirs: fromBase64(j.verified.theirs),
-      at: j.verified.at,
-    },
     rotation: j.rotation && {
       identity: kp(j.rotation.identity),
       encryption: kp(j.rotation.encryption),
       lookup: kp(j.rotation.lookup),
       symKey: fromBase64(j.rotation.symKey),
     },
+    rotatedAt: j.rotatedAt,
+    session: { epoch: j.sessionEpoch, resets: j.sessionResets, mine: j.resetMine || null },
+    createdAt: j.createdAt,
+    lastActivityAt: j.lastActivityAt,
+  };
+  if (j.type === 'contact')
+    return {
+      ...base,
+      type: 'contact',
+      blocked: j.blocked,
+      sendDeliveryAck: j.sendDeliveryAck,
+      sendProcessingAck: j.sendProcessingAck,
+      messageNotification: j.messageNotification,
+      primary: j.primaryDeviceUid
+        ? { device: j.primaryDeviceUid, pending: j.primaryPendingId || null }
+        : null,
+      handover: { seq: j.handoverSeq, to: j.handoverTo || null },
+      verified: j.verified && {
+        mine: fromBase64(j.verified.mine),
+        theirs: fromBase64(j.verified.theirs),
+        at: j.verified.at,
+      },
+    };
+  return {
+    ...base,
+    type: 'device',
+    deviceId: j.deviceId,
+    pairing: j.pairing,
+    unlinked: j.unlinked,
+    nameVersion: j.nameVersion,
+    protocolVersion: j.protocolVersion,
+    capabilities: j.capabilities,
   };
 }
 
@@ -357,20 +492,38 @@ export function withoutInvitationSecrets(p: Peer): Peer {
 /** The fields every new channel starts with, whoever makes it (invitation, answer, sync, introduction). */
 export function channelDefaults(now = Date.now()) {
   return {
-    nameVersion: { counter: 0, device: '' },
-    handoverSeq: 0,
-    handoverTo: '',
     retired: [] as RetiredKeys[],
     previousContactKeys: [] as { key: Uint8Array; until: number }[],
     oldSigner: null,
-    primaryPendingId: '',
     rotation: null,
     rotatedAt: now,
+    session: { epoch: 0, resets: [] as string[], mine: null } as SessionState,
+  };
+}
+
+/** What a new contact channel starts with beyond the shared fields. */
+export function contactDefaults() {
+  return {
+    type: 'contact' as const,
+    blocked: false,
+    sendDeliveryAck: true,
+    sendProcessingAck: true,
+    messageNotification: true,
+    primary: null,
+    handover: { seq: 0, to: null },
     verified: null,
-    sessionEpoch: 0,
-    sessionResets: [] as string[],
-    resetMine: '',
+  };
+}
+
+/** What a new device channel starts with beyond the shared fields. */
+export function deviceDefaults(deviceId: string) {
+  return {
+    type: 'device' as const,
+    deviceId,
+    pairing: null,
+    unlinked: false,
+    nameVersion: { counter: 0, device: '' },
     protocolVersion: 0,
     capabilities: null as string[] | null,
-  } satisfies Partial<Peer>;
+  };
 }

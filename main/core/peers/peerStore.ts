@@ -9,15 +9,18 @@
 import { toHex } from '../../../protocol/crypto/bytes.js';
 import { EncryptedKv } from '../storage/encryptedKv.js';
 import type { MessageDb } from '../storage/messageDb.js';
-import { peerRecordSchema, peerToJson, type Peer } from './peer.js';
+import { peerRecordSchema, peerToJson, type ContactChannel, type Peer } from './peer.js';
 
 interface LiveState {
   ratchet: Uint8Array | null;
   activeAt: number;
 }
 
-export class PeerStore {
-  private readonly kv: EncryptedKv<Peer>;
+/** The kind of channel each store holds. */
+type KindOf<T extends Peer> = T extends ContactChannel ? 'peer' : 'device';
+
+export class PeerStore<T extends Peer = Peer> {
+  private readonly kv: EncryptedKv<T>;
   private readonly byLookup = new Map<string, string>();
   private live = new Map<string, LiveState>();
 
@@ -25,10 +28,15 @@ export class PeerStore {
     path: string,
     storageKey: Uint8Array,
     what: string,
-    private readonly kind: 'peer' | 'device',
+    private readonly kind: KindOf<T>,
     private readonly db: MessageDb,
   ) {
-    this.kv = new EncryptedKv<Peer>(path, storageKey, peerRecordSchema, what);
+    const type = kind === 'peer' ? 'contact' : 'device';
+    // A record of the other kind in this store is damage, refused like any unreadable record.
+    const schema = peerRecordSchema.refine((r): r is T => r.type === type, {
+      message: `not a ${type} channel`,
+    });
+    this.kv = new EncryptedKv<T>(path, storageKey, schema, what);
   }
 
   async open(): Promise<void> {
@@ -45,21 +53,21 @@ export class PeerStore {
     }
   }
 
-  private merged(p: Peer | undefined): Peer | undefined {
+  private merged(p: T | undefined): T | undefined {
     if (!p) return undefined;
     const s = this.live.get(p.uid);
     return s ? { ...p, drState: s.ratchet, lastActivityAt: Math.max(p.lastActivityAt, s.activeAt) } : p;
   }
 
-  get(uid: string): Peer | undefined {
+  get(uid: string): T | undefined {
     return this.merged(this.kv.get(uid));
   }
 
-  all(): Peer[] {
+  all(): T[] {
     return this.kv.all().map((p) => this.merged(p)!);
   }
 
-  byMyLookupKey(lookupKey: Uint8Array): Peer | undefined {
+  byMyLookupKey(lookupKey: Uint8Array): T | undefined {
     const uid = this.byLookup.get(toHex(lookupKey));
     return uid ? this.get(uid) : undefined;
   }
@@ -69,8 +77,8 @@ export class PeerStore {
    * hold the peer's lock and build `peer` from the record read under it (Core.updatePeer).
    * An unlinked device stays unlinked: a write that would revive it is ignored.
    */
-  async put(peer: Peer): Promise<void> {
-    if (this.kv.get(peer.uid)?.unlinked && !peer.unlinked) return;
+  async put(peer: T): Promise<void> {
+    if (revives(this.kv.get(peer.uid), peer)) return;
     const s = this.live.get(peer.uid);
     if (!s || s.ratchet !== peer.drState || s.activeAt !== peer.lastActivityAt) {
       this.db.channels.set(this.kind, peer.uid, peer.drState, peer.lastActivityAt);
@@ -80,19 +88,19 @@ export class PeerStore {
   }
 
   /** Only the record (the live state is written with the transaction that moved it). */
-  async putRecord(peer: Peer): Promise<void> {
-    if (this.kv.get(peer.uid)?.unlinked && !peer.unlinked) return;
+  async putRecord(peer: T): Promise<void> {
+    if (revives(this.kv.get(peer.uid), peer)) return;
     await this.writeRecord(peer);
   }
 
-  private async writeRecord(peer: Peer): Promise<void> {
-    const record: Peer = { ...peer, drState: null };
+  private async writeRecord(peer: T): Promise<void> {
+    const record: T = { ...peer, drState: null };
     await this.kv.put(peer.uid, record, peerToJson(record));
     this.index(peer);
   }
 
   /** My queues of a channel: the current one and the retired ones still drained. */
-  private index(p: Peer): void {
+  private index(p: T): void {
     this.byLookup.set(toHex(p.myLookup.publicKey), p.uid);
     for (const r of p.retired) this.byLookup.set(toHex(r.lookup.publicKey), p.uid);
   }
@@ -108,7 +116,7 @@ export class PeerStore {
   }
 
   /** Whether the record (all but the live state) differs from the stored one. */
-  recordDiffers(peer: Peer): boolean {
+  recordDiffers(peer: T): boolean {
     const stored = this.kv.get(peer.uid);
     if (!stored) return true;
     const a = JSON.stringify(peerToJson({ ...stored, drState: null, lastActivityAt: 0 }));
@@ -127,4 +135,9 @@ export class PeerStore {
   async close(): Promise<void> {
     await this.kv.close();
   }
+}
+
+/** Whether writing `next` over `stored` would bring an unlinked device back. */
+function revives(stored: Peer | undefined, next: Peer): boolean {
+  return stored?.type === 'device' && stored.unlinked && !(next.type === 'device' && next.unlinked);
 }

@@ -23,7 +23,7 @@ import { meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
 import { serverRefToCard, validateCard } from './invitation.js';
 import { channelKeys, inviterChannelKeys, type Peer } from './peer.js';
-import { carryVerification } from './safetyNumber.js';
+import { keepVerification } from './safetyNumber.js';
 import { MINUTE_MS, DAY_MS, WEEK_MS } from '../durations.js';
 
 /** How long a retired queue is still drained, and an old signing key of the other side accepted. */
@@ -33,7 +33,7 @@ export const ROTATE_EVERY_MS = 30 * DAY_MS;
 const CARD_VERSION = 1;
 
 /** Step 1: new keys staged (a rotation already staged keeps its keys). */
-export function stageRotation(peer: Peer): Peer {
+export function stageRotation<T extends Peer>(peer: T): T {
   if (peer.rotation) return peer;
   return {
     ...peer,
@@ -66,10 +66,10 @@ export function keyUpdateMessage(peer: Peer, now = Date.now()): meow.IUserMessag
 }
 
 /** Step 3: the staged keys become mine; the old queue is drained until RETIRED_DRAIN_MS from now. */
-export function switchKeys(peer: Peer, now = Date.now()): Peer {
+export function switchKeys<T extends Peer>(peer: T, now = Date.now()): T {
   const r = peer.rotation;
   if (!r) return peer;
-  const switched: Peer = {
+  const switched: T = {
     ...peer,
     myIdentity: r.identity,
     myEncryption: r.encryption,
@@ -89,11 +89,11 @@ export function switchKeys(peer: Peer, now = Date.now()): Peer {
     rotation: null,
     rotatedAt: now,
   };
-  return { ...switched, verified: carryVerification(peer, switched) };
+  return keepVerification(peer, switched);
 }
 
 /** The other side's key_update, checked: its new keys replace the ones I knew; the old signing key stays accepted a while. */
-export function applyKeyUpdate(peer: Peer, card: meow.IContactCard, now = Date.now()): Peer {
+export function applyKeyUpdate<T extends Peer>(peer: T, card: meow.IContactCard, now = Date.now()): T {
   const k32 = (b: Uint8Array | null | undefined): b is Uint8Array =>
     b instanceof Uint8Array && b.length === 32;
   if (!k32(card.contactPublicKey) || !k32(card.encryptionPublicKey) || !k32(card.lookupPublicKey))
@@ -107,7 +107,7 @@ export function applyKeyUpdate(peer: Peer, card: meow.IContactCard, now = Date.n
         { key: peer.contactPublicKey, until: now + RETIRED_DRAIN_MS },
       ]
     : peer.previousContactKeys;
-  const updated: Peer = {
+  const updated: T = {
     ...peer,
     contactPublicKey: new Uint8Array(card.contactPublicKey),
     contactEncryption: new Uint8Array(card.encryptionPublicKey),
@@ -115,8 +115,7 @@ export function applyKeyUpdate(peer: Peer, card: meow.IContactCard, now = Date.n
     contactPullServers: servers,
     previousContactKeys: previous,
   };
-  // Through the ratchet, a rotation keeps a verification (anything else would break it).
-  return { ...updated, verified: carryVerification(peer, updated) };
+  return keepVerification(peer, updated);
 }
 
 /**
@@ -141,12 +140,12 @@ export const PREVIOUS_KEY_GRACE_MS = 10 * MINUTE_MS;
  *     is accepted only a little longer (for what it sent before, still in flight) — a stolen
  *     copy of that key can then no longer sign for it.
  */
-export function afterVerified(
-  peer: Peer,
+export function afterVerified<T extends Peer>(
+  peer: T,
   destination: Uint8Array,
   signedByPrevious: boolean,
   now = Date.now(),
-): Peer {
+): T {
   let next = peer;
   if (peer.oldSigner && bytesEqual(destination, peer.myLookup.publicKey)) next = { ...next, oldSigner: null };
   const cut = now + PREVIOUS_KEY_GRACE_MS;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { bytesEqual, encodeFields } from '../../../protocol/crypto/bytes.js';
-import type { Peer } from './peer.js';
+import type { ContactChannel, Peer } from './peer.js';
 
 const ITERATIONS = 5200;
 
@@ -49,6 +49,7 @@ export function contactSafetyNumber(p: Peer): string | null {
 /** Verified, and for the keys the conversation uses now. */
 export function isVerified(p: Peer): boolean {
   return (
+    p.type === 'contact' &&
     !!p.verified &&
     !!p.contactPublicKey &&
     bytesEqual(p.verified.mine, p.myIdentity.publicKey) &&
@@ -57,7 +58,14 @@ export function isVerified(p: Peer): boolean {
 }
 
 /** The verification carried over a rotation through the ratchet (old key → new key, on either side). */
-export function carryVerification(before: Peer, after: Peer): Peer['verified'] {
+export function carryVerification(before: ContactChannel, after: ContactChannel): ContactChannel['verified'] {
   if (!isVerified(before) || !after.contactPublicKey) return after.verified;
   return { mine: after.myIdentity.publicKey, theirs: after.contactPublicKey, at: before.verified!.at };
+}
+
+/** A channel after a rotation through its ratchet: a contact keeps its verification (anything else would break it). */
+export function keepVerification<T extends Peer>(before: T, after: T): T {
+  return before.type === 'contact' && after.type === 'contact'
+    ? { ...after, verified: carryVerification(before, after) }
+    : after;
 }

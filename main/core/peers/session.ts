@@ -21,7 +21,7 @@ import {
 } from '../../../protocol/ratchet/doubleRatchet.js';
 import { decodeRatchetState, encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
 import type { meow } from '../../../protocol/wire/proto.js';
-import type { Peer } from './peer.js';
+import type { ContactChannel } from './peer.js';
 
 /** How many recent reset keys a channel remembers to refuse a replay. */
 const REMEMBERED_RESETS = 16;
@@ -37,32 +37,32 @@ function resetRoot(
   return hkdf(encodeFields(dhEphemeral, dhStatic), symKey, `${RESET_INFO}/${epoch}/${toHex(eph)}`, 32);
 }
 
-function remember(peer: Peer, ephHex: string): string[] {
-  return [...peer.sessionResets.filter((k) => k !== ephHex), ephHex].slice(-REMEMBERED_RESETS);
+function remember(peer: ContactChannel, ephHex: string): string[] {
+  return [...peer.session.resets.filter((k) => k !== ephHex), ephHex].slice(-REMEMBERED_RESETS);
 }
 
 /** The record remembering a reset it refused (a losing one is then refused again if replayed). */
-export function rememberReset(peer: Peer, reset: meow.ISessionReset): Peer {
+export function rememberReset(peer: ContactChannel, reset: meow.ISessionReset): ContactChannel {
   const eph = reset.ephemeralKey;
   if (!(eph instanceof Uint8Array) || eph.length !== 32) return peer;
-  const resets = [...peer.sessionResets.filter((k) => k !== toHex(eph)), toHex(eph)];
+  const resets = [...peer.session.resets.filter((k) => k !== toHex(eph)), toHex(eph)];
   // The current session's own key stays last (see decideReset's 'answer').
-  const current = peer.sessionResets.at(-1);
+  const current = peer.session.resets.at(-1);
   const ordered = current ? [...resets.filter((k) => k !== current), current] : resets;
-  return { ...peer, sessionResets: ordered.slice(-REMEMBERED_RESETS) };
+  return { ...peer, session: { ...peer.session, resets: ordered.slice(-REMEMBERED_RESETS) } };
 }
 
 /** Whether I wait for the answer to a reset of mine (sends to this contact are held meanwhile). */
-export function resetPending(peer: Peer): boolean {
-  return peer.resetMine !== '' && !canSend(decodeRatchetState(peer.drState ?? new Uint8Array(0)));
+export function resetPending(peer: ContactChannel): boolean {
+  return peer.session.mine !== null && !canSend(decodeRatchetState(peer.drState ?? new Uint8Array(0)));
 }
 
 /** A new session started by me at `epoch` (default: above the current one): the record to store and the reset to send. */
 export function startReset(
-  peer: Peer,
-  epoch = peer.sessionEpoch + 1,
+  peer: ContactChannel,
+  epoch = peer.session.epoch + 1,
   ephemeral: KeyPair = x25519KeyPair(),
-): { peer: Peer; reset: meow.ISessionReset } {
+): { peer: ContactChannel; reset: meow.ISessionReset } {
   if (!peer.contactEncryption) throw new Error(`peer ${peer.uid} has no contact keys yet`);
   const root = resetRoot(
     x25519(ephemeral, peer.contactEncryption),
@@ -77,9 +77,7 @@ export function startReset(
     peer: {
       ...peer,
       drState: encodeRatchetState(ratchet),
-      sessionEpoch: epoch,
-      sessionResets: remember(peer, ephHex),
-      resetMine: ephHex,
+      session: { epoch, resets: remember(peer, ephHex), mine: ephHex },
     },
     reset: { epoch, ephemeralKey: ephemeral.publicKey },
   };
@@ -104,22 +102,23 @@ export type ResetDecision =
  * What to do with the other side's reset. Collisions (both sides reset at once, same epoch)
  * resolve to the reset with the lower ephemeral key, on both sides.
  */
-export function decideReset(peer: Peer, reset: meow.ISessionReset): ResetDecision {
+export function decideReset(peer: ContactChannel, reset: meow.ISessionReset): ResetDecision {
   const eph = reset.ephemeralKey;
   if (!(eph instanceof Uint8Array) || eph.length !== 32) return 'ignore';
   const ephHex = toHex(eph);
   const epoch = reset.epoch ?? 0;
-  if (peer.sessionResets.includes(ephHex)) {
-    const mine = peer.sessionResets.at(-1) === ephHex && peer.resetMine === '';
-    return mine && epoch === peer.sessionEpoch ? 'answer' : 'ignore';
+  if (peer.session.resets.includes(ephHex)) {
+    const mine = peer.session.resets.at(-1) === ephHex && peer.session.mine === null;
+    return mine && epoch === peer.session.epoch ? 'answer' : 'ignore';
   }
-  if (epoch > peer.sessionEpoch) return 'accept';
-  if (epoch === peer.sessionEpoch && resetPending(peer)) return ephHex < peer.resetMine ? 'accept' : 'lose';
+  if (epoch > peer.session.epoch) return 'accept';
+  if (epoch === peer.session.epoch && resetPending(peer))
+    return ephHex < (peer.session.mine ?? '') ? 'accept' : 'lose';
   return 'counter';
 }
 
 /** The session the other side's reset starts: I send first (the answer), on the new ratchet. */
-export function acceptReset(peer: Peer, reset: meow.ISessionReset): Peer {
+export function acceptReset(peer: ContactChannel, reset: meow.ISessionReset): ContactChannel {
   if (!peer.contactEncryption) throw new Error(`peer ${peer.uid} has no contact keys yet`);
   const eph = reset.ephemeralKey!;
   const epoch = reset.epoch ?? 0;
@@ -134,8 +133,6 @@ export function acceptReset(peer: Peer, reset: meow.ISessionReset): Peer {
   return {
     ...peer,
     drState: encodeRatchetState(initSender(root, fromHex(ephHex))),
-    sessionEpoch: epoch,
-    sessionResets: remember(peer, ephHex),
-    resetMine: '',
+    session: { epoch, resets: remember(peer, ephHex), mine: null },
   };
 }

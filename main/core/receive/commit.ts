@@ -16,7 +16,7 @@ import { encodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
 import type { Core } from '../core.js';
 import { mergeReceiptItems } from '../messenger/receipts.js';
 import { withoutInvitationSecrets, type Peer } from '../peers/peer.js';
-import type { ChannelStep, Change, Decision, Disposition, ReceiveSink } from './decision.js';
+import type { ChannelStep, Change, Decision, Disposition, ReceiveEvent, ReceiveSink } from './decision.js';
 import { onSessionSignal } from './sessionReset.js';
 
 export function newSink(): ReceiveSink {
@@ -107,7 +107,7 @@ async function commitChange(
 ): Promise<void> {
   const after = change.record ?? step.peer;
   // A channel closed by this message (an unlinked device, a refused pairing) keeps no ratchet.
-  const drState = after.unlinked ? null : encodeRatchetState(step.ratchet);
+  const drState = after.type === 'device' && after.unlinked ? null : encodeRatchetState(step.ratchet);
   // A message was received on this channel: the invitation's ratchet secrets have served.
   const record = withoutInvitationSecrets({ ...after, drState, lastActivityAt: step.activeAt });
   const store = core.storeOf(record);
@@ -139,9 +139,18 @@ export const BULK_EVENTS = 20;
 /** After a commit: dedup ids marked seen, stored messages and status changes announced. */
 export function announce(core: Core, sink: ReceiveSink, markSeen?: (ids: string[]) => void): void {
   if (sink.seen.size) markSeen?.([...sink.seen]);
-  const perConversation = new Map<string, number>();
-  for (const e of sink.events) perConversation.set(e.m.peerUid, (perConversation.get(e.m.peerUid) ?? 0) + 1);
-  for (const e of sink.events) if (perConversation.get(e.m.peerUid)! <= BULK_EVENTS) core.emit(e.kind, e.m);
-  for (const [peerUid, count] of perConversation)
-    if (count > BULK_EVENTS) core.emit('messages', { peerUid, count });
+  const perConversation = new Map<string, ReceiveEvent[]>();
+  for (const e of sink.events) {
+    const list = perConversation.get(e.m.peerUid) ?? [];
+    list.push(e);
+    perConversation.set(e.m.peerUid, list);
+  }
+  for (const e of sink.events)
+    if (perConversation.get(e.m.peerUid)!.length <= BULK_EVENTS) core.emit(e.kind, e.m);
+  for (const [peerUid, list] of perConversation) {
+    if (list.length <= BULK_EVENTS) continue;
+    const stored = list.filter((e) => e.kind === 'message').map((e) => e.m);
+    const changed = list.filter((e) => e.kind === 'status').map((e) => e.m);
+    core.emit('messages', { peerUid, stored, changed });
+  }
 }

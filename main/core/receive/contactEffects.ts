@@ -9,7 +9,7 @@ import type { Core } from '../core.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
 import { receiptState } from '../messenger/messageState.js';
 import { deliveryReceipt } from '../messenger/receipts.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel } from '../peers/peer.js';
 import type { ReceiveSink } from './decision.js';
 
 /** Content types stored as conversation messages. */
@@ -23,8 +23,8 @@ export const STORED_TYPES = new Set(['text']);
  */
 export function contactEffects(
   core: Core,
-  peer: Peer,
-  next: Peer,
+  peer: ContactChannel,
+  next: ContactChannel,
   message: meow.UserMessage,
   sink: ReceiveSink,
 ): void {

@@ -15,7 +15,7 @@ import { meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from '../messenger/limits.js';
 import { finalizeInvitation } from '../peers/invitation.js';
-import { holdsInvitationSecrets, type Peer } from '../peers/peer.js';
+import { holdsInvitationSecrets, type ContactChannel, type Peer } from '../peers/peer.js';
 import { afterVerified, applyKeyUpdate, keysForQueue } from '../peers/rotation.js';
 import { nextVersion } from '../records.js';
 import { contactEffects, STORED_TYPES } from './contactEffects.js';
@@ -62,7 +62,7 @@ export function decide(
     });
   let peer = current?.peer ?? known;
   // A contact whose primary role just moved to another of my devices: that device pulls it now.
-  if (!isDevice && peer.primaryDeviceUid) return { kind: 'skip', disposition: 'elsewhere' };
+  if (peer.type === 'contact' && peer.primary) return { kind: 'skip', disposition: 'elsewhere' };
   const invited = peer.state === 'invited';
   let message: meow.UserMessage;
   let step: ChannelStep;
@@ -73,7 +73,7 @@ export function decide(
       keys,
       current?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0)),
       packed,
-      invited ? { signerKey: 'from-invitation' } : { epoch: peer.sessionEpoch },
+      invited ? { signerKey: 'from-invitation' } : { epoch: peer.session.epoch },
     );
     message = u.message;
     step = { peer, ratchet: u.ratchet, activeAt: Date.now() };
@@ -85,8 +85,10 @@ export function decide(
     if (invited && e instanceof UnpackError && e.layer === 'message')
       return { kind: 'skip', disposition: 'keep' };
     // Out of step with the other side (a profile restored from an older copy): sessionReset.ts.
-    const signal = !isDevice && e instanceof UnpackError ? sessionSignal(core.db, peer, e) : null;
-    if (signal) return { kind: 'signal', serverId, peer, signal, error: e as UnpackError };
+    const signal =
+      peer.type === 'contact' && e instanceof UnpackError ? sessionSignal(core.db, peer, e) : null;
+    if (signal && peer.type === 'contact')
+      return { kind: 'signal', serverId, peer, signal, error: e as UnpackError };
     return drop(serverId, 'refused a message', {
       peer: peer.uid,
       kind: peer.type,
@@ -99,7 +101,7 @@ export function decide(
   const record = peer;
 
   if (message.type === 'key_update' && !invited) return keyUpdate(core, serverId, step, record, message);
-  if (isDevice) {
+  if (record.type === 'device') {
     if (!devices) return drop(serverId, 'device message without device sync support: dropped', {}, step);
     const d = devices.decide(record, message, serverId, step);
     const recordChanged = wipe || record !== step.peer;
@@ -118,10 +120,10 @@ export function decide(
     );
   }
 
-  let next: Peer = { ...record };
+  let next: ContactChannel = { ...record };
   // The first message of the session my reset started: it is up, what it held may go.
-  const answered = !invited && peer.resetMine !== '';
-  if (answered) next.resetMine = '';
+  const answered = !invited && record.session.mine !== null;
+  if (answered) next = { ...next, session: { ...next.session, mine: null } };
   if (invited) {
     if (message.type !== 'invitation_answer' || !message.invitation)
       return { kind: 'skip', disposition: 'keep' };
@@ -154,7 +156,7 @@ export function decide(
   const synced = invited || next.state !== peer.state || message.type === 'profile';
   if (synced) next.version = nextVersion(peer.version, core.identity.uid);
   const changed = synced || answered || wipe || record !== step.peer;
-  const afterRecord = changed ? next : peer;
+  const afterRecord = changed ? next : record;
   return {
     kind: 'apply',
     serverId,
@@ -163,12 +165,12 @@ export function decide(
     ...(changed ? { record: next, recordFirst: synced } : {}),
     effects: (sink) => {
       if (answered) core.db.outbox.retryNowFor('peer', peer.uid);
-      contactEffects(core, peer, afterRecord, message, sink);
+      contactEffects(core, record, afterRecord, message, sink);
       if (synced) sink.changed.push('contact');
     },
     after: () => {
       if (answered) established(core, next);
-      if (invited && peer.shortLinkId) void deleteShortLink(core, peer);
+      if (invited && record.shortLinkId) void deleteShortLink(core, record);
     },
   };
 }
@@ -196,7 +198,8 @@ function keyUpdate(
     record: rotated,
     recordFirst: true,
     effects: (sink) => {
-      if (!isDevice) sink.outbox.push(...core.fanOut({ type: 'peer_update', peer: rotated }));
+      if (rotated.type === 'contact')
+        sink.outbox.push(...core.fanOut({ type: 'peer_update', peer: rotated }));
       sink.changed.push(isDevice ? 'device' : 'contact');
     },
     after: () => core.kickPoll(),

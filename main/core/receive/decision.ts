@@ -7,7 +7,7 @@
 import type { RatchetState } from '../../../protocol/ratchet/doubleRatchet.js';
 import type { UnpackError } from '../../../protocol/wire/packing.js';
 import type { meow } from '../../../protocol/wire/proto.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel, Peer } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import type { SessionSignal } from './sessionReset.js';
 
@@ -66,7 +66,13 @@ export type Decision =
       why?: { msg: string; data: Record<string, unknown> };
     }
   /** Out of step with the other side: a session reset (sessionReset.ts), acted on alone. */
-  | { kind: 'signal'; serverId: string; peer: Peer; signal: Exclude<SessionSignal, null>; error: UnpackError }
+  | {
+      kind: 'signal';
+      serverId: string;
+      peer: ContactChannel;
+      signal: Exclude<SessionSignal, null>;
+      error: UnpackError;
+    }
   /**
    * Applied. `prepare`, when present, is work on other records that must happen first (under
    * their own locks) and says what the message changes (or that it is refused after all);
@@ -87,7 +93,7 @@ export function groupable(d: Decision): boolean {
 
 /** The decision for messages on my devices' channels (devices/decide.ts), as the receive path sees it. */
 export interface DeviceDecider {
-  decide(device: Peer, message: meow.UserMessage, serverId: string, step: ChannelStep): Decision;
+  decide(device: DeviceChannel, message: meow.UserMessage, serverId: string, step: ChannelStep): Decision;
   /** Records device-sync dedup ids as applied, once the transaction that applied them committed. */
   markSeen(dedupIds: string[]): void;
 }

@@ -65,7 +65,7 @@ export async function receiveAll(
  */
 function settled(peer: Peer | undefined): boolean {
   if (!peer || peer.state !== 'active') return false;
-  return peer.type === 'contact' ? !peer.primaryDeviceUid : !peer.unlinked && !!peer.pairing?.confirmed;
+  return peer.type === 'contact' ? !peer.primary : !peer.unlinked && !!peer.pairing?.confirmed;
 }
 
 /** One message, alone, under its channel's lock. */

@@ -7,7 +7,7 @@
 import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { UnpackError } from '../../../protocol/wire/packing.js';
 import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, Peer } from '../peers/peer.js';
 import { acceptReset, decideReset, rememberReset, resetPending, startReset } from '../peers/session.js';
 import type { Core } from '../core.js';
 import type { Disposition } from './decision.js';
@@ -30,7 +30,7 @@ export type SessionSignal = 'reset' | 'older' | 'newer' | 'stale' | null;
 export function sessionSignal(db: MessageDb, peer: Peer, e: UnpackError): SessionSignal {
   if (e.layer !== 'ratchet' || peer.type !== 'contact' || peer.state === 'invited') return null;
   if (e.signal?.reset) return 'reset';
-  if (e.signal) return e.signal.epoch < peer.sessionEpoch ? 'older' : 'newer';
+  if (e.signal) return e.signal.epoch < peer.session.epoch ? 'older' : 'newer';
   if (e.ratchetCode === 'DECRYPT_FAILED' || e.ratchetCode === 'MALFORMED_HEADER') return 'stale';
   if (e.ratchetCode === 'DUPLICATE' && e.slot) {
     const known = db.channels.slotDigest(peer.uid, e.slot.slot);
@@ -42,12 +42,12 @@ export function sessionSignal(db: MessageDb, peer: Peer, e: UnpackError): Sessio
 /** Acts on a signal (under the contact's lock); the relay copy is acknowledged. */
 export async function onSessionSignal(
   core: Core,
-  peer: Peer,
+  peer: ContactChannel,
   serverId: string,
   signal: Exclude<SessionSignal, null>,
   e: UnpackError,
 ): Promise<Disposition> {
-  const log = { peer: peer.uid, epoch: peer.sessionEpoch, signal };
+  const log = { peer: peer.uid, epoch: peer.session.epoch, signal };
   if (signal === 'older' || (signal === 'stale' && resetPending(peer))) {
     // Sent before the other side knew of my reset: nothing to do, the new session re-sends it.
     core.log.info('dropped a message of an earlier session', log);
@@ -69,7 +69,7 @@ export async function onSessionSignal(
       // The new session first: a crash before the answer is queued leaves its redelivery to 'answer'.
       await core.peers.put(next);
       answer(core, peer.uid, serverId);
-      core.log.warn('took a session reset from the contact', { ...log, to: next.sessionEpoch });
+      core.log.warn('took a session reset from the contact', { ...log, to: next.session.epoch });
       established(core, next);
       return 'ack';
     }
@@ -86,11 +86,11 @@ export async function onSessionSignal(
       return 'ack';
     }
     // Its sender does not know my session: a reset of mine, above both.
-    await beginReset(core, peer, serverId, Math.max(peer.sessionEpoch, reset.epoch ?? 0) + 1);
+    await beginReset(core, peer, serverId, Math.max(peer.session.epoch, reset.epoch ?? 0) + 1);
     return 'ack';
   }
-  const theirs = e.signal?.epoch ?? peer.sessionEpoch;
-  await beginReset(core, peer, serverId, Math.max(peer.sessionEpoch, theirs) + 1);
+  const theirs = e.signal?.epoch ?? peer.session.epoch;
+  await beginReset(core, peer, serverId, Math.max(peer.session.epoch, theirs) + 1);
   return 'ack';
 }
 
@@ -118,7 +118,7 @@ function answer(core: Core, peerUid: string, serverId: string): void {
  * queued before the new session is stored: after a crash in between, the other side takes a
  * reset whose session I do not have, and its answer (a newer epoch) makes me reset again.
  */
-async function beginReset(core: Core, peer: Peer, serverId: string, epoch: number): Promise<void> {
+async function beginReset(core: Core, peer: ContactChannel, serverId: string, epoch: number): Promise<void> {
   const { peer: next, reset } = startReset(peer, epoch);
   core.db.atomically(() => {
     core.db.received.record(serverId);
@@ -132,16 +132,10 @@ async function beginReset(core: Core, peer: Peer, serverId: string, epoch: numbe
   await core.peers.put(next);
   core.log.warn('the ratchet with a contact is out of step: reset the session', {
     peer: peer.uid,
-    epoch: peer.sessionEpoch,
+    epoch: peer.session.epoch,
     to: epoch,
   });
   core.kickSend();
-}
-
-/** The first message of my reset's session arrived: the reset is done (call with the record to store). */
-export function resetAnswered(core: Core, next: Peer): Peer {
-  core.db.outbox.retryNowFor('peer', next.uid);
-  return { ...next, resetMine: '' };
 }
 
 /** Tells the person, once per new session. */

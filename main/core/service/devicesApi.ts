@@ -2,7 +2,7 @@
 import { ServiceError } from '../../../shared/errors.js';
 import type { DeviceView, MakePrimaryView } from '../../../shared/views.js';
 import type { Messenger } from '../messenger/messenger.js';
-import type { Peer } from '../peers/peer.js';
+import type { DeviceChannel } from '../peers/peer.js';
 import { deviceIdOf, deviceViews } from './views.js';
 
 import type { ServiceSession } from './session.js';
@@ -12,7 +12,7 @@ export function devices(s: ServiceSession): Promise<DeviceView[]> {
 }
 
 /** A linked device of mine by its device id (this device is THIS_DEVICE). */
-function device(s: ServiceSession, m: Messenger, deviceId: string): Peer {
+function device(s: ServiceSession, m: Messenger, deviceId: string): DeviceChannel {
   if (deviceId === m.identity.uid) throw new ServiceError('THIS_DEVICE', { device: m.identity.deviceName });
   const d = m.devices.all().find((x) => !x.unlinked && deviceIdOf(x) === deviceId);
   if (!d) throw new ServiceError('UNKNOWN_DEVICE', { device: deviceId });
@@ -41,7 +41,7 @@ export function unlinkDevice(
     const d = device(s, m, deviceId);
     const primaryFor = m.peers
       .all()
-      .filter((c) => c.type === 'contact' && c.primaryDeviceUid === d.uid).length;
+      .filter((c) => c.type === 'contact' && c.primary?.device === d.uid).length;
     if (primaryFor > 0 && !opts.force)
       throw new ServiceError('DEVICE_IS_PRIMARY', { device: d.name, contacts: primaryFor });
     await m.deviceSync.unlink(d.uid);

@@ -33,10 +33,10 @@ export function attachEvents(s: ServiceSession, m: Messenger): () => void {
       s.emit('message:status', messageView(m, stored));
       conversationOf(stored.peerUid);
     }),
-    on('messages', ({ peerUid, count }) => {
+    on('messages', ({ peerUid, stored, changed }) => {
       const p = m.peers.get(peerUid);
       if (p?.type !== 'contact' || !p.visible) return;
-      s.emit('messages:bulk', { contactId: peerUid, count });
+      s.emit('messages:bulk', { contactId: peerUid, count: stored.length + changed.length });
       conversationOf(peerUid);
     }),
     on('contact', (uid) => {

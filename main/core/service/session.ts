@@ -14,7 +14,7 @@ import { IdentityFile } from '../identity/identity.js';
 import { createLogger, type Logger } from '../log.js';
 import { KeyedMutex } from '../locks.js';
 import type { Messenger } from '../messenger/messenger.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
 import type { RelayFactory } from '../relay.js';
 import type { Keychain } from './keychain.js';
 import {
@@ -104,19 +104,19 @@ export class ServiceSession {
     clearTimeout(timer);
   }
 
-  contact(m: Messenger, contactId: string): Peer {
+  contact(m: Messenger, contactId: string): ContactChannel {
     const p = m.peers.get(contactId);
     if (!p || p.type !== 'contact' || !p.visible)
       throw new ServiceError('UNKNOWN_CONTACT', { contact: contactId });
     return p;
   }
 
-  conversation(m: Messenger, p: Peer): ConversationView {
+  conversation(m: Messenger, p: ContactChannel): ConversationView {
     const s = m.db.messages.summary(p.uid);
     return conversationView(m, p, s);
   }
 
-  pairingOf(m: Messenger, pairingId: string): Peer {
+  pairingOf(m: Messenger, pairingId: string): DeviceChannel {
     const d = m.devices.get(pairingId);
     if (!d?.pairing || !d.invitationId) throw new ServiceError('PAIRING_UNKNOWN', { pairing: pairingId });
     return d;

@@ -13,11 +13,11 @@ import type {
 } from '../../../shared/views.js';
 import type { Messenger } from '../messenger/messenger.js';
 import { isVerified } from '../peers/safetyNumber.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
 import type { StoredMessage } from '../storage/messageDb.js';
 
 /** The device id a device peer stands for (its own id once known, else the channel's uid). */
-export function deviceIdOf(d: Peer): string {
+export function deviceIdOf(d: DeviceChannel): string {
   return d.deviceId || d.uid;
 }
 
@@ -34,8 +34,8 @@ export function profileView(m: Messenger): ProfileView {
   };
 }
 
-export function contactView(m: Messenger, p: Peer): ContactView {
-  const primary = p.primaryDeviceUid ? m.devices.get(p.primaryDeviceUid) : undefined;
+export function contactView(m: Messenger, p: ContactChannel): ContactView {
+  const primary = p.primary ? m.devices.get(p.primary.device) : undefined;
   return {
     id: p.uid,
     name: p.name,
@@ -45,11 +45,11 @@ export function contactView(m: Messenger, p: Peer): ContactView {
     blocked: p.blocked,
     deliveryReceipts: p.sendDeliveryAck,
     readReceipts: p.sendProcessingAck,
-    primaryDevice: p.primaryDeviceUid
-      ? { id: primary ? deviceIdOf(primary) : p.primaryDeviceUid, name: primary?.name ?? 'another device' }
+    primaryDevice: p.primary
+      ? { id: primary ? deviceIdOf(primary) : p.primary.device, name: primary?.name ?? 'another device' }
       : null,
     // (on a device that was unlinked itself, every other device looks gone: that is not this)
-    orphaned: !m.identity.unlinked && !!p.primaryDeviceUid && (!primary || primary.unlinked),
+    orphaned: !m.identity.unlinked && !!p.primary && (!primary || primary.unlinked),
     invitationExpiresAt: p.state === 'invited' ? p.invitationExpiresAt : 0,
     verified: isVerified(p),
     createdAt: p.createdAt,
@@ -100,7 +100,7 @@ export function messageView(m: Messenger, s: StoredMessage): MessageView {
 
 export function conversationView(
   m: Messenger,
-  p: Peer,
+  p: ContactChannel,
   summary: { unread: number; count: number } | undefined,
 ): ConversationView {
   const last = m.db.messages.page(p.uid, null, 1)[0];
@@ -115,7 +115,9 @@ export function conversationView(
 /** My devices: this one first, then the others in the order they were paired. */
 export function deviceViews(m: Messenger): DeviceView[] {
   const contacts = m.peers.all().filter((p) => p.type === 'contact' && p.state !== 'invited');
-  const primaryFor = (uid: string) => contacts.filter((c) => c.primaryDeviceUid === uid).length;
+  // (this device: the contacts it drives itself)
+  const primaryFor = (uid: string | null) =>
+    contacts.filter((c) => (c.primary?.device ?? null) === uid).length;
   const waiting = m.db.messages.waitingForwards();
   const self: DeviceView = {
     id: m.identity.uid,
@@ -123,7 +125,7 @@ export function deviceViews(m: Messenger): DeviceView[] {
     thisDevice: true,
     state: m.identity.unlinked ? 'unlinked' : 'this device',
     lastSeen: Date.now(),
-    primaryFor: primaryFor(''),
+    primaryFor: primaryFor(null),
     waitingForwards: 0,
   };
   const others = m.devices
@@ -143,12 +145,12 @@ export function deviceViews(m: Messenger): DeviceView[] {
   return [self, ...others];
 }
 
-export function deviceView(m: Messenger, d: Peer): DeviceView | undefined {
+export function deviceView(m: Messenger, d: DeviceChannel): DeviceView | undefined {
   return deviceViews(m).find((v) => v.id === deviceIdOf(d));
 }
 
 /** Where one pairing stands; on the existing device, progress is what left the outbox. */
-export function pairingView(m: Messenger, d: Peer): PairingView | null {
+export function pairingView(m: Messenger, d: DeviceChannel): PairingView | null {
   const p = d.pairing;
   // channels made through an introduction (devices/introduction.ts) were never "paired" here
   if (!p || !d.invitationId || p.role === 'introduced') return null;
