@@ -131,26 +131,10 @@ function running(ctx: BenchContext): Promise<{ alice: string; run: ChildProcess 
       const { link } = JSON.parse(await meow(alice, ['invite', '--name', 'Bob'])) as { link: string };
       await meow(bob, ['accept', link, '--name', 'Alice']);
       await meow(alice, ['sync']);
-      const run = spawn(process.execPath, [MEOW, '--profile', alice, 'run'], {
-        env: ENV,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        const seen = (d: Buffer) => {
-          out += d.toString();
-          if (/online/.test(out)) resolve();
-        };
-        run.stdout.on('data', seen);
-        run.stderr.on('data', seen);
-        run.once('exit', (code) => reject(new Error(`meow run exited (${code}): ${out}`)));
-      });
+      const run = await runOnline(alice, ENV);
       return { alice, run };
     },
-    async ({ run }) => {
-      run.kill('SIGTERM');
-      await new Promise((r) => run.once('exit', r));
-    },
+    ({ run }) => stopRun(run),
   );
 }
 

@@ -11,6 +11,24 @@ import type { KeyedMutex } from './locks.js';
 import type { RelayHealth } from './messenger/retryPolicy.js';
 import type { SyncChange } from './devices/syncChange.js';
 
+/**
+ * Read-modify-write of one channel under its lock, from the record as stored now (never
+ * from an older snapshot, which could roll its ratchet back). `fn` returns the new record, or
+ * null to leave it. Not for callers already holding that channel's lock.
+ */
+export interface UpdatePeer {
+  (
+    type: 'contact',
+    uid: string,
+    fn: (current: ContactChannel) => ContactChannel | null,
+  ): Promise<ContactChannel | undefined>;
+  (
+    type: 'device',
+    uid: string,
+    fn: (current: DeviceChannel) => DeviceChannel | null,
+  ): Promise<DeviceChannel | undefined>;
+}
+
 export interface Core {
   readonly dir: string;
   readonly identityFile: IdentityFile;
@@ -32,21 +50,7 @@ export interface Core {
   kickPoll(): void;
   /** The peer store a peer lives in. */
   storeOf<T extends Peer>(peer: T): PeerStore<T>;
-  /**
-   * Read-modify-write of one peer under its lock, from the record as stored now (never
-   * from an older snapshot, which could roll its ratchet back). `fn` returns the new
-   * record, or null to leave it. Not for callers already holding that peer's lock.
-   */
-  updatePeer(
-    type: 'contact',
-    uid: string,
-    fn: (current: ContactChannel) => ContactChannel | null,
-  ): Promise<ContactChannel | undefined>;
-  updatePeer(
-    type: 'device',
-    uid: string,
-    fn: (current: DeviceChannel) => DeviceChannel | null,
-  ): Promise<DeviceChannel | undefined>;
+  readonly updatePeer: UpdatePeer;
   /** A per-profile strictly increasing clock (ms), so message order is total. */
   clock(): number;
   /**

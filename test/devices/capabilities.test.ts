@@ -4,10 +4,7 @@
  * is not fanned out to it, and a directed send of it is refused — while one that never
  * announced (an older build) takes what builds before announcements took.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   canReceive,
   DEVICE_PROTOCOL_VERSION,
@@ -16,23 +13,13 @@ import {
 import { announcedKinds } from '../../main/core/devices/handlers.js';
 import { toDbMessage } from '../../main/core/messenger/dbMessage.js';
 import { mergeSyncRows } from '../../main/core/messenger/syncRows.js';
-import { contactOn, link, openKit, queuedFor, type Kit } from './kit.js';
+import { contactOn, link, queuedFor, type Kit, useKits } from './kit.js';
 
-let dir: string;
+const kits = useKits('desktop', 'laptop', 'old-laptop');
 let a: Kit;
 let b: Kit;
 let c: Kit;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'meow-caps-'));
-  a = await openKit(dir, 'desktop');
-  b = await openKit(dir, 'laptop');
-  c = await openKit(dir, 'old-laptop');
-});
-afterEach(async () => {
-  for (const k of [a, b, c]) await k.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeEach(() => ([a, b, c] = kits as [Kit, Kit, Kit]));
 
 const msg = (peerUid: string, i: number) =>
   toDbMessage({

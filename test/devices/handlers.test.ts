@@ -2,30 +2,17 @@
  * What a sibling's change does here, handler by handler, with the device layer alone: real
  * stores in a temporary folder, no relay, no Messenger (test/devices/kit.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { meow } from '../../protocol/wire/proto.js';
 import { toDbMessage } from '../../main/core/messenger/dbMessage.js';
 import { syncItem } from '../../main/core/devices/payloads.js';
 import { nextVersion } from '../../main/core/records.js';
-import { contactOn, deliver, link, openKit, type Kit } from './kit.js';
+import { contactOn, deliver, link, type Kit, useKits } from './kit.js';
 
-let dir: string;
+const kits = useKits('desktop', 'laptop');
 let a: Kit;
 let b: Kit;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'meow-handlers-'));
-  a = await openKit(dir, 'desktop');
-  b = await openKit(dir, 'laptop');
-});
-afterEach(async () => {
-  await a.close();
-  await b.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeEach(() => ([a, b] = kits as [Kit, Kit]));
 
 describe('device sync handlers', () => {
   it('msg: stored once by its dedup id; a redelivered copy and a repeat are dropped', async () => {

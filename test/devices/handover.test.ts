@@ -4,27 +4,14 @@
  * numbered; (3) the new primary takes a newer number and acknowledges; (4) only then does
  * the old one drop them. Repeats, stale numbers and a device that vanishes mid-way.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { holdsSecrets } from '../../main/core/devices/secrets.js';
-import { contactOn, deliver, link, openKit, queuedFor, type Kit } from './kit.js';
+import { contactOn, deliver, link, queuedFor, type Kit, useKits } from './kit.js';
 
-let dir: string;
+const kits = useKits('desktop', 'laptop');
 let a: Kit;
 let b: Kit;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'meow-handover-'));
-  a = await openKit(dir, 'desktop');
-  b = await openKit(dir, 'laptop');
-});
-afterEach(async () => {
-  await a.close();
-  await b.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeEach(() => ([a, b] = kits as [Kit, Kit]));
 
 describe('handover', () => {
   it('moves a contact in four steps, each durable before the next; a repeat is acknowledged again, an older move ignored', async () => {

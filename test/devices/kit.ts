@@ -5,8 +5,10 @@
  * invitation code the app uses, and a way to hand one device's outbox row to another's
  * decision and commit — everything the handlers and the handover machine need.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { randomBytes, toBase64 } from '../../protocol/crypto/bytes.js';
 import { decodeRatchetState } from '../../protocol/ratchet/stateBinary.js';
 import { meow } from '../../protocol/wire/proto.js';
@@ -168,4 +170,19 @@ export function queuedFor(
     const item: OutboxItem = { channel: 'device', peerUid: deviceUid, plain: row.plain, kind: row.kind };
     return { item, payload: meow.DeviceSyncPayload.decode(messageOf(item).appdata) };
   });
+}
+
+/** Fresh kits named `names` before each test of the file, closed and removed after it. */
+export function useKits(...names: string[]): Kit[] {
+  const kits: Kit[] = [];
+  let dir = '';
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meow-kit-'));
+    for (const n of names) kits.push(await openKit(dir, n));
+  });
+  afterEach(async () => {
+    for (const k of kits.splice(0)) await k.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return kits;
 }

@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { meow } from '../../../protocol/wire/proto.js';
-import type { Core } from '../core.js';
+import type { Core, UpdatePeer } from '../core.js';
 import { announcementKey } from '../devices/capabilities.js';
 import { DeviceSync } from '../devices/deviceSync.js';
 import type { Pairing } from '../devices/pairing.js';
@@ -243,24 +243,8 @@ export class Messenger implements Core {
   storeOf<T extends Peer>(peer: T): PeerStore<T> {
     return this.core.storeOf(peer);
   }
-  updatePeer(
-    type: 'contact',
-    uid: string,
-    fn: (current: ContactChannel) => ContactChannel | null,
-  ): Promise<ContactChannel | undefined>;
-  updatePeer(
-    type: 'device',
-    uid: string,
-    fn: (current: DeviceChannel) => DeviceChannel | null,
-  ): Promise<DeviceChannel | undefined>;
-  updatePeer(
-    type: 'contact' | 'device',
-    uid: string,
-    fn: (current: never) => Peer | null,
-  ): Promise<Peer | undefined> {
-    return type === 'device'
-      ? this.core.updatePeer('device', uid, fn as (c: DeviceChannel) => DeviceChannel | null)
-      : this.core.updatePeer('contact', uid, fn as (c: ContactChannel) => ContactChannel | null);
+  get updatePeer(): UpdatePeer {
+    return this.core.updatePeer;
   }
   clock(): number {
     return this.core.clock();

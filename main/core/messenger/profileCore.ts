@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { Core } from '../core.js';
+import type { Core, UpdatePeer } from '../core.js';
 import type { MessengerEvents } from '../events.js';
 import type { Identity, IdentityFile } from '../identity/identity.js';
 import { KeyedMutex, channelLock } from '../locks.js';
@@ -83,21 +83,7 @@ export class ProfileCore extends EventEmitter implements Core {
     return (peer.type === 'device' ? this.devices : this.peers) as unknown as PeerStore<T>;
   }
 
-  updatePeer(
-    type: 'contact',
-    uid: string,
-    fn: (current: ContactChannel) => ContactChannel | null,
-  ): Promise<ContactChannel | undefined>;
-  updatePeer(
-    type: 'device',
-    uid: string,
-    fn: (current: DeviceChannel) => DeviceChannel | null,
-  ): Promise<DeviceChannel | undefined>;
-  updatePeer(
-    type: 'contact' | 'device',
-    uid: string,
-    fn: (current: never) => Peer | null,
-  ): Promise<Peer | undefined> {
+  readonly updatePeer = ((type: 'contact' | 'device', uid: string, fn: (c: never) => Peer | null) => {
     const store = (type === 'device' ? this.devices : this.peers) as unknown as PeerStore<Peer>;
     const change = fn as (current: Peer) => Peer | null;
     return this.locks.run(channelLock(type === 'device' ? 'device' : 'peer', uid), async () => {
@@ -108,7 +94,7 @@ export class ProfileCore extends EventEmitter implements Core {
       await store.put(next);
       return next;
     });
-  }
+  }) as UpdatePeer;
 
   clock(): number {
     this.lastClock = Math.max(Date.now(), this.lastClock + 1);

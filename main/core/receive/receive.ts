@@ -80,17 +80,23 @@ export async function receiveOne(
     if (!channel) return await commitOne(core, decide(core, dm, devices), markSeen);
     return await core.locks.run(lockOf(channel), () => commitOne(core, decide(core, dm, devices), markSeen));
   } catch (e) {
-    // A message whose processing throws for any reason but this machine's storage is logged,
-    // recorded and acknowledged: one bad message can never hold a queue (it would come back on
-    // every pull). Storage failures propagate: nothing is acknowledged, the pull is retried.
-    if (isStorageFailure(e)) throw e;
-    core.log.error('dropped a message that could not be processed', {
-      id: dm.id,
-      error: (e as Error)?.stack ?? String(e),
-    });
-    if (dm.id) core.db.received.record(dm.id);
-    return 'ack';
+    return unprocessable(core, dm, e);
   }
+}
+
+/**
+ * A message whose processing threw for any reason but this machine's storage is logged,
+ * recorded and acknowledged: one bad message can never hold a queue (it would come back on
+ * every pull). Storage failures propagate: nothing is acknowledged, the pull is retried.
+ */
+function unprocessable(core: Core, dm: meow.IDeliveredMessage, e: unknown): Disposition {
+  if (isStorageFailure(e)) throw e;
+  core.log.error('dropped a message that could not be processed', {
+    id: dm.id,
+    error: (e as Error)?.stack ?? String(e),
+  });
+  if (dm.id) core.db.received.record(dm.id);
+  return 'ack';
 }
 
 /** A prefix of `run` committed in one transaction (all of it, unless a message must go alone). */
@@ -163,13 +169,7 @@ async function receiveRun(
       afters.push(...later);
       return d.kind === 'skip' ? d.disposition : 'ack';
     } catch (e) {
-      if (isStorageFailure(e)) throw e;
-      core.log.error('dropped a message that could not be processed', {
-        id: dm.id,
-        error: (e as Error)?.stack ?? String(e),
-      });
-      if (dm.id) core.db.received.record(dm.id);
-      return 'ack';
+      return unprocessable(core, dm, e);
     }
   }
 }
