@@ -31,4 +31,16 @@ describe('electron-builder.yml', () => {
     };
     expect((config['extraMetadata'] as { main: string }).main).toBe(pkg.main);
   });
+
+  it('flips the fuses that keep the packaged app from running as a plain Node or loading other code', () => {
+    expect(config['asar']).toBe(true);
+    expect(config['electronFuses']).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
 });
