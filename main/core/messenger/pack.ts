@@ -15,7 +15,8 @@ import { decodeStrict, meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { isStorageFailure } from '../errors.js';
 import { channelLock } from '../locks.js';
-import type { Peer } from '../peers/peer.js';
+import type { ContactChannel, Peer } from '../peers/peer.js';
+import { rotationReset, switchRekeyed } from '../peers/rekey.js';
 import { keyUpdateMessage, sendingKeys, stageRotation, switchKeys } from '../peers/rotation.js';
 import { nextVersion, type ServerRef } from '../records.js';
 import { backoff } from '../retry.js';
@@ -200,8 +201,9 @@ function commitRows(
 }
 
 /**
- * A key rotation (peers/rotation.ts): new keys staged durably, the key_update packed with
- * the current ones (after everything queued before it), then the new keys become mine.
+ * A key rotation (peers/rotation.ts): new keys staged durably, then — for one of my devices'
+ * channels — the key_update packed with the current ones (after everything queued before it)
+ * and the new keys become mine; a contact's goes in a session reset (rotateContact).
  */
 async function rotate(
   core: Core,
@@ -215,6 +217,7 @@ async function rotate(
     current = stageRotation(peer);
     await store.putRecord(current);
   }
+  if (current.type === 'contact') return rotateContact(core, row, current, server);
   const packed = packUserMessage(
     sendingKeys(current),
     ratchet,
@@ -227,13 +230,27 @@ async function rotate(
     core.db.outbox.setPacked(row.id, packed.bytes, server.url);
   });
   store.noteState(peer.uid, state, peer.lastActivityAt);
-  const switched = switchKeys(current);
-  if (switched.type === 'contact') {
-    // My other devices show the new safety number.
-    switched.version = nextVersion(peer.version, core.identity.uid);
-    core.db.outbox.enqueue(core.fanOut({ type: 'peer_update', peer: switched }));
-  }
-  await store.putRecord(switched);
-  core.emit(peer.type === 'device' ? 'device' : 'contact', peer.uid);
+  await store.putRecord(switchKeys(current));
+  core.emit('device', peer.uid);
+  return { row, server, bytes: packed.bytes, packed: packed.packed };
+}
+
+/**
+ * A contact's rotation travels in a session reset that starts a new session rooted on my new
+ * keys (peers/rekey.ts): packed with the old signing key (the only one the contact knows), it
+ * replaces whatever of this contact's was packed under the old session and not yet taken by
+ * the relay (packed again under the new one, once the contact answers).
+ */
+async function rotateContact(core: Core, row: OutboxRow, current: ContactChannel, server: ServerRef) {
+  const packed = packSessionReset(sendingKeys(current), rotationReset(current));
+  core.db.atomically(() => {
+    core.db.outbox.unpack('peer', current.uid);
+    core.db.outbox.setPacked(row.id, packed.bytes, server.url);
+  });
+  const switched = switchRekeyed(current);
+  switched.version = nextVersion(current.version, core.identity.uid); // my other devices show the new safety number
+  core.db.outbox.enqueue(core.fanOut({ type: 'peer_update', peer: switched }));
+  await core.peers.put(switched);
+  core.emit('contact', current.uid);
   return { row, server, bytes: packed.bytes, packed: packed.packed };
 }

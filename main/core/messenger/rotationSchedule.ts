@@ -8,6 +8,7 @@ import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { channelLock } from '../locks.js';
 import { drivenHere } from '../peers/peer.js';
+import { switchRekeyed } from '../peers/rekey.js';
 import { liveRetired, ROTATE_EVERY_MS, switchKeys } from '../peers/rotation.js';
 
 export class RotationSchedule {
@@ -68,7 +69,10 @@ export class RotationSchedule {
         const waiting = this.core.db.outbox
           .forPeer(kind, p.uid)
           .some((r) => r.kind === 'rotate' && !r.packed);
-        if (cur?.rotation && !waiting) await this.core.storeOf(cur).putRecord(switchKeys(cur));
+        if (!cur?.rotation || waiting) return;
+        // A contact's: the same session its packed reset starts (peers/rekey.ts), ratchet and record.
+        if (cur.type === 'contact') await this.core.peers.put(switchRekeyed(cur));
+        else await this.core.storeOf(cur).putRecord(switchKeys(cur));
       });
     }
   }

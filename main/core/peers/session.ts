@@ -79,7 +79,8 @@ export function startReset(
       drState: encodeRatchetState(ratchet),
       session: { epoch, resets: remember(peer, ephHex), mine: ephHex },
     },
-    reset: { epoch, ephemeralKey: ephemeral.publicKey },
+    // The key it is rooted on: the other side may have rotated its keys meanwhile.
+    reset: { epoch, ephemeralKey: ephemeral.publicKey, receiverKey: peer.contactEncryption },
   };
 }
 
@@ -118,17 +119,16 @@ export function decideReset(peer: ContactChannel, reset: meow.ISessionReset): Re
 }
 
 /** The session the other side's reset starts: I send first (the answer), on the new ratchet. */
-export function acceptReset(peer: ContactChannel, reset: meow.ISessionReset): ContactChannel {
+export function acceptReset(
+  peer: ContactChannel,
+  reset: meow.ISessionReset,
+  /** My encryption key the sender derived with (a rotation may name one I hold besides the current). */
+  mine: KeyPair = peer.myEncryption,
+): ContactChannel {
   if (!peer.contactEncryption) throw new Error(`peer ${peer.uid} has no contact keys yet`);
   const eph = reset.ephemeralKey!;
   const epoch = reset.epoch ?? 0;
-  const root = resetRoot(
-    x25519(peer.myEncryption, eph),
-    x25519(peer.myEncryption, peer.contactEncryption),
-    peer.symKey,
-    epoch,
-    eph,
-  );
+  const root = resetRoot(x25519(mine, eph), x25519(mine, peer.contactEncryption), peer.symKey, epoch, eph);
   const ephHex = toHex(eph);
   return {
     ...peer,

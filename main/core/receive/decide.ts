@@ -16,6 +16,7 @@ import type { Core } from '../core.js';
 import { MAX_NAME_CHARS, MAX_STATUS_CHARS, MAX_TEXT_BYTES } from '../messenger/limits.js';
 import { finalizeInvitation } from '../peers/invitation.js';
 import { holdsInvitationSecrets, type ContactChannel, type Peer } from '../peers/peer.js';
+import { rotationPending } from '../peers/rekey.js';
 import { afterVerified, applyKeyUpdate, keysForQueue } from '../peers/rotation.js';
 import { nextVersion } from '../records.js';
 import { contactEffects, STORED_TYPES } from './contactEffects.js';
@@ -169,7 +170,7 @@ export function decide(
       if (synced) sink.changed.push('contact');
     },
     after: () => {
-      if (answered) established(core, next);
+      if (answered) established(core, next, rotationPending(record));
       if (invited && record.shortLinkId) void deleteShortLink(core, record);
     },
   };

@@ -10,6 +10,9 @@ import type { MessageDb, OutboxItem } from '../storage/messageDb.js';
 import type { ContactChannel, Peer } from '../peers/peer.js';
 import { acceptReset, decideReset, rememberReset, resetPending, startReset } from '../peers/session.js';
 import type { Core } from '../core.js';
+import { secureQueues } from '../peers/queueAuth.js';
+import { acceptResetFor, carriesKeys, takeRotatedKeys } from '../peers/rekey.js';
+import { nextVersion } from '../records.js';
 import type { Disposition } from './decision.js';
 import { WEEK_MS } from '../durations.js';
 
@@ -56,6 +59,7 @@ export async function onSessionSignal(
   }
   if (signal === 'reset') {
     const reset = e.signal!.reset!;
+    if (carriesKeys(reset)) return onRotation(core, peer, serverId, reset);
     const decision = decideReset(peer, reset);
     if (decision === 'accept') {
       let next: Peer;
@@ -91,6 +95,54 @@ export async function onSessionSignal(
   }
   const theirs = e.signal?.epoch ?? peer.session.epoch;
   await beginReset(core, peer, serverId, Math.max(peer.session.epoch, theirs) + 1);
+  return 'ack';
+}
+
+/**
+ * The contact rotated its keys in a reset (peers/rekey.ts): its new keys replace the old ones
+ * (whose signatures are refused from now on), and its new session is taken like any reset —
+ * or, crossing a reset of mine, settled the same way. My relay is told the new sender key
+ * before the answer leaves, so the contact's first message under it is admitted.
+ */
+async function onRotation(
+  core: Core,
+  peer: ContactChannel,
+  serverId: string,
+  reset: meow.ISessionReset,
+): Promise<Disposition> {
+  const log = { peer: peer.uid, epoch: peer.session.epoch, theirs: reset.epoch ?? 0 };
+  const decision = decideReset(peer, reset);
+  if (decision === 'answer') {
+    answer(core, peer.uid, serverId);
+    core.kickSend();
+    return 'ack';
+  }
+  if (decision === 'ignore') {
+    core.log.warn('refused a replayed key rotation', log);
+    core.db.received.record(serverId);
+    return 'ack';
+  }
+  let next: ContactChannel;
+  try {
+    next = takeRotatedKeys(peer, reset);
+    next = { ...next, version: nextVersion(peer.version, core.identity.uid) }; // siblings show the new safety number
+    if (decision === 'accept') next = acceptResetFor(next, reset);
+    else if (decision === 'lose') next = rememberReset(next, reset);
+  } catch (err) {
+    core.log.warn('refused a key rotation', { ...log, error: (err as Error).message });
+    core.db.received.record(serverId);
+    return 'ack';
+  }
+  await core.peers.put(next);
+  core.db.outbox.enqueue(core.fanOut({ type: 'peer_update', peer: next }));
+  for (const server of next.myPullServers) await secureQueues(core.relayFor(server), [next], core.log);
+  core.log.info('the contact rotated its keys', { ...log, decision });
+  if (decision === 'accept') answer(core, peer.uid, serverId);
+  else if (decision === 'lose') core.db.received.record(serverId);
+  else await beginReset(core, next, serverId, Math.max(next.session.epoch, reset.epoch ?? 0) + 1);
+  core.emit('contact', peer.uid);
+  core.kickPoll();
+  core.kickSend();
   return 'ack';
 }
 
@@ -138,9 +190,9 @@ async function beginReset(core: Core, peer: ContactChannel, serverId: string, ep
   core.kickSend();
 }
 
-/** Tells the person, once per new session. */
-export function established(core: Core, peer: Peer): void {
-  core.emit('notice', { code: 'SESSION_RESET', params: { contact: peer.name } });
+/** Tells the person, once per new session (not when the session came with a rotation of my keys). */
+export function established(core: Core, peer: Peer, rotation = false): void {
+  if (!rotation) core.emit('notice', { code: 'SESSION_RESET', params: { contact: peer.name } });
   core.emit('contact', peer.uid);
   core.kickSend();
 }
