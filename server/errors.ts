@@ -27,6 +27,7 @@ export const HTTP_STATUS: Record<ErrorCodeName, number> = {
   INTERNAL: 500,
   SHUTTING_DOWN: 503,
   NOT_AUTHORIZED: 403, // the queue is secured and the message is not signed by one of its sender keys
+  GONE: 410, // the queue was closed by its owner
 };
 
 export class RelayFailure extends Error {

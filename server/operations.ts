@@ -1,5 +1,5 @@
 /**
- * The five operations of an opened request (post, pull, ack, secure, invitation):
+ * The six operations of an opened request (post, pull, ack, secure, close, invitation):
  * every check that can refuse the request runs before anything is written, so a
  * refused request leaves the queues as they were.
  *
@@ -33,7 +33,7 @@ export const DEFAULT_PULL_MESSAGES = 100;
 const MESSAGE_ID = /^[0-9a-f]{32}$/;
 const INVITATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-export type Operation = 'post' | 'pull' | 'ack' | 'secure' | 'invitation';
+export type Operation = 'post' | 'pull' | 'ack' | 'secure' | 'close' | 'invitation';
 
 /** Sender keys stay registered this long after the owner last set them (clients refresh them). */
 export const SENDER_TTL_MIN_MS = 7 * 24 * 3600_000;
@@ -64,6 +64,7 @@ export function operationOf(m: meow.ToServerMessage): Operation {
   if (m.pull) ops.push('pull');
   if (m.ack && !m.pull) ops.push('ack'); // a pull may carry an ack (of what the last pull returned)
   if (m.secure) ops.push('secure');
+  if (m.close) ops.push('close');
   if (m.invitation) ops.push('invitation');
   if (ops.length !== 1)
     throw new RelayFailure('MALFORMED', `a request carries exactly one operation (found ${ops.length})`);
@@ -99,6 +100,8 @@ function dispatch(
       return ack(m, ctx);
     case 'secure':
       return secure(m, ctx);
+    case 'close':
+      return close(m, ctx);
     case 'invitation':
       return invitation(m, ctx);
   }
@@ -136,6 +139,8 @@ async function post(
   messages.forEach((msg, index) => {
     const keys = senders.get(batch[index]!.lookup);
     if (!keys) return; // an open queue
+    if (isClosed(keys))
+      throw new RelayFailure('GONE', 'the destination queue was closed by its owner', index);
     const signed = signedPart(msg.destination, msg.payload);
     if (!keys.some((k) => verify(k, signed, msg.signature)))
       throw new RelayFailure(
@@ -232,9 +237,12 @@ async function pull(m: meow.ToServerMessage, ctx: OperationContext): Promise<meo
   const { store, limits, waiters, metrics, signal } = ctx;
   const req = m.pull as meow.PullRequest;
   const digest = operationDigest(ctx.request, m);
-  const lookups = [...new Set(checkProofs('pull', req.keys, digest, ctx))];
+  const named = [...new Set(checkProofs('pull', req.keys, digest, ctx))];
+  // A closed queue yields nothing, to its owner or to anyone holding a copy of its key.
+  const open = await openLookups(store, named);
+  const lookups = open.length ? open : named;
   // The ack it carries: checked before anything is written, applied before the first read.
-  const acks = m.ack ? checkAck(m.ack as meow.AckRequest, digest, ctx, new Set(lookups)) : null;
+  const acks = m.ack ? checkAck(m.ack as meow.AckRequest, digest, ctx, new Set(named)) : null;
   const max = Math.min(req.maxMessages || DEFAULT_PULL_MESSAGES, limits.maxPullMessages);
   const deadline = Date.now() + Math.min(req.timeoutMs, limits.maxPollMs);
 
@@ -248,6 +256,11 @@ async function pull(m: meow.ToServerMessage, ctx: OperationContext): Promise<meo
   let acked: number | undefined;
   try {
     if (acks) await ctx.admitted;
+    if (!open.length) {
+      if (acks) acked = await store.ack(acks);
+      await ctx.admitted;
+      return { messages: [], more: false, acked };
+    }
     for (;;) {
       waiter.clear();
       let got: FetchResult;
@@ -329,13 +342,60 @@ async function secure(m: meow.ToServerMessage, ctx: OperationContext): Promise<m
       throw new RelayFailure('MALFORMED', 'a sender key must be a 32-byte Ed25519 key', index);
   });
   const now = Date.now();
+  // A closed queue stays closed: whoever kept its key cannot open it again.
+  const open = new Set(await openLookups(ctx.store, lookups));
+  await ctx.admitted;
+  const items = queues
+    .map((q, i) => ({ lookup: lookups[i]!, keys: q.senderKeys.map((k) => new Uint8Array(k)) }))
+    .filter((it) => open.has(it.lookup));
+  if (items.length)
+    await ctx.store.setSenders(items, now, Math.max(ctx.limits.retentionMs, SENDER_TTL_MIN_MS));
+  return { secured: items.length };
+}
+
+/**
+ * A closed queue is marked by a sender key no one can sign for (all zeros, refused by every
+ * verifier), registered for CLOSED_TTL_MS: the store keeps it like any sender set.
+ */
+const CLOSED_MARK = new Uint8Array(32);
+/** How long a closed queue refuses posts (its owner's contact has long moved to the new one). */
+export const CLOSED_TTL_MS = 30 * 24 * 3600_000;
+
+function isClosed(keys: Uint8Array[]): boolean {
+  return keys.some((k) => k.length === 32 && k.every((b) => b === 0));
+}
+
+/** The lookups of `lookups` not closed. */
+async function openLookups(store: RelayStore, lookups: string[]): Promise<string[]> {
+  const senders = await store.senders(lookups, Date.now());
+  return lookups.filter((l) => !isClosed(senders.get(l) ?? []));
+}
+
+/** Closes queues for good (proved by their keys): marked closed first, then emptied. */
+async function close(m: meow.ToServerMessage, ctx: OperationContext): Promise<meow.IFromServerMessage> {
+  const req = m.close as meow.CloseRequest;
+  const lookups = [...new Set(checkProofs('close', req.keys, operationDigest(ctx.request, m), ctx))];
+  const now = Date.now();
   await ctx.admitted;
   await ctx.store.setSenders(
-    queues.map((q, i) => ({ lookup: lookups[i]!, keys: q.senderKeys.map((k) => new Uint8Array(k)) })),
+    lookups.map((lookup) => ({ lookup, keys: [CLOSED_MARK] })),
     now,
-    Math.max(ctx.limits.retentionMs, SENDER_TTL_MIN_MS),
+    Math.max(ctx.limits.retentionMs, CLOSED_TTL_MS),
   );
-  return { secured: queues.length };
+  // Emptied after the mark: a post racing the close is either refused or deleted here.
+  for (;;) {
+    const got = await ctx.store.fetch(
+      lookups,
+      ctx.limits.maxPullMessages,
+      Date.now(),
+      ctx.limits.retentionMs,
+    );
+    if (!got.messages.length) break;
+    const byLookup = new Map<string, string[]>();
+    for (const q of got.messages) byLookup.set(q.lookup, [...(byLookup.get(q.lookup) ?? []), q.id]);
+    await ctx.store.ack([...byLookup].map(([lookup, ids]) => ({ lookup, ids })));
+  }
+  return { closed: lookups.length };
 }
 
 async function invitation(

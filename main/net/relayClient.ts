@@ -27,6 +27,7 @@ import {
   pullOperation,
   sealRequest,
   secureOperation,
+  closeOperation,
   verifyServerCard,
   type RequestContext,
 } from '../../protocol/wire/serverProtocol.js';
@@ -267,6 +268,15 @@ export class RelayClient {
   ): Promise<number> {
     const reply = await this.request((ctx) => secureOperation(ctx, queues), opts);
     return reply.secured;
+  }
+
+  /**
+   * Closes queues of mine for good (a rotation retired them): the relay deletes what they
+   * hold and refuses every later post (GONE), pull and sender registration. Returns how many.
+   */
+  async close(lookups: KeyPair[], opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const reply = await this.request((ctx) => closeOperation(ctx, lookups), opts);
+    return reply.closed;
   }
 
   /** Stores an encrypted invitation card until `expiresAt` (unix ms); returns its id. */

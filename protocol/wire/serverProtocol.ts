@@ -31,7 +31,7 @@ export const PROTOCOL_VERSION = 2;
 /** Sender keys one queue may have registered at once (old and new during a rotation). */
 export const MAX_SENDER_KEYS = 4;
 
-export type ProofOp = 'pull' | 'ack' | 'secure' | 'invitation-delete';
+export type ProofOp = 'pull' | 'ack' | 'secure' | 'close' | 'invitation-delete';
 
 /** What a request is bound to, besides its operation. */
 export interface RequestContext {
@@ -80,6 +80,8 @@ export function operationDigest(ctx: RequestContext, m: meow.IToServerMessage): 
       'secure',
       ...(m.secure.queues ?? []).map((q) => encodeFields(key(q.key), ...(q.senderKeys ?? []))),
     );
+  } else if (m.close) {
+    parts.push('close', ...(m.close.keys ?? []).map(key));
   } else if (m.invitation) {
     parts.push('invitation', u32be(m.invitation.op ?? 0), m.invitation.id ?? '');
   } else {
@@ -131,6 +133,7 @@ export function signProofs(ctx: RequestContext, m: meow.IToServerMessage, keys: 
       signOne('ack', it.key);
   }
   for (const q of m.secure?.queues ?? []) signOne('secure', q.key);
+  for (const p of m.close?.keys ?? []) signOne('close', p);
 }
 
 /**
@@ -193,6 +196,13 @@ export function secureOperation(
     m,
     queues.map((q) => q.lookup),
   );
+  return m;
+}
+
+/** The operation that closes queues of mine for good (a rotation retired them), proofs signed. */
+export function closeOperation(ctx: RequestContext, lookups: KeyPair[]): meow.IToServerMessage {
+  const m: meow.IToServerMessage = { close: { keys: lookups.map((k) => ({ lookupKey: k.publicKey })) } };
+  signProofs(ctx, m, lookups);
   return m;
 }
 

@@ -10,6 +10,7 @@ import { pulls, sendRouting } from '../devices/routing.js';
 import type { Peer } from '../peers/peer.js';
 import { liveRetired } from '../peers/rotation.js';
 import { secureQueues } from '../peers/queueAuth.js';
+import { closedOn, closeRetired } from '../peers/queueClose.js';
 import type { ServerRef } from '../records.js';
 import type { DeviceDecider } from '../receive/decision.js';
 import { receiveAll } from '../receive/receive.js';
@@ -93,11 +94,14 @@ export class NetworkLoops {
     if (!entry || entry.peers.length === 0) return { processed: 0, kept: 0, more: false };
     const relay = this.core.relayFor(entry.server);
     await secureQueues(relay, entry.peers, this.core.log); // only their contact may post to my queues
+    await closeRetired(relay, entry.peers, this.core.log); // a contact's old queues: closed for good
     // Every queue of mine there: each channel's current one, and retired ones still drained.
     const now = Date.now();
     const queues = entry.peers.flatMap((p) => [
       { peer: p, lookup: p.myLookup },
-      ...liveRetired(p, now).map((r) => ({ peer: p, lookup: r.lookup })),
+      ...liveRetired(p, now)
+        .filter((r) => !closedOn(relay, r.lookup))
+        .map((r) => ({ peer: p, lookup: r.lookup })),
     ]);
     // My devices first, then contacts, unanswered invitations last: the relay fills a reply
     // queue by queue in this order, so nobody can crowd out the others.

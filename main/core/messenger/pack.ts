@@ -252,5 +252,6 @@ async function rotateContact(core: Core, row: OutboxRow, current: ContactChannel
   core.db.outbox.enqueue(core.fanOut({ type: 'peer_update', peer: switched }));
   await core.peers.put(switched);
   core.emit('contact', current.uid);
+  core.kickPoll(); // the old queue is closed at the relay (peers/queueClose.ts)
   return { row, server, bytes: packed.bytes, packed: packed.packed };
 }
