@@ -38,6 +38,12 @@ export interface Limits {
   maxInvitationBytes: number;
   /** Furthest expiry an invitation may ask for. */
   maxInvitationTtlMs: number;
+  /** Queues one session (WebSocket) may subscribe. */
+  maxSessionSubscriptions: number;
+  /** Bytes a session may have waiting to be sent before the relay drops it (a client that does not read). */
+  maxSessionBufferBytes: number;
+  /** Open sessions from one source address. */
+  maxSessionsPerAddress: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -56,6 +62,9 @@ export const DEFAULT_LIMITS: Limits = {
   openQueueLength: 32,
   maxInvitationBytes: 20 * 1024, // a card padded to its 16 KiB bucket, sealed
   maxInvitationTtlMs: 30 * 24 * 3600_000,
+  maxSessionSubscriptions: 4096,
+  maxSessionBufferBytes: 4 * 1024 * 1024,
+  maxSessionsPerAddress: 256,
 };
 
 export type StoreConfig =
@@ -157,6 +166,21 @@ export const FLAGS: Record<string, FlagSpec> = {
     default: '30d',
     help: 'furthest expiry of an invitation',
   },
+  'max-session-subscriptions': {
+    env: 'MEOW_MAX_SESSION_SUBSCRIPTIONS',
+    default: '4096',
+    help: 'queues one session (WebSocket) may subscribe',
+  },
+  'max-session-buffer': {
+    env: 'MEOW_MAX_SESSION_BUFFER',
+    default: '4m',
+    help: 'bytes waiting to go to one session before it is dropped',
+  },
+  'max-sessions-per-address': {
+    env: 'MEOW_MAX_SESSIONS_PER_ADDRESS',
+    default: '256',
+    help: 'open sessions from one source address',
+  },
 };
 
 export function usage(): string {
@@ -186,6 +210,9 @@ const limitsSchema = z.object({
   openQueueLength: positiveInt,
   maxInvitationBytes: positiveInt,
   maxInvitationTtlMs: positiveInt,
+  maxSessionSubscriptions: positiveInt,
+  maxSessionBufferBytes: positiveInt,
+  maxSessionsPerAddress: positiveInt,
 });
 
 export class ConfigError extends Error {
@@ -264,6 +291,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     openQueueLength: num('open-queue-length'),
     maxInvitationBytes: num('max-invitation', parseSize),
     maxInvitationTtlMs: num('max-invitation-ttl', parseDuration),
+    maxSessionSubscriptions: num('max-session-subscriptions'),
+    maxSessionBufferBytes: num('max-session-buffer', parseSize),
+    maxSessionsPerAddress: num('max-sessions-per-address'),
   };
   const checked = limitsSchema.safeParse(limits);
   if (!checked.success) {

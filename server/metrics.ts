@@ -16,7 +16,13 @@ interface Histogram {
 export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, Histogram>();
-  readonly counters = { posted: 0, delivered: 0, acked: 0, pruned: 0 };
+  readonly counters = { posted: 0, delivered: 0, acked: 0, pruned: 0, pushed: 0, sessionsOpened: 0 };
+  /** Sessions refused or closed by the relay, by reason (wrong_server_key, replayed, forged, slow_client, ...). */
+  private readonly sessionRefusals = new Map<string, number>();
+
+  sessionRefused(reason: string): void {
+    this.sessionRefusals.set(reason, (this.sessionRefusals.get(reason) ?? 0) + 1);
+  }
 
   request(type: string, result: string, seconds: number): void {
     const key = `${type}\u0000${result}`;
@@ -33,6 +39,8 @@ export class Metrics {
     heldPolls: number;
     storeUp: boolean;
     wakeupsReceived?: number;
+    sessions?: number;
+    subscriptions?: number;
     watchedQueues?: number;
     queues?: number;
     messages?: number;
@@ -70,6 +78,20 @@ export class Metrics {
       'Messages removed by retention (embedded store).',
       this.counters.pruned,
     );
+    gauge('meow_sessions', 'Open relay sessions (WebSockets past their handshake).', gauges.sessions ?? 0);
+    gauge('meow_session_subscriptions', 'Queues subscribed by open sessions.', gauges.subscriptions ?? 0);
+    counter(
+      'meow_sessions_opened_total',
+      'Sessions that completed the handshake.',
+      this.counters.sessionsOpened,
+    );
+    counter('meow_messages_pushed_total', 'Messages pushed to sessions.', this.counters.pushed);
+    out.push(
+      '# HELP meow_session_refusals_total Sessions refused or dropped by the relay, by reason.',
+      '# TYPE meow_session_refusals_total counter',
+    );
+    for (const [reason, n] of [...this.sessionRefusals].sort())
+      out.push(`meow_session_refusals_total${labels({ reason })} ${n}`);
     gauge('meow_held_polls', 'Long-poll pulls being held right now.', gauges.heldPolls);
     counter(
       'meow_wakeups_received_total',

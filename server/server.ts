@@ -4,6 +4,7 @@
  *   GET  /v1/card      the signed ServerCard (protobuf; ?format=json for people)
  *   GET  /healthz      200 when the store answers, 503 otherwise
  *   GET  /metrics      Prometheus text format
+ *   GET  /v1/session   upgraded to a WebSocket: a relay session (server/session/, docs/relay-protocol.md)
  * A request that cannot be opened gets a plain ServerReply{error}; one that was
  * opened gets its reply sealed to the key it carried, errors included. The HTTP
  * status always matches the error code (see HTTP_STATUS).
@@ -15,6 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import { isIPv6, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { bytesEqual, toBase64, toHex } from '../protocol/crypto/bytes.js';
 import { encode, meow } from '../protocol/wire/proto.js';
 import {
@@ -31,6 +33,7 @@ import { Metrics } from './metrics.js';
 import { operationOf, runOperation, type Operation } from './operations.js';
 import type { RelayStore } from './store/types.js';
 import { WaiterRegistry } from './waiters.js';
+import { SessionEndpoint } from './session/endpoint.js';
 
 export type LogEntry = Record<string, unknown>;
 export const stderrLog = (entry: LogEntry): void => {
@@ -64,6 +67,7 @@ const STATS_CACHE_MS = 5000;
 export class RelayServer {
   readonly metrics = new Metrics();
   readonly waiters = new WaiterRegistry();
+  readonly sessions: SessionEndpoint;
   /** Seals replies (one ephemeral key per short period: see ReplySealer). */
   private readonly replies = new ReplySealer();
   card!: meow.ServerCard;
@@ -85,7 +89,24 @@ export class RelayServer {
     this.http.requestTimeout = opts.limits.maxPollMs + 60_000;
     this.http.headersTimeout = 30_000;
     this.http.keepAliveTimeout = 65_000;
-    opts.store.onWake((lookups) => this.waiters.wake(lookups));
+    this.sessions = new SessionEndpoint({
+      store: opts.store,
+      limits: opts.limits,
+      server: opts.identity.box,
+      metrics: this.metrics,
+      waiters: this.waiters,
+      log: this.log,
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.sessions.upgrade(req, socket, head, this.sourceOf(req)).catch((e: unknown) => {
+        this.log({ level: 'error', event: 'upgrade_crash', message: (e as Error).stack });
+        socket.destroy();
+      });
+    });
+    opts.store.onWake((lookups) => {
+      this.waiters.wake(lookups);
+      this.sessions.wake(lookups);
+    });
   }
 
   get limits(): Limits {
@@ -227,6 +248,8 @@ export class RelayServer {
     const wakes = this.opts.store.wakeStats();
     const body = this.metrics.render({
       heldPolls: this.waiters.size,
+      sessions: this.sessions.sessions,
+      subscriptions: this.sessions.subscriptions,
       wakeupsReceived: wakes.received,
       watchedQueues: wakes.watched,
       storeUp: this.stats.up,
@@ -345,6 +368,7 @@ export class RelayServer {
       clearInterval(this.pruneTimer);
       const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
       this.waiters.shutdown();
+      this.sessions.close();
       const until = Date.now() + 10_000;
       while (this.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
       this.http.closeIdleConnections();
