@@ -38,6 +38,12 @@ export interface Limits {
   maxInvitationBytes: number;
   /** Furthest expiry an invitation may ask for. */
   maxInvitationTtlMs: number;
+  /** Largest attachment blob (shown on the card, so clients refuse larger files before uploading). */
+  maxBlobBytes: number;
+  /** Bytes of live blobs one uploader (device key) may hold. */
+  blobQuotaBytes: number;
+  /** Largest part of one blob append. */
+  maxBlobPartBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -56,6 +62,9 @@ export const DEFAULT_LIMITS: Limits = {
   openQueueLength: 32,
   maxInvitationBytes: 20 * 1024, // a card padded to its 16 KiB bucket, sealed
   maxInvitationTtlMs: 30 * 24 * 3600_000,
+  maxBlobBytes: 100 * 1024 * 1024,
+  blobQuotaBytes: 2 * 1024 * 1024 * 1024,
+  maxBlobPartBytes: 8 * 1024 * 1024,
 };
 
 export type StoreConfig =
@@ -78,6 +87,8 @@ export interface ServerConfig {
   tls?: { certFile: string; keyFile: string };
   /** Proxy addresses whose X-Forwarded-For names the client (for per-address limits). */
   trustProxy: string[];
+  /** Where attachment blobs are kept; none: this relay keeps no files. */
+  blobDir?: string;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
@@ -87,12 +98,12 @@ export function parseDuration(text: string): number {
   if (!m) throw new Error(`not a duration: "${text}" (use e.g. 500ms, 30s, 5m, 12h, 30d)`);
   return Math.round(Number(m[1]) * DURATION_UNIT[m[2] ?? 'ms']!);
 }
-const SIZE = /^(\d+)(k|kb|kib|m|mb|mib|b)?$/i;
+const SIZE = /^(\d+)(k|kb|kib|m|mb|mib|g|gb|gib|b)?$/i;
 export function parseSize(text: string): number {
   const m = SIZE.exec(text.trim());
   if (!m) throw new Error(`not a size: "${text}" (use e.g. 65536, 64k, 8m)`);
   const unit = (m[2] ?? 'b').toLowerCase()[0];
-  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
 interface FlagSpec {
@@ -157,6 +168,21 @@ export const FLAGS: Record<string, FlagSpec> = {
     default: '30d',
     help: 'furthest expiry of an invitation',
   },
+  'max-blob': {
+    env: 'MEOW_MAX_BLOB',
+    default: '100m',
+    help: 'largest file (attachment blob); 0 = keep no files',
+  },
+  'blob-quota': { env: 'MEOW_BLOB_QUOTA', default: '2g', help: 'bytes of files one device may keep here' },
+  'max-blob-part': {
+    env: 'MEOW_MAX_BLOB_PART',
+    default: '8m',
+    help: 'largest part of one file upload request',
+  },
+  'blob-dir': {
+    env: 'MEOW_BLOB_DIR',
+    help: 'folder for files (default DATA/blobs with the embedded store; none with Redis)',
+  },
 };
 
 export function usage(): string {
@@ -186,6 +212,9 @@ const limitsSchema = z.object({
   openQueueLength: positiveInt,
   maxInvitationBytes: positiveInt,
   maxInvitationTtlMs: positiveInt,
+  maxBlobBytes: z.number().int().nonnegative(),
+  blobQuotaBytes: positiveInt,
+  maxBlobPartBytes: positiveInt,
 });
 
 export class ConfigError extends Error {
@@ -264,6 +293,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     openQueueLength: num('open-queue-length'),
     maxInvitationBytes: num('max-invitation', parseSize),
     maxInvitationTtlMs: num('max-invitation-ttl', parseDuration),
+    maxBlobBytes: num('max-blob', parseSize),
+    blobQuotaBytes: num('blob-quota', parseSize),
+    maxBlobPartBytes: num('max-blob-part', parseSize),
   };
   const checked = limitsSchema.safeParse(limits);
   if (!checked.success) {
@@ -279,8 +311,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const blobDirFlag = get('blob-dir');
+  const blobDir =
+    checked.data.maxBlobBytes === 0
+      ? undefined
+      : blobDirFlag
+        ? resolve(blobDirFlag)
+        : store.kind === 'embedded'
+          ? join(dataDir, 'blobs')
+          : undefined;
   return {
     host: get('host')!,
+    ...(blobDir ? { blobDir } : {}),
     port,
     dataDir,
     keyFile: resolve(get('key') ?? join(dataDir, 'server-key.json')),

@@ -39,7 +39,7 @@ describe('streaming attachment AEAD', () => {
       const sealed = encrypt(key, data);
       expect(sealed.length).toBe(sealedStreamSize(size));
       expect(plainSizeOf(sealed.length)).toBe(size);
-      expect(Buffer.from(decrypt(key, sealed))).toEqual(Buffer.from(data));
+      expect(Buffer.compare(decrypt(key, sealed), data)).toBe(0);
       expect(Buffer.from(decrypt(key, sealed, size < 70_000 ? 1 + (size % 3) : 4099))).toEqual(
         Buffer.from(data),
       );
