@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { RelayServer, stderrLog } from './server.js';
+import { DiskBlobStore } from './blobs/diskBlobStore.js';
 import { openStore } from './store/index.js';
 
 /** Whether HOST:PORT can be listened on — checked before anything is written to disk. */
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(tls ? { tls } : {}),
     trustProxy: config.trustProxy,
+    ...(config.blobDir ? { blobs: new DiskBlobStore(config.blobDir) } : {}),
   }).catch((e: NodeJS.ErrnoException) => {
     // taken between the check and now
     if (e.code === 'EADDRINUSE') portTaken(config.host, config.port);
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     where,
     key: config.keyFile,
     tls: Boolean(tls),
+    blobs: config.blobDir ?? 'none',
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(config.host))
     stderrLog({

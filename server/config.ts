@@ -44,6 +44,12 @@ export interface Limits {
   maxSessionBufferBytes: number;
   /** Open sessions from one source address. */
   maxSessionsPerAddress: number;
+  /** Largest attachment blob (shown on the card, so clients refuse larger files before uploading). */
+  maxBlobBytes: number;
+  /** Bytes of live blobs one uploader (device key) may hold. */
+  blobQuotaBytes: number;
+  /** Largest part of one blob append. */
+  maxBlobPartBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -65,6 +71,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxSessionSubscriptions: 4096,
   maxSessionBufferBytes: 4 * 1024 * 1024,
   maxSessionsPerAddress: 256,
+  maxBlobBytes: 100 * 1024 * 1024,
+  blobQuotaBytes: 2 * 1024 * 1024 * 1024,
+  maxBlobPartBytes: 8 * 1024 * 1024,
 };
 
 export type StoreConfig =
@@ -87,6 +96,8 @@ export interface ServerConfig {
   tls?: { certFile: string; keyFile: string };
   /** Proxy addresses whose X-Forwarded-For names the client (for per-address limits). */
   trustProxy: string[];
+  /** Where attachment blobs are kept; none: this relay keeps no files. */
+  blobDir?: string;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
@@ -96,12 +107,12 @@ export function parseDuration(text: string): number {
   if (!m) throw new Error(`not a duration: "${text}" (use e.g. 500ms, 30s, 5m, 12h, 30d)`);
   return Math.round(Number(m[1]) * DURATION_UNIT[m[2] ?? 'ms']!);
 }
-const SIZE = /^(\d+)(k|kb|kib|m|mb|mib|b)?$/i;
+const SIZE = /^(\d+)(k|kb|kib|m|mb|mib|g|gb|gib|b)?$/i;
 export function parseSize(text: string): number {
   const m = SIZE.exec(text.trim());
   if (!m) throw new Error(`not a size: "${text}" (use e.g. 65536, 64k, 8m)`);
   const unit = (m[2] ?? 'b').toLowerCase()[0];
-  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
 
 interface FlagSpec {
@@ -180,6 +191,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'MEOW_MAX_SESSIONS_PER_ADDRESS',
     default: '256',
     help: 'open sessions from one source address',
+  'max-blob': {
+    env: 'MEOW_MAX_BLOB',
+    default: '100m',
+    help: 'largest file (attachment blob); 0 = keep no files',
+  },
+  'blob-quota': { env: 'MEOW_BLOB_QUOTA', default: '2g', help: 'bytes of files one device may keep here' },
+  'max-blob-part': {
+    env: 'MEOW_MAX_BLOB_PART',
+    default: '8m',
+    help: 'largest part of one file upload request',
+  },
+  'blob-dir': {
+    env: 'MEOW_BLOB_DIR',
+    help: 'folder for files (default DATA/blobs with the embedded store; none with Redis)',
   },
 };
 
@@ -213,6 +238,9 @@ const limitsSchema = z.object({
   maxSessionSubscriptions: positiveInt,
   maxSessionBufferBytes: positiveInt,
   maxSessionsPerAddress: positiveInt,
+  maxBlobBytes: z.number().int().nonnegative(),
+  blobQuotaBytes: positiveInt,
+  maxBlobPartBytes: positiveInt,
 });
 
 export class ConfigError extends Error {
@@ -294,6 +322,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     maxSessionSubscriptions: num('max-session-subscriptions'),
     maxSessionBufferBytes: num('max-session-buffer', parseSize),
     maxSessionsPerAddress: num('max-sessions-per-address'),
+    maxBlobBytes: num('max-blob', parseSize),
+    blobQuotaBytes: num('blob-quota', parseSize),
+    maxBlobPartBytes: num('max-blob-part', parseSize),
   };
   const checked = limitsSchema.safeParse(limits);
   if (!checked.success) {
@@ -309,8 +340,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const blobDirFlag = get('blob-dir');
+  const blobDir =
+    checked.data.maxBlobBytes === 0
+      ? undefined
+      : blobDirFlag
+        ? resolve(blobDirFlag)
+        : store.kind === 'embedded'
+          ? join(dataDir, 'blobs')
+          : undefined;
   return {
     host: get('host')!,
+    ...(blobDir ? { blobDir } : {}),
     port,
     dataDir,
     keyFile: resolve(get('key') ?? join(dataDir, 'server-key.json')),

@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from './config.js';
 import { loadOrCreateIdentity } from './identity.js';
+import { DiskBlobStore } from './blobs/diskBlobStore.js';
 import { RelayServer } from './server.js';
 import { SqliteStore } from './store/sqlite.js';
 
@@ -37,6 +38,7 @@ function lanAddress(): string {
 export async function startHostedRelay(o: HostedRelayOptions): Promise<HostedRelay> {
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const store = new SqliteStore(join(o.dir, 'relay.db'));
+  const blobs = new DiskBlobStore(join(o.dir, 'blobs'));
   const start = (port: number) =>
     RelayServer.start({
       identity: loadOrCreateIdentity(join(o.dir, 'server-key.json')),
@@ -48,6 +50,7 @@ export async function startHostedRelay(o: HostedRelayOptions): Promise<HostedRel
       publicUrl: o.lan && port ? `http://${lanAddress()}:${port}` : undefined,
       log: o.log,
       ownsStore: false,
+      blobs,
     });
   let server: RelayServer;
   try {

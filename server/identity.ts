@@ -73,6 +73,7 @@ export function makeServerCard(
   url: string,
   name: string,
   description: string,
+  maxBlob = 0,
 ): meow.ServerCard {
   const card: meow.IServerCard = {
     url,
@@ -80,6 +81,7 @@ export function makeServerCard(
     signingKey: identity.signing.publicKey,
     name,
     description,
+    ...(maxBlob > 0 ? { maxBlob } : {}),
   };
   return meow.ServerCard.create({
     ...card,

@@ -5,6 +5,7 @@
  *   GET  /healthz      200 when the store answers, 503 otherwise
  *   GET  /metrics      Prometheus text format
  *   GET  /v1/session   upgraded to a WebSocket: a relay session (server/session/, docs/relay-protocol.md)
+ *   /v1/blob…          encrypted attachments (blobs/blobHttp.ts, protocol/wire/blobAuth.ts)
  * A request that cannot be opened gets a plain ServerReply{error}; one that was
  * opened gets its reply sealed to the key it carried, errors included. The HTTP
  * status always matches the error code (see HTTP_STATUS).
@@ -29,6 +30,8 @@ import {
 import type { Limits } from './config.js';
 import { RelayFailure, StoreUnavailableError, type ErrorCodeName } from './errors.js';
 import { makeServerCard, type ServerIdentity } from './identity.js';
+import { handleBlob } from './blobs/blobHttp.js';
+import type { DiskBlobStore } from './blobs/diskBlobStore.js';
 import { Metrics } from './metrics.js';
 import { operationOf, runOperation, type Operation } from './operations.js';
 import type { RelayStore } from './store/types.js';
@@ -58,6 +61,8 @@ export interface RelayServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Proxy addresses whose X-Forwarded-For header names the client (per-address limits). */
   trustProxy?: string[];
+  /** Where attachment blobs live; none: the blob endpoints answer that this relay keeps no files. */
+  blobs?: DiskBlobStore;
 }
 
 /** Nonces are remembered a little longer than a timestamp can be accepted. */
@@ -133,6 +138,7 @@ export class RelayServer {
       opts.publicUrl ?? s.url,
       opts.name ?? 'meow-server',
       opts.description ?? '',
+      opts.blobs ? opts.limits.maxBlobBytes : 0,
     );
     const every = Math.max(50, Math.min(60_000, Math.floor(opts.limits.retentionMs / 2)));
     s.pruneTimer = setInterval(() => void s.prune(), every);
@@ -170,6 +176,7 @@ export class RelayServer {
   private async prune(): Promise<void> {
     try {
       this.metrics.counters.pruned += await this.opts.store.prune(Date.now(), this.opts.limits.retentionMs);
+      await this.opts.blobs?.prune(Date.now(), this.opts.limits.retentionMs);
     } catch (e) {
       this.log({ level: 'warn', event: 'prune_failed', message: (e as Error).message });
     }
@@ -181,6 +188,16 @@ export class RelayServer {
       if (url.pathname === '/v1/request') {
         if (req.method !== 'POST') return text(res, 405, 'POST a SignedRequest here\n', { allow: 'POST' });
         return await this.request(req, res);
+      }
+      if (url.pathname.startsWith('/v1/blob')) {
+        const ctx = {
+          blobs: this.closing ? undefined : this.opts.blobs,
+          store: this.opts.store,
+          limits: this.opts.limits,
+          serverKey: this.opts.identity.box.publicKey,
+          source: this.sourceOf(req),
+        };
+        if (await handleBlob(req, res, url.pathname, ctx)) return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return text(res, 405, 'method not allowed\n', { allow: 'GET' });

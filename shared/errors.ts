@@ -63,6 +63,16 @@ export interface ErrorParams {
   /** This host runs the service without a relay of its own (a host option). */
   LOCAL_RELAY_UNAVAILABLE: Record<string, never>;
   INTERNAL: { detail: string };
+  /** Attachments (main/core/attachments): */
+  FILE_TOO_LARGE: { name: string; size: number; maxBytes: number };
+  FILE_UNREADABLE: { name: string; reason: string };
+  /** The relay keeps no files (a Redis relay without a blob store, or --max-blob 0). */
+  FILES_UNSUPPORTED: { url: string };
+  /** A downloaded file that does not match its digest or fails to decrypt: not shown, not saved. */
+  FILE_UNVERIFIED: { name: string };
+  /** The relay no longer has the file (expired, deleted), or never had it. */
+  FILE_GONE: { name: string };
+  UNKNOWN_FILE: { message: string; index: number };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -138,7 +148,20 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   UNKNOWN_METHOD: (p) => `Unknown method "${p.method}".`,
   LOCAL_RELAY_UNAVAILABLE: () => 'This copy of Meow cannot host a relay itself: choose a message server.',
   INTERNAL: (p) => `Something went wrong inside Meow (${p.detail}).`,
+  FILE_TOO_LARGE: (p) =>
+    `${p.name} is too large to send: ${mib(p.size)}, and this message server takes files up to ${mib(p.maxBytes)}.`,
+  FILE_UNREADABLE: (p) => `Cannot read ${p.name}: ${p.reason}.`,
+  FILES_UNSUPPORTED: (p) =>
+    `The message server ${p.url} does not keep files, so files cannot be sent through it.`,
+  FILE_UNVERIFIED: (p) =>
+    `Could not verify ${p.name}: it was changed or damaged on the way, so it is not shown.`,
+  FILE_GONE: (p) => `${p.name} is no longer on the message server (it expired or was deleted).`,
+  UNKNOWN_FILE: (p) => `Message ${p.message} has no file ${p.index + 1}.`,
 };
+
+function mib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}
 
 /** The English sentence for an error. */
 export function errorMessage<K extends ErrorCode>(code: K, params: ErrorParams[K]): string {

@@ -21,6 +21,11 @@ export const LIMITS = {
   pageLimit: 500,
   historyDays: 36500,
   waitMs: 120_000,
+  filesPerMessage: 32,
+  /** A preview travels inside the message (whose bound is 64 KiB with everything else). */
+  thumbnailBase64: 24 * 1024,
+  /** One piece of a staged file (1 MiB of bytes). */
+  stageChunkBase64: 1400 * 1024,
 } as const;
 
 const id = z.string().min(1).max(LIMITS.idChars);
@@ -28,6 +33,11 @@ const name = z.string().max(LIMITS.nameChars);
 const password = z.string().max(LIMITS.passwordChars);
 const url = z.string().min(1).max(LIMITS.urlChars);
 const historyDays = z.number().int().min(0).max(LIMITS.historyDays);
+const fileIndex = z
+  .number()
+  .int()
+  .min(0)
+  .max(LIMITS.filesPerMessage - 1);
 // The text's byte length is checked by the service (TEXT_TOO_LONG); this bounds what crosses a bridge.
 const text = z.string().max(LIMITS.textBytes * 4);
 
@@ -94,6 +104,46 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   send: z.tuple([id, text]),
   markRead: z.tuple([id]),
   retryMessage: z.tuple([id, id]),
+  sendFiles: z.tuple([
+    id,
+    z
+      .object({
+        files: z
+          .array(
+            z
+              .object({
+                path: z.string().min(1).max(4096).optional(),
+                stageId: id.optional(),
+                name: z.string().max(1024).optional(),
+                thumbnail: z.string().max(LIMITS.thumbnailBase64).optional(),
+                width: z.number().int().min(0).max(100_000).optional(),
+                height: z.number().int().min(0).max(100_000).optional(),
+              })
+              .strict()
+              .refine((f) => !!f.path !== !!f.stageId, 'give a path or a stageId'),
+          )
+          .min(1)
+          .max(LIMITS.filesPerMessage),
+        caption: text.optional(),
+      })
+      .strict(),
+  ]),
+  stageFile: z.tuple([
+    z
+      .object({
+        name: z.string().max(1024),
+        size: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 40),
+      })
+      .strict(),
+  ]),
+  appendStagedFile: z.tuple([id, z.string().max(LIMITS.stageChunkBase64)]),
+  downloadFile: z.tuple([id, id, fileIndex]),
+  saveFile: z.tuple([id, id, fileIndex, z.string().min(1).max(4096).optional()]),
+  fileData: z.tuple([id, id, fileIndex]),
   devices: z.tuple([]),
   renameDevice: z.tuple([id, name]),
   unlinkDevice: z.tuple([id, z.object({ force: z.boolean().optional() }).strict().optional()]),
@@ -130,4 +180,5 @@ export const SERVICE_EVENTS = Object.freeze([
   'connection',
   'notice',
   'app:state',
+  'file:progress',
 ] as const);

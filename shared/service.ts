@@ -15,6 +15,7 @@
  */
 import type {
   AppStateView,
+  FileProgressView,
   ConnectionView,
   ContactView,
   ConversationView,
@@ -49,6 +50,8 @@ export interface ServiceEvents {
   notice: NoticeView;
   /** The profile was opened, locked, or went on/offline. */
   'app:state': AppStateView;
+  /** A file going up or down. */
+  'file:progress': FileProgressView;
 }
 
 export type ServiceEventName = keyof ServiceEvents;
@@ -141,6 +144,26 @@ export interface ServiceMethods {
    * refused the message itself). A message that has not failed is left as it is.
    */
   retryMessage(contactId: string, messageId: string): Promise<MessageView>;
+  /**
+   * Sends files (paths on the machine the service runs on, or files staged with stageFile)
+   * with an optional caption: each is checked against the relay's limit first, stripped of
+   * its metadata (JPEG/PNG), encrypted and uploaded once; the message carries the reference.
+   */
+  sendFiles(contactId: string, args: SendFilesArgs): Promise<MessageView>;
+  /** Starts a staged file (bytes from a host that has no path, the browser); returns its id. */
+  stageFile(args: { name: string; size: number }): Promise<{ stageId: string }>;
+  /** Appends base64 bytes to a staged file, in order. */
+  appendStagedFile(stageId: string, base64: string): Promise<{ received: number }>;
+  /** Fetches a file of a message from the relay (once), verifies it, keeps it here. */
+  downloadFile(contactId: string, messageId: string, index: number): Promise<MessageView>;
+  /** Decrypts a file into `dir` (default: the Downloads folder) under a safe, free name. */
+  saveFile(contactId: string, messageId: string, index: number, dir?: string): Promise<{ path: string }>;
+  /** A verified file's bytes, base64 (for a picture shown inline, or a browser download). */
+  fileData(
+    contactId: string,
+    messageId: string,
+    index: number,
+  ): Promise<{ mime: string; name: string; base64: string }>;
 
   // -------------------------------------------------------------- devices and pairing
   devices(): Promise<DeviceView[]>;
@@ -157,6 +180,19 @@ export interface ServiceMethods {
   pairConfirm(pairingId: string, opts?: { historyDays?: number }): Promise<PairingView>;
   pairRefuse(pairingId: string): Promise<PairingView>;
   pairings(): Promise<PairingView[]>;
+}
+
+export interface SendFilesArgs {
+  files: {
+    path?: string;
+    stageId?: string;
+    name?: string;
+    /** base64 of a small preview the host made (JPEG/PNG/WebP). */
+    thumbnail?: string;
+    width?: number;
+    height?: number;
+  }[];
+  caption?: string;
 }
 
 export type ServiceMethodName = keyof ServiceMethods;

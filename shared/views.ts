@@ -89,6 +89,43 @@ export interface MessageView {
   failed: { reason: string } | null;
   /** Position for paging: pass it as `before` to get older messages. */
   cursor: string;
+  /** Files and pictures the message carries (its text is then their caption). */
+  attachments: AttachmentView[];
+}
+
+/** One file of a message. */
+export interface AttachmentView {
+  index: number;
+  /** Safe to show and to save under (no folders, no control characters). */
+  name: string;
+  size: number;
+  /** Decided by content on the sending side. */
+  mime: string;
+  /** A raster picture (JPEG, PNG, GIF, WebP) that may be shown inline; never SVG or HTML. */
+  image: boolean;
+  /** A data: URL of the preview that came inside the message ('' when none). */
+  thumbnail: string;
+  width: number;
+  height: number;
+  /** remote: on the relay only; ready: here, verified; failed: see `error`. */
+  state: 'remote' | 'downloading' | 'ready' | 'failed';
+  error: string;
+  /** Runs code when opened: ask before opening. */
+  executable: boolean;
+  /** EXIF/GPS was removed before sending. */
+  metadataStripped: boolean;
+}
+
+/** Progress of a file going up (sending) or down (downloading). */
+export interface FileProgressView {
+  contactId: string;
+  /** '' while sending (the message does not exist yet). */
+  messageId: string;
+  index: number;
+  name: string;
+  direction: 'up' | 'down';
+  done: number;
+  total: number;
 }
 
 export interface ConversationView {

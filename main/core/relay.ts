@@ -36,6 +36,23 @@ export interface RelayFactory {
   connect(url: string, serverKey: Uint8Array, device: KeyPair): Relay;
   /** Fetches and verifies a server's signed card (for `init --server URL`). */
   fetchCard(url: string): Promise<meow.ServerCard>;
+  /** The relay's blob store (attachments), when this factory can reach one. */
+  blobs?(url: string, serverKey: Uint8Array, device: KeyPair): BlobTransport;
+}
+
+/** A relay's blob store (implemented by main/net/blobClient.ts): errors carry a `code` (BlobErrorCode). */
+export interface BlobTransport {
+  upload(
+    path: string,
+    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+  ): Promise<string>;
+  download(
+    id: string,
+    path: string,
+    maxSize: number,
+    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+  ): Promise<number>;
+  delete(id: string): Promise<void>;
 }
 
 /** Errors from a relay: `code` is the protocol's ErrorCode name or UNREACHABLE. */

@@ -92,7 +92,7 @@ function agentFor(url: URL, ca: string | Buffer | undefined): HttpAgent | HttpsA
 export function httpRequest(
   url: string,
   init: {
-    method: 'GET' | 'POST';
+    method: 'GET' | 'POST' | 'HEAD' | 'PATCH' | 'DELETE';
     body?: Uint8Array;
     headers?: Record<string, string>;
     timeoutMs: number;
@@ -165,5 +165,33 @@ export function httpRequest(
     req.end(
       init.body ? Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength) : undefined,
     );
+  });
+}
+
+/**
+ * A GET whose body is read as a stream (a blob download: never whole in memory). Resolves
+ * with the response once its headers arrive; the timeout covers the wait for them and
+ * each later stall (no data for that long).
+ */
+export function httpStream(
+  url: string,
+  init: { headers?: Record<string, string>; timeoutMs: number; signal?: AbortSignal; ca?: string | Buffer },
+): Promise<IncomingMessage> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequestRaw : httpRequestRaw;
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req = send(target, {
+      method: 'GET',
+      agent: agentFor(target, init.ca),
+      ...(init.headers ? { headers: init.headers } : {}),
+      ...(init.signal ? { signal: init.signal } : {}),
+      timeout: init.timeoutMs,
+    });
+    req.on('error', (e) =>
+      reject(new TransportError('network', `cannot reach ${url}: ${e.message}`, { cause: e })),
+    );
+    req.on('timeout', () => req.destroy(new Error(`no data within ${init.timeoutMs} ms`)));
+    req.on('response', resolve);
+    req.end();
   });
 }

@@ -472,6 +472,8 @@ export function serverCardSignedPart(card: meow.IServerCard): Uint8Array {
     card.signingKey ?? new Uint8Array(0),
     card.name ?? '',
     card.description ?? '',
+    // only when set, so cards signed before the field existed still verify
+    ...(Number(card.maxBlob ?? 0) > 0 ? [`max_blob=${String(card.maxBlob)}`] : []),
   );
 }
 

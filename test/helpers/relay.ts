@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../server/config.js';
 import { loadOrCreateIdentity } from '../../server/identity.js';
 import { RelayServer, type LogEntry } from '../../server/server.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
+import { DiskBlobStore } from '../../server/blobs/diskBlobStore.js';
 import type { RelayStore } from '../../server/store/types.js';
 
 export interface TestRelay {
@@ -43,6 +44,7 @@ export async function startRelay(
     log: (e) => logs.push(e),
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
+    blobs: new DiskBlobStore(join(dir, 'blobs')),
   });
   const serverKey = server.card.publicKey;
   return {

@@ -27,11 +27,12 @@ export class Conversations {
     private readonly devices: RoutePort,
   ) {}
 
-  async send(ref: string, text: string): Promise<StoredMessage> {
+  /** Sends text, or files (already uploaded: attachments/attachments.ts) with an optional caption. */
+  async send(ref: string, text: string, files: meow.IFileMeta[] = []): Promise<StoredMessage> {
     const found = this.contacts.find(ref);
     if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
     if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
-    if (!text.trim()) throw new MeowError('EMPTY_TEXT', {});
+    if (!text.trim() && !files.length) throw new MeowError('EMPTY_TEXT', {});
     if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
       throw new MeowError('TEXT_TOO_LONG', { maxBytes: MAX_TEXT_BYTES });
     // Under the contact's lock: its route (direct, or through its primary) cannot change meanwhile.
@@ -39,7 +40,7 @@ export class Conversations {
       const peer = this.core.peers.get(found.uid) ?? found;
       const uuid = randomUUID();
       const sentAt = this.core.clock();
-      const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
+      const plain = encode(meow.UserMessage, { type: 'text', text, files, status: { uuid, sent: sentAt } });
       const primary = this.devices.routeFor(peer);
       const base = {
         peerUid: peer.uid,
@@ -47,6 +48,7 @@ export class Conversations {
         outbound: true,
         type: 'text',
         text,
+        files,
         sentAt,
         seen: true,
         authorDevice: this.core.identity.uid,

@@ -40,6 +40,7 @@ import { ProfileCore } from './profileCore.js';
 import type { RelayHealth } from './retryPolicy.js';
 import { RotationSchedule } from './rotationSchedule.js';
 import { pinServer } from './servers.js';
+import { Attachments } from '../attachments/attachments.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 export type { ServerStats } from './loops.js';
@@ -70,6 +71,8 @@ export class Messenger implements Core {
   /** Multi-device sync: device channels, fan-out, the primary relay, handover, unlink. */
   readonly deviceSync: DeviceSync;
   readonly net: NetworkLoops;
+  /** Files sent and received: sealed blobs on a relay, kept encrypted in the profile. */
+  readonly attachments: Attachments;
 
   private constructor(
     readonly dir: string,
@@ -111,6 +114,16 @@ export class Messenger implements Core {
     this.profile = new Profile(core, this.identities, opts.relays, this.deviceSync);
     this.conversations = new Conversations(core, this.contactBook, this.deviceSync);
     this.net = new NetworkLoops(core, this.deviceSync, this.rotation, opts.pollTimeoutMs);
+    this.attachments = new Attachments({
+      dir,
+      relays: opts.relays,
+      server: () => {
+        const s = core.identity.servers[0];
+        if (!s) throw new MeowError('NO_SERVER', {});
+        return s;
+      },
+      device: () => core.identity.device,
+    });
     core.hooks = {
       fanOut: (change, except) => this.deviceSync.fanOut(change, except),
       kickSend: () => this.net.kickSend(),
@@ -302,8 +315,8 @@ export class Messenger implements Core {
   setVerified(uid: string, verified: boolean): Promise<ContactChannel> {
     return this.contactBook.setVerified(uid, verified);
   }
-  send(ref: string, text: string): Promise<StoredMessage> {
-    return this.conversations.send(ref, text);
+  send(ref: string, text: string, files?: meow.IFileMeta[]): Promise<StoredMessage> {
+    return this.conversations.send(ref, text, files);
   }
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
     return this.conversations.messages(ref, opts);

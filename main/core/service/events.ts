@@ -5,6 +5,7 @@ import type { MessengerEvents } from '../events.js';
 import type { Messenger } from '../messenger/messenger.js';
 import { contactView, deviceView, deviceViews, messageView, pairingView, profileView } from './views.js';
 
+import { autoDownload } from './filesApi.js';
 import type { ServiceSession } from './session.js';
 
 /** Turns the messenger's internal events into views. */
@@ -28,6 +29,7 @@ export function attachEvents(s: ServiceSession, m: Messenger): () => void {
     on('message', (stored) => {
       s.emit('message:stored', messageView(m, stored));
       conversationOf(stored.peerUid);
+      if (stored.files.length) autoDownload(s, m, stored);
     }),
     on('status', (stored) => {
       s.emit('message:status', messageView(m, stored));

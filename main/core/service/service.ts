@@ -15,6 +15,7 @@ import type { MeowService, ServiceEventName, ServiceEvents, Unsubscribe } from '
 import * as contactsApi from './contactsApi.js';
 import * as conversationsApi from './conversationsApi.js';
 import * as devicesApi from './devicesApi.js';
+import * as filesApi from './filesApi.js';
 import * as lifecycle from './lifecycle.js';
 import * as pairingApi from './pairingApi.js';
 import { ServiceSession, type ServiceOptions } from './session.js';
@@ -78,6 +79,13 @@ export class CoreService implements MeowService {
     conversationsApi.markRead(this.s, ...a);
   readonly retryMessage: Rest<typeof conversationsApi.retryMessage> = (...a) =>
     conversationsApi.retryMessage(this.s, ...a);
+  readonly sendFiles: Rest<typeof filesApi.sendFiles> = (...a) => filesApi.sendFiles(this.s, ...a);
+  readonly stageFile: Rest<typeof filesApi.stageFile> = (...a) => filesApi.stageFile(this.s, ...a);
+  readonly appendStagedFile: Rest<typeof filesApi.appendStagedFile> = (...a) =>
+    filesApi.appendStagedFile(this.s, ...a);
+  readonly downloadFile: Rest<typeof filesApi.downloadFile> = (...a) => filesApi.downloadFile(this.s, ...a);
+  readonly saveFile: Rest<typeof filesApi.saveFile> = (...a) => filesApi.saveFile(this.s, ...a);
+  readonly fileData: Rest<typeof filesApi.fileData> = (...a) => filesApi.fileData(this.s, ...a);
   readonly devices: Rest<typeof devicesApi.devices> = (...a) => devicesApi.devices(this.s, ...a);
   readonly renameDevice: Rest<typeof devicesApi.renameDevice> = (...a) =>
     devicesApi.renameDevice(this.s, ...a);

@@ -2,7 +2,9 @@
  * Records → views (shared/views.ts). The one place where what is stored becomes what
  * a host may see: names, states, times — never a key, a ratchet or a storage secret.
  */
+import type { meow } from '../../../protocol/wire/proto.js';
 import type {
+  AttachmentView,
   ContactView,
   ConversationView,
   DeviceView,
@@ -11,6 +13,8 @@ import type {
   PairingView,
   ProfileView,
 } from '../../../shared/views.js';
+import { safeFileName } from '../attachments/fileName.js';
+import { isExecutable, sniffType } from '../attachments/fileType.js';
 import type { Messenger } from '../messenger/messenger.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
@@ -95,6 +99,7 @@ export function messageView(m: Messenger, s: StoredMessage): MessageView {
     waitingFor,
     failed: failedOf(m, s),
     cursor: cursorOf(s),
+    attachments: s.files.map((f, index) => attachmentView(m, f, index)),
   };
 }
 
@@ -187,4 +192,31 @@ export function pairingViews(m: Messenger): PairingView[] {
     .sort((a, b) => b.createdAt - a.createdAt)
     .map((d) => pairingView(m, d))
     .filter((v): v is PairingView => v !== null);
+}
+
+const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+export function attachmentView(m: Messenger, f: meow.IFileMeta, index: number): AttachmentView {
+  const name = safeFileName(f.name ?? '');
+  const mime = f.mime ?? 'application/octet-stream';
+  // The preview is shown only as a raster type sniffed from its own bytes (never SVG or HTML).
+  const thumbType = f.thumbnail?.length ? sniffType(f.thumbnail.subarray(0, 64)) : null;
+  const st = m.attachments.state(f);
+  return {
+    index,
+    name,
+    size: Number(f.size ?? 0),
+    mime,
+    image: INLINE_TYPES.has(mime),
+    thumbnail:
+      thumbType && INLINE_TYPES.has(thumbType.mime)
+        ? `data:${thumbType.mime};base64,${Buffer.from(f.thumbnail!).toString('base64')}`
+        : '',
+    width: f.width ?? 0,
+    height: f.height ?? 0,
+    state: st.state,
+    error: st.state === 'failed' ? st.error.message : '',
+    executable: isExecutable(mime, name),
+    metadataStripped: !!f.metadataStripped,
+  };
 }

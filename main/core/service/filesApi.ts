@@ -1,0 +1,225 @@
+/**
+ * Files and pictures: send (from paths, or from bytes staged by a host without paths),
+ * download, save, and a picture's bytes for showing inline. Files at most
+ * AUTO_DOWNLOAD_BYTES are fetched as soon as their message is stored (autoDownload),
+ * on every device — the contact's and each of mine — from the one blob the sender uploaded.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceError } from '../../../shared/errors.js';
+import type { SendFilesArgs } from '../../../shared/service.js';
+import type { MessageView } from '../../../shared/views.js';
+import type { meow } from '../../../protocol/wire/proto.js';
+import { AUTO_DOWNLOAD_BYTES, type SendFile } from '../attachments/attachments.js';
+import type { Messenger } from '../messenger/messenger.js';
+import type { StoredMessage } from '../storage/messageDb.js';
+import type { ServiceSession } from './session.js';
+import { messageView } from './views.js';
+
+interface Staged {
+  path: string;
+  name: string;
+  size: number;
+  received: number;
+}
+const staged = new WeakMap<Messenger, Map<string, Staged>>();
+function stagesOf(m: Messenger): Map<string, Staged> {
+  let s = staged.get(m);
+  if (!s) staged.set(m, (s = new Map<string, Staged>()));
+  return s;
+}
+
+export function stageFile(
+  s: ServiceSession,
+  args: { name: string; size: number },
+): Promise<{ stageId: string }> {
+  return s.guard('stageFile', async () => {
+    const m = s.open();
+    const stageId = randomUUID();
+    const dir = join(m.dir, 'attachments');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `stage-${stageId}`);
+    await rm(path, { force: true });
+    await appendFile(path, new Uint8Array(0), { mode: 0o600 });
+    stagesOf(m).set(stageId, { path, name: args.name, size: args.size, received: 0 });
+    return { stageId };
+  });
+}
+
+export function appendStagedFile(
+  s: ServiceSession,
+  stageId: string,
+  base64: string,
+): Promise<{ received: number }> {
+  return s.guard('appendStagedFile', async () => {
+    const m = s.open();
+    const st = stagesOf(m).get(stageId);
+    if (!st) throw new ServiceError('BAD_INPUT', { field: 'stageId', reason: 'no such staged file' });
+    const bytes = Buffer.from(base64, 'base64');
+    if (st.received + bytes.length > st.size)
+      throw new ServiceError('BAD_INPUT', { field: 'base64', reason: 'more bytes than the staged size' });
+    await appendFile(st.path, bytes);
+    st.received += bytes.length;
+    return { received: st.received };
+  });
+}
+
+function fileOf(m: Messenger, contactId: string, messageId: string, index: number): meow.IFileMeta {
+  const stored = m.db.messages.get(contactId, messageId);
+  if (!stored) throw new ServiceError('UNKNOWN_MESSAGE', { message: messageId });
+  const f = stored.files[index];
+  if (!f) throw new ServiceError('UNKNOWN_FILE', { message: messageId, index });
+  return f;
+}
+
+export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesArgs): Promise<MessageView> {
+  return s.guard('sendFiles', async () => {
+    const m = s.open();
+    const contact = s.contact(m, contactId);
+    if (contact.blocked) throw new ServiceError('BLOCKED', { contact: contact.name });
+    const stages = stagesOf(m);
+    const files: SendFile[] = args.files.map((f, i) => {
+      const thumb = f.thumbnail ? Buffer.from(f.thumbnail, 'base64') : undefined;
+      const extra = {
+        ...(thumb?.length ? { thumbnail: thumb } : {}),
+        ...(f.width ? { width: f.width } : {}),
+        ...(f.height ? { height: f.height } : {}),
+      };
+      if (f.path) return { path: f.path, ...(f.name ? { name: f.name } : {}), ...extra };
+      const st = stages.get(f.stageId ?? '');
+      if (!st)
+        throw new ServiceError('BAD_INPUT', { field: `files.${i}.stageId`, reason: 'no such staged file' });
+      if (st.received !== st.size)
+        throw new ServiceError('BAD_INPUT', {
+          field: `files.${i}.stageId`,
+          reason: 'the staged file is incomplete',
+        });
+      return { path: st.path, name: f.name ?? st.name, ...extra };
+    });
+    try {
+      // Every file is checked (exists, under the relay's limit) before any is uploaded.
+      for (const f of files) await m.attachments.check(f);
+      const metas: meow.IFileMeta[] = [];
+      for (const [index, f] of files.entries()) {
+        const name = f.name ?? f.path;
+        metas.push(
+          await m.attachments.prepare(f, (done, total) =>
+            s.emit('file:progress', { contactId, messageId: '', index, name, direction: 'up', done, total }),
+          ),
+        );
+      }
+      const stored = await m.send(contactId, args.caption ?? '', metas);
+      await s.flushSoon(m);
+      return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
+    } finally {
+      for (const f of args.files) {
+        const st = f.stageId ? stages.get(f.stageId) : undefined;
+        if (st) {
+          stages.delete(f.stageId!);
+          await rm(st.path, { force: true });
+        }
+      }
+    }
+  });
+}
+
+async function fetchFile(
+  s: ServiceSession,
+  m: Messenger,
+  stored: StoredMessage,
+  index: number,
+): Promise<void> {
+  const f = stored.files[index]!;
+  const progress = (done: number, total: number) =>
+    s.emit('file:progress', {
+      contactId: stored.peerUid,
+      messageId: stored.uuid,
+      index,
+      name: f.name ?? '',
+      direction: 'down',
+      done,
+      total,
+    });
+  const p = m.attachments.download(f, progress);
+  s.emit('message:status', messageView(m, stored)); // downloading
+  try {
+    await p;
+  } finally {
+    const now = m.db.messages.get(stored.peerUid, stored.uuid) ?? stored;
+    s.emit('message:status', messageView(m, now)); // ready, or failed with its reason
+  }
+}
+
+export function downloadFile(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  index: number,
+): Promise<MessageView> {
+  return s.guard('downloadFile', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    fileOf(m, contactId, messageId, index);
+    const stored = m.db.messages.get(contactId, messageId)!;
+    await fetchFile(s, m, stored, index);
+    return messageView(m, m.db.messages.get(contactId, messageId)!);
+  });
+}
+
+function downloadsFolder(): string {
+  const d = join(homedir(), 'Downloads');
+  return existsSync(d) ? d : homedir();
+}
+
+export function saveFile(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  index: number,
+  dir?: string,
+): Promise<{ path: string }> {
+  return s.guard('saveFile', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    const f = fileOf(m, contactId, messageId, index);
+    const target = dir ?? downloadsFolder();
+    const st = await stat(target).catch(() => null);
+    if (st && !st.isDirectory())
+      throw new ServiceError('BAD_INPUT', { field: 'dir', reason: 'not a folder' });
+    return { path: await m.attachments.save(f, target) };
+  });
+}
+
+export function fileData(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  index: number,
+): Promise<{ mime: string; name: string; base64: string }> {
+  return s.guard('fileData', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    const f = fileOf(m, contactId, messageId, index);
+    const bytes = await m.attachments.read(f);
+    if (!bytes)
+      throw new ServiceError('BAD_INPUT', { field: 'index', reason: 'the file is too large to show' });
+    return {
+      mime: f.mime ?? 'application/octet-stream',
+      name: f.name ?? 'file',
+      base64: bytes.toString('base64'),
+    };
+  });
+}
+
+/** Fetches the small files of a message just stored (received, or synced from my other devices). */
+export function autoDownload(s: ServiceSession, m: Messenger, stored: StoredMessage): void {
+  stored.files.forEach((f, index) => {
+    if (Number(f.size ?? 0) > AUTO_DOWNLOAD_BYTES || m.attachments.state(f).state !== 'remote') return;
+    fetchFile(s, m, stored, index).catch((e: unknown) =>
+      s.log.warn('could not fetch a file', { message: stored.uuid, error: String(e) }),
+    );
+  });
+}
