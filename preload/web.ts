@@ -41,7 +41,7 @@ function connect(): Promise<WebSocket> {
     ws.onopen = () => resolve((socket = ws));
     ws.onmessage = (m) => {
       const f = JSON.parse(String(m.data)) as RpcFrame;
-      if (f.t === 'result') {
+      if (f.t === 'result' && typeof f.id === 'number') {
         pending.get(f.id)?.(f.result);
         pending.delete(f.id);
       } else if (f.t === 'event') {

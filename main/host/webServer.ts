@@ -71,47 +71,75 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     res.end(body);
   };
 
+  const serveFile = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!hostOk(req)) return send(res, 421, 'text/plain', 'wrong host\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const rel = path === '/' ? 'index.html' : normalize(path).replace(/^[/\\]+/, '');
+    const file = join(opts.rendererDir, rel);
+    if (rel.startsWith('..') || !file.startsWith(opts.rendererDir + sep) || !TYPES[extname(file)]) {
+      return send(res, 404, 'text/plain', 'not found\n');
+    }
+    let body: string | Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      return send(res, 404, 'text/plain', 'not found\n');
+    }
+    if (rel === 'index.html') {
+      // The bridge goes in before the app, as the preload does in Electron.
+      body = body.toString('utf8').replace('<!-- bridge -->', '<script src="web-bridge.js"></script>');
+    }
+    send(res, 200, TYPES[extname(file)]!, body);
+  };
+
+  // Any page in the browser can make requests here: whatever a request holds (a path that
+  // is not valid percent-encoding, a target URL cannot parse), it gets 400 and the host stays up.
   const server = createServer((req, res) => {
-    void (async () => {
-      if (!hostOk(req)) return send(res, 421, 'text/plain', 'wrong host\n');
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const rel = path === '/' ? 'index.html' : normalize(path).replace(/^[/\\]+/, '');
-      const file = join(opts.rendererDir, rel);
-      if (rel.startsWith('..') || !file.startsWith(opts.rendererDir + sep) || !TYPES[extname(file)]) {
-        return send(res, 404, 'text/plain', 'not found\n');
-      }
-      try {
-        let body: string | Buffer = await readFile(file);
-        if (rel === 'index.html') {
-          // The bridge goes in before the app, as the preload does in Electron.
-          body = body.toString('utf8').replace('<!-- bridge -->', '<script src="web-bridge.js"></script>');
-        }
-        send(res, 200, TYPES[extname(file)]!, body);
-      } catch {
-        send(res, 404, 'text/plain', 'not found\n');
-      }
-    })();
+    serveFile(req, res).catch(() => {
+      if (!res.headersSent) send(res, 400, 'text/plain', 'bad request\n');
+      else res.destroy();
+    });
+  });
+  // A request node cannot even parse: 400, as node does by default, and nothing thrown.
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
   });
-  server.on('upgrade', (req, socket, head) => {
+  const upgradeOk = (req: IncomingMessage) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const given = Buffer.from(url.searchParams.get(WEB_TOKEN_PARAM) ?? '');
-    const ok =
+    return (
       hostOk(req) &&
       url.pathname === WEB_SOCKET_PATH &&
       origins().includes(req.headers.origin ?? '') &&
       given.length === tokenBytes.length &&
-      timingSafeEqual(given, tokenBytes);
+      timingSafeEqual(given, tokenBytes)
+    );
+  };
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    let ok: boolean;
+    try {
+      ok = upgradeOk(req);
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      return;
+    }
     if (!ok) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    } catch {
+      socket.destroy();
+    }
   });
 
   const attach = (ws: WebSocket) => {
