@@ -63,6 +63,10 @@ export interface ErrorParams {
   /** This host runs the service without a relay of its own (a host option). */
   LOCAL_RELAY_UNAVAILABLE: Record<string, never>;
   INTERNAL: { detail: string };
+  /** The browser host went away (restarted) and the page is reconnecting. */
+  HOST_RESTARTING: Record<string, never>;
+  /** The browser host does not let this tab in (no session: its address was used before). */
+  HOST_REFUSED: Record<string, never>;
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -138,6 +142,9 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   UNKNOWN_METHOD: (p) => `Unknown method "${p.method}".`,
   LOCAL_RELAY_UNAVAILABLE: () => 'This copy of Meow cannot host a relay itself: choose a message server.',
   INTERNAL: (p) => `Something went wrong inside Meow (${p.detail}).`,
+  HOST_RESTARTING: () => 'Meow was restarted — reconnecting. Try again in a moment.',
+  HOST_REFUSED: () =>
+    'This tab is not signed in to Meow. Open the address that `npm run web` printed last (each address works once).',
 };
 
 /** The English sentence for an error. */

@@ -107,7 +107,7 @@ describe('browser host under malformed requests', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'meow-web-fuzz-'));
     host = await spawnWebHost(join(dir, 'profile'), ['--port', '0']);
-    session = webSession(host.url);
+    session = await webSession(host.url);
   });
   afterAll(async () => {
     await host?.stop();
