@@ -92,7 +92,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   BAD_INPUT: (p) => `Invalid ${p.field}: ${p.reason}.`,
   EMPTY_TEXT: () => 'The message is empty.',
   TEXT_TOO_LONG: (p) => `The message is too long (the limit is ${Math.floor(p.maxBytes / 1024)} KiB).`,
-  EMPTY_NAME: () => 'The name cannot be empty.',
+  EMPTY_NAME: () =>
+    'A name needs at least one visible letter or sign: this one is empty or only invisible characters.',
   BAD_LINK: (p) => `This ${linkName(p.kind)} cannot be used: ${p.reason}.`,
   WRONG_LINK_KIND: (p) =>
     p.expected === 'invite'

@@ -7,6 +7,7 @@ import { useDrafts } from '../stores/draftStore.js';
 import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
 import { useAction } from './useAction.js';
+import { UserText } from './UserText.js';
 
 export function Composer({ contact }: { contact: ContactView }) {
   // Kept in a store: the text outlives this component (another screen, a host restart).
@@ -30,7 +31,9 @@ export function Composer({ contact }: { contact: ContactView }) {
   if (contact.blocked) {
     return (
       <div className="composer-note" data-testid="composer-blocked">
-        <span>You blocked {contact.name}.</span>
+        <span>
+          You blocked <UserText text={contact.name} name />.
+        </span>
         <button className="secondary" onClick={() => void unblock.run()}>
           Unblock
         </button>
@@ -41,7 +44,8 @@ export function Composer({ contact }: { contact: ContactView }) {
   if (contact.state === 'invited') {
     return (
       <div className="composer-note" data-testid="composer-waiting">
-        {`${contact.name} has not accepted your invitation yet. You can write once they do.`}
+        <UserText text={contact.name} name /> has not accepted your invitation yet. You can write once they
+        do.
       </div>
     );
   }
