@@ -103,7 +103,7 @@ export class Harness {
       proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       proc.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /running at (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(out);
+        const m = /running at (http:\/\/127\.0\.0\.1:\d+\/#boot=\S+)/.exec(out);
         if (m) {
           clearTimeout(timer);
           const host = { name, url: m[1]!, profile, stop, output: () => out };

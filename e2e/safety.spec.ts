@@ -135,12 +135,12 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
     // The profile is still new: none of that reached the service.
     await expect(m.page.getByTestId('onboarding-create')).toBeVisible();
 
-    // Under the bridge, the host's WebSocket refuses the same, and what has no token.
+    // Under the bridge, the host's WebSocket refuses the same. The page keeps no secret: the
+    // address bar lost it, the session cookie is HttpOnly (the page's scripts cannot read it).
     const raw = await m.page.evaluate(async () => {
-      const token = sessionStorage.getItem('meow.token')!;
-      const open = (t: string) =>
+      const open = () =>
         new Promise<WebSocket | null>((resolve) => {
-          const ws = new WebSocket(`ws://${location.host}/rpc?token=${encodeURIComponent(t)}`);
+          const ws = new WebSocket(`ws://${location.host}/rpc`);
           ws.onopen = () => resolve(ws);
           ws.onerror = () => resolve(null);
         });
@@ -155,10 +155,11 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
           };
           ws.send(JSON.stringify({ t: 'call', id: 1, method, args }));
         });
-      const ws = (await open(token))!;
+      const ws = (await open())!;
       const out = {
-        noToken: (await open('')) === null,
-        wrongToken: (await open(token.slice(0, -2) + 'xx')) === null,
+        address: location.href,
+        cookies: document.cookie,
+        stored: sessionStorage.length + localStorage.length,
         unknown: await call(ws, 'constructor', []),
         on: await call(ws, 'on', ['message:stored']),
         tooMany: await call(ws, 'appState', [1, 2, 3]),
@@ -171,8 +172,9 @@ test('the bridge refuses wrong types, oversized strings and unknown methods', as
       return out;
     });
     expect(raw).toEqual({
-      noToken: true,
-      wrongToken: true,
+      address: `${new URL(host.url).origin}/`,
+      cookies: '',
+      stored: 0,
       unknown: 'UNKNOWN_METHOD',
       on: 'UNKNOWN_METHOD',
       tooMany: 'BAD_INPUT',

@@ -22,12 +22,25 @@ import { SERVICE_EVENTS, SERVICE_METHODS } from './schemas.js';
 
 export type MethodResult<K extends ServiceMethodName> = Awaited<ReturnType<ServiceMethods[K]>>;
 
+/**
+ * Where the page stands with its host (the browser host only; Electron's never drops):
+ * connecting; connected; reconnecting (the host went away, a restart most likely); spent
+ * (the address's one-time secret was used before and this browser has no session);
+ * refused (no session at all).
+ */
+export type HostStatus = 'connecting' | 'connected' | 'reconnecting' | 'spent' | 'refused';
+
 export interface MeowBridge {
   invoke<K extends ServiceMethodName>(
     method: K,
     ...args: Parameters<ServiceMethods[K]>
   ): Promise<Result<MethodResult<K>>>;
   subscribe<K extends ServiceEventName>(event: K, listener: (payload: ServiceEvents[K]) => void): Unsubscribe;
+  /** The connection to the host, where it can drop (the browser host). */
+  host?: {
+    status(): HostStatus;
+    onStatus(listener: (status: HostStatus) => void): Unsubscribe;
+  };
 }
 
 /** The global the bridge is exposed as: `window.meow`. */
@@ -55,6 +68,10 @@ export function checkEvent(event: unknown): ServiceEventName {
   return event as ServiceEventName;
 }
 
-/** The browser host: the WebSocket path, and the URL fragment key that carries the token. */
+/**
+ * The browser host: the WebSocket path, the path where the page trades the one-time secret
+ * for its session cookie, and the URL fragment key that carries that secret.
+ */
 export const WEB_SOCKET_PATH = '/rpc';
-export const WEB_TOKEN_PARAM = 'token';
+export const WEB_SESSION_PATH = '/session';
+export const WEB_BOOT_PARAM = 'boot';

@@ -73,6 +73,10 @@ export interface ErrorParams {
   /** The relay no longer has the file (expired, deleted), or never had it. */
   FILE_GONE: { name: string };
   UNKNOWN_FILE: { message: string; index: number };
+  /** The browser host went away (restarted) and the page is reconnecting. */
+  HOST_RESTARTING: Record<string, never>;
+  /** The browser host does not let this tab in (no session: its address was used before). */
+  HOST_REFUSED: Record<string, never>;
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -98,7 +102,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   BAD_INPUT: (p) => `Invalid ${p.field}: ${p.reason}.`,
   EMPTY_TEXT: () => 'The message is empty.',
   TEXT_TOO_LONG: (p) => `The message is too long (the limit is ${Math.floor(p.maxBytes / 1024)} KiB).`,
-  EMPTY_NAME: () => 'The name cannot be empty.',
+  EMPTY_NAME: () =>
+    'A name needs at least one visible letter or sign: this one is empty or only invisible characters.',
   BAD_LINK: (p) => `This ${linkName(p.kind)} cannot be used: ${p.reason}.`,
   WRONG_LINK_KIND: (p) =>
     p.expected === 'invite'
@@ -157,6 +162,9 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
     `Could not verify ${p.name}: it was changed or damaged on the way, so it is not shown.`,
   FILE_GONE: (p) => `${p.name} is no longer on the message server (it expired or was deleted).`,
   UNKNOWN_FILE: (p) => `Message ${p.message} has no file ${p.index + 1}.`,
+  HOST_RESTARTING: () => 'Meow was restarted — reconnecting. Try again in a moment.',
+  HOST_REFUSED: () =>
+    'This tab is not signed in to Meow. Open the address that `npm run web` printed last (each address works once).',
 };
 
 function mib(bytes: number): string {

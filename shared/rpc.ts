@@ -27,7 +27,8 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorView }
 
 export type RpcFrame =
   | { t: 'call'; id: number; method: string; args: unknown[] }
-  | { t: 'result'; id: number; result: Result<unknown> }
+  /** `id` is the call's: a malformed call's string id is echoed, a missing or odd one is null. */
+  | { t: 'result'; id: number | string | null; result: Result<unknown> }
   | { t: 'event'; event: ServiceEventName; payload: unknown };
 
 /** Both ends of a channel look like this to the RPC. */
@@ -89,6 +90,31 @@ function isCall(f: unknown): f is Extract<RpcFrame, { t: 'call' }> {
 }
 
 /**
+ * A frame that says it is a call but is not a well-formed one (arguments not a list, an id
+ * that is a string, no method): the caller gets an error answer rather than silence, which
+ * would leave it waiting forever. Its id is echoed when it is a short string or a number.
+ */
+function malformedCall(f: unknown): RpcFrame | null {
+  const c = f as { t?: unknown; id?: unknown; method?: unknown; args?: unknown } | null;
+  if (typeof c !== 'object' || c === null || Array.isArray(c) || c.t !== 'call') return null;
+  const id =
+    (typeof c.id === 'number' && Number.isFinite(c.id)) || (typeof c.id === 'string' && c.id.length <= 64)
+      ? c.id
+      : null;
+  const reason =
+    typeof c.method !== 'string'
+      ? 'the method must be a name'
+      : !Array.isArray(c.args)
+        ? 'the arguments must be a list'
+        : 'the id must be a whole number';
+  return {
+    t: 'result',
+    id,
+    result: { ok: false, error: new ServiceError('BAD_INPUT', { field: 'call frame', reason }).toView() },
+  };
+}
+
+/**
  * Serves `service` on one channel. With `requireUnlock`, the connection may call only
  * appState and unlock until an unlock on it succeeds (the control socket: holding the
  * socket is not a way around the password). Returns a function that stops serving.
@@ -107,7 +133,12 @@ export function serveRpc(
   const stop = () => offs.splice(0).forEach((off) => off());
   channel.onClose?.(stop);
   channel.onFrame((frame) => {
-    if (!isCall(frame)) return; // not a call: ignored (a channel may carry other traffic)
+    if (!isCall(frame)) {
+      // Not a call at all: ignored (a channel may carry other traffic). A broken call: refused.
+      const refusal = malformedCall(frame);
+      if (refusal) channel.send(refusal);
+      return;
+    }
     const { id, method, args } = frame;
     void (async () => {
       let result: Result<unknown>;
@@ -144,6 +175,7 @@ export function createRpcClient(channel: RpcChannel): RpcClient {
   channel.onFrame((raw) => {
     const f = raw as RpcFrame;
     if (f?.t === 'result') {
+      if (typeof f.id !== 'number') return; // an answer to a frame this side never sent
       const p = pending.get(f.id);
       if (!p) return;
       pending.delete(f.id);

@@ -1,8 +1,9 @@
 /**
  * `npm run web -- [--profile DIR] [--port N]`: Meow in a browser. The service runs in a
  * worker thread, the renderer is served from dist/renderer, and the page reaches the
- * service over a loopback WebSocket guarded by a random token that only the printed
- * URL carries. The same renderer and the same method table as the desktop app.
+ * service over a loopback WebSocket guarded by a session cookie that the page gets for
+ * the one-time secret of the printed URL (webSession.ts). The same renderer and the same
+ * method table as the desktop app.
  */
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,7 +13,7 @@ import { startWebServer } from './webServer.js';
 
 const USAGE = `usage: npm run web -- [--profile DIR] [--port N]
   --profile DIR   the profile folder (default: $MEOW_PROFILE or ~/.meow)
-  --port N        the loopback port (default 0: any free port)
+  --port N        the loopback port (default 0: the one this profile had last time, or any free one)
 `;
 
 function parse(argv: string[]): { profile: string; port: number } {
@@ -48,10 +49,16 @@ async function main() {
   const logN = process.env['MEOW_KDF_LOGN'] ? Number(process.env['MEOW_KDF_LOGN']) : undefined;
   const service = await startServiceWorker({ profile: opts.profile, ...(logN ? { kdfLogN: logN } : {}) });
   const rendererDir = resolve(dirname(fileURLToPath(import.meta.url)), 'renderer');
-  const server = await startWebServer({ service, rendererDir, port: opts.port });
+  const server = await startWebServer({
+    service,
+    rendererDir,
+    port: opts.port,
+    stateFile: join(opts.profile, 'web-host.json'),
+    onNewAddress: (url) => process.stdout.write(`To open Meow in another browser: ${url}\n`),
+  });
   process.stdout.write(`Meow (profile ${opts.profile}) is running at ${server.url}\n`);
   process.stdout.write(
-    'Open that address in your browser; it works from this computer only. Ctrl-C stops it.\n',
+    'Open that address in your browser; it works once, from this computer only. Ctrl-C stops it.\n',
   );
 
   let stopping = false;

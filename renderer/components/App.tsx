@@ -2,6 +2,8 @@
 import { useEffect } from 'react';
 import { wireEvents } from '../events.js';
 import { useApp } from '../stores/appStore.js';
+import { useHost, wireHost } from '../stores/hostStore.js';
+import { HostBanner, HostRefused } from './HostBanner.js';
 import { usePairing } from '../stores/pairingStore.js';
 import { MainLayout } from './MainLayout.js';
 import { Onboarding } from './Onboarding.js';
@@ -11,6 +13,18 @@ import { UnlinkedScreen } from './UnlinkedScreen.js';
 import { UnlockScreen } from './UnlockScreen.js';
 
 export function App() {
+  const host = useHost((s) => s.status);
+  useEffect(() => wireHost(), []);
+  if (host === 'spent' || host === 'refused') return <HostRefused spent={host === 'spent'} />;
+  return (
+    <>
+      <HostBanner />
+      <Screen />
+    </>
+  );
+}
+
+function Screen() {
   const state = useApp((s) => s.state);
   const profile = useApp((s) => s.profile);
   const fatal = useApp((s) => s.fatal);

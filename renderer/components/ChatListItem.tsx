@@ -3,6 +3,7 @@ import type { ContactView } from '../../shared/views.js';
 import { listTime } from '../lib/format.js';
 import { useChats, type ChatSummary } from '../stores/chatStore.js';
 import { Avatar } from './Avatar.js';
+import { UserText } from './UserText.js';
 
 function preview(c: ChatSummary, contact: ContactView): string {
   const m = c.lastMessage;
@@ -33,12 +34,14 @@ export function ChatListItem({
       <Avatar id={contact.id} name={contact.name} />
       <span className="chat-item-body">
         <span className="chat-item-top">
-          <span className="chat-item-name">{contact.name}</span>
+          <span className="chat-item-name">
+            <UserText text={contact.name} name />
+          </span>
           {c.lastMessage && <time className="chat-item-time">{listTime(c.lastMessage.sentAt)}</time>}
         </span>
         <span className="chat-item-bottom">
           <span className="chat-item-preview" data-testid="chat-preview">
-            {preview(c, contact)}
+            <UserText text={preview(c, contact)} />
           </span>
           {c.unread > 0 && (
             <span className="badge" data-testid="chat-unread">

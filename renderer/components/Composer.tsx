@@ -1,14 +1,21 @@
 /** Writing: Enter sends, Shift+Enter starts a new line. Says why when a contact cannot be written to yet. */
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { useRef, type KeyboardEvent } from 'react';
 import type { ContactView } from '../../shared/views.js';
 import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
+import { useDrafts } from '../stores/draftStore.js';
 import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
 import { useAction } from './useAction.js';
+import { UserText } from './UserText.js';
 
 export function Composer({ contact }: { contact: ContactView }) {
-  const [text, setText] = useState('');
+  // Kept in a store: the text outlives this component (another screen, a host restart).
+  const text = useDrafts((s) => s.drafts[contact.id] ?? '');
+  const setText = (next: string | ((now: string) => string)) => {
+    const drafts = useDrafts.getState();
+    drafts.set(contact.id, typeof next === 'function' ? next(drafts.drafts[contact.id] ?? '') : next);
+  };
   const box = useRef<HTMLTextAreaElement>(null);
   // The box clears at once (the message shows as it is stored); a refused text comes back.
   const send = useAction(async (value: string) => {
@@ -24,7 +31,9 @@ export function Composer({ contact }: { contact: ContactView }) {
   if (contact.blocked) {
     return (
       <div className="composer-note" data-testid="composer-blocked">
-        <span>You blocked {contact.name}.</span>
+        <span>
+          You blocked <UserText text={contact.name} name />.
+        </span>
         <button className="secondary" onClick={() => void unblock.run()}>
           Unblock
         </button>
@@ -35,7 +44,8 @@ export function Composer({ contact }: { contact: ContactView }) {
   if (contact.state === 'invited') {
     return (
       <div className="composer-note" data-testid="composer-waiting">
-        {`${contact.name} has not accepted your invitation yet. You can write once they do.`}
+        <UserText text={contact.name} name /> has not accepted your invitation yet. You can write once they
+        do.
       </div>
     );
   }

@@ -13,6 +13,7 @@ import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
 import { useAction } from './useAction.js';
+import { UserText } from './UserText.js';
 
 const STATE: Record<ContactView['state'], string> = {
   invited: 'Invitation given, not answered yet',
@@ -39,7 +40,9 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
         <Avatar id={c.id} name={c.name} size={64} />
         <div>
           <h2 id="contact-title" className="contact-title">
-            <span data-testid="contact-name">{c.name}</span>
+            <span data-testid="contact-name">
+              <UserText text={c.name} name />
+            </span>
             {c.verified && <VerifiedBadge name={c.name} size={20} />}
           </h2>
           {c.theirName && c.theirName !== c.name && (
@@ -110,7 +113,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
             checked={c.deliveryReceipts}
             onChange={(e) => void change.run({ deliveryReceipts: e.target.checked })}
           />
-          Tell {c.name} when their messages reach me
+          Tell <UserText text={c.name} name /> when their messages reach me
         </label>
         <label className="check">
           <input
@@ -118,7 +121,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
             checked={c.readReceipts}
             onChange={(e) => void change.run({ readReceipts: e.target.checked })}
           />
-          Tell {c.name} when I have read their messages
+          Tell <UserText text={c.name} name /> when I have read their messages
         </label>
       </fieldset>
 

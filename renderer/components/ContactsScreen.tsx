@@ -9,6 +9,7 @@ import { InvitePanel } from './InvitePanel.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
 import { VerifyPanel } from './VerifyPanel.js';
 import './Contacts.css';
+import { UserText } from './UserText.js';
 
 const STATE: Record<string, string> = { invited: 'invited', answered: '', active: '' };
 
@@ -53,7 +54,9 @@ export function ContactsScreen() {
                   data-contact={c.name}
                 >
                   <Avatar id={c.id} name={c.name} size={34} />
-                  <span className="contact-item-name">{c.name}</span>
+                  <span className="contact-item-name">
+                    <UserText text={c.name} name />
+                  </span>
                   {c.verified && <VerifiedBadge name={c.name} />}
                   {c.blocked && <span className="tag danger">blocked</span>}
                   {STATE[c.state] && <span className="tag">{STATE[c.state]}</span>}

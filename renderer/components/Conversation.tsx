@@ -8,6 +8,7 @@ import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
 import { MessageList } from './MessageList.js';
+import { UserText } from './UserText.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
 import { useVisible } from './useVisible.js';
 import './Conversation.css';
@@ -41,7 +42,7 @@ export function Conversation({ contact, unread }: { contact: ContactView; unread
         <div className="conversation-who">
           <span className="conversation-name">
             <button className="link-button" onClick={showContact} data-testid="conversation-name">
-              {contact.name}
+              <UserText text={contact.name} name />
             </button>
             {contact.verified && <VerifiedBadge name={contact.name} />}
           </span>

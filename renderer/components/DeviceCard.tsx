@@ -10,6 +10,7 @@ import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
 import { useAction } from './useAction.js';
 import { useNow } from './useNow.js';
+import { UserText } from './UserText.js';
 
 export function DeviceCard({ device: d }: { device: DeviceView }) {
   const now = useNow(30_000);
@@ -61,7 +62,9 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
           </form>
         ) : (
           <h2 className="device-name">
-            <span data-testid="device-name">{d.name}</span>
+            <span data-testid="device-name">
+              <UserText text={d.name} name />
+            </span>
             {d.thisDevice && <span className="tag accent">this device</span>}
             {d.state === 'pairing' && <span className="tag">pairing</span>}
           </h2>
@@ -123,8 +126,8 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
           testId="unlink-dialog"
         >
           <p>
-            {d.name} will be told, its keys are dropped, and nothing more reaches it. To use it again, you
-            will have to link it anew.
+            <UserText text={d.name} name /> will be told, its keys are dropped, and nothing more reaches it.
+            To use it again, you will have to link it anew.
           </p>
           {d.primaryFor > 0 && (
             <p className="warning-text">

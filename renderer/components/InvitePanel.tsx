@@ -8,14 +8,15 @@ import { CopyField } from './CopyField.js';
 import { ErrorText } from './ErrorText.js';
 import { QrCode } from './QrCode.js';
 import { useAction } from './useAction.js';
+import { UserText } from './UserText.js';
 
 /** The QR code and link of an invitation, and how to give them. */
 export function InviteLink({ invite, name }: { invite: InviteView; name: string }) {
   return (
     <>
       <p>
-        Let {name} scan this code with Meow, or send them the link through a channel you trust. It works once
-        and expires in {expiresIn(invite.expiresAt)}.
+        Let <UserText text={name} name /> scan this code with Meow, or send them the link through a channel
+        you trust. It works once and expires in {expiresIn(invite.expiresAt)}.
       </p>
       <div className="invite-body">
         <QrCode text={invite.link} size={240} label={`Invitation QR code for ${name}`} testId="invite-qr" />

@@ -4,6 +4,7 @@ import type { MessageView } from '../../shared/views.js';
 import { clock } from '../lib/format.js';
 import { linkify } from '../lib/linkify.js';
 import { MessageStatus } from './MessageStatus.js';
+import { UserText } from './UserText.js';
 
 /**
  * Memoised: the store replaces only the message that changed, so an event re-renders (and
@@ -18,14 +19,16 @@ export const MessageRow = memo(function MessageRow({ message: m }: { message: Me
       data-status={m.status}
     >
       <div className="bubble">
-        <p className="text" data-testid="message-text">
+        <p className="text" dir="auto" data-testid="message-text">
           {linkify(m.text).map((p, i) =>
             p.href ? (
               <a key={i} href={p.href} target="_blank" rel="noopener noreferrer">
-                {p.text}
+                <UserText text={p.text} />
               </a>
             ) : (
-              <span key={i}>{p.text}</span>
+              <span key={i}>
+                <UserText text={p.text} />
+              </span>
             ),
           )}
         </p>

@@ -22,6 +22,7 @@ import type { ContactChannel } from '../peers/peer.js';
 import { nextVersion } from '../records.js';
 import { isRelayError, relayServiceError, type RelayFactory } from '../relay.js';
 import { pinServer } from './servers.js';
+import { hasVisibleCharacter } from '../../../shared/text.js';
 
 export class Contacts {
   constructor(
@@ -52,7 +53,7 @@ export class Contacts {
     name: string,
     opts: { long?: boolean; message?: string } = {},
   ): Promise<{ link: string; peer: ContactChannel }> {
-    if (!name.trim()) throw new MeowError('EMPTY_NAME', {});
+    if (!hasVisibleCharacter(name)) throw new MeowError('EMPTY_NAME', {});
     const { peer, card } = createInvitation(this.core.identity, {
       name: name.trim(),
       type: 'contact',
@@ -150,6 +151,8 @@ export class Contacts {
 
   /** AnswerInvitation: the new contact, with the answer queued to go back to them. */
   async accept(link: string, name: string): Promise<ContactChannel> {
+    // No name: the one on the invitation. A name of only invisible characters: refused.
+    if (name.trim() && !hasVisibleCharacter(name)) throw new MeowError('EMPTY_NAME', {});
     // A short link used here before is gone from the server: recognise it locally first.
     const parsed = parseLink(link);
     const seen =

@@ -12,6 +12,7 @@ import type { RelayFactory } from '../relay.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { profileNotices, renameMeForContacts } from './profileBroadcast.js';
 import { pinServer } from './servers.js';
+import { hasVisibleCharacter } from '../../../shared/text.js';
 
 export class Profile {
   constructor(
@@ -23,7 +24,7 @@ export class Profile {
 
   async updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<Identity> {
     const nickname = change.nickname?.trim();
-    if (nickname === '') throw new MeowError('EMPTY_NAME', {});
+    if (nickname !== undefined && !hasVisibleCharacter(nickname)) throw new MeowError('EMPTY_NAME', {});
     const before = this.core.identity.nickname;
     // Contacts see the new name and status (those I had not given another name).
     if (nickname !== undefined) await renameMeForContacts(this.core, before, nickname);

@@ -6,6 +6,7 @@ import { contactSafetyNumber, isVerified, matchesSafety, safetyQr } from '../pee
 import { contactView } from './views.js';
 
 import type { ServiceSession } from './session.js';
+import { hasVisibleCharacter } from '../../../shared/text.js';
 
 export function contacts(s: ServiceSession): Promise<ContactView[]> {
   return s.guard('contacts', async () => {
@@ -52,7 +53,8 @@ export function updateContact(
   return s.guard('updateContact', async () => {
     const m = s.open();
     s.contact(m, contactId);
-    if (change.name !== undefined && !change.name.trim()) throw new ServiceError('EMPTY_NAME', {});
+    if (change.name !== undefined && !hasVisibleCharacter(change.name))
+      throw new ServiceError('EMPTY_NAME', {});
     const defined = Object.fromEntries(
       Object.entries({
         name: change.name?.trim(),

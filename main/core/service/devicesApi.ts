@@ -6,6 +6,7 @@ import type { DeviceChannel } from '../peers/peer.js';
 import { deviceIdOf, deviceViews } from './views.js';
 
 import type { ServiceSession } from './session.js';
+import { hasVisibleCharacter } from '../../../shared/text.js';
 
 export function devices(s: ServiceSession): Promise<DeviceView[]> {
   return s.guard('devices', async () => deviceViews(s.open()));
@@ -23,7 +24,7 @@ export function renameDevice(s: ServiceSession, deviceId: string, name: string):
   return s.guard('renameDevice', async () => {
     const m = s.open();
     const clean = name.trim();
-    if (!clean) throw new ServiceError('EMPTY_NAME', {});
+    if (!hasVisibleCharacter(clean)) throw new ServiceError('EMPTY_NAME', {});
     const target = deviceId === m.identity.uid ? null : device(s, m, deviceId);
     await m.deviceSync.renameDevice(target ? target.deviceId : m.identity.uid, clean);
     await s.flushSoon(m);

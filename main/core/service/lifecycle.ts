@@ -15,6 +15,7 @@ import { localRelaySettings, startLocalRelay } from './localRelay.js';
 import { profileView } from './views.js';
 
 import type { ServiceSession } from './session.js';
+import { hasVisibleCharacter } from '../../../shared/text.js';
 
 export function appState(s: ServiceSession): Promise<AppStateView> {
   return s.guard('appState', async () => {
@@ -30,7 +31,7 @@ export function createIdentity(s: ServiceSession, args: CreateIdentityArgs): Pro
       if (s.m || IdentityFile.exists(s.opts.profile))
         throw new ServiceError('IDENTITY_EXISTS', { profile: s.opts.profile });
       const nickname = args.nickname.trim();
-      if (!nickname) throw new ServiceError('EMPTY_NAME', {});
+      if (!hasVisibleCharacter(nickname)) throw new ServiceError('EMPTY_NAME', {});
       s.requirePassword(args.password);
       await s.resumeLocalRelay();
       const m = await Messenger.create(

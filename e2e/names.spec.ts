@@ -1,0 +1,62 @@
+/**
+ * Hostile names and text, as a new user met them: a name of only invisible characters is
+ * refused with a sentence (own name, a contact's name); a right-to-left override in a
+ * message or a name is shown as a mark, never applied ("\u202Efdp.exe" must not read
+ * "exe.pdf").
+ */
+import { expect, test } from '@playwright/test';
+import { errorMessage } from '../shared/errors.js';
+import { Harness, PASSWORD } from './harness.js';
+import { acceptByPaste, createIdentity, invite, openChat, send } from './steps.js';
+
+test('invisible names are refused; direction overrides show as marks', async () => {
+  const h = new Harness('names');
+  try {
+    const relay = await h.relay();
+    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
+    const browser = await h.browser();
+    const alice = await h.open(browser, hAlice);
+    const bob = await h.open(browser, hBob);
+
+    // Alice first tries a name of two zero-width spaces.
+    await alice.page.getByTestId('onboarding-create').click();
+    await alice.page.getByTestId('nickname').fill('\u200b\u200b');
+    await alice.page.getByTestId('password').fill(PASSWORD);
+    await alice.page.getByTestId('password-repeat').fill(PASSWORD);
+    await alice.page.getByTestId('server-url').fill(relay.url);
+    await alice.page.getByTestId('create-submit').click();
+    await expect(alice.page.getByRole('alert')).toHaveText(errorMessage('EMPTY_NAME', {}));
+    await h.shot(alice, 'invisible-name-refused');
+    await alice.page.getByTestId('nickname').fill('Alice');
+    await alice.page.getByTestId('create-submit').click();
+    await expect(alice.page.getByTestId('section-chats')).toBeVisible();
+
+    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
+    await acceptByPaste(bob, await invite(alice, 'Bob'));
+
+    // Bob's message carries a right-to-left override: Alice sees the mark, in order.
+    await openChat(bob, 'Alice');
+    await send(bob, '\u202efdp.exe');
+    await openChat(alice, 'Bob');
+    const text = alice.page.getByTestId('message-text').filter({ hasText: 'fdp.exe' });
+    await expect(text).toBeVisible({ timeout: 60_000 });
+    await expect(text.locator('abbr.direction-mark')).toHaveText('RLO');
+    expect(await text.evaluate((el) => el.textContent)).toBe('RLOfdp.exe');
+    await h.shot(alice, 'override-shown');
+
+    // Renaming Bob to a zero-width space is refused; a name with an override shows the mark.
+    await alice.page.getByTestId('conversation-name').click();
+    const rename = alice.page.getByTestId('contact-rename');
+    await rename.fill('\u200b');
+    await rename.press('Enter');
+    await expect(alice.page.getByTestId('contact-detail').getByRole('alert')).toHaveText(
+      errorMessage('EMPTY_NAME', {}),
+    );
+    await rename.fill('Bob\u202egnp.exe');
+    await rename.press('Enter');
+    await expect(alice.page.getByTestId('contact-name').locator('abbr.direction-mark')).toHaveText('RLO');
+    await h.shot(alice, 'name-with-override');
+  } finally {
+    await h.close();
+  }
+});
