@@ -191,6 +191,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'MEOW_MAX_SESSIONS_PER_ADDRESS',
     default: '256',
     help: 'open sessions from one source address',
+  },
   'max-blob': {
     env: 'MEOW_MAX_BLOB',
     default: '100m',

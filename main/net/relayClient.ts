@@ -274,7 +274,7 @@ export class RelayClient {
    * Closes queues of mine for good (a rotation retired them): the relay deletes what they
    * hold and refuses every later post (GONE), pull and sender registration. Returns how many.
    */
-  async close(lookups: KeyPair[], opts: { signal?: AbortSignal } = {}): Promise<number> {
+  async closeQueues(lookups: KeyPair[], opts: { signal?: AbortSignal } = {}): Promise<number> {
     const reply = await this.request((ctx) => closeOperation(ctx, lookups), opts);
     return reply.closed;
   }

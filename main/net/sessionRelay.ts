@@ -59,6 +59,11 @@ export class SessionRelay implements Relay {
     return this.lastTransport;
   }
 
+  /** Closes retired queues of mine (rare: once per rotation), over HTTP. */
+  closeQueues(lookups: KeyPair[], opts: { signal?: AbortSignal } = {}): Promise<number> {
+    return this.http.closeQueues(lookups, opts);
+  }
+
   /** Ends the session (a sealed bye). */
   close(): void {
     this.link?.close();

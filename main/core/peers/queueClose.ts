@@ -30,7 +30,7 @@ export async function closeRetired(
   log: Logger,
   now = Date.now(),
 ): Promise<void> {
-  if (!relay.close) return;
+  if (!relay.closeQueues) return;
   let done = closed.get(relay);
   if (!done) closed.set(relay, (done = new Set<string>()));
   const todo = peers
@@ -39,7 +39,7 @@ export async function closeRetired(
     .filter((k) => !done.has(toHex(k.publicKey)));
   if (!todo.length) return;
   try {
-    await relay.close(todo);
+    await relay.closeQueues(todo);
     for (const k of todo) done.add(toHex(k.publicKey));
   } catch (e) {
     log.warn('could not close retired queues at the relay (retried on the next pull)', {
