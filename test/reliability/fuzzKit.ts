@@ -137,7 +137,10 @@ export function replay(injector: RelayClient, message: meow.IPackedUserMessage):
   return injector.post([message]).then(
     () => true,
     (e: unknown) => {
-      if (e instanceof RelayError && e.code === 'RATE_LIMITED') return false;
+      // Refused at the relay: rate, or signed by a sender key its queue no longer takes
+      // (rotated after an unlink) or a queue closed by its owner — the replay never arrives.
+      if (e instanceof RelayError && ['RATE_LIMITED', 'NOT_AUTHORIZED', 'GONE'].includes(e.code))
+        return false;
       throw e;
     },
   );
