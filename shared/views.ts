@@ -191,6 +191,8 @@ export interface ConnectionView {
   online: boolean;
   since: number;
   error: string;
+  /** How this device reaches the server: a relay session (WebSocket, pushed) or the HTTP long-poll fallback; '' before the first answer. */
+  transport: 'session' | 'http' | '';
 }
 
 export interface NoticeView {

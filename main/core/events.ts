@@ -13,6 +13,8 @@ export interface ConnectionState {
   online: boolean;
   error?: string;
   since: number;
+  /** Which transport answered (see Relay.transport). */
+  transport?: 'session' | 'http';
 }
 
 export interface MessengerEvents {

@@ -29,6 +29,8 @@ export interface Relay {
   putInvitation(blob: Uint8Array, expiresAt: number, owner: KeyPair): Promise<string>;
   getInvitation(id: string): Promise<{ blob: Uint8Array; expiresAt: number }>;
   deleteInvitation(id: string, owner: KeyPair): Promise<void>;
+  /** Which transport the last call used: a relay session, or the HTTP path (absent: HTTP). */
+  transportKind?(): 'session' | 'http';
 }
 
 export interface RelayFactory {

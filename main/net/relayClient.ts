@@ -159,6 +159,11 @@ export class RelayClient {
     };
   }
 
+  /** This client is the HTTP path. */
+  transportKind(): 'http' {
+    return 'http';
+  }
+
   /**
    * Sends one request and opens its reply. Throws RelayError for transport failures
    * and for any error the server answered with.

@@ -13,7 +13,7 @@
  *   caller's loop retries, and the next pull opens a new session after a jittered backoff
  *   and subscribes again; the relay re-pushes whatever is still queued.
  * - Where a WebSocket cannot be opened (a proxy, a relay without sessions) the HTTP client
- *   serves every call for FALLBACK_MS, then a session is tried again. `transport()` says
+ *   serves every call for FALLBACK_MS, then a session is tried again. `transportKind()` says
  *   which is in use.
  */
 import type { KeyPair } from '../../protocol/crypto/curves.js';
@@ -55,7 +55,7 @@ export class SessionRelay implements Relay {
   }
 
   /** Which transport the last call used. */
-  transport(): TransportKind {
+  transportKind(): TransportKind {
     return this.lastTransport;
   }
 
@@ -188,6 +188,12 @@ export class SessionRelay implements Relay {
       if (this.link === link) for (const l of chunk) this.subscribed.add(toHex(l.publicKey));
     }
     const wanted = lookups.map((l) => toHex(l.publicKey));
+    if (!opts.timeoutMs) {
+      // A pull that does not wait must see what was posted before it (as the HTTP pull reads
+      // the queue): the relay reads the queues subscribed earlier and pushes before it answers.
+      const earlier = lookups.filter((l) => !missing.includes(l)).map((l) => l.publicKey);
+      if (earlier.length) await link.request({ flush: { lookupKeys: earlier } }, opts.signal);
+    }
     const max = opts.maxMessages || 100;
     const deadline = Date.now() + (opts.timeoutMs ?? 25_000);
     link.hold();

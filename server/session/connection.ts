@@ -205,13 +205,22 @@ export class SessionConnection implements Subscriber {
 
   private async request(req: meow.SessionRequest): Promise<void> {
     const started = performance.now();
-    const type = req.subscribe ? 'subscribe' : req.unsubscribe ? 'unsubscribe' : req.ack ? 'ack' : 'request';
+    const type = req.subscribe
+      ? 'subscribe'
+      : req.unsubscribe
+        ? 'unsubscribe'
+        : req.flush
+          ? 'flush'
+          : req.ack
+            ? 'ack'
+            : 'request';
     let label: string = `session_${type}`;
     try {
       if (req.auth) throw new RelayFailure('MALFORMED', 'the device is proven once, in the first frame');
       let reply: meow.ISessionEvent;
       if (req.subscribe) reply = await this.subscribe(req.subscribe as meow.SessionSubscribe);
       else if (req.unsubscribe) reply = this.unsubscribe(req.unsubscribe as meow.SessionUnsubscribe);
+      else if (req.flush) reply = await this.flush(req.flush as meow.SessionUnsubscribe);
       else if (req.ack) reply = await this.ack(req.ack as meow.AckRequest);
       else if (req.request) {
         const m = req.request as meow.ToServerMessage;
@@ -300,6 +309,24 @@ export class SessionConnection implements Subscriber {
       this.subs.delete(l);
       this.deps.registry.release(this, l);
     }
+    return { subscribed: this.subs.size };
+  }
+
+  /**
+   * A client that must know what waits now (a one-shot sync) asks for a read of queues it
+   * holds: whatever was not pushed yet goes out before this reply.
+   */
+  private async flush(f: meow.SessionUnsubscribe): Promise<meow.ISessionEvent> {
+    if (f.lookupKeys.length > this.deps.limits.maxSessionSubscriptions)
+      throw new RelayFailure('TOO_MANY_KEYS', 'a flush names at most as many queues as a session holds');
+    if (!(await this.deps.admit()))
+      throw new RelayFailure('RATE_LIMITED', 'too many requests from this address', undefined, 1);
+    if (!f.lookupKeys.length) this.dirtyAll = true;
+    for (const key of f.lookupKeys) {
+      const l = toHex(key);
+      if (this.subs.has(l)) this.dirty.add(l);
+    }
+    await this.pump();
     return { subscribed: this.subs.size };
   }
 

@@ -116,7 +116,7 @@ describe('relay sessions: what works', () => {
     await sender.post([packed(lookup)]); // queued before the subscription: pushed on subscribe
     const first = await owner.pull([lookup], { timeoutMs: 0 });
     expect(first.messages).toHaveLength(1);
-    expect(owner.transport()).toBe('session');
+    expect(owner.transportKind()).toBe('session');
     // Held: returns when the next post is pushed.
     const waiting = owner.pull([lookup], {
       timeoutMs: 20_000,
@@ -340,6 +340,6 @@ describe('relay sessions: refused and counted', () => {
     // The session URL answers 404 (as a proxy refusing the upgrade would); HTTP then fails too
     // (wrong path): the point here is that the client tried HTTP.
     await refusal(c.pull([ed25519KeyPair()], { timeoutMs: 0 }));
-    expect(c.transport()).toBe('http');
+    expect(c.transportKind()).toBe('http');
   });
 });

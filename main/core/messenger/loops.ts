@@ -174,7 +174,12 @@ export class NetworkLoops {
         return { processed, kept, more: res.more };
       }),
     );
-    this.core.emit('connection', { server: url, online: true, since: Date.now() });
+    this.core.emit('connection', {
+      server: url,
+      online: true,
+      since: Date.now(),
+      transport: relay.transportKind?.() ?? 'http',
+    });
     return {
       processed: results.reduce((n, r) => n + r.processed, 0),
       kept: results.reduce((n, r) => n + r.kept, 0),

@@ -81,9 +81,16 @@ export function attachEvents(s: ServiceSession, m: Messenger): () => void {
         online: c.online,
         since: before && before.online === c.online ? before.since : c.since,
         error: c.error ?? '',
+        transport: c.transport ?? before?.transport ?? '',
       };
       s.connectionState.set(c.server, view);
-      if (!before || before.online !== view.online || before.error !== view.error) s.emit('connection', view);
+      if (
+        !before ||
+        before.online !== view.online ||
+        before.error !== view.error ||
+        before.transport !== view.transport
+      )
+        s.emit('connection', view);
     }),
     on('notice', (n) => s.emit('notice', notice(n.code, n.params))),
   ];

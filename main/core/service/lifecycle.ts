@@ -144,7 +144,13 @@ export function connections(s: ServiceSession): Promise<ConnectionView[]> {
     const m = s.open();
     return m.identity.servers.map(
       (server) =>
-        s.connectionState.get(server.url) ?? { server: server.url, online: false, since: 0, error: '' },
+        s.connectionState.get(server.url) ?? {
+          server: server.url,
+          online: false,
+          since: 0,
+          error: '',
+          transport: '',
+        },
     );
   });
 }
