@@ -47,7 +47,7 @@ function didYouMean(word: string, candidates: string[]): string {
 function parseStrict(args: string[], options: Record<string, OptionSpec>, command?: string): Parsed {
   try {
     const r = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: r.values, positionals: r.positionals };
+    return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (e) {
     const err = e as Error & { code?: string };
     const option = /'(-{1,2}[^',<\s]+)/.exec(err.message)?.[1] ?? '';
@@ -134,7 +134,13 @@ function precheck(spec: CommandSpec, rest: string[]): { help: boolean } {
   for (const t of tokens) {
     if (t.kind === 'option-terminator') break;
     if (t.kind === 'positional') positionals++;
-    else if (spec.textFrom !== undefined && positionals >= spec.textFrom && !GLOBAL_AFTER_TEXT.has(t.name)) {
+    else if (
+      spec.textFrom !== undefined &&
+      positionals >= spec.textFrom &&
+      !GLOBAL_AFTER_TEXT.has(t.name) &&
+      // the command's own options may come before the text starts (meow send Bob --file x caption)
+      !(positionals === spec.textFrom && spec.options && Object.hasOwn(spec.options, t.name))
+    ) {
       const before = rest.slice(0, rest.indexOf(t.rawName)).join(' ');
       throw new UsageError(
         `${spec.name}: "${t.rawName}" is read as an option; if it is part of the text, put -- before the text (meow ${spec.name} ${before} -- ${t.rawName} …)`,

@@ -40,6 +40,17 @@ export function messageJson(m: MessageView) {
     type: 'text',
     seen: m.seen,
     synced: m.synced,
+    ...(m.attachments.length
+      ? {
+          files: m.attachments.map((a) => ({
+            name: a.name,
+            size: a.size,
+            mime: a.mime,
+            state: a.state,
+            ...(a.error ? { error: a.error } : {}),
+          })),
+        }
+      : {}),
     ...(m.status === 'pending_forward'
       ? {
           // the device's id as `devices --json` gives it, and since when it waits (set once, when queued)
@@ -96,7 +107,10 @@ export function messageLine(m: MessageView, contactName: string): string {
   if (m.status === 'pending_forward' && m.waitingFor) {
     status = ` [waiting for ${m.waitingFor.name} since ${time(m.waitingFor.since)}]`;
   }
-  return `${time(m.sentAt)}  ${who}: ${m.text}${status}`;
+  const files = m.attachments
+    .map((a) => ` [file: ${a.name}, ${a.size} bytes${a.state === 'ready' ? '' : `, ${a.state}`}]`)
+    .join('');
+  return `${time(m.sentAt)}  ${who}: ${m.text}${files}${status}`;
 }
 
 export function pairingLine(p: PairingView): string {

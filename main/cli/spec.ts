@@ -4,10 +4,12 @@ import type { CliContext } from './context.js';
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** May be given more than once (`--file a --file b`): the value is a list. */
+  multiple?: boolean;
 }
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -34,6 +36,12 @@ export interface CommandSpec {
 export function str(args: Parsed, name: string): string | undefined {
   const v = args.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of a `multiple` option, in order. */
+export function list(args: Parsed, name: string): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 export function flag(args: Parsed, name: string): boolean {

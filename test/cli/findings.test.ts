@@ -211,7 +211,7 @@ describe('what a new user hit (issue 8), on the command line', { timeout: 180_00
   it('5. per-command help shows that command only: `send --help`, `contacts --help`, `help send`, `help pair`', async () => {
     const send = await meow(P('alice'), ['send', '--help']);
     expect(send.code).toBe(0);
-    expect(send.stdout).toMatch(/^usage: meow .* send CONTACT \[--\] TEXT\.\.\.\n/);
+    expect(send.stdout).toMatch(/^usage: meow .* send CONTACT \[--file PATH\]\.\.\. \[--\] \[TEXT\.\.\.\]\n/);
     expect(send.stdout).not.toMatch(/^ {2}sync |^usage: .*\bsync\b/m);
     const contacts = await meow(P('alice'), ['contacts', '--help']);
     expect(contacts.stdout).not.toMatch(/devices/);

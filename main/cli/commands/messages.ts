@@ -6,30 +6,36 @@ import type { MessageView } from '../../../shared/views.js';
 import { serveControlSocket, type ControlServer } from '../control.js';
 import type { CliContext } from '../context.js';
 import { messageJson, messageLine } from '../format.js';
-import { flag, str, type CommandSpec } from '../spec.js';
+import { flag, list, str, type CommandSpec } from '../spec.js';
+import { sendFiles } from './files.js';
 import { unreachableServer } from './contacts.js';
 import { resolveContact, seconds, whole } from './resolve.js';
 
 export const send: CommandSpec = {
   name: 'send',
-  synopsis: 'CONTACT [--] TEXT...',
+  synopsis: 'CONTACT [--file PATH]... [--] [TEXT...]',
   summary: 'send now (queued while the server cannot be reached); TEXT up to 32 KiB',
   help: [
     'CONTACT is a name or an id (`meow contacts`); the words of TEXT are joined with spaces.',
     'A TEXT that starts with "-" goes after --:  meow send Bob -- -1 for me',
     'Prints the status it reached: sent, pending (the server could not be reached; `meow sync` or',
     '`meow run` sends it) or pending_forward (another device of yours talks to CONTACT and sends it).',
+    '--file PATH (repeatable) sends files, TEXT then being their caption: each is checked against the',
+    "server's largest file first, pictures (JPEG, PNG) lose their EXIF/GPS, everything is encrypted and",
+    'uploaded once; CONTACT and your other devices fetch it from there (`meow save`).',
   ],
-  positionals: ['CONTACT', 'TEXT...'],
+  options: { file: { type: 'string', multiple: true } },
+  positionals: ['CONTACT', '[TEXT]...'],
   textFrom: 1,
   async run(ctx, args) {
     const [ref, ...words] = args.positionals as [string, ...string[]];
     const text = words.join(' ');
     if (Buffer.byteLength(text, 'utf8') > LIMITS.textBytes)
       throw new ServiceError('TEXT_TOO_LONG', { maxBytes: LIMITS.textBytes });
+    const paths = list(args, 'file');
     const s = await ctx.open();
     const c = await resolveContact(s, ref);
-    const m = await s.send(c.id, text);
+    const m = paths.length ? await sendFiles(ctx, s, c.id, paths, text) : await s.send(c.id, text);
     ctx.out(ctx.json ? '' : await sendOutcome(ctx, s, c.name, m), messageJson(m));
   },
 };

@@ -58,7 +58,7 @@ export function whole(value: string | undefined, what: string, min = 0): number 
 
 /** An option the command cannot do without (`init --name`). */
 export function required(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
   name: string,
   cmd: string,
 ): string {
