@@ -63,6 +63,11 @@ export interface ErrorParams {
   /** This host runs the service without a relay of its own (a host option). */
   LOCAL_RELAY_UNAVAILABLE: Record<string, never>;
   INTERNAL: { detail: string };
+  /** Conversation actions. */
+  NOT_ONE_EMOJI: { emoji: string };
+  NOT_YOUR_MESSAGE: { action: string };
+  DELETE_TOO_LATE: { hours: number };
+  MESSAGE_DELETED: Record<string, never>;
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -138,6 +143,11 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   UNKNOWN_METHOD: (p) => `Unknown method "${p.method}".`,
   LOCAL_RELAY_UNAVAILABLE: () => 'This copy of Meow cannot host a relay itself: choose a message server.',
   INTERNAL: (p) => `Something went wrong inside Meow (${p.detail}).`,
+  NOT_ONE_EMOJI: (p) => `A reaction is one emoji ("${p.emoji}" is not).`,
+  NOT_YOUR_MESSAGE: (p) => `Only the author of a message can ${p.action} it.`,
+  DELETE_TOO_LATE: (p) =>
+    `A message can be deleted for everyone only within ${p.hours} hours of sending it; you can still delete it for yourself.`,
+  MESSAGE_DELETED: () => 'This message was deleted.',
 };
 
 /** The English sentence for an error. */

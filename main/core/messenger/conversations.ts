@@ -27,7 +27,8 @@ export class Conversations {
     private readonly devices: RoutePort,
   ) {}
 
-  async send(ref: string, text: string): Promise<StoredMessage> {
+  /** Sends `text`; `quote`: the id of the message of this conversation it replies to. */
+  async send(ref: string, text: string, opts: { quote?: string } = {}): Promise<StoredMessage> {
     const found = this.contacts.find(ref);
     if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
     if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
@@ -37,9 +38,16 @@ export class Conversations {
     // Under the contact's lock: its route (direct, or through its primary) cannot change meanwhile.
     const stored = await this.core.locks.run(contactLock(found.uid), async () => {
       const peer = this.core.peers.get(found.uid) ?? found;
+      const quote = opts.quote ?? '';
+      if (quote && !this.core.db.messages.get(peer.uid, quote))
+        throw new MeowError('UNKNOWN_MESSAGE', { message: quote });
       const uuid = randomUUID();
       const sentAt = this.core.clock();
-      const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
+      const plain = encode(meow.UserMessage, {
+        type: 'text',
+        text,
+        status: { uuid, sent: sentAt, answerToUuid: quote },
+      });
       const primary = this.devices.routeFor(peer);
       const base = {
         peerUid: peer.uid,
@@ -47,6 +55,7 @@ export class Conversations {
         outbound: true,
         type: 'text',
         text,
+        answerTo: quote,
         sentAt,
         seen: true,
         authorDevice: this.core.identity.uid,
