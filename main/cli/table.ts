@@ -12,6 +12,7 @@ import {
   pairStatus,
 } from './commands/devices.js';
 import { init, profile, servers, serversAdd } from './commands/identity.js';
+import { del, edit, react, reply } from './commands/actions.js';
 import { messages, run, send, sync } from './commands/messages.js';
 import type { CommandSpec } from './spec.js';
 
@@ -20,6 +21,7 @@ export const VERSION = '0.1.0';
 /** In the order `meow help` shows them; a blank line between the groups. */
 const GROUPS: CommandSpec[][] = [
   [init, invite, accept, send, sync, run, messages, contacts, contact, profile, servers, serversAdd],
+  [reply, react, edit, del],
   [
     pairNew,
     pairAccept,
