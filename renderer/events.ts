@@ -13,16 +13,12 @@ export function wireEvents(): Unsubscribe {
     on('message:stored', (m) => useChats.getState().onMessage(m)),
     on('message:status', (m) => useChats.getState().onMessage(m)),
     on('messages:bulk', ({ contactId }) => useChats.getState().reload(contactId)),
-    on('conversation:changed', (c) => {
-      useChats.getState().onConversation(c);
-      useContacts.getState().onContact(c.contact);
-    }),
+    on('conversation:changed', (c) => useChats.getState().onConversation(c)),
     on('contact:changed', (c) => {
       useContacts.getState().onContact(c);
       const chats = useChats.getState();
-      const conv = chats.conversations[c.id];
-      if (conv) chats.onConversation({ ...conv, contact: c });
-      else if (chats.loaded) void chats.load().catch(() => undefined);
+      // a new contact: its conversation joins the list
+      if (!chats.conversations[c.id] && chats.loaded) void chats.load().catch(() => undefined);
       // which device talks to whom ("talks to N contacts for you") follows the contacts
       const devices = useDevices.getState();
       if (Object.keys(devices.devices).length) void devices.load().catch(() => undefined);

@@ -9,7 +9,8 @@ export function ChatList() {
   const conversations = useChats((s) => s.conversations);
   const open = useChats((s) => s.open);
   const loaded = useChats((s) => s.loaded);
-  const list = useMemo(() => sortedConversations(conversations), [conversations]);
+  const contacts = useContacts((s) => s.contacts);
+  const list = useMemo(() => sortedConversations(conversations, contacts), [conversations, contacts]);
 
   const onKey = (e: KeyboardEvent<HTMLUListElement>) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
@@ -41,11 +42,16 @@ export function ChatList() {
         </div>
       ) : (
         <ul className="chat-list" onKeyDown={onKey} data-testid="chat-list">
-          {list.map((c) => (
-            <li key={c.contact.id}>
-              <ChatListItem conversation={c} active={c.contact.id === open} />
-            </li>
-          ))}
+          {list.map((c) => {
+            const contact = contacts[c.contactId];
+            return (
+              contact && (
+                <li key={c.contactId}>
+                  <ChatListItem conversation={c} contact={contact} active={c.contactId === open} />
+                </li>
+              )
+            );
+          })}
         </ul>
       )}
     </aside>

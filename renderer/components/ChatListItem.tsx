@@ -1,42 +1,44 @@
 /** One conversation in the list: name, last message, time, unread count. */
-import type { ConversationView } from '../../shared/views.js';
+import type { ContactView } from '../../shared/views.js';
 import { listTime } from '../lib/format.js';
-import { useChats } from '../stores/chatStore.js';
+import { useChats, type ChatSummary } from '../stores/chatStore.js';
 import { Avatar } from './Avatar.js';
 
-function preview(c: ConversationView): string {
+function preview(c: ChatSummary, contact: ContactView): string {
   const m = c.lastMessage;
-  if (!m && c.contact.state === 'invited') return 'Invitation given, not answered yet';
-  if (!m) return c.contact.status || 'No messages yet';
+  if (!m && contact.state === 'invited') return 'Invitation given, not answered yet';
+  if (!m) return contact.status || 'No messages yet';
   return (m.outbound ? 'You: ' : '') + m.text.replace(/\s+/g, ' ');
 }
 
 export function ChatListItem({
   conversation: c,
+  contact,
   active,
 }: {
-  conversation: ConversationView;
+  conversation: ChatSummary;
+  contact: ContactView;
   active: boolean;
 }) {
-  const label = `${c.contact.name}${c.unread ? `, ${c.unread} unread` : ''}`;
+  const label = `${contact.name}${c.unread ? `, ${c.unread} unread` : ''}`;
   return (
     <button
       className={active ? 'chat-item active' : 'chat-item'}
       aria-current={active ? 'true' : undefined}
       aria-label={label}
-      onClick={() => useChats.getState().select(c.contact.id)}
+      onClick={() => useChats.getState().select(contact.id)}
       data-testid="chat-item"
-      data-contact={c.contact.name}
+      data-contact={contact.name}
     >
-      <Avatar id={c.contact.id} name={c.contact.name} />
+      <Avatar id={contact.id} name={contact.name} />
       <span className="chat-item-body">
         <span className="chat-item-top">
-          <span className="chat-item-name">{c.contact.name}</span>
+          <span className="chat-item-name">{contact.name}</span>
           {c.lastMessage && <time className="chat-item-time">{listTime(c.lastMessage.sentAt)}</time>}
         </span>
         <span className="chat-item-bottom">
           <span className="chat-item-preview" data-testid="chat-preview">
-            {preview(c)}
+            {preview(c, contact)}
           </span>
           {c.unread > 0 && (
             <span className="badge" data-testid="chat-unread">

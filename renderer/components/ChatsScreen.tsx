@@ -1,17 +1,19 @@
 /** Chats: the list of conversations beside the open one. */
 import { useApp } from '../stores/appStore.js';
 import { useChats } from '../stores/chatStore.js';
+import { useContacts } from '../stores/contactStore.js';
 import { ChatList } from './ChatList.js';
 import { Conversation } from './Conversation.js';
 
 export function ChatsScreen() {
   const open = useChats((s) => s.open);
   const conversation = useChats((s) => (s.open ? s.conversations[s.open] : undefined));
+  const contact = useContacts((s) => (open ? s.contacts[open] : undefined));
   return (
     <div className="split">
       <ChatList />
-      {open && conversation ? (
-        <Conversation key={open} conversation={conversation} />
+      {open && conversation && contact ? (
+        <Conversation key={open} contact={contact} unread={conversation.unread} />
       ) : (
         <div className="empty-pane" data-testid="no-chat">
           <p>Choose a conversation, or invite someone to start one.</p>

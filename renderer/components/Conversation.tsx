@@ -1,7 +1,7 @@
 /** One conversation: who, the messages (virtualised, paged), the composer. Marks read while shown. */
 import { ReinviteBanner } from './ReinviteBanner.js';
 import { useEffect } from 'react';
-import type { ConversationView } from '../../shared/views.js';
+import type { ContactView } from '../../shared/views.js';
 import { useApp } from '../stores/appStore.js';
 import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
@@ -12,8 +12,7 @@ import { VerifiedBadge } from './VerifiedBadge.js';
 import { useVisible } from './useVisible.js';
 import './Conversation.css';
 
-export function Conversation({ conversation }: { conversation: ConversationView }) {
-  const { contact, unread } = conversation;
+export function Conversation({ contact, unread }: { contact: ContactView; unread: number }) {
   const thread = useChats((s) => s.threads[contact.id]);
   const reinvited = useContacts((s) => !!s.reinvites[contact.id]);
   const visible = useVisible();

@@ -1,10 +1,15 @@
 /** One message: its text (always as text; https links open outside after a check), time and status. */
+import { memo } from 'react';
 import type { MessageView } from '../../shared/views.js';
 import { clock } from '../lib/format.js';
 import { linkify } from '../lib/linkify.js';
 import { MessageStatus } from './MessageStatus.js';
 
-export function MessageRow({ message: m }: { message: MessageView }) {
+/**
+ * Memoised: the store replaces only the message that changed, so an event re-renders (and
+ * re-linkifies) one row, not every visible one.
+ */
+export const MessageRow = memo(function MessageRow({ message: m }: { message: MessageView }) {
   return (
     <div
       className={m.outbound ? 'message out' : 'message in'}
@@ -31,4 +36,4 @@ export function MessageRow({ message: m }: { message: MessageView }) {
       </div>
     </div>
   );
-}
+});

@@ -12,13 +12,11 @@ import { Steps } from './PairNewDevice.js';
 import { PairingCodeStep } from './PairingCodeStep.js';
 import { ProgressBar } from './ProgressBar.js';
 import { useAction } from './useAction.js';
-import { usePairingRefresh } from './usePairingRefresh.js';
 import './Pairing.css';
 
 export function PairExisting() {
   const pairing = usePairing((s) => (s.current?.role === 'existing' ? s.current : null));
   const accept = useAction((link: string) => usePairing.getState().accept(link));
-  usePairingRefresh(pairing !== null && ['waiting', 'code', 'syncing'].includes(pairing.phase));
   const close = () => {
     usePairing.getState().reset();
     useApp.getState().go('devices');

@@ -14,7 +14,6 @@ import { PairingCodeStep } from './PairingCodeStep.js';
 import { ProgressBar } from './ProgressBar.js';
 import { QrCode } from './QrCode.js';
 import { useAction } from './useAction.js';
-import { usePairingRefresh } from './usePairingRefresh.js';
 import { useNow } from './useNow.js';
 import './Pairing.css';
 
@@ -23,7 +22,6 @@ export function PairNewDevice() {
   const profile = useApp((s) => s.profile);
   const now = useNow(1000);
   const [resumed, setResumed] = useState(false);
-  usePairingRefresh(pairing !== null && ['waiting', 'code', 'syncing'].includes(pairing.phase));
   const again = useAction(async () => {
     await usePairing.getState().pairNew({});
   });

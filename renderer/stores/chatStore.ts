@@ -3,10 +3,24 @@
  * (`messages(id, {before, limit})`), oldest first; events add and update them in place.
  */
 import { create } from 'zustand';
-import type { ConversationView, MessageView } from '../../shared/views.js';
+import type { ContactView, ConversationView, MessageView } from '../../shared/views.js';
 import { call } from '../bridge.js';
+import { useContacts } from './contactStore.js';
 
 export const PAGE = 100;
+
+/**
+ * A conversation as the list shows it. Its contact lives in one place only, the contact
+ * store (a rename or a block shows in the list and the open conversation without copying).
+ */
+export interface ChatSummary extends Omit<ConversationView, 'contact'> {
+  contactId: string;
+}
+
+/** Splits a view: the contact goes to the contact store, the rest is returned. */
+function summaryOf({ contact, ...rest }: ConversationView): ChatSummary {
+  return { ...rest, contactId: contact.id };
+}
 
 export interface Thread {
   items: MessageView[];
@@ -16,7 +30,7 @@ export interface Thread {
 }
 
 interface ChatStore {
-  conversations: Record<string, ConversationView>;
+  conversations: Record<string, ChatSummary>;
   threads: Record<string, Thread>;
   open: string | null;
   loaded: boolean;
@@ -54,7 +68,8 @@ export const useChats = create<ChatStore>((set, get) => ({
   loaded: false,
   async load() {
     const list = await call('conversations');
-    set({ conversations: Object.fromEntries(list.map((c) => [c.contact.id, c])), loaded: true });
+    useContacts.getState().onContacts(list.map((c) => c.contact));
+    set({ conversations: Object.fromEntries(list.map((c) => [c.contact.id, summaryOf(c)])), loaded: true });
   },
   select(contactId) {
     set({ open: contactId });
@@ -99,7 +114,8 @@ export const useChats = create<ChatStore>((set, get) => ({
     await call('markRead', contactId);
   },
   onConversation(c) {
-    set({ conversations: { ...get().conversations, [c.contact.id]: c } });
+    useContacts.getState().onContact(c.contact);
+    set({ conversations: { ...get().conversations, [c.contact.id]: summaryOf(c) } });
   },
   onMessage(m) {
     const t = get().threads[m.contactId];
@@ -115,7 +131,10 @@ export const useChats = create<ChatStore>((set, get) => ({
 }));
 
 /** Conversations, most recent first (by last message, else by contact creation). */
-export function sortedConversations(all: Record<string, ConversationView>): ConversationView[] {
-  const at = (c: ConversationView) => c.lastMessage?.sentAt ?? c.contact.createdAt;
+export function sortedConversations(
+  all: Record<string, ChatSummary>,
+  contacts: Record<string, ContactView>,
+): ChatSummary[] {
+  const at = (c: ChatSummary) => c.lastMessage?.sentAt ?? contacts[c.contactId]?.createdAt ?? 0;
   return Object.values(all).sort((a, b) => at(b) - at(a));
 }

@@ -29,6 +29,8 @@ interface ContactStore {
   /** `scanned`: what their QR code (or the digits they read) says; refused when it is not this number. */
   verify(id: string, verified: boolean, scanned?: string): Promise<void>;
   onContact(c: ContactView): void;
+  /** Many at once (the conversation list as loaded). */
+  onContacts(list: ContactView[]): void;
 }
 
 export const useContacts = create<ContactStore>((set, get) => ({
@@ -83,6 +85,9 @@ export const useContacts = create<ContactStore>((set, get) => ({
   },
   onContact(c) {
     set({ contacts: { ...get().contacts, [c.id]: c } });
+  },
+  onContacts(list) {
+    set({ contacts: { ...get().contacts, ...Object.fromEntries(list.map((c) => [c.id, c])) } });
   },
 }));
 

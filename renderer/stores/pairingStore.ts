@@ -19,8 +19,6 @@ interface PairingStore {
   resume(role: PairingView['role']): Promise<boolean>;
   reset(): void;
   onProgress(p: PairingView): void;
-  /** Reads the current pairing again (a fallback for a step whose event did not come). */
-  refresh(): Promise<void>;
 }
 
 const ACTIVE = new Set(['waiting', 'code', 'syncing']);
@@ -58,12 +56,6 @@ export const usePairing = create<PairingStore>((set, get) => ({
   },
   reset() {
     set({ current: null });
-  },
-  async refresh() {
-    const cur = get().current;
-    if (!cur || !ACTIVE.has(cur.phase)) return;
-    const p = (await call('pairings')).find((x) => x.id === cur.id);
-    if (p) get().onProgress(p);
   },
   onProgress(p) {
     const cur = get().current;
