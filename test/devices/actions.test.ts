@@ -182,6 +182,33 @@ describe('conversation actions on every device', () => {
     expect(shown(a, B, reply.uuid)!.quote).toBeNull(); // a message deleted for everyone shows no quote
   });
 
+  it('a device linked later gets the reactions, edits and deletions with the history', async () => {
+    const { a, s, bob, A, B, all } = await people('later');
+    const asked = await bob.send(A, 'coffee?');
+    const mine = await a.send(B, 'yes please');
+    const gone = await a.send(B, 'typo');
+    const forMe = await bob.send(A, 'private joke');
+    await all();
+    await bob.act(A, { kind: 'react', target: mine.uuid, emoji: '☕' });
+    await s.act(B, { kind: 'edit', target: mine.uuid, text: 'yes please, black' });
+    await a.act(B, { kind: 'delete', target: gone.uuid, forEveryone: true });
+    await s.act(B, { kind: 'delete', target: forMe.uuid, forEveryone: false });
+    await all();
+    const t = await createBlankDevice(env, 'AliceTablet-later');
+    open.push(t);
+    await pairDevices(a, t);
+    await settle(a, t, s, a, t);
+    for (const m of [a, s, t]) {
+      expect(shown(m, B, mine.uuid)).toMatchObject({
+        text: 'yes please, black',
+        reactions: [{ emoji: '☕', by: ['contact'] }],
+      });
+      expect(shown(m, B, gone.uuid)).toMatchObject({ deleted: true, text: '' });
+      expect(shown(m, B, forMe.uuid)).toBeUndefined();
+      expect(shown(m, B, asked.uuid)!.text).toBe('coffee?');
+    }
+  });
+
   it('reactions toggled on both of my devices at once converge to the same one everywhere', async () => {
     const { a, s, bob, A, B, all } = await people('race');
     const m = await bob.send(A, 'pick one');

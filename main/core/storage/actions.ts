@@ -88,19 +88,13 @@ export class ActionTable {
     );
   }
 
-  /** Every action of one conversation (for a new device's history), oldest first. */
-  forConversation(peerUid: string): StoredAction[] {
+  /** Every action made since `since` (for a new device's history), oldest first. */
+  since(since: number): StoredAction[] {
     return this.s.run('messages', () =>
-      (
-        this.s
-          .q('SELECT * FROM message_actions WHERE peer_uid = ? ORDER BY at, id')
-          .all(peerUid) as ActionRow[]
-      ).map((r) => this.fromRow(r)),
+      (this.s.q('SELECT * FROM message_actions WHERE at >= ? ORDER BY at, id').all(since) as ActionRow[]).map(
+        (r) => this.fromRow(r),
+      ),
     );
-  }
-
-  deleteConversation(peerUid: string): void {
-    this.s.run('messages', () => this.s.q('DELETE FROM message_actions WHERE peer_uid = ?').run(peerUid));
   }
 
   private fromRow(r: ActionRow): StoredAction {
