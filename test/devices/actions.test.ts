@@ -209,6 +209,47 @@ describe('conversation actions on every device', () => {
     }
   });
 
+  it('actions that arrive before their message apply when it comes; an edit after a deletion stays out', async () => {
+    const { a, B } = await people('early');
+    const peerUid = a.findContact(B).uid;
+    const early = (id: string, kind: 'edit' | 'delete' | 'hide', target: string, text = '') => ({
+      id,
+      peerUid,
+      targetUuid: target,
+      kind,
+      mine: false,
+      at: Date.now(),
+      authorDevice: '',
+      emoji: '',
+      text,
+    });
+    const apply = (x: ReturnType<typeof early>) => a.db.atomically(() => applyAction(a.core, x, []));
+    const arrive = (uuid: string, text: string) =>
+      a.db.messages.insert({
+        peerUid,
+        uuid,
+        outbound: false,
+        type: 'text',
+        text,
+        state: 'received',
+        sentAt: Date.now(),
+      });
+    expect(apply(early(randomUUID(), 'edit', 'm1', 'edited first'))).toBe(true);
+    arrive('m1', 'as sent');
+    expect(shown(a, B, 'm1')).toMatchObject({ text: 'edited first', history: [{ text: 'as sent' }] });
+
+    expect(apply(early(randomUUID(), 'edit', 'm2', 'before the deletion'))).toBe(true);
+    expect(apply(early(randomUUID(), 'delete', 'm2'))).toBe(true);
+    expect(apply(early(randomUUID(), 'edit', 'm2', 'after the deletion'))).toBe(false);
+    expect(a.db.actions.forTarget(peerUid, 'm2').map((x) => x.kind)).toEqual(['delete']); // earlier texts wiped
+    arrive('m2', 'secret');
+    expect(a.db.messages.get(peerUid, 'm2')!.text).toBe(''); // stored without its content
+    expect(shown(a, B, 'm2')).toMatchObject({ deleted: true, text: '' });
+
+    expect(apply({ ...early(randomUUID(), 'hide', 'm3'), mine: true })).toBe(true);
+    expect(arrive('m3', 'never shown')).toBe(false);
+  });
+
   it('reactions toggled on both of my devices at once converge to the same one everywhere', async () => {
     const { a, s, bob, A, B, all } = await people('race');
     const m = await bob.send(A, 'pick one');

@@ -89,10 +89,21 @@ export function applyAction(core: Core, a: StoredAction, events: ReceiveEvent[])
     });
     return false;
   }
-  if (a.kind === 'edit' && target && fold(target, db.actions.forTarget(a.peerUid, a.targetUuid)).deleted)
-    return false; // an edit after a deletion does nothing
+  // An edit after a deletion does nothing (the message may not be here yet: its author's deletion is).
+  if (
+    a.kind === 'edit' &&
+    (target
+      ? fold(target, db.actions.forTarget(a.peerUid, a.targetUuid)).deleted
+      : db.actions.forTarget(a.peerUid, a.targetUuid).some((x) => x.kind === 'delete' && x.mine === a.mine))
+  )
+    return false;
   if (!db.actions.insert(a)) return false;
-  if (!target) return true; // applied when the message arrives (actionFold, and insertRaw's tombstones)
+  if (!target) {
+    // Applied when the message arrives (actionFold, and insertRaw's tombstones); a deletion
+    // wipes what earlier texts are already here.
+    if (a.kind === 'delete') db.actions.wipeEdits(a.peerUid, a.targetUuid);
+    return true;
+  }
   if (a.kind === 'delete' && withinDeleteWindow(a.at, target.sentAt)) {
     db.messages.wipeContent(a.peerUid, a.targetUuid);
     db.actions.wipeEdits(a.peerUid, a.targetUuid);
