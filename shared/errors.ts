@@ -77,6 +77,11 @@ export interface ErrorParams {
   HOST_RESTARTING: Record<string, never>;
   /** The browser host does not let this tab in (no session: its address was used before). */
   HOST_REFUSED: Record<string, never>;
+  /** Conversation actions. */
+  NOT_ONE_EMOJI: { emoji: string };
+  NOT_YOUR_MESSAGE: { action: string };
+  DELETE_TOO_LATE: { hours: number };
+  MESSAGE_DELETED: Record<string, never>;
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -165,6 +170,11 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   HOST_RESTARTING: () => 'Meow was restarted — reconnecting. Try again in a moment.',
   HOST_REFUSED: () =>
     'This tab is not signed in to Meow. Open the address that `npm run web` printed last (each address works once).',
+  NOT_ONE_EMOJI: (p) => `A reaction is one emoji ("${p.emoji}" is not).`,
+  NOT_YOUR_MESSAGE: (p) => `Only the author of a message can ${p.action} it.`,
+  DELETE_TOO_LATE: (p) =>
+    `A message can be deleted for everyone only within ${p.hours} hours of sending it; you can still delete it for yourself.`,
+  MESSAGE_DELETED: () => 'This message was deleted.',
 };
 
 function mib(bytes: number): string {

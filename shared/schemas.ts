@@ -101,7 +101,11 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       .strict()
       .optional(),
   ]),
-  send: z.tuple([id, text]),
+  send: z.tuple([id, text, z.object({ quote: id.optional() }).strict().optional()]),
+  // The emoji is checked by the service (NOT_ONE_EMOJI); this bounds what crosses a bridge.
+  react: z.tuple([id, id, z.string().max(64)]),
+  editMessage: z.tuple([id, id, text]),
+  deleteMessage: z.tuple([id, id, z.object({ forEveryone: z.boolean().optional() }).strict().optional()]),
   markRead: z.tuple([id]),
   retryMessage: z.tuple([id, id]),
   sendFiles: z.tuple([

@@ -136,7 +136,17 @@ export interface ServiceMethods {
   conversations(): Promise<ConversationView[]>;
   /** A page of a conversation, oldest first: the newest `limit` (default 50) before `before`. */
   messages(contactId: string, opts?: { before?: string; limit?: number }): Promise<MessageView[]>;
-  send(contactId: string, text: string): Promise<MessageView>;
+  /** Sends a message; `quote`: the id of a message of this conversation it replies to (UNKNOWN_MESSAGE otherwise). */
+  send(contactId: string, text: string, opts?: { quote?: string }): Promise<MessageView>;
+  /** Reacts with one emoji (NOT_ONE_EMOJI otherwise); the same emoji again takes the reaction back. */
+  react(contactId: string, messageId: string, emoji: string): Promise<MessageView>;
+  /** Edits my own message (NOT_YOUR_MESSAGE otherwise); the earlier text stays in its history. */
+  editMessage(contactId: string, messageId: string, text: string): Promise<MessageView>;
+  /**
+   * Deletes a message on all my devices, or with `forEveryone` (my own messages, within 24 hours)
+   * on the contact's devices too, where it shows as "message deleted".
+   */
+  deleteMessage(contactId: string, messageId: string, opts?: { forEveryone?: boolean }): Promise<MessageView>;
   /** Marks a conversation read here (read receipts and my other devices follow); returns how many. */
   markRead(contactId: string): Promise<number>;
   /**

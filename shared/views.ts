@@ -91,6 +91,32 @@ export interface MessageView {
   cursor: string;
   /** Files and pictures the message carries (its text is then their caption). */
   attachments: AttachmentView[];
+  /** The message this one replies to (`present` false: it is not on this device). */
+  quote: QuoteView | null;
+  /** One per emoji: how many and who (a person has at most one reaction). */
+  reactions: ReactionView[];
+  /** Edited by its author: when (0: never); `history` holds the earlier texts, oldest first. */
+  editedAt: number;
+  history: { text: string; at: number }[];
+  /** Deleted for everyone by its author: shown as "message deleted", no text. */
+  deleted: boolean;
+  /** Deleted on my devices ("for me"): a list drops it. */
+  removed: boolean;
+}
+
+export interface QuoteView {
+  id: string;
+  present: boolean;
+  outbound: boolean;
+  /** The first line of the quoted message as it shows now ('' when deleted or absent). */
+  firstLine: string;
+  deleted: boolean;
+}
+
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  by: ('me' | 'contact')[];
 }
 
 /** One file of a message. */

@@ -51,6 +51,10 @@ export function messageJson(m: MessageView) {
           })),
         }
       : {}),
+    ...(m.quote ? { quote: m.quote } : {}),
+    ...(m.reactions.length ? { reactions: m.reactions } : {}),
+    ...(m.editedAt ? { editedAt: m.editedAt, history: m.history } : {}),
+    ...(m.deleted ? { deleted: true } : {}),
     ...(m.status === 'pending_forward'
       ? {
           // the device's id as `devices --json` gives it, and since when it waits (set once, when queued)
@@ -107,10 +111,19 @@ export function messageLine(m: MessageView, contactName: string): string {
   if (m.status === 'pending_forward' && m.waitingFor) {
     status = ` [waiting for ${m.waitingFor.name} since ${time(m.waitingFor.since)}]`;
   }
-  const files = m.attachments
-    .map((a) => ` [file: ${a.name}, ${a.size} bytes${a.state === 'ready' ? '' : `, ${a.state}`}]`)
-    .join('');
-  return `${time(m.sentAt)}  ${who}: ${m.text}${files}${status}`;
+  const files = m.deleted
+    ? ''
+    : m.attachments
+        .map((a) => ` [file: ${a.name}, ${a.size} bytes${a.state === 'ready' ? '' : `, ${a.state}`}]`)
+        .join('');
+  const quote = m.quote
+    ? `> ${m.quote.present ? m.quote.firstLine || '(message deleted)' : '(original not on this device)'}\n          `
+    : '';
+  const text = m.deleted ? '(message deleted)' : `${m.text}${m.editedAt ? ' (edited)' : ''}`;
+  const reactions = m.reactions.length
+    ? `  ${m.reactions.map((r) => (r.count > 1 ? `${r.emoji} ${r.count}` : r.emoji)).join(' ')}`
+    : '';
+  return `${time(m.sentAt)}  ${who}: ${quote}${text}${files}${status}${reactions}`;
 }
 
 export function pairingLine(p: PairingView): string {

@@ -9,7 +9,7 @@ function preview(c: ChatSummary, contact: ContactView): string {
   const m = c.lastMessage;
   if (!m && contact.state === 'invited') return 'Invitation given, not answered yet';
   if (!m) return contact.status || 'No messages yet';
-  return (m.outbound ? 'You: ' : '') + m.text.replace(/\s+/g, ' ');
+  return (m.outbound ? 'You: ' : '') + (m.deleted ? 'message deleted' : m.text.replace(/\s+/g, ' '));
 }
 
 export function ChatListItem({

@@ -1,6 +1,11 @@
-/** Writing: Enter sends, Shift+Enter starts a new line. Says why when a contact cannot be written to yet. */
-import { useRef, type KeyboardEvent } from 'react';
+/**
+ * Writing: Enter sends, Shift+Enter starts a new line; a reply shows its quote above the box,
+ * an edit puts the message's text in it (Escape cancels either). Says why when a contact cannot
+ * be written to yet.
+ */
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { ContactView } from '../../shared/views.js';
+import { useMessageActions } from '../stores/actionStore.js';
 import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { useDrafts } from '../stores/draftStore.js';
@@ -17,10 +22,27 @@ export function Composer({ contact }: { contact: ContactView }) {
     drafts.set(contact.id, typeof next === 'function' ? next(drafts.drafts[contact.id] ?? '') : next);
   };
   const box = useRef<HTMLTextAreaElement>(null);
+  const replyTo = useMessageActions((s) => s.replyTo[contact.id]);
+  const editing = useMessageActions((s) => s.editing[contact.id]);
+  // An edit starts from the message's text.
+  useEffect(() => {
+    if (editing) {
+      useDrafts.getState().set(contact.id, editing.text);
+      box.current?.focus();
+    }
+  }, [editing, contact.id]);
+  useEffect(() => {
+    if (replyTo) box.current?.focus();
+  }, [replyTo]);
   // The box clears at once (the message shows as it is stored); a refused text comes back.
   const send = useAction(async (value: string) => {
+    const actions = useMessageActions.getState();
     try {
-      await useChats.getState().send(contact.id, value);
+      if (editing) await actions.saveEdit(contact.id, value);
+      else {
+        await useChats.getState().send(contact.id, value, replyTo?.id);
+        actions.cancel(contact.id);
+      }
     } catch (e) {
       setText((now) => now || value);
       throw e;
@@ -57,6 +79,12 @@ export function Composer({ contact }: { contact: ContactView }) {
     void send.run(text);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Escape' && (replyTo || editing)) {
+      e.preventDefault();
+      if (editing) setText('');
+      useMessageActions.getState().cancel(contact.id);
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       submit();
@@ -67,6 +95,23 @@ export function Composer({ contact }: { contact: ContactView }) {
   return (
     <div className="composer">
       <ErrorText error={send.error} testId="composer-error" />
+      {(replyTo || editing) && (
+        <div className="composer-context" data-testid={editing ? 'composer-editing' : 'composer-reply'}>
+          <span className="composer-context-label">{editing ? 'Editing' : 'Replying to'}</span>
+          <span className="composer-context-text">{(editing ?? replyTo)!.text.split('\n')[0]}</span>
+          <button
+            className="link-button"
+            onClick={() => {
+              if (editing) setText('');
+              useMessageActions.getState().cancel(contact.id);
+            }}
+            aria-label="Cancel"
+            data-testid="composer-cancel"
+          >
+            Cancel
+          </button>
+        </div>
+      )}
       <div className="composer-row">
         <textarea
           ref={box}

@@ -7,6 +7,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { buildRows } from '../lib/rows.js';
+import { useMessageActions } from '../stores/actionStore.js';
 import { type Thread, useChats } from '../stores/chatStore.js';
 import { DaySeparator } from './DaySeparator.js';
 import { MessageRow } from './MessageRow.js';
@@ -73,6 +74,18 @@ export function MessageList({ contactId, thread }: { contactId: string; thread: 
     }
     lastKey.current = key;
   }, [rows, v]);
+
+  // A quote was clicked: bring its message into view, loading older pages until it is found.
+  const jump = useMessageActions((s) => s.jump);
+  useEffect(() => {
+    if (!jump || jump.contactId !== contactId) return;
+    const i = rows.findIndex((r) => r.kind === 'message' && r.message.id === jump.id);
+    if (i >= 0) {
+      v.scrollToIndex(i, { align: 'center' });
+      useMessageActions.getState().jumped(jump.id);
+    } else if (thread?.hasMore) loadOlder();
+    else useMessageActions.getState().jumped(null);
+  }, [jump, rows, contactId, thread?.hasMore, loadOlder, v]);
 
   // A short first page that does not fill the screen: fetch more until it does.
   useEffect(() => {

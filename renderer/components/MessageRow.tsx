@@ -3,6 +3,9 @@ import { memo } from 'react';
 import type { MessageView } from '../../shared/views.js';
 import { clock } from '../lib/format.js';
 import { linkify } from '../lib/linkify.js';
+import { useMessageActions } from '../stores/actionStore.js';
+import { MessageActions } from './MessageActions.js';
+import { Quote, Reactions } from './MessageExtras.js';
 import { MessageStatus } from './MessageStatus.js';
 import { UserText } from './UserText.js';
 
@@ -11,31 +14,51 @@ import { UserText } from './UserText.js';
  * re-linkifies) one row, not every visible one.
  */
 export const MessageRow = memo(function MessageRow({ message: m }: { message: MessageView }) {
+  const highlighted = useMessageActions((s) => s.highlight === m.id);
   return (
     <div
-      className={m.outbound ? 'message out' : 'message in'}
+      className={`${m.outbound ? 'message out' : 'message in'}${highlighted ? ' highlight' : ''}`}
       data-testid="message"
       data-id={m.id}
       data-status={m.status}
+      data-deleted={m.deleted}
     >
+      <MessageActions message={m} />
       <div className="bubble">
-        <p className="text" dir="auto" data-testid="message-text">
-          {linkify(m.text).map((p, i) =>
-            p.href ? (
-              <a key={i} href={p.href} target="_blank" rel="noopener noreferrer">
-                <UserText text={p.text} />
-              </a>
-            ) : (
-              <span key={i}>
-                <UserText text={p.text} />
-              </span>
-            ),
-          )}
-        </p>
+        <Quote message={m} />
+        {m.deleted ? (
+          <p className="text deleted" data-testid="message-text">
+            message deleted
+          </p>
+        ) : (
+          <p className="text" dir="auto" data-testid="message-text">
+            {linkify(m.text).map((p, i) =>
+              p.href ? (
+                <a key={i} href={p.href} target="_blank" rel="noopener noreferrer">
+                  <UserText text={p.text} />
+                </a>
+              ) : (
+                <span key={i}>
+                  <UserText text={p.text} />
+                </span>
+              ),
+            )}
+          </p>
+        )}
         <span className="meta">
+          {m.editedAt > 0 && (
+            <span
+              className="edited"
+              title={m.history.map((h) => h.text).join('\n→\n')}
+              data-testid="message-edited"
+            >
+              edited
+            </span>
+          )}
           <time dateTime={new Date(m.sentAt).toISOString()}>{clock(m.sentAt)}</time>
           {m.outbound && <MessageStatus message={m} />}
         </span>
+        <Reactions message={m} />
       </div>
     </div>
   );

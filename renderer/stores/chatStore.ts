@@ -39,7 +39,8 @@ interface ChatStore {
   /** The newest page (when the conversation opens). */
   loadLatest(contactId: string): Promise<void>;
   loadOlder(contactId: string): Promise<number>;
-  send(contactId: string, text: string): Promise<void>;
+  /** `quote`: the id of the message replied to. */
+  send(contactId: string, text: string, quote?: string): Promise<void>;
   markRead(contactId: string): Promise<void>;
   onConversation(c: ConversationView): void;
   onMessage(m: MessageView): void;
@@ -104,8 +105,8 @@ export const useChats = create<ChatStore>((set, get) => ({
     });
     return fresh.length;
   },
-  async send(contactId, text) {
-    const m = await call('send', contactId, text);
+  async send(contactId, text, quote) {
+    const m = await call('send', contactId, text, quote ? { quote } : undefined);
     get().onMessage(m);
   },
   async markRead(contactId) {
@@ -120,7 +121,9 @@ export const useChats = create<ChatStore>((set, get) => ({
   onMessage(m) {
     const t = get().threads[m.contactId];
     if (!t) return; // not loaded: the page will have it when the conversation opens
-    set({ threads: { ...get().threads, [m.contactId]: { ...t, items: upsert(t.items, m) } } });
+    // Deleted for me (here or on another of my devices): it leaves the list.
+    const items = m.removed ? t.items.filter((x) => x.id !== m.id) : upsert(t.items, m);
+    set({ threads: { ...get().threads, [m.contactId]: { ...t, items } } });
   },
   reload(contactId) {
     if (get().threads[contactId])

@@ -55,7 +55,7 @@ describe('attachments between people and devices', () => {
     ];
     expect(metas.map((f) => f.mime)).toEqual(['image/jpeg', 'application/pdf']);
     expect(metas[0]!.metadataStripped).toBe(true);
-    const sent = await alice.send('bob', 'holiday', metas);
+    const sent = await alice.send('bob', 'holiday', { files: metas });
     await settle(alice, laptop, bob);
     expect(blobsOnRelay()).toHaveLength(2);
 
@@ -91,7 +91,7 @@ describe('attachments between people and devices', () => {
     const pdf = pdfLike(100_000);
     writeFileSync(join(files, 'other.pdf'), pdf);
     const meta = await alice.attachments.prepare({ path: join(files, 'other.pdf') });
-    const sent = await alice.send('bob', '', [meta]);
+    const sent = await alice.send('bob', '', { files: [meta] });
     await settle(alice, laptop, bob);
     const path = join(blobDir(), `${meta.blobId}.blob`);
     const blob = readFileSync(path);

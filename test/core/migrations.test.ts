@@ -106,6 +106,27 @@ describe('messages.db migrations', () => {
     expect(ins.run('q', 'k/1', 'bb').changes).toBe(1);
   });
 
+  it('0007 adds message actions: one row per action id, found by conversation and target', () => {
+    const db = new Database(':memory:');
+    migrate(db, 7);
+    expect(currentVersion(db)).toBe(7);
+    expect(columns(db, 'message_actions')).toEqual([
+      'id',
+      'peer_uid',
+      'target_uuid',
+      'kind',
+      'mine',
+      'at',
+      'author_device',
+      'body',
+    ]);
+    const ins = db.prepare(
+      "INSERT OR IGNORE INTO message_actions VALUES (?, 'p', 't', 'react', 1, 1, 'd', x'00')",
+    );
+    expect(ins.run('a1').changes).toBe(1);
+    expect(ins.run('a1').changes).toBe(0); // the same action arriving twice is stored once
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -3,9 +3,12 @@
  * with a contact (Bob): random steps — Bob sends, any of Alice's devices sends (a sibling's
  * message is forwarded through the device driving Bob), sync, restart from disk, a post lost
  * before or after the relay, an old ciphertext replayed, Bob's channel handed to another
- * device — and once per run one device unlinked, the fuzz going on with two. After settling:
- * every message shown exactly once at Bob and on every linked device of Alice, and no two
- * ciphertexts share a (ratchet key, message number) on any channel (contact or device).
+ * device — and once per run one device unlinked, the fuzz going on with two. Between steps,
+ * conversation actions (docs/conversation-sync.md): a reaction (toggled) by anyone, an edit or
+ * a deletion for everyone of one's own message, from any device. After settling: every
+ * message shown exactly once at Bob and on every linked device of Alice, every message shown
+ * the same (text, edits, deletion, reactions) on all of them, and no two ciphertexts share a
+ * (ratchet key, message number) on any channel (contact or device).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
@@ -13,6 +16,8 @@ import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import type { meow } from '../../protocol/wire/proto.js';
+import { messageView } from '../../main/core/service/views.js';
+import { isServiceError } from '../../shared/errors.js';
 import { befriend, pairDevices, settle, startEnv, type Env } from '../core/harness.js';
 import { seeded } from './faultProxy.js';
 import { lossyRelays, replay, SlotLedger } from './fuzzKit.js';
@@ -47,6 +52,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
       handoverRequests: 0,
       handoversDone: 0,
       unlinks: 0,
+      actions: 0,
     };
     let faulty = false;
     const relays = lossyRelays(rnd, posted, faults, () => faulty);
@@ -59,6 +65,27 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
     const open = (): Name[] => [...linked, BOB];
     const contactOf = (n: Name) => (n === BOB ? 'dz-desk' : BOB);
     const sent: Record<Name, string[]> = { 'dz-desk': [], 'dz-lap': [], 'dz-tab': [], [BOB]: [] };
+    /** Each message's text as sent (a deletion for everyone wipes it from the stores). */
+    const sentText = new Map<string, string>();
+    /** A random action by `who` on a random message it has: refused ones (a deleted message) change nothing. */
+    const act = async (who: Name, step: number) => {
+      const list = m[who].messages(contactOf(who));
+      const target = list[Math.floor(rnd() * list.length)];
+      if (!target) return;
+      const r = rnd();
+      const input =
+        r < 0.6 || !target.outbound
+          ? { kind: 'react' as const, target: target.uuid, emoji: ['👍', '❤️', '😂'][Math.floor(rnd() * 3)]! }
+          : r < 0.9
+            ? { kind: 'edit' as const, target: target.uuid, text: `edit ${step}` }
+            : { kind: 'delete' as const, target: target.uuid, forEveryone: true };
+      try {
+        await m[who].act(contactOf(who), input);
+        faults.actions++;
+      } catch (e) {
+        if (!isServiceError(e) || e.code !== 'MESSAGE_DELETED') throw e;
+      }
+    };
     const ledger = new SlotLedger();
     const learnAll = () => open().forEach((n) => ledger.learn(m[n]));
     /** The device of Alice that drives Bob, when all agree on one (none while a handover is under way). */
@@ -113,7 +140,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
         const r = rnd();
         if (r < 0.35) {
           const text = `${who} ${step}`;
-          await m[who].send(contactOf(who), text);
+          sentText.set((await m[who].send(contactOf(who), text)).uuid, text);
           sent[who].push(text);
         } else if (r < 0.75) {
           await m[who].sync().catch(() => undefined); // a lost post fails the round; the outbox keeps it
@@ -130,6 +157,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
           const replayed = await replay(injector, posted[Math.floor(rnd() * posted.length)]!);
           if (replayed) faults.replayed++;
         }
+        if (rnd() < 0.25) await act(who, step);
         learnAll();
         const now = driver();
         if (now && now !== drivenBefore) {
@@ -146,7 +174,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
         m[n]
           .messages(contactOf(n))
           .filter((x) => x.outbound === outbound)
-          .map((x) => x.text);
+          .map((x) => x.text || sentText.get(x.uuid) || '');
       const atBob = tally(aliceSent, mine(BOB, false));
       const perDevice = linked.map((n) => ({
         n,
@@ -180,6 +208,28 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
         expect({ n: d.n, ...d.fromBob }).toEqual({ n: d.n, lost: 0, shownTwice: 0 });
         expect({ n: d.n, ...d.fromAlice }).toEqual({ n: d.n, lost: 0, shownTwice: 0 });
       }
+      // Every message shows the same on Bob's device and each of Alice's (Bob's "me" is Alice's "contact").
+      const shown = (n: Name, flip: boolean) =>
+        m[n].messages(contactOf(n)).map((x) => {
+          const v = messageView(m[n], x);
+          const by = (b: string) => (flip ? (b === 'me' ? 'contact' : 'me') : b);
+          return {
+            id: v.id,
+            text: v.text,
+            deleted: v.deleted,
+            history: v.history.map((h) => h.text),
+            reactions: v.reactions
+              .map((r) => ({ emoji: r.emoji, by: r.by.map(by).sort() }))
+              .sort((a, b) => a.emoji.localeCompare(b.emoji)),
+          };
+        });
+      const atBobShown = shown(BOB, true).sort((a, b) => a.id.localeCompare(b.id));
+      for (const n of linked)
+        expect({ n, shown: shown(n, false).sort((a, b) => a.id.localeCompare(b.id)) }).toEqual({
+          n,
+          shown: atBobShown,
+        });
+      expect(faults.actions).toBeGreaterThan(10);
       expect(slots.opened).toBeGreaterThan(aliceSent.length + sent[BOB].length);
       expect(slots.reused).toBe(0);
     } finally {

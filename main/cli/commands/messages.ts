@@ -74,10 +74,13 @@ async function conversation(s: MeowService, contactId: string, limit?: number): 
 
 export const messages: CommandSpec = {
   name: 'messages',
-  synopsis: 'CONTACT [--mark-read] [--limit N]',
+  synopsis: 'CONTACT [--mark-read] [--limit N] [--ids]',
   summary: 'the conversation, oldest first (--limit N: only the newest N)',
-  help: ['--mark-read marks it read here; read receipts (if on for them) and your other devices follow.'],
-  options: { 'mark-read': { type: 'boolean' }, limit: { type: 'string' } },
+  help: [
+    '--mark-read marks it read here; read receipts (if on for them) and your other devices follow.',
+    '--ids starts each line with the message id (for reply, react, edit, delete).',
+  ],
+  options: { 'mark-read': { type: 'boolean' }, limit: { type: 'string' }, ids: { type: 'boolean' } },
   positionals: ['CONTACT'],
   async run(ctx, args) {
     const limit = whole(str(args, 'limit'), 'messages: --limit', 1);
@@ -86,7 +89,10 @@ export const messages: CommandSpec = {
     if (flag(args, 'mark-read')) await s.markRead(c.id);
     const list = await conversation(s, c.id, limit);
     ctx.out(
-      () => (list.length ? list.map((m) => messageLine(m, c.name)).join('\n') : 'No messages yet.'),
+      () =>
+        list.length
+          ? list.map((m) => (flag(args, 'ids') ? `${m.id}  ` : '') + messageLine(m, c.name)).join('\n')
+          : 'No messages yet.',
       list.map(messageJson),
     );
   },

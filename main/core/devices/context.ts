@@ -120,6 +120,8 @@ export class DeviceContext {
       }
       case 'server_add':
         return { syncType: 'server_add', serverData: encodeServers(this.me.servers, this.me.serversVersion) };
+      case 'action':
+        return { syncType: 'action', peerUid: change.peerUid, action: change.action };
     }
   }
 

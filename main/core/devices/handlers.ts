@@ -19,6 +19,7 @@ import type { Pairing } from './pairing.js';
 import { batchItems, decodeDeviceName, type SyncType } from './payloads.js';
 import { applyForward } from './routing.js';
 import { applyUnlinked } from './unlink.js';
+import { applySiblingAction, checkSiblingAction } from './actionSync.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -92,6 +93,8 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
     },
   },
   forward: { apply: ({ ctx }, device, p, sink) => applyForward(ctx, device, p, sink) },
+  // A reaction, edit or deletion (mine, or the contact's) made or received on another device.
+  action: { check: checkSiblingAction, apply: ({ ctx }, _d, p, sink) => applySiblingAction(ctx, p, sink) },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },
   server_add: { prepare: onOthers(({ ctx }, _d, p) => applyServers(ctx, p)) },

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { encode, meow } from '../../../protocol/wire/proto.js';
 import { MeowError } from '../errors.js';
+import { toWire } from '../messenger/actions.js';
 import { relayServiceError } from '../relay.js';
 import {
   answerInvitation,
@@ -22,7 +23,7 @@ import type { PairingState, DeviceChannel } from '../peers/peer.js';
 import { fromBase64, randomBytes, toBase64 } from '../../../protocol/crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
-import { myAnnouncement, withCardAnnouncement } from './capabilities.js';
+import { canReceive, myAnnouncement, withCardAnnouncement } from './capabilities.js';
 import type { DeviceContext } from './context.js';
 import { unlinkedChannel } from './secrets.js';
 import { tombstone } from './unlink.js';
@@ -336,6 +337,10 @@ export class Pairing {
         cursor = page[page.length - 1]!.id;
       }
       flush();
+      // Reactions, edits and deletions of that history (a device that cannot take them gets none).
+      if (canReceive(device, 'action'))
+        for (const a of m.db.actions.since(since))
+          send('action', { peerUid: a.peerUid, action: toWire(a), dedupId: a.id });
     }
     send('pair_done', { progressTotal: total });
 

@@ -44,7 +44,8 @@ export type SyncType =
   | 'pair_reveal'
   | 'pair_ok'
   | 'batch'
-  | 'device_caps';
+  | 'device_caps'
+  | 'action';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

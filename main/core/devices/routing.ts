@@ -13,6 +13,7 @@ import type { ContactChannel, DeviceChannel, Peer } from '../peers/peer.js';
 import type { ReceiveSink } from '../receive/decision.js';
 import type { OutboxItem, OutboxRow, StoredMessage } from '../storage/messageDb.js';
 import type { DeviceContext } from './context.js';
+import { applyAction, fromWire } from '../messenger/actions.js';
 
 /**
  * A forward passed on after handovers. More hops than this means two devices disagree on the
@@ -75,7 +76,11 @@ export function rerouteQueued(ctx: DeviceContext, contact: ContactChannel, to: D
     for (const row of db.outbox.forPeer('peer', contact.uid)) {
       if (row.packed) continue;
       if (!row.messageUuid) {
-        db.outbox.drop(row.id);
+        // A reaction, edit or deletion goes to the new primary too; receipts and profile
+        // notices are the primary's to send.
+        if (decodeStrict(meow.UserMessage, 'UserMessage', row.plain).type === 'action')
+          db.outbox.replace(row.id, [forwardItem(ctx, to, contact, row.plain)]);
+        else db.outbox.drop(row.id);
         continue;
       }
       db.outbox.replace(row.id, [
@@ -106,8 +111,8 @@ export function applyForward(
   const contact = ctx.core.peers.get(p.forwardPeerUid);
   if (!contact) throw new MeowError('REFUSED', { detail: 'forward for an unknown contact' });
   const msg = decodeStrict(meow.UserMessage, 'UserMessage', p.forwardPayload);
-  if (msg.type !== 'text' || !msg.status?.uuid)
-    throw new MeowError('REFUSED', { detail: 'only text messages are forwarded' });
+  if ((msg.type !== 'text' && msg.type !== 'action') || !msg.status?.uuid)
+    throw new MeowError('REFUSED', { detail: 'only text messages and actions are forwarded' });
   if (contact.primary) {
     // The primary role moved (handover): pass it on to the device that has it now.
     const primary = ctx.core.devices.get(contact.primary.device);
@@ -124,6 +129,18 @@ export function applyForward(
   }
   const uuid = msg.status.uuid;
   const send: OutboxItem = { channel: 'peer', peerUid: contact.uid, plain: p.forwardPayload };
+  if (msg.type === 'action') {
+    // A reaction, edit or deletion I made on another device: its author told my devices; I
+    // store it (once, by its id) and send it on — unless it is not one I may make.
+    const a = fromWire(contact.uid, msg.action, true);
+    if (typeof a === 'string') throw new MeowError('REFUSED', { detail: `forwarded action: ${a}` });
+    if (a.kind === 'hide')
+      throw new MeowError('REFUSED', { detail: 'a deletion for me is not sent to the contact' });
+    const known = db.actions.forTarget(contact.uid, a.targetUuid).some((x) => x.id === a.id);
+    if (applyAction(ctx.core, { ...a, authorDevice: from.deviceId }, sink.events) || known)
+      db.outbox.enqueue([send]);
+    return;
+  }
   if (db.messages.get(contact.uid, uuid)) {
     // Mine from when I was a sibling (handover), or a duplicate: send only if still unsent.
     if (db.outbox.claimForward(contact.uid, uuid, send)) {
@@ -138,6 +155,7 @@ export function applyForward(
     outbound: true,
     type: 'text',
     text: msg.text,
+    answerTo: msg.status.answerToUuid ?? '',
     state: 'pending' as const,
     sentAt: msg.status.sent || Date.now(),
     seen: true,

@@ -7,4 +7,5 @@ export type SyncChange =
   | { type: 'status'; peerUid: string; dbMessage: meow.IDbMessage }
   | { type: 'peer_update'; peer: ContactChannel }
   | { type: 'identity_update' }
-  | { type: 'server_add' };
+  | { type: 'server_add' }
+  | { type: 'action'; peerUid: string; action: meow.IMessageAction };

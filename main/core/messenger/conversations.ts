@@ -27,8 +27,16 @@ export class Conversations {
     private readonly devices: RoutePort,
   ) {}
 
-  /** Sends text, or files (already uploaded: attachments/attachments.ts) with an optional caption. */
-  async send(ref: string, text: string, files: meow.IFileMeta[] = []): Promise<StoredMessage> {
+  /**
+   * Sends text, or files (already uploaded: attachments/attachments.ts) with an optional
+   * caption; `quote`: the id of the message of this conversation it replies to.
+   */
+  async send(
+    ref: string,
+    text: string,
+    opts: { quote?: string; files?: meow.IFileMeta[] } = {},
+  ): Promise<StoredMessage> {
+    const files = opts.files ?? [];
     const found = this.contacts.find(ref);
     if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
     if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
@@ -38,9 +46,17 @@ export class Conversations {
     // Under the contact's lock: its route (direct, or through its primary) cannot change meanwhile.
     const stored = await this.core.locks.run(contactLock(found.uid), async () => {
       const peer = this.core.peers.get(found.uid) ?? found;
+      const quote = opts.quote ?? '';
+      if (quote && !this.core.db.messages.get(peer.uid, quote))
+        throw new MeowError('UNKNOWN_MESSAGE', { message: quote });
       const uuid = randomUUID();
       const sentAt = this.core.clock();
-      const plain = encode(meow.UserMessage, { type: 'text', text, files, status: { uuid, sent: sentAt } });
+      const plain = encode(meow.UserMessage, {
+        type: 'text',
+        text,
+        files,
+        status: { uuid, sent: sentAt, answerToUuid: quote },
+      });
       const primary = this.devices.routeFor(peer);
       const base = {
         peerUid: peer.uid,
@@ -49,6 +65,7 @@ export class Conversations {
         type: 'text',
         text,
         files,
+        answerTo: quote,
         sentAt,
         seen: true,
         authorDevice: this.core.identity.uid,

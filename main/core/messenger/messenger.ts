@@ -31,6 +31,7 @@ import type { Relay, RelayFactory } from '../relay.js';
 import { MAX_BACKOFF_MS } from '../retry.js';
 import type { MessageDb, OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import { openMessageStore, type MessageStoreRescue } from '../storage/messageStoreRescue.js';
+import { Actions, type ActionInput } from './actions.js';
 import { Contacts } from './contacts.js';
 import { Conversations } from './conversations.js';
 import { NetworkLoops, type ServerStats } from './loops.js';
@@ -66,6 +67,8 @@ export class Messenger implements Core {
   readonly identities: IdentityRepository;
   readonly contactBook: Contacts;
   readonly conversations: Conversations;
+  /** Reactions, edits, deletions. */
+  readonly actions: Actions;
   readonly profile: Profile;
   readonly rotation: RotationSchedule;
   /** Multi-device sync: device channels, fan-out, the primary relay, handover, unlink. */
@@ -113,6 +116,7 @@ export class Messenger implements Core {
     }
     this.profile = new Profile(core, this.identities, opts.relays, this.deviceSync);
     this.conversations = new Conversations(core, this.contactBook, this.deviceSync);
+    this.actions = new Actions(core, this.contactBook, this.deviceSync);
     this.net = new NetworkLoops(core, this.deviceSync, this.rotation, opts.pollTimeoutMs);
     this.attachments = new Attachments({
       dir,
@@ -315,8 +319,15 @@ export class Messenger implements Core {
   setVerified(uid: string, verified: boolean): Promise<ContactChannel> {
     return this.contactBook.setVerified(uid, verified);
   }
-  send(ref: string, text: string, files?: meow.IFileMeta[]): Promise<StoredMessage> {
-    return this.conversations.send(ref, text, files);
+  send(
+    ref: string,
+    text: string,
+    opts: { quote?: string; files?: meow.IFileMeta[] } = {},
+  ): Promise<StoredMessage> {
+    return this.conversations.send(ref, text, opts);
+  }
+  act(ref: string, input: ActionInput): Promise<StoredMessage> {
+    return this.actions.act(ref, input);
   }
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
     return this.conversations.messages(ref, opts);

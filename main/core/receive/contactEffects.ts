@@ -11,6 +11,7 @@ import { receiptState } from '../messenger/messageState.js';
 import { deliveryReceipt } from '../messenger/receipts.js';
 import type { ContactChannel } from '../peers/peer.js';
 import type { ReceiveSink } from './decision.js';
+import { applyAction, fromWire, toWire } from '../messenger/actions.js';
 
 /** Content types stored as conversation messages. */
 export const STORED_TYPES = new Set(['text']);
@@ -73,6 +74,16 @@ export function contactEffects(
         outbox.push(...core.fanOut({ type: 'status', peerUid: peer.uid, dbMessage: toDbMessage(updated) }));
       }
     }
+  } else if (message.type === 'action') {
+    if (peer.blocked) return;
+    // The contact's reaction, edit or deletion: applied here, and told to my other devices.
+    const a = fromWire(peer.uid, message.action, false);
+    if (typeof a === 'string') {
+      core.log.warn('ignored an action from a contact', { peer: peer.uid, why: a });
+      return;
+    }
+    if (applyAction(core, a, events))
+      outbox.push(...core.fanOut({ type: 'action', peerUid: peer.uid, action: toWire(a) }));
   } else if (message.type === 'profile') {
     outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
   }

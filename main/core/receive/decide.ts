@@ -27,7 +27,15 @@ import { deleteShortLink } from './shortLinks.js';
 import { DAY_MS } from '../durations.js';
 
 /** Types a contact channel may carry; anything else is refused and logged. */
-const CONTACT_TYPES = new Set(['text', 'ack', 'profile', 'invitation_answer', 'key_update', 'session_ack']);
+const CONTACT_TYPES = new Set([
+  'text',
+  'ack',
+  'profile',
+  'invitation_answer',
+  'key_update',
+  'session_ack',
+  'action',
+]);
 
 /** An answer may arrive late (the other side accepted just before expiry); accept it within this grace. */
 const ANSWER_GRACE_MS = DAY_MS;

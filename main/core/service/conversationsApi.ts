@@ -1,6 +1,7 @@
 /** Conversations: the list with unread counts, pages of messages, send, read, retry. */
 import { ServiceError } from '../../../shared/errors.js';
 import type { ConversationView, MessageView } from '../../../shared/views.js';
+import type { ActionInput } from '../messenger/actions.js';
 import { conversationView, messageView, parseCursor } from './views.js';
 
 import { DEFAULT_PAGE, type ServiceSession } from './session.js';
@@ -34,11 +35,16 @@ export function messages(
   });
 }
 
-export function send(s: ServiceSession, contactId: string, text: string): Promise<MessageView> {
+export function send(
+  s: ServiceSession,
+  contactId: string,
+  text: string,
+  opts: { quote?: string } = {},
+): Promise<MessageView> {
   return s.guard('send', async () => {
     const m = s.open();
     s.contact(m, contactId);
-    const stored = await m.send(contactId, text);
+    const stored = await m.send(contactId, text, opts);
     await s.flushSoon(m);
     return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
   });
@@ -68,5 +74,47 @@ export function retryMessage(s: ServiceSession, contactId: string, messageId: st
       await s.flushSoon(m);
     }
     return messageView(m, m.db.messages.get(contactId, messageId)!);
+  });
+}
+
+/** A reaction, edit or deletion, then the message as it shows now. */
+function act(s: ServiceSession, method: string, contactId: string, input: ActionInput): Promise<MessageView> {
+  return s.guard(method, async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    const before = await m.act(contactId, input);
+    await s.flushSoon(m);
+    return messageView(m, m.db.messages.get(contactId, before.uuid) ?? before);
+  });
+}
+
+export function react(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  emoji: string,
+): Promise<MessageView> {
+  return act(s, 'react', contactId, { kind: 'react', target: messageId, emoji });
+}
+
+export function editMessage(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  text: string,
+): Promise<MessageView> {
+  return act(s, 'editMessage', contactId, { kind: 'edit', target: messageId, text });
+}
+
+export function deleteMessage(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  opts: { forEveryone?: boolean } = {},
+): Promise<MessageView> {
+  return act(s, 'deleteMessage', contactId, {
+    kind: 'delete',
+    target: messageId,
+    forEveryone: !!opts.forEveryone,
   });
 }

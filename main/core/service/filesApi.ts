@@ -111,7 +111,7 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
           ),
         );
       }
-      const stored = await m.send(contactId, args.caption ?? '', metas);
+      const stored = await m.send(contactId, args.caption ?? '', { files: metas });
       await s.flushSoon(m);
       return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
     } finally {

@@ -75,6 +75,11 @@ export class CoreService implements MeowService {
   readonly messages: Rest<typeof conversationsApi.messages> = (...a) =>
     conversationsApi.messages(this.s, ...a);
   readonly send: Rest<typeof conversationsApi.send> = (...a) => conversationsApi.send(this.s, ...a);
+  readonly react: Rest<typeof conversationsApi.react> = (...a) => conversationsApi.react(this.s, ...a);
+  readonly editMessage: Rest<typeof conversationsApi.editMessage> = (...a) =>
+    conversationsApi.editMessage(this.s, ...a);
+  readonly deleteMessage: Rest<typeof conversationsApi.deleteMessage> = (...a) =>
+    conversationsApi.deleteMessage(this.s, ...a);
   readonly markRead: Rest<typeof conversationsApi.markRead> = (...a) =>
     conversationsApi.markRead(this.s, ...a);
   readonly retryMessage: Rest<typeof conversationsApi.retryMessage> = (...a) =>

@@ -9,12 +9,14 @@ import type {
   ConversationView,
   DeviceView,
   MessageView,
+  QuoteView,
   PairingPhase,
   PairingView,
   ProfileView,
 } from '../../../shared/views.js';
 import { safeFileName } from '../attachments/fileName.js';
 import { isExecutable, sniffType } from '../attachments/fileType.js';
+import { fold } from '../messenger/actionFold.js';
 import type { Messenger } from '../messenger/messenger.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
@@ -85,11 +87,14 @@ export function messageView(m: Messenger, s: StoredMessage): MessageView {
       since: s.waitingSince,
     };
   }
+  // Reactions, edits and deletions, as every device folds them (messenger/actionFold.ts).
+  const actions = m.db.actions.forTarget(s.peerUid, s.uuid);
+  const folded = fold(s, actions);
   return {
     id: s.uuid,
     contactId: s.peerUid,
     outbound: s.outbound,
-    text: s.text,
+    text: folded.text,
     status: s.state,
     sentAt: s.sentAt,
     receivedAt: s.receivedAt,
@@ -100,6 +105,25 @@ export function messageView(m: Messenger, s: StoredMessage): MessageView {
     failed: failedOf(m, s),
     cursor: cursorOf(s),
     attachments: s.files.map((f, index) => attachmentView(m, f, index)),
+    quote: s.answerTo && !folded.deleted ? quoteView(m, s.peerUid, s.answerTo) : null,
+    reactions: folded.reactions,
+    editedAt: folded.editedAt,
+    history: folded.history,
+    deleted: folded.deleted,
+    removed: actions.some((a) => a.kind === 'hide'),
+  };
+}
+
+function quoteView(m: Messenger, peerUid: string, id: string): QuoteView {
+  const q = m.db.messages.get(peerUid, id);
+  if (!q) return { id, present: false, outbound: false, firstLine: '', deleted: false };
+  const f = fold(q, m.db.actions.forTarget(peerUid, id));
+  return {
+    id,
+    present: true,
+    outbound: q.outbound,
+    firstLine: f.text.split('\n')[0] ?? '',
+    deleted: f.deleted,
   };
 }
 

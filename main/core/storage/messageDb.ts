@@ -3,6 +3,7 @@
  * the ids of relay messages already received and the sync changes kept for a newer build — one SQLite file, so that what a
  * ratchet step produced, the step itself and the received id commit in one transaction.
  */
+import { ActionTable } from './actions.js';
 import { ChannelStateTable } from './channelState.js';
 import { DeferredSyncTable } from './deferredSync.js';
 import { MessageTable } from './messages.js';
@@ -11,6 +12,7 @@ import { ReceivedLedger } from './receivedLedger.js';
 import { SqlStore } from './sqlStore.js';
 
 export type { MessageState, NewMessage, StoredMessage } from './messages.js';
+export type { ActionKind, StoredAction } from './actions.js';
 export type { OutboxItem, OutboxKind, OutboxRow } from './outbox.js';
 export { OUTBOX_PARKED_AT } from './outbox.js';
 export { RATCHET_SLOTS_KEPT } from './channelState.js';
@@ -22,6 +24,7 @@ export class MessageDb {
   readonly channels: ChannelStateTable;
   readonly received: ReceivedLedger;
   readonly deferred: DeferredSyncTable;
+  readonly actions: ActionTable;
 
   constructor(path: string, storageKey: Uint8Array) {
     this.sql = new SqlStore(path, storageKey);
@@ -30,6 +33,7 @@ export class MessageDb {
     this.channels = new ChannelStateTable(this.sql);
     this.received = new ReceivedLedger(this.sql);
     this.deferred = new DeferredSyncTable(this.sql);
+    this.actions = new ActionTable(this.sql);
   }
 
   /** The connection (for tests and the store's rescue). */

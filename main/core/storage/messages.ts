@@ -93,8 +93,20 @@ export class MessageTable {
       VALUES (@peerUid, @uuid, @outbound, @type, @body, @state, @sentAt, @receivedAt, @processedAt, @storedAt, @seen, @authorDevice, @synced, @waitingFor, @waitingSince)`);
   }
 
-  /** The new row's id, or 0 when the conversation already has that uuid. */
+  /**
+   * The new row's id, or 0 when the conversation already has that uuid — or when that message
+   * was deleted here for me (a late copy of it stays deleted). A copy of a message its author
+   * deleted for everyone is stored without its content.
+   */
   insertRaw(m: NewMessage, storedAt = Date.now()): number {
+    const tombstones = this.s
+      .q(
+        "SELECT kind, mine FROM message_actions WHERE peer_uid = ? AND target_uuid = ? AND kind IN ('hide', 'delete')",
+      )
+      .all(m.peerUid, m.uuid) as { kind: string; mine: number }[];
+    if (tombstones.some((t) => t.kind === 'hide')) return 0;
+    if (tombstones.some((t) => t.kind === 'delete' && t.mine === (m.outbound ? 1 : 0)))
+      m = { ...m, text: '', data: undefined, files: [], appdata: undefined };
     const info = this.insertStmt().run({
       peerUid: m.peerUid,
       uuid: m.uuid,
@@ -364,10 +376,36 @@ export class MessageTable {
     });
   }
 
+  /** Deleted for me: the row goes (its summary follows); the caller keeps the tombstone. */
+  remove(peerUid: string, uuid: string): boolean {
+    return this.s.run(
+      'messages',
+      () => this.s.q('DELETE FROM messages WHERE peer_uid = ? AND uuid = ?').run(peerUid, uuid).changes === 1,
+    );
+  }
+
+  /** Deleted for everyone: the content is overwritten (the row stays, to show "message deleted"). */
+  wipeContent(peerUid: string, uuid: string): boolean {
+    const row = this.s.run(
+      'messages',
+      () =>
+        this.s.q('SELECT * FROM messages WHERE peer_uid = ? AND uuid = ?').get(peerUid, uuid) as
+          MessageRow | undefined,
+    );
+    if (!row) return false;
+    const m = this.fromRow(row);
+    const body = this.bodyOf({ ...m, text: '', data: undefined, files: [], appdata: undefined });
+    return this.s.run(
+      'messages',
+      () => this.s.q('UPDATE messages SET body = ? WHERE id = ?').run(body, row.id).changes === 1,
+    );
+  }
+
   deleteConversation(peerUid: string): void {
     this.s.run('messages', () =>
       this.s.db.transaction(() => {
         this.s.q('DELETE FROM messages WHERE peer_uid = ?').run(peerUid);
+        this.s.q('DELETE FROM message_actions WHERE peer_uid = ?').run(peerUid);
         this.s.q("DELETE FROM outbox WHERE peer_uid = ? AND channel = 'peer'").run(peerUid);
       })(),
     );

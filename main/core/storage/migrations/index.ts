@@ -10,6 +10,7 @@ import { migration0003 } from './0003_channel_state.js';
 import { migration0004 } from './0004_conversation_summary.js';
 import { migration0005 } from './0005_ratchet_slots.js';
 import { migration0006 } from './0006_deferred_sync.js';
+import { migration0007 } from './0007_message_actions.js';
 
 export interface Migration {
   version: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0007,
 ];
 
 export function currentVersion(db: Database): number {

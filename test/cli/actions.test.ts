@@ -1,0 +1,88 @@
+/**
+ * `meow reply / react / edit / delete` with real `meow` processes and a relay process: what
+ * Alice does shows in Bob's `meow messages`, and bad input exits non-zero with one sentence.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
+import { cliFriends, meow, meowJson, settleCli, type MessageJson } from './harness.js';
+
+interface ActionJson extends MessageJson {
+  quote?: { id: string; present: boolean; firstLine: string };
+  reactions?: { emoji: string; count: number; by: string[] }[];
+  editedAt?: number;
+  history?: { text: string }[];
+  deleted?: boolean;
+}
+
+describe('conversation actions from the command line', { timeout: 240_000 }, () => {
+  let server: ServerProcess;
+  let dir: string;
+  const A = () => join(dir, 'alice');
+  const B = () => join(dir, 'bob');
+  const list = (p: string, contact: string) => meowJson<ActionJson[]>(p, ['messages', contact]);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meow-actions-'));
+    server = await spawnServer(['--data', join(dir, 'server')]);
+    await cliFriends(server.url, { dir: A(), name: 'Alice' }, { dir: B(), name: 'Bob' });
+  }, 120_000);
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reply, react, edit and delete for everyone reach the contact; --ids names the messages', async () => {
+    await meowJson(B(), ['send', 'Alice', 'lunch at noon?']);
+    await settleCli(B(), A());
+    const ids = await meow(A(), ['messages', 'Bob', '--ids']);
+    expect(ids.code, ids.stderr).toBe(0);
+    const [id] = ids.stdout.trim().split(/\s+/);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const r = await meowJson<ActionJson>(A(), ['reply', 'Bob', id!.slice(0, 8), 'yes!']);
+    expect(r.quote).toMatchObject({ id, present: true, firstLine: 'lunch at noon?' });
+    await meowJson(A(), ['react', 'Bob', id!, '👍']);
+    await meowJson(A(), ['edit', 'Bob', r.uuid, '--', '-yes, noon']);
+    await settleCli(A(), B());
+    let bob = await list(B(), 'Alice');
+    expect(bob.find((m) => m.uuid === id)!.reactions).toEqual([{ emoji: '👍', count: 1, by: ['contact'] }]);
+    const reply = bob.find((m) => m.uuid === r.uuid)!;
+    expect(reply).toMatchObject({ text: '-yes, noon', quote: { id, present: true } });
+    expect(reply.history!.map((h) => h.text)).toEqual(['yes!']);
+    const shown = await meow(B(), ['messages', 'Alice']);
+    expect(shown.stdout).toContain('> lunch at noon?');
+    expect(shown.stdout).toContain('-yes, noon (edited)');
+
+    await meowJson(A(), ['delete', 'Bob', r.uuid, '--for-everyone']);
+    await settleCli(A(), B());
+    bob = await list(B(), 'Alice');
+    expect(bob.find((m) => m.uuid === r.uuid)).toMatchObject({ deleted: true, text: '' });
+    expect((await meow(B(), ['messages', 'Alice'])).stdout).toContain('(message deleted)');
+
+    // Deleted for me: gone here, still with Bob.
+    await meowJson(A(), ['delete', 'Bob', id!]);
+    expect((await list(A(), 'Bob')).some((m) => m.uuid === id)).toBe(false);
+    expect((await list(B(), 'Alice')).some((m) => m.uuid === id)).toBe(true);
+  });
+
+  it('bad input: a clear sentence, a non-zero exit, nothing sent', async () => {
+    const theirs = await meowJson<ActionJson>(B(), ['send', 'Alice', 'not yours']);
+    await settleCli(B(), A());
+    const cases: [string[], RegExp][] = [
+      [['react', 'Bob', theirs.uuid, 'ok'], /one emoji/],
+      [['edit', 'Bob', theirs.uuid, 'changed'], /Only the author/],
+      [['delete', 'Bob', theirs.uuid, '--for-everyone'], /Only the author/],
+      [['reply', 'Bob', 'no-such-message', 'hi'], /No message "no-such-message"/],
+    ];
+    for (const [args, said] of cases) {
+      const r = await meow(A(), args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr).toMatch(said);
+    }
+    const sync = await meowJson<{ sent: number }>(A(), ['sync']);
+    expect(sync.sent).toBe(0);
+  });
+});
