@@ -12,6 +12,7 @@ import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
 import { sendRows } from './rows/send.js';
+import { sessionRows } from './rows/sessions.js';
 import { storeFlushRows } from './rows/storeFlush.js';
 import { unlinkRows } from './rows/unlink.js';
 import type { Row } from './table.js';
@@ -20,6 +21,7 @@ export function rows(quick: boolean): Row[] {
   return [
     ...cryptoRows,
     ...relayRows(quick),
+    ...sessionRows(quick),
     ...storeFlushRows,
     ...unlinkRows,
     ...drainRows,

@@ -1,9 +1,15 @@
 /**
  * One relay session from the client: a WebSocket to /v1/session, the Noise NK handshake
  * to the pinned server key, the device proven in the first frame, then sealed requests
- * (answered by id) and pushed events. Pings keep NATs open and find a dead link: one
- * every PING_INTERVAL_MS (jittered), and a link whose pong does not come within
- * PONG_TIMEOUT_MS is ended (then the owner reconnects, with jittered backoff).
+ * (answered by id) and pushed events.
+ *
+ * Keeping alive, at no cost to the relay's CPU: TCP keepalive (KEEPALIVE_MS) keeps NAT
+ * entries fresh and finds a dead peer in the kernels of both sides — no wake-up of the
+ * relay process. An application ping every PING_INTERVAL_MS (jittered) finds a relay that
+ * is up but stuck; a pong that does not come within PONG_TIMEOUT_MS ends the link (the
+ * owner reconnects, with jittered backoff). Laptop sleep: a cheap local timer notices the
+ * wall clock jumping (Node's timers do not count a suspend) and pings at once, so a link
+ * that died during the sleep is found within PONG_TIMEOUT_MS of waking.
  *
  * The socket is unref'd while nothing waits on it, so an open session never keeps a
  * command-line process alive.
@@ -17,8 +23,11 @@ import type { KeyPair } from '../../protocol/crypto/curves.js';
 import { decodeStrict, encode, meow } from '../../protocol/wire/proto.js';
 import { RelayError } from './relayClient.js';
 
-export const PING_INTERVAL_MS = 60_000;
+export const PING_INTERVAL_MS = 15 * 60_000;
 export const PONG_TIMEOUT_MS = 20_000;
+/** TCP keepalive idle time: under the ~60 s UDP/TCP idle timeouts of strict NATs and mobile carriers. */
+export const KEEPALIVE_MS = 45_000;
+const WAKE_CHECK_MS = 30_000;
 const OPEN_TIMEOUT_MS = 15_000;
 const REPLY_TIMEOUT_MS = 15_000;
 
@@ -50,6 +59,7 @@ export class SessionLink {
   private busy = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private pongTimer: NodeJS.Timeout | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
   private ended: RelayError | null = null;
   keys!: SessionKeys;
 
@@ -95,7 +105,10 @@ export class SessionLink {
       );
       const hs = clientStart(serverKey);
       let stage: 'handshake' | 'auth' = 'handshake';
-      ws.on('upgrade', (res) => (link.socket = res.socket));
+      ws.on('upgrade', (res) => {
+        link.socket = res.socket;
+        link.socket.setKeepAlive(true, KEEPALIVE_MS);
+      });
       ws.on('unexpected-response', (_req, res) =>
         fail(
           new RelayError(
@@ -206,6 +219,13 @@ export class SessionLink {
       }
     });
     this.schedulePing();
+    let last = Date.now();
+    this.wakeTimer = setInterval(() => {
+      const now = Date.now();
+      if (now - last > 2 * WAKE_CHECK_MS) this.ping(); // the machine slept
+      last = now;
+    }, WAKE_CHECK_MS);
+    this.wakeTimer.unref();
     if (this.busy === 0) this.socket?.unref(); // nothing waits yet
   }
 
@@ -282,6 +302,7 @@ export class SessionLink {
     this.ended = error;
     if (this.pingTimer) clearTimeout(this.pingTimer);
     if (this.pongTimer) clearTimeout(this.pongTimer);
+    if (this.wakeTimer) clearInterval(this.wakeTimer);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
     this.events.closed(error);

@@ -2,10 +2,12 @@
  * GET /v1/session, upgraded to a WebSocket: the relay's side of relay sessions
  * (docs/relay-protocol.md). Admission before any crypto work: the per-address bound on
  * open sessions and one token from the address's rate bucket; a refusal is a plain HTTP
- * answer (429/503) and is counted. A session silent for longer than IDLE_LIMIT_MS (no
- * frame, no ping) is dropped: the client pings every ~60 s, so this finds the dead ones.
+ * answer (429/503) and is counted. Idle sessions cost the relay nothing: TCP keepalive
+ * (in the kernel) keeps NATs open and finds dead peers; the client's own ping comes every
+ * ~15 minutes, and a session silent for longer than IDLE_LIMIT_MS is dropped.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Limits } from '../config.js';
@@ -16,8 +18,10 @@ import { CLOSE, SessionConnection } from './connection.js';
 import { SubscriptionRegistry } from './registry.js';
 
 export const SESSION_PATH = '/v1/session';
-/** Silence after which a session is taken for dead (the client pings every ~60 s). */
-export const IDLE_LIMIT_MS = 210_000;
+/** Silence after which a session is taken for dead (the client pings every ~15 min). */
+export const IDLE_LIMIT_MS = 35 * 60_000;
+/** TCP keepalive idle time on session sockets (the kernel answers; the process is not woken). */
+export const KEEPALIVE_MS = 45_000;
 
 export interface SessionEndpointOptions {
   store: RelayStore;
@@ -43,7 +47,7 @@ export class SessionEndpoint {
       perMessageDeflate: false, // sealed frames do not compress
       clientTracking: false,
     });
-    this.sweep = setInterval(() => this.dropSilent(), 30_000);
+    this.sweep = setInterval(() => this.dropSilent(), 60_000);
     this.sweep.unref();
   }
 
@@ -97,6 +101,7 @@ export class SessionEndpoint {
       uncount();
       return reject(socket, 503, 'Service Unavailable');
     }
+    (socket as Socket).setKeepAlive?.(true, KEEPALIVE_MS);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new SessionConnection(
         ws,
