@@ -3,6 +3,7 @@ import { memo } from 'react';
 import type { MessageView } from '../../shared/views.js';
 import { clock } from '../lib/format.js';
 import { linkify } from '../lib/linkify.js';
+import { MessageFiles } from './MessageFiles.js';
 import { MessageStatus } from './MessageStatus.js';
 
 /**
@@ -18,6 +19,7 @@ export const MessageRow = memo(function MessageRow({ message: m }: { message: Me
       data-status={m.status}
     >
       <div className="bubble">
+        {m.attachments.length > 0 && <MessageFiles message={m} />}
         <p className="text" data-testid="message-text">
           {linkify(m.text).map((p, i) =>
             p.href ? (
