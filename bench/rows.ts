@@ -8,6 +8,7 @@ import { cliRows } from './rows/cli.js';
 import { cryptoRows } from './rows/crypto.js';
 import { deviceRows } from './rows/devices.js';
 import { drainRows } from './rows/drain.js';
+import { fileRows } from './rows/files.js';
 import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
@@ -30,5 +31,6 @@ export function rows(quick: boolean): Row[] {
     ...profileRows,
     ...hostRows,
     ...cliRows,
+    ...fileRows,
   ];
 }

@@ -5,6 +5,7 @@ import { useApp } from './stores/appStore.js';
 import { useChats } from './stores/chatStore.js';
 import { useContacts } from './stores/contactStore.js';
 import { useDevices } from './stores/deviceStore.js';
+import { useFiles } from './stores/fileStore.js';
 import { useNotices } from './stores/noticeStore.js';
 import { usePairing } from './stores/pairingStore.js';
 
@@ -42,6 +43,7 @@ export function wireEvents(): Unsubscribe {
       }
     }),
     on('app:state', (s) => useApp.getState().setState(s)),
+    on('file:progress', (p) => useFiles.getState().onProgress(p)),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -44,7 +44,7 @@ export interface Limits {
   maxSessionBufferBytes: number;
   /** Open sessions from one source address. */
   maxSessionsPerAddress: number;
-  /** Largest attachment blob (shown on the card, so clients refuse larger files before uploading). */
+  /** Largest attachment file (shown on the card, so clients refuse larger files before uploading); its blob may be up to 12 % larger (padding). */
   maxBlobBytes: number;
   /** Bytes of live blobs one uploader (device key) may hold. */
   blobQuotaBytes: number;

@@ -1,16 +1,19 @@
 /**
  * Writing: Enter sends, Shift+Enter starts a new line; a reply shows its quote above the box,
- * an edit puts the message's text in it (Escape cancels either). Says why when a contact cannot
- * be written to yet.
+ * an edit puts the message's text in it (Escape cancels either). Files join by the attach
+ * button, by dropping them anywhere on the window, or by pasting a picture; the text is then
+ * their caption. Says why when a contact cannot be written to yet.
  */
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import type { ContactView } from '../../shared/views.js';
 import { useMessageActions } from '../stores/actionStore.js';
 import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { useDrafts } from '../stores/draftStore.js';
+import { useFiles } from '../stores/fileStore.js';
 import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
+import { PendingFiles } from './MessageFiles.js';
 import { useAction } from './useAction.js';
 import { UserText } from './UserText.js';
 
@@ -49,6 +52,48 @@ export function Composer({ contact }: { contact: ContactView }) {
     }
   });
   const unblock = useAction(() => useContacts.getState().update(contact.id, { blocked: false }));
+  const pending = useFiles((s) => s.pending[contact.id]?.length ?? 0);
+  const picker = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const sendFiles = useAction(async (caption: string) => {
+    try {
+      await useFiles.getState().send(contact.id, caption);
+    } catch (e) {
+      setText((now) => now || caption);
+      throw e;
+    }
+  });
+  const addFiles = (list: FileList | File[] | null | undefined) => {
+    const files = Array.from(list ?? []);
+    if (files.length) useFiles.getState().add(contact.id, files);
+  };
+  // Files dropped anywhere on the window go to the open conversation.
+  useEffect(() => {
+    const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (!e.relatedTarget) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDragging(false);
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (files.length) useFiles.getState().add(contact.id, files);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, [contact.id]);
 
   if (contact.blocked) {
     return (
@@ -73,10 +118,21 @@ export function Composer({ contact }: { contact: ContactView }) {
   }
 
   const submit = () => {
+    if (pending) {
+      setText('');
+      void sendFiles.run(text);
+      return;
+    }
     if (!text.trim()) return;
     setText('');
     box.current?.focus();
     void send.run(text);
+  };
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(e.clipboardData.files);
+    if (!files.length) return;
+    e.preventDefault();
+    addFiles(files);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Escape' && (replyTo || editing)) {
@@ -94,7 +150,9 @@ export function Composer({ contact }: { contact: ContactView }) {
 
   return (
     <div className="composer">
-      <ErrorText error={send.error} testId="composer-error" />
+      {dragging && <div className="drop-overlay">Drop to send to <UserText text={contact.name} name /></div>}
+      <ErrorText error={send.error ?? sendFiles.error} testId="composer-error" />
+      <PendingFiles contactId={contact.id} />
       {(replyTo || editing) && (
         <div className="composer-context" data-testid={editing ? 'composer-editing' : 'composer-reply'}>
           <span className="composer-context-label">{editing ? 'Editing' : 'Replying to'}</span>
@@ -113,6 +171,26 @@ export function Composer({ contact }: { contact: ContactView }) {
         </div>
       )}
       <div className="composer-row">
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => {
+            addFiles(e.target.files);
+            e.target.value = '';
+          }}
+          data-testid="composer-file-input"
+        />
+        <button
+          className="attach secondary"
+          onClick={() => picker.current?.click()}
+          aria-label="Attach files"
+          title="Attach files"
+          data-testid="composer-attach"
+        >
+          <Icon name="attach" />
+        </button>
         <textarea
           ref={box}
           autoFocus
@@ -120,6 +198,7 @@ export function Composer({ contact }: { contact: ContactView }) {
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKey}
+          onPaste={onPaste}
           placeholder={`Message ${contact.name}`}
           aria-label={`Message ${contact.name}`}
           data-testid="composer-input"
@@ -127,7 +206,7 @@ export function Composer({ contact }: { contact: ContactView }) {
         <button
           className="send"
           onClick={submit}
-          disabled={!text.trim()}
+          disabled={!text.trim() && !pending}
           aria-label="Send"
           title="Send (Enter)"
           data-testid="composer-send"

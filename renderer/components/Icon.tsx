@@ -10,7 +10,8 @@ export type IconName =
   | 'close'
   | 'lock'
   | 'check'
-  | 'verified';
+  | 'verified'
+  | 'attach';
 
 const PATHS: Record<IconName, string> = {
   chat: 'M4 5h16v11H9l-5 4z',
@@ -26,6 +27,7 @@ const PATHS: Record<IconName, string> = {
   lock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3',
   check: 'M5 12.5l4.5 4.5L19 7.5',
   verified: 'M12 2.8l7.5 3v5.4c0 4.6-3.1 8.5-7.5 10-4.4-1.5-7.5-5.4-7.5-10V5.8zM8.6 12.2l2.4 2.4 4.5-4.7',
+  attach: 'M20 11.5l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4L15 7',
 };
 
 export function Icon({ name, size = 22 }: { name: IconName; size?: number }) {

@@ -6,6 +6,7 @@ import { linkify } from '../lib/linkify.js';
 import { useMessageActions } from '../stores/actionStore.js';
 import { MessageActions } from './MessageActions.js';
 import { Quote, Reactions } from './MessageExtras.js';
+import { MessageFiles } from './MessageFiles.js';
 import { MessageStatus } from './MessageStatus.js';
 import { UserText } from './UserText.js';
 
@@ -26,6 +27,7 @@ export const MessageRow = memo(function MessageRow({ message: m }: { message: Me
       <MessageActions message={m} />
       <div className="bubble">
         <Quote message={m} />
+        {!m.deleted && m.attachments.length > 0 && <MessageFiles message={m} />}
         {m.deleted ? (
           <p className="text deleted" data-testid="message-text">
             message deleted

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromHex, toHex } from '../../protocol/crypto/bytes.js';
+import { paddedBlobSize, sealedStreamSize } from '../../protocol/crypto/streamAead.js';
 import { BLOB_ID, verifyBlobAuth, type BlobOp } from '../../protocol/wire/blobAuth.js';
 import { CLOCK_WINDOW_MS } from '../../protocol/wire/serverProtocol.js';
 import type { Limits } from '../config.js';
@@ -119,7 +120,8 @@ async function create(
     digest: EMPTY,
   });
   const { maxBlobBytes, blobQuotaBytes } = ctx.limits;
-  if (size > maxBlobBytes)
+  // --max-blob is the largest file; its blob is the encrypted stream padded to a bucket
+  if (size > paddedBlobSize(sealedStreamSize(maxBlobBytes)))
     throw new BlobError(413, 'TOO_LARGE', `a file on this relay is at most ${maxBlobBytes} bytes`);
   if (nonce.length < 16) throw new BlobError(400, 'MALFORMED', 'create needs a nonce');
   if (!(await ctx.store.useNonce(`blob:${nonce}`, Date.now(), 2 * CLOCK_WINDOW_MS + 10_000)))

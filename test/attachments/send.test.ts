@@ -109,7 +109,7 @@ describe('attachments between people and devices', () => {
   });
 
   it('refuses a file over the relay’s limit before uploading anything', async () => {
-    writeFileSync(join(files, 'big.bin'), Buffer.alloc(2 * 1024 * 1024));
+    writeFileSync(join(files, 'big.bin'), Buffer.alloc(2 * 1024 * 1024 + 1));
     const before = readdirSync(blobDir()).length;
     await expect(alice.attachments.prepare({ path: join(files, 'big.bin') })).rejects.toMatchObject({
       code: 'FILE_TOO_LARGE',

@@ -72,7 +72,7 @@ describe('meow send --file / meow save', { timeout: 180_000 }, () => {
   });
 
   it('refuses a file over the server’s limit before uploading, in one sentence', async () => {
-    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(1024 * 1024));
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(1024 * 1024 + 1));
     const before = readdirSync(join(dir, 'server', 'blobs')).length;
     const r = await meow(A(), ['send', 'Bob', '--file', join(dir, 'big.bin')]);
     expect(r.code).not.toBe(0);

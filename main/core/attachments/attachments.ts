@@ -103,9 +103,8 @@ export class Attachments {
     if (!st.isFile()) throw new MeowError('FILE_UNREADABLE', { name, reason: 'not a file' });
     const max = await this.maxBlob();
     if (max <= 0) throw new MeowError('FILES_UNSUPPORTED', { url: this.ctx.server().url });
-    // The blob is the stream (a tag per 64 KiB) padded up to 12 %: count that against the limit.
-    if (st.size * 1.13 + 4096 > max)
-      throw new MeowError('FILE_TOO_LARGE', { name, size: st.size, maxBytes: max });
+    // The relay's limit is on the file; it takes the blob that file encrypts and pads to.
+    if (st.size > max) throw new MeowError('FILE_TOO_LARGE', { name, size: st.size, maxBytes: max });
     return { size: st.size, name };
   }
 

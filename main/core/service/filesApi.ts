@@ -14,6 +14,8 @@ import type { SendFilesArgs } from '../../../shared/service.js';
 import type { MessageView } from '../../../shared/views.js';
 import type { meow } from '../../../protocol/wire/proto.js';
 import { AUTO_DOWNLOAD_BYTES, type SendFile } from '../attachments/attachments.js';
+import { safeFileName } from '../attachments/fileName.js';
+import { sniffType } from '../attachments/fileType.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { StoredMessage } from '../storage/messageDb.js';
 import type { ServiceSession } from './session.js';
@@ -207,8 +209,9 @@ export function fileData(
     if (!bytes)
       throw new ServiceError('BAD_INPUT', { field: 'index', reason: 'the file is too large to show' });
     return {
-      mime: f.mime ?? 'application/octet-stream',
-      name: f.name ?? 'file',
+      // The type of the bytes themselves, whatever the message claims: the app shows only raster types inline.
+      mime: sniffType(bytes.subarray(0, 64)).mime,
+      name: safeFileName(f.name ?? ''),
       base64: bytes.toString('base64'),
     };
   });
