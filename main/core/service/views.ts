@@ -13,6 +13,7 @@ import type {
   ProfileView,
 } from '../../../shared/views.js';
 import { fold } from '../messenger/actionFold.js';
+import { stateOf } from '../messenger/conversationState.js';
 import type { Messenger } from '../messenger/messenger.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
@@ -128,11 +129,17 @@ export function conversationView(
   summary: { unread: number; count: number } | undefined,
 ): ConversationView {
   const last = m.db.messages.page(p.uid, null, 1)[0];
+  const state = stateOf(m.core, p.uid);
   return {
     contact: contactView(m, p),
     unread: summary?.unread ?? 0,
     lastMessage: last ? messageView(m, last) : null,
     messageCount: summary?.count ?? 0,
+    pinned: state.pinned,
+    archived: state.archived,
+    markedUnread: state.unread,
+    mutedUntil: state.mutedUntil,
+    draft: state.draft,
   };
 }
 
