@@ -107,6 +107,18 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   editMessage: z.tuple([id, id, text]),
   deleteMessage: z.tuple([id, id, z.object({ forEveryone: z.boolean().optional() }).strict().optional()]),
   markRead: z.tuple([id]),
+  updateConversation: z.tuple([
+    id,
+    z
+      .object({
+        pinned: z.boolean().optional(),
+        archived: z.boolean().optional(),
+        unread: z.boolean().optional(),
+        mutedUntil: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        draft: text.optional(),
+      })
+      .strict(),
+  ]),
   retryMessage: z.tuple([id, id]),
   sendFiles: z.tuple([
     id,

@@ -18,6 +18,7 @@ import type {
   FileProgressView,
   ConnectionView,
   ContactView,
+  ConversationChange,
   ConversationView,
   DeviceView,
   InviteView,
@@ -147,6 +148,8 @@ export interface ServiceMethods {
    * on the contact's devices too, where it shows as "message deleted".
    */
   deleteMessage(contactId: string, messageId: string, opts?: { forEveryone?: boolean }): Promise<MessageView>;
+  /** Pins, archives, marks unread, mutes (until a time) or saves the draft of a conversation; my other devices follow. */
+  updateConversation(contactId: string, change: ConversationChange): Promise<ConversationView>;
   /** Marks a conversation read here (read receipts and my other devices follow); returns how many. */
   markRead(contactId: string): Promise<number>;
   /**

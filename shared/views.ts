@@ -159,6 +159,26 @@ export interface ConversationView {
   unread: number;
   lastMessage: MessageView | null;
   messageCount: number;
+  /** The list state and draft, the same on all my devices (the latest change wins). */
+  pinned: boolean;
+  archived: boolean;
+  /** Marked unread by the person (apart from `unread`, the count of unread messages). */
+  markedUnread: boolean;
+  /** Unix ms until which it is muted (no notifications); 0: not muted. */
+  mutedUntil: number;
+  /** The text being written, kept across switching, restarts and devices. */
+  draft: string;
+}
+
+/** What `updateConversation` changes (only the fields given). */
+export interface ConversationChange {
+  pinned?: boolean;
+  archived?: boolean;
+  /** true: mark unread; false: clear the mark. */
+  unread?: boolean;
+  /** Unix ms until which to mute; 0 unmutes. */
+  mutedUntil?: number;
+  draft?: string;
 }
 
 export interface DeviceView {

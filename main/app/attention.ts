@@ -18,6 +18,8 @@ export function startAttention(opts: {
   const { service } = opts;
   const unread = new Map<string, number>();
   const names = new Map<string, string>();
+  /** Muted conversations (until when): no notification for them. */
+  const muted = new Map<string, number>();
   const tray = new Tray(nativeImage.createFromPath(opts.iconPath));
   tray.setContextMenu(
     Menu.buildFromTemplate([
@@ -37,6 +39,7 @@ export function startAttention(opts: {
   const track = (c: ConversationView) => {
     unread.set(c.contact.id, c.unread);
     names.set(c.contact.id, c.contact.name);
+    muted.set(c.contact.id, c.mutedUntil);
     refresh();
   };
   const load = () =>
@@ -50,6 +53,7 @@ export function startAttention(opts: {
   let syncingHistory = false;
   const notify = (m: MessageView) => {
     if (m.outbound || m.seen || syncingHistory || !Notification.isSupported()) return;
+    if ((muted.get(m.contactId) ?? 0) > Date.now()) return;
     const win = opts.window();
     if (win?.isFocused()) return;
     const n = new Notification({

@@ -68,6 +68,22 @@ describe('conversation actions from the command line', { timeout: 240_000 }, () 
     expect((await list(B(), 'Alice')).some((m) => m.uuid === id)).toBe(true);
   });
 
+  it('conversation: pin, mute, draft, mark unread — shown again without options; a bad duration is a usage error', async () => {
+    const set = await meowJson<{ pinned: boolean; mutedUntil: number; draft: string; markedUnread: boolean }>(
+      A(),
+      ['conversation', 'Bob', '--pin', '--mute', '8h', '--draft', 'see you', '--mark-unread'],
+    );
+    expect(set).toMatchObject({ pinned: true, draft: 'see you', markedUnread: true });
+    expect(set.mutedUntil).toBeGreaterThan(Date.now() + 7 * 3600_000);
+    const shown = await meow(A(), ['conversation', 'Bob']);
+    expect(shown.stdout).toMatch(/Bob: pinned, marked unread, muted until .*, draft: see you/);
+    const bad = await meow(A(), ['conversation', 'Bob', '--mute', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--mute takes a duration/);
+    await meowJson(A(), ['conversation', 'Bob', '--unpin', '--unmute', '--draft', '']);
+    expect((await meow(A(), ['conversation', 'Bob'])).stdout).toMatch(/Bob: marked unread\n/);
+  });
+
   it('bad input: a clear sentence, a non-zero exit, nothing sent', async () => {
     const theirs = await meowJson<ActionJson>(B(), ['send', 'Alice', 'not yours']);
     await settleCli(B(), A());

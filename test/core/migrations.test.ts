@@ -127,6 +127,17 @@ describe('messages.db migrations', () => {
     expect(ins.run('a1').changes).toBe(0); // the same action arriving twice is stored once
   });
 
+  it('0008 adds the conversation state: one sealed record per conversation', () => {
+    const db = new Database(':memory:');
+    migrate(db, 8);
+    expect(currentVersion(db)).toBe(8);
+    expect(columns(db, 'conversation_state')).toEqual(['peer_uid', 'body']);
+    const put = db.prepare("INSERT OR REPLACE INTO conversation_state VALUES ('p', ?)");
+    put.run(Buffer.from([1]));
+    put.run(Buffer.from([2]));
+    expect(db.prepare('SELECT count(*) AS n FROM conversation_state').get()).toEqual({ n: 1 });
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -122,6 +122,8 @@ export class DeviceContext {
         return { syncType: 'server_add', serverData: encodeServers(this.me.servers, this.me.serversVersion) };
       case 'action':
         return { syncType: 'action', peerUid: change.peerUid, action: change.action };
+      case 'conv_state':
+        return { syncType: 'conv_state', peerUid: change.peerUid, conversationState: change.data };
     }
   }
 

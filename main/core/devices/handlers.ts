@@ -20,6 +20,7 @@ import { batchItems, decodeDeviceName, type SyncType } from './payloads.js';
 import { applyForward } from './routing.js';
 import { applyUnlinked } from './unlink.js';
 import { applySiblingAction, checkSiblingAction } from './actionSync.js';
+import { applyState, decodeState } from '../messenger/conversationState.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -95,6 +96,15 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
   forward: { apply: ({ ctx }, device, p, sink) => applyForward(ctx, device, p, sink) },
   // A reaction, edit or deletion (mine, or the contact's) made or received on another device.
   action: { check: checkSiblingAction, apply: ({ ctx }, _d, p, sink) => applySiblingAction(ctx, p, sink) },
+  // A conversation pinned, archived, marked unread, muted or its draft changed on another device.
+  conv_state: {
+    check: (p) => void decodeState(p.conversationState),
+    prepare: onOthers(async ({ ctx }, _d, p) => {
+      const { peerUid, state } = decodeState(p.conversationState);
+      if (ctx.core.peers.get(peerUid) && applyState(ctx.core, peerUid, state))
+        ctx.core.emit('contact', peerUid);
+    }),
+  },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },
   server_add: { prepare: onOthers(({ ctx }, _d, p) => applyServers(ctx, p)) },

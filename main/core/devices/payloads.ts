@@ -45,7 +45,8 @@ export type SyncType =
   | 'pair_ok'
   | 'batch'
   | 'device_caps'
-  | 'action';
+  | 'action'
+  | 'conv_state';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

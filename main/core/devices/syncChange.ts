@@ -8,4 +8,5 @@ export type SyncChange =
   | { type: 'peer_update'; peer: ContactChannel }
   | { type: 'identity_update' }
   | { type: 'server_add' }
-  | { type: 'action'; peerUid: string; action: meow.IMessageAction };
+  | { type: 'action'; peerUid: string; action: meow.IMessageAction }
+  | { type: 'conv_state'; peerUid: string; data: Uint8Array };

@@ -1,7 +1,8 @@
 /** Conversations: the list with unread counts, pages of messages, send, read, retry. */
 import { ServiceError } from '../../../shared/errors.js';
-import type { ConversationView, MessageView } from '../../../shared/views.js';
+import type { ConversationChange, ConversationView, MessageView } from '../../../shared/views.js';
 import type { ActionInput } from '../messenger/actions.js';
+import { changeState, stateOf } from '../messenger/conversationState.js';
 import { conversationView, messageView, parseCursor } from './views.js';
 
 import { DEFAULT_PAGE, type ServiceSession } from './session.js';
@@ -15,6 +16,7 @@ export function conversations(s: ServiceSession): Promise<ConversationView[]> {
       .map((p) => conversationView(m, p, summaries.get(p.uid)))
       .sort(
         (a, b) =>
+          Number(b.pinned) - Number(a.pinned) ||
           (b.lastMessage?.sentAt ?? b.contact.createdAt) - (a.lastMessage?.sentAt ?? a.contact.createdAt),
       );
   });
@@ -45,6 +47,11 @@ export function send(
     const m = s.open();
     s.contact(m, contactId);
     const stored = await m.send(contactId, text, opts);
+    // What was being written is sent: the draft goes, on all my devices.
+    if (stateOf(m.core, contactId).draft) {
+      changeState(m.core, contactId, { draft: '' });
+      s.emit('conversation:changed', s.conversation(m, s.contact(m, contactId)));
+    }
     await s.flushSoon(m);
     return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
   });
@@ -55,7 +62,9 @@ export function markRead(s: ServiceSession, contactId: string): Promise<number> 
     const m = s.open();
     const p = s.contact(m, contactId);
     const n = await m.markRead(contactId);
-    if (n) {
+    const marked = stateOf(m.core, contactId).unread;
+    if (marked) changeState(m.core, contactId, { unread: false }); // read: the mark goes too
+    if (n || marked) {
       s.emit('conversation:changed', s.conversation(m, p));
       await s.flushSoon(m); // read receipts and my other devices
     }
@@ -116,5 +125,22 @@ export function deleteMessage(
     kind: 'delete',
     target: messageId,
     forEveryone: !!opts.forEveryone,
+  });
+}
+
+/** Pins, archives, marks unread, mutes, or saves the draft of a conversation; my other devices follow. */
+export function updateConversation(
+  s: ServiceSession,
+  contactId: string,
+  change: ConversationChange,
+): Promise<ConversationView> {
+  return s.guard('updateConversation', async () => {
+    const m = s.open();
+    const p = s.contact(m, contactId);
+    changeState(m.core, contactId, change);
+    m.kickSend();
+    const view = s.conversation(m, p);
+    s.emit('conversation:changed', view);
+    return view;
   });
 }

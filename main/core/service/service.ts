@@ -80,6 +80,8 @@ export class CoreService implements MeowService {
     conversationsApi.editMessage(this.s, ...a);
   readonly deleteMessage: Rest<typeof conversationsApi.deleteMessage> = (...a) =>
     conversationsApi.deleteMessage(this.s, ...a);
+  readonly updateConversation: Rest<typeof conversationsApi.updateConversation> = (...a) =>
+    conversationsApi.updateConversation(this.s, ...a);
   readonly markRead: Rest<typeof conversationsApi.markRead> = (...a) =>
     conversationsApi.markRead(this.s, ...a);
   readonly retryMessage: Rest<typeof conversationsApi.retryMessage> = (...a) =>

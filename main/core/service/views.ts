@@ -17,6 +17,7 @@ import type {
 import { safeFileName } from '../attachments/fileName.js';
 import { isExecutable, sniffType } from '../attachments/fileType.js';
 import { fold } from '../messenger/actionFold.js';
+import { stateOf } from '../messenger/conversationState.js';
 import type { Messenger } from '../messenger/messenger.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
@@ -133,11 +134,17 @@ export function conversationView(
   summary: { unread: number; count: number } | undefined,
 ): ConversationView {
   const last = m.db.messages.page(p.uid, null, 1)[0];
+  const state = stateOf(m.core, p.uid);
   return {
     contact: contactView(m, p),
     unread: summary?.unread ?? 0,
     lastMessage: last ? messageView(m, last) : null,
     messageCount: summary?.count ?? 0,
+    pinned: state.pinned,
+    archived: state.archived,
+    markedUnread: state.unread,
+    mutedUntil: state.mutedUntil,
+    draft: state.draft,
   };
 }
 

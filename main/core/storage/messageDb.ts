@@ -5,6 +5,7 @@
  */
 import { ActionTable } from './actions.js';
 import { ChannelStateTable } from './channelState.js';
+import { ConversationStateTable } from './conversationState.js';
 import { DeferredSyncTable } from './deferredSync.js';
 import { MessageTable } from './messages.js';
 import { OutboxTable } from './outbox.js';
@@ -25,6 +26,7 @@ export class MessageDb {
   readonly received: ReceivedLedger;
   readonly deferred: DeferredSyncTable;
   readonly actions: ActionTable;
+  readonly conversationState: ConversationStateTable;
 
   constructor(path: string, storageKey: Uint8Array) {
     this.sql = new SqlStore(path, storageKey);
@@ -34,6 +36,7 @@ export class MessageDb {
     this.received = new ReceivedLedger(this.sql);
     this.deferred = new DeferredSyncTable(this.sql);
     this.actions = new ActionTable(this.sql);
+    this.conversationState = new ConversationStateTable(this.sql);
   }
 
   /** The connection (for tests and the store's rescue). */

@@ -11,6 +11,7 @@ import { migration0004 } from './0004_conversation_summary.js';
 import { migration0005 } from './0005_ratchet_slots.js';
 import { migration0006 } from './0006_deferred_sync.js';
 import { migration0007 } from './0007_message_actions.js';
+import { migration0008 } from './0008_conversation_state.js';
 
 export interface Migration {
   version: number;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
 ];
 
 export function currentVersion(db: Database): number {

@@ -1,0 +1,88 @@
+/** conversation: pin, archive, mark unread, mute or keep a draft — on all my devices. */
+import type { ConversationChange, ConversationView } from '../../../shared/views.js';
+import { UsageError } from '../errors.js';
+import { flag, str, type CommandSpec } from '../spec.js';
+import { resolveContact } from './resolve.js';
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** `--mute 8h` → until when (unix ms); `forever` → as far as a time goes. */
+export function muteUntil(value: string, now = Date.now()): number {
+  if (value === 'forever') return Number.MAX_SAFE_INTEGER;
+  const m = /^(\d{1,6})([mhdw])$/.exec(value);
+  if (!m)
+    throw new UsageError(
+      'conversation: --mute takes a duration like 30m, 8h, 1d, 1w or forever',
+      'conversation',
+    );
+  return now + Number(m[1]) * UNITS[m[2]!]!;
+}
+
+function describe(c: ConversationView): string {
+  const parts = [
+    c.pinned ? 'pinned' : '',
+    c.archived ? 'archived' : '',
+    c.markedUnread ? 'marked unread' : '',
+    c.mutedUntil > Date.now()
+      ? c.mutedUntil === Number.MAX_SAFE_INTEGER
+        ? 'muted'
+        : `muted until ${new Date(c.mutedUntil).toLocaleString()}`
+      : '',
+    c.draft ? `draft: ${c.draft}` : '',
+  ].filter(Boolean);
+  return `${c.contact.name}: ${parts.length ? parts.join(', ') : 'nothing set'}`;
+}
+
+export const conversation: CommandSpec = {
+  name: 'conversation',
+  synopsis: 'CONTACT [--pin|--unpin] [--archive|--unarchive] [--mark-unread] [--mute D|--unmute] [--draft T]',
+  summary: 'pin, archive, mark unread, mute or keep a draft of a conversation (your other devices follow)',
+  help: [
+    '--mute takes 30m, 8h, 1d, 1w or forever: no notifications until then. --draft "" clears the draft.',
+    'Without options, shows what is set.',
+  ],
+  options: {
+    pin: { type: 'boolean' },
+    unpin: { type: 'boolean' },
+    archive: { type: 'boolean' },
+    unarchive: { type: 'boolean' },
+    'mark-unread': { type: 'boolean' },
+    mute: { type: 'string' },
+    unmute: { type: 'boolean' },
+    draft: { type: 'string' },
+  },
+  positionals: ['CONTACT'],
+  async run(ctx, args) {
+    const both = (a: string, b: string) => {
+      if (flag(args, a) && flag(args, b))
+        throw new UsageError(`conversation: --${a} or --${b}, not both`, 'conversation');
+    };
+    both('pin', 'unpin');
+    both('archive', 'unarchive');
+    if (str(args, 'mute') !== undefined && flag(args, 'unmute'))
+      throw new UsageError('conversation: --mute or --unmute, not both', 'conversation');
+    const change: ConversationChange = {};
+    if (flag(args, 'pin') || flag(args, 'unpin')) change.pinned = flag(args, 'pin');
+    if (flag(args, 'archive') || flag(args, 'unarchive')) change.archived = flag(args, 'archive');
+    if (flag(args, 'mark-unread')) change.unread = true;
+    const mute = str(args, 'mute');
+    if (mute !== undefined) change.mutedUntil = muteUntil(mute);
+    if (flag(args, 'unmute')) change.mutedUntil = 0;
+    const draft = str(args, 'draft');
+    if (draft !== undefined) change.draft = draft;
+    const s = await ctx.open();
+    const c = await resolveContact(s, args.positionals[0]!);
+    const view =
+      Object.keys(change).length > 0
+        ? await s.updateConversation(c.id, change)
+        : (await s.conversations()).find((x) => x.contact.id === c.id)!;
+    ctx.out(describe(view), {
+      contact: view.contact.id,
+      pinned: view.pinned,
+      archived: view.archived,
+      markedUnread: view.markedUnread,
+      mutedUntil: view.mutedUntil,
+      draft: view.draft,
+    });
+  },
+};
