@@ -50,6 +50,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       .optional(),
   ]),
   connections: z.tuple([]),
+  retryConnections: z.tuple([]),
   hostLocalRelay: z.tuple([
     z.object({ lan: z.boolean().optional(), port: z.number().int().min(0).max(65535).optional() }).strict(),
   ]),

@@ -98,6 +98,8 @@ export interface ServiceMethods {
   /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */
   sync(opts?: { waitMs?: number }): Promise<SyncView>;
   connections(): Promise<ConnectionView[]>;
+  /** Retry now: every server not answering is tried again at once, instead of after its back-off. */
+  retryConnections(): Promise<ConnectionView[]>;
   /**
    * Runs a relay (`meow-server`, embedded store, data in the profile folder) inside this
    * process, now and whenever the profile opens: loopback only, or reachable on the LAN.

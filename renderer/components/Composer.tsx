@@ -44,8 +44,10 @@ export function Composer({ contact }: { contact: ContactView }) {
   if (contact.state === 'invited') {
     return (
       <div className="composer-note" data-testid="composer-waiting">
-        <UserText text={contact.name} name /> has not accepted your invitation yet. You can write once they
-        do.
+        <span>
+          <UserText text={contact.name} name /> has not accepted your invitation yet. You can write once they
+          do.
+        </span>
       </div>
     );
   }
