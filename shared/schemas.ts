@@ -93,7 +93,13 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       .optional(),
   ]),
   send: z.tuple([id, text]),
-  markRead: z.tuple([id]),
+  markRead: z.tuple([
+    id,
+    z
+      .object({ upTo: z.string().max(LIMITS.cursorChars).optional() })
+      .strict()
+      .optional(),
+  ]),
   retryMessage: z.tuple([id, id]),
   devices: z.tuple([]),
   renameDevice: z.tuple([id, name]),

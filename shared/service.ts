@@ -137,7 +137,8 @@ export interface ServiceMethods {
   messages(contactId: string, opts?: { before?: string; limit?: number }): Promise<MessageView[]>;
   send(contactId: string, text: string): Promise<MessageView>;
   /** Marks a conversation read here (read receipts and my other devices follow); returns how many. */
-  markRead(contactId: string): Promise<number>;
+  /** Marks read what came from the contact — all of it, or (`upTo`: a message's cursor) up to that message. */
+  markRead(contactId: string, opts?: { upTo?: string }): Promise<number>;
   /**
    * Sends again a message whose sending failed for good (`failed` in its view: the relay
    * refused the message itself). A message that has not failed is left as it is.

@@ -44,11 +44,21 @@ export function send(s: ServiceSession, contactId: string, text: string): Promis
   });
 }
 
-export function markRead(s: ServiceSession, contactId: string): Promise<number> {
+export function markRead(
+  s: ServiceSession,
+  contactId: string,
+  opts: { upTo?: string } = {},
+): Promise<number> {
   return s.guard('markRead', async () => {
     const m = s.open();
     const p = s.contact(m, contactId);
-    const n = await m.markRead(contactId);
+    let upTo: { sentAt: number; id: number } | undefined;
+    if (opts.upTo !== undefined) {
+      upTo = parseCursor(opts.upTo) ?? undefined;
+      if (!upTo)
+        throw new ServiceError('BAD_INPUT', { field: 'markRead upTo', reason: 'not a message cursor' });
+    }
+    const n = await m.markRead(contactId, upTo);
     if (n) {
       s.emit('conversation:changed', s.conversation(m, p));
       await s.flushSoon(m); // read receipts and my other devices
