@@ -60,6 +60,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       .optional(),
   ]),
   connections: z.tuple([]),
+  retryConnections: z.tuple([]),
   hostLocalRelay: z.tuple([
     z.object({ lan: z.boolean().optional(), port: z.number().int().min(0).max(65535).optional() }).strict(),
   ]),
@@ -106,7 +107,13 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   react: z.tuple([id, id, z.string().max(64)]),
   editMessage: z.tuple([id, id, text]),
   deleteMessage: z.tuple([id, id, z.object({ forEveryone: z.boolean().optional() }).strict().optional()]),
-  markRead: z.tuple([id]),
+  markRead: z.tuple([
+    id,
+    z
+      .object({ upTo: z.string().max(LIMITS.cursorChars).optional() })
+      .strict()
+      .optional(),
+  ]),
   updateConversation: z.tuple([
     id,
     z

@@ -102,6 +102,8 @@ export interface ServiceMethods {
   /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */
   sync(opts?: { waitMs?: number }): Promise<SyncView>;
   connections(): Promise<ConnectionView[]>;
+  /** Retry now: every server not answering is tried again at once, instead of after its back-off. */
+  retryConnections(): Promise<ConnectionView[]>;
   /**
    * Runs a relay (`meow-server`, embedded store, data in the profile folder) inside this
    * process, now and whenever the profile opens: loopback only, or reachable on the LAN.
@@ -151,7 +153,8 @@ export interface ServiceMethods {
   /** Pins, archives, marks unread, mutes (until a time) or saves the draft of a conversation; my other devices follow. */
   updateConversation(contactId: string, change: ConversationChange): Promise<ConversationView>;
   /** Marks a conversation read here (read receipts and my other devices follow); returns how many. */
-  markRead(contactId: string): Promise<number>;
+  /** Marks read what came from the contact — all of it, or (`upTo`: a message's cursor) up to that message. */
+  markRead(contactId: string, opts?: { upTo?: string }): Promise<number>;
   /**
    * Sends again a message whose sending failed for good (`failed` in its view: the relay
    * refused the message itself). A message that has not failed is left as it is.

@@ -63,7 +63,7 @@ async function sendReceive(ctx: BenchContext): Promise<{ seconds: number; rssGro
   const t0 = performance.now();
   try {
     const meta = await a.attachments.prepare({ path });
-    const sent = await a.send(b.identity.nickname, '', [meta]);
+    const sent = await a.send(b.identity.nickname, '', { files: [meta] });
     await a.flushOutbox();
     let got;
     for (let i = 0; i < 50 && !got; i++) {

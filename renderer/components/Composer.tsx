@@ -111,8 +111,10 @@ export function Composer({ contact }: { contact: ContactView }) {
   if (contact.state === 'invited') {
     return (
       <div className="composer-note" data-testid="composer-waiting">
-        <UserText text={contact.name} name /> has not accepted your invitation yet. You can write once they
-        do.
+        <span>
+          <UserText text={contact.name} name /> has not accepted your invitation yet. You can write once they
+          do.
+        </span>
       </div>
     );
   }
@@ -150,7 +152,11 @@ export function Composer({ contact }: { contact: ContactView }) {
 
   return (
     <div className="composer">
-      {dragging && <div className="drop-overlay">Drop to send to <UserText text={contact.name} name /></div>}
+      {dragging && (
+        <div className="drop-overlay">
+          Drop to send to <UserText text={contact.name} name />
+        </div>
+      )}
       <ErrorText error={send.error ?? sendFiles.error} testId="composer-error" />
       <PendingFiles contactId={contact.id} />
       {(replyTo || editing) && (

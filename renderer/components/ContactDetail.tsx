@@ -113,7 +113,9 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
             checked={c.deliveryReceipts}
             onChange={(e) => void change.run({ deliveryReceipts: e.target.checked })}
           />
-          Tell <UserText text={c.name} name /> when their messages reach me
+          <span>
+            Tell <UserText text={c.name} name /> when their messages reach me
+          </span>
         </label>
         <label className="check">
           <input
@@ -121,7 +123,9 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
             checked={c.readReceipts}
             onChange={(e) => void change.run({ readReceipts: e.target.checked })}
           />
-          Tell <UserText text={c.name} name /> when I have read their messages
+          <span>
+            Tell <UserText text={c.name} name /> when I have read their messages
+          </span>
         </label>
       </fieldset>
 

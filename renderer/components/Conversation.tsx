@@ -1,6 +1,8 @@
-/** One conversation: who, the messages (virtualised, paged), the composer. Marks read while shown. */
+/**
+ * One conversation: who, the messages (virtualised, paged; the list marks read what the
+ * person scrolls past), the composer.
+ */
 import { ReinviteBanner } from './ReinviteBanner.js';
-import { useEffect } from 'react';
 import type { ContactView } from '../../shared/views.js';
 import { useApp } from '../stores/appStore.js';
 import { useChats } from '../stores/chatStore.js';
@@ -10,21 +12,11 @@ import { Composer } from './Composer.js';
 import { MessageList } from './MessageList.js';
 import { UserText } from './UserText.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
-import { useVisible } from './useVisible.js';
 import './Conversation.css';
 
-export function Conversation({ contact, unread }: { contact: ContactView; unread: number }) {
+export function Conversation({ contact }: { contact: ContactView; unread?: number }) {
   const thread = useChats((s) => s.threads[contact.id]);
   const reinvited = useContacts((s) => !!s.reinvites[contact.id]);
-  const visible = useVisible();
-
-  useEffect(() => {
-    if (visible && unread > 0)
-      void useChats
-        .getState()
-        .markRead(contact.id)
-        .catch(() => undefined);
-  }, [visible, unread, contact.id]);
 
   const showContact = () => {
     useContacts.getState().select(contact.id);

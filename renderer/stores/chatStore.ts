@@ -33,12 +33,21 @@ interface ChatStore {
   conversations: Record<string, ChatSummary>;
   threads: Record<string, Thread>;
   open: string | null;
+  /**
+   * Per conversation, the first message that was unread when it opened (the "New
+   * messages" line goes before it); null: none; absent: not known yet (still loading).
+   */
+  unreadFrom: Record<string, string | null>;
   loaded: boolean;
   load(): Promise<void>;
   select(contactId: string | null): void;
   /** The newest page (when the conversation opens). */
   loadLatest(contactId: string): Promise<void>;
-  loadOlder(contactId: string): Promise<number>;
+  loadOlder(contactId: string, limit?: number): Promise<number>;
+  /** Loads back to the first unread message and places the line before it. */
+  findUnread(contactId: string): Promise<void>;
+  /** The person has seen the conversation up to `m`: marks read what came up to it. */
+  seenUpTo(contactId: string, m: MessageView): void;
   /** `quote`: the id of the message replied to. */
   send(contactId: string, text: string, quote?: string): Promise<void>;
   markRead(contactId: string): Promise<void>;
@@ -66,6 +75,7 @@ export const useChats = create<ChatStore>((set, get) => ({
   conversations: {},
   threads: {},
   open: null,
+  unreadFrom: {},
   loaded: false,
   async load() {
     const list = await call('conversations');
@@ -73,8 +83,48 @@ export const useChats = create<ChatStore>((set, get) => ({
     set({ conversations: Object.fromEntries(list.map((c) => [c.contact.id, summaryOf(c)])), loaded: true });
   },
   select(contactId) {
-    set({ open: contactId });
-    if (contactId && !get().threads[contactId]) void get().loadLatest(contactId);
+    // The line is placed afresh each time a conversation opens.
+    const unreadFrom = { ...get().unreadFrom };
+    if (contactId) delete unreadFrom[contactId];
+    set({ open: contactId, unreadFrom });
+    if (!contactId) return;
+    const ready = get().threads[contactId] ? Promise.resolve() : get().loadLatest(contactId);
+    void ready.then(() => get().findUnread(contactId)).catch(() => undefined);
+  },
+  async findUnread(contactId) {
+    const unread = get().conversations[contactId]?.unread ?? 0;
+    for (;;) {
+      const t = get().threads[contactId];
+      if (!t) return;
+      const unseen = t.items.filter((m) => !m.outbound && !m.seen);
+      if (unread === 0 || unseen.length >= unread || !t.hasMore) {
+        const first = unread === 0 ? null : (unseen[Math.max(0, unseen.length - unread)]?.id ?? null);
+        set({ unreadFrom: { ...get().unreadFrom, [contactId]: first } });
+        return;
+      }
+      if (t.loading) {
+        // A page is on its way (the list asked for one): wait for it, then count again.
+        await new Promise<void>((resolve) => {
+          const off = useChats.subscribe((s) => {
+            if (s.threads[contactId]?.loading) return;
+            off();
+            resolve();
+          });
+        });
+        continue;
+      }
+      // Up to the first unread in one go (bounded by the service's page size).
+      await get().loadOlder(contactId, Math.min(500, unread - unseen.length + 20));
+    }
+  },
+  seenUpTo(contactId, m) {
+    const t = get().threads[contactId];
+    if (!t) return;
+    const at = t.items.findIndex((x) => x.id === m.id);
+    if (at < 0 || !t.items.slice(0, at + 1).some((x) => !x.outbound && !x.seen)) return;
+    const items = t.items.map((x, i) => (i <= at && !x.outbound && !x.seen ? { ...x, seen: true } : x));
+    set({ threads: { ...get().threads, [contactId]: { ...t, items } } });
+    void call('markRead', contactId, { upTo: m.cursor }).catch(() => undefined);
   },
   async loadLatest(contactId) {
     set({ threads: { ...get().threads, [contactId]: { items: [], hasMore: false, loading: true } } });
@@ -89,18 +139,18 @@ export const useChats = create<ChatStore>((set, get) => ({
       },
     });
   },
-  async loadOlder(contactId) {
+  async loadOlder(contactId, limit = PAGE) {
     const t = get().threads[contactId];
     if (!t || t.loading || !t.hasMore || !t.items[0]) return 0;
     set({ threads: { ...get().threads, [contactId]: { ...t, loading: true } } });
-    const older = await call('messages', contactId, { before: t.items[0].cursor, limit: PAGE });
+    const older = await call('messages', contactId, { before: t.items[0].cursor, limit });
     const now = get().threads[contactId] ?? t;
     const known = new Set(now.items.map((m) => m.id));
     const fresh = older.filter((m) => !known.has(m.id));
     set({
       threads: {
         ...get().threads,
-        [contactId]: { items: [...fresh, ...now.items], hasMore: older.length === PAGE, loading: false },
+        [contactId]: { items: [...fresh, ...now.items], hasMore: older.length === limit, loading: false },
       },
     });
     return fresh.length;

@@ -35,4 +35,25 @@ describe('renderer helpers', () => {
     expect(initials('alice  cooper')).toBe('AC');
     expect(initials('  ')).toBe('?');
   });
+
+  it('puts the new-messages line before the first unread, counting what came from them', () => {
+    const at = new Date(2026, 0, 5, 10).getTime();
+    const msg = (id: string, outbound: boolean, t: number) =>
+      ({ id, outbound, sentAt: at + t, text: id }) as unknown as MessageView;
+    const rows = buildRows(
+      [msg('a', false, 0), msg('b', true, 1), msg('c', false, 2), msg('d', true, 3), msg('e', false, 4)],
+      'c',
+    );
+    expect(rows.map((r) => (r.kind === 'message' ? r.message.id : r.kind))).toEqual([
+      'day',
+      'a',
+      'b',
+      'unread',
+      'c',
+      'd',
+      'e',
+    ]);
+    expect(rows.find((r) => r.kind === 'unread')).toMatchObject({ count: 2 });
+    expect(buildRows([msg('a', false, 0)], null).some((r) => r.kind === 'unread')).toBe(false);
+  });
 });

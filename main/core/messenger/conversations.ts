@@ -96,12 +96,12 @@ export class Conversations {
   }
 
   /** Marks a conversation read here and, if enabled for that contact, sends read receipts. */
-  async markRead(ref: string): Promise<number> {
+  async markRead(ref: string, upTo?: { sentAt: number; id: number }): Promise<number> {
     const peer = this.contacts.find(ref);
     const now = Date.now();
     // Seen, receipts and sync in one transaction: a crash cannot leave read messages unreported.
     const seen = this.core.db.atomically(() => {
-      const rows = this.core.db.messages.markSeen(peer.uid, now);
+      const rows = this.core.db.messages.markSeen(peer.uid, now, upTo);
       if (rows.length) this.core.db.outbox.enqueue(this.readReports(peer, rows, now));
       return rows;
     });

@@ -323,7 +323,9 @@ export class NetworkLoops {
       this.pollAborts.add(ac);
       try {
         const stats = await this.pollServer(url, {
-          timeoutMs: this.pollTimeoutMs,
+          // Back from a failure: a short pull first, so "online again" shows when the
+          // server answers rather than when a long poll ends (up to 25 s later).
+          timeoutMs: failures > 0 ? 0 : this.pollTimeoutMs,
           signal: ac.signal,
         });
         failures = 0;

@@ -332,8 +332,8 @@ export class Messenger implements Core {
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
     return this.conversations.messages(ref, opts);
   }
-  markRead(ref: string): Promise<number> {
-    return this.conversations.markRead(ref);
+  markRead(ref: string, upTo?: { sentAt: number; id: number }): Promise<number> {
+    return this.conversations.markRead(ref, upTo);
   }
   updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<Identity> {
     return this.profile.updateProfile(change);

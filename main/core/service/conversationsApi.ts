@@ -57,11 +57,21 @@ export function send(
   });
 }
 
-export function markRead(s: ServiceSession, contactId: string): Promise<number> {
+export function markRead(
+  s: ServiceSession,
+  contactId: string,
+  opts: { upTo?: string } = {},
+): Promise<number> {
   return s.guard('markRead', async () => {
     const m = s.open();
     const p = s.contact(m, contactId);
-    const n = await m.markRead(contactId);
+    let upTo: { sentAt: number; id: number } | undefined;
+    if (opts.upTo !== undefined) {
+      upTo = parseCursor(opts.upTo) ?? undefined;
+      if (!upTo)
+        throw new ServiceError('BAD_INPUT', { field: 'markRead upTo', reason: 'not a message cursor' });
+    }
+    const n = await m.markRead(contactId, upTo);
     const marked = stateOf(m.core, contactId).unread;
     if (marked) changeState(m.core, contactId, { unread: false }); // read: the mark goes too
     if (n || marked) {

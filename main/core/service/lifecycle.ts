@@ -139,6 +139,18 @@ export function sync(s: ServiceSession, opts: { waitMs?: number } = {}): Promise
   });
 }
 
+/** The person pressed "Retry now": the loops leave their back-off and try every server again. */
+export function retryConnections(s: ServiceSession): Promise<ConnectionView[]> {
+  return s.guard('retryConnections', async () => {
+    const m = s.open();
+    if (s.online) {
+      m.kickPoll();
+      m.kickSend();
+    }
+    return connections(s);
+  });
+}
+
 export function connections(s: ServiceSession): Promise<ConnectionView[]> {
   return s.guard('connections', async () => {
     const m = s.open();

@@ -53,6 +53,8 @@ export class CoreService implements MeowService {
   readonly setOnline: Rest<typeof lifecycle.setOnline> = (...a) => lifecycle.setOnline(this.s, ...a);
   readonly sync: Rest<typeof lifecycle.sync> = (...a) => lifecycle.sync(this.s, ...a);
   readonly connections: Rest<typeof lifecycle.connections> = (...a) => lifecycle.connections(this.s, ...a);
+  readonly retryConnections: Rest<typeof lifecycle.retryConnections> = (...a) =>
+    lifecycle.retryConnections(this.s, ...a);
   readonly hostLocalRelay: Rest<typeof lifecycle.hostLocalRelay> = (...a) =>
     lifecycle.hostLocalRelay(this.s, ...a);
   readonly profile: Rest<typeof lifecycle.profile> = (...a) => lifecycle.profile(this.s, ...a);

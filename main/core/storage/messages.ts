@@ -333,19 +333,28 @@ export class MessageTable {
   }
 
   /** Marks a conversation's inbound messages seen here; returns those newly seen (for read receipts). */
-  markSeen(peerUid: string, now = Date.now()): StoredMessage[] {
+  /**
+   * Marks a contact's messages read here: all, or (`upTo`) those up to that position in
+   * the conversation (by author time, then arrival — the order the person reads in).
+   */
+  markSeen(peerUid: string, now = Date.now(), upTo?: { sentAt: number; id: number }): StoredMessage[] {
+    // No bound: everything (the largest position there is).
+    const bound = upTo ?? { sentAt: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
+    const within = '(sent_at < ? OR (sent_at = ? AND id <= ?))';
     return this.s.run('messages', () =>
       this.s.db.transaction(() => {
         const rows = this.s
-          .q('SELECT * FROM messages WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0 ORDER BY id')
-          .all(peerUid) as MessageRow[];
+          .q(
+            `SELECT * FROM messages WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0 AND ${within} ORDER BY id`,
+          )
+          .all(peerUid, bound.sentAt, bound.sentAt, bound.id) as MessageRow[];
         // processed_at records when it was read, so history sent to a new device arrives read too.
         this.s
           .q(
             `UPDATE messages SET seen_locally = 1, processed_at = CASE WHEN processed_at = 0 THEN ? ELSE processed_at END
-             WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0`,
+             WHERE peer_uid = ? AND outbound = 0 AND seen_locally = 0 AND ${within}`,
           )
-          .run(now, peerUid);
+          .run(now, peerUid, bound.sentAt, bound.sentAt, bound.id);
         return rows.map((r) => this.fromRow({ ...r, seen_locally: 1, processed_at: r.processed_at || now }));
       })(),
     );

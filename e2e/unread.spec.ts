@@ -1,0 +1,70 @@
+/**
+ * Opening a conversation with many unread messages: it opens at a "N new messages" line
+ * before the first unread (loading back to it), not at the bottom; only what the person
+ * scrolls past is marked read, and the rest stays unread until they reach it.
+ */
+import { expect, test } from '@playwright/test';
+import type { MeowBridge } from '../shared/bridge.js';
+import { Harness, type Machine } from './harness.js';
+import { acceptByPaste, chatItem, createIdentity, invite, messages, openChat } from './steps.js';
+
+const COUNT = 150; // more than one page (100)
+
+async function unreadOf(m: Machine): Promise<number> {
+  return m.page.evaluate(async () => {
+    const meow = (window as unknown as { meow: MeowBridge }).meow;
+    const r = await meow.invoke('conversations');
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value[0]?.unread ?? 0;
+  });
+}
+
+test('unread messages: a line before the first, read as scrolled past, not all at once', async () => {
+  const h = new Harness('unread');
+  try {
+    const relay = await h.relay();
+    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
+    const browser = await h.browser();
+    const alice = await h.open(browser, hAlice);
+    const bob = await h.open(browser, hBob);
+    await createIdentity(alice, { name: 'Alice', device: 'Desktop', server: relay.url });
+    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
+    await acceptByPaste(bob, await invite(alice, 'Bob'));
+    await alice.page.getByTestId('nav-contacts').click();
+
+    await bob.page.evaluate(async (count) => {
+      const meow = (window as unknown as { meow: MeowBridge }).meow;
+      const contacts = await meow.invoke('contacts');
+      if (!contacts.ok) throw new Error(contacts.error.message);
+      for (let i = 1; i <= count; i++) {
+        const r = await meow.invoke('send', contacts.value[0]!.id, `unread ${i}`);
+        if (!r.ok) throw new Error(r.error.message);
+      }
+    }, COUNT);
+    await expect.poll(() => unreadOf(alice), { timeout: 120_000 }).toBe(COUNT);
+
+    await openChat(alice, 'Bob');
+    const line = alice.page.getByTestId('unread-line');
+    await expect(line).toHaveText(`${COUNT} new messages`);
+    await expect(line).toBeInViewport();
+    await expect(messages(alice, 'unread 1')).toBeInViewport();
+    await h.shot(alice, 'unread-line');
+    // What is on screen is read; the rest is not.
+    await expect.poll(() => unreadOf(alice)).toBeLessThan(COUNT);
+    const left = await unreadOf(alice);
+    expect(left).toBeGreaterThan(0);
+    await expect(chatItem(alice, 'Bob')).toHaveAttribute('aria-label', /, \d+ unread/);
+
+    // Scrolling down past a few: the line goes out of view, the jump button brings it back.
+    await alice.page.getByTestId('message-list').evaluate((el) => (el.scrollTop += el.clientHeight));
+    await expect.poll(() => unreadOf(alice)).toBeLessThan(left);
+    await alice.page.getByTestId('jump-unread').click();
+    await expect(line).toBeInViewport();
+    // To the end: all read.
+    await alice.page.getByTestId('message-list').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect(messages(alice, `unread ${COUNT}`)).toBeInViewport();
+    await expect.poll(() => unreadOf(alice)).toBe(0);
+  } finally {
+    await h.close();
+  }
+});
