@@ -382,7 +382,10 @@ async function close(m: meow.ToServerMessage, ctx: OperationContext): Promise<me
     now,
     Math.max(ctx.limits.retentionMs, CLOSED_TTL_MS),
   );
-  // Emptied after the mark: a post racing the close is either refused or deleted here.
+  // Emptied after the mark: a post racing the close is either refused or handed back here.
+  // What it held goes to the owner in the reply (within the pull bounds), then is deleted.
+  const messages: meow.IDeliveredMessage[] = [];
+  let bytes = 0;
   for (;;) {
     const got = await ctx.store.fetch(
       lookups,
@@ -392,10 +395,16 @@ async function close(m: meow.ToServerMessage, ctx: OperationContext): Promise<me
     );
     if (!got.messages.length) break;
     const byLookup = new Map<string, string[]>();
-    for (const q of got.messages) byLookup.set(q.lookup, [...(byLookup.get(q.lookup) ?? []), q.id]);
+    for (const q of got.messages) {
+      byLookup.set(q.lookup, [...(byLookup.get(q.lookup) ?? []), q.id]);
+      if (messages.length >= ctx.limits.maxPullMessages || bytes + q.bytes.length > ctx.limits.maxBodyBytes)
+        continue;
+      bytes += q.bytes.length;
+      messages.push({ id: q.id, arrivedAt: q.arrivedAt, message: meow.PackedUserMessage.decode(q.bytes) });
+    }
     await ctx.store.ack([...byLookup].map(([lookup, ids]) => ({ lookup, ids })));
   }
-  return { closed: lookups.length };
+  return { closed: lookups.length, messages };
 }
 
 async function invitation(

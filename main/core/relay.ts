@@ -25,7 +25,10 @@ export interface Relay {
     opts?: { signal?: AbortSignal },
   ): Promise<number>;
   /** Closes retired queues of mine for good (peers/rekey.ts); what they hold is deleted. */
-  closeQueues?(lookups: KeyPair[], opts?: { signal?: AbortSignal }): Promise<number>;
+  closeQueues?(
+    lookups: KeyPair[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<{ closed: number; messages: meow.DeliveredMessage[] }>;
   putInvitation(blob: Uint8Array, expiresAt: number, owner: KeyPair): Promise<string>;
   getInvitation(id: string): Promise<{ blob: Uint8Array; expiresAt: number }>;
   deleteInvitation(id: string, owner: KeyPair): Promise<void>;

@@ -276,12 +276,15 @@ export class RelayClient {
   }
 
   /**
-   * Closes queues of mine for good (a rotation retired them): the relay deletes what they
-   * hold and refuses every later post (GONE), pull and sender registration. Returns how many.
+   * Closes queues of mine for good (a rotation retired them): the relay hands back what they
+   * held (then deletes it) and refuses every later post (GONE), pull and sender registration.
    */
-  async closeQueues(lookups: KeyPair[], opts: { signal?: AbortSignal } = {}): Promise<number> {
+  async closeQueues(
+    lookups: KeyPair[],
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ closed: number; messages: meow.DeliveredMessage[] }> {
     const reply = await this.request((ctx) => closeOperation(ctx, lookups), opts);
-    return reply.closed;
+    return { closed: reply.closed, messages: reply.messages as meow.DeliveredMessage[] };
   }
 
   /** Stores an encrypted invitation card until `expiresAt` (unix ms); returns its id. */

@@ -60,7 +60,10 @@ export class SessionRelay implements Relay {
   }
 
   /** Closes retired queues of mine (rare: once per rotation), over HTTP. */
-  closeQueues(lookups: KeyPair[], opts: { signal?: AbortSignal } = {}): Promise<number> {
+  closeQueues(
+    lookups: KeyPair[],
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ closed: number; messages: meow.DeliveredMessage[] }> {
     return this.http.closeQueues(lookups, opts);
   }
 

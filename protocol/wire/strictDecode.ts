@@ -15,6 +15,13 @@ const VARINT_TYPES = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 's
 const FIXED64_TYPES = new Set(['fixed64', 'sfixed64', 'double']);
 const FIXED32_TYPES = new Set(['fixed32', 'sfixed32', 'float']);
 const MAX_DEPTH = 16;
+/**
+ * Containers whose every field is known to the receiver and carries meaning (which session a
+ * message is of, a reset): an unknown field is refused, so that no bit of a packed message
+ * rides along unauthenticated by the ratchet and unread (a flipped tag turning `epoch` into an
+ * unknown field, say). Other types keep protobuf's forward compatibility.
+ */
+const CLOSED_TYPES = new Set(['RatchetMessage', 'SessionReset']);
 
 interface JsonNamespace {
   nested?: Record<
@@ -82,6 +89,8 @@ function validate(typeName: string, buf: Uint8Array, start: number, end: number,
       throw new WireError('MALFORMED', `${typeName}: invalid field number`);
     const field = fields.get(fieldNo);
     const what = field ? `${typeName}.${fieldNo}` : typeName;
+    if (!field && CLOSED_TYPES.has(typeName))
+      throw new WireError('MALFORMED', `${typeName}: unknown field ${fieldNo}`);
     if (field) {
       const expected = expectedWireType(field.type);
       const packed = field.repeated && expected !== 2 && wire === 2;

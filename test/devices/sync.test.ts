@@ -220,12 +220,14 @@ describe.each<StoreKind>(['embedded', 'redis'])('device sync on the %s relay sto
       expect(texts(d, X, false)).toEqual(['x1', 'x2', 'x3']);
       expect(texts(d, X, true).sort()).toEqual(['a1', 'a2 now a sibling', 'b1', 'b2 as primary']);
     }
-    // X sees the same single contact with the same keys as before
+    // X sees the same single contact; its keys rotated as b took it over (the keys a held
+    // are worth nothing to a copy of a), through a new session, without a notice
     const xAfter = x.findContact(A);
     expect(x.contacts()).toHaveLength(1);
-    expect(toHex(xAfter.contactPublicKey!)).toBe(toHex(xBefore.contactPublicKey!));
-    expect(toHex(xAfter.contactLookupKey!)).toBe(toHex(xBefore.contactLookupKey!));
-    expect(toHex(xAfter.contactEncryption!)).toBe(toHex(xBefore.contactEncryption!));
+    expect(xAfter.uid).toBe(xBefore.uid);
+    expect(toHex(xAfter.contactPublicKey!)).not.toBe(toHex(xBefore.contactPublicKey!));
+    expect(toHex(xAfter.contactLookupKey!)).not.toBe(toHex(xBefore.contactLookupKey!));
+    expect(toHex(xAfter.contactEncryption!)).toBe(toHex(b.findContact(X).myEncryption.publicKey));
   });
 
   it('a handover interrupted after A stopped being primary resumes on the next sync, exactly once', async () => {

@@ -1,7 +1,8 @@
 /**
  * Issue 20, finding 3: a thief holding the old lookup key of a contact's queue (a copy of an
- * ex-primary) is online first and pulls-and-deletes everything that lands there — before the
- * unlink, between the rotation and the contact reading it, and after. The old queue is closed
+ * ex-primary, taken while it drove the contact) is online first and pulls-and-deletes
+ * everything that lands there — before the hand-back, between the rotation it brings and the
+ * contact reading it, and after. The old queue is closed
  * at the relay once the rotation is out (posts to it: GONE; pulls: nothing; no sender can be
  * registered again), and the contact sends again to the new queue whatever it had put there:
  * A receives every message once.
@@ -25,7 +26,7 @@ describe.each(['embedded', 'redis'] as const)(
   (kind) => {
     const env = useEnv(kind);
 
-    it('the old queue is closed when the rotation goes out; the contact re-sends what the thief took', async () => {
+    it('at the hand-back the old queue is closed as the rotation goes out; the contact re-sends what the thief took', async () => {
       const a = await createProfile(env, 'oq-a');
       const x = await createProfile(env, 'oq-x');
       const b = await createBlankDevice(env, 'oq-b');
@@ -45,19 +46,19 @@ describe.each(['embedded', 'redis'] as const)(
         await pairDevices(a, b);
         const uid = a.findContact('oq-x').uid;
         await b.deviceSync.requestPrimary(uid);
-        await settle(b, a, b, a);
-        const stolen: Peer = structuredClone(b.peers.get(uid)!);
-        await a.deviceSync.requestPrimary(uid);
-        await settle(a, b, a, b);
-        expect(a.peers.get(uid)!.myLookup.publicKey).toEqual(stolen.myLookup.publicKey);
+        await settle(b, a, x, b, a, x); // b drives x (and rotates its keys as it takes it)
+        const stolen: Peer = structuredClone(b.peers.get(uid)!); // the thief copies b's folder
 
-        // the thief is online first: what x sends now is gone before a pulls
-        await x.send('oq-a', 'taken before the unlink');
+        // the thief is online first: what x sends to the queue it knows is gone before anyone pulls
+        await x.send('oq-a', 'taken while b drove x');
         await x.flushOutbox();
         await drain(stolen.myLookup);
         expect(taken.length).toBeGreaterThan(0);
 
-        await a.deviceSync.unlink(a.deviceSync.deviceById(b.identity.uid)!.uid);
+        // b hands x back to a, which rotates x's keys; x has not read that yet
+        await a.deviceSync.requestPrimary(uid);
+        await settle(a, b, a, b);
+        expect(a.peers.get(uid)!.myLookup.publicKey).not.toEqual(stolen.myLookup.publicKey);
         await a.flushOutbox(); // the rotation goes out
         await x.send('oq-a', 'written before reading the rotation');
         await x.flushOutbox();
@@ -83,7 +84,7 @@ describe.each(['embedded', 'redis'] as const)(
         const got = inbound(a, uid);
         for (const t of [
           'hello',
-          'taken before the unlink',
+          'taken while b drove x',
           'written before reading the rotation',
           'posted to the closed queue',
         ])

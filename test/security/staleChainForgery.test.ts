@@ -54,7 +54,7 @@ describe('a stolen pre-rotation copy cannot speak for me after the unlink', () =
       const uid = a.findContact('forge-x').uid;
       // b drives x for a while; the thief copies b's folder then…
       await b.deviceSync.requestPrimary(uid);
-      await settle(b, a, b, a);
+      await settle(b, a, x, b, a, x); // b rotates x's keys as it takes x over
       const stolen: Peer = structuredClone(b.peers.get(uid)!);
       expect(stolen.drState).not.toBeNull();
       // …and b hands x back to a

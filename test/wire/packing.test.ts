@@ -136,3 +136,26 @@ function forgeInner(
   const sym2 = aeadEncrypt(c.bKeys.symKey, encode(meow.RatchetMessage, rm), encodeFields('meow/sym/v1'));
   return seal(c.aKeys.contactEncryption, sym2, dest);
 }
+
+describe('nothing in a packed message rides along unread', () => {
+  it('a ratchet message with an unknown field (a flipped tag on its epoch) is refused', () => {
+    const c = channel();
+    const p = packUserMessage(c.aKeys, c.aRatchet, { type: 'text', text: 'hi' }, 0);
+    const m = meow.PackedUserMessage.decode(p.bytes);
+    const sym = open(c.bKeys.myEncryption, m.payload, m.destination);
+    const rmBytes = aeadDecrypt(c.bKeys.symKey, sym, encodeFields('meow/sym/v1'));
+    // epoch 7 under field number 15 instead of 3: a field this version does not know
+    const tampered = new Uint8Array([...rmBytes, (15 << 3) | 0, 7]);
+    const sym2 = aeadEncrypt(c.bKeys.symKey, tampered, encodeFields('meow/sym/v1'));
+    const payload = seal(c.aKeys.contactEncryption, sym2, m.destination);
+    const forged: meow.IPackedUserMessage = {
+      destination: m.destination,
+      payload,
+      signature: new Uint8Array(0),
+    };
+    forged.signature = resign(c.aKeys, forged);
+    expect(() => unpackUserMessage(c.bKeys, c.bRatchet, forged)).toThrow(/unknown field 15/);
+    // the untampered message still opens
+    expect(unpackUserMessage(c.bKeys, c.bRatchet, p.packed).message.text).toBe('hi');
+  });
+});

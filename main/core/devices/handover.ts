@@ -123,6 +123,9 @@ export async function takeOver(
   if (!taken) return;
   core.db.outbox.enqueue([ctx.send(from, 'handover_ack', { peerUid: record.uid, handoverSeq: seq })]);
   core.log.info('took over a contact from another device', { from: from.name, contact: record.uid });
+  // The device that drove it until now held its keys (a copy may outlive its erasure there):
+  // they rotate, through a new session its copy cannot follow (peers/rekey.ts).
+  ctx.ports.rotation.rotateChannel('peer', record.uid);
   core.kickPoll();
   core.kickSend();
 }

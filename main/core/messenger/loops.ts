@@ -15,7 +15,7 @@ import type { ServerRef } from '../records.js';
 import type { DeviceDecider } from '../receive/decision.js';
 import { receiveAll } from '../receive/receive.js';
 import { isRelayError, relayServiceError, type Relay } from '../relay.js';
-import { DAY_MS, HOUR_MS, SEEN_RETENTION_MS } from '../durations.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SEEN_RETENTION_MS } from '../durations.js';
 import { backoff, retryWhileRateLimited, sleep } from '../retry.js';
 import { flushOutbox, type FlushResult } from './outbox.js';
 import { PendingAcks, type AckItem } from './pendingAcks.js';
@@ -25,6 +25,8 @@ const POLL_TIMEOUT_MS = 25_000;
 const KEYS_PER_PULL = 256;
 const MAX_KEPT_PER_QUEUE = 3;
 const INVITATION_PULL_GRACE_MS = DAY_MS;
+/** Scheduled rotations start this long after the loops (their first pulls are done by then). */
+const ROTATE_AFTER_START_MS = 10 * MINUTE_MS;
 
 export interface ServerStats {
   processed: number;
@@ -46,6 +48,7 @@ export class NetworkLoops {
   private sendWake: (() => void) | null = null;
   private sendKicked = false;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private firstRotation: NodeJS.Timeout | null = null;
   private readonly pendingAcks = new PendingAcks();
 
   constructor(
@@ -94,7 +97,9 @@ export class NetworkLoops {
     if (!entry || entry.peers.length === 0) return { processed: 0, kept: 0, more: false };
     const relay = this.core.relayFor(entry.server);
     await secureQueues(relay, entry.peers, this.core.log); // only their contact may post to my queues
-    await closeRetired(relay, entry.peers, this.core.log); // a contact's old queues: closed for good
+    // A contact's old queues: closed for good; what they still held is read once, here.
+    const handed = await closeRetired(relay, entry.peers, this.core.log);
+    if (handed.length) await receiveAll(this.core, handed, this.devices);
     // Every queue of mine there: each channel's current one, and retired ones still drained.
     const now = Date.now();
     const queues = entry.peers.flatMap((p) => [
@@ -250,11 +255,11 @@ export class NetworkLoops {
       })(),
     );
     this.startPollLoops();
-    const prune = () => {
+    const prune = (rotate: boolean) => {
       try {
         this.core.db.received.prune(Date.now() - SEEN_RETENTION_MS);
         this.devices.dedup.prune();
-        this.rotation.rotateDue();
+        if (rotate) this.rotation.rotateDue();
       } catch (e) {
         this.core.log.warn('prune failed', { error: String(e) });
       }
@@ -262,9 +267,13 @@ export class NetworkLoops {
         .dropDrainedQueues()
         .catch((e: unknown) => this.core.log.warn('prune failed', { error: String(e) }));
     };
-    prune();
-    this.pruneTimer = setInterval(prune, 6 * HOUR_MS);
+    prune(false);
+    this.pruneTimer = setInterval(() => prune(true), 6 * HOUR_MS);
     this.pruneTimer.unref();
+    // Scheduled rotations wait until what arrived while offline was read: a contact's rotation
+    // waiting there is taken first, not crossed by one of mine (peers/rekey.ts).
+    this.firstRotation = setTimeout(() => this.rotation.rotateDue(), ROTATE_AFTER_START_MS);
+    this.firstRotation.unref();
   }
 
   private startPollLoops(): void {
@@ -284,6 +293,7 @@ export class NetworkLoops {
     if (!this.running) return;
     this.running = false;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.firstRotation) clearTimeout(this.firstRotation);
     for (const ac of this.pollAborts) ac.abort();
     this.sendWake?.();
     await Promise.allSettled(this.loops);

@@ -78,7 +78,7 @@ function decidePack(
   if (row.kind === 'reset') {
     // A session reset (peers/session.ts) goes without the ratchet, which waits for its answer.
     const reset = decodeStrict(meow.SessionReset, 'SessionReset', row.plain);
-    const p = packSessionReset(sendingKeys(peer), reset);
+    const p = packSessionReset(sendingKeys(peer, Date.now(), true), reset);
     return { kind: 'ready', prepared: { row, server, bytes: p.bytes, packed: p.packed }, record: true };
   }
   const ratchet = current?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0));
@@ -242,7 +242,7 @@ async function rotate(
  * the relay (packed again under the new one, once the contact answers).
  */
 async function rotateContact(core: Core, row: OutboxRow, current: ContactChannel, server: ServerRef) {
-  const packed = packSessionReset(sendingKeys(current), rotationReset(current));
+  const packed = packSessionReset(sendingKeys(current, Date.now(), true), rotationReset(current));
   core.db.atomically(() => {
     core.db.outbox.unpack('peer', current.uid);
     core.db.outbox.setPacked(row.id, packed.bytes, server.url);

@@ -23,6 +23,8 @@ export class PeerStore<T extends Peer = Peer> {
   private readonly kv: EncryptedKv<T>;
   private readonly byLookup = new Map<string, string>();
   private live = new Map<string, LiveState>();
+  /** Per channel, the secrets its stored record holds (hex): a write that drops one scrubs the disk. */
+  private readonly secrets = new Map<string, Set<string>>();
 
   constructor(
     path: string,
@@ -44,6 +46,7 @@ export class PeerStore<T extends Peer = Peer> {
     this.live = this.db.channels.load(this.kind);
     for (const p of this.kv.all()) {
       this.index(p);
+      this.secrets.set(p.uid, secretsOf(p));
       // Records written before channel_state existed carry their ratchet: move it over once.
       if (p.drState !== null && !this.live.has(p.uid)) {
         this.db.channels.set(this.kind, p.uid, p.drState, p.lastActivityAt);
@@ -97,6 +100,17 @@ export class PeerStore<T extends Peer = Peer> {
     const record: T = { ...peer, drState: null };
     await this.kv.put(peer.uid, record, peerToJson(record));
     this.index(peer);
+    // Compared with what was written (a record in memory may have been wiped in place since).
+    const before = this.secrets.get(peer.uid);
+    const after = secretsOf(record);
+    this.secrets.set(peer.uid, after);
+    if (before && [...before].some((s) => !after.has(s))) await this.scrub();
+  }
+
+  /** Superseded copies of erased secrets leave the disk: LevelDB compacted, SQLite's log truncated. */
+  private async scrub(): Promise<void> {
+    await this.kv.compact();
+    this.db.sql.scrub();
   }
 
   /** My queues of a channel: the current one and the retired ones still drained. */
@@ -130,6 +144,8 @@ export class PeerStore<T extends Peer = Peer> {
     this.db.channels.delete(this.kind, uid);
     this.live.delete(uid);
     if (p) this.byLookup.delete(toHex(p.myLookup.publicKey));
+    this.secrets.delete(uid);
+    if (p) await this.scrub();
   }
 
   async close(): Promise<void> {
@@ -140,4 +156,19 @@ export class PeerStore<T extends Peer = Peer> {
 /** Whether writing `next` over `stored` would bring an unlinked device back. */
 function revives(stored: Peer | undefined, next: Peer): boolean {
   return stored?.type === 'device' && stored.unlinked && !(next.type === 'device' && next.unlinked);
+}
+
+/** Every secret a record holds (private keys, shared keys), as hex. */
+function secretsOf(p: Peer): Set<string> {
+  const keys = [
+    p.myIdentity,
+    p.myEncryption,
+    p.myLookup,
+    p.drKp,
+    ...(p.rotation ? [p.rotation.identity, p.rotation.encryption, p.rotation.lookup] : []),
+    ...p.retired.flatMap((r) => [r.lookup, r.encryption]),
+    ...(p.oldSigner ? [p.oldSigner.key] : []),
+  ].map((k) => k.privateKey);
+  const all = [...keys, p.symKey, p.drRootKey, ...p.retired.map((r) => r.symKey)];
+  return new Set(all.filter((b) => b.some((x) => x !== 0)).map(toHex));
 }

@@ -7,8 +7,10 @@
  * in a session reset (peers/session.ts), not through the old ratchet:
  *   - its new session's root mixes DH(ephemeral, the contact's key) and DH(my NEW
  *     encryption key, the contact's key): nothing in the stolen copy derives it;
- *   - from then on I sign only with the new key and my sends wait for the contact's answer
- *     on the new session (a reset's sender receives first);
+ *   - from then on my messages are signed with the new key only, and wait for the contact's
+ *     answer on the new session (a reset's sender receives first); the old key signs nothing
+ *     but a reset of mine until the contact is heard on my new queue (a rotation of its own
+ *     that crossed mine and lost the tie is sent again that way: it knows no other key of mine);
  *   - the contact, once it took the reset, accepts neither the old signing key (not even
  *     for a grace period) nor any message of the old session, and registers only the new
  *     key with its relay, which drops the old one.
@@ -28,14 +30,14 @@ import { applyKeyUpdate, keyUpdateMessage, switchKeys } from './rotation.js';
 import { acceptReset, startReset } from './session.js';
 
 /** The ephemeral key of a rotation's reset, from its new encryption key (see above: the same after a crash). */
-function rekeyEphemeral(keys: { encryption: KeyPair; symKey: Uint8Array }, epoch: number): KeyPair {
-  return x25519KeyPair(hkdf(keys.encryption.privateKey, keys.symKey, `meow/rekey/v1/${epoch}`, 32));
+function rekeyEphemeral(keys: { encryption: KeyPair }, epoch: number): KeyPair {
+  return x25519KeyPair(hkdf(keys.encryption.privateKey, new Uint8Array(0), `meow/rekey/v1/${epoch}`, 32));
 }
 
 /** Whether the reset of mine waiting for its answer is a rotation's (its answer then tells nobody anything). */
 export function rotationPending(peer: ContactChannel): boolean {
   if (!peer.session.mine) return false;
-  const eph = rekeyEphemeral({ encryption: peer.myEncryption, symKey: peer.symKey }, peer.session.epoch);
+  const eph = rekeyEphemeral({ encryption: peer.myEncryption }, peer.session.epoch);
   return toHex(eph.publicKey) === peer.session.mine;
 }
 
@@ -59,10 +61,34 @@ export function rotationReset(peer: ContactChannel): meow.ISessionReset {
  */
 export function switchRekeyed(peer: ContactChannel, now = Date.now()): ContactChannel {
   const staged = peer.rotation;
-  if (!staged) return peer;
+  if (!staged || !peer.contactEncryption) return peer;
   const epoch = peer.session.epoch + 1;
-  const switched = { ...switchKeys(peer, now), oldSigner: null };
-  return startReset(switched, epoch, rekeyEphemeral(staged, epoch)).peer;
+  return startReset(switchKeys(peer, now), epoch, rekeyEphemeral(staged, epoch)).peer;
+}
+
+/**
+ * My rotation's reset again, for the contact's new queue: its rotation crossed mine and lost
+ * the tie, and mine may never have reached it (its old queue closed meanwhile). The same
+ * session (epoch, ephemeral key, rooted on `receiverKey`, the contact's key it was derived
+ * with); a contact that did take it answers it again.
+ */
+export function resentRotation(peer: ContactChannel, receiverKey: Uint8Array): meow.ISessionReset {
+  const epoch = peer.session.epoch;
+  const card = keyUpdateMessage({
+    ...peer,
+    rotation: {
+      identity: peer.myIdentity,
+      encryption: peer.myEncryption,
+      lookup: peer.myLookup,
+      symKey: peer.symKey,
+    },
+  }).invitation!;
+  return {
+    epoch,
+    ephemeralKey: rekeyEphemeral({ encryption: peer.myEncryption }, epoch).publicKey,
+    keys: meow.ContactCard.create(card),
+    receiverKey,
+  };
 }
 
 /** Whether a reset from the contact carries a rotation of its keys. */
@@ -79,16 +105,16 @@ export function takeRotatedKeys(peer: ContactChannel, reset: meow.ISessionReset)
   return { ...updated, previousContactKeys: [] };
 }
 
-/** My encryption key the reset's root was derived with: the current one, or one still held. */
-export function receiverKeyFor(peer: ContactChannel, reset: meow.ISessionReset): KeyPair {
+/** My encryption key the reset's root was derived with: the current one, or one still held (a rotation of mine crossed it). */
+export function receiverKeyFor(peer: ContactChannel, reset: meow.ISessionReset): { key: KeyPair } {
   const want = reset.receiverKey;
-  if (!want || want.length === 0) return peer.myEncryption;
   const held = [
-    peer.myEncryption,
-    ...(peer.rotation ? [peer.rotation.encryption] : []),
-    ...peer.retired.map((r) => r.encryption),
+    { key: peer.myEncryption },
+    ...(peer.rotation ? [{ key: peer.rotation.encryption }] : []),
+    ...peer.retired.map((r) => ({ key: r.encryption })),
   ];
-  const k = held.find((c) => bytesEqual(c.publicKey, want));
+  if (!want || want.length === 0) return held[0]!;
+  const k = held.find((c) => bytesEqual(c.key.publicKey, want));
   if (!k)
     throw new MeowError('REFUSED', { detail: 'session reset: derived with a key this channel never had' });
   return k;
@@ -96,5 +122,6 @@ export function receiverKeyFor(peer: ContactChannel, reset: meow.ISessionReset):
 
 /** The session a contact's reset starts, rooted on the key it names (acceptReset otherwise). */
 export function acceptResetFor(peer: ContactChannel, reset: meow.ISessionReset): ContactChannel {
-  return acceptReset(peer, reset, receiverKeyFor(peer, reset));
+  const mine = receiverKeyFor(peer, reset);
+  return acceptReset(peer, reset, mine.key);
 }

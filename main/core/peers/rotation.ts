@@ -123,9 +123,12 @@ export function applyKeyUpdate<T extends Peer>(peer: T, card: meow.IContactCard,
  * signing key signs (its relay admits only the sender keys it registered, and it accepts
  * the previous one for RETIRED_DRAIN_MS after the update), so nothing sent meanwhile is refused.
  */
-export function sendingKeys(peer: Peer, now = Date.now()): ChannelKeys {
+export function sendingKeys(peer: Peer, now = Date.now(), reset = false): ChannelKeys {
   const keys = channelKeys(peer);
   const old = peer.oldSigner;
+  // A contact's messages after a rotation travel on a new session the old key knows nothing
+  // of (peers/rekey.ts): the old key signs only resets (mine crossing a rotation of theirs).
+  if (peer.type === 'contact' && !reset) return keys;
   return old && old.until > now ? { ...keys, myIdentity: old.key } : keys;
 }
 

@@ -11,7 +11,13 @@ import type { ContactChannel, Peer } from '../peers/peer.js';
 import { acceptReset, decideReset, rememberReset, resetPending, startReset } from '../peers/session.js';
 import type { Core } from '../core.js';
 import { secureQueues } from '../peers/queueAuth.js';
-import { acceptResetFor, carriesKeys, takeRotatedKeys } from '../peers/rekey.js';
+import {
+  acceptResetFor,
+  carriesKeys,
+  resentRotation,
+  rotationPending,
+  takeRotatedKeys,
+} from '../peers/rekey.js';
 import { nextVersion } from '../records.js';
 import type { Disposition } from './decision.js';
 import { WEEK_MS } from '../durations.js';
@@ -138,8 +144,25 @@ async function onRotation(
   for (const server of next.myPullServers) await secureQueues(core.relayFor(server), [next], core.log);
   core.log.info('the contact rotated its keys', { ...log, decision });
   if (decision === 'accept') answer(core, peer.uid, serverId);
-  else if (decision === 'lose') core.db.received.record(serverId);
-  else await beginReset(core, next, serverId, Math.max(next.session.epoch, reset.epoch ?? 0) + 1);
+  else if (decision === 'lose') {
+    core.db.atomically(() => {
+      core.db.received.record(serverId);
+      // Mine won the tie but went to its old queue: again, to the new one (peers/rekey.ts).
+      if (rotationPending(peer) && peer.contactEncryption) {
+        for (const r of core.db.outbox.forPeer('peer', peer.uid))
+          if (r.kind === 'rotate') core.db.outbox.drop(r.id);
+        dropResets(core.db, peer.uid);
+        core.db.outbox.enqueue([
+          {
+            channel: 'peer',
+            peerUid: peer.uid,
+            plain: encode(meow.SessionReset, resentRotation(next, peer.contactEncryption)),
+            kind: 'reset',
+          },
+        ]);
+      }
+    });
+  } else await beginReset(core, next, serverId, Math.max(next.session.epoch, reset.epoch ?? 0) + 1);
   core.emit('contact', peer.uid);
   core.kickPoll();
   core.kickSend();

@@ -117,6 +117,19 @@ export class EncryptedKv<T> {
     this.cache.delete(key);
   }
 
+  /**
+   * Rewrites the store without superseded versions of its records: LevelDB keeps an
+   * overwritten value in its log and older tables until a compaction drops it, and those
+   * open with the profile's key like the live one. Called when a write erased secrets.
+   */
+  async compact(): Promise<void> {
+    try {
+      await this.db.compactRange('\u0000', '\uffff');
+    } catch (e) {
+      throw storageError(e, this.what, this.path);
+    }
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }

@@ -37,6 +37,14 @@ export class SqlStore {
     this.db.close();
   }
 
+  /**
+   * Old page images (a ratchet state since replaced, say) stay in the write-ahead log until
+   * it is checkpointed and truncated; secure_delete already overwrites them in the database.
+   */
+  scrub(): void {
+    this.run('messages', () => this.db.pragma('wal_checkpoint(TRUNCATE)'));
+  }
+
   /** SQLite's quick check of the file's structure (sealed contents are checked as they are read). */
   checkIntegrity(): void {
     const result = this.run('messages', () => this.db.pragma('quick_check(1)', { simple: true }) as string);
