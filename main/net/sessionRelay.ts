@@ -171,8 +171,6 @@ export class SessionRelay implements Relay {
     const link = await this.session(opts.signal);
     if (!link) return this.viaHttp(() => this.http.pull(lookups, opts));
     this.lastTransport = 'session';
-    let acked: number | undefined;
-    if (opts.ack?.length) acked = await this.ack(opts.ack, opts);
     const missing = lookups.filter((l) => !this.subscribed.has(toHex(l.publicKey)));
     for (let i = 0; i < missing.length; i += SUBSCRIBE_CHUNK) {
       const chunk = missing.slice(i, i + SUBSCRIBE_CHUNK);
@@ -182,6 +180,9 @@ export class SessionRelay implements Relay {
       );
       if (this.link === link) for (const l of chunk) this.subscribed.add(toHex(l.publicKey));
     }
+    // Acked once the queues are held (after a reconnect too): over the session, no proofs.
+    let acked: number | undefined;
+    if (opts.ack?.length) acked = await this.ack(opts.ack, opts);
     const wanted = lookups.map((l) => toHex(l.publicKey));
     if (!opts.timeoutMs) {
       // A pull that does not wait must see what was posted before it (as the HTTP pull reads
