@@ -146,6 +146,23 @@ describe('relay sessions: what works', () => {
     expect(c2.messages).toHaveLength(0);
   });
 
+  it('a queue no pull names any more is unsubscribed (a retired queue stops costing the relay)', async () => {
+    const r = await relay();
+    const [old, live] = [ed25519KeyPair(), ed25519KeyPair()];
+    const c = new SessionRelay({
+      url: r.url,
+      serverKey: r.serverKey,
+      device: ed25519KeyPair(),
+      unsubscribeAfterMs: 300,
+    });
+    clients.push(c);
+    await c.pull([old, live], { timeoutMs: 0 });
+    expect(await metric(r, 'meow_session_subscriptions')).toBe(2);
+    await new Promise((res) => setTimeout(res, 400));
+    await c.pull([live], { timeoutMs: 0 });
+    await expect.poll(() => metric(r, 'meow_session_subscriptions')).toBe(1);
+  });
+
   it('posts keep the per-queue sender authorization (secure) over the session', async () => {
     const r = await relay();
     const lookup = ed25519KeyPair();
