@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from '../protocol/crypto/bytes.js';
 import { ed25519KeyPair, sign, type KeyPair } from '../protocol/crypto/curves.js';
+import type { Relay } from '../main/core/relay.js';
 import { fetchServerCard, RelayClient } from '../main/net/relayClient.js';
+import { SessionRelay } from '../main/net/sessionRelay.js';
 import { signedPart } from '../protocol/wire/packing.js';
 import type { meow } from '../protocol/wire/proto.js';
 
@@ -16,6 +18,13 @@ export const PAYLOAD = 256;
 export async function clientFor(url: string): Promise<RelayClient> {
   const card = await fetchServerCard(url);
   return new RelayClient({ url, serverKey: card.publicKey, device: ed25519KeyPair() });
+}
+
+/** A client on either transport: the HTTP client, or a relay session (main/net/sessionRelay.ts). */
+export async function relayFor(url: string, transport: 'http' | 'session'): Promise<Relay> {
+  if (transport === 'http') return clientFor(url);
+  const card = await fetchServerCard(url);
+  return new SessionRelay({ url, serverKey: card.publicKey, device: ed25519KeyPair() });
 }
 
 /** A message with a random (unverifiable) signature: for open queues. */
@@ -61,16 +70,23 @@ export interface RelayRate {
 export async function relayRate(
   url: string,
   pid: number | undefined,
-  opts: { workers: number; batch: number; runMs: number; warmMs?: number; mode?: Mode },
+  opts: {
+    workers: number;
+    batch: number;
+    runMs: number;
+    warmMs?: number;
+    mode?: Mode;
+    transport?: 'http' | 'session';
+  },
 ): Promise<RelayRate> {
   const { workers, batch, runMs } = opts;
   const mode = opts.mode ?? { kind: 'secured', size: PAYLOAD };
   const loops = await Promise.all(
     Array.from({ length: workers }, async () => {
-      const client = await clientFor(url);
+      const client = await relayFor(url, opts.transport ?? 'http');
       const queue = ed25519KeyPair();
       const sender = ed25519KeyPair();
-      if (mode.kind === 'secured') await client.secure([{ lookup: queue, senders: [sender.publicKey] }]);
+      if (mode.kind === 'secured') await client.secure!([{ lookup: queue, senders: [sender.publicKey] }]);
       const make = () =>
         Array.from({ length: batch }, () =>
           mode.kind === 'secured' ? signedMessage(queue, sender, mode.size) : message(queue, mode.size),
@@ -101,6 +117,7 @@ export async function relayRate(
         }
         if (now >= end) {
           await client.ack([{ lookup: queue, ids: toAck }]);
+          if (client instanceof SessionRelay) client.close();
           return;
         }
         const wasMeasuring = measuring;
@@ -109,8 +126,9 @@ export async function relayRate(
         await client.post(pool[round % pool.length]!);
         // The pull carries the ack of the previous round's messages, as a receiving client's
         // loop does once it has stored them: two requests per round, not three.
+        // Over a session the pull waits for the push (no flush round trip); over HTTP it reads.
         const { messages } = await client.pull([queue], {
-          timeoutMs: 0,
+          timeoutMs: opts.transport === 'session' ? 5000 : 0,
           maxMessages: batch,
           ack: [{ lookup: queue, ids: toAck }],
         });

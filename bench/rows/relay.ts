@@ -100,11 +100,19 @@ async function zadd(ctx: BenchContext): Promise<Sample> {
   return { value: rps, detail: `p50 ${row[4]} ms` };
 }
 
-function relayRow(store: 'embedded' | 'redis', batch: number, target?: Row['target']): Row {
+function relayRow(
+  store: 'embedded' | 'redis',
+  batch: number,
+  target?: Row['target'],
+  transport: 'http' | 'session' = 'http',
+): Row {
   const label = store === 'embedded' ? 'embedded (SQLite WAL, fdatasync per group)' : 'Redis (AOF everysec)';
   return {
-    id: `relay.${store}.b${batch}`,
-    name: `relay post+pull+ack, ${label}, batch ${batch}, 8 clients`,
+    id: transport === 'http' ? `relay.${store}.b${batch}` : `session.relay.${store}.b${batch}`,
+    name:
+      transport === 'http'
+        ? `relay post+pull+ack, ${label}, batch ${batch}, 8 clients`
+        : `relay post+push+ack over sessions, ${label}, batch ${batch}, 8 clients`,
     referenceName: 'redis-benchmark -P 16 ZADD 300 B',
     unit: 'msg/s',
     referenceUnit: 'ops/s',
@@ -117,6 +125,7 @@ function relayRow(store: 'embedded' | 'redis', batch: number, target?: Row['targ
         batch,
         runMs: ctx.scale(4000, 1500),
         warmMs: ctx.scale(500, 300),
+        transport,
       });
       return {
         value: r.rate,
@@ -318,6 +327,10 @@ export function relayRows(quick: boolean): Row[] {
     relayRow('redis', 1, { min: 1 / 40, text: '≥ 1/40' }),
     relayRow('redis', 20),
     relayRow('redis', 100, { min: 0.5, text: '≥ 0.5×' }),
+    relayRow('embedded', 1, { min: 1 / 40, text: '≥ 1/40' }, 'session'),
+    relayRow('embedded', 100, { min: 1 / 4, text: '≥ 1/4' }, 'session'),
+    relayRow('redis', 1, { min: 1 / 40, text: '≥ 1/40' }, 'session'),
+    relayRow('redis', 100, { min: 1 / 4, text: '≥ 1/4' }, 'session'),
     latencyRow('p50'),
     latencyRow('p99'),
     ...(quick ? [] : [wakeRow(4)]),

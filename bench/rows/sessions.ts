@@ -10,6 +10,10 @@
  *     WebSocket round trip to a minimal Node server (its own process, like the relay).
  *   - many connections: the relay's RSS with N sessions of 20 queues each, against its RSS
  *     before them, with the time for all N to connect and subscribe and the idle CPU.
+ *   - the client's CPU while idle online (100 queues), per hour: the messenger's pull loop
+ *     over a session (answered locally: nothing was pushed) against the same loop over HTTP
+ *     long-polls — both run with 1 s holds instead of 25 s and are scaled to 144 rounds an
+ *     hour (the session's 1 s pings are counted as rounds too: an upper bound).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -99,7 +103,9 @@ async function idleSessionCost(ctx: BenchContext): Promise<Sample> {
   const base0 = cpuSeconds(s.proc.pid!);
   await sleep(windowMs);
   const baseline = cpuSeconds(s.proc.pid!) - base0;
+  const open0 = cpuSeconds(s.proc.pid!);
   const { clients, ms } = await openSessions(s.url, serverKey, devices, 100, 1000);
+  const openCpu = cpuSeconds(s.proc.pid!) - open0;
   await sleep(1000);
   const cpu0 = cpuSeconds(s.proc.pid!);
   await sleep(windowMs);
@@ -110,8 +116,14 @@ async function idleSessionCost(ctx: BenchContext): Promise<Sample> {
   const msPerHour = ((cpu * 1000) / pings) * REAL_PINGS_PER_HOUR;
   return {
     value: msPerHour,
-    detail: `${((cpu * 1e6) / pings).toFixed(0)} µs per ping × ${REAL_PINGS_PER_HOUR}/h; ${devices} devices × 100 queues: ${(cpu * 1000).toFixed(0)} ms relay CPU (idle process taken out: ${(baseline * 1000).toFixed(0)} ms) for ${pings} pings; connect+subscribe ${(ms / devices).toFixed(1)} ms/device`,
-    extra: { relayCpuMs: cpu * 1000, baselineMs: baseline * 1000, pings, subscribeMsPerDevice: ms / devices },
+    detail: `${((cpu * 1e6) / pings).toFixed(0)} µs per ping × ${REAL_PINGS_PER_HOUR}/h; ${devices} devices × 100 queues: ${(cpu * 1000).toFixed(0)} ms relay CPU (idle process taken out: ${(baseline * 1000).toFixed(0)} ms) for ${pings} pings; connect+subscribe ${(ms / devices).toFixed(1)} ms/device, ${((openCpu * 1000) / devices).toFixed(1)} ms of it relay CPU`,
+    extra: {
+      relayCpuMs: cpu * 1000,
+      baselineMs: baseline * 1000,
+      pings,
+      subscribeMsPerDevice: ms / devices,
+      relayCpuMsPerSubscribe: (openCpu * 1000) / devices,
+    },
   };
 }
 
@@ -267,8 +279,37 @@ async function holdSessions(ctx: BenchContext, s: ServerProcess, n: number): Pro
   };
 }
 
+/** This process's CPU per idle pull round of 100 queues, × 144 rounds an hour. */
+async function clientIdle(ctx: BenchContext, transport: 'session' | 'http'): Promise<Sample> {
+  const s = await sessionRelay(ctx);
+  const serverKey = await card(s.url);
+  const device = ed25519KeyPair();
+  const lookups = Array.from({ length: 100 }, () => ed25519KeyPair());
+  const client =
+    transport === 'session'
+      ? new SessionRelay({ url: s.url, serverKey, device, pingIntervalMs: 1000 })
+      : new RelayClient({ url: s.url, serverKey, device });
+  await client.pull(lookups, { timeoutMs: 0 });
+  const windowMs = ctx.scale(10_000, 4000);
+  const c0 = process.cpuUsage();
+  const end = performance.now() + windowMs;
+  let rounds = 0;
+  while (performance.now() < end) {
+    await client.pull(lookups, { timeoutMs: 1000 });
+    rounds++;
+  }
+  const c = process.cpuUsage(c0);
+  if (client instanceof SessionRelay) client.close();
+  const perRoundMs = (c.user + c.system) / 1000 / rounds;
+  return {
+    value: perRoundMs * REAL_PULLS_PER_HOUR,
+    detail: `${perRoundMs.toFixed(2)} ms client CPU per round (${rounds} rounds)`,
+    extra: { perRoundMs, rounds },
+  };
+}
+
 export function sessionRows(quick: boolean): Row[] {
-  const many = quick ? 500 : 2000;
+  const many = quick ? 1000 : 10_000;
   return [
     {
       id: 'session.idle.100q',
@@ -279,6 +320,15 @@ export function sessionRows(quick: boolean): Row[] {
       target: { min: 1000, text: '≥ 1000× less (≤ ~1 ms/h)' },
       measure: (ctx) => idleSessionCost(ctx),
       reference: (ctx) => idleHttpCost(ctx),
+    },
+    {
+      id: 'session.client.idle',
+      name: 'client CPU per hour idle online, 100 queues, session',
+      referenceName: 'HTTP long-poll (a signed, sealed pull every 25 s)',
+      unit: 'ms/h',
+      better: 'lower',
+      measure: (ctx) => clientIdle(ctx, 'session'),
+      reference: (ctx) => clientIdle(ctx, 'http'),
     },
     {
       id: 'session.latency.p50',

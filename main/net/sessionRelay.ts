@@ -31,8 +31,12 @@ const SUBSCRIBE_CHUNK = 256;
 
 export type TransportKind = 'session' | 'http';
 
+/** A subscribed queue no pull has named for this long (a retired, drained queue) is unsubscribed. */
+export const UNSUBSCRIBE_AFTER_MS = 30 * 60_000;
+
 export interface SessionRelayOptions extends RelayClientOptions {
   pingIntervalMs?: number;
+  unsubscribeAfterMs?: number;
 }
 
 export class SessionRelay implements Relay {
@@ -45,6 +49,9 @@ export class SessionRelay implements Relay {
   /** Pushed and not acked yet, per queue (hex lookup), by id. */
   private inbox = new Map<string, Map<string, meow.DeliveredMessage>>();
   private readonly waiting = new Set<() => void>();
+  /** When a pull last named each queue (hex lookup). */
+  private readonly named = new Map<string, number>();
+  private lastSweep = Date.now();
   private fallbackUntil = 0;
   private failures = 0;
   private lastTransport: TransportKind = 'session';
@@ -179,8 +186,9 @@ export class SessionRelay implements Relay {
     const link = await this.session(opts.signal);
     if (!link) return this.viaHttp(() => this.http.pull(lookups, opts));
     this.lastTransport = 'session';
-    let acked: number | undefined;
-    if (opts.ack?.length) acked = await this.ack(opts.ack, opts);
+    const now = Date.now();
+    for (const l of lookups) this.named.set(toHex(l.publicKey), now);
+    this.dropUnnamed(link, now);
     const missing = lookups.filter((l) => !this.subscribed.has(toHex(l.publicKey)));
     for (let i = 0; i < missing.length; i += SUBSCRIBE_CHUNK) {
       const chunk = missing.slice(i, i + SUBSCRIBE_CHUNK);
@@ -190,6 +198,9 @@ export class SessionRelay implements Relay {
       );
       if (this.link === link) for (const l of chunk) this.subscribed.add(toHex(l.publicKey));
     }
+    // Acked once the queues are held (after a reconnect too): over the session, no proofs.
+    let acked: number | undefined;
+    if (opts.ack?.length) acked = await this.ack(opts.ack, opts);
     const wanted = lookups.map((l) => toHex(l.publicKey));
     if (!opts.timeoutMs) {
       // A pull that does not wait must see what was posted before it (as the HTTP pull reads
@@ -217,6 +228,26 @@ export class SessionRelay implements Relay {
     } finally {
       link.release();
     }
+  }
+
+  /**
+   * Unsubscribes the queues no pull has named lately (the loops name every live queue each
+   * round), so a long session does not keep retired queues' wake-ups and pushes.
+   */
+  private dropUnnamed(link: SessionLink, now: number): void {
+    const after = this.opts.unsubscribeAfterMs ?? UNSUBSCRIBE_AFTER_MS;
+    if (now - this.lastSweep < after / 3) return;
+    this.lastSweep = now;
+    const stale = [...this.subscribed].filter((l) => now - (this.named.get(l) ?? 0) > after);
+    if (!stale.length) return;
+    for (const l of stale) {
+      this.subscribed.delete(l);
+      this.named.delete(l);
+      this.inbox.delete(l);
+    }
+    link
+      .request({ unsubscribe: { lookupKeys: stale.map((l) => Buffer.from(l, 'hex')) } })
+      .catch(() => undefined); // a lost link forgets them anyway
   }
 
   private collect(lookups: string[]): meow.DeliveredMessage[] {

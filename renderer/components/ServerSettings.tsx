@@ -42,7 +42,11 @@ export function ServerSettings() {
               <span className="server-name">{s.name || s.url}</span>
               <span className="muted small">{s.url}</span>
               <span className="muted small" data-testid="server-state">
-                {c?.online ? 'connected' : c?.error ? `offline (${c.error})` : 'connecting…'}
+                {c?.online
+                  ? `connected${c.transport === 'session' ? ' · session' : c.transport === 'http' ? ' · long-poll (fallback)' : ''}`
+                  : c?.error
+                    ? `offline (${c.error})`
+                    : 'connecting…'}
               </span>
             </li>
           );

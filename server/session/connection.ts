@@ -73,6 +73,8 @@ export class SessionConnection implements Subscriber {
   /** Pushed, not acked yet (by message id). */
   private readonly sent = new Set<string>();
   private readonly dirty = new Set<string>();
+  /** Queues whose last read left messages unpushed (a page, the unacked bound): an ack reads them again. */
+  private readonly behind = new Set<string>();
   private dirtyAll = false;
   private pumping: Promise<void> | null = null;
   private readonly abort = new AbortController();
@@ -148,6 +150,7 @@ export class SessionConnection implements Subscriber {
     clearTimeout(this.timer);
     this.abort.abort();
     for (const release of this.subs.values()) release();
+    this.behind.clear();
     this.deps.registry.remove(this, this.subs.keys());
     this.subs.clear();
     this.sent.clear();
@@ -350,11 +353,17 @@ export class SessionConnection implements Subscriber {
       );
     const acked = await this.deps.store.ack(checked);
     this.deps.metrics.counters.acked += acked;
+    let more = false;
     for (const it of checked) {
       for (const id of it.ids) this.sent.delete(id);
-      this.dirty.add(it.lookup); // room for the next page of that queue
+      // Room for the next page, when the last read of that queue left messages behind.
+      if (this.behind.has(it.lookup)) {
+        this.dirty.add(it.lookup);
+        more = true;
+      }
     }
-    await this.pump();
+    // Also when pushes stopped at the unacked bound: the queues they skipped are still dirty.
+    if (more || this.dirty.size || this.dirtyAll) await this.pump();
     return { reply: { acked } };
   }
 
@@ -382,9 +391,15 @@ export class SessionConnection implements Subscriber {
           const got = await store.fetch(chunk, room + this.sent.size, Date.now(), limits.retentionMs);
           const push: meow.IDeliveredMessage[] = [];
           let bytes = 0;
+          let pushed = 0;
+          let full = got.more;
           for (const q of got.messages) {
             if (this.sent.has(q.id) || !this.subs.has(q.lookup)) continue;
-            if (push.length >= room) break;
+            if (push.length >= room) {
+              full = true;
+              break;
+            }
+            pushed++;
             this.sent.add(q.id);
             push.push({ id: q.id, arrivedAt: q.arrivedAt, message: meow.PackedUserMessage.decode(q.bytes) });
             bytes += q.bytes.length;
@@ -394,8 +409,12 @@ export class SessionConnection implements Subscriber {
             }
           }
           if (push.length) this.send({ push });
-          metrics.counters.pushed += push.length;
-          metrics.counters.delivered += push.length;
+          for (const l of chunk) {
+            if (full) this.behind.add(l);
+            else this.behind.delete(l);
+          }
+          metrics.counters.pushed += pushed;
+          metrics.counters.delivered += pushed;
         }
       }
     } catch (e) {

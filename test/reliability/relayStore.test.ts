@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ed25519KeyPair, type KeyPair } from '../../protocol/crypto/curves.js';
+import type { Relay } from '../../main/core/relay.js';
 import { fetchServerCard, RelayClient, RelayError } from '../../main/net/relayClient.js';
+import { SessionRelay } from '../../main/net/sessionRelay.js';
 import { packed } from '../helpers/relay.js';
 import { startRedis, type RedisProcess } from '../helpers/redis.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
@@ -37,24 +39,44 @@ async function relayOn(redis: RedisProcess | 'embedded'): Promise<ServerProcess>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Transport = 'http' | 'session';
+const sessions: SessionRelay[] = [];
+afterEach(() => sessions.splice(0).forEach((s) => s.close()));
+
+/** A client on `transport`: a new HTTP client per call, or one session per relay address (kept while it lives). */
+function clientOn(transport: Transport) {
+  let current: { url: string; relay: Relay } | null = null;
+  return (url: string, serverKey: Uint8Array, device: KeyPair): Relay => {
+    if (transport === 'http') return new RelayClient({ url, serverKey, device, requestTimeoutMs: 3000 });
+    if (current?.url !== url) {
+      const relay = new SessionRelay({ url, serverKey, device, requestTimeoutMs: 3000 });
+      sessions.push(relay);
+      current = { url, relay };
+    }
+    return current.relay;
+  };
+}
+
 /** Senders posting `perQueue` messages into each queue, each retried until acknowledged. */
-function load(url: () => string, serverKey: Uint8Array, queues: KeyPair[], perQueue: number) {
+function load(
+  url: () => string,
+  serverKey: Uint8Array,
+  queues: KeyPair[],
+  perQueue: number,
+  transport: Transport = 'http',
+) {
   const acked = new Map<string, number>(); // id → when
   const errors: Record<string, number> = {};
   let stop = false;
   const done = Promise.all(
     queues.map(async (q) => {
       const device = ed25519KeyPair();
+      const client = clientOn(transport);
       for (let i = 0; i < perQueue && !stop; i++) {
         const m = packed(q, 200);
         for (;;) {
           try {
-            const [id] = await new RelayClient({
-              url: url(),
-              serverKey,
-              device,
-              requestTimeoutMs: 3000,
-            }).post([m]);
+            const [id] = await client(url(), serverKey, device).post([m]);
             acked.set(id!, Date.now());
             break;
           } catch (e) {
@@ -74,8 +96,13 @@ function load(url: () => string, serverKey: Uint8Array, queues: KeyPair[], perQu
 /** Why the drain's pulls were refused, by error code (a lost message then says why it was not read). */
 const drainErrors: Record<string, number> = {};
 
-async function drain(url: string, serverKey: Uint8Array, queues: KeyPair[]): Promise<string[]> {
-  const c = new RelayClient({ url, serverKey, device: ed25519KeyPair() });
+async function drain(
+  url: string,
+  serverKey: Uint8Array,
+  queues: KeyPair[],
+  transport: Transport = 'http',
+): Promise<string[]> {
+  const c = clientOn(transport)(url, serverKey, ed25519KeyPair());
   const got: string[] = [];
   for (const q of queues) {
     let ack: string[] = [];
@@ -109,9 +136,14 @@ describe('relay and Redis killed under load', () => {
   const QUEUES = scale(4, 16);
   const PER = 30; // under the open-queue bound (32): no sender registered here
 
-  it.each(['Redis with AOF', 'embedded store'])(
-    'the relay SIGKILLed under load (%s): nothing acknowledged is lost, nothing twice',
-    async (kind) => {
+  it.each([
+    ['Redis with AOF', 'http'],
+    ['embedded store', 'http'],
+    ['Redis with AOF', 'session'],
+    ['embedded store', 'session'],
+  ] as const)(
+    'the relay SIGKILLed under load (%s, %s transport): nothing acknowledged is lost, nothing twice',
+    async (kind, transport) => {
       let redis: RedisProcess | 'embedded' = 'embedded';
       if (kind !== 'embedded store') {
         redis = await startRedis({ persistence: true });
@@ -121,7 +153,7 @@ describe('relay and Redis killed under load', () => {
       const card = await fetchServerCard(relay.url);
       const queues = Array.from({ length: QUEUES }, () => ed25519KeyPair());
       let url = relay.url;
-      const l = load(() => url, card.publicKey, queues, PER);
+      const l = load(() => url, card.publicKey, queues, PER, transport);
       let kills = 0;
       for (let k = 0; k < 3; k++) {
         while (l.acked.size < ((k + 1) * QUEUES * PER) / 4) await sleep(20);
@@ -131,10 +163,10 @@ describe('relay and Redis killed under load', () => {
         url = relay.url;
       }
       await l.done;
-      const got = await drain(url, card.publicKey, queues);
+      const got = await drain(url, card.publicKey, queues, transport);
       const r = outcome(l.acked, got);
       record({
-        case: `relay SIGKILLed under load (${kind})`,
+        case: `relay SIGKILLed under load (${kind}${transport === 'session' ? ', sessions' : ''})`,
         faults: { relayKills: kills, ...l.errors },
         expected: QUEUES * PER,
         ...r,

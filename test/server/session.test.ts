@@ -146,6 +146,41 @@ describe('relay sessions: what works', () => {
     expect(c2.messages).toHaveLength(0);
   });
 
+  it('a backlog larger than a page and than the unacked bound comes page by page as it is acked', async () => {
+    const r = await relay({ limits: { openQueueLength: 10_000, queueRatePerSec: 0, ratePerSec: 0 } });
+    const lookup = ed25519KeyPair();
+    const poster = sessionClient(r);
+    for (let i = 0; i < 12; i++) await poster.post(Array.from({ length: 100 }, () => packed(lookup, 20)));
+    const c = sessionClient(r);
+    const seen = new Set<string>();
+    let ack: string[] = [];
+    for (let round = 0; round < 50; round++) {
+      const got = await c.pull([lookup], { timeoutMs: 0, maxMessages: 200, ack: [{ lookup, ids: ack }] });
+      if (!got.messages.length) break;
+      for (const m of got.messages) seen.add(m.id);
+      ack = got.messages.map((m) => m.id);
+    }
+    expect(seen.size).toBe(1200);
+    expect(await r.store.queueLength(toHex(lookup.publicKey))).toBe(0);
+  });
+
+  it('a queue no pull names any more is unsubscribed (a retired queue stops costing the relay)', async () => {
+    const r = await relay();
+    const [old, live] = [ed25519KeyPair(), ed25519KeyPair()];
+    const c = new SessionRelay({
+      url: r.url,
+      serverKey: r.serverKey,
+      device: ed25519KeyPair(),
+      unsubscribeAfterMs: 300,
+    });
+    clients.push(c);
+    await c.pull([old, live], { timeoutMs: 0 });
+    expect(await metric(r, 'meow_session_subscriptions')).toBe(2);
+    await new Promise((res) => setTimeout(res, 400));
+    await c.pull([live], { timeoutMs: 0 });
+    await expect.poll(() => metric(r, 'meow_session_subscriptions')).toBe(1);
+  });
+
   it('posts keep the per-queue sender authorization (secure) over the session', async () => {
     const r = await relay();
     const lookup = ed25519KeyPair();
