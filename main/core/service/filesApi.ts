@@ -21,6 +21,9 @@ import type { StoredMessage } from '../storage/messageDb.js';
 import type { ServiceSession } from './session.js';
 import { messageView } from './views.js';
 
+/** All previews of one message together (the message is bounded at 64 KiB with everything else). */
+const PREVIEW_BUDGET_BYTES = 40 * 1024;
+
 interface Staged {
   path: string;
   name: string;
@@ -83,8 +86,12 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
     const contact = s.contact(m, contactId);
     if (contact.blocked) throw new ServiceError('BLOCKED', { contact: contact.name });
     const stages = stagesOf(m);
+    // Previews travel inside the message, whose bound is 64 KiB: the first ones that fit go.
+    let previewBudget = PREVIEW_BUDGET_BYTES;
     const files: SendFile[] = args.files.map((f, i) => {
-      const thumb = f.thumbnail ? Buffer.from(f.thumbnail, 'base64') : undefined;
+      let thumb = f.thumbnail ? Buffer.from(f.thumbnail, 'base64') : undefined;
+      if (thumb && thumb.length > previewBudget) thumb = undefined;
+      previewBudget -= thumb?.length ?? 0;
       const extra = {
         ...(thumb?.length ? { thumbnail: thumb } : {}),
         ...(f.width ? { width: f.width } : {}),
