@@ -146,6 +146,7 @@ export class BlobClient {
     signal?: AbortSignal,
   ): Promise<{ received: number; size: number; complete: boolean }> {
     const r = await this.call('HEAD', `${this.base}/${id}`, {}, undefined, signal);
+    if (r.status === 404) throw new BlobClientError('NOT_FOUND', 'no such blob'); // HEAD: no body to say it
     if (r.status !== 200) throw refusal(r.status, new Uint8Array(0));
     return {
       received: Number(r.header('upload-offset')),
