@@ -1,7 +1,7 @@
 /**
  * Files and pictures: send (from paths, or from bytes staged by a host without paths),
- * download, save, and a picture's bytes for showing inline. Files at most
- * AUTO_DOWNLOAD_BYTES are fetched as soon as their message is stored (autoDownload),
+ * download, save, and a picture's bytes for showing inline. Files up to this device's
+ * setting (10 MB unless changed) are fetched as soon as their message is stored (autoDownload),
  * on every device — the contact's and each of mine — from the one blob the sender uploaded.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,9 +11,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../../../shared/errors.js';
 import type { SendFilesArgs } from '../../../shared/service.js';
-import type { MessageView } from '../../../shared/views.js';
+import type { FileSettingsView, MessageView } from '../../../shared/views.js';
 import type { meow } from '../../../protocol/wire/proto.js';
-import { AUTO_DOWNLOAD_BYTES, type SendFile } from '../attachments/attachments.js';
+import type { SendFile } from '../attachments/attachments.js';
 import { safeFileName } from '../attachments/fileName.js';
 import { sniffType } from '../attachments/fileType.js';
 import type { Messenger } from '../messenger/messenger.js';
@@ -224,10 +224,24 @@ export function fileData(
   });
 }
 
+export function fileSettings(s: ServiceSession): Promise<FileSettingsView> {
+  return s.guard('fileSettings', () => Promise.resolve(m(s).attachments.settings()));
+}
+
+export function setFileSettings(
+  s: ServiceSession,
+  change: Partial<FileSettingsView>,
+): Promise<FileSettingsView> {
+  return s.guard('setFileSettings', () => m(s).attachments.setSettings(change));
+}
+
+const m = (s: ServiceSession) => s.open();
+
 /** Fetches the small files of a message just stored (received, or synced from my other devices). */
 export function autoDownload(s: ServiceSession, m: Messenger, stored: StoredMessage): void {
+  const limit = m.attachments.settings().autoDownloadBytes;
   stored.files.forEach((f, index) => {
-    if (Number(f.size ?? 0) > AUTO_DOWNLOAD_BYTES || m.attachments.state(f).state !== 'remote') return;
+    if (Number(f.size ?? 0) > limit || m.attachments.state(f).state !== 'remote') return;
     fetchFile(s, m, stored, index).catch((e: unknown) =>
       s.log.warn('could not fetch a file', { message: stored.uuid, error: String(e) }),
     );
