@@ -2,12 +2,23 @@
  * Files and pictures in the browser host: Alice attaches a photo (a real JPEG carrying a GPS
  * position in its EXIF) and a PDF; Bob sees the picture inline — decoded from bytes the
  * service verified — and its GPS tag is gone; Bob saves the PDF (a browser download) and
- * its bytes equal the original.
+ * its bytes equal the original; Alice's laptop (a linked device) shows both from the blobs
+ * the desktop uploaded — nothing is uploaded again.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Harness } from './harness.js';
-import { acceptByPaste, createIdentity, invite, messages, openChat, send } from './steps.js';
+import {
+  acceptByPaste,
+  createIdentity,
+  invite,
+  messages,
+  openChat,
+  openPairingOnExisting,
+  sameSafetyCode,
+  send,
+  startPairingOnNew,
+} from './steps.js';
 
 /** A real JPEG made by the browser, with an EXIF segment (GPS IFD) put in after its SOI. */
 async function photoWithGps(page: Page): Promise<Buffer> {
@@ -48,7 +59,12 @@ test('Alice sends a photo and a PDF; Bob sees the picture without its GPS and sa
   const h = new Harness('files');
   try {
     const relay = await h.relay();
-    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
+    const blobsOnRelay = () => readdirSync(h.path('relay-0/blobs')).filter((n) => n.endsWith('.blob'));
+    const [hAlice, hBob, hLaptop] = await Promise.all([
+      h.host('alice'),
+      h.host('bob'),
+      h.host('alice-laptop'),
+    ]);
     const browser = await h.browser();
     const alice = await h.open(browser, hAlice);
     const bob = await h.open(browser, hBob);
@@ -61,6 +77,22 @@ test('Alice sends a photo and a PDF; Bob sees the picture without its GPS and sa
     await send(bob, 'send me the pictures');
     await openChat(alice, 'Bob');
     await expect(messages(alice, 'send me the pictures')).toBeVisible({ timeout: 60_000 });
+
+    // Alice links her laptop (paste the link, same code on both, confirm on both).
+    const laptop = await h.open(browser, hLaptop);
+    const pairLink = await startPairingOnNew(laptop, { device: 'Laptop', server: relay.url });
+    await openPairingOnExisting(alice);
+    await alice.page.getByTestId('tab-paste').click();
+    await alice.page.getByTestId('link-paste').fill(pairLink);
+    await alice.page.getByTestId('link-submit').click();
+    await sameSafetyCode(alice, laptop);
+    await alice.page.getByTestId('pair-confirm').click();
+    await laptop.page.getByTestId('pair-confirm').click();
+    await expect(laptop.page.getByTestId('pair-done')).toBeVisible({ timeout: 60_000 });
+    await expect(alice.page.getByTestId('pair-done')).toBeVisible({ timeout: 60_000 });
+    await laptop.page.getByTestId('pair-finish').click();
+    await alice.page.getByTestId('pair-close').click();
+    await openChat(alice, 'Bob');
 
     const photo = await photoWithGps(alice.page);
     expect(photo.includes('GPSLatitude')).toBe(true);
@@ -117,6 +149,18 @@ test('Alice sends a photo and a PDF; Bob sees the picture without its GPS and sa
     expect(download.suggestedFilename()).toBe('report.pdf');
     const path = await download.path();
     expect(Buffer.compare(readFileSync(path), pdf)).toBe(0);
+
+    // Alice's laptop: the message came through device sync; both files from the same blobs.
+    await openChat(laptop, 'Bob');
+    const onLaptop = messages(laptop, 'from the trip');
+    await expect(onLaptop.getByTestId('file-image')).toHaveAttribute('data-state', 'full', {
+      timeout: 60_000,
+    });
+    await expect(onLaptop.getByTestId('file-card')).toHaveAttribute('data-state', 'ready', {
+      timeout: 60_000,
+    });
+    await h.shot(laptop, 'files-on-my-other-device');
+    expect(blobsOnRelay()).toHaveLength(2);
   } finally {
     await h.close();
   }

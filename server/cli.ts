@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { RelayServer, stderrLog } from './server.js';
-import { DiskBlobStore } from './blobs/diskBlobStore.js';
+import { openBlobStore } from './blobs/openBlobStore.js';
 import { openStore } from './store/index.js';
 
 /** Whether HOST:PORT can be listened on — checked before anything is written to disk. */
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       });
     },
   });
+  const blobs = openBlobStore(config);
   const server = await RelayServer.start({
     identity,
     store,
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(tls ? { tls } : {}),
     trustProxy: config.trustProxy,
-    ...(config.blobDir ? { blobs: new DiskBlobStore(config.blobDir) } : {}),
+    ...(blobs ? { blobs } : {}),
   }).catch((e: NodeJS.ErrnoException) => {
     // taken between the check and now
     if (e.code === 'EADDRINUSE') portTaken(config.host, config.port);
@@ -94,7 +95,9 @@ async function main(): Promise<void> {
     where,
     key: config.keyFile,
     tls: Boolean(tls),
-    blobs: config.blobDir ?? 'none',
+    blobs: config.blobS3
+      ? `s3://${config.blobS3.bucket}/${config.blobS3.prefix}`
+      : (config.blobDir ?? 'none'),
   });
   if (!tls && !/^(127\.|::1$|localhost$)/.test(config.host))
     stderrLog({

@@ -98,6 +98,8 @@ export interface ServerConfig {
   trustProxy: string[];
   /** Where attachment blobs are kept; none: this relay keeps no files. */
   blobDir?: string;
+  /** An S3-compatible object store for blobs (a fleet); wins over blobDir. */
+  blobS3?: { bucket: string; region: string; endpoint?: string; prefix: string };
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
@@ -207,6 +209,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'MEOW_BLOB_DIR',
     help: 'folder for files (default DATA/blobs with the embedded store; none with Redis)',
   },
+  'blob-s3-bucket': {
+    env: 'MEOW_BLOB_S3_BUCKET',
+    help: 'keep files in this S3 bucket (a fleet); credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+  },
+  'blob-s3-endpoint': { env: 'MEOW_BLOB_S3_ENDPOINT', help: 'an S3-compatible endpoint URL (default: AWS)' },
+  'blob-s3-region': { env: 'MEOW_BLOB_S3_REGION', default: 'us-east-1', help: 'the bucket region' },
+  'blob-s3-prefix': { env: 'MEOW_BLOB_S3_PREFIX', default: '', help: 'prefix of every key in the bucket' },
 };
 
 export function usage(): string {
@@ -350,9 +359,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         : store.kind === 'embedded'
           ? join(dataDir, 'blobs')
           : undefined;
+  const bucket = get('blob-s3-bucket');
+  const endpoint = get('blob-s3-endpoint');
+  const blobS3 =
+    bucket && checked.data.maxBlobBytes > 0
+      ? {
+          bucket,
+          region: get('blob-s3-region')!,
+          prefix: get('blob-s3-prefix') ?? '',
+          ...(endpoint ? { endpoint } : {}),
+        }
+      : undefined;
   return {
     host: get('host')!,
-    ...(blobDir ? { blobDir } : {}),
+    ...(blobDir && !blobS3 ? { blobDir } : {}),
+    ...(blobS3 ? { blobS3 } : {}),
     port,
     dataDir,
     keyFile: resolve(get('key') ?? join(dataDir, 'server-key.json')),

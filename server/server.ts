@@ -31,7 +31,7 @@ import type { Limits } from './config.js';
 import { RelayFailure, StoreUnavailableError, type ErrorCodeName } from './errors.js';
 import { makeServerCard, type ServerIdentity } from './identity.js';
 import { handleBlob } from './blobs/blobHttp.js';
-import type { DiskBlobStore } from './blobs/diskBlobStore.js';
+import type { BlobStore } from './blobs/blobStore.js';
 import { Metrics } from './metrics.js';
 import { operationOf, runOperation, type Operation } from './operations.js';
 import type { RelayStore } from './store/types.js';
@@ -62,7 +62,7 @@ export interface RelayServerOptions {
   /** Proxy addresses whose X-Forwarded-For header names the client (per-address limits). */
   trustProxy?: string[];
   /** Where attachment blobs live; none: the blob endpoints answer that this relay keeps no files. */
-  blobs?: DiskBlobStore;
+  blobs?: BlobStore;
 }
 
 /** Nonces are remembered a little longer than a timestamp can be accepted. */
@@ -393,7 +393,10 @@ export class RelayServer {
       await closed;
       clearTimeout(force);
       this.replies.close();
-      if (this.opts.ownsStore !== false) await this.opts.store.close();
+      if (this.opts.ownsStore !== false) {
+        await this.opts.store.close();
+        await this.opts.blobs?.close?.();
+      }
     })();
     return this.closing;
   }

@@ -167,6 +167,19 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   downloadFile: z.tuple([id, id, fileIndex]),
   saveFile: z.tuple([id, id, fileIndex, z.string().min(1).max(4096).optional()]),
   fileData: z.tuple([id, id, fileIndex]),
+  fileSettings: z.tuple([]),
+  setFileSettings: z.tuple([
+    z
+      .object({
+        autoDownloadBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 40)
+          .optional(),
+      })
+      .strict(),
+  ]),
   devices: z.tuple([]),
   renameDevice: z.tuple([id, name]),
   unlinkDevice: z.tuple([id, z.object({ force: z.boolean().optional() }).strict().optional()]),

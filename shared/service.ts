@@ -16,6 +16,7 @@
 import type {
   AppStateView,
   FileProgressView,
+  FileSettingsView,
   ConnectionView,
   ContactView,
   ConversationChange,
@@ -175,6 +176,9 @@ export interface ServiceMethods {
   /** Decrypts a file into `dir` (default: the Downloads folder) under a safe, free name. */
   saveFile(contactId: string, messageId: string, index: number, dir?: string): Promise<{ path: string }>;
   /** A verified file's bytes, base64 (for a picture shown inline, or a browser download). */
+  /** This device's file settings (not synced to my other devices). */
+  fileSettings(): Promise<FileSettingsView>;
+  setFileSettings(change: Partial<FileSettingsView>): Promise<FileSettingsView>;
   fileData(
     contactId: string,
     messageId: string,

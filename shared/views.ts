@@ -142,6 +142,12 @@ export interface AttachmentView {
   metadataStripped: boolean;
 }
 
+/** This device's choices about files. */
+export interface FileSettingsView {
+  /** Files up to this size download as soon as their message arrives (0: none). */
+  autoDownloadBytes: number;
+}
+
 /** Progress of a file going up (sending) or down (downloading). */
 export interface FileProgressView {
   contactId: string;

@@ -146,6 +146,7 @@ export class BlobClient {
     signal?: AbortSignal,
   ): Promise<{ received: number; size: number; complete: boolean }> {
     const r = await this.call('HEAD', `${this.base}/${id}`, {}, undefined, signal);
+    if (r.status === 404) throw new BlobClientError('NOT_FOUND', 'no such blob'); // HEAD: no body to say it
     if (r.status !== 200) throw refusal(r.status, new Uint8Array(0));
     return {
       received: Number(r.header('upload-offset')),
@@ -173,16 +174,23 @@ export class BlobClient {
     const fh = await open(path, 'r');
     const buf = Buffer.alloc(Math.min(BLOB_PART_BYTES, Math.max(size, 1)));
     try {
-      let offset = o.resume ? (await this.status(id, o.signal)).received : 0;
+      // After a failure the relay says where the upload stands (what it acknowledged is on its disk).
+      let resync = !!o.resume;
+      let offset = 0;
       let failures = 0;
-      while (offset < size) {
+      while (resync || offset < size) {
         if (o.signal?.aborted) throw new BlobClientError('ABORTED', 'cancelled');
-        const n = Math.min(buf.length, size - offset);
-        const { bytesRead } = await fh.read(buf, 0, n, offset);
-        if (bytesRead !== n) throw new BlobClientError('REFUSED', `${path} changed while it was uploaded`);
-        const part = buf.subarray(0, n);
-        const digest = createHash('sha256').update(part).digest();
         try {
+          if (resync) {
+            offset = (await this.status(id, o.signal)).received;
+            resync = false;
+            continue;
+          }
+          const n = Math.min(buf.length, size - offset);
+          const { bytesRead } = await fh.read(buf, 0, n, offset);
+          if (bytesRead !== n) throw new BlobClientError('REFUSED', `${path} changed while it was uploaded`);
+          const part = buf.subarray(0, n);
+          const digest = createHash('sha256').update(part).digest();
           const r = await this.call(
             'PATCH',
             `${this.base}/${id}`,
@@ -203,10 +211,10 @@ export class BlobClient {
           const retry = e instanceof BlobClientError && (e.retryable || /continues at/.test(e.message));
           if (!retry || ++failures >= ATTEMPTS) throw e;
           await pause(200 * 2 ** failures, o.signal);
-          offset = (await this.status(id, o.signal)).received;
+          resync = true;
         }
       }
-      if (size === 0 || o.onProgress) o.onProgress?.(size, size);
+      if (size === 0) o.onProgress?.(0, 0);
       return id;
     } finally {
       await fh.close();

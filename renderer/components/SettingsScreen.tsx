@@ -3,6 +3,7 @@ import { ProfileSettings } from './ProfileSettings.js';
 import { SecuritySettings } from './SecuritySettings.js';
 import { ServerSettings } from './ServerSettings.js';
 import { AboutSettings } from './AboutSettings.js';
+import { FileSettings } from './FileSettings.js';
 import './Settings.css';
 
 export function SettingsScreen() {
@@ -15,6 +16,7 @@ export function SettingsScreen() {
         <ProfileSettings />
         <ServerSettings />
         <SecuritySettings />
+        <FileSettings />
         <AboutSettings />
       </div>
     </section>

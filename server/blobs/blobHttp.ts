@@ -11,10 +11,10 @@ import { BLOB_ID, verifyBlobAuth, type BlobOp } from '../../protocol/wire/blobAu
 import { CLOCK_WINDOW_MS } from '../../protocol/wire/serverProtocol.js';
 import type { Limits } from '../config.js';
 import type { RelayStore } from '../store/types.js';
-import { BlobError, type DiskBlobStore } from './diskBlobStore.js';
+import { BlobError, type BlobStore } from './blobStore.js';
 
 export interface BlobHttpContext {
-  blobs: DiskBlobStore | undefined;
+  blobs: BlobStore | undefined;
   store: RelayStore;
   limits: Limits;
   serverKey: Uint8Array;
@@ -73,9 +73,11 @@ export async function handleBlob(
     if (!BLOB_ID.test(id)) throw new BlobError(404, 'NOT_FOUND', 'no such blob');
     switch (req.method) {
       case 'HEAD':
-        return (status(res, blobs, id), true);
+        await status(res, blobs, id);
+        return true;
       case 'GET':
-        return (download(req, res, blobs, id), true);
+        await download(req, res, blobs, id);
+        return true;
       case 'PATCH':
         await append(req, res, blobs, id, ctx);
         return true;
@@ -108,7 +110,7 @@ function authenticate(
 async function create(
   req: IncomingMessage,
   res: ServerResponse,
-  blobs: DiskBlobStore,
+  blobs: BlobStore,
   ctx: BlobHttpContext,
 ): Promise<void> {
   const size = intHeader(req, 'x-blob-size');
@@ -126,7 +128,7 @@ async function create(
   if (nonce.length < 16) throw new BlobError(400, 'MALFORMED', 'create needs a nonce');
   if (!(await ctx.store.useNonce(`blob:${nonce}`, Date.now(), 2 * CLOCK_WINDOW_MS + 10_000)))
     throw new BlobError(409, 'REPLAYED', 'this request was already received');
-  if (blobs.usage(uploader) + size > blobQuotaBytes)
+  if ((await blobs.usage(uploader)) + size > blobQuotaBytes)
     throw new BlobError(
       507,
       'QUOTA',
@@ -139,8 +141,8 @@ async function create(
   json(res, 201, { id: r.id, size: r.size });
 }
 
-function status(res: ServerResponse, blobs: DiskBlobStore, id: string): void {
-  const r = blobs.get(id);
+async function status(res: ServerResponse, blobs: BlobStore, id: string): Promise<void> {
+  const r = await blobs.get(id);
   if (!r) throw new BlobError(404, 'NOT_FOUND', 'no such blob');
   res.writeHead(200, {
     'upload-offset': String(r.received),
@@ -151,8 +153,13 @@ function status(res: ServerResponse, blobs: DiskBlobStore, id: string): void {
   res.end();
 }
 
-function download(req: IncomingMessage, res: ServerResponse, blobs: DiskBlobStore, id: string): void {
-  const r = blobs.get(id);
+async function download(
+  req: IncomingMessage,
+  res: ServerResponse,
+  blobs: BlobStore,
+  id: string,
+): Promise<void> {
+  const r = await blobs.get(id);
   if (!r) throw new BlobError(404, 'NOT_FOUND', 'no such blob (never uploaded, deleted or expired)');
   if (!r.complete) throw new BlobError(409, 'INCOMPLETE', 'the blob is still being uploaded');
   let start = 0;
@@ -165,6 +172,8 @@ function download(req: IncomingMessage, res: ServerResponse, blobs: DiskBlobStor
     if (m[2]) end = Math.min(end, Number(m[2]));
     if (start > end || start >= r.size) throw new BlobError(416, 'RANGE', `the blob has ${r.size} bytes`);
   }
+  // opened before the status goes out, so a store that cannot read answers with an error status
+  const stream = r.size === 0 ? null : await blobs.read(id, start, end);
   res.writeHead(range ? 206 : 200, {
     'content-type': 'application/octet-stream',
     'content-length': String(r.size === 0 ? 0 : end - start + 1),
@@ -172,8 +181,7 @@ function download(req: IncomingMessage, res: ServerResponse, blobs: DiskBlobStor
     'cache-control': 'no-store',
     ...(range ? { 'content-range': `bytes ${start}-${end}/${r.size}` } : {}),
   });
-  if (r.size === 0) return void res.end();
-  const stream = blobs.read(id, start, end);
+  if (!stream) return void res.end();
   stream.on('error', () => res.destroy());
   stream.pipe(res);
 }
@@ -181,7 +189,7 @@ function download(req: IncomingMessage, res: ServerResponse, blobs: DiskBlobStor
 async function append(
   req: IncomingMessage,
   res: ServerResponse,
-  blobs: DiskBlobStore,
+  blobs: BlobStore,
   id: string,
   ctx: BlobHttpContext,
 ): Promise<void> {
@@ -191,7 +199,7 @@ async function append(
   if (!/^[0-9a-f]{64}$/.test(digestHex))
     throw new BlobError(400, 'MALFORMED', 'missing or bad x-part-sha256');
   const digest = fromHex(digestHex);
-  const r = blobs.get(id);
+  const r = await blobs.get(id);
   if (!r) throw new BlobError(404, 'NOT_FOUND', 'no such blob');
   const { uploader } = authenticate(req, ctx, { op: 'append', id, offset, size: length, digest });
   if (uploader !== r.uploader) throw new BlobError(403, 'NOT_UPLOADER', 'another device uploads this blob');
@@ -215,11 +223,11 @@ async function append(
 async function remove(
   req: IncomingMessage,
   res: ServerResponse,
-  blobs: DiskBlobStore,
+  blobs: BlobStore,
   id: string,
   ctx: BlobHttpContext,
 ): Promise<void> {
-  const r = blobs.get(id);
+  const r = await blobs.get(id);
   if (!r) throw new BlobError(404, 'NOT_FOUND', 'no such blob');
   const { uploader } = authenticate(req, ctx, { op: 'delete', id, offset: 0, size: 0, digest: EMPTY });
   if (uploader !== r.uploader)

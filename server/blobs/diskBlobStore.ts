@@ -13,35 +13,16 @@
  * quotas are a sum over a map.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, type ReadStream } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, toBase64Url, toHex } from '../../protocol/crypto/bytes.js';
 import { BLOB_ID } from '../../protocol/wire/blobAuth.js';
+import { BlobError, type BlobRecord, type BlobStore } from './blobStore.js';
 
-export interface BlobRecord {
-  id: string;
-  /** Hex Ed25519 key of the uploader (the only one who may append or delete). */
-  uploader: string;
-  /** Declared size: the upload is complete when `received` reaches it. */
-  size: number;
-  received: number;
-  createdAt: number;
-  complete: boolean;
-}
-
-export class BlobError extends Error {
-  override readonly name = 'BlobError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export class DiskBlobStore {
+export class DiskBlobStore implements BlobStore {
+  readonly kind = 'disk';
   private readonly records = new Map<string, BlobRecord>();
   private readonly busy = new Set<string>();
 
@@ -58,15 +39,19 @@ export class DiskBlobStore {
     }
   }
 
-  get(id: string): BlobRecord | null {
+  private record(id: string): BlobRecord | null {
     return BLOB_ID.test(id) ? (this.records.get(id) ?? null) : null;
   }
 
+  get(id: string): Promise<BlobRecord | null> {
+    return Promise.resolve(this.record(id));
+  }
+
   /** Bytes declared by an uploader's live blobs (what its quota counts). */
-  usage(uploader: string): number {
+  usage(uploader: string): Promise<number> {
     let sum = 0;
     for (const r of this.records.values()) if (r.uploader === uploader) sum += r.size;
-    return sum;
+    return Promise.resolve(sum);
   }
 
   async create(uploader: string, size: number, now: number): Promise<BlobRecord> {
@@ -96,7 +81,7 @@ export class DiskBlobStore {
     digest: Uint8Array,
     body: AsyncIterable<Buffer>,
   ): Promise<BlobRecord> {
-    const r = this.get(id);
+    const r = this.record(id);
     if (!r) throw new BlobError(404, 'NOT_FOUND', 'no such blob');
     if (r.complete) throw new BlobError(409, 'COMPLETE', 'the blob is already complete');
     if (offset !== r.received)
@@ -141,8 +126,8 @@ export class DiskBlobStore {
   }
 
   /** Bytes start..end (inclusive) of a complete blob. */
-  read(id: string, start: number, end: number): ReadStream {
-    return createReadStream(this.path(id, 'blob'), { start, end });
+  read(id: string, start: number, end: number): Promise<Readable> {
+    return Promise.resolve(createReadStream(this.path(id, 'blob'), { start, end }));
   }
 
   async delete(id: string): Promise<void> {

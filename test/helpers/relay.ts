@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../server/config.js';
 import { loadOrCreateIdentity } from '../../server/identity.js';
 import { RelayServer, type LogEntry } from '../../server/server.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
+import type { BlobStore } from '../../server/blobs/blobStore.js';
 import { DiskBlobStore } from '../../server/blobs/diskBlobStore.js';
 import type { RelayStore } from '../../server/store/types.js';
 
@@ -32,6 +33,8 @@ export async function startRelay(
     keyFile?: string;
     tls?: { cert: string; key: string };
     trustProxy?: string[];
+    /** Where blobs go (default: a folder beside the embedded store). */
+    blobs?: BlobStore;
   } = {},
 ): Promise<TestRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'meow-relay-'));
@@ -44,7 +47,7 @@ export async function startRelay(
     log: (e) => logs.push(e),
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
-    blobs: new DiskBlobStore(join(dir, 'blobs')),
+    blobs: opts.blobs ?? new DiskBlobStore(join(dir, 'blobs')),
   });
   const serverKey = server.card.publicKey;
   return {

@@ -1,5 +1,5 @@
 /** The relay's blob store: upload (resumable), ranged download, delete, quotas, the card's limit. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,24 +9,31 @@ import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
 import { blobAuthHeader } from '../../protocol/wire/blobAuth.js';
 import { BlobClient, BlobClientError, BLOB_PART_BYTES } from '../../main/net/blobClient.js';
 import { fetchServerCard } from '../../main/net/relayClient.js';
+import type { BlobStore } from '../../server/blobs/blobStore.js';
 import { parseConfig } from '../../server/config.js';
+import { startS3, type S3Fixture } from '../helpers/s3.js';
 import { startRelay, type TestRelay } from '../helpers/relay.js';
 
-describe('relay blob store', () => {
+/** The same cases for each store: a folder beside relay.db, and an S3 server (s3rver) started for real. */
+describe.each(['disk', 's3'] as const)('relay blob store (%s)', (kind) => {
   let relay: TestRelay;
   let dir: string;
   const device = ed25519KeyPair();
   let blobs: BlobClient;
+  let s3: S3Fixture | null = null;
 
   beforeAll(async () => {
+    s3 = kind === 's3' ? await startS3() : null;
     relay = await startRelay({
       limits: { maxBlobBytes: 12 * 1024 * 1024, blobQuotaBytes: 20 * 1024 * 1024 },
+      ...(s3 ? { blobs: s3.store() } : {}),
     });
     dir = mkdtempSync(join(tmpdir(), 'meow-blobs-'));
     blobs = new BlobClient({ url: relay.url, serverKey: relay.serverKey, device });
   });
   afterAll(async () => {
     await relay.close();
+    await s3?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -188,17 +195,15 @@ describe('relay blob store', () => {
     expect((missing as BlobClientError).code).toBe('NOT_FOUND');
   });
 
-  it('prunes blobs past the retention, and their files', async () => {
+  it('prunes blobs past the retention', async () => {
     const { path } = file('f', 100);
     const id = await blobs.upload(path);
-    const store = (
-      relay.server as unknown as {
-        opts: { blobs: { dir: string; prune(n: number, r: number): Promise<number> } };
-      }
-    ).opts.blobs;
-    expect(existsSync(join(store.dir, `${id}.blob`))).toBe(true);
+    const store = (relay.server as unknown as { opts: { blobs: BlobStore } }).opts.blobs;
+    expect(await store.get(id)).not.toBeNull();
     expect(await store.prune(Date.now() + 10_000, 1000)).toBeGreaterThan(0);
-    expect(existsSync(join(store.dir, `${id}.blob`))).toBe(false);
+    expect(await store.get(id)).toBeNull();
+    const gone = await blobs.download(id, join(dir, 'f.down'), 100).catch((e: unknown) => e);
+    expect((gone as BlobClientError).code).toBe('NOT_FOUND');
   });
 });
 
@@ -218,5 +223,22 @@ describe('meow-server --max-blob', () => {
     const big = parseConfig(['--blob-quota', '3g'], {});
     if (big === 'help') throw new Error('help');
     expect(big.limits.blobQuotaBytes).toBe(3 * 1024 ** 3);
+  });
+});
+
+describe('meow-server --blob-s3-bucket', () => {
+  it('names an S3 store, which wins over the folder', () => {
+    const c = parseConfig(
+      ['--blob-s3-bucket', 'b', '--blob-s3-endpoint', 'http://127.0.0.1:9', '--data', '/tmp/x'],
+      {},
+    );
+    if (c === 'help') throw new Error('help');
+    expect(c.blobS3).toEqual({
+      bucket: 'b',
+      region: 'us-east-1',
+      prefix: '',
+      endpoint: 'http://127.0.0.1:9',
+    });
+    expect(c.blobDir).toBeUndefined();
   });
 });

@@ -11,8 +11,8 @@
  * verified, so a file present is a file complete; saving and showing decrypt it again.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { toHex } from '../../../protocol/crypto/bytes.js';
 import { plainSizeOf } from '../../../protocol/crypto/streamAead.js';
@@ -28,8 +28,13 @@ import { stripMetadata } from './stripMetadata.js';
 
 export type Progress = (done: number, total: number) => void;
 
-/** Files at most this large are fetched as soon as their message arrives; larger ones on request. */
+/** By default, files at most this large are fetched as soon as their message arrives; larger ones on request. */
 export const AUTO_DOWNLOAD_BYTES = 10 * 1024 * 1024;
+
+/** This device's choices about files (not synced: each computer has its own disk and link). */
+export interface FileSettings {
+  autoDownloadBytes: number;
+}
 /** The largest file shown inline (read whole into memory to go to the renderer). */
 export const INLINE_MAX_BYTES = 25 * 1024 * 1024;
 const CARD_TTL_MS = 5 * 60_000;
@@ -58,6 +63,7 @@ export class Attachments {
   private readonly downloads = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, MeowError>();
   private card: { url: string; at: number; maxBlob: number } | null = null;
+  private settingsCache: FileSettings | null = null;
 
   constructor(private readonly ctx: AttachmentsContext) {}
 
@@ -72,6 +78,32 @@ export class Attachments {
   private async tmp(ext: string): Promise<string> {
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
     return join(this.folder, `tmp-${randomBytes(8).toString('hex')}.${ext}`);
+  }
+
+  settings(): FileSettings {
+    if (!this.settingsCache) {
+      let saved: Partial<FileSettings> = {};
+      try {
+        saved = JSON.parse(readFileSync(join(this.folder, 'settings.json'), 'utf8')) as Partial<FileSettings>;
+      } catch {
+        // none yet, or unreadable: the defaults
+      }
+      const bytes = saved.autoDownloadBytes;
+      this.settingsCache = {
+        autoDownloadBytes: Number.isSafeInteger(bytes) && bytes! >= 0 ? bytes! : AUTO_DOWNLOAD_BYTES,
+      };
+    }
+    return this.settingsCache;
+  }
+
+  async setSettings(change: Partial<FileSettings>): Promise<FileSettings> {
+    const next = { ...this.settings(), ...change };
+    await mkdir(this.folder, { recursive: true, mode: 0o700 });
+    const tmp = join(this.folder, `settings.${randomBytes(4).toString('hex')}.tmp`);
+    await writeFile(tmp, JSON.stringify(next), { mode: 0o600 });
+    await rename(tmp, join(this.folder, 'settings.json'));
+    this.settingsCache = next;
+    return next;
   }
 
   /** The largest file my relay takes (its signed card), asked at most every few minutes. */

@@ -1,7 +1,7 @@
 /**
  * Files and pictures: send (from paths, or from bytes staged by a host without paths),
- * download, save, and a picture's bytes for showing inline. Files at most
- * AUTO_DOWNLOAD_BYTES are fetched as soon as their message is stored (autoDownload),
+ * download, save, and a picture's bytes for showing inline. Files up to this device's
+ * setting (10 MB unless changed) are fetched as soon as their message is stored (autoDownload),
  * on every device — the contact's and each of mine — from the one blob the sender uploaded.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,15 +11,18 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../../../shared/errors.js';
 import type { SendFilesArgs } from '../../../shared/service.js';
-import type { MessageView } from '../../../shared/views.js';
+import type { FileSettingsView, MessageView } from '../../../shared/views.js';
 import type { meow } from '../../../protocol/wire/proto.js';
-import { AUTO_DOWNLOAD_BYTES, type SendFile } from '../attachments/attachments.js';
+import type { SendFile } from '../attachments/attachments.js';
 import { safeFileName } from '../attachments/fileName.js';
 import { sniffType } from '../attachments/fileType.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { StoredMessage } from '../storage/messageDb.js';
 import type { ServiceSession } from './session.js';
 import { messageView } from './views.js';
+
+/** All previews of one message together (the message is bounded at 64 KiB with everything else). */
+const PREVIEW_BUDGET_BYTES = 40 * 1024;
 
 interface Staged {
   path: string;
@@ -83,8 +86,12 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
     const contact = s.contact(m, contactId);
     if (contact.blocked) throw new ServiceError('BLOCKED', { contact: contact.name });
     const stages = stagesOf(m);
+    // Previews travel inside the message, whose bound is 64 KiB: the first ones that fit go.
+    let previewBudget = PREVIEW_BUDGET_BYTES;
     const files: SendFile[] = args.files.map((f, i) => {
-      const thumb = f.thumbnail ? Buffer.from(f.thumbnail, 'base64') : undefined;
+      let thumb = f.thumbnail ? Buffer.from(f.thumbnail, 'base64') : undefined;
+      if (thumb && thumb.length > previewBudget) thumb = undefined;
+      previewBudget -= thumb?.length ?? 0;
       const extra = {
         ...(thumb?.length ? { thumbnail: thumb } : {}),
         ...(f.width ? { width: f.width } : {}),
@@ -217,10 +224,24 @@ export function fileData(
   });
 }
 
+export function fileSettings(s: ServiceSession): Promise<FileSettingsView> {
+  return s.guard('fileSettings', () => Promise.resolve(m(s).attachments.settings()));
+}
+
+export function setFileSettings(
+  s: ServiceSession,
+  change: Partial<FileSettingsView>,
+): Promise<FileSettingsView> {
+  return s.guard('setFileSettings', () => m(s).attachments.setSettings(change));
+}
+
+const m = (s: ServiceSession) => s.open();
+
 /** Fetches the small files of a message just stored (received, or synced from my other devices). */
 export function autoDownload(s: ServiceSession, m: Messenger, stored: StoredMessage): void {
+  const limit = m.attachments.settings().autoDownloadBytes;
   stored.files.forEach((f, index) => {
-    if (Number(f.size ?? 0) > AUTO_DOWNLOAD_BYTES || m.attachments.state(f).state !== 'remote') return;
+    if (Number(f.size ?? 0) > limit || m.attachments.state(f).state !== 'remote') return;
     fetchFile(s, m, stored, index).catch((e: unknown) =>
       s.log.warn('could not fetch a file', { message: stored.uuid, error: String(e) }),
     );

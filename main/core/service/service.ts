@@ -95,6 +95,9 @@ export class CoreService implements MeowService {
   readonly downloadFile: Rest<typeof filesApi.downloadFile> = (...a) => filesApi.downloadFile(this.s, ...a);
   readonly saveFile: Rest<typeof filesApi.saveFile> = (...a) => filesApi.saveFile(this.s, ...a);
   readonly fileData: Rest<typeof filesApi.fileData> = (...a) => filesApi.fileData(this.s, ...a);
+  readonly fileSettings: Rest<typeof filesApi.fileSettings> = (...a) => filesApi.fileSettings(this.s, ...a);
+  readonly setFileSettings: Rest<typeof filesApi.setFileSettings> = (...a) =>
+    filesApi.setFileSettings(this.s, ...a);
   readonly devices: Rest<typeof devicesApi.devices> = (...a) => devicesApi.devices(this.s, ...a);
   readonly renameDevice: Rest<typeof devicesApi.renameDevice> = (...a) =>
     devicesApi.renameDevice(this.s, ...a);
