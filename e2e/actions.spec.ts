@@ -125,6 +125,30 @@ test('reply, react, edit and delete follow Alice across her machines and reach B
     await expect(row(desk, 'Lunch at noon?')).toHaveCount(0);
     await expect(row(bob, 'Lunch at noon?')).toHaveCount(1);
     await h.shot(desk, 'deleted-for-me');
+
+    // A draft written on the desktop waits in the laptop's box; pin and mute follow too.
+    await desk.page.getByTestId('composer-input').fill('Half a thought, to finish later');
+    await expect(
+      laptop.page.locator('[data-testid="chat-item"][data-contact="Bob"]').getByTestId('chat-preview'),
+    ).toHaveText('Draft: Half a thought, to finish later');
+    await laptop.page.getByTestId('nav-contacts').click();
+    await openChat(laptop, 'Bob');
+    await expect(laptop.page.getByTestId('composer-input')).toHaveValue('Half a thought, to finish later');
+    await h.shot(laptop, 'draft-from-desktop');
+    await laptop.page.getByTestId('chat-menu').click();
+    await laptop.page.getByTestId('chat-pin').click();
+    await desk.page.getByTestId('chat-menu').click();
+    await desk.page.locator('[data-testid="chat-mute"][data-for="8 hours"]').click();
+    for (const m of [desk, laptop]) {
+      await expect(m.page.getByTestId('chat-pinned')).toBeVisible();
+      await expect(m.page.getByTestId('chat-muted')).toBeVisible();
+    }
+    await expect(bob.page.getByTestId('chat-pinned')).toHaveCount(0); // Bob learns nothing of it
+    await h.shot(laptop, 'pinned-muted');
+    // Sent from the laptop: the draft is gone on both machines.
+    await laptop.page.getByTestId('composer-input').press('Enter');
+    await expect(messages(bob, 'Half a thought, to finish later')).toHaveCount(1);
+    await expect(desk.page.getByTestId('composer-input')).toHaveValue('');
   } finally {
     await h.close();
   }

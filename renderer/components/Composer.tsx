@@ -12,8 +12,14 @@ import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
 import { useAction } from './useAction.js';
 
+/** A draft is saved (and sent to my other devices) once typing pauses this long. */
+const DRAFT_PAUSE_MS = 600;
+
 export function Composer({ contact }: { contact: ContactView }) {
-  const [text, setText] = useState('');
+  // The draft, as my devices last saved it (this one or another).
+  const draft = useChats((s) => s.conversations[contact.id]?.draft ?? '');
+  const [text, setText] = useState(draft);
+  const saved = useRef(draft);
   const box = useRef<HTMLTextAreaElement>(null);
   const replyTo = useMessageActions((s) => s.replyTo[contact.id]);
   const editing = useMessageActions((s) => s.editing[contact.id]);
@@ -27,12 +33,35 @@ export function Composer({ contact }: { contact: ContactView }) {
   useEffect(() => {
     if (replyTo) box.current?.focus();
   }, [replyTo]);
+  // A draft written on another device shows here, unless this box is being written in.
+  useEffect(() => {
+    if (draft === saved.current) return;
+    saved.current = draft;
+    if (document.activeElement !== box.current || !text) setText(draft);
+    // (text is read, not followed: only a new draft replaces it)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [draft]);
+  // What is typed is kept as the draft once typing pauses (not the text of a message being edited).
+  useEffect(() => {
+    if (editing || text === saved.current) return;
+    const t = setTimeout(() => {
+      saved.current = text;
+      void useChats
+        .getState()
+        .update(contact.id, { draft: text })
+        .catch(() => undefined);
+    }, DRAFT_PAUSE_MS);
+    return () => clearTimeout(t);
+  }, [text, editing, contact.id]);
   // The box clears at once (the message shows as it is stored); a refused text comes back.
   const send = useAction(async (value: string) => {
     const actions = useMessageActions.getState();
     try {
-      if (editing) await actions.saveEdit(contact.id, value);
-      else {
+      if (editing) {
+        await actions.saveEdit(contact.id, value);
+        setText(saved.current); // back to the draft the edit interrupted
+      } else {
+        saved.current = ''; // sending clears the draft (the service does it on all my devices)
         await useChats.getState().send(contact.id, value, replyTo?.id);
         actions.cancel(contact.id);
       }
@@ -71,7 +100,7 @@ export function Composer({ contact }: { contact: ContactView }) {
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Escape' && (replyTo || editing)) {
       e.preventDefault();
-      if (editing) setText('');
+      if (editing) setText(saved.current);
       useMessageActions.getState().cancel(contact.id);
       return;
     }
@@ -92,7 +121,7 @@ export function Composer({ contact }: { contact: ContactView }) {
           <button
             className="link-button"
             onClick={() => {
-              if (editing) setText('');
+              if (editing) setText(saved.current);
               useMessageActions.getState().cancel(contact.id);
             }}
             aria-label="Cancel"

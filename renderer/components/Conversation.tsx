@@ -15,15 +15,16 @@ import './Conversation.css';
 export function Conversation({ contact, unread }: { contact: ContactView; unread: number }) {
   const thread = useChats((s) => s.threads[contact.id]);
   const reinvited = useContacts((s) => !!s.reinvites[contact.id]);
+  const marked = useChats((s) => !!s.conversations[contact.id]?.markedUnread);
   const visible = useVisible();
 
   useEffect(() => {
-    if (visible && unread > 0)
+    if (visible && (unread > 0 || marked))
       void useChats
         .getState()
         .markRead(contact.id)
         .catch(() => undefined);
-  }, [visible, unread, contact.id]);
+  }, [visible, unread, marked, contact.id]);
 
   const showContact = () => {
     useContacts.getState().select(contact.id);
