@@ -11,6 +11,7 @@ import { drainRows } from './rows/drain.js';
 import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
+import { searchRows } from './rows/search.js';
 import { sendRows } from './rows/send.js';
 import { storeFlushRows } from './rows/storeFlush.js';
 import { unlinkRows } from './rows/unlink.js';
@@ -26,6 +27,7 @@ export function rows(quick: boolean): Row[] {
     ...sendRows,
     ...deviceRows,
     ...profileRows,
+    ...searchRows,
     ...hostRows,
     ...cliRows,
   ];
