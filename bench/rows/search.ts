@@ -2,7 +2,7 @@
  * Search in a large profile (messenger/searchIndex.ts): the time from a keystroke to the first
  * results — each prefix of a two-word query as it is typed, newest 50 — over 100,000 messages,
  * against the same over 10,000 (the ratio says how it grows). Beside it: what building the
- * in-memory index costs on first use after unlock, the memory it takes, and its size on disk
+ * in-memory index costs after unlock (in the background), the memory it takes, and its size on disk
  * (none: nothing of it is written).
  */
 import { searchIndexOf, SearchIndex } from '../../main/core/messenger/searchIndex.js';
@@ -12,7 +12,7 @@ import { newProfile, openAgain } from './clientSetup.js';
 const CONVERSATIONS = 20;
 const QUERY = 'orange harbour';
 
-/** A deterministic vocabulary and texts of ~12 words, some with the query's words. */
+/** Deterministic texts of ~12 words from the vocabulary; about 1% with both words of the query. */
 function textOf(i: number, vocab: string[]): string {
   let x = (i * 2654435761) >>> 0;
   const words: string[] = [];
@@ -20,6 +20,7 @@ function textOf(i: number, vocab: string[]): string {
     x = (x * 1103515245 + 12345) >>> 0;
     words.push(vocab[x % vocab.length]!);
   }
+  if (i % 97 === 0) words.push('orange', 'harbour'); // about 1% hold the query
   return words.join(' ');
 }
 
@@ -59,6 +60,7 @@ async function searchFigures(ctx: BenchContext, total: number): Promise<Sample> 
     const rssBefore = process.memoryUsage().rss;
     const b0 = performance.now();
     const index = searchIndexOf(m);
+    await index.ready;
     const buildMs = performance.now() - b0;
     const rssMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     if (!(index instanceof SearchIndex) || index.size !== total)
@@ -75,7 +77,7 @@ async function searchFigures(ctx: BenchContext, total: number): Promise<Sample> 
     const worst = Math.max(...keystrokes);
     return {
       value: median(keystrokes),
-      detail: `worst keystroke ${worst.toFixed(1)} ms; index built in ${buildMs.toFixed(0)} ms on first search, +${rssMiB.toFixed(0)} MiB memory, 0 bytes on disk`,
+      detail: `worst keystroke ${worst.toFixed(1)} ms; index built in ${buildMs.toFixed(0)} ms after unlock (in the background), +${rssMiB.toFixed(0)} MiB memory, 0 bytes on disk`,
       extra: { worstMs: worst, buildMs, rssMiB, diskBytes: 0 },
     };
   } finally {
@@ -92,8 +94,8 @@ export const searchRows: Row[] = [
     better: 'lower',
     ratio: 'measure/reference',
     target: {
-      max: 20,
-      text: '≤ 20 (a scan: ~10× for 10× the messages); absolute target ≤ 100 ms per keystroke',
+      max: 10,
+      text: '≤ 10 (a scan from the newest, stopping at 50 results); absolute target ≤ 100 ms per keystroke',
     },
     measure: (ctx) => searchFigures(ctx, 100_000),
     reference: (ctx) => searchFigures(ctx, 10_000),

@@ -166,7 +166,9 @@ export function search(
       });
     const m = s.open();
     if (opts.contactId) s.contact(m, opts.contactId);
-    const hits = searchIndexOf(m).search(query, { peerUid: opts.contactId, limit: opts.limit ?? 50 });
+    const index = searchIndexOf(m);
+    await index.ready; // (started at unlock: usually done by the first search)
+    const hits = index.search(query, { peerUid: opts.contactId, limit: opts.limit ?? 50 });
     const out: SearchResultView[] = [];
     for (const h of hits) {
       const p = m.peers.get(h.peerUid);
