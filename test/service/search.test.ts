@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useEnv } from '../core/harness.js';
+import { searchIndexOf } from '../../main/core/messenger/searchIndex.js';
+import { createProfile, useEnv } from '../core/harness.js';
 import { befriendServices, newIdentity } from './helpers.js';
 
 /** Every file of a profile folder, as bytes. */
@@ -22,6 +23,26 @@ function profileBytes(dir: string): Buffer {
 
 describe('search', () => {
   const env = useEnv();
+
+  it('a profile locked while its index is being built: the build stops, nothing fails', async () => {
+    const m = await createProfile(env, 'search-lock');
+    m.db.atomically(() => {
+      for (let i = 0; i < 5000; i++)
+        m.db.messages.insert({
+          peerUid: 'c',
+          uuid: `u${i}`,
+          outbound: true,
+          type: 'text',
+          text: `text ${i}`,
+          state: 'sent',
+          sentAt: i,
+        });
+    });
+    const index = searchIndexOf(m);
+    await m.close();
+    const built = await index.ready;
+    expect(built.messages).toBeLessThan(5000); // stopped after its first page
+  });
 
   it('finds every word, newest first, edits as they read now, never deleted ones; nothing in plain text on disk', async () => {
     const alice = await newIdentity(env, 'search-alice');

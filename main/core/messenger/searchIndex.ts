@@ -1,6 +1,7 @@
 /**
  * Search across every conversation without writing plain text to disk: the texts are read
- * (and unsealed) into memory in the background after unlocking, a page at a time, kept up to
+ * (and unsealed) into memory in the background once the profile goes online (or at the first
+ * search), a page at a time, kept up to
  * date from the messenger's events, and dropped when the profile locks (the index lives with
  * the open Messenger). A query is a few words; a message matches when its current text (edits
  * applied, deleted ones left out) contains every word, ignoring case and accents. Newest
@@ -51,7 +52,10 @@ export class SearchIndex {
     m.on('message', update);
     m.on('status', update);
     m.on('messages', ({ stored, changed }) => [...stored, ...changed].forEach(update));
-    this.ready = this.build();
+    this.ready = this.build().catch((e: unknown) => {
+      m.log.warn('search index: could not read every message', { error: String(e) });
+      return { ms: 0, messages: this.docs.size };
+    });
   }
 
   /** Reads the stored messages in pages, yielding between them (the profile stays responsive). */
@@ -64,6 +68,7 @@ export class SearchIndex {
     }
     let cursor = Number.MAX_SAFE_INTEGER;
     for (;;) {
+      if (!this.m.db.db.open) break; // the profile was locked meanwhile: the index goes with it
       const page = this.m.db.messages.since(0, cursor, 2000);
       if (page.length === 0) break;
       for (const s of page)

@@ -24,7 +24,6 @@ import {
   type LocalRelayStarter,
 } from './localRelay.js';
 import { attachEvents } from './events.js';
-import { searchIndexOf } from '../messenger/searchIndex.js';
 import { conversationView, profileView } from './views.js';
 
 export interface ServiceOptions {
@@ -136,7 +135,6 @@ export class ServiceSession {
   adopt(m: Messenger): ProfileView {
     this.m = m;
     this.detach = attachEvents(this, m);
-    searchIndexOf(m); // search's in-memory index: built in the background, a page at a time
     this.emit('app:state', this.state());
     for (const n of m.openNotices.splice(0)) this.emit('notice', notice(n.code, n.params));
     return profileView(m);
