@@ -149,6 +149,16 @@ test('reply, react, edit and delete follow Alice across her machines and reach B
     await laptop.page.getByTestId('composer-input').press('Enter');
     await expect(messages(bob, 'Half a thought, to finish later')).toHaveCount(1);
     await expect(desk.page.getByTestId('composer-input')).toHaveValue('');
+
+    // Search across conversations, as typed; a result opens the conversation at that message.
+    await bob.page.getByTestId('chat-search').fill('or lat');
+    await expect(bob.page.getByTestId('search-result')).toHaveCount(1);
+    await expect(bob.page.getByTestId('search-result').locator('mark')).toHaveText('Or'); // (case ignored)
+    await h.shot(bob, 'search');
+    await bob.page.getByTestId('search-result').click();
+    await expect(row(bob, 'Lunch at noon?')).toHaveClass(/highlight/);
+    await bob.page.getByTestId('chat-search').fill('nothing like this');
+    await expect(bob.page.getByTestId('search-empty')).toBeVisible();
   } finally {
     await h.close();
   }

@@ -1,10 +1,11 @@
 /** Conversations, most recent first, with unread counts and the last message. Arrow keys move. */
-import { useMemo, type KeyboardEvent } from 'react';
+import { useMemo, useState, type KeyboardEvent } from 'react';
 import { useApp } from '../stores/appStore.js';
 import { sortedConversations, useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { ChatItemMenu } from './ChatItemMenu.js';
 import { ChatListItem } from './ChatListItem.js';
+import { SearchResults } from './SearchResults.js';
 
 export function ChatList() {
   const conversations = useChats((s) => s.conversations);
@@ -12,6 +13,7 @@ export function ChatList() {
   const loaded = useChats((s) => s.loaded);
   const contacts = useContacts((s) => s.contacts);
   const showArchived = useChats((s) => s.showArchived);
+  const [query, setQuery] = useState('');
   const all = useMemo(() => sortedConversations(conversations, contacts), [conversations, contacts]);
   const list = all.filter((c) => c.archived === showArchived);
   const archived = all.filter((c) => c.archived).length;
@@ -39,7 +41,21 @@ export function ChatList() {
           </button>
         )}
       </header>
-      {loaded && list.length === 0 && !showArchived && archived === 0 ? (
+      <div className="chat-search">
+        <input
+          type="search"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => e.key === 'Escape' && setQuery('')}
+          placeholder="Search all conversations"
+          aria-label="Search all conversations"
+          maxLength={256}
+          data-testid="chat-search"
+        />
+      </div>
+      {query.trim() ? (
+        <SearchResults query={query} onOpen={() => setQuery('')} />
+      ) : loaded && list.length === 0 && !showArchived && archived === 0 ? (
         <div className="list-empty">
           <p>No conversations yet.</p>
           <button
