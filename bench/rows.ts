@@ -12,6 +12,7 @@ import { fileRows } from './rows/files.js';
 import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
+import { searchRows } from './rows/search.js';
 import { sendRows } from './rows/send.js';
 import { sessionRows } from './rows/sessions.js';
 import { storeFlushRows } from './rows/storeFlush.js';
@@ -29,6 +30,7 @@ export function rows(quick: boolean): Row[] {
     ...sendRows,
     ...deviceRows,
     ...profileRows,
+    ...searchRows,
     ...hostRows,
     ...cliRows,
     ...fileRows,

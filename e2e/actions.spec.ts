@@ -125,6 +125,40 @@ test('reply, react, edit and delete follow Alice across her machines and reach B
     await expect(row(desk, 'Lunch at noon?')).toHaveCount(0);
     await expect(row(bob, 'Lunch at noon?')).toHaveCount(1);
     await h.shot(desk, 'deleted-for-me');
+
+    // A draft written on the desktop waits in the laptop's box; pin and mute follow too.
+    await desk.page.getByTestId('composer-input').fill('Half a thought, to finish later');
+    await expect(
+      laptop.page.locator('[data-testid="chat-item"][data-contact="Bob"]').getByTestId('chat-preview'),
+    ).toHaveText('Draft: Half a thought, to finish later');
+    await laptop.page.getByTestId('nav-contacts').click();
+    await openChat(laptop, 'Bob');
+    await expect(laptop.page.getByTestId('composer-input')).toHaveValue('Half a thought, to finish later');
+    await h.shot(laptop, 'draft-from-desktop');
+    await laptop.page.getByTestId('chat-menu').click();
+    await laptop.page.getByTestId('chat-pin').click();
+    await desk.page.getByTestId('chat-menu').click();
+    await desk.page.locator('[data-testid="chat-mute"][data-for="8 hours"]').click();
+    for (const m of [desk, laptop]) {
+      await expect(m.page.getByTestId('chat-pinned')).toBeVisible();
+      await expect(m.page.getByTestId('chat-muted')).toBeVisible();
+    }
+    await expect(bob.page.getByTestId('chat-pinned')).toHaveCount(0); // Bob learns nothing of it
+    await h.shot(laptop, 'pinned-muted');
+    // Sent from the laptop: the draft is gone on both machines.
+    await laptop.page.getByTestId('composer-input').press('Enter');
+    await expect(messages(bob, 'Half a thought, to finish later')).toHaveCount(1);
+    await expect(desk.page.getByTestId('composer-input')).toHaveValue('');
+
+    // Search across conversations, as typed; a result opens the conversation at that message.
+    await bob.page.getByTestId('chat-search').fill('or lat');
+    await expect(bob.page.getByTestId('search-result')).toHaveCount(1);
+    await expect(bob.page.getByTestId('search-result').locator('mark')).toHaveText('Or'); // (case ignored)
+    await h.shot(bob, 'search');
+    await bob.page.getByTestId('search-result').click();
+    await expect(row(bob, 'Lunch at noon?')).toHaveClass(/highlight/);
+    await bob.page.getByTestId('chat-search').fill('nothing like this');
+    await expect(bob.page.getByTestId('search-empty')).toBeVisible();
   } finally {
     await h.close();
   }

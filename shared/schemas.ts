@@ -18,6 +18,7 @@ export const LIMITS = {
   urlChars: 2048,
   idChars: 128,
   cursorChars: 64,
+  queryChars: 256,
   pageLimit: 500,
   historyDays: 36500,
   waitMs: 120_000,
@@ -111,6 +112,13 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
     id,
     z
       .object({ upTo: z.string().max(LIMITS.cursorChars).optional() })
+      .strict()
+      .optional(),
+  ]),
+  search: z.tuple([
+    z.string().max(LIMITS.queryChars),
+    z
+      .object({ contactId: id.optional(), limit: z.number().int().min(1).max(LIMITS.pageLimit).optional() })
       .strict()
       .optional(),
   ]),

@@ -20,6 +20,7 @@ import type {
   ConnectionView,
   ContactView,
   ConversationChange,
+  SearchResultView,
   ConversationView,
   DeviceView,
   InviteView,
@@ -153,6 +154,12 @@ export interface ServiceMethods {
   deleteMessage(contactId: string, messageId: string, opts?: { forEveryone?: boolean }): Promise<MessageView>;
   /** Pins, archives, marks unread, mutes (until a time) or saves the draft of a conversation; my other devices follow. */
   updateConversation(contactId: string, change: ConversationChange): Promise<ConversationView>;
+  /**
+   * Messages of every conversation (or one) whose current text holds every word of `query`
+   * (ignoring case and accents), newest first. The index is built in memory on first use after
+   * unlocking: nothing of it is written to disk.
+   */
+  search(query: string, opts?: { contactId?: string; limit?: number }): Promise<SearchResultView[]>;
   /** Marks a conversation read here (read receipts and my other devices follow); returns how many. */
   /** Marks read what came from the contact — all of it, or (`upTo`: a message's cursor) up to that message. */
   markRead(contactId: string, opts?: { upTo?: string }): Promise<number>;

@@ -278,3 +278,11 @@ export interface MakePrimaryView {
   /** Names of the devices asked to hand them over. */
   devices: string[];
 }
+
+/** One message found by `search`, with where the first word matched (for the highlight). */
+export interface SearchResultView {
+  message: MessageView;
+  contactName: string;
+  /** [start, end) in `message.text`, or null when the match cannot be placed (accents). */
+  match: [number, number] | null;
+}

@@ -14,7 +14,7 @@ import {
 import { init, profile, servers, serversAdd } from './commands/identity.js';
 import { save } from './commands/files.js';
 import { del, edit, react, reply } from './commands/actions.js';
-import { conversation } from './commands/conversation.js';
+import { conversation, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
 import type { CommandSpec } from './spec.js';
 
@@ -23,7 +23,7 @@ export const VERSION = '0.1.0';
 /** In the order `meow help` shows them; a blank line between the groups. */
 const GROUPS: CommandSpec[][] = [
   [init, invite, accept, send, save, sync, run, messages, contacts, contact, profile, servers, serversAdd],
-  [reply, react, edit, del, conversation],
+  [reply, react, edit, del, conversation, search],
   [
     pairNew,
     pairAccept,

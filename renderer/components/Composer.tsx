@@ -17,12 +17,22 @@ import { PendingFiles } from './MessageFiles.js';
 import { useAction } from './useAction.js';
 import { UserText } from './UserText.js';
 
+/** A draft is saved (and sent to my other devices) once typing pauses this long. */
+const DRAFT_PAUSE_MS = 600;
+
 export function Composer({ contact }: { contact: ContactView }) {
-  // Kept in a store: the text outlives this component (another screen, a host restart).
-  const text = useDrafts((s) => s.drafts[contact.id] ?? '');
+  // The draft, as my devices last saved it (this one or another).
+  const draft = useChats((s) => s.conversations[contact.id]?.draft ?? '');
+  const saved = useRef(draft);
+  // What is typed here lives in a store: it outlives this component (another screen, a host
+  // restart); until something is typed, the box shows the saved draft.
+  const text = useDrafts((s) => s.drafts[contact.id] ?? draft);
   const setText = (next: string | ((now: string) => string)) => {
     const drafts = useDrafts.getState();
-    drafts.set(contact.id, typeof next === 'function' ? next(drafts.drafts[contact.id] ?? '') : next);
+    drafts.set(
+      contact.id,
+      typeof next === 'function' ? next(drafts.drafts[contact.id] ?? saved.current) : next,
+    );
   };
   const box = useRef<HTMLTextAreaElement>(null);
   const replyTo = useMessageActions((s) => s.replyTo[contact.id]);
@@ -37,12 +47,35 @@ export function Composer({ contact }: { contact: ContactView }) {
   useEffect(() => {
     if (replyTo) box.current?.focus();
   }, [replyTo]);
+  // A draft written on another device shows here, unless this box is being written in.
+  useEffect(() => {
+    if (draft === saved.current) return;
+    saved.current = draft;
+    if (document.activeElement !== box.current || !text) setText(draft);
+    // (text is read, not followed: only a new draft replaces it)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [draft]);
+  // What is typed is kept as the draft once typing pauses (not the text of a message being edited).
+  useEffect(() => {
+    if (editing || text === saved.current) return;
+    const t = setTimeout(() => {
+      saved.current = text;
+      void useChats
+        .getState()
+        .update(contact.id, { draft: text })
+        .catch(() => undefined);
+    }, DRAFT_PAUSE_MS);
+    return () => clearTimeout(t);
+  }, [text, editing, contact.id]);
   // The box clears at once (the message shows as it is stored); a refused text comes back.
   const send = useAction(async (value: string) => {
     const actions = useMessageActions.getState();
     try {
-      if (editing) await actions.saveEdit(contact.id, value);
-      else {
+      if (editing) {
+        await actions.saveEdit(contact.id, value);
+        setText(saved.current); // back to the draft the edit interrupted
+      } else {
+        saved.current = ''; // sending clears the draft (the service does it on all my devices)
         await useChats.getState().send(contact.id, value, replyTo?.id);
         actions.cancel(contact.id);
       }
@@ -139,7 +172,7 @@ export function Composer({ contact }: { contact: ContactView }) {
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Escape' && (replyTo || editing)) {
       e.preventDefault();
-      if (editing) setText('');
+      if (editing) setText(saved.current);
       useMessageActions.getState().cancel(contact.id);
       return;
     }
@@ -166,7 +199,7 @@ export function Composer({ contact }: { contact: ContactView }) {
           <button
             className="link-button"
             onClick={() => {
-              if (editing) setText('');
+              if (editing) setText(saved.current);
               useMessageActions.getState().cancel(contact.id);
             }}
             aria-label="Cancel"

@@ -2,6 +2,7 @@
  * One conversation: who, the messages (virtualised, paged; the list marks read what the
  * person scrolls past), the composer.
  */
+import { useEffect } from 'react';
 import { ReinviteBanner } from './ReinviteBanner.js';
 import type { ContactView } from '../../shared/views.js';
 import { useApp } from '../stores/appStore.js';
@@ -12,11 +13,23 @@ import { Composer } from './Composer.js';
 import { MessageList } from './MessageList.js';
 import { UserText } from './UserText.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
+import { useVisible } from './useVisible.js';
 import './Conversation.css';
 
 export function Conversation({ contact }: { contact: ContactView; unread?: number }) {
   const thread = useChats((s) => s.threads[contact.id]);
   const reinvited = useContacts((s) => !!s.reinvites[contact.id]);
+  const marked = useChats((s) => !!s.conversations[contact.id]?.markedUnread);
+  const visible = useVisible();
+  // Marked unread by hand: looking at it reads it (the messages are marked read by the list as
+  // they are scrolled past).
+  useEffect(() => {
+    if (visible && marked)
+      void useChats
+        .getState()
+        .markRead(contact.id)
+        .catch(() => undefined);
+  }, [visible, marked, contact.id]);
 
   const showContact = () => {
     useContacts.getState().select(contact.id);

@@ -121,14 +121,14 @@ export function MessageList({ contactId, thread }: { contactId: string; thread: 
   // A quote was clicked: bring its message into view, loading older pages until it is found.
   const jump = useMessageActions((s) => s.jump);
   useEffect(() => {
-    if (!jump || jump.contactId !== contactId) return;
+    if (!jump || jump.contactId !== contactId || !thread || thread.loading) return;
     const i = rows.findIndex((r) => r.kind === 'message' && r.message.id === jump.id);
     if (i >= 0) {
       v.scrollToIndex(i, { align: 'center' });
       useMessageActions.getState().jumped(jump.id);
     } else if (thread?.hasMore) loadOlder();
     else useMessageActions.getState().jumped(null);
-  }, [jump, rows, contactId, thread?.hasMore, loadOlder, v]);
+  }, [jump, rows, contactId, thread, loadOlder, v]);
 
   // A short first page that does not fill the screen: fetch more until it does.
   useEffect(() => {

@@ -3,7 +3,7 @@
  * (`messages(id, {before, limit})`), oldest first; events add and update them in place.
  */
 import { create } from 'zustand';
-import type { ContactView, ConversationView, MessageView } from '../../shared/views.js';
+import type { ContactView, ConversationChange, ConversationView, MessageView } from '../../shared/views.js';
 import { call } from '../bridge.js';
 import { useContacts } from './contactStore.js';
 
@@ -51,6 +51,11 @@ interface ChatStore {
   /** `quote`: the id of the message replied to. */
   send(contactId: string, text: string, quote?: string): Promise<void>;
   markRead(contactId: string): Promise<void>;
+  /** Pin, archive, mark unread, mute, draft: my other devices follow. */
+  update(contactId: string, change: ConversationChange): Promise<void>;
+  /** The list shows archived conversations (instead of the others). */
+  showArchived: boolean;
+  toggleArchived(): void;
   onConversation(c: ConversationView): void;
   onMessage(m: MessageView): void;
   /** Many messages changed at once (history, a backlog): a loaded conversation is read again. */
@@ -161,8 +166,15 @@ export const useChats = create<ChatStore>((set, get) => ({
   },
   async markRead(contactId) {
     const c = get().conversations[contactId];
-    if (!c || c.unread === 0) return;
+    if (!c || (c.unread === 0 && !c.markedUnread)) return;
     await call('markRead', contactId);
+  },
+  async update(contactId, change) {
+    get().onConversation(await call('updateConversation', contactId, change));
+  },
+  showArchived: false,
+  toggleArchived() {
+    set({ showArchived: !get().showArchived });
   },
   onConversation(c) {
     useContacts.getState().onContact(c.contact);
@@ -183,11 +195,11 @@ export const useChats = create<ChatStore>((set, get) => ({
   },
 }));
 
-/** Conversations, most recent first (by last message, else by contact creation). */
+/** Conversations, pinned first, then most recent first (by last message, else by contact creation). */
 export function sortedConversations(
   all: Record<string, ChatSummary>,
   contacts: Record<string, ContactView>,
 ): ChatSummary[] {
   const at = (c: ChatSummary) => c.lastMessage?.sentAt ?? contacts[c.contactId]?.createdAt ?? 0;
-  return Object.values(all).sort((a, b) => at(b) - at(a));
+  return Object.values(all).sort((a, b) => Number(b.pinned) - Number(a.pinned) || at(b) - at(a));
 }

@@ -13,8 +13,8 @@ export const useDrafts = create<DraftStore>((set, get) => ({
   drafts: {},
   set(contactId, text) {
     const drafts = { ...get().drafts };
-    if (text) drafts[contactId] = text;
-    else delete drafts[contactId];
+    // '' is kept: an emptied box must not fall back to the draft saved before it was emptied.
+    drafts[contactId] = text;
     set({ drafts });
   },
 }));

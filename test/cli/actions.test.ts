@@ -84,6 +84,25 @@ describe('conversation actions from the command line', { timeout: 240_000 }, () 
     expect((await meow(A(), ['conversation', 'Bob'])).stdout).toMatch(/Bob: marked unread\n/);
   });
 
+  it('search: every word, across conversations; a query too long is a usage error', async () => {
+    await meowJson(A(), ['send', 'Bob', 'the Orange harbour at dawn']);
+    await settleCli(A(), B());
+    const hits = await meowJson<{ text: string; contactName: string }[]>(A(), [
+      'search',
+      'harbour',
+      'orange',
+    ]);
+    expect(hits).toEqual([
+      expect.objectContaining({ text: 'the Orange harbour at dawn', contactName: 'Bob' }),
+    ]);
+    expect((await meow(A(), ['search', 'harbour'])).stdout).toMatch(
+      /^Bob {2}[0-9a-f]{8} {2}.*the Orange harbour at dawn/,
+    );
+    const long = await meow(A(), ['search', 'x'.repeat(300)]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/at most 256 characters/);
+  });
+
   it('bad input: a clear sentence, a non-zero exit, nothing sent', async () => {
     const theirs = await meowJson<ActionJson>(B(), ['send', 'Alice', 'not yours']);
     await settleCli(B(), A());

@@ -250,6 +250,21 @@ describe('conversation actions on every device', () => {
     expect(arrive('m3', 'never shown')).toBe(false);
   });
 
+  it('a message deleted for everyone before it left is never sent; the contact gets only the deletion', async () => {
+    const { a, bob, A, B, all } = await people('unsent');
+    const m = await a.send(B, 'oops, wrong chat'); // queued: nothing synced yet
+    expect(a.db.outbox.forPeer('peer', a.findContact(B).uid).some((r) => r.messageUuid === m.uuid)).toBe(
+      true,
+    );
+    await a.act(B, { kind: 'delete', target: m.uuid, forEveryone: true });
+    expect(a.db.outbox.forPeer('peer', a.findContact(B).uid).some((r) => r.messageUuid === m.uuid)).toBe(
+      false,
+    );
+    await all();
+    expect(bob.messages(A).some((x) => x.uuid === m.uuid)).toBe(false); // never stored there, not even wiped
+    expect(shown(a, B, m.uuid)).toMatchObject({ deleted: true, text: '' });
+  });
+
   it('reactions toggled on both of my devices at once converge to the same one everywhere', async () => {
     const { a, s, bob, A, B, all } = await people('race');
     const m = await bob.send(A, 'pick one');

@@ -2,7 +2,9 @@
 import type { ConversationChange, ConversationView } from '../../../shared/views.js';
 import { UsageError } from '../errors.js';
 import { flag, str, type CommandSpec } from '../spec.js';
-import { resolveContact } from './resolve.js';
+import { resolveContact, whole } from './resolve.js';
+import { LIMITS } from '../../../shared/schemas.js';
+import { messageJson, messageLine } from '../format.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -84,5 +86,42 @@ export const conversation: CommandSpec = {
       mutedUntil: view.mutedUntil,
       draft: view.draft,
     });
+  },
+};
+
+export const search: CommandSpec = {
+  name: 'search',
+  synopsis: '[--contact C] [--limit N] [--] WORDS...',
+  summary: 'messages of every conversation holding every word (case and accents ignored), newest first',
+  help: ['The index is built in memory when the profile opens; nothing of it is written to disk.'],
+  options: { contact: { type: 'string' }, limit: { type: 'string' } },
+  positionals: ['WORDS...'],
+  textFrom: 0,
+  async run(ctx, args) {
+    const query = args.positionals.join(' ');
+    if (query.length > LIMITS.queryChars)
+      throw new UsageError(`search: at most ${LIMITS.queryChars} characters`, 'search');
+    const limit = whole(str(args, 'limit'), 'search: --limit', 1);
+    const s = await ctx.open();
+    const contactRef = str(args, 'contact');
+    const contactId = contactRef ? (await resolveContact(s, contactRef)).id : undefined;
+    const hits = await s.search(query, { ...(contactId ? { contactId } : {}), ...(limit ? { limit } : {}) });
+    ctx.out(
+      () =>
+        hits.length
+          ? hits
+              .map(
+                (h) =>
+                  `${h.contactName}  ${h.message.id.slice(0, 8)}  ${messageLine(h.message, h.contactName)}`,
+              )
+              .join('\n')
+          : 'Nothing found.',
+      hits.map((h) => ({
+        contact: h.message.contactId,
+        contactName: h.contactName,
+        match: h.match,
+        ...messageJson(h.message),
+      })),
+    );
   },
 };

@@ -203,6 +203,10 @@ export class Actions {
       }
       db.atomically(() => {
         applyAction(this.core, a, events);
+        // Deleted before it left: its queued copy is not sent at all (once packed, it goes as it is).
+        if (a.kind === 'delete')
+          for (const row of db.outbox.forPeer('peer', peer.uid))
+            if (row.messageUuid === target.uuid && !row.packed) db.outbox.drop(row.id);
         db.outbox.enqueue(items);
       });
       return target;

@@ -1,6 +1,13 @@
 /** Conversations: the list with unread counts, pages of messages, send, read, retry. */
 import { ServiceError } from '../../../shared/errors.js';
-import type { ConversationChange, ConversationView, MessageView } from '../../../shared/views.js';
+import type {
+  ConversationChange,
+  ConversationView,
+  MessageView,
+  SearchResultView,
+} from '../../../shared/views.js';
+import { LIMITS } from '../../../shared/schemas.js';
+import { searchIndexOf } from '../messenger/searchIndex.js';
 import type { ActionInput } from '../messenger/actions.js';
 import { changeState, stateOf } from '../messenger/conversationState.js';
 import { conversationView, messageView, parseCursor } from './views.js';
@@ -152,5 +159,33 @@ export function updateConversation(
     const view = s.conversation(m, p);
     s.emit('conversation:changed', view);
     return view;
+  });
+}
+
+/** Search across conversations (messenger/searchIndex.ts: in memory, built on first use). */
+export function search(
+  s: ServiceSession,
+  query: string,
+  opts: { contactId?: string; limit?: number } = {},
+): Promise<SearchResultView[]> {
+  return s.guard('search', async () => {
+    if (query.length > LIMITS.queryChars)
+      throw new ServiceError('BAD_INPUT', {
+        field: 'query',
+        reason: `at most ${LIMITS.queryChars} characters`,
+      });
+    const m = s.open();
+    if (opts.contactId) s.contact(m, opts.contactId);
+    const index = searchIndexOf(m);
+    await index.ready; // (started at unlock: usually done by the first search)
+    const hits = index.search(query, { peerUid: opts.contactId, limit: opts.limit ?? 50 });
+    const out: SearchResultView[] = [];
+    for (const h of hits) {
+      const p = m.peers.get(h.peerUid);
+      const stored = m.db.messages.get(h.peerUid, h.uuid);
+      if (!stored || p?.type !== 'contact' || !p.visible) continue;
+      out.push({ message: messageView(m, stored), contactName: p.name, match: h.match });
+    }
+    return out;
   });
 }

@@ -11,6 +11,7 @@ import type {
 import { defaultDeviceName, IdentityFile } from '../identity/identity.js';
 import { DEFAULT_LOG_N } from '../identity/passwordBox.js';
 import { Messenger } from '../messenger/messenger.js';
+import { searchIndexOf } from '../messenger/searchIndex.js';
 import { localRelaySettings, startLocalRelay } from './localRelay.js';
 import { profileView } from './views.js';
 
@@ -122,7 +123,12 @@ export async function close(s: ServiceSession): Promise<void> {
 export function setOnline(s: ServiceSession, online: boolean): Promise<AppStateView> {
   return s.guard('setOnline', async () => {
     const m = s.open();
-    if (online && !s.online) m.start();
+    if (online && !s.online) {
+      m.start();
+      // A session that stays (the app, `meow run`): search's in-memory index is built now, in
+      // the background; a one-shot command builds it only if it searches.
+      searchIndexOf(m);
+    }
     if (!online && s.online) await m.stop();
     s.online = online;
     const state = s.state();
