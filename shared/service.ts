@@ -19,6 +19,7 @@ import type {
   ContactView,
   ConversationView,
   DeviceView,
+  InvitePreviewView,
   InviteView,
   LocalRelayView,
   MakePrimaryView,
@@ -121,6 +122,8 @@ export interface ServiceMethods {
    * contact answers the new link. CONTACT_REACHABLE otherwise.
    */
   reinvite(contactId: string, opts?: { long?: boolean }): Promise<InviteView>;
+  /** Reads an invitation without accepting it: who it is from, and my contacts of that name. */
+  previewInvite(args: { link: string }): Promise<InvitePreviewView>;
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
   updateContact(contactId: string, change: ContactChange): Promise<ContactView>;
   /** The contact's safety number, to compare with theirs (read aloud, or by QR). */
