@@ -3,6 +3,7 @@ import { memo } from 'react';
 import type { MessageView } from '../../shared/views.js';
 import { clock } from '../lib/format.js';
 import { linkify } from '../lib/linkify.js';
+import { useContacts } from '../stores/contactStore.js';
 import { MessageStatus } from './MessageStatus.js';
 import { UserText } from './UserText.js';
 
@@ -11,6 +12,8 @@ import { UserText } from './UserText.js';
  * re-linkifies) one row, not every visible one.
  */
 export const MessageRow = memo(function MessageRow({ message: m }: { message: MessageView }) {
+  // Who wrote it, for screen readers (the bubbles' sides say it to the eye).
+  const author = useContacts((s) => (m.outbound ? 'You' : (s.contacts[m.contactId]?.name ?? 'They')));
   return (
     <div
       className={m.outbound ? 'message out' : 'message in'}
@@ -19,6 +22,9 @@ export const MessageRow = memo(function MessageRow({ message: m }: { message: Me
       data-status={m.status}
     >
       <div className="bubble">
+        <span className="sr-only" data-testid="message-author">
+          {author}:{' '}
+        </span>
         <p className="text" dir="auto" data-testid="message-text">
           {linkify(m.text).map((p, i) =>
             p.href ? (
