@@ -2,7 +2,7 @@
  * Accepting an invitation as a new user meets it: who it is from is shown before accepting;
  * a second invitation from someone already a contact says so ("Accept anyway"); an error
  * ("already accepted") goes away when the person switches tab or comes back, instead of
- * staying on the panel.
+ * staying on the panel. The inviter's code goes away once it is used, saying who joined.
  */
 import { expect, test } from '@playwright/test';
 import { errorMessage } from '../shared/errors.js';
@@ -58,6 +58,19 @@ test('accepting: who it is from first, a duplicate flagged, no stale error', asy
     await expect(error).toHaveCount(0);
     await page.getByTestId('accept-cancel').click();
     await expect(page.getByTestId('accept-panel')).toHaveCount(0);
+
+    // Bob accepts the second one anyway: Alice's open invitation stops showing its code
+    // and says he joined.
+    await expect(alice.page.getByTestId('invite-qr')).toBeVisible();
+    await page.getByTestId('contacts-accept').click();
+    await page.getByTestId('tab-paste').click();
+    await page.getByTestId('link-paste').fill(second);
+    await page.getByTestId('link-submit').click();
+    await page.getByTestId('accept-confirm').click();
+    await expect(page.getByTestId('contact-detail')).toBeVisible();
+    await expect(alice.page.getByTestId('invite-joined')).toContainText('Bob joined', { timeout: 60_000 });
+    await expect(alice.page.getByTestId('invite-qr')).toHaveCount(0);
+    await h.shot(alice, 'invite-joined');
   } finally {
     await h.close();
   }
