@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { errorMessage } from '../shared/errors.js';
 import { Harness, PASSWORD } from './harness.js';
-import { acceptByPaste, createIdentity, invite, openChat, send } from './steps.js';
+import { acceptByPaste, createIdentity, invite, messages, openChat, send } from './steps.js';
 
 test('invisible names are refused; direction overrides show as marks', async () => {
   const h = new Harness('names');
@@ -53,6 +53,24 @@ test('invisible names are refused; direction overrides show as marks', async () 
       alice.page.getByTestId('message').filter({ has: text }).getByTestId('message-author'),
     ).toHaveText('Bob:');
     await h.shot(alice, 'override-shown');
+
+    // Emoji: Bob picks one by searching; Alice's page draws it with the bundled emoji font.
+    await bob.page.getByTestId('emoji-toggle').click();
+    await bob.page.getByTestId('emoji-search').fill('cat');
+    await h.shot(bob, 'emoji-picker');
+    await bob.page.getByTestId('emoji-search').press('Enter');
+    await expect(bob.page.getByTestId('composer-input')).toHaveValue('🐱');
+    await bob.page.getByTestId('composer-input').press('Enter');
+    await expect(messages(alice, '🐱')).toBeVisible({ timeout: 60_000 });
+    const faces = await alice.page.evaluate(
+      async () => (await document.fonts.load('16px "Noto Emoji"', '🐱')).length,
+    );
+    expect(faces).toBeGreaterThan(0);
+    const font = await messages(alice, '🐱')
+      .locator('.emoji')
+      .evaluate((el) => getComputedStyle(el).fontFamily);
+    expect(font).toContain('Noto Emoji');
+    await h.shot(alice, 'emoji');
 
     // Renaming Bob to a zero-width space is refused; a name with an override shows the mark.
     await alice.page.getByTestId('conversation-name').click();
