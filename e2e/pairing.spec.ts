@@ -242,6 +242,10 @@ test('pairing by pasting the link; a used link is refused; unlinking machine 2',
     await expect(laptop.page.getByTestId('unlinked-screen')).toBeVisible({ timeout: 60_000 });
     await expect(laptop.page.getByTestId('unlinked-text')).toContainText('Desktop');
     await h.shot(laptop, 'unlinked');
+    // Not a dead end: the unlinked laptop starts over from its first screen, one button away.
+    await laptop.page.getByTestId('start-over').click();
+    await laptop.page.getByTestId('start-over-dialog').getByTestId('dialog-confirm').click();
+    await expect(laptop.page.getByTestId('onboarding-link')).toBeVisible();
   } finally {
     await h.close();
   }

@@ -67,6 +67,8 @@ export interface ErrorParams {
   HOST_RESTARTING: Record<string, never>;
   /** The browser host does not let this tab in (no session: its address was used before). */
   HOST_REFUSED: Record<string, never>;
+  /** startOver on a profile that is neither unlinked nor waiting to be linked. */
+  START_OVER_REFUSED: Record<string, never>;
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -144,6 +146,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   LOCAL_RELAY_UNAVAILABLE: () => 'This copy of Meow cannot host a relay itself: choose a message server.',
   INTERNAL: (p) => `Something went wrong inside Meow (${p.detail}).`,
   HOST_RESTARTING: () => 'Meow was restarted — reconnecting. Try again in a moment.',
+  START_OVER_REFUSED: () =>
+    'Only a computer that was unlinked, or one still waiting to be linked, can start over: this one holds your contacts and history.',
   HOST_REFUSED: () =>
     'This tab is not signed in to Meow. Open the address that `npm run web` printed last (each address works once).',
 };

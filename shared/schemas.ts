@@ -42,6 +42,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   unlock: z.tuple([z.object({ password, remember: z.boolean().optional() }).strict()]),
   unlockRemembered: z.tuple([]),
   lock: z.tuple([]),
+  startOver: z.tuple([]),
   setOnline: z.tuple([z.boolean()]),
   sync: z.tuple([
     z

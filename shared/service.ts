@@ -94,6 +94,8 @@ export interface ServiceMethods {
   unlockRemembered(): Promise<ProfileView>;
   /** Closes the stores; the service answers NOT_OPEN until unlocked again. */
   lock(): Promise<AppStateView>;
+  /** An unlinked computer, or one still waiting to be linked: empties the profile, back to the first screen. */
+  startOver(): Promise<AppStateView>;
   /** Runs (true) or stops (false) the send and long-poll loops. */
   setOnline(online: boolean): Promise<AppStateView>;
   /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */

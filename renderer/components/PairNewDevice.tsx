@@ -12,6 +12,7 @@ import { ErrorText } from './ErrorText.js';
 import { Logo } from './Logo.js';
 import { PairingCodeStep } from './PairingCodeStep.js';
 import { ProgressBar, SYNC_UNIT } from './ProgressBar.js';
+import { StartOver } from './StartOver.js';
 import { QrCode } from './QrCode.js';
 import { useAction } from './useAction.js';
 import { useNow } from './useNow.js';
@@ -136,6 +137,15 @@ export function PairNewDevice() {
             >
               Show a new pairing code
             </button>
+          </div>
+        )}
+
+        {(!pairing ||
+          pairing.phase === 'waiting' ||
+          pairing.phase === 'expired' ||
+          pairing.phase === 'refused') && (
+          <div className="actions pair-cancel">
+            <StartOver label="Cancel — back to the start" />
           </div>
         )}
       </div>
