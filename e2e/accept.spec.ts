@@ -60,8 +60,12 @@ test('accepting: who it is from first, a duplicate flagged, no stale error', asy
     await expect(page.getByTestId('accept-panel')).toHaveCount(0);
 
     // Bob accepts the second one anyway: Alice's open invitation stops showing its code
-    // and says he joined.
+    // and says he joined. (Until then its link box shows the whole link, no line cut off.)
     await expect(alice.page.getByTestId('invite-qr')).toBeVisible();
+    const whole = await alice.page
+      .getByTestId('invite-link')
+      .evaluate((el) => el.scrollHeight <= el.clientHeight + 1);
+    expect(whole).toBe(true);
     await page.getByTestId('contacts-accept').click();
     await page.getByTestId('tab-paste').click();
     await page.getByTestId('link-paste').fill(second);
