@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { errorMessage } from '../shared/errors.js';
 import { Harness, PASSWORD } from './harness.js';
-import { acceptByPaste, createIdentity, invite, openChat, send } from './steps.js';
+import { acceptByPaste, createIdentity, invite, messages, openChat, send } from './steps.js';
 
 test('invisible names are refused; direction overrides show as marks', async () => {
   const h = new Harness('names');
@@ -30,6 +30,12 @@ test('invisible names are refused; direction overrides show as marks', async () 
     await alice.page.getByTestId('nickname').fill('Alice');
     await alice.page.getByTestId('create-submit').click();
     await expect(alice.page.getByTestId('section-chats')).toBeVisible();
+    // Focus goes to the section that opened (not left on the page), and follows Ctrl+2.
+    await expect(alice.page.getByTestId('section-chats')).toBeFocused();
+    await alice.page.keyboard.press('Control+2');
+    await expect(alice.page.getByTestId('section-contacts')).toBeFocused();
+    await expect(alice.page.getByTestId('section-contacts')).toHaveAttribute('aria-label', 'Contacts');
+    await expect(alice.page.locator('link[rel="icon"]')).toHaveCount(1);
 
     await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
     await acceptByPaste(bob, await invite(alice, 'Bob'));
@@ -42,7 +48,29 @@ test('invisible names are refused; direction overrides show as marks', async () 
     await expect(text).toBeVisible({ timeout: 60_000 });
     await expect(text.locator('abbr.direction-mark')).toHaveText('RLO');
     expect(await text.evaluate((el) => el.textContent)).toBe('RLOfdp.exe');
+    // Who wrote it, for screen readers.
+    await expect(
+      alice.page.getByTestId('message').filter({ has: text }).getByTestId('message-author'),
+    ).toHaveText('Bob:');
     await h.shot(alice, 'override-shown');
+
+    // Emoji: Bob picks one by searching; Alice's page draws it with the bundled emoji font.
+    await bob.page.getByTestId('emoji-toggle').click();
+    await bob.page.getByTestId('emoji-search').fill('cat');
+    await h.shot(bob, 'emoji-picker');
+    await bob.page.getByTestId('emoji-search').press('Enter');
+    await expect(bob.page.getByTestId('composer-input')).toHaveValue('🐱');
+    await bob.page.getByTestId('composer-input').press('Enter');
+    await expect(messages(alice, '🐱')).toBeVisible({ timeout: 60_000 });
+    const faces = await alice.page.evaluate(
+      async () => (await document.fonts.load('16px "Noto Emoji"', '🐱')).length,
+    );
+    expect(faces).toBeGreaterThan(0);
+    const font = await messages(alice, '🐱')
+      .locator('.emoji')
+      .evaluate((el) => getComputedStyle(el).fontFamily);
+    expect(font).toContain('Noto Emoji');
+    await h.shot(alice, 'emoji');
 
     // Renaming Bob to a zero-width space is refused; a name with an override shows the mark.
     await alice.page.getByTestId('conversation-name').click();
@@ -56,6 +84,18 @@ test('invisible names are refused; direction overrides show as marks', async () 
     await rename.press('Enter');
     await expect(alice.page.getByTestId('contact-name').locator('abbr.direction-mark')).toHaveText('RLO');
     await h.shot(alice, 'name-with-override');
+
+    // A long name ends in an ellipsis in the conversation's header, within the window.
+    await rename.fill('Bartholomew Maximilian Alexander Featherstonehaugh-Cholmondeley');
+    await rename.press('Enter');
+    await openChat(alice, 'Bartholomew Maximilian Alexander Featherstonehaugh-Cholmondeley');
+    await alice.page.setViewportSize({ width: 720, height: 780 });
+    const fits = await alice.page.getByTestId('conversation-name').evaluate((el) => {
+      const head = el.closest('header')!;
+      return { cut: el.scrollWidth > el.clientWidth, headFits: head.scrollWidth <= head.clientWidth };
+    });
+    expect(fits).toEqual({ cut: true, headFits: true });
+    await h.shot(alice, 'long-name');
   } finally {
     await h.close();
   }

@@ -79,6 +79,8 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await laptop.page.getByTestId('pair-confirm').click();
     await expect(laptop.page.getByTestId('pair-done')).toBeVisible({ timeout: 60_000 });
     await expect(desk.page.getByTestId('pair-done')).toBeVisible();
+    // The count says what it counts.
+    await expect(laptop.page.getByTestId('progress')).toContainText(/of \d+ contacts, messages and settings/);
     await h.shot(laptop, 'pairing-done');
     await h.shot(desk, 'pairing-done');
     await laptop.page.getByTestId('pair-finish').click();
@@ -132,6 +134,9 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await desk.page.getByTestId('nav-devices').click();
     await expect(device(desk, 'Laptop')).toBeVisible();
     await expect(device(desk, 'Desktop').getByTestId('device-primary-for')).toHaveText(/1 contact/);
+    // Which device is primary, said on it.
+    await expect(device(desk, 'Desktop').getByTestId('device-primary-tag')).toHaveText('primary');
+    await expect(device(desk, 'Laptop').getByTestId('device-primary-tag')).toHaveCount(0);
     await h.shot(desk, 'devices', 'devices');
 
     // The laptop takes Bob over, then is unlinked (say, stolen) with Bob's keys: the desktop
@@ -237,6 +242,10 @@ test('pairing by pasting the link; a used link is refused; unlinking machine 2',
     await expect(laptop.page.getByTestId('unlinked-screen')).toBeVisible({ timeout: 60_000 });
     await expect(laptop.page.getByTestId('unlinked-text')).toContainText('Desktop');
     await h.shot(laptop, 'unlinked');
+    // Not a dead end: the unlinked laptop starts over from its first screen, one button away.
+    await laptop.page.getByTestId('start-over').click();
+    await laptop.page.getByTestId('start-over-dialog').getByTestId('dialog-confirm').click();
+    await expect(laptop.page.getByTestId('onboarding-link')).toBeVisible();
   } finally {
     await h.close();
   }

@@ -34,9 +34,12 @@ export async function acceptByPaste(m: Machine, link: string, name?: string) {
   await page.getByTestId('nav-contacts').click();
   await page.getByTestId('contacts-accept').click();
   await page.getByTestId('tab-paste').click();
-  if (name) await page.getByTestId('accept-name').fill(name);
   await page.getByTestId('link-paste').fill(link);
   await page.getByTestId('link-submit').click();
+  // Who it is from, shown before accepting.
+  await expect(page.getByTestId('accept-confirm')).toBeVisible();
+  if (name) await page.getByTestId('accept-name').fill(name);
+  await page.getByTestId('accept-confirm').click();
   await expect(page.getByTestId('contact-detail')).toBeVisible();
 }
 

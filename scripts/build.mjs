@@ -87,6 +87,9 @@ await Promise.all([
     format: 'iife',
     jsx: 'automatic',
     minify: true,
+    // The emoji font's files, next to app.css.
+    loader: { '.woff2': 'file', '.woff': 'file' },
+    assetNames: '[name]-[hash]',
     define: {
       __APP_VERSION__: JSON.stringify(pkg.version),
       'process.env.NODE_ENV': '"production"',

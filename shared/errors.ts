@@ -82,6 +82,8 @@ export interface ErrorParams {
   NOT_YOUR_MESSAGE: { action: string };
   DELETE_TOO_LATE: { hours: number };
   MESSAGE_DELETED: Record<string, never>;
+  /** startOver on a profile that is neither unlinked nor waiting to be linked. */
+  START_OVER_REFUSED: Record<string, never>;
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -168,6 +170,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   FILE_GONE: (p) => `${p.name} is no longer on the message server (it expired or was deleted).`,
   UNKNOWN_FILE: (p) => `Message ${p.message} has no file ${p.index + 1}.`,
   HOST_RESTARTING: () => 'Meow was restarted — reconnecting. Try again in a moment.',
+  START_OVER_REFUSED: () =>
+    'Only a computer that was unlinked, or one still waiting to be linked, can start over: this one holds your contacts and history.',
   HOST_REFUSED: () =>
     'This tab is not signed in to Meow. Open the address that `npm run web` printed last (each address works once).',
   NOT_ONE_EMOJI: (p) => `A reaction is one emoji ("${p.emoji}" is not).`,

@@ -53,6 +53,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   unlock: z.tuple([z.object({ password, remember: z.boolean().optional() }).strict()]),
   unlockRemembered: z.tuple([]),
   lock: z.tuple([]),
+  startOver: z.tuple([]),
   setOnline: z.tuple([z.boolean()]),
   sync: z.tuple([
     z
@@ -73,6 +74,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   contacts: z.tuple([]),
   invite: z.tuple([z.object({ name, long: z.boolean().optional() }).strict()]),
   reinvite: z.tuple([id, z.object({ long: z.boolean().optional() }).strict().optional()]),
+  previewInvite: z.tuple([z.object({ link: z.string().min(1).max(LIMITS.linkChars) }).strict()]),
   acceptInvite: z.tuple([
     z.object({ link: z.string().min(1).max(LIMITS.linkChars), name: name.optional() }).strict(),
   ]),

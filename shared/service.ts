@@ -23,6 +23,7 @@ import type {
   SearchResultView,
   ConversationView,
   DeviceView,
+  InvitePreviewView,
   InviteView,
   LocalRelayView,
   MakePrimaryView,
@@ -99,6 +100,8 @@ export interface ServiceMethods {
   unlockRemembered(): Promise<ProfileView>;
   /** Closes the stores; the service answers NOT_OPEN until unlocked again. */
   lock(): Promise<AppStateView>;
+  /** An unlinked computer, or one still waiting to be linked: empties the profile, back to the first screen. */
+  startOver(): Promise<AppStateView>;
   /** Runs (true) or stops (false) the send and long-poll loops. */
   setOnline(online: boolean): Promise<AppStateView>;
   /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */
@@ -127,6 +130,8 @@ export interface ServiceMethods {
    * contact answers the new link. CONTACT_REACHABLE otherwise.
    */
   reinvite(contactId: string, opts?: { long?: boolean }): Promise<InviteView>;
+  /** Reads an invitation without accepting it: who it is from, and my contacts of that name. */
+  previewInvite(args: { link: string }): Promise<InvitePreviewView>;
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
   updateContact(contactId: string, change: ContactChange): Promise<ContactView>;
   /** The contact's safety number, to compare with theirs (read aloud, or by QR). */

@@ -238,6 +238,14 @@ export interface InviteView {
   expiresAt: number;
 }
 
+/** An invitation read before accepting it: who it says it is from, and my contacts of that name. */
+export interface InvitePreviewView {
+  name: string;
+  message: string;
+  expiresAt: number;
+  sameName: { id: string; name: string }[];
+}
+
 export interface ConnectionView {
   server: string;
   online: boolean;

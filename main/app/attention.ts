@@ -1,12 +1,13 @@
 /**
  * What reaches the person outside the window: the tray icon with the unread total, and a
- * desktop notification for each new message from a contact (never for what the person
- * wrote, here or on another of their devices).
+ * desktop notification for each new message from a contact. What and when is decided by
+ * shared/attention.ts (unit-tested); this file only shows it with Electron's Tray and
+ * Notification.
  */
 import { app, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
+import { createAttention } from '../../shared/attention.js';
 import type { ConversationView, MessageView } from '../../shared/views.js';
 import type { MeowService } from '../../shared/service.js';
-import { unreadLabel } from './policy.js';
 
 export function startAttention(opts: {
   service: MeowService;
@@ -16,10 +17,7 @@ export function startAttention(opts: {
   iconPath: string;
 }): () => void {
   const { service } = opts;
-  const unread = new Map<string, number>();
-  const names = new Map<string, string>();
-  /** Muted conversations (until when): no notification for them. */
-  const muted = new Map<string, number>();
+  const attention = createAttention();
   const tray = new Tray(nativeImage.createFromPath(opts.iconPath));
   tray.setContextMenu(
     Menu.buildFromTemplate([
@@ -31,15 +29,13 @@ export function startAttention(opts: {
   tray.on('click', opts.show);
 
   const refresh = () => {
-    const total = [...unread.values()].reduce((a, b) => a + b, 0);
-    tray.setToolTip(unreadLabel(total));
+    const total = attention.total();
+    tray.setToolTip(attention.label());
     if (process.platform === 'darwin') tray.setTitle(total ? String(total) : '');
     app.setBadgeCount(total);
   };
   const track = (c: ConversationView) => {
-    unread.set(c.contact.id, c.unread);
-    names.set(c.contact.id, c.contact.name);
-    muted.set(c.contact.id, c.mutedUntil);
+    attention.conversation(c);
     refresh();
   };
   const load = () =>
@@ -49,32 +45,24 @@ export function startAttention(opts: {
     );
   void load();
 
-  // While a new device receives its history, stored messages are old news.
-  let syncingHistory = false;
   const notify = (m: MessageView) => {
-    if (m.outbound || m.seen || syncingHistory || !Notification.isSupported()) return;
-    if ((muted.get(m.contactId) ?? 0) > Date.now()) return;
-    const win = opts.window();
-    if (win?.isFocused()) return;
-    const n = new Notification({
-      title: names.get(m.contactId) ?? 'New message',
-      body: m.text.slice(0, 200),
-    });
+    if (!Notification.isSupported()) return;
+    const text = attention.notification(m, opts.window()?.isFocused() ?? false);
+    if (!text) return;
+    const n = new Notification({ title: text.title, body: text.body });
     n.on('click', opts.show);
     n.show();
   };
 
   const offs = [
     service.on('conversation:changed', track),
-    service.on('contact:changed', (c) => names.set(c.id, c.name)),
+    service.on('contact:changed', (c) => attention.contact(c)),
     service.on('message:stored', notify),
-    service.on('pairing:progress', (p) => (syncingHistory = p.role === 'new' && p.phase === 'syncing')),
+    service.on('pairing:progress', (p) => attention.pairing(p)),
     service.on('app:state', (s) => {
+      attention.appState(s);
       if (s.state === 'open') void load();
-      else {
-        unread.clear();
-        refresh();
-      }
+      else refresh();
     }),
   ];
   refresh();

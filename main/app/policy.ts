@@ -100,6 +100,5 @@ export function parseAppArgs(argv: readonly string[]): AppArgs {
 }
 
 /** The tray's words for an unread total. */
-export function unreadLabel(total: number): string {
-  return total === 0 ? 'Meow' : `Meow — ${total} unread`;
-}
+
+export { unreadLabel } from '../../shared/attention.js';

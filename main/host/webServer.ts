@@ -52,6 +52,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.map': 'application/json',
   '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
 };
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {

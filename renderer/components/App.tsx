@@ -1,6 +1,7 @@
 /** Which screen the person sees: onboarding, unlock, pairing a new device, unlinked, or the app. */
 import { useEffect } from 'react';
 import { wireEvents } from '../events.js';
+import { wireNotifications } from '../notify.js';
 import { useApp } from '../stores/appStore.js';
 import { useHost, wireHost } from '../stores/hostStore.js';
 import { HostBanner, HostRefused } from './HostBanner.js';
@@ -32,8 +33,12 @@ function Screen() {
 
   useEffect(() => {
     const off = wireEvents();
+    const offNotify = wireNotifications();
     void useApp.getState().boot();
-    return off;
+    return () => {
+      off();
+      offNotify();
+    };
   }, []);
 
   if (fatal) return <Splash error={fatal} />;

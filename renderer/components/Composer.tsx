@@ -11,6 +11,7 @@ import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { useDrafts } from '../stores/draftStore.js';
 import { useFiles } from '../stores/fileStore.js';
+import { EmojiPicker } from './EmojiPicker.js';
 import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
 import { PendingFiles } from './MessageFiles.js';
@@ -84,6 +85,7 @@ export function Composer({ contact }: { contact: ContactView }) {
       throw e;
     }
   });
+  const [picking, setPicking] = useState(false);
   const unblock = useAction(() => useContacts.getState().update(contact.id, { blocked: false }));
   const pending = useFiles((s) => s.pending[contact.id]?.length ?? 0);
   const picker = useRef<HTMLInputElement>(null);
@@ -242,6 +244,33 @@ export function Composer({ contact }: { contact: ContactView }) {
           aria-label={`Message ${contact.name}`}
           data-testid="composer-input"
         />
+        {picking && (
+          <EmojiPicker
+            onPick={(emoji) => {
+              // At the caret, where the person was writing.
+              const el = box.current;
+              const at = el?.selectionStart ?? text.length;
+              setText(text.slice(0, at) + emoji + text.slice(el?.selectionEnd ?? at));
+              setPicking(false);
+              el?.focus();
+            }}
+            onClose={() => {
+              setPicking(false);
+              box.current?.focus();
+            }}
+          />
+        )}
+        <button
+          type="button"
+          className="emoji-toggle"
+          onClick={() => setPicking((p) => !p)}
+          aria-label="Emoji"
+          aria-expanded={picking}
+          title="Emoji"
+          data-testid="emoji-toggle"
+        >
+          🙂
+        </button>
         <button
           className="send"
           onClick={submit}

@@ -67,6 +67,11 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
             </span>
             {d.thisDevice && <span className="tag accent">this device</span>}
             {d.state === 'pairing' && <span className="tag">pairing</span>}
+            {d.primaryFor > 0 && (
+              <span className="tag accent" data-testid="device-primary-tag">
+                primary
+              </span>
+            )}
           </h2>
         )}
         <ul className="device-facts">
@@ -75,8 +80,8 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
           </li>
           <li data-testid="device-primary-for">
             {d.primaryFor
-              ? `Talks to ${plural(d.primaryFor, 'contact')} for you`
-              : 'Talks to no contact for you'}
+              ? `Primary device for ${plural(d.primaryFor, 'contact')}: it talks to them for all your devices`
+              : 'Not primary for any contact: another of your devices talks to them'}
           </li>
           {d.waitingForwards > 0 && (
             <li className="warning-text" data-testid="device-waiting">

@@ -26,6 +26,20 @@ export function InviteLink({ invite, name }: { invite: InviteView; name: string 
   );
 }
 
+/** The code while it waits; once they answered, the code is gone and says they joined. */
+function InviteOrJoined({ invite, name }: { invite: InviteView; name: string }) {
+  const answered = useContacts((s) => {
+    const state = s.contacts[invite.contactId]?.state;
+    return state !== undefined && state !== 'invited';
+  });
+  if (!answered) return <InviteLink invite={invite} name={name} />;
+  return (
+    <p className="banner ok" role="status" data-testid="invite-joined">
+      <UserText text={name} name /> joined: the invitation is used, you can write to each other now.
+    </p>
+  );
+}
+
 export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }) {
   const [name, setName] = useState('');
   const [invite, setInvite] = useState<InviteView | null>(null);
@@ -38,8 +52,10 @@ export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }
   if (invite) {
     return (
       <section className="panel" aria-labelledby="invite-title" data-testid="invite-panel">
-        <h2 id="invite-title">Invitation for {name.trim()}</h2>
-        <InviteLink invite={invite} name={name.trim()} />
+        <h2 id="invite-title">
+          Invitation for <UserText text={name.trim()} name />
+        </h2>
+        <InviteOrJoined invite={invite} name={name.trim()} />
         <div className="actions">
           <button className="primary" onClick={() => onDone(invite.contactId)} data-testid="invite-done">
             Done

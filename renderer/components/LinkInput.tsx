@@ -9,8 +9,14 @@ export function LinkInput(props: {
   onLink: (link: string) => void;
   submitLabel: string;
   children?: ReactNode;
+  /** The person switched between scanning and pasting (an earlier error no longer applies). */
+  onTab?: () => void;
 }) {
-  const [tab, setTab] = useState<'scan' | 'paste'>('paste');
+  const [tab, setTabState] = useState<'scan' | 'paste'>('paste');
+  const setTab = (next: 'scan' | 'paste') => {
+    if (next !== tab) props.onTab?.();
+    setTabState(next);
+  };
   const [link, setLink] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();

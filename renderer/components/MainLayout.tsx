@@ -1,5 +1,5 @@
 /** The app once open: the navigation rail and the section the person chose. */
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useApp, type Section } from '../stores/appStore.js';
 import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
@@ -15,9 +15,24 @@ import { SettingsScreen } from './SettingsScreen.js';
 import './Layout.css';
 
 const KEYS: Record<string, Section> = { '1': 'chats', '2': 'contacts', '3': 'devices', '4': 'settings' };
+const NAMES: Record<Section, string> = {
+  chats: 'Chats',
+  contacts: 'Contacts',
+  devices: 'Devices',
+  settings: 'Settings',
+  pair: 'Link another computer',
+};
 
 export function MainLayout() {
   const section = useApp((s) => s.section);
+  const main = useRef<HTMLElement>(null);
+
+  // A new section (a shortcut, the app opening): focus goes to it, unless something in it
+  // took focus already (a composer) — never left on the page itself.
+  useEffect(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body || !main.current?.contains(active)) main.current?.focus();
+  }, [section]);
 
   useEffect(() => {
     void useChats.getState().load();
@@ -41,7 +56,13 @@ export function MainLayout() {
   return (
     <div className="shell">
       <NavRail />
-      <main className="content" data-testid={`section-${section}`}>
+      <main
+        ref={main}
+        className="content"
+        tabIndex={-1}
+        aria-label={NAMES[section]}
+        data-testid={`section-${section}`}
+      >
         <ConnectionBanner />
         {section === 'chats' && <ChatsScreen />}
         {section === 'contacts' && <ContactsScreen />}

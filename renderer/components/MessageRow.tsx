@@ -4,6 +4,7 @@ import type { MessageView } from '../../shared/views.js';
 import { clock } from '../lib/format.js';
 import { linkify } from '../lib/linkify.js';
 import { useMessageActions } from '../stores/actionStore.js';
+import { useContacts } from '../stores/contactStore.js';
 import { MessageActions } from './MessageActions.js';
 import { Quote, Reactions } from './MessageExtras.js';
 import { MessageFiles } from './MessageFiles.js';
@@ -16,6 +17,8 @@ import { UserText } from './UserText.js';
  */
 export const MessageRow = memo(function MessageRow({ message: m }: { message: MessageView }) {
   const highlighted = useMessageActions((s) => s.highlight === m.id);
+  // Who wrote it, for screen readers (the bubbles' sides say it to the eye).
+  const author = useContacts((s) => (m.outbound ? 'You' : (s.contacts[m.contactId]?.name ?? 'They')));
   return (
     <div
       className={`${m.outbound ? 'message out' : 'message in'}${highlighted ? ' highlight' : ''}`}
@@ -26,6 +29,9 @@ export const MessageRow = memo(function MessageRow({ message: m }: { message: Me
     >
       <MessageActions message={m} />
       <div className="bubble">
+        <span className="sr-only" data-testid="message-author">
+          {author}:{' '}
+        </span>
         <Quote message={m} />
         {!m.deleted && m.attachments.length > 0 && <MessageFiles message={m} />}
         {m.deleted ? (

@@ -10,7 +10,7 @@ import { ErrorText } from './ErrorText.js';
 import { LinkInput } from './LinkInput.js';
 import { Steps } from './PairNewDevice.js';
 import { PairingCodeStep } from './PairingCodeStep.js';
-import { ProgressBar } from './ProgressBar.js';
+import { ProgressBar, SYNC_UNIT } from './ProgressBar.js';
 import { useAction } from './useAction.js';
 import './Pairing.css';
 
@@ -70,6 +70,7 @@ export function PairExisting() {
               done={pairing.done}
               total={pairing.total}
               label="Sending contacts, profile and history"
+              unit={SYNC_UNIT}
             />
           </div>
         )}

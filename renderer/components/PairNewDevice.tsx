@@ -11,7 +11,8 @@ import { CopyField } from './CopyField.js';
 import { ErrorText } from './ErrorText.js';
 import { Logo } from './Logo.js';
 import { PairingCodeStep } from './PairingCodeStep.js';
-import { ProgressBar } from './ProgressBar.js';
+import { ProgressBar, SYNC_UNIT } from './ProgressBar.js';
+import { StartOver } from './StartOver.js';
 import { QrCode } from './QrCode.js';
 import { useAction } from './useAction.js';
 import { useNow } from './useNow.js';
@@ -101,6 +102,7 @@ export function PairNewDevice() {
               done={pairing.done}
               total={pairing.total}
               label="Receiving contacts, profile and history"
+              unit={SYNC_UNIT}
             />
           </div>
         )}
@@ -112,7 +114,7 @@ export function PairNewDevice() {
               Your chats follow you here from {pairing.deviceName || 'your other computer'}. Your contacts
               will not notice a thing.
             </p>
-            <ProgressBar done={pairing.total} total={pairing.total} label="Received" />
+            <ProgressBar done={pairing.total} total={pairing.total} label="Received" unit={SYNC_UNIT} />
             <button className="primary" autoFocus onClick={() => void finish()} data-testid="pair-finish">
               Open my chats
             </button>
@@ -135,6 +137,15 @@ export function PairNewDevice() {
             >
               Show a new pairing code
             </button>
+          </div>
+        )}
+
+        {(!pairing ||
+          pairing.phase === 'waiting' ||
+          pairing.phase === 'expired' ||
+          pairing.phase === 'refused') && (
+          <div className="actions pair-cancel">
+            <StartOver label="Cancel — back to the start" />
           </div>
         )}
       </div>

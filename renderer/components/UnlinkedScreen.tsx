@@ -1,6 +1,7 @@
 /** This device was unlinked by another of mine: nothing more reaches it. */
 import { errorMessage } from '../../shared/errors.js';
 import { Logo } from './Logo.js';
+import { StartOver } from './StartOver.js';
 import './Onboarding.css';
 
 export function UnlinkedScreen({ unlinked }: { unlinked: { at: number; by: string } }) {
@@ -14,8 +15,11 @@ export function UnlinkedScreen({ unlinked }: { unlinked: { at: number; by: strin
         <p data-testid="unlinked-text">{errorMessage('DEVICE_UNLINKED', unlinked)}</p>
         <p className="muted">
           Its keys were dropped and your other devices no longer send it anything. To use Meow here again,
-          start it with a new, empty profile folder and link that from your other computer.
+          start over: this computer comes back to the first screen, to be linked again or set up anew.
         </p>
+        <div className="actions">
+          <StartOver label="Start over on this computer" primary />
+        </div>
       </div>
     </div>
   );

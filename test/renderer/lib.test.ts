@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayLabel, initials, listTime } from '../../renderer/lib/format.js';
+import { searchEmoji } from '../../renderer/lib/emoji.js';
 import { linkify } from '../../renderer/lib/linkify.js';
 import { buildRows } from '../../renderer/lib/rows.js';
 import type { MessageView } from '../../shared/views.js';
@@ -55,5 +56,12 @@ describe('renderer helpers', () => {
     ]);
     expect(rows.find((r) => r.kind === 'unread')).toMatchObject({ count: 2 });
     expect(buildRows([msg('a', false, 0)], null).some((r) => r.kind === 'unread')).toBe(false);
+  });
+
+  it('finds emoji by the words they are known by', () => {
+    expect(searchEmoji('cat').map(([e]) => e)).toContain('🐱');
+    expect(searchEmoji('thumbs').map(([e]) => e)).toEqual(['👍', '👎']);
+    expect(searchEmoji('').length).toBeGreaterThan(40);
+    expect(searchEmoji('zzzz')).toEqual([]);
   });
 });

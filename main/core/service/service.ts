@@ -16,6 +16,8 @@ import * as contactsApi from './contactsApi.js';
 import * as conversationsApi from './conversationsApi.js';
 import * as devicesApi from './devicesApi.js';
 import * as filesApi from './filesApi.js';
+import { previewInvite } from './invitePreview.js';
+import { startOver } from './startOver.js';
 import * as lifecycle from './lifecycle.js';
 import * as pairingApi from './pairingApi.js';
 import { ServiceSession, type ServiceOptions } from './session.js';
@@ -64,6 +66,8 @@ export class CoreService implements MeowService {
   readonly contacts: Rest<typeof contactsApi.contacts> = (...a) => contactsApi.contacts(this.s, ...a);
   readonly invite: Rest<typeof contactsApi.invite> = (...a) => contactsApi.invite(this.s, ...a);
   readonly reinvite: Rest<typeof contactsApi.reinvite> = (...a) => contactsApi.reinvite(this.s, ...a);
+  readonly startOver: Rest<typeof startOver> = (...a) => startOver(this.s, ...a);
+  readonly previewInvite: Rest<typeof previewInvite> = (...a) => previewInvite(this.s, ...a);
   readonly acceptInvite: Rest<typeof contactsApi.acceptInvite> = (...a) =>
     contactsApi.acceptInvite(this.s, ...a);
   readonly updateContact: Rest<typeof contactsApi.updateContact> = (...a) =>

@@ -1,0 +1,73 @@
+/**
+ * The emoji picker's set: common emoji with the words a person searches them by. Small on
+ * purpose (the font, bundled, draws every emoji typed or pasted; this is the quick way in).
+ */
+export const EMOJI: readonly (readonly [string, string])[] = [
+  ['😀', 'grin smile happy'],
+  ['😂', 'joy laugh tears lol'],
+  ['🙂', 'smile slight'],
+  ['😉', 'wink'],
+  ['😊', 'blush smile'],
+  ['😍', 'love heart eyes'],
+  ['😘', 'kiss'],
+  ['😎', 'cool sunglasses'],
+  ['🤔', 'think hmm'],
+  ['😐', 'neutral'],
+  ['😴', 'sleep tired'],
+  ['😢', 'cry sad tear'],
+  ['😭', 'sob cry'],
+  ['😡', 'angry mad'],
+  ['😱', 'scream shock'],
+  ['🥳', 'party celebrate'],
+  ['🤗', 'hug'],
+  ['🙄', 'eye roll'],
+  ['😅', 'sweat relief'],
+  ['🤣', 'rofl laugh'],
+  ['👍', 'thumbs up yes ok like'],
+  ['👎', 'thumbs down no dislike'],
+  ['👏', 'clap applause'],
+  ['🙏', 'thanks please pray'],
+  ['👋', 'wave hello bye'],
+  ['💪', 'strong muscle'],
+  ['👌', 'ok perfect'],
+  ['✌️', 'peace victory'],
+  ['🤝', 'handshake deal'],
+  ['❤️', 'heart love red'],
+  ['💔', 'broken heart'],
+  ['🔥', 'fire hot lit'],
+  ['✨', 'sparkles'],
+  ['🎉', 'tada party celebrate'],
+  ['🎂', 'cake birthday'],
+  ['🎁', 'gift present'],
+  ['☕', 'coffee'],
+  ['🍕', 'pizza food'],
+  ['🍺', 'beer drink'],
+  ['🐱', 'cat meow kitten'],
+  ['😺', 'cat smile meow'],
+  ['🐶', 'dog puppy'],
+  ['🌞', 'sun sunny'],
+  ['🌧️', 'rain'],
+  ['⭐', 'star'],
+  ['🌈', 'rainbow'],
+  ['✅', 'check done yes'],
+  ['❌', 'cross no wrong'],
+  ['❓', 'question'],
+  ['⚠️', 'warning'],
+  ['💯', 'hundred perfect'],
+  ['🚀', 'rocket launch'],
+  ['💡', 'idea light bulb'],
+  ['📎', 'paperclip attach'],
+  ['🔒', 'lock secure private'],
+  ['⏰', 'alarm clock time'],
+  ['🏠', 'home house'],
+  ['✈️', 'plane travel'],
+  ['🎵', 'music note'],
+  ['👀', 'eyes look'],
+];
+
+/** The emoji whose words start with (or contain) what was typed. */
+export function searchEmoji(query: string): (readonly [string, string])[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return [...EMOJI];
+  return EMOJI.filter(([, words]) => words.split(' ').some((w) => w.startsWith(q)) || words.includes(q));
+}
