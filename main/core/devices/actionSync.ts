@@ -18,6 +18,6 @@ export function checkSiblingAction(p: meow.DeviceSyncPayload): void {
 export function applySiblingAction(ctx: DeviceContext, p: meow.DeviceSyncPayload, sink: ReceiveSink): void {
   const a = fromWire(p.peerUid, p.action, !!p.action?.mine);
   if (typeof a === 'string') return; // refused by check
-  if (!ctx.core.peers.get(p.peerUid)) return; // a conversation this device does not have
+  // Kept even for a conversation this device does not have yet (its contact may come later).
   applyAction(ctx.core, a, sink.events);
 }

@@ -101,7 +101,8 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
     check: (p) => void decodeState(p.conversationState),
     prepare: onOthers(async ({ ctx }, _d, p) => {
       const { peerUid, state } = decodeState(p.conversationState);
-      if (ctx.core.peers.get(peerUid) && applyState(ctx.core, peerUid, state))
+      // Kept even for a conversation this device does not show yet (its contact may come later).
+      if (applyState(ctx.core, peerUid, state) && ctx.core.peers.get(peerUid))
         ctx.core.emit('contact', peerUid);
     }),
   },
