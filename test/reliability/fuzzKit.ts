@@ -137,7 +137,10 @@ export function replay(injector: RelayClient, message: meow.IPackedUserMessage):
   return injector.post([message]).then(
     () => true,
     (e: unknown) => {
-      if (e instanceof RelayError && e.code === 'RATE_LIMITED') return false;
+      // Rate-limited, or refused since a rotation (its queue closed: GONE; its signing key no
+      // longer registered: NOT_AUTHORIZED): not replayed.
+      if (e instanceof RelayError && ['RATE_LIMITED', 'GONE', 'NOT_AUTHORIZED'].includes(e.code))
+        return false;
       throw e;
     },
   );
