@@ -137,9 +137,9 @@ export function replay(injector: RelayClient, message: meow.IPackedUserMessage):
   return injector.post([message]).then(
     () => true,
     (e: unknown) => {
-      // Refused at the relay: rate, or signed by a sender key its queue no longer takes
-      // (rotated after an unlink) or a queue closed by its owner — the replay never arrives.
-      if (e instanceof RelayError && ['RATE_LIMITED', 'NOT_AUTHORIZED', 'GONE'].includes(e.code))
+      // Rate-limited, or refused since a rotation (its queue closed: GONE; its signing key no
+      // longer registered: NOT_AUTHORIZED): not replayed.
+      if (e instanceof RelayError && ['RATE_LIMITED', 'GONE', 'NOT_AUTHORIZED'].includes(e.code))
         return false;
       throw e;
     },

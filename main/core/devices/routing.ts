@@ -63,18 +63,21 @@ export function forwardItem(
 }
 
 /**
- * The primary role for `contact` left this device: what is queued for it and not yet
- * packed changes route once, in one transaction — messages become forwards to the new
- * primary (and show as waiting for it), receipts and profile notices are dropped (the
- * primary sends its own). Packed rows are posted as they are: their ratchet step is
- * already part of the state handed over. Called under the contact's lock.
+ * The primary role for `contact` left this device: what is queued for it changes route
+ * once, in one transaction — messages become forwards to the new primary (and show as
+ * waiting for it), even those packed already: the new primary rotates the contact's keys
+ * (peers/rekey.ts), after which the contact refuses what was packed under the old ones (if
+ * the relay did take those bytes, the contact shows the message once, by its uuid). Receipts
+ * and profile notices not yet packed are dropped (the primary sends its own); other packed
+ * rows (a reset, a rotation) are posted as they are: their step is part of the state handed
+ * over. Called under the contact's lock.
  */
 export function rerouteQueued(ctx: DeviceContext, contact: ContactChannel, to: DeviceChannel): void {
   const db = ctx.core.db;
   const moved: StoredMessage[] = [];
   db.atomically(() => {
     for (const row of db.outbox.forPeer('peer', contact.uid)) {
-      if (row.packed) continue;
+      if (row.packed && !row.messageUuid) continue;
       if (!row.messageUuid) {
         // A reaction, edit or deletion goes to the new primary too; receipts and profile
         // notices are the primary's to send.
