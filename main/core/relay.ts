@@ -34,6 +34,8 @@ export interface Relay {
   deleteInvitation(id: string, owner: KeyPair): Promise<void>;
   /** Which transport the last call used: a relay session, or the HTTP path (absent: HTTP). */
   transportKind?(): 'session' | 'http';
+  /** Ends a held connection (a relay session says bye); the next call opens a new one. */
+  close?(): void;
 }
 
 export interface RelayFactory {

@@ -71,7 +71,7 @@ export class SessionConnection implements Subscriber {
   /** Subscribed queues, each with the release of its wake-up routing. */
   private readonly subs = new Map<string, () => void>();
   /** Pushed, not acked yet (by message id). */
-  private readonly sent = new Set<string>();
+  private readonly sent = new Map<string, string>(); // id → queue
   private readonly dirty = new Set<string>();
   /** Queues whose last read left messages unpushed (a page, the unacked bound): an ack reads them again. */
   private readonly behind = new Set<string>();
@@ -134,6 +134,7 @@ export class SessionConnection implements Subscriber {
     if (!release) return;
     release();
     this.subs.delete(lookup);
+    this.forgetSent(lookup);
     this.send({ taken: [Buffer.from(lookup, 'hex')] });
   }
 
@@ -142,6 +143,13 @@ export class SessionConnection implements Subscriber {
     if (lookups === null) this.dirtyAll = true;
     else for (const l of lookups) if (this.subs.has(l)) this.dirty.add(l);
     void this.pump();
+  }
+
+  /** A queue no longer held here: its pushed, unacked messages no longer count against the bound. */
+  private forgetSent(lookup: string): void {
+    for (const [id, l] of this.sent) if (l === lookup) this.sent.delete(id);
+    this.behind.delete(lookup);
+    this.dirty.delete(lookup);
   }
 
   private cleanup(): void {
@@ -310,6 +318,7 @@ export class SessionConnection implements Subscriber {
       if (!release) continue;
       release();
       this.subs.delete(l);
+      this.forgetSent(l);
       this.deps.registry.release(this, l);
     }
     return { subscribed: this.subs.size };
@@ -400,7 +409,7 @@ export class SessionConnection implements Subscriber {
               break;
             }
             pushed++;
-            this.sent.add(q.id);
+            this.sent.set(q.id, q.lookup);
             push.push({ id: q.id, arrivedAt: q.arrivedAt, message: meow.PackedUserMessage.decode(q.bytes) });
             bytes += q.bytes.length;
             if (bytes > limits.maxBodyBytes / 2) {

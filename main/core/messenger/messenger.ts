@@ -219,6 +219,7 @@ export class Messenger implements Core {
     await this.net.stop();
     // Wait for in-flight ratchet work before closing the stores.
     await this.net.idle();
+    this.core.closeRelays();
     this.db.close();
     this.deviceSync.close();
     await this.peers.close();

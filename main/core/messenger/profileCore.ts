@@ -79,6 +79,12 @@ export class ProfileCore extends EventEmitter implements Core {
     return r;
   }
 
+  /** Ends the relay connections (sessions say bye; the relay takes it as an end, not a cut). */
+  closeRelays(): void {
+    for (const r of this.relays.values()) r.close?.();
+    this.relays.clear();
+  }
+
   storeOf<T extends Peer>(peer: T): PeerStore<T> {
     return (peer.type === 'device' ? this.devices : this.peers) as unknown as PeerStore<T>;
   }
