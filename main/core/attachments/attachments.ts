@@ -301,9 +301,4 @@ export class Attachments {
       blobSize: Number(f.blobSize ?? 0),
     };
   }
-
-  /** Removes the kept blobs of a message's files (when the message is deleted). */
-  async forget(files: meow.IFileMeta[]): Promise<void> {
-    for (const f of files) if (f.blobDigest?.length) await rm(this.blobPath(f), { force: true });
-  }
 }
