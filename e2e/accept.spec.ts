@@ -44,6 +44,14 @@ test('accepting: who it is from first, a duplicate flagged, no stale error', asy
     await page.getByTestId('link-paste').fill(first);
     await page.getByTestId('link-submit').click();
     await expect(error).toHaveText(errorMessage('ALREADY_ACCEPTED', { contact: 'Alice' }));
+    // Continue and Cancel side by side, the error above them (not splitting them).
+    const [cont, cancel] = await Promise.all([
+      page.getByTestId('link-submit').boundingBox(),
+      page.getByTestId('accept-cancel').boundingBox(),
+    ]);
+    expect(Math.abs(cont!.y - cancel!.y)).toBeLessThan(4);
+    expect((await error.boundingBox())!.y).toBeLessThan(cont!.y);
+    await h.shot(bob, 'accept-error');
     await page.getByTestId('tab-scan').click();
     await expect(error).toHaveCount(0);
     await page.getByTestId('tab-paste').click();

@@ -54,6 +54,12 @@ test('invisible names are refused; direction overrides show as marks', async () 
     ).toHaveText('Bob:');
     await h.shot(alice, 'override-shown');
 
+    // The composer grows with what is written: a second (and third) line shows whole.
+    const box = bob.page.getByTestId('composer-input');
+    await box.fill('first line\nsecond line\nthird line');
+    expect(await box.evaluate((el) => el.scrollHeight <= el.clientHeight + 1)).toBe(true);
+    await box.fill('');
+
     // Emoji: Bob picks one by searching; Alice's page draws it with the bundled emoji font.
     await bob.page.getByTestId('emoji-toggle').click();
     await bob.page.getByTestId('emoji-search').fill('cat');

@@ -107,13 +107,15 @@ export function AcceptPanel({ onDone }: { onDone: (contactId?: string) => void }
         onLink={onLink}
         onTab={clearErrors}
         submitLabel="Continue"
-      />
-      <ErrorText error={read.error} testId="accept-error" />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={() => onDone()} data-testid="accept-cancel">
-          Cancel
-        </button>
-      </div>
+        extraAction={
+          <button type="button" className="secondary" onClick={() => onDone()} data-testid="accept-cancel">
+            Cancel
+          </button>
+        }
+      >
+        {/* Above the buttons, on either tab: the buttons stay together. */}
+        <ErrorText error={read.error} testId="accept-error" />
+      </LinkInput>
     </section>
   );
 }

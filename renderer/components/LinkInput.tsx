@@ -11,6 +11,8 @@ export function LinkInput(props: {
   children?: ReactNode;
   /** The person switched between scanning and pasting (an earlier error no longer applies). */
   onTab?: () => void;
+  /** A button beside the submit one (Cancel), on both tabs. */
+  extraAction?: ReactNode;
 }) {
   const [tab, setTabState] = useState<'scan' | 'paste'>('paste');
   const setTab = (next: 'scan' | 'paste') => {
@@ -51,6 +53,7 @@ export function LinkInput(props: {
             onCode={props.onLink}
           />
           {props.children}
+          {props.extraAction && <div className="actions">{props.extraAction}</div>}
         </div>
       ) : (
         <form role="tabpanel" onSubmit={submit} className="form">
@@ -76,6 +79,7 @@ export function LinkInput(props: {
             >
               {props.busy ? 'Working…' : props.submitLabel}
             </button>
+            {props.extraAction}
           </div>
         </form>
       )}
