@@ -27,6 +27,8 @@ import { SessionLink } from './sessionLink.js';
 
 /** How long the HTTP path serves alone after a WebSocket could not be opened. */
 export const FALLBACK_MS = 5 * 60_000;
+/** How long HTTP serves alone after sessions kept failing while HTTP worked (a proxy cutting upgrades). */
+export const PROBE_FALLBACK_MS = 60_000;
 const SUBSCRIBE_CHUNK = 256;
 
 export type TransportKind = 'session' | 'http';
@@ -53,6 +55,8 @@ export class SessionRelay implements Relay {
   private readonly named = new Map<string, number>();
   private lastSweep = Date.now();
   private fallbackUntil = 0;
+  /** This call goes over HTTP because sessions kept failing: if it works, fall back. */
+  private probing = false;
   private failures = 0;
   private lastTransport: TransportKind = 'session';
 
@@ -91,6 +95,12 @@ export class SessionRelay implements Relay {
       if (e instanceof RelayError && (e.code === 'UNSUPPORTED' || e.code === 'BAD_REPLY')) {
         // The WebSocket could not be opened (a proxy) or the relay has no sessions: HTTP for a while.
         this.fallbackUntil = Date.now() + FALLBACK_MS;
+        return null;
+      }
+      if (e instanceof RelayError && e.code === 'UNREACHABLE' && this.failures >= 2) {
+        // A proxy that cuts upgrades looks like a relay that is down: try this call over HTTP;
+        // if that works, HTTP it is for a while (viaHttp).
+        this.probing = true;
         return null;
       }
       throw e;
@@ -335,8 +345,13 @@ export class SessionRelay implements Relay {
     await link.request({ request: invitationDeleteOperation(ctx, id, owner) });
   }
 
-  private viaHttp<T>(call: () => Promise<T>): Promise<T> {
+  private async viaHttp<T>(call: () => Promise<T>): Promise<T> {
     this.lastTransport = 'http';
-    return call();
+    const probing = this.probing;
+    this.probing = false;
+    const result = await call();
+    // Shorter than a refused upgrade's: a relay that was restarting also looks like this.
+    if (probing) this.fallbackUntil = Date.now() + PROBE_FALLBACK_MS;
+    return result;
   }
 }

@@ -2,6 +2,9 @@
  * Relay sessions against a real relay (embedded store): the client's SessionRelay for
  * what works, a raw WebSocket speaking the protocol by hand for what must be refused.
  */
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { randomBytes, toHex } from '../../protocol/crypto/bytes.js';
@@ -362,6 +365,42 @@ describe('relay sessions: refused and counted', () => {
     open[0]!.ws.close();
     await open[0]!.closed;
     await expect.poll(async () => (await RawSession.open(r)).transcript !== undefined).toBe(true);
+  });
+
+  it('a proxy that cuts WebSocket upgrades: after two failed sessions the client uses HTTP, and stays on it', async () => {
+    const r = await relay();
+    // Forwards plain HTTP to the relay; an upgrade request is cut without an answer.
+    const proxy = createServer((req, res) => {
+      const up = httpRequest(`${r.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(up);
+    });
+    proxy.on('upgrade', (_req, socket: Duplex) => socket.destroy());
+    await new Promise<void>((res) => proxy.listen(0, '127.0.0.1', res));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const lookup = ed25519KeyPair();
+      const c = new SessionRelay({ url, serverKey: r.serverKey, device: ed25519KeyPair() });
+      clients.push(c);
+      const codes: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const got = await c.pull([lookup], { timeoutMs: 0 }).then(
+          () => 'OK',
+          (e: unknown) => (e as { code: string }).code,
+        );
+        codes.push(got);
+      }
+      expect(codes).toEqual(['UNREACHABLE', 'OK', 'OK']); // the second failure is answered over HTTP
+      expect(c.transportKind()).toBe('http');
+      await sessionClient(r).post([packed(lookup)]);
+      expect((await c.pull([lookup], { timeoutMs: 0 })).messages).toHaveLength(1);
+      expect(c.transportKind()).toBe('http');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((res) => proxy.close(res));
+    }
   });
 
   it('a relay without sessions: the client falls back to HTTP and says so', async () => {
