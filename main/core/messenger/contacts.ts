@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { encode, meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
+import { retryWhileRateLimited } from '../retry.js';
 import { MeowError } from '../errors.js';
 import { contactLock } from '../locks.js';
 import {
@@ -119,9 +120,10 @@ export class Contacts {
     const server = this.core.identity.servers[0]!;
     const { blob, key } = sealCardBlob(card);
     try {
-      peer.shortLinkId = await this.core
-        .relayFor(server)
-        .putInvitation(blob, card.expiresAt, shortLinkOwner(peer));
+      // A busy relay asks to slow down: the person waits a moment instead of reading an error.
+      peer.shortLinkId = await retryWhileRateLimited(() =>
+        this.core.relayFor(server).putInvitation(blob, card.expiresAt, shortLinkOwner(peer)),
+      );
     } catch (e) {
       throw relayServiceError(e, server.url);
     }
@@ -139,7 +141,7 @@ export class Contacts {
     checkServerFingerprint(server, parsed.fingerprint); // pinned by the link, not trusted on first use
     let blob: Uint8Array;
     try {
-      blob = (await this.core.relayFor(server).getInvitation(parsed.id)).blob;
+      blob = (await retryWhileRateLimited(() => this.core.relayFor(server).getInvitation(parsed.id))).blob;
     } catch (e) {
       if (isRelayError(e) && (e.code === 'NOT_FOUND' || e.code === 'EXPIRED')) {
         throw new MeowError(e.code === 'EXPIRED' ? 'LINK_EXPIRED' : 'LINK_USED', { kind });

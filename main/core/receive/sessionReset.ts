@@ -21,6 +21,7 @@ import {
 import { nextVersion } from '../records.js';
 import type { Disposition } from './decision.js';
 import { WEEK_MS } from '../durations.js';
+import { actionMessage } from '../messenger/actions.js';
 
 /** How far back unconfirmed messages are re-sent under a new session. */
 const RESEND_WINDOW_MS = WEEK_MS;
@@ -232,8 +233,19 @@ function dropResets(db: MessageDb, peerUid: string): void {
  */
 function unconfirmed(db: MessageDb, peerUid: string): OutboxItem[] {
   const queued = new Set(db.outbox.forPeer('peer', peerUid).map((r) => r.messageUuid));
+  const since = Date.now() - RESEND_WINDOW_MS;
+  // My reactions, edits and deletions carry no receipt: the window's are sent again (the
+  // contact stores each action once, by its id).
+  const actions = db.actions
+    .since(since)
+    .filter((a) => a.peerUid === peerUid && a.mine && a.kind !== 'hide')
+    .map((a) => ({ channel: 'peer' as const, peerUid, plain: actionMessage(a) }));
+  return [...texts(db, peerUid, since, queued), ...actions];
+}
+
+function texts(db: MessageDb, peerUid: string, since: number, queued: Set<string | null>): OutboxItem[] {
   return db.messages
-    .unconfirmedOutbound(peerUid, Date.now() - RESEND_WINDOW_MS)
+    .unconfirmedOutbound(peerUid, since)
     .filter((m) => m.type === 'text' && !queued.has(m.uuid))
     .map((m) => ({
       channel: 'peer' as const,
