@@ -7,18 +7,12 @@
 import { expect, test } from '@playwright/test';
 import { errorMessage } from '../shared/errors.js';
 import { Harness } from './harness.js';
-import { acceptByPaste, createIdentity, invite } from './steps.js';
+import { acceptByPaste, aliceAndBob, invite } from './steps.js';
 
 test('accepting: who it is from first, a duplicate flagged, no stale error', async () => {
   const h = new Harness('accept');
   try {
-    const relay = await h.relay();
-    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
-    const browser = await h.browser();
-    const alice = await h.open(browser, hAlice);
-    const bob = await h.open(browser, hBob);
-    await createIdentity(alice, { name: 'Alice', device: 'Desktop', server: relay.url });
-    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
+    const { alice, bob } = await aliceAndBob(h);
     const first = await invite(alice, 'Bob');
     await alice.page.getByTestId('invite-done').click();
     const second = await invite(alice, 'Bob');

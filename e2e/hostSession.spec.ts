@@ -7,7 +7,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { Harness, PASSWORD, type Machine } from './harness.js';
-import { acceptByPaste, createIdentity, invite, messages, openChat } from './steps.js';
+import { aliceAndBob, messages, openChat } from './steps.js';
 
 async function unlock(m: Machine | { page: Machine['page'] }) {
   await m.page.getByTestId('unlock-password').fill(PASSWORD);
@@ -18,15 +18,7 @@ async function unlock(m: Machine | { page: Machine['page'] }) {
 test('the printed address works once; a host restart reconnects the tab and keeps the draft', async () => {
   const h = new Harness('host-session');
   try {
-    const relay = await h.relay();
-    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
-    const browser = await h.browser();
-    const alice = await h.open(browser, hAlice);
-    const bob = await h.open(browser, hBob);
-    await createIdentity(alice, { name: 'Alice', device: 'Desktop', server: relay.url });
-    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
-    const link = await invite(alice, 'Bob');
-    await acceptByPaste(bob, link);
+    const { hAlice, hBob, browser, alice, bob } = await aliceAndBob(h, { contacts: true });
 
     // The address as the history keeps it, opened again in the same browser: the password.
     const again = await alice.context.newPage();

@@ -5,7 +5,7 @@
 import { expect, test } from '@playwright/test';
 import type { MeowBridge } from '../shared/bridge.js';
 import { Harness } from './harness.js';
-import { acceptByPaste, createIdentity, invite, messages, openChat } from './steps.js';
+import { aliceAndBob, messages, openChat } from './steps.js';
 
 const COUNT = Number(process.env['MEOW_E2E_LONG'] ?? 2000);
 
@@ -13,14 +13,7 @@ test(`a conversation of ${COUNT} messages: few rows in the page, older pages as 
   test.setTimeout(120_000 + COUNT * 100);
   const h = new Harness('long-conversation');
   try {
-    const relay = await h.relay();
-    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
-    const browser = await h.browser();
-    const alice = await h.open(browser, hAlice);
-    const bob = await h.open(browser, hBob);
-    await createIdentity(alice, { name: 'Alice', device: 'Desktop', server: relay.url });
-    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
-    await acceptByPaste(bob, await invite(alice, 'Bob'));
+    const { hBob, alice, bob } = await aliceAndBob(h, { contacts: true });
     await openChat(bob, 'Alice');
     await bob.page.getByTestId('composer-input').fill('hi');
     await bob.page.getByTestId('composer-input').press('Enter');

@@ -7,16 +7,12 @@
 import { expect, test } from '@playwright/test';
 import { errorMessage } from '../shared/errors.js';
 import { Harness, PASSWORD } from './harness.js';
-import { acceptByPaste, createIdentity, invite, messages, openChat, send } from './steps.js';
+import { acceptByPaste, aliceAndBob, createIdentity, invite, messages, openChat, send } from './steps.js';
 
 test('invisible names are refused; direction overrides show as marks', async () => {
   const h = new Harness('names');
   try {
-    const relay = await h.relay();
-    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
-    const browser = await h.browser();
-    const alice = await h.open(browser, hAlice);
-    const bob = await h.open(browser, hBob);
+    const { relay, alice, bob } = await aliceAndBob(h, { identities: false });
 
     // Alice first tries a name of two zero-width spaces.
     await alice.page.getByTestId('onboarding-create').click();

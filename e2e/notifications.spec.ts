@@ -7,7 +7,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { Harness, type Machine } from './harness.js';
-import { acceptByPaste, createIdentity, invite, messages, openChat, send } from './steps.js';
+import { aliceAndBob, messages, openChat, send } from './steps.js';
 
 type Note = { title: string; body: string };
 
@@ -16,14 +16,7 @@ const notes = (m: Machine) => m.page.evaluate(() => (window as unknown as { __no
 test('notifications: from a contact, only when Meow is not in front', async () => {
   const h = new Harness('notifications');
   try {
-    const relay = await h.relay();
-    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
-    const browser = await h.browser();
-    const alice = await h.open(browser, hAlice);
-    const bob = await h.open(browser, hBob);
-    await createIdentity(alice, { name: 'Alice', device: 'Desktop', server: relay.url });
-    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
-    await acceptByPaste(bob, await invite(alice, 'Bob'));
+    const { hAlice, alice, bob } = await aliceAndBob(h, { contacts: true });
 
     await alice.context.grantPermissions(['notifications'], { origin: new URL(hAlice.url).origin });
     await alice.context.addInitScript(() => {

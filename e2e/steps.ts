@@ -3,7 +3,7 @@
  * the screen shows (Playwright's auto-waiting assertions), never on time.
  */
 import { expect, type Locator } from '@playwright/test';
-import { PASSWORD, type Machine } from './harness.js';
+import { PASSWORD, type Harness, type Machine } from './harness.js';
 
 export async function createIdentity(m: Machine, opts: { name: string; device: string; server: string }) {
   const { page } = m;
@@ -103,4 +103,22 @@ export async function sameSafetyCode(a: Machine, b: Machine): Promise<string> {
 
 export function device(m: Machine, name: string): Locator {
   return m.page.locator(`[data-testid="device"][data-device="${name}"]`);
+}
+
+/**
+ * Alice and Bob, each on a browser host of their own, one relay, one browser: with their
+ * identities (unless `identities: false`), and each other's contact when `contacts`.
+ */
+export async function aliceAndBob(h: Harness, opts: { identities?: boolean; contacts?: boolean } = {}) {
+  const relay = await h.relay();
+  const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
+  const browser = await h.browser();
+  const alice = await h.open(browser, hAlice);
+  const bob = await h.open(browser, hBob);
+  if (opts.identities !== false) {
+    await createIdentity(alice, { name: 'Alice', device: 'Desktop', server: relay.url });
+    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
+    if (opts.contacts) await acceptByPaste(bob, await invite(alice, 'Bob'));
+  }
+  return { relay, hAlice, hBob, browser, alice, bob };
 }

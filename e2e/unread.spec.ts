@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import type { MeowBridge } from '../shared/bridge.js';
 import { Harness, type Machine } from './harness.js';
-import { acceptByPaste, chatItem, createIdentity, invite, messages, openChat } from './steps.js';
+import { aliceAndBob, chatItem, messages, openChat } from './steps.js';
 
 const COUNT = 150; // more than one page (100)
 
@@ -22,14 +22,7 @@ async function unreadOf(m: Machine): Promise<number> {
 test('unread messages: a line before the first, read as scrolled past, not all at once', async () => {
   const h = new Harness('unread');
   try {
-    const relay = await h.relay();
-    const [hAlice, hBob] = await Promise.all([h.host('alice'), h.host('bob')]);
-    const browser = await h.browser();
-    const alice = await h.open(browser, hAlice);
-    const bob = await h.open(browser, hBob);
-    await createIdentity(alice, { name: 'Alice', device: 'Desktop', server: relay.url });
-    await createIdentity(bob, { name: 'Bob', device: 'Bob PC', server: relay.url });
-    await acceptByPaste(bob, await invite(alice, 'Bob'));
+    const { alice, bob } = await aliceAndBob(h, { contacts: true });
     await alice.page.getByTestId('nav-contacts').click();
 
     await bob.page.evaluate(async (count) => {

@@ -5,7 +5,7 @@
  */
 import { pairingViews } from '../../main/core/service/views.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ed25519KeyPair, x25519KeyPair } from '../../protocol/crypto/curves.js';
 import type { Peer } from '../../main/core/peers/peer.js';
 import { initSender, type RatchetState } from '../../protocol/ratchet/doubleRatchet.js';
@@ -151,6 +151,32 @@ export function useEnv(kind: StoreKind = 'embedded'): Env {
       return current[prop as keyof Env];
     },
   });
+}
+
+/** The profiles a test opens, closed after each test (also when an assertion failed midway). */
+export function useOpen(): Messenger[] {
+  const open: Messenger[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((m) => m.close().catch(() => undefined)));
+  });
+  return open;
+}
+
+/** Alice (Bob's contact, her primary) with her second computer `s` paired, and Bob; all in `open`. */
+export async function aliceWithLaptopAndBob(
+  env: Env,
+  open: Messenger[],
+  tag: string,
+): Promise<{ a: Messenger; s: Messenger; bob: Messenger }> {
+  const a = await createProfile(env, `Alice-${tag}`);
+  const bob = await createProfile(env, `Bob-${tag}`);
+  open.push(a, bob);
+  await befriend(a, bob);
+  const s = await createBlankDevice(env, `AliceLaptop-${tag}`);
+  open.push(s);
+  await pairDevices(a, s);
+  await settle(a, s);
+  return { a, s, bob };
 }
 
 /**

@@ -4,46 +4,28 @@
  * real relay: each action shows the same on every device, whichever device made it, and
  * bad input is refused with a clear error and changes nothing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { applyAction } from '../../main/core/messenger/actions.js';
 import { messageView } from '../../main/core/service/views.js';
 import type { MessageView } from '../../shared/views.js';
 import {
-  befriend,
+  aliceWithLaptopAndBob,
   createBlankDevice,
-  createProfile,
   pairDevices,
   settle,
-  startEnv,
-  type Env,
+  useEnv,
+  useOpen,
 } from '../core/harness.js';
 
 describe('conversation actions on every device', () => {
-  let env: Env;
-  let open: Messenger[] = [];
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
-  afterEach(async () => {
-    await Promise.all(open.map((m) => m.close().catch(() => undefined)));
-    open = [];
-  });
+  const env = useEnv('embedded');
+  const open = useOpen();
 
   /** Alice (a: primary for Bob, s: her second computer) and Bob. */
   async function people(tag: string) {
-    const a = await createProfile(env, `Alice-${tag}`);
-    const bob = await createProfile(env, `Bob-${tag}`);
-    open.push(a, bob);
-    await befriend(a, bob);
-    const s = await createBlankDevice(env, `AliceLaptop-${tag}`);
-    open.push(s);
-    await pairDevices(a, s);
-    await settle(a, s);
+    const { a, s, bob } = await aliceWithLaptopAndBob(env, open, tag);
     const B = bob.identity.nickname;
     const A = a.identity.nickname;
     const all = async () => settle(s, a, bob, a, s, bob, a, s);

@@ -3,8 +3,7 @@
  * archive, mark unread, mute and the draft made on one show on the other; two devices writing
  * the same field end on the latest write on both; the contact learns nothing of it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Messenger } from '../../main/core/messenger/messenger.js';
+import { describe, expect, it } from 'vitest';
 import {
   applyState,
   changeState,
@@ -12,39 +11,14 @@ import {
   encodeState,
   stateOf,
 } from '../../main/core/messenger/conversationState.js';
-import {
-  befriend,
-  createBlankDevice,
-  createProfile,
-  pairDevices,
-  settle,
-  startEnv,
-  type Env,
-} from '../core/harness.js';
+import { aliceWithLaptopAndBob, settle, useEnv, useOpen } from '../core/harness.js';
 
 describe('conversation state on my devices', () => {
-  let env: Env;
-  let open: Messenger[] = [];
-  beforeAll(async () => {
-    env = await startEnv('embedded');
-  });
-  afterAll(async () => {
-    await env.close();
-  });
-  afterEach(async () => {
-    await Promise.all(open.map((m) => m.close().catch(() => undefined)));
-    open = [];
-  });
+  const env = useEnv('embedded');
+  const open = useOpen();
 
   async function people(tag: string) {
-    const a = await createProfile(env, `Alice-${tag}`);
-    const bob = await createProfile(env, `Bob-${tag}`);
-    open.push(a, bob);
-    await befriend(a, bob);
-    const s = await createBlankDevice(env, `AliceLaptop-${tag}`);
-    open.push(s);
-    await pairDevices(a, s);
-    await settle(a, s);
+    const { a, s, bob } = await aliceWithLaptopAndBob(env, open, tag);
     const uid = a.findContact(bob.identity.nickname).uid;
     return { a, s, bob, uid, all: () => settle(a, s, bob, a, s) };
   }
