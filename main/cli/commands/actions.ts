@@ -3,6 +3,7 @@ import { ServiceError } from '../../../shared/errors.js';
 import { LIMITS } from '../../../shared/schemas.js';
 import type { MeowService } from '../../../shared/service.js';
 import type { MessageView } from '../../../shared/views.js';
+import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { messageJson, messageLine } from '../format.js';
 import { flag, type CommandSpec } from '../spec.js';
@@ -32,6 +33,18 @@ export async function resolveMessage(s: MeowService, contactId: string, ref: str
   throw new ServiceError('UNKNOWN_MESSAGE', { message: ref });
 }
 
+/** CONTACT MESSAGE TEXT...: the text (checked against the size limit), the contact and the message it is about. */
+async function textOnMessage(ctx: CliContext, positionals: string[]) {
+  const [ref, id, ...words] = positionals as [string, string, ...string[]];
+  const text = words.join(' ');
+  if (Buffer.byteLength(text, 'utf8') > LIMITS.textBytes)
+    throw new ServiceError('TEXT_TOO_LONG', { maxBytes: LIMITS.textBytes });
+  const s = await ctx.open();
+  const c = await resolveContact(s, ref);
+  const target = await resolveMessage(s, c.id, id);
+  return { s, c, target, text };
+}
+
 const ID_HELP =
   'MESSAGE is an id as `meow messages CONTACT --ids` prints it (a unique start of it is enough).';
 
@@ -43,13 +56,7 @@ export const reply: CommandSpec = {
   positionals: ['CONTACT', 'MESSAGE', 'TEXT...'],
   textFrom: 2,
   async run(ctx, args) {
-    const [ref, id, ...words] = args.positionals as [string, string, ...string[]];
-    const text = words.join(' ');
-    if (Buffer.byteLength(text, 'utf8') > LIMITS.textBytes)
-      throw new ServiceError('TEXT_TOO_LONG', { maxBytes: LIMITS.textBytes });
-    const s = await ctx.open();
-    const c = await resolveContact(s, ref);
-    const quoted = await resolveMessage(s, c.id, id);
+    const { s, c, target: quoted, text } = await textOnMessage(ctx, args.positionals);
     const m = await s.send(c.id, text, { quote: quoted.id });
     ctx.out(messageLine(m, c.name), messageJson(m));
   },
@@ -83,13 +90,7 @@ export const edit: CommandSpec = {
   positionals: ['CONTACT', 'MESSAGE', 'TEXT...'],
   textFrom: 2,
   async run(ctx, args) {
-    const [ref, id, ...words] = args.positionals as [string, string, ...string[]];
-    const text = words.join(' ');
-    if (Buffer.byteLength(text, 'utf8') > LIMITS.textBytes)
-      throw new ServiceError('TEXT_TOO_LONG', { maxBytes: LIMITS.textBytes });
-    const s = await ctx.open();
-    const c = await resolveContact(s, ref);
-    const target = await resolveMessage(s, c.id, id);
+    const { s, c, target, text } = await textOnMessage(ctx, args.positionals);
     const m = await s.editMessage(c.id, target.id, text);
     ctx.out(messageLine(m, c.name), messageJson(m));
   },
