@@ -71,6 +71,8 @@ export interface RelayErrorLike {
   authenticated?: boolean;
   httpStatus?: number;
   retryAfterMs?: number;
+  /** Which message of a batch the refusal is about, when the relay named one. */
+  index?: number;
 }
 
 export function isRelayError(e: unknown): e is RelayErrorLike {

@@ -9,7 +9,8 @@ import { classifySendFailure, RelayHealth } from '../../main/core/messenger/retr
 import { RelayError } from '../../main/net/relayClient.js';
 import { noticeText } from '../../shared/notices.js';
 import type { Limits } from '../../server/config.js';
-import { befriend, startEnv, type Env } from '../core/harness.js';
+import { ed25519KeyPair } from '../../protocol/crypto/curves.js';
+import { befriend, createProfile, settle, startEnv, useEnv, useOpen, type Env } from '../core/harness.js';
 import { befriendServices, newIdentity } from '../service/helpers.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
 import { createVia, inbound, until, viaProxy } from './people.js';
@@ -125,6 +126,34 @@ describe('failures about the message itself', () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe('one message of a batch refused', () => {
+  const env = useEnv();
+  const open = useOpen();
+
+  it("a queue that no longer takes my key holds only its own message, not the batch's others", async () => {
+    const a = await createProfile(env, 'ha');
+    const b = await createProfile(env, 'hb');
+    const c = await createProfile(env, 'hc');
+    open.push(a, b, c);
+    await befriend(a, b);
+    await befriend(a, c);
+    // C's queue for A takes only a key A does not have (as after a rotation A missed).
+    const aOnC = c.findContact(a.identity.nickname);
+    await c.relayFor(c.identity.servers[0]!).secure!([
+      { lookup: aOnC.myLookup, senders: [ed25519KeyPair().publicKey] },
+    ]);
+    const toC = await a.send(c.identity.nickname, 'held by its queue');
+    const toB = await a.send(b.identity.nickname, 'not held with it');
+    await a.sync(); // both rows are due together: one post of two messages
+    await settle(b);
+    expect(inbound(b, a.identity.nickname)).toEqual(['not held with it']);
+    expect(a.db.messages.get(a.findContact(b.identity.nickname).uid, toB.uuid)?.state).toBe('sent');
+    const held = a.db.messages.get(a.findContact(c.identity.nickname).uid, toC.uuid);
+    expect(held?.state).toBe('pending');
+    expect(a.db.outbox.count('peer', held!.peerUid)).toBe(1); // still queued, retried alone
   });
 });
 

@@ -32,6 +32,7 @@ import { encodePeerData, encodeProfile, encodeServers } from './payloads.js';
 import { opensCommitment, pairingCode, pairingCommitment, type PairingKeys } from './safetyCode.js';
 import { deviceLock } from '../locks.js';
 import { MINUTE_MS, DAY_MS } from '../durations.js';
+import { retryWhileRateLimited } from '../retry.js';
 
 /** History batches stay well under the relay's default 64 KiB message bound once packed. */
 const HISTORY_BATCH_BYTES = 40 * 1024;
@@ -59,7 +60,9 @@ export class Pairing {
     const server = m.identity.servers[0]!;
     const { blob, key } = sealCardBlob(card);
     try {
-      peer.shortLinkId = await m.relayFor(server).putInvitation(blob, card.expiresAt, shortLinkOwner(peer));
+      peer.shortLinkId = await retryWhileRateLimited(() =>
+        m.relayFor(server).putInvitation(blob, card.expiresAt, shortLinkOwner(peer)),
+      );
     } catch (e) {
       throw relayServiceError(e, server.url);
     }

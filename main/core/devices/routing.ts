@@ -67,23 +67,27 @@ export function forwardItem(
  * once, in one transaction — messages become forwards to the new primary (and show as
  * waiting for it), even those packed already: the new primary rotates the contact's keys
  * (peers/rekey.ts), after which the contact refuses what was packed under the old ones (if
- * the relay did take those bytes, the contact shows the message once, by its uuid). Receipts
- * and profile notices not yet packed are dropped (the primary sends its own); other packed
- * rows (a reset, a rotation) are posted as they are: their step is part of the state handed
- * over. Called under the contact's lock.
+ * the relay did take those bytes, the contact shows the message once, by its uuid). So do
+ * reactions, edits and deletions, packed or not (the contact stores each once, by its id).
+ * Receipts are dropped (the primary sends its own); profile notices, resets and rotations not
+ * yet packed too (the new primary rotates the keys); packed ones are posted as they are: their
+ * step is part of the state handed over. Called under the contact's lock.
  */
 export function rerouteQueued(ctx: DeviceContext, contact: ContactChannel, to: DeviceChannel): void {
   const db = ctx.core.db;
   const moved: StoredMessage[] = [];
   db.atomically(() => {
     for (const row of db.outbox.forPeer('peer', contact.uid)) {
-      if (row.packed && !row.messageUuid) continue;
       if (!row.messageUuid) {
-        // A reaction, edit or deletion goes to the new primary too; receipts and profile
-        // notices are the primary's to send.
+        // A reset or rotation already packed is part of the state handed over; one not yet
+        // packed is superseded by the new primary's rotation.
+        if (row.kind === 'reset' || row.kind === 'rotate') {
+          if (!row.packed) db.outbox.drop(row.id);
+          continue;
+        }
         if (decodeStrict(meow.UserMessage, 'UserMessage', row.plain).type === 'action')
           db.outbox.replace(row.id, [forwardItem(ctx, to, contact, row.plain)]);
-        else db.outbox.drop(row.id);
+        else if (!row.packed || row.kind === 'receipt') db.outbox.drop(row.id);
         continue;
       }
       db.outbox.replace(row.id, [

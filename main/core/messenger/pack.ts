@@ -81,6 +81,12 @@ function decidePack(
     const p = packSessionReset(sendingKeys(peer, Date.now(), true), reset);
     return { kind: 'ready', prepared: { row, server, bytes: p.bytes, packed: p.packed }, record: true };
   }
+  if (!current && !peer.drState && peer.type === 'contact' && peer.primary)
+    // Queued while another device of mine took the contact over: a message waits for its
+    // route (resumeHandovers gives it one); anything else is the new primary's to send.
+    return row.messageUuid
+      ? wait('waiting for the route through the device that drives this contact')
+      : { kind: 'drop', why: 'outbox row for a contact another device drives: dropped' };
   const ratchet = current?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0));
   if (!canSend(ratchet)) return wait('waiting for the first message from the other side');
   if (row.kind === 'rotate') return { kind: 'rotate', peer, server, ratchet };

@@ -32,6 +32,9 @@ export function classifySendFailure(e: unknown, batchSize: number): SendFailure 
   const sure = e.authenticated === true || (SIZE.has(code) && e.httpStatus === 413);
   if (sure && (SIZE.has(code) || ABOUT_THE_MESSAGE.has(code)))
     return { kind: batchSize > 1 ? 'split' : 'permanent', code, reason };
+  // The relay refuses a whole batch for one message it names (a queue that no longer takes
+  // my key, a closed queue, a full one): the others must not wait with it, each goes alone.
+  if (batchSize > 1 && e.index !== undefined) return { kind: 'split', code, reason };
   return {
     kind: 'transient',
     code,
