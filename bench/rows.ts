@@ -9,6 +9,7 @@ import { cryptoRows } from './rows/crypto.js';
 import { deviceRows } from './rows/devices.js';
 import { drainRows } from './rows/drain.js';
 import { fileRows } from './rows/files.js';
+import { fleetRows } from './rows/fleet.js';
 import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
@@ -24,6 +25,7 @@ export function rows(quick: boolean): Row[] {
     ...cryptoRows,
     ...relayRows(quick),
     ...sessionRows(quick),
+    ...fleetRows(quick),
     ...storeFlushRows,
     ...unlinkRows,
     ...drainRows,

@@ -9,7 +9,8 @@
  *   - delivery latency p50, post → pushed to the subscribed session, against a bare
  *     WebSocket round trip to a minimal Node server (its own process, like the relay).
  *   - many connections: the relay's RSS with N sessions of 20 queues each, against its RSS
- *     before them, with the time for all N to connect and subscribe and the idle CPU.
+ *     before them, with the time for all N to connect and subscribe and the idle CPU, then
+ *     the time for all N to come back after the relay is restarted.
  *   - the client's CPU while idle online (100 queues), per hour: the messenger's pull loop
  *     over a session (answered locally: nothing was pushed) against the same loop over HTTP
  *     long-polls — both run with 1 s holds instead of 25 s and are scaled to 144 rounds an
@@ -72,13 +73,14 @@ async function openSessions(
   n: number,
   queues: number,
   pingIntervalMs?: number,
-): Promise<{ clients: SessionRelay[]; ms: number }> {
+): Promise<{ clients: SessionRelay[]; held: { relay: SessionRelay; lookups: KeyPair[] }[]; ms: number }> {
   const devices = Array.from({ length: n }, () => ({
     device: ed25519KeyPair(),
     lookups: Array.from({ length: queues }, () => ed25519KeyPair()),
   }));
   const t0 = performance.now();
   const clients: SessionRelay[] = [];
+  const held: { relay: SessionRelay; lookups: KeyPair[] }[] = [];
   // 32 at a time: a crowd reconnecting, not one by one.
   for (let i = 0; i < devices.length; i += 32) {
     await Promise.all(
@@ -86,10 +88,11 @@ async function openSessions(
         const c = new SessionRelay({ url, serverKey, device, ...(pingIntervalMs ? { pingIntervalMs } : {}) });
         await c.pull(lookups, { timeoutMs: 0 });
         clients.push(c);
+        held.push({ relay: c, lookups });
       }),
     );
   }
-  return { clients, ms: performance.now() - t0 };
+  return { clients, held, ms: performance.now() - t0 };
 }
 
 /** New: relay CPU per idle device-hour on sessions (pings only), scaled from 1 s pings. */
@@ -169,11 +172,14 @@ async function pushLatency(ctx: BenchContext): Promise<Sample> {
   const samples: number[] = [];
   for (let i = 0; i < rounds + 20; i++) {
     const q = queues[i % queues.length]!;
-    const pending = owner.pull([q], { timeoutMs: 20_000 });
+    // Timed when the push answers the owner's pull, not when the poster's answer comes
+    // (that one also waits for the store's flush; the push does not).
+    let pushedAt = 0;
+    const pending = owner.pull([q], { timeoutMs: 20_000 }).then((r) => ((pushedAt = performance.now()), r));
     const sent = performance.now();
     const [id] = await poster.post([message(q)]);
     const got = await pending;
-    if (i >= 20) samples.push(performance.now() - sent);
+    if (i >= 20) samples.push(pushedAt - sent);
     if (got.messages[0]?.id !== id) throw new Error('the push carried the wrong message');
     await owner.ack([{ lookup: q, ids: [id!] }]);
   }
@@ -225,15 +231,70 @@ async function bareWsRoundTrip(ctx: BenchContext): Promise<Sample> {
   return { value: percentile(samples, 50), detail: `p99 ${percentile(samples, 99).toFixed(2)} ms` };
 }
 
-/** RSS and idle CPU of the relay holding `n` sessions of 20 queues each. */
+/**
+ * RSS and idle CPU of the relay holding `n` sessions of 20 queues each, then the relay
+ * restarted on the same port and data: the time until every client is back (its pull
+ * answered, after the client's own jittered backoff), as devices come back after a deploy.
+ */
 async function manyConnections(ctx: BenchContext, n: number): Promise<Sample> {
-  const s = await freshRelay();
+  const fresh = await freshRelay();
+  const dir = fresh.dir;
+  let s: ServerProcess = fresh;
   try {
-    return await holdSessions(ctx, s, n);
+    const held = await holdSessions(ctx, s, n);
+    const back = await restartAndReturn(s, dir, held.clients);
+    s = back.relay;
+    for (const c of held.clients) c.relay.close();
+    await sleep(500);
+    return {
+      ...held.sample,
+      detail: `${held.sample.detail}; after a restart all back in ${(back.ms / 1000).toFixed(1)} s (${back.overHttp} over the HTTP fallback), RSS then ${(back.rssKb / 1024).toFixed(0)} MiB`,
+      extra: {
+        ...held.sample.extra,
+        reconnectMs: back.ms,
+        reconnectOverHttp: back.overHttp,
+        rssAfterRestartMb: back.rssKb / 1024,
+      },
+    };
   } finally {
     await s.stop('SIGTERM');
-    rmSync(s.dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Stops the relay, starts it again where it was, and times every client's pull coming back. */
+async function restartAndReturn(
+  s: ServerProcess,
+  dir: string,
+  clients: { relay: SessionRelay; lookups: KeyPair[] }[],
+): Promise<{ relay: ServerProcess; ms: number; overHttp: number; rssKb: number }> {
+  const port = new URL(s.url).port;
+  await s.stop('SIGTERM');
+  const t0 = performance.now();
+  const relay = await spawnServer(
+    ['--rate', '0', '--max-sessions-per-address', '100000', '--data', dir, '--port', port],
+    {},
+    BIN,
+  );
+  let overHttp = 0;
+  // Every client as its pull loop would: pull again until answered (its backoff paces it).
+  await Promise.all(
+    clients.map(async ({ relay: c, lookups }) => {
+      for (;;) {
+        try {
+          await c.pull(lookups, { timeoutMs: 0 });
+          if (c.transportKind() === 'http') overHttp++;
+          return;
+        } catch {
+          // Refused or cut while the relay comes back: the next pull retries after the backoff.
+          await sleep(50);
+        }
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  await sleep(1000);
+  return { relay, ms, overHttp, rssKb: rssKb(relay.proc.pid!) };
 }
 
 /** A relay of its own (memory figures from a clean process). */
@@ -259,23 +320,28 @@ async function idleRss(): Promise<Sample> {
   }
 }
 
-async function holdSessions(ctx: BenchContext, s: ServerProcess, n: number): Promise<Sample> {
+async function holdSessions(
+  ctx: BenchContext,
+  s: ServerProcess,
+  n: number,
+): Promise<{ sample: Sample; clients: { relay: SessionRelay; lookups: KeyPair[] }[] }> {
   const serverKey = await card(s.url);
   await sleep(1000);
   const before = rssKb(s.proc.pid!);
-  const { clients, ms } = await openSessions(s.url, serverKey, n, 20);
+  const { held, ms } = await openSessions(s.url, serverKey, n, 20);
   await sleep(1000);
   const rss = rssKb(s.proc.pid!);
   const cpu0 = cpuSeconds(s.proc.pid!);
   const idleMs = ctx.scale(10_000, 3000);
   await sleep(idleMs);
   const idleCpu = (cpuSeconds(s.proc.pid!) - cpu0) / (idleMs / 1000);
-  for (const c of clients) c.close();
-  await sleep(500);
   return {
-    value: rss / 1024,
-    detail: `${n} sessions × 20 queues: ${(((rss - before) * 1024) / n / 1024).toFixed(1)} KiB each, connect+subscribe ${(ms / 1000).toFixed(1)} s, idle CPU ${(idleCpu * 100).toFixed(1)}% of a core`,
-    extra: { rssBeforeMb: before / 1024, connectMs: ms, idleCorePct: idleCpu * 100, sessions: n },
+    clients: held,
+    sample: {
+      value: rss / 1024,
+      detail: `${n} sessions × 20 queues: ${(((rss - before) * 1024) / n / 1024).toFixed(1)} KiB each, connect+subscribe ${(ms / 1000).toFixed(1)} s, idle CPU ${(idleCpu * 100).toFixed(1)}% of a core`,
+      extra: { rssBeforeMb: before / 1024, connectMs: ms, idleCorePct: idleCpu * 100, sessions: n },
+    },
   };
 }
 

@@ -92,12 +92,15 @@ export class SessionRelay implements Relay {
     try {
       return await this.opening;
     } catch (e) {
-      if (e instanceof RelayError && (e.code === 'UNSUPPORTED' || e.code === 'BAD_REPLY')) {
+      if (e instanceof RelayError && e.code === 'UNSUPPORTED') {
         // The WebSocket could not be opened (a proxy) or the relay has no sessions: HTTP for a while.
         this.fallbackUntil = Date.now() + FALLBACK_MS;
         return null;
       }
-      if (e instanceof RelayError && e.code === 'UNREACHABLE' && this.failures >= 2) {
+      // A handshake reply that does not open (BAD_REPLY) is damage on the way, like a cut: one
+      // such frame must not send the client to HTTP for FALLBACK_MS (found with the fault proxy).
+      const failed = e instanceof RelayError && (e.code === 'UNREACHABLE' || e.code === 'BAD_REPLY');
+      if (failed && this.failures >= 2) {
         // A proxy that cuts upgrades looks like a relay that is down: try this call over HTTP;
         // if that works, HTTP it is for a while (viaHttp).
         this.probing = true;

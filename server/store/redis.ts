@@ -11,23 +11,30 @@
  *   PREFIXnonce:{N}          a request nonce (store-wide replay detection), TTL of the clock window
  *   PREFIXrate:{BUCKET}      a token bucket: a source address (a:ADDR) or a destination queue (q:LOOKUP)
  *   PREFIXinv:ID             hash: an invitation, expiring a grace period after its expiry
+ *   PREFIXroute:{LOOKUP}     the instance id of the relay process holding the queue's
+ *                            subscription (a session or a held pull), with a TTL
  * Every queue operation is one Lua script on one slot, so it is atomic. Queue keys
  * carry a TTL of the retention time from the last post, and every script prunes
  * the messages of its queue that passed retention: no store-wide scan is needed.
  *
- * Wake-ups are routed to the processes holding a pull on the queue, never broadcast:
- * a process watching a queue (a held pull; see watch) subscribes to that queue's own
- * channel PREFIXwake:{LOOKUP}, and a post publishes its instance id there. In a Cluster
- * that is sharded pub/sub (SSUBSCRIBE/SPUBLISH, ioredis `shardedSubscribers`): the
- * channel's hash tag puts it in the queue's slot, so the wake-up goes from the shard that
- * stored the message straight to the subscribers of that one queue; the POST script
- * publishes it itself, in the same round trip that stores the message. A post therefore
- * costs one publish and wakes only the processes that wait for it, however many relay
- * processes there are (measured by `npm run bench`: wake-ups 2 → 8 processes).
- * Subscriptions are counted per queue and kept a little after the last pull leaves
- * (a client pulls again right away). After a subscriber reconnect (a Redis restart, a
- * Cluster failover), ioredis subscribes again and every waiter re-checks its queues
- * (wake-ups may have been lost while it was away).
+ * Wake-ups are routed to the process holding the queue, never broadcast, with no channel
+ * per queue: each relay process subscribes once to its own channel PREFIXproc:{INSTANCE}
+ * (sharded pub/sub in a Cluster: SSUBSCRIBE/SPUBLISH, ioredis `shardedSubscribers`), and a
+ * process watching a queue (a session's subscription or a held pull; see watch) writes
+ * the queue's route, PREFIXroute:{LOOKUP} = its instance id (~90 B of Redis per watched
+ * queue against ~270 B for a subscribed channel; `npm run bench`'s fleet row measures it).
+ * The POST script reads the route in the queue's slot as it stores the message and returns
+ * the owner; the relay that took the post publishes the queue's lookup to the owner's
+ * channel — nothing when it is itself the owner, nothing when nobody holds the queue. A
+ * post therefore costs at most one publish, whatever the number of relay processes, and
+ * Redis holds one channel per process, not per queue.
+ * The newest watcher owns a route (a reconnect lands on another process: its SET
+ * overwrites). A route outlives its last watcher by a little (a client pulls again right
+ * away), is deleted then if it is still this process's, and expires (ROUTE_TTL_MS, renewed
+ * while watched) if the process dies. After a subscriber reconnect (a Redis restart, a
+ * Cluster failover, which can lose routing writes not yet replicated), every route this
+ * process holds is written again and every waiter re-checks its queues (wake-ups may have
+ * been lost while it was away).
  *
  * Failure: no offline queue and a command timeout, so a command fails fast while
  * Redis is away (→ StoreUnavailableError → STORE_UNAVAILABLE); ioredis reconnects
@@ -64,27 +71,27 @@ local function prune(z, h, cutoff)
 end
 `;
 
-// KEYS: queue, data, senders. ARGV: max length (secured), now µs, cutoff µs, ttl ms, check-only
-// flag, max length (open), publish command (PUBLISH or SPUBLISH), wake-up channel, wake-up
-// payload, then id, bytes pairs. Returns the number of new messages (stored, or that would be),
-// or -1 when the queue would overflow. Stored messages are announced on the queue's wake-up
-// channel from inside the script (the channel is in the queue's slot): no second round trip.
+// KEYS: queue, data, senders, route. ARGV: max length (secured), now µs, cutoff µs, ttl ms,
+// check-only flag, max length (open), then id, bytes pairs. Returns {n, owner}: n the number of
+// new messages (stored, or that would be), or -1 when the queue would overflow; owner the
+// instance id holding the queue's route when messages were stored (false otherwise), read in
+// the same round trip (the route is in the queue's slot).
 const POST = `${PRUNE}
 local z, h = KEYS[1], KEYS[2]
 prune(z, h, ARGV[3])
 local max = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then max = tonumber(ARGV[6]) end
 local seen, fresh = {}, {}
-for i = 10, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   local id = ARGV[i]
   if not seen[id] then
     seen[id] = true
     if not redis.call('ZSCORE', z, id) then fresh[#fresh + 1] = i end
   end
 end
-if #fresh == 0 then return 0 end
-if redis.call('ZCARD', z) + #fresh > max then return -1 end
-if ARGV[5] == '1' then return #fresh end
+if #fresh == 0 then return {0, false} end
+if redis.call('ZCARD', z) + #fresh > max then return {-1, false} end
+if ARGV[5] == '1' then return {#fresh, false} end
 local score = tonumber(ARGV[2])
 local last = redis.call('ZRANGE', z, -1, -1, 'WITHSCORES')
 if last[2] and tonumber(last[2]) >= score then score = tonumber(last[2]) + 1 end
@@ -95,8 +102,13 @@ for _, i in ipairs(fresh) do
 end
 redis.call('PEXPIRE', z, ARGV[4])
 redis.call('PEXPIRE', h, ARGV[4])
-redis.call(ARGV[7], ARGV[8], ARGV[9])
-return #fresh
+return {#fresh, redis.call('GET', KEYS[4])}
+`;
+
+// KEYS: route. ARGV: instance. Deletes the route only while it is still this instance's.
+const UNROUTE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 // KEYS: queue, data. ARGV: max, cutoff µs. Returns {queue length, id, score, bytes, id, score, bytes...}.
@@ -150,11 +162,14 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return 1
 `;
 
-/** How long a queue's wake-up subscription outlives its last watcher. */
+/** How long a queue's route outlives its last watcher. */
 const WATCH_LINGER_MS = 10_000;
+/** A route's TTL (a process that died leaves routes behind); renewed while watched. */
+export const ROUTE_TTL_MS = 24 * 3600_000;
+const ROUTE_RENEW_MS = ROUTE_TTL_MS / 4;
 /** How often the subscriber connection checks the Cluster's slots (a failover's longest wake-up gap). */
 const SUBSCRIBER_SLOTS_REFRESH_MS = 2000;
-/** How long a pull waits for its subscription before it falls back to re-reading. */
+/** How long a pull waits for its route before it falls back to re-reading. */
 const WATCH_TIMEOUT_MS = 3000;
 
 interface Watch {
@@ -165,7 +180,14 @@ interface Watch {
 
 type Arg = string | number | Buffer;
 interface Scripts {
-  meowPost(z: string, h: string, senders: string, ...args: Arg[]): Promise<number>;
+  meowPost(
+    z: string,
+    h: string,
+    senders: string,
+    route: string,
+    ...args: Arg[]
+  ): Promise<[number, string | null]>;
+  meowUnroute(route: string, instance: string): Promise<number>;
   meowFetchBuffer(z: string, h: string, max: number, cutoff: string): Promise<(Buffer | number)[]>;
   meowAck(z: string, h: string, ...ids: string[]): Promise<number>;
   meowTake(bucket: string, now: number, rate: number, burst: number, count: number): Promise<number>;
@@ -174,7 +196,8 @@ interface Scripts {
 type Client = (Redis | Cluster) & Scripts;
 
 function define(client: Redis | Cluster): Client {
-  client.defineCommand('meowPost', { numberOfKeys: 3, lua: POST });
+  client.defineCommand('meowPost', { numberOfKeys: 4, lua: POST });
+  client.defineCommand('meowUnroute', { numberOfKeys: 1, lua: UNROUTE });
   client.defineCommand('meowFetch', { numberOfKeys: 2, lua: FETCH });
   client.defineCommand('meowAck', { numberOfKeys: 2, lua: ACK });
   client.defineCommand('meowTake', { numberOfKeys: 1, lua: TAKE });
@@ -195,7 +218,7 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Connection-level errors, for logging (they repeat while Redis is away). */
   onError?: (err: Error) => void;
-  /** How long a queue's subscription outlives its last watcher (default 10 s). */
+  /** How long a queue's route outlives its last watcher (default 10 s). */
   watchLingerMs?: number;
 }
 
@@ -219,6 +242,8 @@ export class RedisStore implements RelayStore {
   private readonly watches = new Map<string, Watch>();
   private readonly lingerMs: number;
   private wakesReceived = 0;
+  private wakesSent = 0;
+  private renewTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(target: RedisTarget, opts: RedisStoreOptions) {
@@ -288,26 +313,49 @@ export class RedisStore implements RelayStore {
     const where = this.kind === 'redis' ? 'Redis' : 'Redis Cluster';
     await waitReady(this.client, timeoutMs, where);
     await waitReady(this.sub, timeoutMs, where);
-    const head = `${this.prefix}wake:{`;
+    const own = this.procChannel(this.instance);
     const onMessage = (channel: string, payload: string) => {
-      if (!channel.startsWith(head) || payload === this.instance) return;
+      if (channel !== own) return;
       this.wakesReceived++;
-      this.emit([channel.slice(head.length, -1)]);
+      this.emit(payload.split(','));
+    };
+    // After a reconnect (ioredis subscribes again by itself): routes written again (a failover
+    // or a Redis restart may have lost them), and waiters re-check (wake-ups may have been lost).
+    const rejoin = () => {
+      this.reroute();
+      this.emit(null);
     };
     if (this.kind === 'redis') {
       this.sub.on('message', onMessage);
-      // After a reconnect (ioredis resubscribes by itself), waiters re-check: wakes may have been lost.
-      this.sub.on('ready', () => this.emit(null));
+      await this.sub.subscribe(own);
+      this.sub.on('ready', rejoin);
     } else {
       this.sub.on('smessage', onMessage);
-      this.sub.on('subscribersReady', () => this.emit(null));
-      this.sub.on('+subscriber', () => this.emit(null));
+      await this.sub.ssubscribe(own);
+      this.sub.on('subscribersReady', rejoin);
+      this.sub.on('+subscriber', rejoin);
     }
+    this.renewTimer = setInterval(() => this.reroute(), ROUTE_RENEW_MS);
+    this.renewTimer.unref();
   }
 
-  /** A queue's wake-up channel: in the queue's own slot (same hash tag as its keys). */
-  private wakeChannel(lookup: string): string {
-    return `${this.prefix}wake:{${lookup}}`;
+  /** A relay process's wake-up channel (its hash tag puts it in one slot of its own). */
+  private procChannel(instance: string): string {
+    return `${this.prefix}proc:{${instance}}`;
+  }
+
+  private routeKey(lookup: string): string {
+    return `${this.prefix}route:{${lookup}}`;
+  }
+
+  private setRoute(lookup: string): Promise<unknown> {
+    return this.client.set(this.routeKey(lookup), this.instance, 'PX', ROUTE_TTL_MS);
+  }
+
+  /** Writes every route this process holds again (renewal, or after a reconnect). */
+  private reroute(): void {
+    if (this.closed) return;
+    for (const lookup of this.watches.keys()) this.setRoute(lookup).catch(() => undefined);
   }
 
   watch(lookups: string[]): WatchHandle {
@@ -332,24 +380,23 @@ export class RedisStore implements RelayStore {
       held.linger = undefined;
       return held;
     }
-    const channel = this.wakeChannel(lookup);
-    const subscribing = this.kind === 'redis' ? this.sub.subscribe(channel) : this.sub.ssubscribe(channel);
+    const routing = this.setRoute(lookup);
     const w: Watch = { count: 1, ready: Promise.resolve(false), linger: undefined };
     let timer: NodeJS.Timeout | undefined;
     w.ready = Promise.race([
-      subscribing.then(
+      routing.then(
         () => true,
         () => false,
       ),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WATCH_TIMEOUT_MS))),
     ]).then((ok) => {
       clearTimeout(timer);
-      // Not routed in time: forget it (the next watch tries again), and drop the
-      // subscription should it still come through.
+      // Not routed in time: forget it (the next watch tries again), and drop the route
+      // should the write still come through.
       if (!ok && this.watches.get(lookup) === w) {
         this.watches.delete(lookup);
-        subscribing.then(
-          () => !this.watches.has(lookup) && this.unsubscribe(channel),
+        routing.then(
+          () => !this.watches.has(lookup) && this.unroute(lookup),
           () => undefined,
         );
       }
@@ -365,20 +412,18 @@ export class RedisStore implements RelayStore {
     w.linger = setTimeout(() => {
       if (this.watches.get(lookup) !== w || w.count > 0) return;
       this.watches.delete(lookup);
-      this.unsubscribe(this.wakeChannel(lookup));
+      this.unroute(lookup);
     }, this.lingerMs);
     w.linger.unref();
   }
 
-  private unsubscribe(channel: string): void {
+  private unroute(lookup: string): void {
     if (this.closed) return;
-    (this.kind === 'redis' ? this.sub.unsubscribe(channel) : this.sub.sunsubscribe(channel)).catch(
-      () => undefined,
-    );
+    this.client.meowUnroute(this.routeKey(lookup), this.instance).catch(() => undefined);
   }
 
-  wakeStats(): { received: number; watched: number } {
-    return { received: this.wakesReceived, watched: this.watches.size };
+  wakeStats(): { received: number; watched: number; sent: number } {
+    return { received: this.wakesReceived, watched: this.watches.size, sent: this.wakesSent };
   }
 
   private key(kind: 'msg' | 'msgdata' | 'snd', lookup: string): string {
@@ -476,15 +521,13 @@ export class RedisStore implements RelayStore {
         retentionMs,
         checkOnly ? '1' : '0',
         openQueueLength,
-        this.kind === 'redis' ? 'PUBLISH' : 'SPUBLISH',
-        this.wakeChannel(lookup),
-        this.instance,
       ];
       for (const m of list) args.push(m.id, checkOnly ? '' : buf(m.bytes));
       return this.client.meowPost(
         this.key('msg', lookup),
         this.key('msgdata', lookup),
         this.key('snd', lookup),
+        this.routeKey(lookup),
         ...args,
       );
     };
@@ -493,21 +536,42 @@ export class RedisStore implements RelayStore {
       if (queues.length > 1) {
         // Several queues (several slots): check them all first so a full one refuses the whole batch.
         const checks = await Promise.all(queues.map(([l, list]) => run(l, list, true)));
-        const full = checks.findIndex((n) => n < 0);
+        const full = checks.findIndex(([n]) => n < 0);
         if (full >= 0) return { ok: false, full: queues[full]![0] };
       }
       const results = await Promise.all(queues.map(([l, list]) => run(l, list, false)));
-      const full = results.findIndex((n) => n < 0);
+      const full = results.findIndex(([n]) => n < 0);
       if (full >= 0) return { ok: false, full: queues[full]![0] };
-      const added = results.reduce((a, b) => a + b, 0);
-      if (added > 0) this.notify(queues.filter((_, i) => results[i]! > 0).map(([l]) => l));
+      const added = results.reduce((a, [n]) => a + n, 0);
+      // This process's own waiters are woken for every queue that got messages (a route
+      // being written in this instant is not read back yet); other owners through their channel.
+      this.emit(queues.filter((_, i) => results[i]![0] > 0).map(([l]) => l));
+      const owners = new Map<string, string[]>();
+      results.forEach(([n, owner], i) => {
+        if (n <= 0 || !owner || owner === this.instance) return;
+        const list = owners.get(owner);
+        if (list) list.push(queues[i]![0]);
+        else owners.set(owner, [queues[i]![0]]);
+      });
+      this.notify(owners);
       return { ok: true, added };
     });
   }
 
-  /** Wakes this instance's own waiters; the POST script told the other instances. */
-  private notify(lookups: string[]): void {
-    this.emit(lookups);
+  /**
+   * Wakes the other processes holding queues that got messages, through their channels (one
+   * publish per owner). A lost publish delays the push until the owner's next re-check (a
+   * reconnect, the client's next subscription); the post is stored and answered either way.
+   */
+  private notify(owners: Map<string, string[]>): void {
+    for (const [owner, lookups] of owners) {
+      this.wakesSent++;
+      const channel = this.procChannel(owner);
+      (this.kind === 'redis'
+        ? this.client.publish(channel, lookups.join(','))
+        : (this.client as Cluster).spublish(channel, lookups.join(','))
+      ).catch(() => undefined);
+    }
   }
 
   fetch(lookups: string[], max: number, now: number, retentionMs: number): Promise<FetchResult> {
@@ -661,6 +725,7 @@ export class RedisStore implements RelayStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.renewTimer);
     for (const w of this.watches.values()) clearTimeout(w.linger);
     this.watches.clear();
     await Promise.all(

@@ -306,16 +306,20 @@ export class SqliteStore implements RelayStore {
       for (const p of group) p.reject(err);
       return Promise.resolve();
     }
+    // Subscribers are woken at the commit, before the flush: what is committed survives a
+    // crash of this process (it is in the kernel's page cache), and the flush, often the
+    // slowest step of a post (milliseconds on a busy disk), stays out of the delivery path.
+    // Only a machine crash before the flush could lose a message already pushed: the
+    // recipient has it, the sender, unanswered, posts the same bytes again (same id), and
+    // the recipient drops the copy by id. The sender's answer still waits for the flush.
+    const woken = new Set<string>();
+    group.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok && o.added > 0) for (const m of p.messages) woken.add(m.lookup);
+    });
+    if (woken.size) this.emit([...woken]);
     return this.durable().then(
-      () => {
-        const woken = new Set<string>();
-        group.forEach((p, i) => {
-          const o = outcomes[i]!;
-          if (o.ok && o.added > 0) for (const m of p.messages) woken.add(m.lookup);
-          p.resolve(o);
-        });
-        if (woken.size) this.emit([...woken]);
-      },
+      () => group.forEach((p, i) => p.resolve(outcomes[i]!)),
       (e: Error) => {
         for (const p of group) p.reject(e);
       },

@@ -24,9 +24,9 @@ export async function exchange(
   env: Env,
   proxy: FaultProxy,
   rates: FaultRates,
-  opts: { tag: string; perSide: number; ceilingMs: number },
+  opts: { tag: string; perSide: number; ceilingMs: number; transport?: 'http' | 'session' },
 ): Promise<ExchangeResult> {
-  const relays = viaProxy(() => proxy.url);
+  const relays = viaProxy(() => proxy.url, opts.transport);
   const extra = { pollTimeoutMs: 1000, retryCeilingMs: opts.ceilingMs };
   const [aName, bName] = [`${opts.tag}-a`, `${opts.tag}-b`];
   const alice = await createVia(env, aName, relays, extra);

@@ -3,11 +3,17 @@
  * per request to /v1/request and with the given probabilities, flips one bit of the
  * request body or of the response body, answers 500 without forwarding, holds the reply
  * for a while, or cuts the connection half-way through the response body. Everything
- * else (the server card) passes untouched. It counts what it did, for the report.
+ * else (the server card) passes untouched.
+ *
+ * WebSocket mode (a session, GET /v1/session): the proxy opens its own WebSocket to the
+ * relay and forwards frames both ways; per frame, either way, it flips one bit, cuts the
+ * connection (both sides, no close frame: a network gone), or holds the frame — and the
+ * frames behind it, as TCP would — for a while. It counts what it did, for the report.
  */
 import { prng } from '../ratchet/helpers.js';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer, type RawData } from 'ws';
 
 export interface FaultRates {
   /** Flip one bit of the request body before forwarding it. */
@@ -21,6 +27,14 @@ export interface FaultRates {
   /** Hold the response this long (ms) before returning it. */
   slow?: number;
   slowMs?: number;
+  /** Session frames (either way): flip one bit of the frame. */
+  damageFrame?: number;
+  /** Session frames: cut the connection instead of forwarding the frame. */
+  cutFrame?: number;
+  /** Session frames: hold the frame (and those behind it) for slowMs. */
+  slowFrame?: number;
+  /** Fault only the frames going to this side (both ways when unset). */
+  framesTo?: 'client' | 'relay';
 }
 
 export interface FaultCounts {
@@ -30,6 +44,11 @@ export interface FaultCounts {
   errors500: number;
   dropped: number;
   slowed: number;
+  /** Session frames forwarded or faulted, both ways. */
+  frames: number;
+  damagedFrames: number;
+  cutSessions: number;
+  slowedFrames: number;
 }
 
 export interface FaultProxy {
@@ -74,6 +93,10 @@ export async function startFaultProxy(
     errors500: 0,
     dropped: 0,
     slowed: 0,
+    frames: 0,
+    damagedFrames: 0,
+    cutSessions: 0,
+    slowedFrames: 0,
   };
   const hit = (p: number | undefined) => (p ?? 0) > 0 && rnd() < p!;
   const server: Server = createServer((req, res) => {
@@ -120,6 +143,63 @@ export async function startFaultProxy(
       upstream.end(body);
     })().catch(() => res.destroy());
   });
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = `${to.protocol === 'https:' ? 'wss' : 'ws'}://${to.host}${req.url ?? '/'}`;
+    const upstream = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    upstream.on('unexpected-response', (_r, res) => {
+      // The relay did not open a session: say so as it did.
+      socket.end(`HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\nconnection: close\r\n\r\n`);
+    });
+    upstream.on('error', () => socket.destroy());
+    upstream.once('open', () => wss.handleUpgrade(req, socket, head, (client) => pair(client, upstream)));
+  });
+  const pair = (client: WebSocket, upstream: WebSocket) => {
+    sockets.add(client).add(upstream);
+    const cut = () => {
+      client.terminate();
+      upstream.terminate();
+    };
+    const passClose = (to: WebSocket) => (code: number, reason: Buffer) => {
+      sockets.delete(client);
+      sockets.delete(upstream);
+      // A relay's own close codes (4001: handshake refused) pass; an abnormal one is a cut.
+      if (code === 1000 || code === 1001 || (code >= 3000 && code < 5000)) to.close(code, reason);
+      else to.terminate();
+    };
+    client.on('close', passClose(upstream));
+    upstream.on('close', passClose(client));
+    client.on('error', cut);
+    upstream.on('error', cut);
+    forward(client, upstream, 'relay', cut);
+    forward(upstream, client, 'client', cut);
+  };
+  /** Frames from `from` to `to`, in order: a held frame holds those behind it. */
+  const forward = (from: WebSocket, to: WebSocket, side: 'client' | 'relay', cut: () => void) => {
+    let chain = Promise.resolve();
+    const hitHere = (p: number | undefined) => (current.framesTo ?? side) === side && hit(p);
+    from.on('message', (data: RawData, isBinary: boolean) => {
+      chain = chain.then(async () => {
+        counts.frames++;
+        let frame = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
+        if (hitHere(current.slowFrame)) {
+          counts.slowedFrames++;
+          await new Promise((r) => setTimeout(r, current.slowMs ?? 2000));
+        }
+        if (hitHere(current.cutFrame)) {
+          counts.cutSessions++;
+          cut();
+          return;
+        }
+        if (hitHere(current.damageFrame)) {
+          counts.damagedFrames++;
+          frame = flipOneBit(frame, rnd);
+        }
+        if (to.readyState === WebSocket.OPEN) to.send(frame, { binary: isBinary });
+      });
+    });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -129,9 +209,18 @@ export async function startFaultProxy(
       current = { ...r };
     },
     faults: () =>
-      counts.damagedRequests + counts.damagedResponses + counts.errors500 + counts.dropped + counts.slowed,
+      counts.damagedRequests +
+      counts.damagedResponses +
+      counts.errors500 +
+      counts.dropped +
+      counts.slowed +
+      counts.damagedFrames +
+      counts.cutSessions +
+      counts.slowedFrames,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

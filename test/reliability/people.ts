@@ -7,12 +7,16 @@ import type { RelayFactory } from '../../main/core/relay.js';
 import { Messenger, type MessengerOptions } from '../../main/core/messenger/messenger.js';
 import type { StoredMessage } from '../../main/core/storage/messageDb.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
+import { SessionRelay } from '../../main/net/sessionRelay.js';
 import { PASSWORD, TEST_LOG_N, type Env } from '../core/harness.js';
 
-export function viaProxy(proxyUrl: () => string): RelayFactory {
+/** `transport`: the HTTP long-poll client, or a session (WebSocket) with its HTTP fallback, both through the proxy. */
+export function viaProxy(proxyUrl: () => string, transport: 'http' | 'session' = 'http'): RelayFactory {
   return {
-    connect: (_url, serverKey, device) =>
-      new RelayClient({ url: proxyUrl(), serverKey, device, requestTimeoutMs: 5000 }),
+    connect: (_url, serverKey, device) => {
+      const opts = { url: proxyUrl(), serverKey, device, requestTimeoutMs: 5000 };
+      return transport === 'session' ? new SessionRelay(opts) : new RelayClient(opts);
+    },
     fetchCard: (url) => fetchServerCard(url),
   };
 }

@@ -1,6 +1,8 @@
 /**
  * The embedded store flushes its write-ahead log off the event loop (server/store/walSync.ts):
- * a post is answered, and wakes a pull, only once the flush that covers it has ended;
+ * a post is answered only once the flush that covers it has ended, while the pulls and
+ * sessions waiting on its queue are woken at its commit (the flush stays out of the
+ * delivery path: a process crash keeps what is committed);
  * commits made while a flush runs share the next one; a failed flush fails its posts
  * with a clear error. The flush is the real SqliteStore's, with fdatasync replaced by a
  * gate the test opens (what is on the disk itself is the kernel's business).
@@ -37,7 +39,7 @@ function settled<T>(p: Promise<T>) {
   return s;
 }
 
-describe('embedded store: posts answered only after the log is flushed', () => {
+describe('embedded store: posts answered only after the log is flushed, subscribers woken at the commit', () => {
   it('holds each post until its flush ends; posts committed during a flush share the next one', async () => {
     const gate = gatedSync();
     const s = new SqliteStore(join(dir, 'gate.db'), { sync: gate.sync });
@@ -50,7 +52,7 @@ describe('embedded store: posts answered only after the log is flushed', () => {
     await turn();
     expect(gate.calls).toHaveLength(1); // A's commit is being flushed
     expect(a.done).toBe(false);
-    expect(woken).toEqual([]); // no pull is woken for what is not durable yet
+    expect(woken).toEqual([[q]]); // woken at the commit: delivery does not wait for the disk
 
     // Three more posts, in two turns, while A's flush runs: committed, not answered.
     const b = settled(s.post([msg(q)], now, 100, DAY));
@@ -60,11 +62,12 @@ describe('embedded store: posts answered only after the log is flushed', () => {
     await turn();
     expect(gate.calls).toHaveLength(1);
     expect([a.done, b.done, c.done, d.done]).toEqual([false, false, false, false]);
+    expect(woken).toEqual([[q], [q], [q]]); // one wake-up per commit (B and C shared a turn)
 
     gate.calls[0]!.release();
     await turn();
     expect(a.value).toEqual<PostOutcome>({ ok: true, added: 1 });
-    expect(woken).toEqual([[q]]);
+    expect(woken).toHaveLength(3); // the flush wakes nobody again
     // One more flush covers B, C and D (they were written after A's flush began).
     expect(gate.calls).toHaveLength(2);
     expect([b.done, c.done, d.done]).toEqual([false, false, false]);
