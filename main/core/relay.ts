@@ -57,7 +57,7 @@ export interface BlobTransport {
     id: string,
     path: string,
     maxSize: number,
-    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal; sha256?: Uint8Array },
   ): Promise<number>;
   delete(id: string): Promise<void>;
 }

@@ -7,8 +7,9 @@
  *
  * At rest the profile keeps each blob as it travels (`attachments/DIGEST.blob`): encrypted
  * under the file's key, which lives only inside the message (encrypted at rest in
- * messages.db). A blob is kept under that name only once its digest and every chunk
- * verified, so a file present is a file complete; saving and showing decrypt it again.
+ * messages.db). A blob is kept under that name only once it matched the digest the message
+ * carries, so a file present is the file sent, whole; saving and showing decrypt it,
+ * checking every chunk (a sender's bad chunk is refused there, never shown).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import type { KeyPair } from '../../../protocol/crypto/curves.js';
 import { MeowError } from '../errors.js';
 import type { ServerRef } from '../records.js';
 import type { BlobTransport, RelayFactory } from '../relay.js';
-import { BlobVerifyError, openBlob, sealFile } from './blobFile.js';
+import { BlobVerifyError, openBlob, sealFile, syncFile } from './blobFile.js';
 import { freeName, safeFileName } from './fileName.js';
 import { sniffType } from './fileType.js';
 import { stripMetadata } from './stripMetadata.js';
@@ -158,11 +159,15 @@ export class Attachments {
       });
       const sealed = await sealFile(removed === null ? file.path : stripped, blob);
       const server = this.ctx.server();
-      const id = await this.transport(server.url, Buffer.from(server.publicKey, 'base64'))
-        .upload(blob, { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) })
-        .catch((e: unknown) => {
-          throw this.relayError(e, name, server.url);
-        });
+      // The copy I keep reaches the disk while the relay takes the upload.
+      const [id] = await Promise.all([
+        this.transport(server.url, Buffer.from(server.publicKey, 'base64'))
+          .upload(blob, { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) })
+          .catch((e: unknown) => {
+            throw this.relayError(e, name, server.url);
+          }),
+        syncFile(blob),
+      ]);
       const meta: meow.IFileMeta = {
         name,
         size: sealed.size,
@@ -239,18 +244,15 @@ export class Attachments {
       throw new MeowError('FILE_UNVERIFIED', { name });
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
     const part = this.blobPath(f).replace(/\.blob$/, '.part'); // kept across restarts: the next try resumes
+    // The digest (from the message) is checked as the bytes arrive: a blob kept is the blob
+    // sent, and its chunks are checked each time it is decrypted (save, read).
     await this.transport(url)
-      .download(f.blobId, part, blobSize, onProgress ? { onProgress } : {})
-      .catch((e: unknown) => {
-        throw this.relayError(e, name, url);
+      .download(f.blobId, part, blobSize, { sha256: f.blobDigest, ...(onProgress ? { onProgress } : {}) })
+      .catch(async (e: unknown) => {
+        if ((e as { code?: string }).code !== 'UNVERIFIED') throw this.relayError(e, name, url);
+        await rm(part, { force: true }); // a bad blob is not resumed from
+        throw new MeowError('FILE_UNVERIFIED', { name });
       });
-    try {
-      await openBlob(part, { key: f.key, blobDigest: f.blobDigest, cipherSize, blobSize }, () => undefined);
-    } catch (e) {
-      await rm(part, { force: true }); // a bad blob is not resumed from
-      if (e instanceof BlobVerifyError) throw new MeowError('FILE_UNVERIFIED', { name });
-      throw e;
-    }
     await rename(part, this.blobPath(f));
   }
 
@@ -262,7 +264,9 @@ export class Attachments {
     const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
     const out = await open(tmp, 'wx', 0o600);
     try {
-      await openBlob(this.blobPath(f), this.ref(f), async (p) => void (await out.write(p)));
+      await openBlob(this.blobPath(f), this.ref(f), async (p) => void (await out.writev(p)), {
+        kept: true,
+      });
       await out.sync();
     } catch (e) {
       await out.close();
@@ -285,7 +289,7 @@ export class Attachments {
     await this.download(f);
     const parts: Uint8Array[] = [];
     try {
-      await openBlob(this.blobPath(f), this.ref(f), (p) => void parts.push(p));
+      await openBlob(this.blobPath(f), this.ref(f), (p) => void parts.push(...p), { kept: true });
     } catch (e) {
       if (e instanceof BlobVerifyError) throw new MeowError('FILE_UNVERIFIED', { name: f.name ?? 'file' });
       throw e;
