@@ -109,7 +109,7 @@ export function PendingFiles({ contactId }: { contactId: string }) {
   const files = useFiles((s) => s.pending[contactId]);
   const uploads = useFiles((s) => s.progress);
   if (!files?.length) return null;
-  const pictures = files.some((f) => f.type === 'image/jpeg' || f.type === 'image/png');
+  const pictures = files.some((f) => ['image/jpeg', 'image/png', 'image/webp'].includes(f.type));
   return (
     <div className="pending-files" data-testid="pending-files">
       {files.map((f, i) => {
