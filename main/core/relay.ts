@@ -51,7 +51,13 @@ export interface RelayFactory {
 export interface BlobTransport {
   upload(
     path: string,
-    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+    o?: {
+      onProgress?: (done: number, total: number) => void;
+      signal?: AbortSignal;
+      /** Continue this blob from the relay's offset instead of creating one. */
+      resume?: string;
+      onCreated?: (id: string) => void;
+    },
   ): Promise<string>;
   download(
     id: string,

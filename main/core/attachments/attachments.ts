@@ -65,6 +65,7 @@ export class Attachments {
   private readonly failures = new Map<string, MeowError>();
   private card: { url: string; at: number; maxBlob: number } | null = null;
   private settingsCache: FileSettings | null = null;
+  private readonly closing = new AbortController();
 
   constructor(private readonly ctx: AttachmentsContext) {}
 
@@ -143,13 +144,31 @@ export class Attachments {
 
   /** Strips, seals and uploads one file; returns what the message carries about it. */
   async prepare(file: SendFile, onProgress?: Progress, signal?: AbortSignal): Promise<meow.IFileMeta> {
+    const blob = await this.tmp('blob');
+    try {
+      const sealed = await this.seal(file, blob);
+      const meta = await this.upload(sealed, blob, {
+        ...(onProgress ? { onProgress } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      await this.keep(meta, blob);
+      return meta;
+    } finally {
+      await rm(blob, { force: true });
+    }
+  }
+
+  /**
+   * Strips and seals one file into the blob file `blob`; returns what the message will carry
+   * about it but where the blob goes (upload fills that in).
+   */
+  async seal(file: SendFile, blob: string): Promise<meow.IFileMeta> {
     const { name } = await this.check(file);
     const head = Buffer.alloc(64);
     const fh = await open(file.path, 'r');
     const { bytesRead } = await fh.read(head, 0, 64, 0).finally(() => fh.close());
     const type = sniffType(head.subarray(0, bytesRead));
     const stripped = await this.tmp('plain');
-    const blob = await this.tmp('blob');
     try {
       const removed = await stripMetadata(file.path, stripped, type.mime).catch((e: unknown) => {
         throw new MeowError('FILE_UNREADABLE', {
@@ -158,17 +177,7 @@ export class Attachments {
         });
       });
       const sealed = await sealFile(removed === null ? file.path : stripped, blob);
-      const server = this.ctx.server();
-      // The copy I keep reaches the disk while the relay takes the upload.
-      const [id] = await Promise.all([
-        this.transport(server.url, Buffer.from(server.publicKey, 'base64'))
-          .upload(blob, { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) })
-          .catch((e: unknown) => {
-            throw this.relayError(e, name, server.url);
-          }),
-        syncFile(blob),
-      ]);
-      const meta: meow.IFileMeta = {
+      return {
         name,
         size: sealed.size,
         mime: type.mime,
@@ -177,19 +186,64 @@ export class Attachments {
         blobDigest: sealed.blobDigest,
         cipherSize: sealed.cipherSize,
         blobSize: sealed.blobSize,
-        blobId: id,
-        blobUrl: server.url,
         metadataStripped: removed !== null,
         ...(type.image && file.thumbnail?.length ? { thumbnail: file.thumbnail } : {}),
         ...(file.width ? { width: file.width } : {}),
         ...(file.height ? { height: file.height } : {}),
       };
-      await rename(blob, this.blobPath(meta)); // my own copy: this device never downloads it
-      return meta;
     } finally {
       await rm(stripped, { force: true });
-      await rm(blob, { force: true });
     }
+  }
+
+  /**
+   * Uploads a sealed blob to my relay, or continues the upload `meta` names (its blobId on its
+   * blobUrl) from the relay's offset; `onCreated` hears of a new blob before its first byte is
+   * sent. Returns the meta with the blob's id and relay. Closing the profile stops it.
+   */
+  async upload(
+    meta: meow.IFileMeta,
+    blob: string,
+    o: { onProgress?: Progress; signal?: AbortSignal; onCreated?: (m: meow.IFileMeta) => void } = {},
+  ): Promise<meow.IFileMeta> {
+    const server = this.ctx.server();
+    const name = meta.name || 'file';
+    const resume = meta.blobId && meta.blobUrl === server.url ? meta.blobId : undefined;
+    const signal = o.signal ? AbortSignal.any([o.signal, this.closing.signal]) : this.closing.signal;
+    let created: meow.IFileMeta = { ...meta, blobUrl: server.url };
+    // The copy I keep reaches the disk while the relay takes the upload.
+    const [id] = await Promise.all([
+      this.transport(server.url, Buffer.from(server.publicKey, 'base64'))
+        .upload(blob, {
+          ...(resume ? { resume } : {}),
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          signal,
+          onCreated: (blobId: string) => {
+            created = { ...created, blobId };
+            if (blobId !== resume) o.onCreated?.(created);
+          },
+        })
+        .catch((e: unknown) => {
+          throw this.relayError(e, name, server.url);
+        }),
+      syncFile(blob),
+    ]);
+    return { ...created, blobId: id };
+  }
+
+  /** Keeps a blob I sealed as my own copy of its file: this device never downloads it. */
+  async keep(meta: meow.IFileMeta, blob: string): Promise<void> {
+    await rename(blob, this.blobPath(meta));
+  }
+
+  /** Removes this device's copy of a file. */
+  async removeKept(meta: meow.IFileMeta): Promise<void> {
+    await rm(this.blobPath(meta), { force: true });
+  }
+
+  /** Stops this profile's transfers (it is closing); what they reached is resumed from later. */
+  close(): void {
+    this.closing.abort();
   }
 
   private relayError(e: unknown, name: string, url: string): MeowError {
@@ -199,6 +253,7 @@ export class Attachments {
     if (code === 'NO_BLOBS') return new MeowError('FILES_UNSUPPORTED', { url });
     if (code === 'NOT_FOUND') return new MeowError('FILE_GONE', { name });
     if (code === 'UNREACHABLE') return new MeowError('SERVER_UNREACHABLE', { url }, { cause: e });
+    if (code === 'ABORTED') return new MeowError('FILE_SEND_PENDING', { name }, { cause: e });
     return new MeowError('SERVER_REFUSED', { url, reason: (e as Error).message }, { cause: e });
   }
 
@@ -247,9 +302,15 @@ export class Attachments {
     // The digest (from the message) is checked as the bytes arrive: a blob kept is the blob
     // sent, and its chunks are checked each time it is decrypted (save, read).
     await this.transport(url)
-      .download(f.blobId, part, blobSize, { sha256: f.blobDigest, ...(onProgress ? { onProgress } : {}) })
+      .download(f.blobId, part, blobSize, {
+        sha256: f.blobDigest,
+        signal: this.closing.signal,
+        ...(onProgress ? { onProgress } : {}),
+      })
       .catch(async (e: unknown) => {
-        if ((e as { code?: string }).code !== 'UNVERIFIED') throw this.relayError(e, name, url);
+        const code = (e as { code?: string }).code;
+        if (code === 'ABORTED') throw new MeowError('NOT_OPEN', {}); // closing: the next open resumes
+        if (code !== 'UNVERIFIED') throw this.relayError(e, name, url);
         await rm(part, { force: true }); // a bad blob is not resumed from
         throw new MeowError('FILE_UNVERIFIED', { name });
       });

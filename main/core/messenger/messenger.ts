@@ -216,6 +216,7 @@ export class Messenger implements Core {
   }
 
   async close(): Promise<void> {
+    this.attachments.close();
     await this.net.stop();
     // Wait for in-flight ratchet work before closing the stores.
     await this.net.idle();
@@ -323,7 +324,7 @@ export class Messenger implements Core {
   send(
     ref: string,
     text: string,
-    opts: { quote?: string; files?: meow.IFileMeta[] } = {},
+    opts: { quote?: string; files?: meow.IFileMeta[]; uuid?: string } = {},
   ): Promise<StoredMessage> {
     return this.conversations.send(ref, text, opts);
   }
