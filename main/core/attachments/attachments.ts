@@ -236,9 +236,21 @@ export class Attachments {
     await rename(blob, this.blobPath(meta));
   }
 
-  /** Removes this device's copy of a file. */
+  /** Removes this device's copy of a file (and what a download of it left). */
   async removeKept(meta: meow.IFileMeta): Promise<void> {
     await rm(this.blobPath(meta), { force: true });
+    await rm(this.blobPath(meta).replace(/\.blob$/, '.part'), { force: true });
+  }
+
+  /**
+   * Forgets a file whose message was deleted: this device's copy, and with `relayToo` the blob
+   * on my relay (only its uploader may delete it; one the relay no longer has is gone already).
+   */
+  async forget(meta: meow.IFileMeta, relayToo: boolean): Promise<void> {
+    await this.removeKept(meta);
+    const server = this.ctx.server();
+    if (!relayToo || !meta.blobId || meta.blobUrl !== server.url) return;
+    await this.transport(server.url, Buffer.from(server.publicKey, 'base64')).delete(meta.blobId);
   }
 
   /** Stops this profile's transfers (it is closing); what they reached is resumed from later. */

@@ -42,6 +42,7 @@ import type { RelayHealth } from './retryPolicy.js';
 import { RotationSchedule } from './rotationSchedule.js';
 import { pinServer } from './servers.js';
 import { Attachments } from '../attachments/attachments.js';
+import { forgetDroppedFiles } from '../attachments/forgetFiles.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 export type { ServerStats } from './loops.js';
@@ -128,6 +129,10 @@ export class Messenger implements Core {
       },
       device: () => core.identity.device,
     });
+    this.on(
+      'filesDropped',
+      forgetDroppedFiles({ db: () => core.db, attachments: this.attachments, log: core.log }),
+    );
     core.hooks = {
       fanOut: (change, except) => this.deviceSync.fanOut(change, except),
       kickSend: () => this.net.kickSend(),
