@@ -12,7 +12,7 @@
  * checking every chunk (a sender's bad chunk is refused there, never shown).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { toHex } from '../../../protocol/crypto/bytes.js';
@@ -234,6 +234,16 @@ export class Attachments {
   /** Keeps a blob I sealed as my own copy of its file: this device never downloads it. */
   async keep(meta: meow.IFileMeta, blob: string): Promise<void> {
     await rename(blob, this.blobPath(meta));
+  }
+
+  /** The bytes this device keeps for a file, or null when it keeps none. */
+  keptSize(meta: meow.IFileMeta): number | null {
+    if (!meta.blobDigest?.length) return null;
+    try {
+      return statSync(this.blobPath(meta)).size;
+    } catch {
+      return null;
+    }
   }
 
   /** Removes this device's copy of a file (and what a download of it left). */

@@ -11,11 +11,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../../../shared/errors.js';
 import type { SendFilesArgs } from '../../../shared/service.js';
-import type { FileSettingsView, MessageView } from '../../../shared/views.js';
+import type { FileSettingsView, FileUsageView, MessageView } from '../../../shared/views.js';
 import type { meow } from '../../../protocol/wire/proto.js';
 import type { SendFile } from '../attachments/attachments.js';
 import { resumeFileSends, sendFiles as sendFilesDurably } from '../attachments/fileSends.js';
 import { safeFileName } from '../attachments/fileName.js';
+import { clearMedia as clearOld, fileUsage as usageOf } from '../attachments/storage.js';
 import { sniffType } from '../attachments/fileType.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { StoredMessage } from '../storage/messageDb.js';
@@ -236,6 +237,21 @@ export function setFileSettings(
 }
 
 const m = (s: ServiceSession) => s.open();
+
+export function fileUsage(s: ServiceSession): Promise<FileUsageView[]> {
+  return s.guard('fileUsage', () => Promise.resolve(usageOf(m(s))));
+}
+
+export function clearMedia(
+  s: ServiceSession,
+  args: { olderThanDays: number; contactId?: string },
+): Promise<{ files: number; bytes: number }> {
+  return s.guard('clearMedia', async () => {
+    const messenger = m(s);
+    if (args.contactId) s.contact(messenger, args.contactId);
+    return clearOld(messenger, args);
+  });
+}
 
 /** Continues the file sends a crash or a close cut short (in the background, when a profile opens). */
 export function resumeSends(s: ServiceSession, m: Messenger): void {
