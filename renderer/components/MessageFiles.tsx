@@ -8,6 +8,7 @@ import type { AttachmentView, MessageView } from '../../shared/views.js';
 import { messageOf } from '../bridge.js';
 import { sizeText } from '../lib/files.js';
 import { useFiles } from '../stores/fileStore.js';
+import { useViewer } from '../stores/viewerStore.js';
 import { useAction } from './useAction.js';
 import './Files.css';
 
@@ -31,7 +32,14 @@ function Picture({ message, file }: { message: MessageView; file: AttachmentView
   return (
     <figure className="file-picture" data-testid="file-image" data-state={url ? 'full' : 'preview'}>
       {src ? (
-        <img src={src} alt={file.name} width={file.width || undefined} height={file.height || undefined} />
+        <button
+          className="picture-open"
+          aria-label={`Open ${file.name}`}
+          onClick={() => useViewer.getState().show(message.contactId, message.id, file.index)}
+          data-testid="file-image-open"
+        >
+          <img src={src} alt={file.name} width={file.width || undefined} height={file.height || undefined} />
+        </button>
       ) : (
         <div className="file-picture-empty">{file.name}</div>
       )}
