@@ -84,6 +84,8 @@ export interface ErrorParams {
   MESSAGE_DELETED: Record<string, never>;
   /** startOver on a profile that is neither unlinked nor waiting to be linked. */
   START_OVER_REFUSED: Record<string, never>;
+  /** A file send cut short (Meow closed, or the server out of reach): it continues later by itself. */
+  FILE_SEND_PENDING: { name: string };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -179,6 +181,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   DELETE_TOO_LATE: (p) =>
     `A message can be deleted for everyone only within ${p.hours} hours of sending it; you can still delete it for yourself.`,
   MESSAGE_DELETED: () => 'This message was deleted.',
+  FILE_SEND_PENDING: (p) =>
+    `${p.name} was not sent yet: its upload stopped, and it continues where it stopped when Meow is open and the message server can be reached.`,
 };
 
 function mib(bytes: number): string {

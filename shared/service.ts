@@ -17,6 +17,7 @@ import type {
   AppStateView,
   FileProgressView,
   FileSettingsView,
+  FileUsageView,
   ConnectionView,
   ContactView,
   ConversationChange,
@@ -191,6 +192,13 @@ export interface ServiceMethods {
   /** This device's file settings (not synced to my other devices). */
   fileSettings(): Promise<FileSettingsView>;
   setFileSettings(change: Partial<FileSettingsView>): Promise<FileSettingsView>;
+  /** What each conversation's files take on this device, the largest first. */
+  fileUsage(): Promise<FileUsageView[]>;
+  /**
+   * Removes this device's copies of files in messages older than `olderThanDays` (one
+   * conversation, or all); the messages stay, and their files download again on request.
+   */
+  clearMedia(args: { olderThanDays: number; contactId?: string }): Promise<{ files: number; bytes: number }>;
   fileData(
     contactId: string,
     messageId: string,

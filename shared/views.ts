@@ -148,6 +148,14 @@ export interface FileSettingsView {
   autoDownloadBytes: number;
 }
 
+/** What one conversation's files take on this device (settings → storage). */
+export interface FileUsageView {
+  contactId: string;
+  name: string;
+  files: number;
+  bytes: number;
+}
+
 /** Progress of a file going up (sending) or down (downloading). */
 export interface FileProgressView {
   contactId: string;

@@ -4,6 +4,11 @@
  * against raw attachment AEAD (the same STREAM chunks over the same bytes, in memory) and
  * against a plain copy of the file, measured in the same run; and how much this process's
  * RSS grows meanwhile, against the file's size (the relay is another process).
+ *
+ * And a 3 MB photo (a JPEG with its EXIF, and a host-made preview): the time from send to
+ * Bob holding the message with its preview (what his screen shows at once), and to the full
+ * picture downloaded, verified and decrypted for showing, each against a text message's
+ * send→receive over the same relay and profiles in the same run.
  */
 import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -65,12 +70,7 @@ async function sendReceive(ctx: BenchContext): Promise<{ seconds: number; rssGro
     const meta = await a.attachments.prepare({ path });
     const sent = await a.send(b.identity.nickname, '', { files: [meta] });
     await a.flushOutbox();
-    let got;
-    for (let i = 0; i < 50 && !got; i++) {
-      await b.sync();
-      got = b.messages(a.identity.nickname).find((m) => m.uuid === sent.uuid);
-    }
-    if (!got) throw new Error('the message did not arrive');
+    const got = await receive(a, b, sent.uuid);
     const saved = await b.attachments.save(got.files[0]!, out);
     const seconds = (performance.now() - t0) / 1000;
     await rm(out, { recursive: true, force: true });
@@ -110,7 +110,99 @@ async function throughput(ctx: BenchContext): Promise<Sample> {
   };
 }
 
+/** A 3 MB JPEG-shaped photo: SOI, JFIF, EXIF with a GPS tag, then image bytes. */
+async function photoSource(ctx: BenchContext): Promise<string> {
+  return ctx.resource(
+    'files-photo',
+    async () => {
+      const path = join(await clientDir(ctx), 'photo.jpg');
+      const exif = Buffer.concat([Buffer.from('Exif\u0000\u0000MM GPSLatitude 48 51 24 N', 'latin1')]);
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(exif.length + 2);
+      const scan = randomBytes(3 * MB).map((b) => (b === 0xff ? 0 : b));
+      await writeFile(
+        path,
+        Buffer.concat([
+          Buffer.from([0xff, 0xd8, 0xff, 0xe1]),
+          len,
+          exif,
+          Buffer.from([0xff, 0xda, 0x00, 0x02]),
+          scan,
+          Buffer.from([0xff, 0xd9]),
+        ]),
+      );
+      return path;
+    },
+    (p) => rm(p, { force: true }),
+  );
+}
+
+/** Syncs Bob until he holds message `uuid` from Alice. */
+async function receive(a: Messenger, b: Messenger, uuid: string) {
+  for (let i = 0; i < 200; i++) {
+    await b.sync();
+    const got = b.messages(a.identity.nickname).find((m) => m.uuid === uuid);
+    if (got) return got;
+  }
+  throw new Error('the message did not arrive');
+}
+
+/** One photo sent: ms to Bob's message with its preview, ms to the full picture in memory. */
+async function photoTimes(ctx: BenchContext): Promise<{ previewMs: number; fullMs: number }> {
+  const { a, b } = await pair(ctx);
+  const path = await photoSource(ctx);
+  const t0 = performance.now();
+  const meta = await a.attachments.prepare({
+    path,
+    thumbnail: randomBytes(20_000),
+    width: 4000,
+    height: 3000,
+  });
+  const sent = await a.send(b.identity.nickname, '', { files: [meta] });
+  await a.flushOutbox();
+  const got = await receive(a, b, sent.uuid);
+  if (!got.files[0]?.thumbnail?.length) throw new Error('the preview did not arrive');
+  const previewMs = performance.now() - t0;
+  const full = await b.attachments.read(got.files[0]);
+  if (!full) throw new Error('the picture was not read');
+  return { previewMs, fullMs: performance.now() - t0 };
+}
+
+/** A text message's send→receive over the same pair (ms). */
+async function textTime(ctx: BenchContext): Promise<Sample> {
+  const { a, b } = await pair(ctx);
+  const t0 = performance.now();
+  const sent = await a.send(b.identity.nickname, `a text ${ctx.rep}`);
+  await a.flushOutbox();
+  await receive(a, b, sent.uuid);
+  return { value: performance.now() - t0 };
+}
+
 export const fileRows: Row[] = [
+  {
+    id: 'files.photo-preview',
+    name: 'a 3 MB photo: send to the preview at the contact (message with its thumbnail stored)',
+    referenceName: 'a text message: send to stored at the contact',
+    unit: 'ms',
+    better: 'lower',
+    async measure(ctx) {
+      const r = await ctx.memo('files-photo', () => photoTimes(ctx));
+      return { value: r.previewMs };
+    },
+    reference: textTime,
+  },
+  {
+    id: 'files.photo-full',
+    name: 'the same photo: send to the full picture at the contact (downloaded, verified, decrypted)',
+    referenceName: 'a text message: send to stored at the contact',
+    unit: 'ms',
+    better: 'lower',
+    async measure(ctx) {
+      const r = await ctx.memo('files-photo', () => photoTimes(ctx));
+      return { value: r.fullMs };
+    },
+    reference: textTime,
+  },
   {
     id: 'files.send',
     name: 'a 100 MB file: seal, upload, message, download, verify, decrypt to disk',

@@ -12,7 +12,7 @@ import {
   pairStatus,
 } from './commands/devices.js';
 import { init, profile, servers, serversAdd } from './commands/identity.js';
-import { save } from './commands/files.js';
+import { save, storage } from './commands/files.js';
 import { del, edit, react, reply } from './commands/actions.js';
 import { conversation, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
@@ -22,7 +22,22 @@ export const VERSION = '0.1.0';
 
 /** In the order `meow help` shows them; a blank line between the groups. */
 const GROUPS: CommandSpec[][] = [
-  [init, invite, accept, send, save, sync, run, messages, contacts, contact, profile, servers, serversAdd],
+  [
+    init,
+    invite,
+    accept,
+    send,
+    save,
+    storage,
+    sync,
+    run,
+    messages,
+    contacts,
+    contact,
+    profile,
+    servers,
+    serversAdd,
+  ],
   [reply, react, edit, del, conversation, search],
   [
     pairNew,

@@ -5,6 +5,7 @@
  * that record is stored.
  */
 import type { NoticeView } from '../../shared/views.js';
+import type { meow } from '../../protocol/wire/proto.js';
 import type { DeviceChannel } from './peers/peer.js';
 import type { StoredMessage } from './storage/messageDb.js';
 
@@ -34,4 +35,9 @@ export interface MessengerEvents {
   /** Rows of one channel left the outbox (pairing progress on the existing device). */
   sent: [{ channel: 'peer' | 'device'; peerUid: string }];
   notice: [{ code: NoticeView['code']; params: NoticeView['params'] }];
+  /**
+   * A message's files left it (deleted for everyone, or for me), inside the transaction that
+   * did it: `relayToo` when this device uploaded them and they were deleted for everyone.
+   */
+  filesDropped: [{ peerUid: string; uuid: string; files: meow.IFileMeta[]; relayToo: boolean }];
 }

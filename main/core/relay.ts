@@ -51,13 +51,19 @@ export interface RelayFactory {
 export interface BlobTransport {
   upload(
     path: string,
-    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+    o?: {
+      onProgress?: (done: number, total: number) => void;
+      signal?: AbortSignal;
+      /** Continue this blob from the relay's offset instead of creating one. */
+      resume?: string;
+      onCreated?: (id: string) => void;
+    },
   ): Promise<string>;
   download(
     id: string,
     path: string,
     maxSize: number,
-    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+    o?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal; sha256?: Uint8Array },
   ): Promise<number>;
   delete(id: string): Promise<void>;
 }

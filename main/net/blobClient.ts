@@ -27,7 +27,15 @@ const TIMEOUT_MS = 60_000;
 const ATTEMPTS = 6;
 
 export type BlobErrorCode =
-  'TOO_LARGE' | 'QUOTA' | 'NOT_FOUND' | 'NO_BLOBS' | 'UNREACHABLE' | 'REFUSED' | 'BAD_REPLY' | 'ABORTED';
+  | 'TOO_LARGE'
+  | 'QUOTA'
+  | 'NOT_FOUND'
+  | 'NO_BLOBS'
+  | 'UNREACHABLE'
+  | 'REFUSED'
+  | 'BAD_REPLY'
+  | 'ABORTED'
+  | 'UNVERIFIED';
 
 export class BlobClientError extends Error {
   override readonly name = 'BlobClientError';
@@ -49,6 +57,12 @@ export interface BlobClientOptions extends TransportOptions {
 }
 
 export type Progress = (done: number, total: number) => void;
+
+/** A part of an upload, read and hashed. */
+interface Part {
+  part: Buffer;
+  digest: Buffer;
+}
 
 function refusal(status: number, body: Uint8Array): BlobClientError {
   let code = '';
@@ -172,26 +186,37 @@ export class BlobClient {
     const id = o.resume ?? (await this.create(size, o.signal));
     o.onCreated?.(id);
     const fh = await open(path, 'r');
-    const buf = Buffer.alloc(Math.min(BLOB_PART_BYTES, Math.max(size, 1)));
+    // Two buffers: the next part is read and hashed while the relay writes this one.
+    const bufs = [0, 1].map(() => Buffer.alloc(Math.min(BLOB_PART_BYTES, Math.max(size, 1))));
+    let turn = 0;
+    const readPart = async (at: number): Promise<Part> => {
+      const buf = bufs[turn++ % 2]!;
+      const n = Math.min(buf.length, size - at);
+      const { bytesRead } = await fh.read(buf, 0, n, at);
+      if (bytesRead !== n) throw new BlobClientError('REFUSED', `${path} changed while it was uploaded`);
+      const part = buf.subarray(0, n);
+      return { part, digest: createHash('sha256').update(part).digest() };
+    };
     try {
       // After a failure the relay says where the upload stands (what it acknowledged is on its disk).
       let resync = !!o.resume;
       let offset = 0;
       let failures = 0;
+      let ahead: Promise<Part> | null = null;
       while (resync || offset < size) {
         if (o.signal?.aborted) throw new BlobClientError('ABORTED', 'cancelled');
         try {
           if (resync) {
+            await ahead?.catch(() => undefined); // its buffer is free again
+            ahead = null;
             offset = (await this.status(id, o.signal)).received;
             resync = false;
             continue;
           }
-          const n = Math.min(buf.length, size - offset);
-          const { bytesRead } = await fh.read(buf, 0, n, offset);
-          if (bytesRead !== n) throw new BlobClientError('REFUSED', `${path} changed while it was uploaded`);
-          const part = buf.subarray(0, n);
-          const digest = createHash('sha256').update(part).digest();
-          const r = await this.call(
+          const next: Promise<Part> = ahead ?? readPart(offset);
+          const { part, digest } = await next;
+          const n: number = part.length;
+          const sent = this.call(
             'PATCH',
             `${this.base}/${id}`,
             {
@@ -203,13 +228,19 @@ export class BlobClient {
             part,
             o.signal,
           );
+          ahead = offset + n < size ? readPart(offset + n) : null;
+          ahead?.catch(() => undefined); // awaited on the next turn; a failure there counts
+          const r = await sent;
           if (r.status !== 200) throw refusal(r.status, r.body);
           offset += n;
           failures = 0;
           o.onProgress?.(offset, size);
         } catch (e) {
           const retry = e instanceof BlobClientError && (e.retryable || /continues at/.test(e.message));
-          if (!retry || ++failures >= ATTEMPTS) throw e;
+          if (!retry || ++failures >= ATTEMPTS) {
+            await ahead?.catch(() => undefined); // nothing reads the file once it is closed
+            throw e;
+          }
           await pause(200 * 2 ** failures, o.signal);
           resync = true;
         }
@@ -223,13 +254,15 @@ export class BlobClient {
 
   /**
    * Downloads a blob into `path`, continuing after the bytes already there (a cut download
-   * resumes with a byte range). Refuses a blob longer than `maxSize`.
+   * resumes with a byte range). Refuses a blob longer than `maxSize`. With `sha256`, the
+   * bytes are hashed as they arrive (and those already there once) and a blob that does not
+   * match is refused (UNVERIFIED) and its bytes dropped, so nothing reads the file again to check it.
    */
   async download(
     id: string,
     path: string,
     maxSize: number,
-    o: { onProgress?: Progress; signal?: AbortSignal } = {},
+    o: { onProgress?: Progress; signal?: AbortSignal; sha256?: Uint8Array } = {},
   ): Promise<number> {
     if (!BLOB_ID.test(id)) throw new BlobClientError('NOT_FOUND', 'not a blob id');
     const url = `${this.base}/${id}`;
@@ -237,6 +270,26 @@ export class BlobClient {
     await (await open(path, 'a')).close(); // exists, kept as it is (what is there is resumed from)
     const fh = await open(path, 'r+');
     let failures = 0;
+    // what `hash` has seen: the file's first `hashed` bytes
+    let hash = createHash('sha256');
+    let hashed = 0;
+    const hashUpTo = async (end: number) => {
+      if (end < hashed) [hash, hashed] = [createHash('sha256'), 0];
+      const buf = Buffer.alloc(Math.min(BLOB_PART_BYTES, Math.max(1, end - hashed)));
+      while (hashed < end) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - hashed), hashed);
+        if (!bytesRead) break;
+        hash.update(buf.subarray(0, bytesRead));
+        hashed += bytesRead;
+      }
+    };
+    const verified = async (size: number) => {
+      if (!o.sha256) return size;
+      await hashUpTo(size);
+      if (Buffer.compare(hash.digest(), o.sha256) === 0) return size;
+      await fh.truncate(0); // not resumed from
+      throw new BlobClientError('UNVERIFIED', 'the blob does not match its digest');
+    };
     try {
       for (;;) {
         const have = (await fh.stat()).size;
@@ -250,7 +303,7 @@ export class BlobClient {
           });
           if (res.statusCode === 416 && have > 0) {
             res.resume();
-            return have; // everything is already here
+            return await verified(have); // everything is already here
           }
           if (res.statusCode !== 200 && res.statusCode !== 206) {
             const chunks: Buffer[] = [];
@@ -268,14 +321,20 @@ export class BlobClient {
             );
           }
           let at = res.statusCode === 206 ? have : 0;
+          if (o.sha256) await hashUpTo(at);
           for await (const chunk of res) {
-            await fh.write(chunk as Buffer, 0, (chunk as Buffer).length, at);
-            at += (chunk as Buffer).length;
+            const c = chunk as Buffer;
+            await fh.write(c, 0, c.length, at);
+            if (o.sha256 && hashed === at) {
+              hash.update(c);
+              hashed += c.length;
+            }
+            at += c.length;
             o.onProgress?.(at, total);
           }
           if (at !== total) throw new BlobClientError('UNREACHABLE', 'the download was cut short', true);
           await fh.sync();
-          return at;
+          return await verified(at);
         } catch (e) {
           if (o.signal?.aborted) throw new BlobClientError('ABORTED', 'cancelled');
           const err =

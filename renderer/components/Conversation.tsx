@@ -11,6 +11,7 @@ import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
 import { MessageList } from './MessageList.js';
+import { PictureViewer } from './PictureViewer.js';
 import { UserText } from './UserText.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
 import { useVisible } from './useVisible.js';
@@ -67,6 +68,7 @@ export function Conversation({ contact }: { contact: ContactView; unread?: numbe
       )}
       <MessageList contactId={contact.id} thread={thread} />
       {!contact.orphaned && <Composer contact={contact} />}
+      <PictureViewer contactId={contact.id} />
     </section>
   );
 }

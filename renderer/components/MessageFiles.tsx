@@ -8,6 +8,7 @@ import type { AttachmentView, MessageView } from '../../shared/views.js';
 import { messageOf } from '../bridge.js';
 import { sizeText } from '../lib/files.js';
 import { useFiles } from '../stores/fileStore.js';
+import { useViewer } from '../stores/viewerStore.js';
 import { useAction } from './useAction.js';
 import './Files.css';
 
@@ -31,7 +32,14 @@ function Picture({ message, file }: { message: MessageView; file: AttachmentView
   return (
     <figure className="file-picture" data-testid="file-image" data-state={url ? 'full' : 'preview'}>
       {src ? (
-        <img src={src} alt={file.name} width={file.width || undefined} height={file.height || undefined} />
+        <button
+          className="picture-open"
+          aria-label={`Open ${file.name}`}
+          onClick={() => useViewer.getState().show(message.contactId, message.id, file.index)}
+          data-testid="file-image-open"
+        >
+          <img src={src} alt={file.name} width={file.width || undefined} height={file.height || undefined} />
+        </button>
       ) : (
         <div className="file-picture-empty">{file.name}</div>
       )}
@@ -109,7 +117,7 @@ export function PendingFiles({ contactId }: { contactId: string }) {
   const files = useFiles((s) => s.pending[contactId]);
   const uploads = useFiles((s) => s.progress);
   if (!files?.length) return null;
-  const pictures = files.some((f) => f.type === 'image/jpeg' || f.type === 'image/png');
+  const pictures = files.some((f) => ['image/jpeg', 'image/png', 'image/webp'].includes(f.type));
   return (
     <div className="pending-files" data-testid="pending-files">
       {files.map((f, i) => {

@@ -94,16 +94,28 @@ export class DiskBlobStore implements BlobStore {
     try {
       const hash = createHash('sha256');
       let at = 0;
+      // The socket's pieces (~64 KiB) are written a megabyte at a time: one call, not sixteen.
+      let held: Buffer[] = [];
+      let heldBytes = 0;
+      const flush = async () => {
+        const b = Buffer.concat(held, heldBytes);
+        const pos = offset + at - heldBytes;
+        let written = 0;
+        while (written < b.length)
+          written += (await fh.write(b, written, b.length - written, pos + written)).bytesWritten;
+        held = [];
+        heldBytes = 0;
+      };
       for await (const chunk of body) {
         if (at + chunk.length > length)
           throw new BlobError(400, 'LENGTH', `the part is longer than its ${length} bytes`);
         hash.update(chunk);
-        let written = 0;
-        while (written < chunk.length)
-          written += (await fh.write(chunk, written, chunk.length - written, offset + at + written))
-            .bytesWritten;
+        held.push(chunk);
+        heldBytes += chunk.length;
         at += chunk.length;
+        if (heldBytes >= 1024 * 1024) await flush();
       }
+      await flush();
       if (at !== length) throw new BlobError(400, 'LENGTH', `the part has ${at} bytes, not ${length}`);
       if (toHex(hash.digest()) !== toHex(digest))
         throw new BlobError(400, 'DIGEST', 'the part does not match its digest');

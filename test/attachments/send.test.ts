@@ -108,6 +108,24 @@ describe('attachments between people and devices', () => {
     expect(existsSync(join(files, 'bad'))).toBe(false); // nothing written, not even a part
   });
 
+  it('a kept file changed at rest is refused when saved or shown, and nothing is saved', async () => {
+    writeFileSync(join(files, 'kept.pdf'), pdfLike(300_000));
+    const meta = await alice.attachments.prepare({ path: join(files, 'kept.pdf') });
+    const sent = await alice.send('bob', '', { files: [meta] });
+    await settle(alice, laptop, bob);
+    const onBob = bob.messages('alice').find((m) => m.uuid === sent.uuid)!.files[0]!;
+    await bob.attachments.download(onBob);
+    // the digest matched when it was kept; a chunk changed since fails its own check
+    const kept = join(bob.dir, 'attachments', `${Buffer.from(onBob.blobDigest!).toString('hex')}.blob`);
+    const blob = readFileSync(kept);
+    blob[200_000]! ^= 0x01;
+    writeFileSync(kept, blob);
+    const out = join(files, 'kept-out');
+    await expect(bob.attachments.save(onBob, out)).rejects.toMatchObject({ code: 'FILE_UNVERIFIED' });
+    expect(readdirSync(out)).toEqual([]); // not even a part
+    await expect(bob.attachments.read(onBob)).rejects.toMatchObject({ code: 'FILE_UNVERIFIED' });
+  });
+
   it('refuses a file over the relay’s limit before uploading anything', async () => {
     writeFileSync(join(files, 'big.bin'), Buffer.alloc(2 * 1024 * 1024 + 1));
     const before = readdirSync(blobDir()).length;

@@ -77,4 +77,19 @@ describe('files through the service', () => {
       alice.sendFiles(ids.bOnA, { files: [{ path: join(out, 'no-such-file') }] }),
     ).rejects.toMatchObject({ code: 'FILE_UNREADABLE' });
   });
+  it('storage: what each conversation keeps here; clearing old media keeps the messages, which fetch again', async () => {
+    const usage = await bob.fileUsage();
+    expect(usage).toEqual([expect.objectContaining({ contactId: ids.aOnB, name: 'alice', files: 2 })]);
+    expect(usage[0]!.bytes).toBeGreaterThan(50_000);
+    // nothing is older than a day yet
+    expect(await bob.clearMedia({ olderThanDays: 1 })).toEqual({ files: 0, bytes: 0 });
+    expect(await bob.clearMedia({ olderThanDays: 0, contactId: ids.aOnB })).toEqual({
+      files: 2,
+      bytes: usage[0]!.bytes,
+    });
+    expect(await bob.fileUsage()).toEqual([]);
+    const report = (await bob.messages(ids.aOnB)).find((m) => m.text === 'report')!;
+    expect(report.attachments[0]!.state).toBe('remote');
+    expect((await bob.downloadFile(ids.aOnB, report.id, 0)).attachments[0]!.state).toBe('ready');
+  });
 });

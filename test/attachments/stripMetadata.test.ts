@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stripMetadata } from '../../main/core/attachments/stripMetadata.js';
 import { safeFileName } from '../../main/core/attachments/fileName.js';
 import { sniffType } from '../../main/core/attachments/fileType.js';
-import { jpegWithGps } from './fixtures.js';
+import { jpegWithGps, webpWithGps } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meow-strip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +48,31 @@ describe('metadata stripping', () => {
     expect(out.includes('GPS')).toBe(false);
     expect(out.includes('Paris')).toBe(false);
     expect(out.includes('pixels')).toBe(true);
+  });
+
+  it('removes EXIF and XMP chunks from a WebP, clears their flags and keeps the picture', async () => {
+    const { bytes, image } = webpWithGps();
+    expect(bytes.includes('GPSLatitude')).toBe(true);
+    writeFileSync(join(dir, 'in.webp'), bytes);
+    expect(await stripMetadata(join(dir, 'in.webp'), join(dir, 'out.webp'), 'image/webp')).toBe(2);
+    const out = readFileSync(join(dir, 'out.webp'));
+    expect(out.includes('GPS')).toBe(false);
+    expect(out.includes('Paris')).toBe(false);
+    expect(out.includes('EXIF')).toBe(false);
+    expect(out.toString('latin1', 0, 4)).toBe('RIFF');
+    expect(out.readUInt32LE(4)).toBe(out.length - 8); // the RIFF size says what is left
+    expect(out.toString('latin1', 12, 16)).toBe('VP8X');
+    expect(out[20]).toBe(0x10); // alpha stays; EXIF and XMP no longer announced
+    expect(out.subarray(30).equals(image)).toBe(true); // the picture, byte for byte
+    expect(sniffType(out).mime).toBe('image/webp');
+  });
+
+  it('refuses a cut WebP instead of sending it with its metadata', async () => {
+    const { bytes } = webpWithGps();
+    writeFileSync(join(dir, 'cut.webp'), bytes.subarray(0, 60));
+    await expect(stripMetadata(join(dir, 'cut.webp'), join(dir, 'cut.out'), 'image/webp')).rejects.toThrow(
+      /past the end|cut short/,
+    );
   });
 
   it('refuses a cut JPEG instead of sending it with its metadata', async () => {

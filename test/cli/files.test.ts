@@ -69,6 +69,17 @@ describe('meow send --file / meow save', { timeout: 180_000 }, () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/Saved report\.pdf \(\d+ KB\) to .*report \(2\)\.pdf/);
     expect(readdirSync(join(dir, 'server', 'blobs')).filter((n) => n.endsWith('.blob'))).toHaveLength(2);
+
+    // storage: Bob keeps both files; clearing them keeps the message, and save fetches them again
+    expect(await meowJson<{ name: string; files: number }[]>(B(), ['storage'])).toEqual([
+      expect.objectContaining({ name: 'Alice', files: 2 }),
+    ]);
+    const cleared = await meow(B(), ['storage', '--clear-older-than', '0', '--contact', 'Alice']);
+    expect(cleared.stdout).toMatch(/Removed 2 files \(\d+ KB\) from this computer\./);
+    expect((await meow(B(), ['storage'])).stdout).toMatch(/No files are kept on this computer\./);
+    const refetched = await meow(B(), ['save', sent.uuid, join(dir, 'again'), '--index', '2']);
+    expect(refetched.code).toBe(0);
+    expect(Buffer.compare(readFileSync(join(dir, 'again', 'report.pdf')), pdf)).toBe(0);
   });
 
   it('refuses a file over the server’s limit before uploading, in one sentence', async () => {

@@ -138,6 +138,17 @@ describe('messages.db migrations', () => {
     expect(db.prepare('SELECT count(*) AS n FROM conversation_state').get()).toEqual({ n: 1 });
   });
 
+  it('0009 adds pending uploads: one sealed record per file send', () => {
+    const db = new Database(':memory:');
+    migrate(db, 9);
+    expect(currentVersion(db)).toBe(9);
+    expect(columns(db, 'pending_upload')).toEqual(['id', 'created_at', 'body']);
+    const put = db.prepare("INSERT OR REPLACE INTO pending_upload VALUES ('s', 1, ?)");
+    put.run(Buffer.from([1]));
+    put.run(Buffer.from([2]));
+    expect(db.prepare('SELECT count(*) AS n FROM pending_upload').get()).toEqual({ n: 1 });
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

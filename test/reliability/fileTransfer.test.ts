@@ -81,10 +81,19 @@ describe('file transfer across a relay crash', { timeout: 180_000 }, () => {
     const id = await client.upload(join(dir, 'down.bin'));
     const crash = crashOnce((done) => done >= 4 * 1024 * 1024);
     const out = join(dir, 'down.out');
-    await client.download(id, out, file.length, { onProgress: (done) => crash.progress(done) });
+    // the digest is checked as the bytes come, over the bytes before the cut and after it
+    const sha256 = createHash('sha256').update(file).digest();
+    await client.download(id, out, file.length, { onProgress: (done) => crash.progress(done), sha256 });
     expect(crash.restarted).not.toBeNull();
     expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(
       createHash('sha256').update(file).digest('hex'),
     );
+    // a digest the bytes do not match: refused, and nothing is kept to resume from
+    sha256[0]! ^= 1;
+    const bad = join(dir, 'bad.out');
+    await expect(client.download(id, bad, file.length, { sha256 })).rejects.toMatchObject({
+      code: 'UNVERIFIED',
+    });
+    expect(readFileSync(bad).length).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-/** Files: `send --file` (its upload) and `save`. */
+/** Files: `send --file` (its upload), `save`, and `storage` (what files take here; clearing old ones). */
 import { resolve } from 'node:path';
 import { ServiceError } from '../../../shared/errors.js';
 import { LIMITS } from '../../../shared/schemas.js';
@@ -6,7 +6,7 @@ import type { MeowService } from '../../../shared/service.js';
 import type { MessageView } from '../../../shared/views.js';
 import type { CliContext } from '../context.js';
 import { str, type CommandSpec } from '../spec.js';
-import { whole } from './resolve.js';
+import { resolveContact, whole } from './resolve.js';
 
 function size(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
@@ -99,5 +99,38 @@ export const save: CommandSpec = {
       done();
     }
     ctx.out(() => saved.map((f) => `Saved ${f.name} (${size(f.size)}) to ${f.path}`).join('\n'), saved);
+  },
+};
+
+export const storage: CommandSpec = {
+  name: 'storage',
+  synopsis: '[--clear-older-than DAYS] [--contact NAME]',
+  summary: "what each conversation's files take on this computer; clear old ones",
+  help: [
+    'Lists each conversation that keeps files here, the largest first.',
+    '--clear-older-than DAYS removes the files of messages older than DAYS days (0: all) from',
+    'this computer, in every conversation or only --contact NAME. The messages stay; their',
+    'files download again when asked for, as long as the message server keeps them.',
+  ],
+  options: { 'clear-older-than': { type: 'string' }, contact: { type: 'string' } },
+  positionals: [],
+  async run(ctx, args) {
+    const days = whole(str(args, 'clear-older-than'), 'storage: --clear-older-than');
+    const name = str(args, 'contact');
+    const s = await ctx.open();
+    const contactId = name ? (await resolveContact(s, name)).id : undefined;
+    if (days !== undefined) {
+      const cleared = await s.clearMedia({ olderThanDays: days, ...(contactId ? { contactId } : {}) });
+      ctx.out(() => `Removed ${cleared.files} files (${size(cleared.bytes)}) from this computer.`, cleared);
+      return;
+    }
+    const usage = (await s.fileUsage()).filter((u) => !contactId || u.contactId === contactId);
+    ctx.out(
+      () =>
+        usage.length
+          ? usage.map((u) => `${u.name}: ${u.files} files, ${size(u.bytes)}`).join('\n')
+          : 'No files are kept on this computer.',
+      usage,
+    );
   },
 };

@@ -7,11 +7,12 @@
  *
  * At rest the profile keeps each blob as it travels (`attachments/DIGEST.blob`): encrypted
  * under the file's key, which lives only inside the message (encrypted at rest in
- * messages.db). A blob is kept under that name only once its digest and every chunk
- * verified, so a file present is a file complete; saving and showing decrypt it again.
+ * messages.db). A blob is kept under that name only once it matched the digest the message
+ * carries, so a file present is the file sent, whole; saving and showing decrypt it,
+ * checking every chunk (a sender's bad chunk is refused there, never shown).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { toHex } from '../../../protocol/crypto/bytes.js';
@@ -21,7 +22,7 @@ import type { KeyPair } from '../../../protocol/crypto/curves.js';
 import { MeowError } from '../errors.js';
 import type { ServerRef } from '../records.js';
 import type { BlobTransport, RelayFactory } from '../relay.js';
-import { BlobVerifyError, openBlob, sealFile } from './blobFile.js';
+import { BlobVerifyError, openBlob, sealFile, syncFile } from './blobFile.js';
 import { freeName, safeFileName } from './fileName.js';
 import { sniffType } from './fileType.js';
 import { stripMetadata } from './stripMetadata.js';
@@ -64,6 +65,7 @@ export class Attachments {
   private readonly failures = new Map<string, MeowError>();
   private card: { url: string; at: number; maxBlob: number } | null = null;
   private settingsCache: FileSettings | null = null;
+  private readonly closing = new AbortController();
 
   constructor(private readonly ctx: AttachmentsContext) {}
 
@@ -142,13 +144,31 @@ export class Attachments {
 
   /** Strips, seals and uploads one file; returns what the message carries about it. */
   async prepare(file: SendFile, onProgress?: Progress, signal?: AbortSignal): Promise<meow.IFileMeta> {
+    const blob = await this.tmp('blob');
+    try {
+      const sealed = await this.seal(file, blob);
+      const meta = await this.upload(sealed, blob, {
+        ...(onProgress ? { onProgress } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      await this.keep(meta, blob);
+      return meta;
+    } finally {
+      await rm(blob, { force: true });
+    }
+  }
+
+  /**
+   * Strips and seals one file into the blob file `blob`; returns what the message will carry
+   * about it but where the blob goes (upload fills that in).
+   */
+  async seal(file: SendFile, blob: string): Promise<meow.IFileMeta> {
     const { name } = await this.check(file);
     const head = Buffer.alloc(64);
     const fh = await open(file.path, 'r');
     const { bytesRead } = await fh.read(head, 0, 64, 0).finally(() => fh.close());
     const type = sniffType(head.subarray(0, bytesRead));
     const stripped = await this.tmp('plain');
-    const blob = await this.tmp('blob');
     try {
       const removed = await stripMetadata(file.path, stripped, type.mime).catch((e: unknown) => {
         throw new MeowError('FILE_UNREADABLE', {
@@ -157,13 +177,7 @@ export class Attachments {
         });
       });
       const sealed = await sealFile(removed === null ? file.path : stripped, blob);
-      const server = this.ctx.server();
-      const id = await this.transport(server.url, Buffer.from(server.publicKey, 'base64'))
-        .upload(blob, { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) })
-        .catch((e: unknown) => {
-          throw this.relayError(e, name, server.url);
-        });
-      const meta: meow.IFileMeta = {
+      return {
         name,
         size: sealed.size,
         mime: type.mime,
@@ -172,19 +186,86 @@ export class Attachments {
         blobDigest: sealed.blobDigest,
         cipherSize: sealed.cipherSize,
         blobSize: sealed.blobSize,
-        blobId: id,
-        blobUrl: server.url,
         metadataStripped: removed !== null,
         ...(type.image && file.thumbnail?.length ? { thumbnail: file.thumbnail } : {}),
         ...(file.width ? { width: file.width } : {}),
         ...(file.height ? { height: file.height } : {}),
       };
-      await rename(blob, this.blobPath(meta)); // my own copy: this device never downloads it
-      return meta;
     } finally {
       await rm(stripped, { force: true });
-      await rm(blob, { force: true });
     }
+  }
+
+  /**
+   * Uploads a sealed blob to my relay, or continues the upload `meta` names (its blobId on its
+   * blobUrl) from the relay's offset; `onCreated` hears of a new blob before its first byte is
+   * sent. Returns the meta with the blob's id and relay. Closing the profile stops it.
+   */
+  async upload(
+    meta: meow.IFileMeta,
+    blob: string,
+    o: { onProgress?: Progress; signal?: AbortSignal; onCreated?: (m: meow.IFileMeta) => void } = {},
+  ): Promise<meow.IFileMeta> {
+    const server = this.ctx.server();
+    const name = meta.name || 'file';
+    const resume = meta.blobId && meta.blobUrl === server.url ? meta.blobId : undefined;
+    const signal = o.signal ? AbortSignal.any([o.signal, this.closing.signal]) : this.closing.signal;
+    let created: meow.IFileMeta = { ...meta, blobUrl: server.url };
+    // The copy I keep reaches the disk while the relay takes the upload.
+    const [id] = await Promise.all([
+      this.transport(server.url, Buffer.from(server.publicKey, 'base64'))
+        .upload(blob, {
+          ...(resume ? { resume } : {}),
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          signal,
+          onCreated: (blobId: string) => {
+            created = { ...created, blobId };
+            if (blobId !== resume) o.onCreated?.(created);
+          },
+        })
+        .catch((e: unknown) => {
+          throw this.relayError(e, name, server.url);
+        }),
+      syncFile(blob),
+    ]);
+    return { ...created, blobId: id };
+  }
+
+  /** Keeps a blob I sealed as my own copy of its file: this device never downloads it. */
+  async keep(meta: meow.IFileMeta, blob: string): Promise<void> {
+    await rename(blob, this.blobPath(meta));
+  }
+
+  /** The bytes this device keeps for a file, or null when it keeps none. */
+  keptSize(meta: meow.IFileMeta): number | null {
+    if (!meta.blobDigest?.length) return null;
+    try {
+      return statSync(this.blobPath(meta)).size;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Removes this device's copy of a file (and what a download of it left). */
+  async removeKept(meta: meow.IFileMeta): Promise<void> {
+    await rm(this.blobPath(meta), { force: true });
+    await rm(this.blobPath(meta).replace(/\.blob$/, '.part'), { force: true });
+  }
+
+  /**
+   * Forgets a file whose message was deleted: this device's copy, and with `relayToo` the blob
+   * on my relay (only its uploader may delete it; one the relay no longer has is gone already).
+   */
+  async forget(meta: meow.IFileMeta, relayToo: boolean): Promise<void> {
+    await this.removeKept(meta);
+    const server = this.ctx.server();
+    if (!relayToo || !meta.blobId || meta.blobUrl !== server.url) return;
+    await this.transport(server.url, Buffer.from(server.publicKey, 'base64')).delete(meta.blobId);
+  }
+
+  /** Stops this profile's transfers (it is closing); what they reached is resumed from later. */
+  close(): void {
+    this.closing.abort();
   }
 
   private relayError(e: unknown, name: string, url: string): MeowError {
@@ -194,6 +275,7 @@ export class Attachments {
     if (code === 'NO_BLOBS') return new MeowError('FILES_UNSUPPORTED', { url });
     if (code === 'NOT_FOUND') return new MeowError('FILE_GONE', { name });
     if (code === 'UNREACHABLE') return new MeowError('SERVER_UNREACHABLE', { url }, { cause: e });
+    if (code === 'ABORTED') return new MeowError('FILE_SEND_PENDING', { name }, { cause: e });
     return new MeowError('SERVER_REFUSED', { url, reason: (e as Error).message }, { cause: e });
   }
 
@@ -239,18 +321,21 @@ export class Attachments {
       throw new MeowError('FILE_UNVERIFIED', { name });
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
     const part = this.blobPath(f).replace(/\.blob$/, '.part'); // kept across restarts: the next try resumes
+    // The digest (from the message) is checked as the bytes arrive: a blob kept is the blob
+    // sent, and its chunks are checked each time it is decrypted (save, read).
     await this.transport(url)
-      .download(f.blobId, part, blobSize, onProgress ? { onProgress } : {})
-      .catch((e: unknown) => {
-        throw this.relayError(e, name, url);
+      .download(f.blobId, part, blobSize, {
+        sha256: f.blobDigest,
+        signal: this.closing.signal,
+        ...(onProgress ? { onProgress } : {}),
+      })
+      .catch(async (e: unknown) => {
+        const code = (e as { code?: string }).code;
+        if (code === 'ABORTED') throw new MeowError('NOT_OPEN', {}); // closing: the next open resumes
+        if (code !== 'UNVERIFIED') throw this.relayError(e, name, url);
+        await rm(part, { force: true }); // a bad blob is not resumed from
+        throw new MeowError('FILE_UNVERIFIED', { name });
       });
-    try {
-      await openBlob(part, { key: f.key, blobDigest: f.blobDigest, cipherSize, blobSize }, () => undefined);
-    } catch (e) {
-      await rm(part, { force: true }); // a bad blob is not resumed from
-      if (e instanceof BlobVerifyError) throw new MeowError('FILE_UNVERIFIED', { name });
-      throw e;
-    }
     await rename(part, this.blobPath(f));
   }
 
@@ -262,7 +347,9 @@ export class Attachments {
     const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
     const out = await open(tmp, 'wx', 0o600);
     try {
-      await openBlob(this.blobPath(f), this.ref(f), async (p) => void (await out.write(p)));
+      await openBlob(this.blobPath(f), this.ref(f), async (p) => void (await out.writev(p)), {
+        kept: true,
+      });
       await out.sync();
     } catch (e) {
       await out.close();
@@ -285,7 +372,7 @@ export class Attachments {
     await this.download(f);
     const parts: Uint8Array[] = [];
     try {
-      await openBlob(this.blobPath(f), this.ref(f), (p) => void parts.push(p));
+      await openBlob(this.blobPath(f), this.ref(f), (p) => void parts.push(...p), { kept: true });
     } catch (e) {
       if (e instanceof BlobVerifyError) throw new MeowError('FILE_UNVERIFIED', { name: f.name ?? 'file' });
       throw e;

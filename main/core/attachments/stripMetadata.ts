@@ -1,13 +1,14 @@
 /**
  * Removes what a camera writes about a picture — EXIF (GPS position, time, device),
- * XMP, IPTC, comments — from a JPEG or PNG, copying the file segment by segment, so a
- * large picture is never whole in memory. The image data is copied byte for byte.
+ * XMP, IPTC, comments — from a JPEG, PNG or WebP, copying the file segment by segment,
+ * so a large picture is never whole in memory. The image data is copied byte for byte.
  *
  * JPEG: APP1 (EXIF, XMP), APP12, APP13 (IPTC) and COM segments before the image data are
  * dropped; APP0 (JFIF), APP2 (ICC colour profile) and APP14 (Adobe colour transform) stay.
  * The EXIF orientation goes with the rest (a turned photo may show turned).
  * PNG: eXIf, tEXt, zTXt, iTXt and tIME chunks are dropped.
- * Other types are not touched (WebP is not handled yet: its EXIF travels).
+ * WebP: EXIF and XMP chunks are dropped, their flags cleared in VP8X, the RIFF size rewritten.
+ * Other types are not touched.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 
@@ -84,18 +85,57 @@ async function stripPng(src: FileHandle, dst: FileHandle, size: number): Promise
   return dropped;
 }
 
+const WEBP_DROP = new Set(['EXIF', 'XMP ']);
+/** VP8X flags saying EXIF and XMP chunks follow. */
+const VP8X_EXIF = 0x08;
+const VP8X_XMP = 0x04;
+
+async function stripWebp(src: FileHandle, dst: FileHandle, size: number): Promise<number> {
+  const riff = await readAt(src, 0, 12);
+  if (riff.toString('latin1', 0, 4) !== 'RIFF' || riff.toString('latin1', 8, 12) !== 'WEBP')
+    throw new MetadataError('not a WebP file');
+  // The header holds the size of what follows it, so the chunks are listed before anything is written.
+  const end = Math.min(size, 8 + riff.readUInt32LE(4));
+  const keep: { at: number; end: number; type: string }[] = [];
+  let dropped = 0;
+  for (let at = 12; at + 8 <= end;) {
+    const head = await readAt(src, at, 8);
+    const type = head.toString('latin1', 0, 4);
+    const len = head.readUInt32LE(4);
+    const next = at + 8 + len + (len & 1); // chunks are padded to an even length
+    if (at + 8 + len > end) throw new MetadataError('a WebP chunk runs past the end');
+    if (WEBP_DROP.has(type)) dropped++;
+    else keep.push({ at, end: Math.min(next, end), type });
+    at = next;
+  }
+  const header = Buffer.from(riff);
+  header.writeUInt32LE(4 + keep.reduce((n, c) => n + c.end - c.at, 0), 4);
+  await dst.write(header);
+  for (const c of keep) {
+    if (c.type !== 'VP8X') {
+      await copyRange(src, dst, c.at, c.end);
+      continue;
+    }
+    const vp8x = await readAt(src, c.at, c.end - c.at);
+    if (vp8x.length > 8) vp8x[8] = vp8x[8]! & ~(VP8X_EXIF | VP8X_XMP);
+    await dst.write(vp8x);
+  }
+  return dropped;
+}
+
 /**
- * Writes `src` without its metadata to `dst` (JPEG, PNG); returns how many segments or
+ * Writes `src` without its metadata to `dst` (JPEG, PNG, WebP); returns how many segments or
  * chunks were removed, or null when the type is not one this strips (nothing written).
  */
 export async function stripMetadata(src: string, dst: string, mime: string): Promise<number | null> {
-  if (mime !== 'image/jpeg' && mime !== 'image/png') return null;
+  const strip = { 'image/jpeg': stripJpeg, 'image/png': stripPng, 'image/webp': stripWebp }[mime];
+  if (!strip) return null;
   const s = await open(src, 'r');
   try {
     const size = (await s.stat()).size;
     const d = await open(dst, 'w', 0o600);
     try {
-      return mime === 'image/jpeg' ? await stripJpeg(s, d, size) : await stripPng(s, d, size);
+      return await strip(s, d, size);
     } finally {
       await d.close();
     }

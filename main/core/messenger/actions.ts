@@ -104,11 +104,19 @@ export function applyAction(core: Core, a: StoredAction, events: ReceiveEvent[])
     if (a.kind === 'delete') db.actions.wipeEdits(a.peerUid, a.targetUuid);
     return true;
   }
-  if (a.kind === 'delete' && withinDeleteWindow(a.at, target.sentAt)) {
+  const wiped = a.kind === 'delete' && withinDeleteWindow(a.at, target.sentAt);
+  if (wiped) {
     db.messages.wipeContent(a.peerUid, a.targetUuid);
     db.actions.wipeEdits(a.peerUid, a.targetUuid);
   }
   if (a.kind === 'hide') db.messages.remove(a.peerUid, a.targetUuid);
+  if ((wiped || a.kind === 'hide') && target.files.length)
+    core.emit('filesDropped', {
+      peerUid: a.peerUid,
+      uuid: a.targetUuid,
+      files: target.files,
+      relayToo: wiped && target.outbound && target.authorDevice === core.identity.uid,
+    });
   events.push({
     kind: 'status',
     m: a.kind === 'hide' ? target : (db.messages.get(a.peerUid, a.targetUuid) ?? target),

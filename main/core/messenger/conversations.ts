@@ -34,10 +34,13 @@ export class Conversations {
   async send(
     ref: string,
     text: string,
-    opts: { quote?: string; files?: meow.IFileMeta[] } = {},
+    opts: { quote?: string; files?: meow.IFileMeta[]; uuid?: string } = {},
   ): Promise<StoredMessage> {
     const files = opts.files ?? [];
     const found = this.contacts.find(ref);
+    // A send given its id (a file send resumed after a restart) happens once.
+    const already = opts.uuid ? this.core.db.messages.get(found.uid, opts.uuid) : undefined;
+    if (already) return already;
     if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
     if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
     if (!text.trim() && !files.length) throw new MeowError('EMPTY_TEXT', {});
@@ -49,7 +52,7 @@ export class Conversations {
       const quote = opts.quote ?? '';
       if (quote && !this.core.db.messages.get(peer.uid, quote))
         throw new MeowError('UNKNOWN_MESSAGE', { message: quote });
-      const uuid = randomUUID();
+      const uuid = opts.uuid ?? randomUUID();
       const sentAt = this.core.clock();
       const plain = encode(meow.UserMessage, {
         type: 'text',

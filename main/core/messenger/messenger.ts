@@ -42,6 +42,7 @@ import type { RelayHealth } from './retryPolicy.js';
 import { RotationSchedule } from './rotationSchedule.js';
 import { pinServer } from './servers.js';
 import { Attachments } from '../attachments/attachments.js';
+import { forgetDroppedFiles } from '../attachments/forgetFiles.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 export type { ServerStats } from './loops.js';
@@ -128,6 +129,10 @@ export class Messenger implements Core {
       },
       device: () => core.identity.device,
     });
+    this.on(
+      'filesDropped',
+      forgetDroppedFiles({ db: () => core.db, attachments: this.attachments, log: core.log }),
+    );
     core.hooks = {
       fanOut: (change, except) => this.deviceSync.fanOut(change, except),
       kickSend: () => this.net.kickSend(),
@@ -216,6 +221,7 @@ export class Messenger implements Core {
   }
 
   async close(): Promise<void> {
+    this.attachments.close();
     await this.net.stop();
     // Wait for in-flight ratchet work before closing the stores.
     await this.net.idle();
@@ -323,7 +329,7 @@ export class Messenger implements Core {
   send(
     ref: string,
     text: string,
-    opts: { quote?: string; files?: meow.IFileMeta[] } = {},
+    opts: { quote?: string; files?: meow.IFileMeta[]; uuid?: string } = {},
   ): Promise<StoredMessage> {
     return this.conversations.send(ref, text, opts);
   }

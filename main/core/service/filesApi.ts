@@ -11,10 +11,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../../../shared/errors.js';
 import type { SendFilesArgs } from '../../../shared/service.js';
-import type { FileSettingsView, MessageView } from '../../../shared/views.js';
+import type { FileSettingsView, FileUsageView, MessageView } from '../../../shared/views.js';
 import type { meow } from '../../../protocol/wire/proto.js';
 import type { SendFile } from '../attachments/attachments.js';
+import { resumeFileSends, sendFiles as sendFilesDurably } from '../attachments/fileSends.js';
 import { safeFileName } from '../attachments/fileName.js';
+import { clearMedia as clearOld, fileUsage as usageOf } from '../attachments/storage.js';
 import { sniffType } from '../attachments/fileType.js';
 import type { Messenger } from '../messenger/messenger.js';
 import type { StoredMessage } from '../storage/messageDb.js';
@@ -111,16 +113,15 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
     try {
       // Every file is checked (exists, under the relay's limit) before any is uploaded.
       for (const f of files) await m.attachments.check(f);
-      const metas: meow.IFileMeta[] = [];
-      for (const [index, f] of files.entries()) {
-        const name = f.name ?? f.path;
-        metas.push(
-          await m.attachments.prepare(f, (done, total) =>
-            s.emit('file:progress', { contactId, messageId: '', index, name, direction: 'up', done, total }),
-          ),
-        );
-      }
-      const stored = await m.send(contactId, args.caption ?? '', { files: metas });
+      // Recorded before it uploads: cut short, it continues when the profile opens again.
+      const stored = await sendFilesDurably(
+        m,
+        contactId,
+        args.caption ?? '',
+        files,
+        (index, name, done, total) =>
+          s.emit('file:progress', { contactId, messageId: '', index, name, direction: 'up', done, total }),
+      );
       await s.flushSoon(m);
       return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
     } finally {
@@ -236,6 +237,33 @@ export function setFileSettings(
 }
 
 const m = (s: ServiceSession) => s.open();
+
+export function fileUsage(s: ServiceSession): Promise<FileUsageView[]> {
+  return s.guard('fileUsage', () => Promise.resolve(usageOf(m(s))));
+}
+
+export function clearMedia(
+  s: ServiceSession,
+  args: { olderThanDays: number; contactId?: string },
+): Promise<{ files: number; bytes: number }> {
+  return s.guard('clearMedia', async () => {
+    const messenger = m(s);
+    if (args.contactId) s.contact(messenger, args.contactId);
+    return clearOld(messenger, args);
+  });
+}
+
+/** Continues the file sends a crash or a close cut short (in the background, when a profile opens). */
+export function resumeSends(s: ServiceSession, m: Messenger): void {
+  void resumeFileSends(
+    m,
+    (index, name, done, total) =>
+      s.emit('file:progress', { contactId: '', messageId: '', index, name, direction: 'up', done, total }),
+    (e) => s.log.warn('a file send stays pending', { error: String(e) }),
+  ).then(async (stored) => {
+    if (stored.length) await s.flushSoon(m);
+  });
+}
 
 /** Fetches the small files of a message just stored (received, or synced from my other devices). */
 export function autoDownload(s: ServiceSession, m: Messenger, stored: StoredMessage): void {

@@ -24,6 +24,7 @@ import {
   type LocalRelayStarter,
 } from './localRelay.js';
 import { attachEvents } from './events.js';
+import { resumeSends } from './filesApi.js';
 import { conversationView, profileView } from './views.js';
 
 export interface ServiceOptions {
@@ -136,6 +137,7 @@ export class ServiceSession {
     this.m = m;
     this.detach = attachEvents(this, m);
     this.emit('app:state', this.state());
+    resumeSends(this, m);
     for (const n of m.openNotices.splice(0)) this.emit('notice', notice(n.code, n.params));
     return profileView(m);
   }

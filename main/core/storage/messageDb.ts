@@ -9,6 +9,7 @@ import { ConversationStateTable } from './conversationState.js';
 import { DeferredSyncTable } from './deferredSync.js';
 import { MessageTable } from './messages.js';
 import { OutboxTable } from './outbox.js';
+import { PendingUploadTable } from './pendingUploads.js';
 import { ReceivedLedger } from './receivedLedger.js';
 import { SqlStore } from './sqlStore.js';
 
@@ -27,6 +28,7 @@ export class MessageDb {
   readonly deferred: DeferredSyncTable;
   readonly actions: ActionTable;
   readonly conversationState: ConversationStateTable;
+  readonly uploads: PendingUploadTable;
 
   constructor(path: string, storageKey: Uint8Array) {
     this.sql = new SqlStore(path, storageKey);
@@ -37,6 +39,7 @@ export class MessageDb {
     this.deferred = new DeferredSyncTable(this.sql);
     this.actions = new ActionTable(this.sql);
     this.conversationState = new ConversationStateTable(this.sql);
+    this.uploads = new PendingUploadTable(this.sql);
   }
 
   /** The connection (for tests and the store's rescue). */
