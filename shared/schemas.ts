@@ -136,6 +136,8 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       })
       .strict(),
   ]),
+  // The value is checked by the service against the list (BAD_INPUT otherwise).
+  setDisappearing: z.tuple([id, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]),
   retryMessage: z.tuple([id, id]),
   sendFiles: z.tuple([
     id,

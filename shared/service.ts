@@ -160,6 +160,12 @@ export interface ServiceMethods {
   /** Pins, archives, marks unread, mutes (until a time) or saves the draft of a conversation; my other devices follow. */
   updateConversation(contactId: string, change: ConversationChange): Promise<ConversationView>;
   /**
+   * Sets the conversation's disappearing timer (ms: 0 off, 5 minutes, 1 hour, 1 day, 1 week;
+   * BAD_INPUT otherwise) for both people and all their devices; new messages disappear that
+   * long after they were read (sent, for my own).
+   */
+  setDisappearing(contactId: string, ms: number): Promise<ConversationView>;
+  /**
    * Messages of every conversation (or one) whose current text holds every word of `query`
    * (ignoring case and accents), newest first. The index is built in memory on first use after
    * unlocking: nothing of it is written to disk.

@@ -10,6 +10,7 @@ import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
+import { DisappearingTimer } from './DisappearingTimer.js';
 import { MessageList } from './MessageList.js';
 import { UserText } from './UserText.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
@@ -56,6 +57,7 @@ export function Conversation({ contact }: { contact: ContactView; unread?: numbe
               (contact.theirName && contact.theirName !== contact.name ? `“${contact.theirName}”` : '')}
           </span>
         </div>
+        <DisappearingTimer contact={contact} />
         {contact.primaryDevice && (
           <span className="muted small" title="Your device that talks to this contact for you">
             via {contact.primaryDevice.name}

@@ -53,6 +53,8 @@ interface ChatStore {
   markRead(contactId: string): Promise<void>;
   /** Pin, archive, mark unread, mute, draft: my other devices follow. */
   update(contactId: string, change: ConversationChange): Promise<void>;
+  /** The disappearing timer (ms; 0: off), for both people and all their devices. */
+  setDisappearing(contactId: string, ms: number): Promise<void>;
   /** The list shows archived conversations (instead of the others). */
   showArchived: boolean;
   toggleArchived(): void;
@@ -171,6 +173,9 @@ export const useChats = create<ChatStore>((set, get) => ({
   },
   async update(contactId, change) {
     get().onConversation(await call('updateConversation', contactId, change));
+  },
+  async setDisappearing(contactId, ms) {
+    get().onConversation(await call('setDisappearing', contactId, ms));
   },
   showArchived: false,
   toggleArchived() {

@@ -138,6 +138,17 @@ describe('messages.db migrations', () => {
     expect(db.prepare('SELECT count(*) AS n FROM conversation_state').get()).toEqual({ n: 1 });
   });
 
+  it('0009 adds how long after reading a message disappears, indexed for the sweep', () => {
+    const db = new Database(':memory:');
+    migrate(db, 9);
+    expect(currentVersion(db)).toBe(9);
+    expect(columns(db, 'messages')).toContain('expire_after');
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT uuid FROM messages WHERE expire_after > 0').all() as {
+      detail: string;
+    }[];
+    expect(plan.map((p) => p.detail).join(' ')).toContain('messages_expiring');
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

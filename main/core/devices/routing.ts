@@ -8,6 +8,7 @@ import { MINUTE_MS } from '../durations.js';
 import { MeowError } from '../errors.js';
 import { doubling } from '../retry.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
+import { expireAfterOf } from '../messenger/disappearing.js';
 import type { SendRouting } from '../messenger/outbox.js';
 import type { ContactChannel, DeviceChannel, Peer } from '../peers/peer.js';
 import type { ReceiveSink } from '../receive/decision.js';
@@ -163,6 +164,7 @@ export function applyForward(
     type: 'text',
     text: msg.text,
     answerTo: msg.status.answerToUuid ?? '',
+    expireAfter: expireAfterOf(msg.status),
     state: 'pending' as const,
     sentAt: msg.status.sent || Date.now(),
     seen: true,

@@ -34,6 +34,7 @@ import { openMessageStore, type MessageStoreRescue } from '../storage/messageSto
 import { Actions, type ActionInput } from './actions.js';
 import { Contacts } from './contacts.js';
 import { Conversations } from './conversations.js';
+import { Disappearing, type Timer } from './disappearing.js';
 import { NetworkLoops, type ServerStats } from './loops.js';
 import type { FlushResult } from './outbox.js';
 import { Profile } from './profile.js';
@@ -76,6 +77,8 @@ export class Messenger implements Core {
   readonly net: NetworkLoops;
   /** Files sent and received: sealed blobs on a relay, kept encrypted in the profile. */
   readonly attachments: Attachments;
+  /** Removes disappearing messages when they are due. */
+  readonly disappearing: Disappearing;
 
   private constructor(
     readonly dir: string,
@@ -128,6 +131,7 @@ export class Messenger implements Core {
       },
       device: () => core.identity.device,
     });
+    this.disappearing = new Disappearing(core, core, this.attachments);
     core.hooks = {
       fanOut: (change, except) => this.deviceSync.fanOut(change, except),
       kickSend: () => this.net.kickSend(),
@@ -158,6 +162,7 @@ export class Messenger implements Core {
       const key = announcementKey();
       if (m.identity.announced !== key) await m.profile.change(() => ({ announced: key }), ['device_caps']);
       await m.deviceSync.applyDeferred();
+      await m.disappearing.sweep(); // (what came due while it was closed is gone before anyone looks)
     } catch (e) {
       m.db.close();
       m.deviceSync.close();
@@ -216,6 +221,7 @@ export class Messenger implements Core {
   }
 
   async close(): Promise<void> {
+    this.disappearing.stop();
     await this.net.stop();
     // Wait for in-flight ratchet work before closing the stores.
     await this.net.idle();
@@ -330,6 +336,9 @@ export class Messenger implements Core {
   act(ref: string, input: ActionInput): Promise<StoredMessage> {
     return this.actions.act(ref, input);
   }
+  setTimer(ref: string, ms: number): Promise<Timer> {
+    return this.actions.setTimer(ref, ms);
+  }
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
     return this.conversations.messages(ref, opts);
   }
@@ -377,8 +386,10 @@ export class Messenger implements Core {
   }
   start(): void {
     this.net.start();
+    this.disappearing.start();
   }
   stop(): Promise<void> {
+    this.disappearing.stop();
     return this.net.stop();
   }
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
+import { expireAfterOf } from '../messenger/disappearing.js';
 import { receiptState } from '../messenger/messageState.js';
 import { deliveryReceipt } from '../messenger/receipts.js';
 import type { ContactChannel } from '../peers/peer.js';
@@ -45,6 +46,7 @@ export function contactEffects(
       data: message.data,
       files: message.files,
       answerTo: message.status?.answerToUuid ?? '',
+      expireAfter: expireAfterOf(message.status),
       state: 'received' as const,
       // The author's clock orders the conversation, but never from the future.
       sentAt: Math.min(message.status?.sent || now, now + 5 * 60_000),
