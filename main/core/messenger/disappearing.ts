@@ -150,7 +150,8 @@ export class Disappearing {
     this.timer = null;
   }
 
-  private arm(): void {
+  /** (Re)arms the timer for the next message due (a read started a countdown, say). */
+  arm(): void {
     if (!this.running || !this.core.db.db.open) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

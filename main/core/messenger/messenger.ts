@@ -342,8 +342,10 @@ export class Messenger implements Core {
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
     return this.conversations.messages(ref, opts);
   }
-  markRead(ref: string, upTo?: { sentAt: number; id: number }): Promise<number> {
-    return this.conversations.markRead(ref, upTo);
+  async markRead(ref: string, upTo?: { sentAt: number; id: number }): Promise<number> {
+    const n = await this.conversations.markRead(ref, upTo);
+    if (n) this.disappearing.arm(); // read: their countdown starts
+    return n;
   }
   updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<Identity> {
     return this.profile.updateProfile(change);
