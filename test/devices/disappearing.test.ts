@@ -5,13 +5,17 @@
  * — counted from sending on its author's devices, from reading on the reader's — and nothing
  * of it stays in the store or the search index; a timer not in the list is refused.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { fromWire } from '../../main/core/messenger/actions.js';
 import { currentTimer, timerOf, TIMER_TARGET } from '../../main/core/messenger/disappearing.js';
 import { searchIndexOf } from '../../main/core/messenger/searchIndex.js';
 import { HOUR_MS, DAY_MS, MINUTE_MS } from '../../main/core/durations.js';
 import { conversationView } from '../../main/core/service/views.js';
+import { pdfLike } from '../attachments/fixtures.js';
 import { aliceWithLaptopAndBob, settle, useEnv, useOpen } from '../core/harness.js';
 
 describe('disappearing messages on every device of both people', () => {
@@ -112,6 +116,38 @@ describe('disappearing messages on every device of both people', () => {
       expect(timerAt(m, who).ms).toBe(0);
     const stays = await s.send(B, 'this one stays');
     expect(stays.expireAfter).toBe(0);
+  });
+
+  it('a file sent under a timer: its kept blob goes from every device with the message', async () => {
+    const { a, s, bob, A, B, all } = await people('files');
+    await a.setTimer(B, 5 * MINUTE_MS);
+    await all();
+    const dir = mkdtempSync(join(tmpdir(), 'meow-disappearing-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'plan.pdf'), pdfLike());
+    const sent = await s.send(B, 'the plan', {
+      files: [await s.attachments.prepare({ path: join(dir, 'plan.pdf') })],
+    });
+    await all();
+    const copies: [Messenger, string][] = [
+      [a, B],
+      [s, B],
+      [bob, A],
+    ];
+    for (const [m, who] of copies) {
+      const f = m.db.messages.get(m.findContact(who).uid, sent.uuid)!.files[0]!;
+      await m.attachments.download(f);
+      expect(m.attachments.state(f).state).toBe('ready');
+    }
+    await bob.markRead(A);
+    const later = Date.now() + 10 * MINUTE_MS;
+    for (const [m, who] of copies) {
+      const f = m.db.messages.get(m.findContact(who).uid, sent.uuid)!.files[0]!;
+      const gone = await m.disappearing.sweep(later);
+      expect(gone.map((x) => x.uuid)).toEqual([sent.uuid]);
+      expect(m.attachments.state(f).state).toBe('remote'); // (not kept here any more)
+      expect(readdirSync(join(m.dir, 'attachments')).filter((n) => n.endsWith('.blob'))).toEqual([]);
+    }
   });
 
   it('a timer set on both sides at once ends the same on every device; a value not in the list is refused', async () => {

@@ -163,6 +163,7 @@ export function applyForward(
     outbound: true,
     type: 'text',
     text: msg.text,
+    files: msg.files, // (a sibling's files: the primary and my other devices show them too)
     answerTo: msg.status.answerToUuid ?? '',
     expireAfter: expireAfterOf(msg.status),
     state: 'pending' as const,
