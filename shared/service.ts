@@ -56,6 +56,8 @@ export interface ServiceEvents {
   'app:state': AppStateView;
   /** A file going up or down. */
   'file:progress': FileProgressView;
+  /** The contact is typing: show it for a few seconds (it comes again while they go on). */
+  'contact:typing': { contactId: string };
 }
 
 export type ServiceEventName = keyof ServiceEvents;
@@ -165,6 +167,8 @@ export interface ServiceMethods {
    * long after they were read (sent, for my own).
    */
   setDisappearing(contactId: string, ms: number): Promise<ConversationView>;
+  /** I am typing to the contact: they are told at most every few seconds (true: told now). */
+  typing(contactId: string): Promise<boolean>;
   /**
    * Messages of every conversation (or one) whose current text holds every word of `query`
    * (ignoring case and accents), newest first. The index is built in memory on first use after

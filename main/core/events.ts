@@ -34,4 +34,6 @@ export interface MessengerEvents {
   /** Rows of one channel left the outbox (pairing progress on the existing device). */
   sent: [{ channel: 'peer' | 'device'; peerUid: string }];
   notice: [{ code: NoticeView['code']; params: NoticeView['params'] }];
+  /** The contact (uid) is typing: shown for a moment, never stored. */
+  typing: [string];
 }

@@ -11,6 +11,7 @@ import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
 import { DisappearingTimer } from './DisappearingTimer.js';
+import { TypingDots } from './TypingDots.js';
 import { MessageList } from './MessageList.js';
 import { UserText } from './UserText.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
@@ -68,6 +69,7 @@ export function Conversation({ contact }: { contact: ContactView; unread?: numbe
         <ReinviteBanner key={contact.id} contact={contact} />
       )}
       <MessageList contactId={contact.id} thread={thread} />
+      <TypingDots contact={contact} />
       {!contact.orphaned && <Composer contact={contact} />}
     </section>
   );

@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { ContactView, ConversationChange, ConversationView, MessageView } from '../../shared/views.js';
 import { call } from '../bridge.js';
 import { useContacts } from './contactStore.js';
+import { sentTo } from './typingStore.js';
 
 export const PAGE = 100;
 
@@ -164,6 +165,7 @@ export const useChats = create<ChatStore>((set, get) => ({
   },
   async send(contactId, text, quote) {
     const m = await call('send', contactId, text, quote ? { quote } : undefined);
+    sentTo(contactId);
     get().onMessage(m);
   },
   async markRead(contactId) {

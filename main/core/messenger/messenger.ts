@@ -35,6 +35,7 @@ import { Actions, type ActionInput } from './actions.js';
 import { Contacts } from './contacts.js';
 import { Conversations } from './conversations.js';
 import { Disappearing, type Timer } from './disappearing.js';
+import { Typing } from './typing.js';
 import { NetworkLoops, type ServerStats } from './loops.js';
 import type { FlushResult } from './outbox.js';
 import { Profile } from './profile.js';
@@ -79,6 +80,8 @@ export class Messenger implements Core {
   readonly attachments: Attachments;
   /** Removes disappearing messages when they are due. */
   readonly disappearing: Disappearing;
+  /** Tells the contact I am typing (rate-limited, never stored). */
+  readonly typingIndicator: Typing;
 
   private constructor(
     readonly dir: string,
@@ -132,6 +135,7 @@ export class Messenger implements Core {
       device: () => core.identity.device,
     });
     this.disappearing = new Disappearing(core, core, this.attachments);
+    this.typingIndicator = new Typing(core, this.contactBook, this.deviceSync);
     core.hooks = {
       fanOut: (change, except) => this.deviceSync.fanOut(change, except),
       kickSend: () => this.net.kickSend(),
@@ -331,7 +335,14 @@ export class Messenger implements Core {
     text: string,
     opts: { quote?: string; files?: meow.IFileMeta[] } = {},
   ): Promise<StoredMessage> {
-    return this.conversations.send(ref, text, opts);
+    return this.conversations.send(ref, text, opts).then((m) => {
+      this.typingIndicator.sent(m.peerUid);
+      return m;
+    });
+  }
+  /** I am typing to `ref` (rate-limited: returns whether the contact was told now). */
+  typing(ref: string): boolean {
+    return this.typingIndicator.typing(ref);
   }
   act(ref: string, input: ActionInput): Promise<StoredMessage> {
     return this.actions.act(ref, input);

@@ -8,6 +8,7 @@ import type { meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
 import { expireAfterOf } from '../messenger/disappearing.js';
+import { fresh } from '../messenger/typing.js';
 import { receiptState } from '../messenger/messageState.js';
 import { deliveryReceipt } from '../messenger/receipts.js';
 import type { ContactChannel } from '../peers/peer.js';
@@ -88,5 +89,11 @@ export function contactEffects(
       outbox.push(...core.fanOut({ type: 'action', peerUid: peer.uid, action: toWire(a) }));
   } else if (message.type === 'profile') {
     outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
+  } else if (message.type === 'typing') {
+    // Shown here and on my other devices for a moment; never stored (messenger/typing.ts).
+    const at = Number(message.status?.sent ?? 0);
+    if (peer.blocked || !fresh(at)) return;
+    setImmediate(() => core.emit('typing', peer.uid));
+    outbox.push(...core.fanOut({ type: 'typing', peerUid: peer.uid, at }));
   }
 }

@@ -175,6 +175,15 @@ export function setDisappearing(s: ServiceSession, contactId: string, ms: number
   });
 }
 
+/** I am typing to the contact (rate-limited in the messenger; nothing stored). */
+export function typing(s: ServiceSession, contactId: string): Promise<boolean> {
+  return s.guard('typing', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    return m.typing(contactId);
+  });
+}
+
 /** Search across conversations (messenger/searchIndex.ts: in memory, built on first use). */
 export function search(
   s: ServiceSession,
