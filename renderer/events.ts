@@ -8,10 +8,15 @@ import { useDevices } from './stores/deviceStore.js';
 import { useFiles } from './stores/fileStore.js';
 import { useNotices } from './stores/noticeStore.js';
 import { usePairing } from './stores/pairingStore.js';
+import { useTyping } from './stores/typingStore.js';
 
 export function wireEvents(): Unsubscribe {
   const offs = [
-    on('message:stored', (m) => useChats.getState().onMessage(m)),
+    on('message:stored', (m) => {
+      useChats.getState().onMessage(m);
+      if (!m.outbound) useTyping.getState().stop(m.contactId); // their message ends the dots
+    }),
+    on('contact:typing', ({ contactId }) => useTyping.getState().onTyping(contactId)),
     on('message:status', (m) => useChats.getState().onMessage(m)),
     on('messages:bulk', ({ contactId }) => useChats.getState().reload(contactId)),
     on('conversation:changed', (c) => useChats.getState().onConversation(c)),

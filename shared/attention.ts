@@ -67,8 +67,12 @@ export function createAttention(): Attention {
     notification(m, inFront) {
       if (!open || m.outbound || m.seen || syncingHistory || inFront) return null;
       if ((muted.get(m.contactId) ?? 0) > Date.now()) return null;
-      const text =
-        m.text.length > NOTIFICATION_BODY_CHARS ? `${m.text.slice(0, NOTIFICATION_BODY_CHARS)}…` : m.text;
+      // A disappearing message's text is never left behind in the system's notification centre.
+      const text = m.disappearAfter
+        ? 'Disappearing message'
+        : m.text.length > NOTIFICATION_BODY_CHARS
+          ? `${m.text.slice(0, NOTIFICATION_BODY_CHARS)}…`
+          : m.text;
       return {
         // Direction overrides shown as marks, as in the app: a name cannot reorder the text.
         title: withDirectionMarks(names.get(m.contactId) ?? 'New message'),

@@ -136,6 +136,9 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
       })
       .strict(),
   ]),
+  // The value is checked by the service against the list (BAD_INPUT otherwise).
+  typing: z.tuple([id]),
+  setDisappearing: z.tuple([id, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]),
   retryMessage: z.tuple([id, id]),
   sendFiles: z.tuple([
     id,
@@ -231,4 +234,5 @@ export const SERVICE_EVENTS = Object.freeze([
   'notice',
   'app:state',
   'file:progress',
+  'contact:typing',
 ] as const);

@@ -57,6 +57,8 @@ export interface ServiceEvents {
   'app:state': AppStateView;
   /** A file going up or down. */
   'file:progress': FileProgressView;
+  /** The contact is typing: show it for a few seconds (it comes again while they go on). */
+  'contact:typing': { contactId: string };
 }
 
 export type ServiceEventName = keyof ServiceEvents;
@@ -160,6 +162,14 @@ export interface ServiceMethods {
   deleteMessage(contactId: string, messageId: string, opts?: { forEveryone?: boolean }): Promise<MessageView>;
   /** Pins, archives, marks unread, mutes (until a time) or saves the draft of a conversation; my other devices follow. */
   updateConversation(contactId: string, change: ConversationChange): Promise<ConversationView>;
+  /**
+   * Sets the conversation's disappearing timer (ms: 0 off, 5 minutes, 1 hour, 1 day, 1 week;
+   * BAD_INPUT otherwise) for both people and all their devices; new messages disappear that
+   * long after they were read (sent, for my own).
+   */
+  setDisappearing(contactId: string, ms: number): Promise<ConversationView>;
+  /** I am typing to the contact: they are told at most every few seconds (true: told now). */
+  typing(contactId: string): Promise<boolean>;
   /**
    * Messages of every conversation (or one) whose current text holds every word of `query`
    * (ignoring case and accents), newest first. The index is built in memory on first use after

@@ -100,8 +100,12 @@ export interface MessageView {
   history: { text: string; at: number }[];
   /** Deleted for everyone by its author: shown as "message deleted", no text. */
   deleted: boolean;
-  /** Deleted on my devices ("for me"): a list drops it. */
+  /** Deleted on my devices ("for me"), or disappeared: a list drops it. */
   removed: boolean;
+  /** Disappears this long (ms) after it was read (sent, for mine); 0: stays. */
+  disappearAfter: number;
+  /** When it disappears (unix ms); 0: it stays, or its count has not started (not read yet). */
+  disappearsAt: number;
 }
 
 export interface QuoteView {
@@ -182,6 +186,12 @@ export interface ConversationView {
   mutedUntil: number;
   /** The text being written, kept across switching, restarts and devices. */
   draft: string;
+  /** Disappearing messages: the timer for new messages (ms; 0: off), the same for both people. */
+  disappearAfter: number;
+  /** Who set it last (null: never set). */
+  disappearSetBy: 'me' | 'contact' | null;
+  /** The timers this profile may choose (ms; 0: off). */
+  disappearChoices: number[];
 }
 
 /** What `updateConversation` changes (only the fields given). */

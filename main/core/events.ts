@@ -40,4 +40,6 @@ export interface MessengerEvents {
    * did it: `relayToo` when this device uploaded them and they were deleted for everyone.
    */
   filesDropped: [{ peerUid: string; uuid: string; files: meow.IFileMeta[]; relayToo: boolean }];
+  /** The contact (uid) is typing: shown for a moment, never stored. */
+  typing: [string];
 }

@@ -11,6 +11,7 @@ import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { useDrafts } from '../stores/draftStore.js';
 import { useFiles } from '../stores/fileStore.js';
+import { typed } from '../stores/typingStore.js';
 import { EmojiPicker } from './EmojiPicker.js';
 import { ErrorText } from './ErrorText.js';
 import { Icon } from './Icon.js';
@@ -237,7 +238,10 @@ export function Composer({ contact }: { contact: ContactView }) {
           autoFocus
           rows={lines}
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            typed(contact.id, e.target.value);
+          }}
           onKeyDown={onKey}
           onPaste={onPaste}
           placeholder={`Message ${contact.name}`}

@@ -10,6 +10,8 @@ import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { Composer } from './Composer.js';
+import { DisappearingTimer } from './DisappearingTimer.js';
+import { TypingDots } from './TypingDots.js';
 import { MessageList } from './MessageList.js';
 import { PictureViewer } from './PictureViewer.js';
 import { UserText } from './UserText.js';
@@ -57,6 +59,7 @@ export function Conversation({ contact }: { contact: ContactView; unread?: numbe
               (contact.theirName && contact.theirName !== contact.name ? `“${contact.theirName}”` : '')}
           </span>
         </div>
+        <DisappearingTimer contact={contact} />
         {contact.primaryDevice && (
           <span className="muted small" title="Your device that talks to this contact for you">
             via {contact.primaryDevice.name}
@@ -67,6 +70,7 @@ export function Conversation({ contact }: { contact: ContactView; unread?: numbe
         <ReinviteBanner key={contact.id} contact={contact} />
       )}
       <MessageList contactId={contact.id} thread={thread} />
+      <TypingDots contact={contact} />
       {!contact.orphaned && <Composer contact={contact} />}
       <PictureViewer contactId={contact.id} />
     </section>

@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { ContactView, ConversationChange, ConversationView, MessageView } from '../../shared/views.js';
 import { call } from '../bridge.js';
 import { useContacts } from './contactStore.js';
+import { sentTo } from './typingStore.js';
 
 export const PAGE = 100;
 
@@ -53,6 +54,8 @@ interface ChatStore {
   markRead(contactId: string): Promise<void>;
   /** Pin, archive, mark unread, mute, draft: my other devices follow. */
   update(contactId: string, change: ConversationChange): Promise<void>;
+  /** The disappearing timer (ms; 0: off), for both people and all their devices. */
+  setDisappearing(contactId: string, ms: number): Promise<void>;
   /** The list shows archived conversations (instead of the others). */
   showArchived: boolean;
   toggleArchived(): void;
@@ -162,6 +165,7 @@ export const useChats = create<ChatStore>((set, get) => ({
   },
   async send(contactId, text, quote) {
     const m = await call('send', contactId, text, quote ? { quote } : undefined);
+    sentTo(contactId);
     get().onMessage(m);
   },
   async markRead(contactId) {
@@ -171,6 +175,9 @@ export const useChats = create<ChatStore>((set, get) => ({
   },
   async update(contactId, change) {
     get().onConversation(await call('updateConversation', contactId, change));
+  },
+  async setDisappearing(contactId, ms) {
+    get().onConversation(await call('setDisappearing', contactId, ms));
   },
   showArchived: false,
   toggleArchived() {

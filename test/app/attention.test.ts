@@ -45,6 +45,16 @@ describe('attention', () => {
     expect(a.notification(message({ contactId: 'unknown' }), false)?.title).toBe('New message');
   });
 
+  it('a disappearing message is notified without its text (nothing of it stays in the notification centre)', () => {
+    const a = createAttention();
+    a.conversation(conversation('bob', 'Bob', 1));
+    expect(a.notification(message({ text: 'the code is 4711', disappearAfter: 300_000 }), false)).toEqual({
+      title: 'Bob',
+      body: 'Disappearing message',
+      contactId: 'bob',
+    });
+  });
+
   it('does not notify what I wrote, what is read, while in front, during history, or when not open', () => {
     const a = createAttention();
     expect(a.notification(message({ outbound: true }), false)).toBeNull();

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
 import { cliFriends, meow, meowJson, settleCli, type MessageJson } from './harness.js';
 
@@ -82,6 +82,45 @@ describe('conversation actions from the command line', { timeout: 240_000 }, () 
     expect(bad.stderr).toMatch(/--mute takes a duration/);
     await meowJson(A(), ['conversation', 'Bob', '--unpin', '--unmute', '--draft', '']);
     expect((await meow(A(), ['conversation', 'Bob'])).stdout).toMatch(/Bob: marked unread\n/);
+  });
+
+  it('conversation --disappear: both sides see the timer; a message goes once due; a value not in the list is refused', async () => {
+    // Every process of this test, syncs included, allows the 5-second test timer.
+    process.env['MEOW_TEST_TIMERS'] = '1';
+    onTestFinished(() => void delete process.env['MEOW_TEST_TIMERS']);
+    const test = { MEOW_TEST_TIMERS: '1' };
+    const set = await meowJson<{ disappearAfter: number; disappearSetBy: string }>(
+      A(),
+      ['conversation', 'Bob', '--disappear', '5s'],
+      test,
+    );
+    expect(set).toMatchObject({ disappearAfter: 5000, disappearSetBy: 'me' });
+    const m = await meowJson<ActionJson>(A(), ['send', 'Bob', 'gone in five seconds'], test);
+    await settleCli(A(), B());
+    expect((await meow(B(), ['conversation', 'Alice'], test)).stdout).toMatch(
+      /messages disappear 5s after reading \(set by Alice\)/,
+    );
+    // Bob reads it; from then, five seconds (each command removes what is due when it opens).
+    expect((await meow(B(), ['messages', 'Alice', '--mark-read'], test)).stdout).toContain(
+      'gone in five seconds',
+    );
+    for (const p of [A(), B()]) {
+      for (;;) {
+        const left = await meowJson<ActionJson[]>(p, ['messages', p === A() ? 'Bob' : 'Alice'], test);
+        if (!left.some((x) => x.uuid === m.uuid)) break;
+        await new Promise((r) => setTimeout(r, 500)); // (polling the state: each look is a new process)
+      }
+    }
+    const bad = await meow(A(), ['conversation', 'Bob', '--disappear', '2h']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Invalid disappearing timer: off, 5 minutes, 1 hour, 1 day or 1 week/);
+    const typo = await meow(A(), ['conversation', 'Bob', '--disappear', 'soon']);
+    expect(typo.code).toBe(2);
+    await meowJson(A(), ['conversation', 'Bob', '--disappear', 'off']);
+    await settleCli(A(), B());
+    expect((await meowJson<{ disappearAfter: number }>(B(), ['conversation', 'Alice'])).disappearAfter).toBe(
+      0,
+    );
   });
 
   it('search: every word, across conversations; a query too long is a usage error', async () => {

@@ -149,6 +149,17 @@ describe('messages.db migrations', () => {
     expect(db.prepare('SELECT count(*) AS n FROM pending_upload').get()).toEqual({ n: 1 });
   });
 
+  it('0010 adds how long after reading a message disappears, indexed for the sweep', () => {
+    const db = new Database(':memory:');
+    migrate(db, 10);
+    expect(currentVersion(db)).toBe(10);
+    expect(columns(db, 'messages')).toContain('expire_after');
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT uuid FROM messages WHERE expire_after > 0').all() as {
+      detail: string;
+    }[];
+    expect(plan.map((p) => p.detail).join(' ')).toContain('messages_expiring');
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

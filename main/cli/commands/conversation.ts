@@ -6,7 +6,27 @@ import { resolveContact, whole } from './resolve.js';
 import { LIMITS } from '../../../shared/schemas.js';
 import { messageJson, messageLine } from '../format.js';
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+const UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+
+/** `--disappear 1h` → ms (`off` → 0); the service refuses a value not in its list. */
+export function disappearAfter(value: string): number {
+  if (value === 'off') return 0;
+  const m = /^(\d{1,6})([smhdw])$/.exec(value);
+  if (!m) throw new UsageError('conversation: --disappear takes off, 5m, 1h, 1d or 1w', 'conversation');
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+/** 3600000 → "1h" (as --disappear takes it). */
+function duration(ms: number): string {
+  for (const u of ['w', 'd', 'h', 'm', 's']) if (ms % UNITS[u]! === 0) return `${ms / UNITS[u]!}${u}`;
+  return `${ms}ms`;
+}
 
 /** `--mute 8h` → until when (unix ms); `forever` → as far as a time goes. */
 export function muteUntil(value: string, now = Date.now()): number {
@@ -31,16 +51,23 @@ function describe(c: ConversationView): string {
         : `muted until ${new Date(c.mutedUntil).toLocaleString()}`
       : '',
     c.draft ? `draft: ${c.draft}` : '',
+    c.disappearAfter
+      ? `messages disappear ${duration(c.disappearAfter)} after reading (set by ${c.disappearSetBy === 'me' ? 'you' : c.contact.name})`
+      : '',
   ].filter(Boolean);
   return `${c.contact.name}: ${parts.length ? parts.join(', ') : 'nothing set'}`;
 }
 
 export const conversation: CommandSpec = {
   name: 'conversation',
-  synopsis: 'CONTACT [--pin|--unpin] [--archive|--unarchive] [--mark-unread] [--mute D|--unmute] [--draft T]',
-  summary: 'pin, archive, mark unread, mute or keep a draft of a conversation (your other devices follow)',
+  synopsis:
+    'CONTACT [--pin|--unpin] [--archive|--unarchive] [--mark-unread] [--mute D|--unmute] [--draft T] [--disappear T]',
+  summary:
+    'pin, archive, mark unread, mute, keep a draft or set disappearing messages (your other devices follow)',
   help: [
     '--mute takes 30m, 8h, 1d, 1w or forever: no notifications until then. --draft "" clears the draft.',
+    '--disappear takes off, 5m, 1h, 1d or 1w: new messages disappear that long after they are read',
+    '(yours: after sending), from every device of both of you; the contact sees the change.',
     'Without options, shows what is set.',
   ],
   options: {
@@ -52,6 +79,7 @@ export const conversation: CommandSpec = {
     mute: { type: 'string' },
     unmute: { type: 'boolean' },
     draft: { type: 'string' },
+    disappear: { type: 'string' },
   },
   positionals: ['CONTACT'],
   async run(ctx, args) {
@@ -72,8 +100,11 @@ export const conversation: CommandSpec = {
     if (flag(args, 'unmute')) change.mutedUntil = 0;
     const draft = str(args, 'draft');
     if (draft !== undefined) change.draft = draft;
+    const disappear = str(args, 'disappear');
+    const timer = disappear === undefined ? undefined : disappearAfter(disappear);
     const s = await ctx.open();
     const c = await resolveContact(s, args.positionals[0]!);
+    if (timer !== undefined) await s.setDisappearing(c.id, timer);
     const view =
       Object.keys(change).length > 0
         ? await s.updateConversation(c.id, change)
@@ -85,6 +116,8 @@ export const conversation: CommandSpec = {
       markedUnread: view.markedUnread,
       mutedUntil: view.mutedUntil,
       draft: view.draft,
+      disappearAfter: view.disappearAfter,
+      disappearSetBy: view.disappearSetBy,
     });
   },
 };

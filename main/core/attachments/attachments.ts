@@ -380,6 +380,14 @@ export class Attachments {
     return Buffer.concat(parts);
   }
 
+  /** Removes a kept file's blob from this device (its message disappeared); a missing one is fine. */
+  async discard(f: meow.IFileMeta): Promise<void> {
+    const key = toHex(f.blobDigest ?? new Uint8Array(0));
+    await this.downloads.get(key)?.catch(() => undefined); // (one under way would write it back)
+    await rm(this.blobPath(f), { force: true });
+    this.failures.delete(key);
+  }
+
   private ref(f: meow.IFileMeta) {
     return {
       key: f.key ?? new Uint8Array(0),

@@ -21,6 +21,7 @@ import { applyForward } from './routing.js';
 import { applyUnlinked } from './unlink.js';
 import { applySiblingAction, checkSiblingAction } from './actionSync.js';
 import { applyState, decodeState } from '../messenger/conversationState.js';
+import { fresh } from '../messenger/typing.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -105,6 +106,13 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
       if (applyState(ctx.core, peerUid, state) && ctx.core.peers.get(peerUid))
         ctx.core.emit('contact', peerUid);
     }),
+  },
+  // The contact is typing (my device that talks to them heard it): shown, never stored.
+  typing: {
+    apply: ({ ctx }, _d, p) => {
+      if (p.peerUid && ctx.core.peers.get(p.peerUid) && fresh(Number(p.typingAt)))
+        setImmediate(() => ctx.core.emit('typing', p.peerUid));
+    },
   },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },

@@ -44,7 +44,8 @@ export type SyncType =
   | 'batch'
   | 'device_caps'
   | 'action'
-  | 'conv_state';
+  | 'conv_state'
+  | 'typing';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

@@ -8,6 +8,8 @@ import { MINUTE_MS } from '../durations.js';
 import { MeowError } from '../errors.js';
 import { doubling } from '../retry.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
+import { expireAfterOf } from '../messenger/disappearing.js';
+import { fresh } from '../messenger/typing.js';
 import type { SendRouting } from '../messenger/outbox.js';
 import type { ContactChannel, DeviceChannel, Peer } from '../peers/peer.js';
 import type { ReceiveSink } from '../receive/decision.js';
@@ -118,8 +120,8 @@ export function applyForward(
   const contact = ctx.core.peers.get(p.forwardPeerUid);
   if (!contact) throw new MeowError('REFUSED', { detail: 'forward for an unknown contact' });
   const msg = decodeStrict(meow.UserMessage, 'UserMessage', p.forwardPayload);
-  if ((msg.type !== 'text' && msg.type !== 'action') || !msg.status?.uuid)
-    throw new MeowError('REFUSED', { detail: 'only text messages and actions are forwarded' });
+  if ((msg.type !== 'text' && msg.type !== 'action' && msg.type !== 'typing') || !msg.status?.uuid)
+    throw new MeowError('REFUSED', { detail: 'only text messages, actions and typing are forwarded' });
   if (contact.primary) {
     // The primary role moved (handover): pass it on to the device that has it now.
     const primary = ctx.core.devices.get(contact.primary.device);
@@ -136,6 +138,11 @@ export function applyForward(
   }
   const uuid = msg.status.uuid;
   const send: OutboxItem = { channel: 'peer', peerUid: contact.uid, plain: p.forwardPayload };
+  if (msg.type === 'typing') {
+    // Sent on as it is (stale: dropped), never stored; my devices never show my own typing.
+    if (fresh(Number(msg.status.sent))) db.outbox.enqueue([send]);
+    return;
+  }
   if (msg.type === 'action') {
     // A reaction, edit or deletion I made on another device: its author told my devices; I
     // store it (once, by its id) and send it on — unless it is not one I may make.
@@ -162,7 +169,9 @@ export function applyForward(
     outbound: true,
     type: 'text',
     text: msg.text,
+    files: msg.files, // (a sibling's files: the primary and my other devices show them too)
     answerTo: msg.status.answerToUuid ?? '',
+    expireAfter: expireAfterOf(msg.status),
     state: 'pending' as const,
     sentAt: msg.status.sent || Date.now(),
     seen: true,

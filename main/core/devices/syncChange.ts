@@ -9,4 +9,6 @@ export type SyncChange =
   | { type: 'identity_update' }
   | { type: 'server_add' }
   | { type: 'action'; peerUid: string; action: meow.IMessageAction }
-  | { type: 'conv_state'; peerUid: string; data: Uint8Array };
+  | { type: 'conv_state'; peerUid: string; data: Uint8Array }
+  /** The contact is typing (received by the device that talks to them); never stored. */
+  | { type: 'typing'; peerUid: string; at: number };

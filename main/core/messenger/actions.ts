@@ -15,10 +15,11 @@ import type { ContactChannel } from '../peers/peer.js';
 import type { ReceiveEvent } from '../receive/decision.js';
 import type { ActionKind, OutboxItem, StoredAction, StoredMessage } from '../storage/messageDb.js';
 import { byAuthor, fold, isOneEmoji, myReaction, withinDeleteWindow } from './actionFold.js';
+import { currentTimer, isTimerChoice, TIMER_TARGET, type Timer } from './disappearing.js';
 import { MAX_TEXT_BYTES } from './limits.js';
 import type { RoutePort } from './conversations.js';
 
-const KINDS: ReadonlySet<string> = new Set<ActionKind>(['react', 'edit', 'delete', 'hide']);
+const KINDS: ReadonlySet<string> = new Set<ActionKind>(['react', 'edit', 'delete', 'hide', 'timer']);
 
 /** What a person asks for (the service's react / editMessage / deleteMessage). */
 export type ActionInput =
@@ -37,6 +38,7 @@ export function toWire(a: StoredAction): meow.IMessageAction {
     at: a.at,
     mine: a.mine,
     authorDevice: a.authorDevice,
+    timer: a.timer ?? 0,
   };
 }
 
@@ -60,6 +62,10 @@ export function fromWire(
   const text = w.text ?? '';
   if (kind === 'edit' && (!text.trim() || Buffer.byteLength(text) > MAX_TEXT_BYTES))
     return 'an edit is a non-empty text within the size limit';
+  const timer = Number(w.timer ?? 0);
+  if ((kind === 'timer') !== (w.targetUuid === TIMER_TARGET))
+    return 'a timer, and only a timer, targets the conversation';
+  if (kind === 'timer' && !isTimerChoice(timer)) return `a timer of ${timer} ms is not one of the choices`;
   return {
     id: w.id,
     peerUid,
@@ -70,6 +76,7 @@ export function fromWire(
     authorDevice: mine ? (w.authorDevice ?? '') : '',
     emoji: kind === 'react' ? emoji : '',
     text: kind === 'edit' ? text : '',
+    timer: kind === 'timer' ? timer : 0,
   };
 }
 
@@ -97,7 +104,15 @@ export function applyAction(core: Core, a: StoredAction, events: ReceiveEvent[])
       : db.actions.forTarget(a.peerUid, a.targetUuid).some((x) => x.kind === 'delete' && x.mine === a.mine))
   )
     return false;
+  // A message that disappeared or was deleted for me here: nothing more of it is kept.
+  if (!target && a.kind !== 'hide' && a.kind !== 'timer' && db.actions.hidden(a.peerUid, a.targetUuid))
+    return false;
   if (!db.actions.insert(a)) return false;
+  if (a.kind === 'timer') {
+    // The conversation's view shows the timer; announced once the caller's transaction is done.
+    setImmediate(() => core.emit('contact', a.peerUid));
+    return true;
+  }
   if (!target) {
     // Applied when the message arrives (actionFold, and insertRaw's tombstones); a deletion
     // wipes what earlier texts are already here.
@@ -128,7 +143,15 @@ export function applyAction(core: Core, a: StoredAction, events: ReceiveEvent[])
 export function actionMessage(a: StoredAction): Uint8Array {
   return encode(meow.UserMessage, {
     type: 'action',
-    action: { id: a.id, targetUuid: a.targetUuid, kind: a.kind, emoji: a.emoji, text: a.text, at: a.at },
+    action: {
+      id: a.id,
+      targetUuid: a.targetUuid,
+      kind: a.kind,
+      emoji: a.emoji,
+      text: a.text,
+      at: a.at,
+      timer: a.timer ?? 0,
+    },
     status: { uuid: a.id, sent: a.at },
   });
 }
@@ -198,30 +221,79 @@ export class Actions {
           } else a = { ...base, kind: 'hide' };
           break;
       }
-      const items: OutboxItem[] = this.core.fanOut({ type: 'action', peerUid: peer.uid, action: toWire(a) });
-      if (a.kind !== 'hide') {
-        // To the contact: straight, or through the device of mine that talks to them.
-        const plain = actionMessage(a);
-        const primary = this.devices.routeFor(peer);
-        items.push(
-          primary
-            ? this.devices.forwardItem(primary, peer, plain)
-            : { channel: 'peer', peerUid: peer.uid, plain },
-        );
-      }
-      db.atomically(() => {
-        applyAction(this.core, a, events);
+      this.record(peer, a, events, () => {
         // Deleted before it left: its queued copy is not sent at all (once packed, it goes as it is).
         if (a.kind === 'delete')
           for (const row of db.outbox.forPeer('peer', peer.uid))
             if (row.messageUuid === target.uuid && !row.packed) db.outbox.drop(row.id);
-        db.outbox.enqueue(items);
       });
       return target;
     });
     for (const e of events) this.core.emit(e.kind, e.m);
     this.core.kickSend();
     return target;
+  }
+
+  /**
+   * Sets the conversation's disappearing timer (ms, one of TIMER_CHOICES; 0: off) for both
+   * people and all their devices; a value not in the list is refused and changes nothing.
+   */
+  async setTimer(ref: string, ms: number): Promise<Timer> {
+    if (!isTimerChoice(ms))
+      throw new MeowError('BAD_INPUT', {
+        field: 'disappearing timer',
+        reason: 'off, 5 minutes, 1 hour, 1 day or 1 week',
+      });
+    const found = this.contacts.find(ref);
+    if (found.state === 'invited') throw new MeowError('CONTACT_NOT_READY', { contact: found.name });
+    if (found.blocked) throw new MeowError('BLOCKED', { contact: found.name });
+    const timer = await this.core.locks.run(contactLock(found.uid), async () => {
+      const peer = this.core.peers.get(found.uid) ?? found;
+      const now = currentTimer(this.core, peer.uid);
+      if (now.ms === ms) return now; // already so: nothing to tell anyone
+      this.record(
+        peer,
+        {
+          id: randomUUID(),
+          peerUid: peer.uid,
+          targetUuid: TIMER_TARGET,
+          kind: 'timer',
+          mine: true,
+          at: this.core.clock(),
+          authorDevice: this.core.identity.uid,
+          emoji: '',
+          text: '',
+          timer: ms,
+        },
+        [],
+      );
+      return currentTimer(this.core, peer.uid);
+    });
+    this.core.kickSend();
+    return timer;
+  }
+
+  /**
+   * Stores and applies my action `a` and, in the same transaction (with `also`), queues it for
+   * my other devices and — unless it is a deletion for me — for the contact: straight, or
+   * through the device of mine that talks to them.
+   */
+  private record(peer: ContactChannel, a: StoredAction, events: ReceiveEvent[], also?: () => void): void {
+    const items: OutboxItem[] = this.core.fanOut({ type: 'action', peerUid: peer.uid, action: toWire(a) });
+    if (a.kind !== 'hide') {
+      const plain = actionMessage(a);
+      const primary = this.devices.routeFor(peer);
+      items.push(
+        primary
+          ? this.devices.forwardItem(primary, peer, plain)
+          : { channel: 'peer', peerUid: peer.uid, plain },
+      );
+    }
+    this.core.db.atomically(() => {
+      applyAction(this.core, a, events);
+      also?.();
+      this.core.db.outbox.enqueue(items);
+    });
   }
 
   /** Checks a quote before a reply is sent: it must be a message of this conversation. */

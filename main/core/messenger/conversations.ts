@@ -11,6 +11,7 @@ import { contactLock } from '../locks.js';
 import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
 import { toDbMessage } from './dbMessage.js';
+import { currentTimer } from './disappearing.js';
 import { MAX_TEXT_BYTES } from './limits.js';
 import { readReceipts } from './receipts.js';
 
@@ -54,11 +55,13 @@ export class Conversations {
         throw new MeowError('UNKNOWN_MESSAGE', { message: quote });
       const uuid = opts.uuid ?? randomUUID();
       const sentAt = this.core.clock();
+      // The timer in force now goes with the message: it disappears by it on every device.
+      const expireAfter = currentTimer(this.core, peer.uid).ms;
       const plain = encode(meow.UserMessage, {
         type: 'text',
         text,
         files,
-        status: { uuid, sent: sentAt, answerToUuid: quote },
+        status: { uuid, sent: sentAt, answerToUuid: quote, expireAfter },
       });
       const primary = this.devices.routeFor(peer);
       const base = {
@@ -70,6 +73,7 @@ export class Conversations {
         files,
         answerTo: quote,
         sentAt,
+        expireAfter,
         seen: true,
         authorDevice: this.core.identity.uid,
       };

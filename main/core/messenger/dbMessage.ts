@@ -1,6 +1,7 @@
 /** Conversions between stored messages and the DbMessage wire record used by device sync. */
 import type { meow } from '../../../protocol/wire/proto.js';
 import type { NewMessage, StoredMessage } from '../storage/messageDb.js';
+import { expireAfterOf } from './disappearing.js';
 import { isMessageState } from './messageState.js';
 
 export function toDbMessage(m: StoredMessage | NewMessage): meow.IDbMessage {
@@ -17,6 +18,7 @@ export function toDbMessage(m: StoredMessage | NewMessage): meow.IDbMessage {
       received: m.receivedAt ?? 0,
       processed: m.processedAt ?? 0,
       answerToUuid: m.answerTo ?? '',
+      expireAfter: m.expireAfter ?? 0,
     },
     state: m.state,
     storedAt: 'storedAt' in m ? m.storedAt : Date.now(),
@@ -45,6 +47,7 @@ export function fromDbMessage(
     receivedAt: d.status?.received ?? 0,
     processedAt: d.status?.processed ?? 0,
     authorDevice: d.authorDevice ?? '',
+    expireAfter: expireAfterOf(d.status),
     ...extra,
   };
 }

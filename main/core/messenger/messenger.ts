@@ -34,6 +34,8 @@ import { openMessageStore, type MessageStoreRescue } from '../storage/messageSto
 import { Actions, type ActionInput } from './actions.js';
 import { Contacts } from './contacts.js';
 import { Conversations } from './conversations.js';
+import { Disappearing, type Timer } from './disappearing.js';
+import { Typing } from './typing.js';
 import { NetworkLoops, type ServerStats } from './loops.js';
 import type { FlushResult } from './outbox.js';
 import { Profile } from './profile.js';
@@ -77,6 +79,10 @@ export class Messenger implements Core {
   readonly net: NetworkLoops;
   /** Files sent and received: sealed blobs on a relay, kept encrypted in the profile. */
   readonly attachments: Attachments;
+  /** Removes disappearing messages when they are due. */
+  readonly disappearing: Disappearing;
+  /** Tells the contact I am typing (rate-limited, never stored). */
+  readonly typingIndicator: Typing;
 
   private constructor(
     readonly dir: string,
@@ -133,6 +139,8 @@ export class Messenger implements Core {
       'filesDropped',
       forgetDroppedFiles({ db: () => core.db, attachments: this.attachments, log: core.log }),
     );
+    this.disappearing = new Disappearing(core, core, this.attachments);
+    this.typingIndicator = new Typing(core, this.contactBook, this.deviceSync);
     core.hooks = {
       fanOut: (change, except) => this.deviceSync.fanOut(change, except),
       kickSend: () => this.net.kickSend(),
@@ -163,6 +171,7 @@ export class Messenger implements Core {
       const key = announcementKey();
       if (m.identity.announced !== key) await m.profile.change(() => ({ announced: key }), ['device_caps']);
       await m.deviceSync.applyDeferred();
+      await m.disappearing.sweep(); // (what came due while it was closed is gone before anyone looks)
     } catch (e) {
       m.db.close();
       m.deviceSync.close();
@@ -222,6 +231,7 @@ export class Messenger implements Core {
 
   async close(): Promise<void> {
     this.attachments.close();
+    this.disappearing.stop();
     await this.net.stop();
     // Wait for in-flight ratchet work before closing the stores.
     await this.net.idle();
@@ -331,16 +341,28 @@ export class Messenger implements Core {
     text: string,
     opts: { quote?: string; files?: meow.IFileMeta[]; uuid?: string } = {},
   ): Promise<StoredMessage> {
-    return this.conversations.send(ref, text, opts);
+    return this.conversations.send(ref, text, opts).then((m) => {
+      this.typingIndicator.sent(m.peerUid);
+      return m;
+    });
+  }
+  /** I am typing to `ref` (rate-limited: returns whether the contact was told now). */
+  typing(ref: string): boolean {
+    return this.typingIndicator.typing(ref);
   }
   act(ref: string, input: ActionInput): Promise<StoredMessage> {
     return this.actions.act(ref, input);
   }
+  setTimer(ref: string, ms: number): Promise<Timer> {
+    return this.actions.setTimer(ref, ms);
+  }
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
     return this.conversations.messages(ref, opts);
   }
-  markRead(ref: string, upTo?: { sentAt: number; id: number }): Promise<number> {
-    return this.conversations.markRead(ref, upTo);
+  async markRead(ref: string, upTo?: { sentAt: number; id: number }): Promise<number> {
+    const n = await this.conversations.markRead(ref, upTo);
+    if (n) this.disappearing.arm(); // read: their countdown starts
+    return n;
   }
   updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<Identity> {
     return this.profile.updateProfile(change);
@@ -383,8 +405,10 @@ export class Messenger implements Core {
   }
   start(): void {
     this.net.start();
+    this.disappearing.start();
   }
   stop(): Promise<void> {
+    this.disappearing.stop();
     return this.net.stop();
   }
 }

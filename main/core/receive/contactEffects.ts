@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
+import { expireAfterOf } from '../messenger/disappearing.js';
+import { fresh } from '../messenger/typing.js';
 import { receiptState } from '../messenger/messageState.js';
 import { deliveryReceipt } from '../messenger/receipts.js';
 import type { ContactChannel } from '../peers/peer.js';
@@ -45,6 +47,7 @@ export function contactEffects(
       data: message.data,
       files: message.files,
       answerTo: message.status?.answerToUuid ?? '',
+      expireAfter: expireAfterOf(message.status),
       state: 'received' as const,
       // The author's clock orders the conversation, but never from the future.
       sentAt: Math.min(message.status?.sent || now, now + 5 * 60_000),
@@ -86,5 +89,11 @@ export function contactEffects(
       outbox.push(...core.fanOut({ type: 'action', peerUid: peer.uid, action: toWire(a) }));
   } else if (message.type === 'profile') {
     outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
+  } else if (message.type === 'typing') {
+    // Shown here and on my other devices for a moment; never stored (messenger/typing.ts).
+    const at = Number(message.status?.sent ?? 0);
+    if (peer.blocked || !fresh(at)) return;
+    setImmediate(() => core.emit('typing', peer.uid));
+    outbox.push(...core.fanOut({ type: 'typing', peerUid: peer.uid, at }));
   }
 }

@@ -256,7 +256,7 @@ function texts(db: MessageDb, peerUid: string, since: number, queued: Set<string
         text: m.text,
         data: m.data,
         files: m.files,
-        status: { uuid: m.uuid, sent: m.sentAt, answerToUuid: m.answerTo },
+        status: { uuid: m.uuid, sent: m.sentAt, answerToUuid: m.answerTo, expireAfter: m.expireAfter },
       }),
     }));
 }

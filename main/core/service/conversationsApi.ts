@@ -162,6 +162,28 @@ export function updateConversation(
   });
 }
 
+/** Sets the disappearing timer for both people and all their devices. */
+export function setDisappearing(s: ServiceSession, contactId: string, ms: number): Promise<ConversationView> {
+  return s.guard('setDisappearing', async () => {
+    const m = s.open();
+    const p = s.contact(m, contactId);
+    await m.setTimer(contactId, ms);
+    await s.flushSoon(m);
+    const view = s.conversation(m, p);
+    s.emit('conversation:changed', view);
+    return view;
+  });
+}
+
+/** I am typing to the contact (rate-limited in the messenger; nothing stored). */
+export function typing(s: ServiceSession, contactId: string): Promise<boolean> {
+  return s.guard('typing', async () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    return m.typing(contactId);
+  });
+}
+
 /** Search across conversations (messenger/searchIndex.ts: in memory, built on first use). */
 export function search(
   s: ServiceSession,

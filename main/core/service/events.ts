@@ -93,6 +93,10 @@ export function attachEvents(s: ServiceSession, m: Messenger): () => void {
         s.emit('connection', view);
     }),
     on('notice', (n) => s.emit('notice', notice(n.code, n.params))),
+    on('typing', (uid) => {
+      const p = m.peers.get(uid);
+      if (p?.type === 'contact' && p.visible && !p.blocked) s.emit('contact:typing', { contactId: uid });
+    }),
   ];
   return () => offs.forEach((off) => off());
 }

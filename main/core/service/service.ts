@@ -88,6 +88,9 @@ export class CoreService implements MeowService {
     conversationsApi.deleteMessage(this.s, ...a);
   readonly updateConversation: Rest<typeof conversationsApi.updateConversation> = (...a) =>
     conversationsApi.updateConversation(this.s, ...a);
+  readonly setDisappearing: Rest<typeof conversationsApi.setDisappearing> = (...a) =>
+    conversationsApi.setDisappearing(this.s, ...a);
+  readonly typing: Rest<typeof conversationsApi.typing> = (...a) => conversationsApi.typing(this.s, ...a);
   readonly search: Rest<typeof conversationsApi.search> = (...a) => conversationsApi.search(this.s, ...a);
   readonly markRead: Rest<typeof conversationsApi.markRead> = (...a) =>
     conversationsApi.markRead(this.s, ...a);

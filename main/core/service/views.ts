@@ -18,6 +18,7 @@ import { safeFileName } from '../attachments/fileName.js';
 import { isExecutable, sniffType } from '../attachments/fileType.js';
 import { fold } from '../messenger/actionFold.js';
 import { stateOf } from '../messenger/conversationState.js';
+import { currentTimer, disappearsAt, timerChoices } from '../messenger/disappearing.js';
 import type { Messenger } from '../messenger/messenger.js';
 import { isVerified } from '../peers/safetyNumber.js';
 import type { ContactChannel, DeviceChannel } from '../peers/peer.js';
@@ -112,6 +113,8 @@ export function messageView(m: Messenger, s: StoredMessage): MessageView {
     history: folded.history,
     deleted: folded.deleted,
     removed: actions.some((a) => a.kind === 'hide'),
+    disappearAfter: s.expireAfter,
+    disappearsAt: disappearsAt(s),
   };
 }
 
@@ -135,6 +138,7 @@ export function conversationView(
 ): ConversationView {
   const last = m.db.messages.page(p.uid, null, 1)[0];
   const state = stateOf(m.core, p.uid);
+  const timer = currentTimer(m.core, p.uid);
   return {
     contact: contactView(m, p),
     unread: summary?.unread ?? 0,
@@ -145,6 +149,9 @@ export function conversationView(
     markedUnread: state.unread,
     mutedUntil: state.mutedUntil,
     draft: state.draft,
+    disappearAfter: timer.ms,
+    disappearSetBy: timer.at ? (timer.mine ? 'me' : 'contact') : null,
+    disappearChoices: timerChoices(),
   };
 }
 

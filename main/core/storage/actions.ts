@@ -7,7 +7,7 @@
 import { decodeStrict, encode, meow } from '../../../protocol/wire/proto.js';
 import type { SqlStore } from './sqlStore.js';
 
-export type ActionKind = 'react' | 'edit' | 'delete' | 'hide';
+export type ActionKind = 'react' | 'edit' | 'delete' | 'hide' | 'timer';
 
 export interface StoredAction {
   id: string;
@@ -20,6 +20,8 @@ export interface StoredAction {
   authorDevice: string;
   emoji: string;
   text: string;
+  /** kind "timer": the conversation's disappearing timer (ms; 0: off). */
+  timer?: number;
 }
 
 interface ActionRow {
@@ -43,7 +45,7 @@ export class ActionTable {
   /** Stores an action; false when that action id is already stored. */
   insert(a: StoredAction): boolean {
     const body = this.s.seal(
-      encode(meow.MessageAction, { emoji: a.emoji, text: a.text }),
+      encode(meow.MessageAction, { emoji: a.emoji, text: a.text, timer: a.timer ?? 0 }),
       this.aad(a.peerUid, a.id),
     );
     return this.s.run('messages', () => {
@@ -88,6 +90,13 @@ export class ActionTable {
     );
   }
 
+  /** Every action on a message goes (it disappeared: nothing of it stays). */
+  wipeTarget(peerUid: string, targetUuid: string): void {
+    this.s.run('messages', () =>
+      this.s.q('DELETE FROM message_actions WHERE peer_uid = ? AND target_uuid = ?').run(peerUid, targetUuid),
+    );
+  }
+
   /** Every action made since `since` (for a new device's history), oldest first. */
   since(since: number): StoredAction[] {
     return this.s.run('messages', () =>
@@ -113,6 +122,7 @@ export class ActionTable {
       authorDevice: r.author_device,
       emoji: body.emoji,
       text: body.text,
+      timer: Number(body.timer),
     };
   }
 }

@@ -30,6 +30,8 @@ export interface StoredMessage {
   synced: boolean;
   waitingFor: string;
   waitingSince: number;
+  /** Disappears this long (ms) after it was read (sent, when mine); 0: stays. */
+  expireAfter: number;
 }
 
 export interface NewMessage {
@@ -51,6 +53,7 @@ export interface NewMessage {
   synced?: boolean;
   waitingFor?: string;
   waitingSince?: number;
+  expireAfter?: number;
 }
 
 interface MessageRow {
@@ -70,6 +73,7 @@ interface MessageRow {
   synced: number;
   waiting_for: string;
   waiting_since: number;
+  expire_after: number;
 }
 
 export class MessageTable {
@@ -89,8 +93,8 @@ export class MessageTable {
 
   private insertStmt() {
     return this.s.q(`INSERT OR IGNORE INTO messages
-      (peer_uid, uuid, outbound, type, body, state, sent_at, received_at, processed_at, stored_at, seen_locally, author_device, synced, waiting_for, waiting_since)
-      VALUES (@peerUid, @uuid, @outbound, @type, @body, @state, @sentAt, @receivedAt, @processedAt, @storedAt, @seen, @authorDevice, @synced, @waitingFor, @waitingSince)`);
+      (peer_uid, uuid, outbound, type, body, state, sent_at, received_at, processed_at, stored_at, seen_locally, author_device, synced, waiting_for, waiting_since, expire_after)
+      VALUES (@peerUid, @uuid, @outbound, @type, @body, @state, @sentAt, @receivedAt, @processedAt, @storedAt, @seen, @authorDevice, @synced, @waitingFor, @waitingSince, @expireAfter)`);
   }
 
   /**
@@ -128,6 +132,7 @@ export class MessageTable {
       synced: m.synced ? 1 : 0,
       waitingFor: m.waitingFor ?? '',
       waitingSince: m.waitingSince ?? 0,
+      expireAfter: m.expireAfter ?? 0,
     });
     return { id: info.changes === 1 ? Number(info.lastInsertRowid) : 0, m };
   }
@@ -164,6 +169,7 @@ export class MessageTable {
       synced: !!m.synced,
       waitingFor: m.waitingFor ?? '',
       waitingSince: m.waitingSince ?? 0,
+      expireAfter: m.expireAfter ?? 0,
     };
   }
 
@@ -194,6 +200,7 @@ export class MessageTable {
       synced: r.synced === 1,
       waitingFor: r.waiting_for,
       waitingSince: r.waiting_since,
+      expireAfter: r.expire_after,
     };
   }
 
@@ -388,6 +395,34 @@ export class MessageTable {
         )
         .run(waitingFor, since, peerUid, uuid);
       return info.changes ? this.get(peerUid, uuid) : undefined;
+    });
+  }
+
+  /**
+   * When a disappearing message is due: sent + expire_after for mine, read + expire_after for
+   * the contact's (not before it was read).
+   */
+  private static readonly DUE = `CASE WHEN outbound = 1 THEN sent_at ELSE processed_at END + expire_after`;
+  private static readonly STARTED = `expire_after > 0 AND (outbound = 1 OR processed_at > 0)`;
+
+  /** Disappearing messages due at `now`, at most `limit` (the sweep takes them in rounds). */
+  expired(now: number, limit = 500): StoredMessage[] {
+    return this.s.run('messages', () =>
+      (
+        this.s
+          .q(`SELECT * FROM messages WHERE ${MessageTable.STARTED} AND ${MessageTable.DUE} <= ? LIMIT ?`)
+          .all(now, limit) as MessageRow[]
+      ).map((r) => this.fromRow(r)),
+    );
+  }
+
+  /** When the next disappearing message is due (unix ms), or 0 when none is counting down. */
+  nextExpiry(): number {
+    return this.s.run('messages', () => {
+      const r = this.s
+        .q(`SELECT min(${MessageTable.DUE}) AS due FROM messages WHERE ${MessageTable.STARTED}`)
+        .get() as { due: number | null };
+      return r.due ?? 0;
     });
   }
 

@@ -13,6 +13,7 @@ import { migration0006 } from './0006_deferred_sync.js';
 import { migration0007 } from './0007_message_actions.js';
 import { migration0008 } from './0008_conversation_state.js';
 import { migration0009 } from './0009_pending_uploads.js';
+import { migration0010 } from './0010_disappearing.js';
 
 export interface Migration {
   version: number;
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0007,
   migration0008,
   migration0009,
+  migration0010,
 ];
 
 export function currentVersion(db: Database): number {
