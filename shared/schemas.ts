@@ -54,6 +54,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   unlockRemembered: z.tuple([]),
   lock: z.tuple([]),
   startOver: z.tuple([]),
+  changePassword: z.tuple([z.object({ oldPassword: password, newPassword: password }).strict()]),
   setOnline: z.tuple([z.boolean()]),
   sync: z.tuple([
     z

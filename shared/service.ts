@@ -102,6 +102,11 @@ export interface ServiceMethods {
   lock(): Promise<AppStateView>;
   /** An unlinked computer, or one still waiting to be linked: empties the profile, back to the first screen. */
   startOver(): Promise<AppStateView>;
+  /**
+   * A new password for this device (WRONG_PASSWORD when the old one is not it): the profile's
+   * storage key is re-wrapped, not replaced; my other devices keep their own passwords.
+   */
+  changePassword(args: { oldPassword: string; newPassword: string }): Promise<AppStateView>;
   /** Runs (true) or stops (false) the send and long-poll loops. */
   setOnline(online: boolean): Promise<AppStateView>;
   /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */

@@ -13,6 +13,7 @@ import {
 } from './commands/devices.js';
 import { init, profile, servers, serversAdd } from './commands/identity.js';
 import { save } from './commands/files.js';
+import { password, startOver } from './commands/profileCare.js';
 import { del, edit, react, reply } from './commands/actions.js';
 import { conversation, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
@@ -34,7 +35,9 @@ const GROUPS: CommandSpec[][] = [
     devicesRename,
     devicesUnlink,
     devicesMakePrimary,
+    startOver,
   ],
+  [password],
 ];
 
 export const COMMANDS: readonly CommandSpec[] = GROUPS.flat();

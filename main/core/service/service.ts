@@ -18,6 +18,7 @@ import * as devicesApi from './devicesApi.js';
 import * as filesApi from './filesApi.js';
 import { previewInvite } from './invitePreview.js';
 import { startOver } from './startOver.js';
+import { changePassword } from './passwordApi.js';
 import * as lifecycle from './lifecycle.js';
 import * as pairingApi from './pairingApi.js';
 import { ServiceSession, type ServiceOptions } from './session.js';
@@ -67,6 +68,7 @@ export class CoreService implements MeowService {
   readonly invite: Rest<typeof contactsApi.invite> = (...a) => contactsApi.invite(this.s, ...a);
   readonly reinvite: Rest<typeof contactsApi.reinvite> = (...a) => contactsApi.reinvite(this.s, ...a);
   readonly startOver: Rest<typeof startOver> = (...a) => startOver(this.s, ...a);
+  readonly changePassword: Rest<typeof changePassword> = (...a) => changePassword(this.s, ...a);
   readonly previewInvite: Rest<typeof previewInvite> = (...a) => previewInvite(this.s, ...a);
   readonly acceptInvite: Rest<typeof contactsApi.acceptInvite> = (...a) =>
     contactsApi.acceptInvite(this.s, ...a);
