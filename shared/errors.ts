@@ -84,6 +84,8 @@ export interface ErrorParams {
   MESSAGE_DELETED: Record<string, never>;
   /** startOver on a profile that is neither unlinked nor waiting to be linked. */
   START_OVER_REFUSED: Record<string, never>;
+  /** Showing again or cancelling an invitation the contact answered (or that this device did not make). */
+  INVITATION_NOT_PENDING: { contact: string };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -120,7 +122,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
     p.kind === 'pair'
       ? "This is this device's own pairing link: open it on your other device."
       : 'This is your own invitation: give it to the person you invite.',
-  LINK_USED: (p) => `This ${linkName(p.kind)} was already used or has expired; ask for a new one.`,
+  LINK_USED: (p) => `This ${linkName(p.kind)} was already used, cancelled or has expired; ask for a new one.`,
   LINK_EXPIRED: (p) => `This ${linkName(p.kind)} has expired; ask for a new one.`,
   ALREADY_ACCEPTED: (p) => `You already accepted this invitation (contact "${p.contact}").`,
   UNKNOWN_CONTACT: (p) => `No contact "${p.contact}".`,
@@ -179,6 +181,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   DELETE_TOO_LATE: (p) =>
     `A message can be deleted for everyone only within ${p.hours} hours of sending it; you can still delete it for yourself.`,
   MESSAGE_DELETED: () => 'This message was deleted.',
+  INVITATION_NOT_PENDING: (p) =>
+    `There is no pending invitation for ${p.contact} on this computer: it was answered, cancelled, or made on another of your devices.`,
 };
 
 function mib(bytes: number): string {

@@ -79,6 +79,8 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   acceptInvite: z.tuple([
     z.object({ link: z.string().min(1).max(LIMITS.linkChars), name: name.optional() }).strict(),
   ]),
+  invitation: z.tuple([id]),
+  cancelInvitation: z.tuple([id]),
   updateContact: z.tuple([
     id,
     z
@@ -221,6 +223,7 @@ export const SERVICE_EVENTS = Object.freeze([
   'messages:bulk',
   'conversation:changed',
   'contact:changed',
+  'contact:removed',
   'device:changed',
   'profile:changed',
   'pairing:progress',

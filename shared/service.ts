@@ -45,6 +45,8 @@ export interface ServiceEvents {
   /** A conversation's unread count or last message changed. */
   'conversation:changed': ConversationView;
   'contact:changed': ContactView;
+  /** A contact is gone from this device (an invitation cancelled). */
+  'contact:removed': { contactId: string };
   'device:changed': DeviceView;
   'profile:changed': ProfileView;
   /** Pairing progress, on both devices, as it happens. */
@@ -138,6 +140,14 @@ export interface ServiceMethods {
   /** Reads an invitation without accepting it: who it is from, and my contacts of that name. */
   previewInvite(args: { link: string }): Promise<InvitePreviewView>;
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
+  /** A pending invitation made on this device, shown again (INVITATION_NOT_PENDING otherwise). */
+  invitation(contactId: string): Promise<InviteView>;
+  /**
+   * Cancels a pending invitation made on this device: its link is refused from now on (the
+   * server deletes it). A contact invited again after an unlink keeps its conversation
+   * (`removed: false`); a fresh invitation's contact goes (`contact:removed`).
+   */
+  cancelInvitation(contactId: string): Promise<{ removed: boolean }>;
   updateContact(contactId: string, change: ContactChange): Promise<ContactView>;
   /** The contact's safety number, to compare with theirs (read aloud, or by QR). */
   contactSafety(contactId: string): Promise<SafetyView>;

@@ -14,6 +14,7 @@ import {
 import { init, profile, servers, serversAdd } from './commands/identity.js';
 import { save } from './commands/files.js';
 import { password, startOver } from './commands/profileCare.js';
+import { inviteCancel, inviteShow } from './commands/invitations.js';
 import { del, edit, react, reply } from './commands/actions.js';
 import { conversation, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
@@ -37,7 +38,7 @@ const GROUPS: CommandSpec[][] = [
     devicesMakePrimary,
     startOver,
   ],
-  [password],
+  [password, inviteShow, inviteCancel],
 ];
 
 export const COMMANDS: readonly CommandSpec[] = GROUPS.flat();

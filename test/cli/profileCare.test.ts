@@ -1,8 +1,9 @@
 /**
- * `meow password` and `meow start-over` (issue 24, finding 5 and a leftover): the password
+ * `meow password`, `meow invite show|cancel` and `meow start-over` (issue 24, finding 5 and a leftover): the password
  * changes for this device only and the old one stops working; a `meow password` killed at
  * any point leaves the old or the new password working, never neither; start-over empties a
- * computer still waiting to be linked and refuses one with contacts.
+ * computer still waiting to be linked and refuses one with contacts; a pending invitation is
+ * printed again, and once cancelled its link is refused.
  */
 import { mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,5 +122,27 @@ describe('meow password and meow start-over', () => {
     expect(readdirSync(P('laptop'))).toEqual([]);
     await meowJson(P('laptop'), ['init', '--name', 'Alice', '--server', server.url]);
     expect(await meowJson(P('laptop'), ['profile'])).toMatchObject({ name: 'Alice' });
+  });
+
+  it('invite show prints the pending invitation again; invite cancel makes its link refused', async () => {
+    const { link, uid } = await meowJson<{ link: string; uid: string }>(P('alice'), [
+      'invite',
+      '--name',
+      'Dan',
+    ]);
+    expect(await meowJson(P('alice'), ['invite', 'show', 'Dan'])).toMatchObject({ link, uid });
+    const shown = await meow(P('alice'), ['invite', 'show', 'Dan']);
+    expect(shown.stdout.trimEnd().split('\n').at(-1)).toBe(link);
+    expect(await meowJson(P('alice'), ['invite', 'cancel', 'Dan'])).toMatchObject({
+      cancelled: true,
+      removed: true,
+    });
+    expect((await meowJson<{ name: string }[]>(P('alice'), ['contacts'])).map((c) => c.name)).not.toContain(
+      'Dan',
+    );
+    await meowJson(P('dan'), ['init', '--name', 'Dan', '--server', server.url]);
+    const refused = await meow(P('dan'), ['accept', link]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cancelled/);
   });
 });

@@ -122,6 +122,8 @@ interface ChannelBase {
   invitationExpiresAt: number;
   /** Id of the sealed card on my server's invitation store (short links); deleted once answered. */
   shortLinkId: string;
+  /** The link of my pending invitation, to show it again (this device only: never synced). */
+  inviteLink?: string;
   state: PeerState;
   visible: boolean;
   avatar: string;
@@ -218,6 +220,7 @@ export const peerJsonSchema = z.object({
   invitationId: z.string(),
   invitationExpiresAt: z.number(),
   shortLinkId: z.string().default(''),
+  inviteLink: z.string().default(''),
   state: z.enum(['invited', 'answered', 'active']),
   visible: z.boolean(),
   blocked: z.boolean(),
@@ -287,6 +290,7 @@ export function peerToJson(p: Peer): PeerJson {
     invitationId: p.invitationId,
     invitationExpiresAt: p.invitationExpiresAt,
     shortLinkId: p.shortLinkId,
+    inviteLink: p.inviteLink ?? '',
     state: p.state,
     visible: p.visible,
     avatar: p.avatar,
@@ -380,6 +384,7 @@ export function peerFromJson(j: PeerJson): Peer {
     invitationId: j.invitationId,
     invitationExpiresAt: j.invitationExpiresAt,
     shortLinkId: j.shortLinkId,
+    ...(j.inviteLink ? { inviteLink: j.inviteLink } : {}),
     state: j.state,
     visible: j.visible,
     avatar: j.avatar,

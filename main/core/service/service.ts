@@ -19,6 +19,7 @@ import * as filesApi from './filesApi.js';
 import { previewInvite } from './invitePreview.js';
 import { startOver } from './startOver.js';
 import { changePassword } from './passwordApi.js';
+import * as invitationsApi from './invitationsApi.js';
 import * as lifecycle from './lifecycle.js';
 import * as pairingApi from './pairingApi.js';
 import { ServiceSession, type ServiceOptions } from './session.js';
@@ -72,6 +73,10 @@ export class CoreService implements MeowService {
   readonly previewInvite: Rest<typeof previewInvite> = (...a) => previewInvite(this.s, ...a);
   readonly acceptInvite: Rest<typeof contactsApi.acceptInvite> = (...a) =>
     contactsApi.acceptInvite(this.s, ...a);
+  readonly invitation: Rest<typeof invitationsApi.invitation> = (...a) =>
+    invitationsApi.invitation(this.s, ...a);
+  readonly cancelInvitation: Rest<typeof invitationsApi.cancelInvitation> = (...a) =>
+    invitationsApi.cancelInvitation(this.s, ...a);
   readonly updateContact: Rest<typeof contactsApi.updateContact> = (...a) =>
     contactsApi.updateContact(this.s, ...a);
   readonly contactSafety: Rest<typeof contactsApi.contactSafety> = (...a) =>
