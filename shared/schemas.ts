@@ -80,6 +80,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
     z.object({ link: z.string().min(1).max(LIMITS.linkChars), name: name.optional() }).strict(),
   ]),
   invitation: z.tuple([id]),
+  deleteConversation: z.tuple([id]),
   cancelInvitation: z.tuple([id]),
   updateContact: z.tuple([
     id,

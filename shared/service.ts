@@ -140,6 +140,11 @@ export interface ServiceMethods {
   /** Reads an invitation without accepting it: who it is from, and my contacts of that name. */
   previewInvite(args: { link: string }): Promise<InvitePreviewView>;
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
+  /**
+   * Deletes the conversation's messages, with their files and search entries, on all my devices
+   * (the contact stays, and is not told); what arrives afterwards shows as usual.
+   */
+  deleteConversation(contactId: string): Promise<ConversationView>;
   /** A pending invitation made on this device, shown again (INVITATION_NOT_PENDING otherwise). */
   invitation(contactId: string): Promise<InviteView>;
   /**

@@ -16,7 +16,7 @@ import { save } from './commands/files.js';
 import { password, startOver } from './commands/profileCare.js';
 import { inviteCancel, inviteShow } from './commands/invitations.js';
 import { del, edit, react, reply } from './commands/actions.js';
-import { conversation, search } from './commands/conversation.js';
+import { conversation, conversationDelete, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
 import type { CommandSpec } from './spec.js';
 
@@ -38,7 +38,7 @@ const GROUPS: CommandSpec[][] = [
     devicesMakePrimary,
     startOver,
   ],
-  [password, inviteShow, inviteCancel],
+  [password, inviteShow, inviteCancel, conversationDelete],
 ];
 
 export const COMMANDS: readonly CommandSpec[] = GROUPS.flat();

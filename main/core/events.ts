@@ -34,4 +34,6 @@ export interface MessengerEvents {
   /** Rows of one channel left the outbox (pairing progress on the existing device). */
   sent: [{ channel: 'peer' | 'device'; peerUid: string }];
   notice: [{ code: NoticeView['code']; params: NoticeView['params'] }];
+  /** A conversation's messages up to `upTo` (sentAt) were deleted, here or on another of my devices. */
+  forgotten: [{ peerUid: string; upTo: number }];
 }

@@ -3,7 +3,7 @@
  * changes for this device only and the old one stops working; a `meow password` killed at
  * any point leaves the old or the new password working, never neither; start-over empties a
  * computer still waiting to be linked and refuses one with contacts; a pending invitation is
- * printed again, and once cancelled its link is refused.
+ * printed again, and once cancelled its link is refused; a conversation is deleted.
  */
 import { mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityFile } from '../../main/core/identity/identity.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
 import { prng } from '../ratchet/helpers.js';
-import { CLI_ENV, meow, meowJson, startMeow } from './harness.js';
+import { CLI_ENV, cliFriends, meow, meowJson, settleCli, startMeow } from './harness.js';
 
 async function opensWith(profile: string, password: string): Promise<boolean> {
   try {
@@ -144,5 +144,15 @@ describe('meow password and meow start-over', () => {
     const refused = await meow(P('dan'), ['accept', link]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/cancelled/);
+  });
+
+  it('conversation delete empties the conversation and keeps the contact', async () => {
+    await cliFriends(server.url, { dir: P('eve'), name: 'Eve' }, { dir: P('fay'), name: 'Fay' });
+    await meowJson(P('eve'), ['send', 'Fay', 'a message to forget']);
+    await settleCli(P('eve'), P('fay'));
+    expect(await meowJson<unknown[]>(P('fay'), ['messages', 'Eve'])).toHaveLength(1);
+    expect(await meowJson(P('fay'), ['conversation', 'delete', 'Eve'])).toMatchObject({ deleted: true });
+    expect(await meowJson<unknown[]>(P('fay'), ['messages', 'Eve'])).toEqual([]);
+    expect((await meowJson<{ name: string }[]>(P('fay'), ['contacts'])).map((c) => c.name)).toContain('Eve');
   });
 });

@@ -124,6 +124,8 @@ export class DeviceContext {
         return { syncType: 'action', peerUid: change.peerUid, action: change.action };
       case 'conv_state':
         return { syncType: 'conv_state', peerUid: change.peerUid, conversationState: change.data };
+      case 'conv_delete':
+        return { syncType: 'conv_delete', peerUid: change.peerUid, forgetUpTo: change.upTo };
     }
   }
 

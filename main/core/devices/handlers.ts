@@ -21,6 +21,7 @@ import { applyForward } from './routing.js';
 import { applyUnlinked } from './unlink.js';
 import { applySiblingAction, checkSiblingAction } from './actionSync.js';
 import { applyState, decodeState } from '../messenger/conversationState.js';
+import { forgetConversation, forgetUpTo } from '../messenger/forgetConversation.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -104,6 +105,13 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
       // Kept even for a conversation this device does not show yet (its contact may come later).
       if (applyState(ctx.core, peerUid, state) && ctx.core.peers.get(peerUid))
         ctx.core.emit('contact', peerUid);
+    }),
+  },
+  // A conversation deleted on another device (messenger/forgetConversation.ts).
+  conv_delete: {
+    check: (p) => void forgetUpTo(p),
+    prepare: onOthers(async ({ ctx }, _d, p) => {
+      await forgetConversation(ctx.core, p.peerUid, forgetUpTo(p));
     }),
   },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },

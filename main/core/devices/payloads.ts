@@ -46,7 +46,8 @@ export type SyncType =
   | 'batch'
   | 'device_caps'
   | 'action'
-  | 'conv_state';
+  | 'conv_state'
+  | 'conv_delete';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

@@ -9,4 +9,5 @@ export type SyncChange =
   | { type: 'identity_update' }
   | { type: 'server_add' }
   | { type: 'action'; peerUid: string; action: meow.IMessageAction }
-  | { type: 'conv_state'; peerUid: string; data: Uint8Array };
+  | { type: 'conv_state'; peerUid: string; data: Uint8Array }
+  | { type: 'conv_delete'; peerUid: string; upTo: number };
