@@ -29,6 +29,10 @@ export function wireEvents(): Unsubscribe {
       const devices = useDevices.getState();
       if (Object.keys(devices.devices).length) void devices.load().catch(() => undefined);
     }),
+    on('contact:removed', ({ contactId }) => {
+      useContacts.getState().onRemoved(contactId);
+      useChats.getState().onRemoved(contactId);
+    }),
     on('device:changed', (d) => useDevices.getState().onDevice(d)),
     on('profile:changed', (p) => useApp.getState().setProfile(p)),
     on('pairing:progress', (p) => usePairing.getState().onProgress(p)),

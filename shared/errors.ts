@@ -86,6 +86,8 @@ export interface ErrorParams {
   START_OVER_REFUSED: Record<string, never>;
   /** A file send cut short (Meow closed, or the server out of reach): it continues later by itself. */
   FILE_SEND_PENDING: { name: string };
+  /** Showing again or cancelling an invitation the contact answered (or that this device did not make). */
+  INVITATION_NOT_PENDING: { contact: string };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -122,7 +124,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
     p.kind === 'pair'
       ? "This is this device's own pairing link: open it on your other device."
       : 'This is your own invitation: give it to the person you invite.',
-  LINK_USED: (p) => `This ${linkName(p.kind)} was already used or has expired; ask for a new one.`,
+  LINK_USED: (p) => `This ${linkName(p.kind)} was already used, cancelled or has expired; ask for a new one.`,
   LINK_EXPIRED: (p) => `This ${linkName(p.kind)} has expired; ask for a new one.`,
   ALREADY_ACCEPTED: (p) => `You already accepted this invitation (contact "${p.contact}").`,
   UNKNOWN_CONTACT: (p) => `No contact "${p.contact}".`,
@@ -183,6 +185,8 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   MESSAGE_DELETED: () => 'This message was deleted.',
   FILE_SEND_PENDING: (p) =>
     `${p.name} was not sent yet: its upload stopped, and it continues where it stopped when Meow is open and the message server can be reached.`,
+  INVITATION_NOT_PENDING: (p) =>
+    `There is no pending invitation for ${p.contact} on this computer: it was answered, cancelled, or made on another of your devices.`,
 };
 
 function mib(bytes: number): string {

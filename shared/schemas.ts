@@ -54,6 +54,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   unlockRemembered: z.tuple([]),
   lock: z.tuple([]),
   startOver: z.tuple([]),
+  changePassword: z.tuple([z.object({ oldPassword: password, newPassword: password }).strict()]),
   setOnline: z.tuple([z.boolean()]),
   sync: z.tuple([
     z
@@ -78,6 +79,9 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   acceptInvite: z.tuple([
     z.object({ link: z.string().min(1).max(LIMITS.linkChars), name: name.optional() }).strict(),
   ]),
+  invitation: z.tuple([id]),
+  deleteConversation: z.tuple([id]),
+  cancelInvitation: z.tuple([id]),
   updateContact: z.tuple([
     id,
     z
@@ -227,6 +231,7 @@ export const SERVICE_EVENTS = Object.freeze([
   'messages:bulk',
   'conversation:changed',
   'contact:changed',
+  'contact:removed',
   'device:changed',
   'profile:changed',
   'pairing:progress',

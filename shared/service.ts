@@ -46,6 +46,8 @@ export interface ServiceEvents {
   /** A conversation's unread count or last message changed. */
   'conversation:changed': ConversationView;
   'contact:changed': ContactView;
+  /** A contact is gone from this device (an invitation cancelled). */
+  'contact:removed': { contactId: string };
   'device:changed': DeviceView;
   'profile:changed': ProfileView;
   /** Pairing progress, on both devices, as it happens. */
@@ -105,6 +107,11 @@ export interface ServiceMethods {
   lock(): Promise<AppStateView>;
   /** An unlinked computer, or one still waiting to be linked: empties the profile, back to the first screen. */
   startOver(): Promise<AppStateView>;
+  /**
+   * A new password for this device (WRONG_PASSWORD when the old one is not it): the profile's
+   * storage key is re-wrapped, not replaced; my other devices keep their own passwords.
+   */
+  changePassword(args: { oldPassword: string; newPassword: string }): Promise<AppStateView>;
   /** Runs (true) or stops (false) the send and long-poll loops. */
   setOnline(online: boolean): Promise<AppStateView>;
   /** One round trip: send what is queued, pull, process, acknowledge, until nothing moves (`waitMs`: long-poll first). */
@@ -136,6 +143,19 @@ export interface ServiceMethods {
   /** Reads an invitation without accepting it: who it is from, and my contacts of that name. */
   previewInvite(args: { link: string }): Promise<InvitePreviewView>;
   acceptInvite(args: { link: string; name?: string }): Promise<ContactView>;
+  /**
+   * Deletes the conversation's messages, with their files and search entries, on all my devices
+   * (the contact stays, and is not told); what arrives afterwards shows as usual.
+   */
+  deleteConversation(contactId: string): Promise<ConversationView>;
+  /** A pending invitation made on this device, shown again (INVITATION_NOT_PENDING otherwise). */
+  invitation(contactId: string): Promise<InviteView>;
+  /**
+   * Cancels a pending invitation made on this device: its link is refused from now on (the
+   * server deletes it). A contact invited again after an unlink keeps its conversation
+   * (`removed: false`); a fresh invitation's contact goes (`contact:removed`).
+   */
+  cancelInvitation(contactId: string): Promise<{ removed: boolean }>;
   updateContact(contactId: string, change: ContactChange): Promise<ContactView>;
   /** The contact's safety number, to compare with theirs (read aloud, or by QR). */
   contactSafety(contactId: string): Promise<SafetyView>;

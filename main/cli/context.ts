@@ -32,8 +32,10 @@ export interface CliContext {
   open(opts?: { own?: boolean }): Promise<MeowService>;
   /** This process's service on the profile and where the profile stands (for creating one). */
   local(): Promise<{ service: MeowService; state: AppStateView }>;
-  /** A password for a new profile: MEOW_PASSWORD, else asked twice. */
-  newPassword(): Promise<string>;
+  /** A password for a new profile: `env` (MEOW_PASSWORD by default), else asked twice. */
+  newPassword(env?: string): Promise<string>;
+  /** The profile's password as open() got it (MEOW_PASSWORD, else asked once per process). */
+  password(): Promise<string>;
   /** Prints `human` (text) or `json` (one JSON value) depending on --json. */
   out(human: string | (() => string), json: unknown): void;
   /** Raw text to stdout (QR codes). */
@@ -99,7 +101,9 @@ export function createContext(opts: {
     return (own ??= createService({ profile, log, kdfLogN: kdfCost(io.env), localRelay: io.localRelay }));
   };
 
+  let given: string | null = null;
   const password = async (prompt: string): Promise<string> => {
+    if (given) return given;
     const fromEnv = io.env['MEOW_PASSWORD'];
     let value = fromEnv;
     if (!value) {
@@ -110,7 +114,7 @@ export function createContext(opts: {
       value = await askHidden(prompt);
     }
     if (!value) throw new ServiceError('NO_PASSWORD', {});
-    return value;
+    return (given = value);
   };
 
   const ctx: CliContext = {
@@ -173,10 +177,16 @@ export function createContext(opts: {
       }
     },
 
-    async newPassword() {
-      const fromEnv = io.env['MEOW_PASSWORD'];
+    password() {
+      return password(`Password for ${profile}: `);
+    },
+
+    async newPassword(env = 'MEOW_PASSWORD') {
+      const fromEnv = io.env[env];
       if (fromEnv) return fromEnv;
       if (!io.interactive) {
+        if (env !== 'MEOW_PASSWORD')
+          throw new CliError(`Set ${env} to the new password (or run this in a terminal).`);
         const e = new ServiceError('NO_PASSWORD', {});
         throw fromEnv === '' ? withHint(e, 'MEOW_PASSWORD is empty: set it to the new password.') : e;
       }

@@ -13,8 +13,10 @@ import {
 } from './commands/devices.js';
 import { init, profile, servers, serversAdd } from './commands/identity.js';
 import { save, storage } from './commands/files.js';
+import { password, startOver } from './commands/profileCare.js';
+import { inviteCancel, inviteShow } from './commands/invitations.js';
 import { del, edit, react, reply } from './commands/actions.js';
-import { conversation, search } from './commands/conversation.js';
+import { conversation, conversationDelete, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
 import type { CommandSpec } from './spec.js';
 
@@ -49,7 +51,9 @@ const GROUPS: CommandSpec[][] = [
     devicesRename,
     devicesUnlink,
     devicesMakePrimary,
+    startOver,
   ],
+  [password, inviteShow, inviteCancel, conversationDelete],
 ];
 
 export const COMMANDS: readonly CommandSpec[] = GROUPS.flat();

@@ -42,4 +42,6 @@ export interface MessengerEvents {
   filesDropped: [{ peerUid: string; uuid: string; files: meow.IFileMeta[]; relayToo: boolean }];
   /** The contact (uid) is typing: shown for a moment, never stored. */
   typing: [string];
+  /** A conversation's messages up to `upTo` (sentAt) were deleted, here or on another of my devices. */
+  forgotten: [{ peerUid: string; upTo: number }];
 }

@@ -56,6 +56,11 @@ async function main() {
     stateFile: join(opts.profile, 'web-host.json'),
     onNewAddress: (url) => process.stdout.write(`To open Meow in another browser: ${url}\n`),
   });
+  if (server.movedFrom)
+    process.stdout.write(
+      `Port ${server.movedFrom}, where this profile's open tabs look for Meow, is taken by another program: ` +
+        'those tabs cannot reconnect. Close them and open the new address below.\n',
+    );
   process.stdout.write(`Meow (profile ${opts.profile}) is running at ${server.url}\n`);
   process.stdout.write(
     'Open that address in your browser; it works once, from this computer only. Ctrl-C stops it.\n',

@@ -38,6 +38,12 @@ export interface WebServer {
   /** The address to open now, with the current one-time secret in the fragment. */
   readonly url: string;
   port: number;
+  /**
+   * The port the open tabs knew (this profile's last host), when something else took it and
+   * this host had to listen elsewhere: those tabs cannot follow (another port is another
+   * origin), so the host says so and the person opens the new address.
+   */
+  movedFrom: number | null;
   close(): Promise<void>;
 }
 
@@ -209,10 +215,21 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       });
     });
   const wanted = opts.port ?? 0;
+  let movedFrom: number | null = null;
   if (wanted === 0 && sessions.savedPort) {
     // Where the open tabs look for it after a restart; taken by something else: any port.
-    await listen(sessions.savedPort).catch(() => listen(0));
-  } else await listen(wanted);
+    await listen(sessions.savedPort).catch(async () => {
+      movedFrom = sessions.savedPort;
+      await listen(0);
+    });
+  } else {
+    await listen(wanted).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EADDRINUSE') throw e;
+      throw new Error(
+        `port ${wanted} is taken (by another program, or another Meow): choose another with --port, or --port 0 for any free one`,
+      );
+    });
+  }
   port = (server.address() as AddressInfo).port;
   sessions.listening(port);
   return {
@@ -220,6 +237,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return address();
     },
     port,
+    movedFrom,
     close: async () => {
       for (const ws of wss.clients) ws.terminate();
       wss.close();

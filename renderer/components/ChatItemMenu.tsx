@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { ConversationChange } from '../../shared/views.js';
 import { useChats, type ChatSummary } from '../stores/chatStore.js';
+import { DeleteConversation } from './DeleteConversation.js';
 import { ErrorText } from './ErrorText.js';
 import { useAction } from './useAction.js';
 
@@ -17,6 +18,7 @@ const MUTES: [string, number][] = [
 
 export function ChatItemMenu({ conversation: c, name }: { conversation: ChatSummary; name: string }) {
   const [open, setOpen] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const act = useAction(async (change: ConversationChange) => {
     const chats = useChats.getState();
     // Marked unread: it leaves the screen (else being shown would read it at once).
@@ -62,8 +64,22 @@ export function ChatItemMenu({ conversation: c, name }: { conversation: ChatSumm
                   Mute {label === 'Always' ? 'always' : `for ${label}`}
                 </button>
               ))}
+          <button
+            role="menuitem"
+            className="danger-text"
+            onClick={() => {
+              setOpen(false);
+              setDeleting(true);
+            }}
+            data-testid="chat-delete"
+          >
+            Delete conversation…
+          </button>
           <ErrorText error={act.error} testId="chat-menu-error" />
         </div>
+      )}
+      {deleting && (
+        <DeleteConversation contactId={c.contactId} name={name} onDone={() => setDeleting(false)} />
       )}
     </div>
   );

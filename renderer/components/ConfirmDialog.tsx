@@ -6,6 +6,8 @@ export function ConfirmDialog(props: {
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The button that closes the dialog ("Cancel" unless said). */
+  cancelLabel?: string;
   danger?: boolean;
   busy?: boolean;
   onConfirm: () => void;
@@ -35,7 +37,7 @@ export function ConfirmDialog(props: {
       <div className="dialog-body">{props.children}</div>
       <div className="actions">
         <button className="secondary" onClick={props.onCancel} autoFocus data-testid="dialog-cancel">
-          Cancel
+          {props.cancelLabel ?? 'Cancel'}
         </button>
         <button
           className={props.danger ? 'danger' : 'primary'}

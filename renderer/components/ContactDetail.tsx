@@ -10,6 +10,7 @@ import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ErrorText } from './ErrorText.js';
+import { PendingInvitation } from './PendingInvitation.js';
 import { Icon } from './Icon.js';
 import { VerifiedBadge } from './VerifiedBadge.js';
 import { useAction } from './useAction.js';
@@ -85,6 +86,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
         <dt>Since</dt>
         <dd>{new Date(c.createdAt).toLocaleDateString()}</dd>
       </dl>
+      {c.state === 'invited' && <PendingInvitation contact={c} />}
 
       <form className="inline-form" onSubmit={rename}>
         <label>

@@ -7,7 +7,11 @@ export function HostBanner() {
   if (status !== 'reconnecting') return null;
   return (
     <div className="banner warning host-banner" role="status" data-testid="host-banner">
-      Meow was restarted — reconnecting…
+      Meow was restarted — reconnecting…{' '}
+      <span className="muted">
+        Still here after a while? Meow may be running at another address (its port was taken): open the newest
+        one <code>npm run web</code> printed.
+      </span>
     </div>
   );
 }

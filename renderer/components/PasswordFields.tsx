@@ -7,13 +7,15 @@ export function PasswordFields(props: {
   repeat: string;
   onPassword: (v: string) => void;
   onRepeat: (v: string) => void;
+  /** The first field's name ("New password" when changing one). */
+  label?: string;
 }) {
   const mismatch = props.repeat.length > 0 && props.repeat !== props.password;
   const hint = useId(); // the hint describes the field; it is not part of its name
   return (
     <>
       <label>
-        Password
+        {props.label ?? 'Password'}
         <input
           type="password"
           autoComplete="new-password"

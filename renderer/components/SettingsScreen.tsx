@@ -1,6 +1,7 @@
 /** Settings: profile (synced to my other devices), message servers (synced), this computer, about. */
 import { ProfileSettings } from './ProfileSettings.js';
 import { SecuritySettings } from './SecuritySettings.js';
+import { ChangePassword } from './ChangePassword.js';
 import { ServerSettings } from './ServerSettings.js';
 import { AboutSettings } from './AboutSettings.js';
 import { FileSettings } from './FileSettings.js';
@@ -17,6 +18,7 @@ export function SettingsScreen() {
         <ProfileSettings />
         <ServerSettings />
         <SecuritySettings />
+        <ChangePassword />
         <FileSettings />
         <FileStorage />
         <AboutSettings />

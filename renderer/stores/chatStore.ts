@@ -60,6 +60,8 @@ interface ChatStore {
   showArchived: boolean;
   toggleArchived(): void;
   onConversation(c: ConversationView): void;
+  /** A contact gone from this device: its conversation leaves the list (and the screen). */
+  onRemoved(contactId: string): void;
   onMessage(m: MessageView): void;
   /** Many messages changed at once (history, a backlog): a loaded conversation is read again. */
   reload(contactId: string): void;
@@ -186,6 +188,11 @@ export const useChats = create<ChatStore>((set, get) => ({
   onConversation(c) {
     useContacts.getState().onContact(c.contact);
     set({ conversations: { ...get().conversations, [c.contact.id]: summaryOf(c) } });
+  },
+  onRemoved(contactId) {
+    const { [contactId]: _c, ...conversations } = get().conversations;
+    const { [contactId]: _t, ...threads } = get().threads;
+    set({ conversations, threads, ...(get().open === contactId ? { open: null } : {}) });
   },
   onMessage(m) {
     const t = get().threads[m.contactId];

@@ -29,6 +29,8 @@ interface ContactStore {
   /** `scanned`: what their QR code (or the digits they read) says; refused when it is not this number. */
   verify(id: string, verified: boolean, scanned?: string): Promise<void>;
   onContact(c: ContactView): void;
+  /** A contact gone from this device (an invitation cancelled): from the list, and from view. */
+  onRemoved(id: string): void;
   /** Many at once (the conversation list as loaded). */
   onContacts(list: ContactView[]): void;
 }
@@ -85,6 +87,10 @@ export const useContacts = create<ContactStore>((set, get) => ({
   },
   onContact(c) {
     set({ contacts: { ...get().contacts, [c.id]: c } });
+  },
+  onRemoved(id) {
+    const { [id]: _gone, ...rest } = get().contacts;
+    set({ contacts: rest, ...(get().selected === id ? { selected: null } : {}) });
   },
   onContacts(list) {
     set({ contacts: { ...get().contacts, ...Object.fromEntries(list.map((c) => [c.id, c])) } });

@@ -3,10 +3,12 @@
  * web`): files only for the loopback Host, the bridge script put in before the app; the
  * printed address's one-time secret traded once for an HttpOnly SameSite=Strict cookie; a
  * spent secret brought back locks the profile; the WebSocket only with that cookie and
- * from the page's own origin; calls validated; a restarted host takes its cookie back.
+ * from the page's own origin; calls validated; a restarted host takes its cookie back, and
+ * says so when its port was taken (issue 24 leftover); a taken --port is one clear sentence.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -184,5 +186,24 @@ describe('browser host server', () => {
     }
     // The secret printed by the restarted host is a new one.
     expect((await openSession(server.url)).status).toBe(204);
+  });
+
+  it('a restarted host whose port was taken listens elsewhere and says so; a taken --port is a clear error', async () => {
+    const before = server.port;
+    expect(server.movedFrom).toBe(null);
+    await server.close();
+    const squatter = createNetServer();
+    await new Promise<void>((r) => squatter.listen(before, '127.0.0.1', () => r()));
+    try {
+      await expect(startWebServer({ service, rendererDir, port: before })).rejects.toThrow(
+        `port ${before} is taken (by another program, or another Meow): choose another with --port, or --port 0 for any free one`,
+      );
+      server = await startWebServer({ service, rendererDir, stateFile: stateFile() });
+      expect(server.port).not.toBe(before);
+      expect(server.movedFrom).toBe(before);
+      expect((await openSession(server.url)).status).toBe(204);
+    } finally {
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
   });
 });

@@ -1,6 +1,7 @@
 /** invite, accept, contacts, contact */
 import type { MeowService } from '../../../shared/service.js';
-import type { ContactView, ConversationView } from '../../../shared/views.js';
+import type { ContactView, ConversationView, InviteView } from '../../../shared/views.js';
+import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { contactJson } from '../format.js';
 import { flag, str, type CommandSpec } from '../spec.js';
@@ -35,17 +36,22 @@ export const invite: CommandSpec = {
     const inv = again
       ? await s.reinvite((await resolveContact(s, again)).id, { long })
       : await s.invite({ name, long });
-    if (ctx.json) {
-      ctx.out('', { link: inv.link, uid: inv.contactId, expiresAt: inv.expiresAt });
-      return;
-    }
-    ctx.print(await terminalQr(inv.link, ctx.io.stdoutTty === true));
-    ctx.print(
-      `Invitation for ${name}, valid until ${new Date(inv.expiresAt).toLocaleString()}.\n` +
-        `${name} scans the code, or runs: meow accept LINK\n${inv.link}\n`,
-    );
+    await printInvitation(ctx, name, inv);
   },
 };
+
+/** The QR code (unless --json) and the link as the last line, as `meow invite` prints them. */
+export async function printInvitation(ctx: CliContext, name: string, inv: InviteView): Promise<void> {
+  if (ctx.json) {
+    ctx.out('', { link: inv.link, uid: inv.contactId, expiresAt: inv.expiresAt });
+    return;
+  }
+  ctx.print(await terminalQr(inv.link, ctx.io.stdoutTty === true));
+  ctx.print(
+    `Invitation for ${name}, valid until ${new Date(inv.expiresAt).toLocaleString()}.\n` +
+      `${name} scans the code, or runs: meow accept LINK\n${inv.link}\n`,
+  );
+}
 
 export const accept: CommandSpec = {
   name: 'accept',

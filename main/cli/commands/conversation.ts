@@ -158,3 +158,17 @@ export const search: CommandSpec = {
     );
   },
 };
+
+export const conversationDelete: CommandSpec = {
+  name: 'conversation delete',
+  synopsis: 'CONTACT',
+  summary: 'delete the conversation (messages, files) on all your devices; the contact stays',
+  help: ['The contact is not told and keeps their copy. What arrives afterwards shows as usual.'],
+  positionals: ['CONTACT'],
+  async run(ctx, args) {
+    const s = await ctx.open();
+    const c = await resolveContact(s, args.positionals[0]!);
+    await s.deleteConversation(c.id);
+    ctx.out(`Deleted the conversation with ${c.name} (on all your devices).`, { deleted: true, uid: c.id });
+  },
+};

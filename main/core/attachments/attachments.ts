@@ -60,6 +60,11 @@ export interface SendFile {
 
 export type FileState = { state: 'remote' | 'downloading' | 'ready' } | { state: 'failed'; error: MeowError };
 
+/** Where a file's blob is kept in a profile folder (named by its digest). */
+export function blobPath(dir: string, f: meow.IFileMeta): string {
+  return join(dir, 'attachments', `${toHex(f.blobDigest ?? new Uint8Array(0))}.blob`);
+}
+
 export class Attachments {
   private readonly downloads = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, MeowError>();
@@ -74,7 +79,7 @@ export class Attachments {
   }
 
   private blobPath(f: meow.IFileMeta): string {
-    return join(this.folder, `${toHex(f.blobDigest ?? new Uint8Array(0))}.blob`);
+    return blobPath(this.ctx.dir, f);
   }
 
   private async tmp(ext: string): Promise<string> {

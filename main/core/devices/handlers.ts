@@ -22,6 +22,7 @@ import { applyUnlinked } from './unlink.js';
 import { applySiblingAction, checkSiblingAction } from './actionSync.js';
 import { applyState, decodeState } from '../messenger/conversationState.js';
 import { fresh } from '../messenger/typing.js';
+import { forgetConversation, forgetUpTo } from '../messenger/forgetConversation.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -113,6 +114,13 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
       if (p.peerUid && ctx.core.peers.get(p.peerUid) && fresh(Number(p.typingAt)))
         setImmediate(() => ctx.core.emit('typing', p.peerUid));
     },
+  },
+  // A conversation deleted on another device (messenger/forgetConversation.ts).
+  conv_delete: {
+    check: (p) => void forgetUpTo(p),
+    prepare: onOthers(async ({ ctx }, _d, p) => {
+      await forgetConversation(ctx.core, p.peerUid, forgetUpTo(p));
+    }),
   },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },

@@ -45,7 +45,8 @@ export type SyncType =
   | 'device_caps'
   | 'action'
   | 'conv_state'
-  | 'typing';
+  | 'typing'
+  | 'conv_delete';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

@@ -11,4 +11,5 @@ export type SyncChange =
   | { type: 'action'; peerUid: string; action: meow.IMessageAction }
   | { type: 'conv_state'; peerUid: string; data: Uint8Array }
   /** The contact is typing (received by the device that talks to them); never stored. */
-  | { type: 'typing'; peerUid: string; at: number };
+  | { type: 'typing'; peerUid: string; at: number }
+  | { type: 'conv_delete'; peerUid: string; upTo: number };

@@ -34,10 +34,12 @@ import {
 import {
   DEFAULT_LOG_N,
   deriveKey,
+  newPasswordKey,
   openWithKey,
   openWithPassword,
   parsePasswordFile,
   resealWithKey,
+  sealWithKey,
   sealWithPassword,
   type PasswordFile,
 } from './passwordBox.js';
@@ -209,7 +211,7 @@ export class IdentityFile {
   private constructor(
     private readonly path: string,
     private file: PasswordFile,
-    private readonly key: Uint8Array,
+    private key: Uint8Array,
     public identity: Identity,
   ) {}
 
@@ -285,23 +287,39 @@ export class IdentityFile {
   /**
    * Saves the identity as it is now. Writes happen one at a time, in call order, each
    * with the content of its call: concurrent saves all succeed and the last one wins.
+   * Sealed when its turn comes, so a save queued behind a password change uses the new key.
    */
   save(next: Identity = this.identity): Promise<void> {
-    const text = resealWithKey(this.file, this.key, utf8(JSON.stringify(toJson(next))));
-    const write = this.writes.then(async () => {
+    return this.queue(async () => {
+      const text = resealWithKey(this.file, this.key, utf8(JSON.stringify(toJson(next))));
       await writeFileAtomic(this.path, text);
       this.file = parsePasswordFile(text, 'identity');
       this.identity = next;
     });
-    this.writes = write.catch(() => undefined);
-    return write;
   }
 
-  async changePassword(password: string, logN = DEFAULT_LOG_N): Promise<void> {
-    const { text } = await sealWithPassword(password, utf8(JSON.stringify(toJson(this.identity))), logN);
-    await writeFileAtomic(this.path, text);
-    this.file = parsePasswordFile(text, 'identity');
-    // The old key no longer opens the file; callers re-open to get the new one.
+  /**
+   * A new password for this device's profile: the same identity, storage key included (so
+   * messages.db and attachments stay as they are), sealed under a key derived from the new
+   * password with a fresh salt. One atomic file write: a crash leaves the old password or
+   * the new one working, never neither. Other devices keep their own passwords.
+   */
+  async changePassword(oldPassword: string, newPassword: string, logN = this.file.kdf.logN): Promise<void> {
+    if (!(await this.verifyPassword(oldPassword))) throw new MeowError('WRONG_PASSWORD', {});
+    const { kdf, key } = await newPasswordKey(newPassword, logN); // slow: outside the write queue
+    await this.queue(async () => {
+      const text = sealWithKey(kdf, key, utf8(JSON.stringify(toJson(this.identity))));
+      await writeFileAtomic(this.path, text);
+      this.file = parsePasswordFile(text, 'identity');
+      this.key = key;
+      this.proven = null;
+    });
+  }
+
+  private queue(write: () => Promise<void>): Promise<void> {
+    const done = this.writes.then(write);
+    this.writes = done.catch(() => undefined);
+    return done;
   }
 }
 

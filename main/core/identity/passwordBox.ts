@@ -62,16 +62,28 @@ export async function sealWithPassword(
   content: Uint8Array,
   logN = DEFAULT_LOG_N,
 ): Promise<{ text: string; key: Uint8Array }> {
+  const { kdf, key } = await newPasswordKey(password, logN);
+  return { text: sealWithKey(kdf, key, content), key };
+}
+
+/** A key for a new password: fresh salt, so no two passwords (nor two profiles) share a derivation. */
+export async function newPasswordKey(
+  password: string,
+  logN = DEFAULT_LOG_N,
+): Promise<{ kdf: KdfParams; key: Uint8Array }> {
   const kdf: KdfParams = { name: 'scrypt', logN, r: 8, p: 1, salt: toBase64(randomBytes(16)) };
-  const key = await deriveKey(password, kdf);
+  return { kdf, key: await deriveKey(password, kdf) };
+}
+
+/** The file text of `content` sealed under a derived key and the parameters it was derived with. */
+export function sealWithKey(kdf: KdfParams, key: Uint8Array, content: Uint8Array): string {
   const box = toBase64(aeadEncrypt(key, content, aad(kdf)));
-  return { text: JSON.stringify({ v: 1, kdf, box, sum: boxSum(box) }), key };
+  return JSON.stringify({ v: 1, kdf, box, sum: boxSum(box) });
 }
 
 /** Re-seals with an already derived key (same salt and parameters): saving without re-deriving. */
 export function resealWithKey(file: PasswordFile, key: Uint8Array, content: Uint8Array): string {
-  const box = toBase64(aeadEncrypt(key, content, aad(file.kdf)));
-  return JSON.stringify({ ...file, box, sum: boxSum(box) });
+  return sealWithKey(file.kdf, key, content);
 }
 
 function boxSum(box: string): string {

@@ -61,6 +61,7 @@ export class Contacts {
       message: opts.message,
     });
     const link = await this.publishInvitation(peer, card, opts.long);
+    peer.inviteLink = link;
     await this.core.peers.put(peer);
     this.core.kickPoll();
     this.core.emit('contact', peer.uid);
@@ -90,6 +91,7 @@ export class Contacts {
       const cur = this.core.peers.get(old.uid) ?? old;
       const upd: ContactChannel = {
         ...fresh,
+        inviteLink: link,
         uid: cur.uid,
         name: cur.name,
         blocked: cur.blocked,

@@ -52,6 +52,7 @@ export class SearchIndex {
     m.on('message', update);
     m.on('status', update);
     m.on('messages', ({ stored, changed }) => [...stored, ...changed].forEach(update));
+    m.on('forgotten', ({ peerUid, upTo }) => this.forget(peerUid, upTo));
     this.ready = this.build().catch((e: unknown) => {
       m.log.warn('search index: could not read every message', { error: String(e) });
       return { ms: 0, messages: this.docs.size };
@@ -108,6 +109,16 @@ export class SearchIndex {
     if (this.removed > 1000 && this.removed > this.order.length / 4) {
       this.order = this.order.filter((d) => d.text);
       this.removed = 0;
+    }
+  }
+
+  /** A conversation deleted up to `upTo`: its entries go. */
+  forget(peerUid: string, upTo: number): void {
+    for (const [k, d] of this.docs) {
+      if (d.peerUid !== peerUid || d.sentAt > upTo) continue;
+      d.text = ''; // a hole in `order` until the next compaction
+      this.docs.delete(k);
+      this.removed++;
     }
   }
 

@@ -111,6 +111,8 @@ interface ChannelBase {
   invitationExpiresAt: number;
   /** Id of the sealed card on my server's invitation store (short links); deleted once answered. */
   shortLinkId: string;
+  /** The link of my pending invitation, to show it again (this device only: never synced). */
+  inviteLink?: string;
   state: PeerState;
   visible: boolean;
   avatar: string;

@@ -46,7 +46,7 @@ export function attachEvents(s: ServiceSession, m: Messenger): () => void {
       if (p?.type === 'contact' && p.visible) {
         s.emit('contact:changed', contactView(m, p));
         conversationOf(uid);
-      }
+      } else if (!p && !m.devices.get(uid)) s.emit('contact:removed', { contactId: uid });
     }),
     on('device', (uid) => {
       if (uid === m.identity.uid) {

@@ -18,6 +18,9 @@ import * as devicesApi from './devicesApi.js';
 import * as filesApi from './filesApi.js';
 import { previewInvite } from './invitePreview.js';
 import { startOver } from './startOver.js';
+import { changePassword } from './passwordApi.js';
+import * as invitationsApi from './invitationsApi.js';
+import { deleteConversation } from './deleteApi.js';
 import * as lifecycle from './lifecycle.js';
 import * as pairingApi from './pairingApi.js';
 import { ServiceSession, type ServiceOptions } from './session.js';
@@ -67,9 +70,15 @@ export class CoreService implements MeowService {
   readonly invite: Rest<typeof contactsApi.invite> = (...a) => contactsApi.invite(this.s, ...a);
   readonly reinvite: Rest<typeof contactsApi.reinvite> = (...a) => contactsApi.reinvite(this.s, ...a);
   readonly startOver: Rest<typeof startOver> = (...a) => startOver(this.s, ...a);
+  readonly changePassword: Rest<typeof changePassword> = (...a) => changePassword(this.s, ...a);
   readonly previewInvite: Rest<typeof previewInvite> = (...a) => previewInvite(this.s, ...a);
   readonly acceptInvite: Rest<typeof contactsApi.acceptInvite> = (...a) =>
     contactsApi.acceptInvite(this.s, ...a);
+  readonly deleteConversation: Rest<typeof deleteConversation> = (...a) => deleteConversation(this.s, ...a);
+  readonly invitation: Rest<typeof invitationsApi.invitation> = (...a) =>
+    invitationsApi.invitation(this.s, ...a);
+  readonly cancelInvitation: Rest<typeof invitationsApi.cancelInvitation> = (...a) =>
+    invitationsApi.cancelInvitation(this.s, ...a);
   readonly updateContact: Rest<typeof contactsApi.updateContact> = (...a) =>
     contactsApi.updateContact(this.s, ...a);
   readonly contactSafety: Rest<typeof contactsApi.contactSafety> = (...a) =>

@@ -451,6 +451,28 @@ export class MessageTable {
     );
   }
 
+  /**
+   * A conversation deleted up to `upTo` (its messages' sentAt, ms), with their reactions and
+   * edits; returns the removed messages (their files go too). Later ones stay (one sent while
+   * the deletion travelled to my other devices).
+   */
+  forgetUpTo(peerUid: string, upTo: number): StoredMessage[] {
+    return this.s.run('messages', () =>
+      this.s.db.transaction(() => {
+        const rows = this.s
+          .q('SELECT * FROM messages WHERE peer_uid = ? AND sent_at <= ?')
+          .all(peerUid, upTo) as MessageRow[];
+        this.s
+          .q(
+            'DELETE FROM message_actions WHERE peer_uid = ? AND target_uuid IN (SELECT uuid FROM messages WHERE peer_uid = ? AND sent_at <= ?)',
+          )
+          .run(peerUid, peerUid, upTo);
+        this.s.q('DELETE FROM messages WHERE peer_uid = ? AND sent_at <= ?').run(peerUid, upTo);
+        return rows.map((r) => this.fromRow(r));
+      })(),
+    );
+  }
+
   deleteConversation(peerUid: string): void {
     this.s.run('messages', () =>
       this.s.db.transaction(() => {
