@@ -84,6 +84,11 @@ export interface ErrorParams {
   MESSAGE_DELETED: Record<string, never>;
   /** startOver on a profile that is neither unlinked nor waiting to be linked. */
   START_OVER_REFUSED: Record<string, never>;
+  /** Groups (docs/groups.md). */
+  UNKNOWN_GROUP: { group: string };
+  AMBIGUOUS_GROUP: { name: string };
+  GROUP_REFUSED: { reason: string; detail: string };
+  NOT_IN_GROUP: { group: string };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -179,6 +184,10 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   DELETE_TOO_LATE: (p) =>
     `A message can be deleted for everyone only within ${p.hours} hours of sending it; you can still delete it for yourself.`,
   MESSAGE_DELETED: () => 'This message was deleted.',
+  UNKNOWN_GROUP: (p) => `No group "${p.group}".`,
+  AMBIGUOUS_GROUP: (p) => `More than one group is called "${p.name}": name it by its id.`,
+  GROUP_REFUSED: (p) => `The group change was refused (${p.reason}): ${p.detail}.`,
+  NOT_IN_GROUP: (p) => `You are no longer a member of "${p.group}".`,
 };
 
 function mib(bytes: number): string {

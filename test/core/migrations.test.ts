@@ -138,6 +138,17 @@ describe('messages.db migrations', () => {
     expect(db.prepare('SELECT count(*) AS n FROM conversation_state').get()).toEqual({ n: 1 });
   });
 
+  it('0012 (9 here) adds the groups: one sealed record per group', () => {
+    const db = new Database(':memory:');
+    migrate(db, 9);
+    expect(currentVersion(db)).toBe(9);
+    expect(columns(db, 'groups')).toEqual(['id', 'body']);
+    const put = db.prepare("INSERT OR REPLACE INTO groups VALUES ('g', ?)");
+    put.run(Buffer.from([1]));
+    put.run(Buffer.from([2]));
+    expect(db.prepare('SELECT count(*) AS n FROM groups').get()).toEqual({ n: 1 });
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -42,6 +42,7 @@ import type { RelayHealth } from './retryPolicy.js';
 import { RotationSchedule } from './rotationSchedule.js';
 import { pinServer } from './servers.js';
 import { Attachments } from '../attachments/attachments.js';
+import { Groups } from '../groups/groups.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 export type { ServerStats } from './loops.js';
@@ -76,6 +77,8 @@ export class Messenger implements Core {
   readonly net: NetworkLoops;
   /** Files sent and received: sealed blobs on a relay, kept encrypted in the profile. */
   readonly attachments: Attachments;
+  /** Group conversations (docs/groups.md). */
+  readonly groups: Groups;
 
   private constructor(
     readonly dir: string,
@@ -118,6 +121,7 @@ export class Messenger implements Core {
     this.conversations = new Conversations(core, this.contactBook, this.deviceSync);
     this.actions = new Actions(core, this.contactBook, this.deviceSync);
     this.net = new NetworkLoops(core, this.deviceSync, this.rotation, opts.pollTimeoutMs);
+    this.groups = new Groups(core, this.contactBook);
     this.attachments = new Attachments({
       dir,
       relays: opts.relays,

@@ -12,6 +12,7 @@ import { deliveryReceipt } from '../messenger/receipts.js';
 import type { ContactChannel } from '../peers/peer.js';
 import type { ReceiveSink } from './decision.js';
 import { applyAction, fromWire, toWire } from '../messenger/actions.js';
+import { groupEffects } from '../groups/receive.js';
 
 /** Content types stored as conversation messages. */
 export const STORED_TYPES = new Set(['text']);
@@ -86,5 +87,8 @@ export function contactEffects(
       outbox.push(...core.fanOut({ type: 'action', peerUid: peer.uid, action: toWire(a) }));
   } else if (message.type === 'profile') {
     outbox.push(...core.fanOut({ type: 'peer_update', peer: next }));
+  } else if (message.type === 'group') {
+    if (peer.blocked) return;
+    groupEffects(core, peer, message, sink); // groups/receive.ts
   }
 }

@@ -35,6 +35,7 @@ const CONTACT_TYPES = new Set([
   'key_update',
   'session_ack',
   'action',
+  'group',
 ]);
 
 /** An answer may arrive late (the other side accepted just before expiry); accept it within this grace. */

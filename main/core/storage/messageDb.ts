@@ -7,6 +7,7 @@ import { ActionTable } from './actions.js';
 import { ChannelStateTable } from './channelState.js';
 import { ConversationStateTable } from './conversationState.js';
 import { DeferredSyncTable } from './deferredSync.js';
+import { GroupTable } from './groups.js';
 import { MessageTable } from './messages.js';
 import { OutboxTable } from './outbox.js';
 import { ReceivedLedger } from './receivedLedger.js';
@@ -27,6 +28,7 @@ export class MessageDb {
   readonly deferred: DeferredSyncTable;
   readonly actions: ActionTable;
   readonly conversationState: ConversationStateTable;
+  readonly groups: GroupTable;
 
   constructor(path: string, storageKey: Uint8Array) {
     this.sql = new SqlStore(path, storageKey);
@@ -37,6 +39,7 @@ export class MessageDb {
     this.deferred = new DeferredSyncTable(this.sql);
     this.actions = new ActionTable(this.sql);
     this.conversationState = new ConversationStateTable(this.sql);
+    this.groups = new GroupTable(this.sql);
   }
 
   /** The connection (for tests and the store's rescue). */

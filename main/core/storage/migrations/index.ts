@@ -12,6 +12,7 @@ import { migration0005 } from './0005_ratchet_slots.js';
 import { migration0006 } from './0006_deferred_sync.js';
 import { migration0007 } from './0007_message_actions.js';
 import { migration0008 } from './0008_conversation_state.js';
+import { migration0012 } from './0012_groups.js';
 
 export interface Migration {
   version: number;
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0006,
   migration0007,
   migration0008,
+  migration0012,
 ];
 
 export function currentVersion(db: Database): number {
