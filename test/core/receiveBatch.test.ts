@@ -85,9 +85,9 @@ describe('receiving a batch', () => {
     await me.sync(); // receives them, and sends each to the laptop
     expect(me.messages(D).map((m) => m.text)).toEqual(['hello', ...texts]);
 
-    const original = laptop.db.messages.insert.bind(laptop.db.messages);
+    const original = laptop.db.messages.insertReturning.bind(laptop.db.messages);
     let calls = 0;
-    laptop.db.messages.insert = (m) => {
+    laptop.db.messages.insertReturning = (m) => {
       if (++calls === 25)
         throw storageError(
           Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
@@ -103,7 +103,7 @@ describe('receiving a batch', () => {
     expect(laptop.messages(D).map((m) => m.text)).toEqual(['hello']); // none of it committed alone
     expect(shown).toEqual([]); // nor shown
 
-    laptop.db.messages.insert = original;
+    laptop.db.messages.insertReturning = original;
     await settle(laptop, me);
     expect(laptop.messages(D).map((m) => m.text)).toEqual(['hello', ...texts]); // each once, in order
     expect(shown).toEqual(texts);

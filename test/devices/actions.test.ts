@@ -227,6 +227,19 @@ describe('conversation actions on every device', () => {
     arrive('m2', 'secret');
     expect(a.db.messages.get(peerUid, 'm2')!.text).toBe(''); // stored without its content
     expect(shown(a, B, 'm2')).toMatchObject({ deleted: true, text: '' });
+    // A sibling's copy is stored and shown through insertReturning: also without its content.
+    expect(apply(early(randomUUID(), 'delete', 'm4'))).toBe(true);
+    const copy = a.db.messages.insertReturning({
+      peerUid,
+      uuid: 'm4',
+      outbound: false,
+      type: 'text',
+      text: 'secret too',
+      state: 'received',
+      sentAt: Date.now(),
+    });
+    expect(copy?.text).toBe('');
+    expect(a.db.messages.get(peerUid, 'm4')).toEqual(copy);
 
     expect(apply({ ...early(randomUUID(), 'hide', 'm3'), mine: true })).toBe(true);
     expect(arrive('m3', 'never shown')).toBe(false);

@@ -46,10 +46,9 @@ export function upsertMessage(
     // A forwarded message shows "pending_forward" only on the device that wrote it.
     const state = syncedState(incoming.state);
     const seen = incoming.outbound || (incoming.processedAt ?? 0) > 0;
-    if (db.messages.insert({ ...incoming, state, seen })) {
-      const stored = db.messages.get(peerUid, incoming.uuid);
-      if (stored) sink.events.push({ kind: 'message', m: stored });
-    }
+    // Stored as a read would return it (a sibling's fan-out must not read back each row).
+    const stored = db.messages.insertReturning({ ...incoming, state, seen });
+    if (stored) sink.events.push({ kind: 'message', m: stored });
     return;
   }
   const updated = db.messages.advanceStatus(peerUid, incoming.uuid, {

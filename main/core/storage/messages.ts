@@ -99,12 +99,17 @@ export class MessageTable {
    * deleted for everyone is stored without its content.
    */
   insertRaw(m: NewMessage, storedAt = Date.now()): number {
+    return this.insertAsStored(m, storedAt).id;
+  }
+
+  /** insertRaw, with the message as it was stored (without the content of one deleted for everyone). */
+  private insertAsStored(m: NewMessage, storedAt: number): { id: number; m: NewMessage } {
     const tombstones = this.s
       .q(
         "SELECT kind, mine FROM message_actions WHERE peer_uid = ? AND target_uuid = ? AND kind IN ('hide', 'delete')",
       )
       .all(m.peerUid, m.uuid) as { kind: string; mine: number }[];
-    if (tombstones.some((t) => t.kind === 'hide')) return 0;
+    if (tombstones.some((t) => t.kind === 'hide')) return { id: 0, m };
     if (tombstones.some((t) => t.kind === 'delete' && t.mine === (m.outbound ? 1 : 0)))
       m = { ...m, text: '', data: undefined, files: [], appdata: undefined };
     const info = this.insertStmt().run({
@@ -124,7 +129,7 @@ export class MessageTable {
       waitingFor: m.waitingFor ?? '',
       waitingSince: m.waitingSince ?? 0,
     });
-    return info.changes === 1 ? Number(info.lastInsertRowid) : 0;
+    return { id: info.changes === 1 ? Number(info.lastInsertRowid) : 0, m };
   }
 
   /** Stores a message (no outbox). Returns false if this conversation already has that uuid. */
@@ -133,10 +138,11 @@ export class MessageTable {
   }
 
   /** insertMessage, returning the stored message as a read would (without reading it back). */
-  insertReturning(m: NewMessage): StoredMessage | undefined {
+  insertReturning(input: NewMessage): StoredMessage | undefined {
     const storedAt = Date.now();
-    const id = this.s.run('messages', () => this.insertRaw(m, storedAt));
+    const { id, m: stored } = this.s.run('messages', () => this.insertAsStored(input, storedAt));
     if (!id) return undefined;
+    const m = stored;
     return {
       id,
       peerUid: m.peerUid,
