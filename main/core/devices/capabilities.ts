@@ -44,7 +44,15 @@ const LEGACY: ReadonlySet<string> = new Set<SyncType>([
 ]);
 
 /** What this build applies (the handler table's kinds; devices/handlers.ts checks it is complete). */
-export const MY_CAPABILITIES: readonly Capability[] = [...LEGACY, 'device_caps', 'action', 'conv_state'];
+export const MY_CAPABILITIES: readonly Capability[] = [
+  ...LEGACY,
+  'device_caps',
+  'action',
+  'conv_state',
+  'group_update',
+  'group_msg',
+  'group_op',
+];
 
 /** Whether `device` announced it takes `kind` (pairing steps and announcements always go). */
 export function canReceive(device: DeviceChannel, kind: Capability): boolean {

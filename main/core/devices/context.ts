@@ -124,6 +124,10 @@ export class DeviceContext {
         return { syncType: 'action', peerUid: change.peerUid, action: change.action };
       case 'conv_state':
         return { syncType: 'conv_state', peerUid: change.peerUid, conversationState: change.data };
+      case 'group_update':
+        return { syncType: 'group_update', groupData: change.data };
+      case 'group_msg':
+        return { syncType: 'group_msg', peerUid: change.peerUid, dbMessage: change.dbMessage };
     }
   }
 

@@ -21,6 +21,7 @@ import { applyForward } from './routing.js';
 import { applyUnlinked } from './unlink.js';
 import { applySiblingAction, checkSiblingAction } from './actionSync.js';
 import { applyState, decodeState } from '../messenger/conversationState.js';
+import { applyGroupOp, applyGroupUpdate } from '../groups/siblings.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -106,6 +107,10 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
         ctx.core.emit('contact', peerUid);
     }),
   },
+  // Groups (groups/siblings.ts): the driver's state and messages, and a sibling's request to the driver.
+  group_update: { apply: ({ ctx }, d, p, sink) => applyGroupUpdate(ctx.core, d, p.groupData, sink) },
+  group_msg: { apply: ({ ctx }, _d, p, sink) => upsertMessage(ctx, p.peerUid, p.dbMessage!, sink) },
+  group_op: { prepare: onOthers(({ ctx }, d, p) => applyGroupOp(ctx.core, d, p.groupData)) },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },
   server_add: { prepare: onOthers(({ ctx }, _d, p) => applyServers(ctx, p)) },

@@ -46,7 +46,10 @@ export type SyncType =
   | 'batch'
   | 'device_caps'
   | 'action'
-  | 'conv_state';
+  | 'conv_state'
+  | 'group_update'
+  | 'group_msg'
+  | 'group_op';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

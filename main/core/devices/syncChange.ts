@@ -9,4 +9,8 @@ export type SyncChange =
   | { type: 'identity_update' }
   | { type: 'server_add' }
   | { type: 'action'; peerUid: string; action: meow.IMessageAction }
-  | { type: 'conv_state'; peerUid: string; data: Uint8Array };
+  | { type: 'conv_state'; peerUid: string; data: Uint8Array }
+  /** A group's state as the device that drives it holds it (no secrets): groups/siblings.ts. */
+  | { type: 'group_update'; data: Uint8Array }
+  /** A group's message (peerUid: the group id). */
+  | { type: 'group_msg'; peerUid: string; dbMessage: meow.IDbMessage };

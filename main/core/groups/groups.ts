@@ -24,6 +24,11 @@ import { MAX_TEXT_BYTES } from '../messenger/limits.js';
 import { answerInvitation, createInvitation } from '../peers/invitation.js';
 import type { ContactChannel } from '../peers/peer.js';
 import type { OutboxItem, StoredMessage } from '../storage/messageDb.js';
+import { canReceive } from '../devices/capabilities.js';
+import { syncItem } from '../devices/payloads.js';
+import { toDbMessage } from '../messenger/dbMessage.js';
+import type { DeviceChannel } from '../peers/peer.js';
+import { groupView, onGroupOps, type GroupOpRequest } from './siblings.js';
 import { hasVisibleCharacter } from '../../../shared/text.js';
 import { membershipMoved } from './effects.js';
 import { onGroupWork } from './kick.js';
@@ -74,6 +79,7 @@ export class Groups {
     private readonly contacts: Contacts,
   ) {
     onGroupWork(core, () => void this.runWork());
+    onGroupOps(core, this);
   }
 
   list(): GroupInfo[] {
@@ -151,7 +157,9 @@ export class Groups {
   async add(ref: string, contactRef: string): Promise<GroupInfo> {
     const c = this.ready(contactRef);
     const key = toHex(c.contactPublicKey!);
-    return this.change(ref, { kind: 'add', member: key }, (r) => {
+    const found = this.find(ref);
+    if (found.driver) return this.askDriver(found, { op: 'add', group: found.id, contact: c.uid });
+    return this.change(found.id, { kind: 'add', member: key }, (r) => {
       r.routes[key] = c.uid;
       r.names[key] = c.name;
     });
@@ -161,56 +169,60 @@ export class Groups {
   async remove(ref: string, memberRef: string): Promise<GroupInfo> {
     const r = this.find(ref);
     const key = this.memberKey(r, memberRef);
-    return this.change(ref, { kind: 'remove', member: key });
+    if (r.driver) return this.askDriver(r, { op: 'remove', group: r.id, member: key });
+    return this.change(r.id, { kind: 'remove', member: key });
   }
 
   async leave(ref: string): Promise<GroupInfo> {
-    return this.change(ref, { kind: 'leave' });
+    const r = this.find(ref);
+    if (r.driver) return this.askDriver(r, { op: 'leave', group: r.id });
+    return this.change(r.id, { kind: 'leave' });
   }
 
   async rename(ref: string, name: string): Promise<GroupInfo> {
-    return this.change(ref, { kind: 'rename', name: name.trim() });
+    const r = this.find(ref);
+    if (r.driver) return this.askDriver(r, { op: 'rename', group: r.id, name: name.trim() });
+    return this.change(r.id, { kind: 'rename', name: name.trim() });
   }
 
   async send(ref: string, text: string): Promise<StoredMessage> {
     if (!text.trim()) throw new MeowError('EMPTY_TEXT', {});
     if (Buffer.byteLength(text) > MAX_TEXT_BYTES)
       throw new MeowError('TEXT_TOO_LONG', { maxBytes: MAX_TEXT_BYTES });
-    const id = this.find(ref).id;
-    const stored = await this.core.locks.run(groupLock(id), async () => {
-      const r = loadGroup(this.core.db, id)!;
-      const state = this.memberState(r);
-      const uuid = randomUUID();
-      const sentAt = this.core.clock();
-      const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
-      // One encryption for the whole group; each member's copy is only wrapped for its channel.
-      const { sealed, chain } = sealGroupMessage(r.id, myKeyPair(r), r.myChain, plain);
-      r.myChain = chain;
-      const gm: meow.IGroupMessage = { group: r.id, kind: 'text', member: r.me.publicKey, ...sealed };
-      const items = state.members
-        .filter((m) => m !== r.me.publicKey && r.routes[m])
-        .map((m) => groupItem(r.routes[m]!, gm, sentAt));
-      return this.core.db.atomically(() => {
-        saveGroup(this.core.db, r);
-        this.core.db.outbox.enqueue(items);
-        // Queued to every member it reaches (per-member delivery is not tracked yet).
-        return this.core.db.messages.insertReturning({
-          peerUid: r.id,
-          uuid,
-          outbound: true,
-          type: 'text',
-          text,
-          data: utf8(r.me.publicKey),
-          state: 'sent',
-          sentAt,
-          seen: true,
-          authorDevice: this.core.identity.uid,
-        })!;
-      });
-    });
+    const found = this.find(ref);
+    this.memberState(found);
+    const as = { uuid: randomUUID(), sentAt: this.core.clock(), authorDevice: this.core.identity.uid };
+    const stored = found.driver ? this.forwardSend(found, text, as) : await this.sendAs(found.id, text, as);
     this.core.emit('message', stored);
     this.core.kickSend();
     return stored;
+  }
+
+  /** A sibling of mine asks (this device drives the group). */
+  async fromSibling(device: DeviceChannel, req: GroupOpRequest): Promise<void> {
+    const r = loadGroup(this.core.db, req.group);
+    if (!r || r.driver) throw new MeowError('UNKNOWN_GROUP', { group: req.group });
+    switch (req.op) {
+      case 'send': {
+        if (this.core.db.messages.get(r.id, req.uuid)) return; // a request delivered twice
+        const as = { uuid: req.uuid, sentAt: req.sentAt, authorDevice: device.deviceId };
+        this.core.emit('message', await this.sendAs(r.id, req.text, as));
+        this.core.kickSend();
+        return;
+      }
+      case 'add':
+        await this.add(r.id, req.contact);
+        return;
+      case 'remove':
+        await this.remove(r.id, req.member);
+        return;
+      case 'leave':
+        await this.leave(r.id);
+        return;
+      case 'rename':
+        await this.rename(r.id, req.name);
+        return;
+    }
   }
 
   /** Waits for channel work started by received messages (tests, and a clean close). */
@@ -219,6 +231,99 @@ export class Groups {
   }
 
   // ------------------------------------------------------------------ inside
+
+  /**
+   * Sends a text as me, from the device that drives the group: written here, or by a sibling
+   * (`as`: its id, time and device). One encryption for the whole group; each member's copy
+   * is only wrapped for its channel; my siblings get the message as stored.
+   */
+  private async sendAs(
+    id: string,
+    text: string,
+    as: { uuid: string; sentAt: number; authorDevice: string },
+  ): Promise<StoredMessage> {
+    return this.core.locks.run(groupLock(id), async () => {
+      const r = loadGroup(this.core.db, id)!;
+      const state = this.memberState(r);
+      const { uuid, sentAt } = as;
+      const plain = encode(meow.UserMessage, { type: 'text', text, status: { uuid, sent: sentAt } });
+      const { sealed, chain } = sealGroupMessage(r.id, myKeyPair(r), r.myChain, plain);
+      r.myChain = chain;
+      const gm: meow.IGroupMessage = { group: r.id, kind: 'text', member: r.me.publicKey, ...sealed };
+      const items = state.members
+        .filter((m) => m !== r.me.publicKey && r.routes[m])
+        .map((m) => groupItem(r.routes[m]!, gm, sentAt));
+      // "sent": queued to every member it reaches (per-member delivery is not tracked yet).
+      const message = {
+        peerUid: r.id,
+        uuid,
+        outbound: true,
+        type: 'text',
+        text,
+        data: utf8(r.me.publicKey),
+        state: 'sent' as const,
+        sentAt,
+        seen: true,
+        authorDevice: as.authorDevice,
+      };
+      items.push(...this.core.fanOut({ type: 'group_msg', peerUid: r.id, dbMessage: toDbMessage(message) }));
+      return this.core.db.atomically(() => {
+        saveGroup(this.core.db, r);
+        this.core.db.outbox.enqueue(items);
+        return this.core.db.messages.insertReturning(message) ?? this.core.db.messages.get(r.id, uuid)!;
+      });
+    });
+  }
+
+  /** The device of mine that drives `r`, if it takes requests. */
+  private driverOf(r: GroupRecord): DeviceChannel {
+    const d = this.core.devices.all().find((x) => x.deviceId === r.driver && !x.unlinked);
+    if (!d || !canReceive(d, 'group_op'))
+      throw new MeowError('GROUP_REFUSED', {
+        reason: 'DRIVER',
+        detail: 'the device of yours that drives this group cannot take the request',
+      });
+    return d;
+  }
+
+  private requestItem(driver: DeviceChannel, req: GroupOpRequest): OutboxItem {
+    const groupData = utf8(JSON.stringify(req));
+    return syncItem(driver, { syncType: 'group_op', groupData }, this.core.identity.uid);
+  }
+
+  /** A change asked of the driver; it comes back as the driver's group_update. */
+  private askDriver(r: GroupRecord, req: GroupOpRequest): GroupInfo {
+    this.memberState(r);
+    this.core.db.outbox.enqueue([this.requestItem(this.driverOf(r), req)]);
+    this.core.kickSend();
+    return this.infoOf(r)!;
+  }
+
+  /** My text, written on a device that does not drive the group: shown "waiting" until the driver sent it. */
+  private forwardSend(
+    r: GroupRecord,
+    text: string,
+    as: { uuid: string; sentAt: number; authorDevice: string },
+  ): StoredMessage {
+    const driver = this.driverOf(r);
+    const req: GroupOpRequest = { op: 'send', group: r.id, text, uuid: as.uuid, sentAt: as.sentAt };
+    const message = {
+      peerUid: r.id,
+      uuid: as.uuid,
+      outbound: true,
+      type: 'text',
+      text,
+      data: utf8(r.me.publicKey),
+      state: 'pending_forward' as const,
+      waitingFor: driver.uid,
+      waitingSince: as.sentAt,
+      sentAt: as.sentAt,
+      seen: true,
+      authorDevice: as.authorDevice,
+    };
+    this.core.db.outbox.insertOutgoing(message, null, [this.requestItem(driver, req)]);
+    return this.core.db.messages.get(r.id, as.uuid)!;
+  }
 
   private ready(ref: string): ContactChannel {
     const c = this.contacts.find(ref);
@@ -246,8 +351,7 @@ export class Groups {
   }
 
   /** Signs `op` at the head, applies it here and sends it to every member (and to whoever it removes). */
-  private async change(ref: string, op: GroupOp, prepare?: (r: GroupRecord) => void): Promise<GroupInfo> {
-    const id = this.find(ref).id;
+  private async change(id: string, op: GroupOp, prepare?: (r: GroupRecord) => void): Promise<GroupInfo> {
     await this.core.locks.run(groupLock(id), async () => {
       const r = loadGroup(this.core.db, id)!;
       const state = this.memberState(r);
@@ -286,11 +390,12 @@ export class Groups {
     const items = [...to].map((m) => groupItem(r.routes[m]!, log, sent));
     // The log goes before the new sender keys, so a member knows the group when its key arrives.
     items.push(...membershipMoved(r, before, after, resolved.chain, sent));
+    items.push(...this.core.fanOut({ type: 'group_update', data: groupView(r) }));
     this.core.db.atomically(() => {
       saveGroup(this.core.db, r);
       this.core.db.outbox.enqueue(items);
     });
-    this.core.emit('contact', r.id);
+    this.core.emit('group', r.id);
     this.core.kickSend();
   }
 

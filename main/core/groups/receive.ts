@@ -17,6 +17,8 @@ import { membershipMoved } from './effects.js';
 import { kickGroupWork } from './kick.js';
 import { freshChain, loadGroup, memberOn, memberKeyHex, saveGroup, stateOf } from './record.js';
 import { chainOf, groupItem, readChanges } from './wire.js';
+import { groupView } from './siblings.js';
+import { toDbMessage } from '../messenger/dbMessage.js';
 
 export function groupEffects(
   core: Core,
@@ -96,9 +98,9 @@ function onChanges(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink
   if (!r.myChain.keyId) r.myChain = freshChain();
   const items = membershipMoved(r, beforeState, resolved.state, resolved.chain, core.clock());
   saveGroup(core.db, r);
-  sink.outbox.push(...items);
+  sink.outbox.push(...items, ...core.fanOut({ type: 'group_update', data: groupView(r) }));
   if (r.work.length) kickGroupWork(core);
-  core.emit('contact', r.id);
+  core.emit('group', r.id);
 }
 
 function onSenderKey(core: Core, peer: ContactChannel, gm: meow.GroupMessage): void {
@@ -187,5 +189,8 @@ function onText(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink: R
     sentAt: Math.min(inner.status?.sent || now, now + 5 * 60_000),
     receivedAt: now,
   });
-  if (stored) sink.events.push({ kind: 'message', m: stored });
+  if (stored) {
+    sink.events.push({ kind: 'message', m: stored });
+    sink.outbox.push(...core.fanOut({ type: 'group_msg', peerUid: r.id, dbMessage: toDbMessage(stored) }));
+  }
 }
