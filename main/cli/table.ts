@@ -16,6 +16,16 @@ import { save } from './commands/files.js';
 import { del, edit, react, reply } from './commands/actions.js';
 import { conversation, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
+import {
+  groupAdd,
+  groupCreate,
+  groupInfo,
+  groupLeave,
+  groupMessages,
+  groupRemove,
+  groups,
+  groupSend,
+} from './commands/groups.js';
 import type { CommandSpec } from './spec.js';
 
 export const VERSION = '0.1.0';
@@ -24,6 +34,7 @@ export const VERSION = '0.1.0';
 const GROUPS: CommandSpec[][] = [
   [init, invite, accept, send, save, sync, run, messages, contacts, contact, profile, servers, serversAdd],
   [reply, react, edit, del, conversation, search],
+  [groupCreate, groupAdd, groupRemove, groupLeave, groupInfo, groupSend, groupMessages, groups],
   [
     pairNew,
     pairAccept,

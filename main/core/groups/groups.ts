@@ -73,6 +73,8 @@ const groupLock = (id: string) => `group:${id}`;
 
 export class Groups {
   private working: Promise<void> = Promise.resolve();
+  /** Channel work done so far (settleWork tells whether a sync made some). */
+  private ran = 0;
 
   constructor(
     private readonly core: Core,
@@ -230,6 +232,14 @@ export class Groups {
     return this.working;
   }
 
+  /** Lets channel work just kicked start, waits for it, and says whether any ran. */
+  async settleWork(): Promise<boolean> {
+    const before = this.ran;
+    await new Promise((r) => setImmediate(r));
+    await this.working;
+    return this.ran !== before;
+  }
+
   // ------------------------------------------------------------------ inside
 
   /**
@@ -327,6 +337,8 @@ export class Groups {
 
   private ready(ref: string): ContactChannel {
     const c = this.contacts.find(ref);
+    // A hidden group channel is nobody's contact: it is never added to a group by hand.
+    if (!c.visible) throw new MeowError('UNKNOWN_CONTACT', { contact: ref });
     if (c.state === 'invited' || !c.contactPublicKey)
       throw new MeowError('CONTACT_NOT_READY', { contact: c.name });
     return c;
@@ -475,6 +487,7 @@ export class Groups {
       });
     }
     await this.core.peers.put(channel);
+    this.ran++;
     const r = loadGroup(this.core.db, id)!;
     r.work = r.work.filter((x) => !(x.member === w.member && x.kind === w.kind));
     const state = stateOf(r);

@@ -221,6 +221,7 @@ export class Messenger implements Core {
 
   async close(): Promise<void> {
     await this.net.stop();
+    await this.groups.idle();
     // Wait for in-flight ratchet work before closing the stores.
     await this.net.idle();
     this.core.closeRelays();
@@ -376,8 +377,12 @@ export class Messenger implements Core {
   flushAcks(signal?: AbortSignal): Promise<void> {
     return this.net.flushAcks(signal);
   }
-  sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
-    return this.net.sync(opts);
+  async sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
+    const r = await this.net.sync(opts);
+    // Channel work a received group message left (groups/kick.ts) runs now, and what it queued goes.
+    if (!(await this.groups.settleWork())) return r;
+    const again = await this.net.sync();
+    return { received: r.received + again.received, sent: r.sent + again.sent };
   }
   start(): void {
     this.net.start();
