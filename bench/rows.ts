@@ -9,6 +9,7 @@ import { cryptoRows } from './rows/crypto.js';
 import { deviceRows } from './rows/devices.js';
 import { drainRows } from './rows/drain.js';
 import { fileRows } from './rows/files.js';
+import { groupRows } from './rows/groups.js';
 import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
@@ -34,5 +35,6 @@ export function rows(quick: boolean): Row[] {
     ...hostRows,
     ...cliRows,
     ...fileRows,
+    ...groupRows,
   ];
 }
