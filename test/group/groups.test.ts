@@ -9,8 +9,8 @@ import { fromUtf8, toHex } from '../../protocol/crypto/bytes.js';
 import { signChange } from '../../protocol/group/membership.js';
 import { sealGroupMessage } from '../../protocol/group/senderKey.js';
 import { encode, meow } from '../../protocol/wire/proto.js';
-import { loadGroup, myKeyPair, stateOf } from '../../main/core/groups/record.js';
-import { groupItem } from '../../main/core/groups/wire.js';
+import { freshChain, loadGroup, myKeyPair, stateOf } from '../../main/core/groups/record.js';
+import { groupItem, senderKeyMessage } from '../../main/core/groups/wire.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { Messenger as M } from '../../main/core/messenger/messenger.js';
 import { netRelays } from '../../main/net/relayFactory.js';
@@ -95,6 +95,19 @@ describe('groups', () => {
     const fromBob = carol.groups.messages(g.id).find((x) => x.text === 'hi from Bob')!;
     expect(carol.groups.authorName(g.id, fromBob)).toBe('Bob');
     expect(alice.groups.info(g.id).history.map((h) => h.op)).toEqual(['create']);
+
+    // A text that overtakes its sender key (a retried post) waits for the key, then shows.
+    const rb = loadGroup(bob.db, g.id)!;
+    rb.myChain = freshChain();
+    bob.db.groups.put(rb.id, rb);
+    const aliceKey = loadGroup(alice.db, g.id)!.me.publicKey;
+    const keyItem = groupItem(rb.routes[aliceKey]!, senderKeyMessage(rb), bob.clock()); // sent late, below
+    await bob.groups.send(g.id, 'before my key');
+    await until(all, () => (loadGroup(alice.db, g.id)!.held ?? []).length > 0);
+    expect(texts(alice, g.id)).not.toContain('before my key');
+    bob.db.outbox.enqueue([keyItem]);
+    await until(all, () => texts(alice, g.id).includes('before my key'));
+    expect(loadGroup(alice.db, g.id)!.held).toEqual([]);
   });
 
   it('a removed member reads nothing after its removal; refusals say why', async () => {

@@ -5,7 +5,7 @@
  * from a non-member or signed by another member, a change the log's rules refuse.
  */
 import { randomUUID } from 'node:crypto';
-import { toBase64, toHex, utf8 } from '../../../protocol/crypto/bytes.js';
+import { fromBase64, toBase64, toHex, utf8 } from '../../../protocol/crypto/bytes.js';
 import { resolve } from '../../../protocol/group/membership.js';
 import { openGroupMessage, SenderKeyError, senderKeyProofValid } from '../../../protocol/group/senderKey.js';
 import { decodeStrict, meow } from '../../../protocol/wire/proto.js';
@@ -15,7 +15,15 @@ import type { ContactChannel } from '../peers/peer.js';
 import type { ReceiveSink } from '../receive/decision.js';
 import { membershipMoved } from './effects.js';
 import { kickGroupWork } from './kick.js';
-import { freshChain, loadGroup, memberOn, memberKeyHex, saveGroup, stateOf } from './record.js';
+import {
+  freshChain,
+  loadGroup,
+  memberOn,
+  memberKeyHex,
+  saveGroup,
+  stateOf,
+  type GroupRecord,
+} from './record.js';
 import { chainOf, groupItem, readChanges } from './wire.js';
 import { groupView } from './siblings.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
@@ -34,7 +42,7 @@ export function groupEffects(
       case 'changes':
         return onChanges(core, peer, gm, sink);
       case 'sender_key':
-        return onSenderKey(core, peer, gm);
+        return onSenderKey(core, peer, gm, sink);
       case 'card':
       case 'card_fwd':
         return onCard(core, peer, gm, sink);
@@ -103,7 +111,7 @@ function onChanges(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink
   core.emit('group', r.id);
 }
 
-function onSenderKey(core: Core, peer: ContactChannel, gm: meow.GroupMessage): void {
+function onSenderKey(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink: ReceiveSink): void {
   const r = loadGroup(core.db, gm.group);
   if (!r) return refuse(core, peer, gm.group, 'a sender key for a group I do not know');
   const from = memberOn(r, peer.uid);
@@ -113,9 +121,16 @@ function onSenderKey(core: Core, peer: ContactChannel, gm: meow.GroupMessage): v
   const chain = chainOf(gm);
   if (!senderKeyProofValid(r.id, from, chain, gm.signature))
     return refuse(core, peer, gm.group, 'a sender key without its member’s proof');
-  const held = (r.chains[from] ?? []).filter((c) => c.keyId !== chain.keyId);
-  r.chains[from] = [...held.slice(-1), chain];
+  const kept = (r.chains[from] ?? []).filter((c) => c.keyId !== chain.keyId);
+  r.chains[from] = [...kept.slice(-1), chain];
+  // Texts that came before this key: opened now, in the order they came.
+  const waiting = (r.held ?? []).filter((h) => h.member === from);
+  r.held = (r.held ?? []).filter((h) => h.member !== from);
   saveGroup(core.db, r);
+  for (const h of waiting) {
+    const gmHeld = meow.GroupMessage.decode(fromBase64(h.gm));
+    if (gmHeld.keyId === chain.keyId) openText(core, loadGroup(core.db, r.id)!, from, gmHeld, sink);
+  }
 }
 
 function onCard(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink: ReceiveSink): void {
@@ -157,8 +172,26 @@ function onText(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink: R
   if (gm.member !== from) return refuse(core, peer, gm.group, 'a group message signed as another member');
   if (!state?.members.includes(from))
     return refuse(core, peer, gm.group, 'a message from someone no longer in this group');
+  openText(core, r, from, gm, sink);
+}
+
+/** Texts held until their sender key arrives, per group (the oldest go first). */
+const MAX_HELD = 200;
+
+/**
+ * Opens and stores a member's text. One whose sender key has not arrived yet (the key's
+ * post was retried after the text's) is held in the record and opened when the key comes.
+ */
+function openText(core: Core, r: GroupRecord, from: string, gm: meow.GroupMessage, sink: ReceiveSink): void {
   const chains = r.chains[from] ?? [];
   const i = chains.findIndex((c) => c.keyId === gm.keyId);
+  if (i < 0) {
+    const held = toBase64(meow.GroupMessage.encode(gm).finish());
+    r.held = [...(r.held ?? []), { member: from, gm: held }].slice(-MAX_HELD);
+    saveGroup(core.db, r);
+    core.log.info('a group message waits for its sender key', { group: r.id, member: from.slice(0, 8) });
+    return;
+  }
   let opened;
   try {
     opened = openGroupMessage(r.id, from, chains[i], {
@@ -168,7 +201,8 @@ function onText(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink: R
       signature: gm.signature,
     });
   } catch (e) {
-    if (e instanceof SenderKeyError) return refuse(core, peer, gm.group, e.message);
+    if (e instanceof SenderKeyError)
+      return void core.log.warn('refused a group message', { group: r.id, why: e.message });
     throw e;
   }
   chains[i] = opened.chain;
@@ -176,7 +210,10 @@ function onText(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink: R
   saveGroup(core.db, r);
   const inner = decodeStrict(meow.UserMessage, 'UserMessage', opened.plain);
   if (inner.type !== 'text' || Buffer.byteLength(inner.text) > MAX_TEXT_BYTES)
-    return refuse(core, peer, gm.group, 'a group message that is not a text of at most 32 KiB');
+    return void core.log.warn('refused a group message', {
+      group: r.id,
+      why: 'a group message that is not a text of at most 32 KiB',
+    });
   const now = Date.now();
   const stored = core.db.messages.insertReturning({
     peerUid: r.id,

@@ -32,6 +32,8 @@ export interface GroupRecord {
   work: ChannelWork[];
   /** Changes refused where they would have applied, with why (shown in the group's info). */
   refusals: { actor: string; op: string; reason: string; at: number }[];
+  /** Texts whose sender key has not arrived yet (GroupMessage, base64), opened when it does. */
+  held?: { member: string; gm: string }[];
   /** Absent: this device drives the group. Else the id of my device that does (groups/siblings.ts). */
   driver?: string;
 }
