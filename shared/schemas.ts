@@ -243,4 +243,5 @@ export const SERVICE_EVENTS = Object.freeze([
   'notice',
   'app:state',
   'file:progress',
+  'group:changed',
 ] as const);

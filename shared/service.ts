@@ -58,6 +58,8 @@ export interface ServiceEvents {
   'app:state': AppStateView;
   /** A file going up or down. */
   'file:progress': FileProgressView;
+  /** A group changed (membership, name) or has a new or changed message: read it again. */
+  'group:changed': { groupId: string };
 }
 
 export type ServiceEventName = keyof ServiceEvents;

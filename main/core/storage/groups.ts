@@ -16,6 +16,10 @@ export class GroupTable {
     return row ? JSON.parse(fromUtf8(this.s.unseal(row.body, `group/${id}`))) : undefined;
   }
 
+  has(id: string): boolean {
+    return this.s.run('messages', () => !!this.s.q('SELECT 1 FROM groups WHERE id = ?').get(id));
+  }
+
   ids(): string[] {
     return this.s.run('messages', () =>
       (this.s.q('SELECT id FROM groups ORDER BY id').all() as { id: string }[]).map((r) => r.id),
