@@ -10,6 +10,7 @@ import { deviceRows } from './rows/devices.js';
 import { drainRows } from './rows/drain.js';
 import { fileRows } from './rows/files.js';
 import { fleetRows } from './rows/fleet.js';
+import { groupRows } from './rows/groups.js';
 import { hostRows } from './rows/host.js';
 import { profileRows } from './rows/profile.js';
 import { relayRows } from './rows/relay.js';
@@ -36,5 +37,6 @@ export function rows(quick: boolean): Row[] {
     ...hostRows,
     ...cliRows,
     ...fileRows,
+    ...groupRows,
   ];
 }

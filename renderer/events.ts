@@ -6,6 +6,7 @@ import { useChats } from './stores/chatStore.js';
 import { useContacts } from './stores/contactStore.js';
 import { useDevices } from './stores/deviceStore.js';
 import { useFiles } from './stores/fileStore.js';
+import { useGroups } from './stores/groupStore.js';
 import { useNotices } from './stores/noticeStore.js';
 import { usePairing } from './stores/pairingStore.js';
 import { useTyping } from './stores/typingStore.js';
@@ -53,6 +54,14 @@ export function wireEvents(): Unsubscribe {
     }),
     on('app:state', (s) => useApp.getState().setState(s)),
     on('file:progress', (p) => useFiles.getState().onProgress(p)),
+    on(
+      'group:changed',
+      ({ groupId }) =>
+        void useGroups
+          .getState()
+          .onChanged(groupId)
+          .catch(() => undefined),
+    ),
   ];
   return () => offs.forEach((off) => off());
 }

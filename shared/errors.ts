@@ -88,6 +88,11 @@ export interface ErrorParams {
   FILE_SEND_PENDING: { name: string };
   /** Showing again or cancelling an invitation the contact answered (or that this device did not make). */
   INVITATION_NOT_PENDING: { contact: string };
+  /** Groups (docs/groups.md). */
+  UNKNOWN_GROUP: { group: string };
+  AMBIGUOUS_GROUP: { name: string };
+  GROUP_REFUSED: { reason: string; detail: string };
+  NOT_IN_GROUP: { group: string };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -187,6 +192,10 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
     `${p.name} was not sent yet: its upload stopped, and it continues where it stopped when Meow is open and the message server can be reached.`,
   INVITATION_NOT_PENDING: (p) =>
     `There is no pending invitation for ${p.contact} on this computer: it was answered, cancelled, or made on another of your devices.`,
+  UNKNOWN_GROUP: (p) => `No group "${p.group}".`,
+  AMBIGUOUS_GROUP: (p) => `More than one group is called "${p.name}": name it by its id.`,
+  GROUP_REFUSED: (p) => `The group change was refused (${p.reason}): ${p.detail}.`,
+  NOT_IN_GROUP: (p) => `You are no longer a member of "${p.group}".`,
 };
 
 function mib(bytes: number): string {

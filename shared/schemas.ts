@@ -21,6 +21,8 @@ export const LIMITS = {
   queryChars: 256,
   pageLimit: 500,
   historyDays: 36500,
+  /** Other members a group is created with (the group's bound, 256 with me; the service says so). */
+  groupMembers: 1024,
   waitMs: 120_000,
   filesPerMessage: 32,
   /** A preview travels inside the message (whose bound is 64 KiB with everything else). */
@@ -97,6 +99,20 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   verifyContact: z.tuple([
     id,
     z.object({ verified: z.boolean(), scanned: z.string().max(256).optional() }).strict(),
+  ]),
+  groups: z.tuple([]),
+  groupInfo: z.tuple([id]),
+  createGroup: z.tuple([z.object({ name, members: z.array(id).max(LIMITS.groupMembers) }).strict()]),
+  addGroupMember: z.tuple([id, id]),
+  removeGroupMember: z.tuple([id, id]),
+  leaveGroup: z.tuple([id]),
+  sendGroup: z.tuple([id, text]),
+  groupMessages: z.tuple([
+    id,
+    z
+      .object({ limit: z.number().int().min(1).max(LIMITS.pageLimit).optional() })
+      .strict()
+      .optional(),
   ]),
   conversations: z.tuple([]),
   messages: z.tuple([
@@ -240,4 +256,5 @@ export const SERVICE_EVENTS = Object.freeze([
   'app:state',
   'file:progress',
   'contact:typing',
+  'group:changed',
 ] as const);

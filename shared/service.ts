@@ -23,6 +23,8 @@ import type {
   ConversationChange,
   SearchResultView,
   ConversationView,
+  GroupMessageView,
+  GroupView,
   DeviceView,
   InvitePreviewView,
   InviteView,
@@ -61,6 +63,8 @@ export interface ServiceEvents {
   'file:progress': FileProgressView;
   /** The contact is typing: show it for a few seconds (it comes again while they go on). */
   'contact:typing': { contactId: string };
+  /** A group changed (membership, name) or has a new or changed message: read it again. */
+  'group:changed': { groupId: string };
 }
 
 export type ServiceEventName = keyof ServiceEvents;
@@ -164,6 +168,19 @@ export interface ServiceMethods {
    * their screen must be this number: SAFETY_MISMATCH otherwise) or not verified.
    */
   verifyContact(contactId: string, args: { verified: boolean; scanned?: string }): Promise<ContactView>;
+
+  // -------------------------------------------------------------- groups (docs/groups.md)
+  groups(): Promise<GroupView[]>;
+  groupInfo(groupId: string): Promise<GroupView>;
+  /** A new group with me (its admin) and these contacts (ids). */
+  createGroup(args: { name: string; members: string[] }): Promise<GroupView>;
+  addGroupMember(groupId: string, contactId: string): Promise<GroupView>;
+  /** `member`: the member's key (GroupMemberView.key). */
+  removeGroupMember(groupId: string, member: string): Promise<GroupView>;
+  leaveGroup(groupId: string): Promise<GroupView>;
+  sendGroup(groupId: string, text: string): Promise<GroupMessageView>;
+  /** The group's newest `limit` messages (default 50), oldest first. */
+  groupMessages(groupId: string, opts?: { limit?: number }): Promise<GroupMessageView[]>;
 
   // -------------------------------------------------------------- conversations
   conversations(): Promise<ConversationView[]>;

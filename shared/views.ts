@@ -314,3 +314,40 @@ export interface SearchResultView {
   /** [start, end) in `message.text`, or null when the match cannot be placed (accents). */
   match: [number, number] | null;
 }
+
+/** A member of a group, as this device names it. */
+export interface GroupMemberView {
+  /** The member's key in the group (hex): how a member is named to removeGroupMember. */
+  key: string;
+  name: string;
+  admin: boolean;
+  me: boolean;
+}
+
+/** A group conversation (docs/groups.md). */
+export interface GroupView {
+  id: string;
+  name: string;
+  /** false: I left or was removed (the history stays; nothing more is sent or read). */
+  member: boolean;
+  admin: boolean;
+  members: GroupMemberView[];
+  /** Every membership change in order: "Bob added Carol". */
+  history: { actor: string; op: string; member: string; at: number }[];
+  /** Changes refused here, with why (a non-admin's change, a removed member's). */
+  refusals: { op: string; reason: string; at: number }[];
+}
+
+/** A message of a group. */
+export interface GroupMessageView {
+  id: string;
+  groupId: string;
+  outbound: boolean;
+  /** Who wrote it, as this device names them. */
+  author: string;
+  text: string;
+  /** pending_forward: waiting for my device that drives the group; sent: queued to every member. */
+  status: MessageStatus;
+  sentAt: number;
+  receivedAt: number;
+}

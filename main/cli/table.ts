@@ -18,6 +18,16 @@ import { inviteCancel, inviteShow } from './commands/invitations.js';
 import { del, edit, react, reply } from './commands/actions.js';
 import { conversation, conversationDelete, search } from './commands/conversation.js';
 import { messages, run, send, sync } from './commands/messages.js';
+import {
+  groupAdd,
+  groupCreate,
+  groupInfo,
+  groupLeave,
+  groupMessages,
+  groupRemove,
+  groups,
+  groupSend,
+} from './commands/groups.js';
 import type { CommandSpec } from './spec.js';
 
 export const VERSION = '0.1.0';
@@ -41,6 +51,7 @@ const GROUPS: CommandSpec[][] = [
     serversAdd,
   ],
   [reply, react, edit, del, conversation, search],
+  [groupCreate, groupAdd, groupRemove, groupLeave, groupInfo, groupSend, groupMessages, groups],
   [
     pairNew,
     pairAccept,

@@ -25,6 +25,8 @@ export interface MessengerEvents {
   messages: [{ peerUid: string; stored: StoredMessage[]; changed: StoredMessage[] }];
   /** A contact record changed (uid). */
   contact: [string];
+  /** A group changed (its id): membership, name, or what this device knows of it. */
+  group: [string];
   /** A device record changed (uid of the device peer). */
   device: [string];
   /** My profile, servers or device name changed. */

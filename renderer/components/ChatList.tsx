@@ -6,6 +6,7 @@ import { useContacts } from '../stores/contactStore.js';
 import { ChatItemMenu } from './ChatItemMenu.js';
 import { ChatListItem } from './ChatListItem.js';
 import { SearchResults } from './SearchResults.js';
+import { GroupList } from './GroupList.js';
 
 export function ChatList() {
   const conversations = useChats((s) => s.conversations);
@@ -84,6 +85,7 @@ export function ChatList() {
           })}
         </ul>
       )}
+      <GroupList />
     </aside>
   );
 }

@@ -160,6 +160,17 @@ describe('messages.db migrations', () => {
     expect(plan.map((p) => p.detail).join(' ')).toContain('messages_expiring');
   });
 
+  it('0011 adds the groups: one sealed record per group', () => {
+    const db = new Database(':memory:');
+    migrate(db, 11);
+    expect(currentVersion(db)).toBe(11);
+    expect(columns(db, 'groups')).toEqual(['id', 'body']);
+    const put = db.prepare("INSERT OR REPLACE INTO groups VALUES ('g', ?)");
+    put.run(Buffer.from([1]));
+    put.run(Buffer.from([2]));
+    expect(db.prepare('SELECT count(*) AS n FROM groups').get()).toEqual({ n: 1 });
+  });
+
   it('runs each migration once and refuses a database from a newer version', () => {
     const db = new Database(':memory:');
     migrate(db);

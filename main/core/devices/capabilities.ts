@@ -51,6 +51,9 @@ export const MY_CAPABILITIES: readonly Capability[] = [
   'conv_state',
   'typing',
   'conv_delete',
+  'group_update',
+  'group_msg',
+  'group_op',
 ];
 
 /** Whether `device` announced it takes `kind` (pairing steps and announcements always go). */

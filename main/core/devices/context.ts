@@ -128,6 +128,10 @@ export class DeviceContext {
         return { syncType: 'typing', peerUid: change.peerUid, typingAt: change.at };
       case 'conv_delete':
         return { syncType: 'conv_delete', peerUid: change.peerUid, forgetUpTo: change.upTo };
+      case 'group_update':
+        return { syncType: 'group_update', groupData: change.data };
+      case 'group_msg':
+        return { syncType: 'group_msg', peerUid: change.peerUid, dbMessage: change.dbMessage };
     }
   }
 

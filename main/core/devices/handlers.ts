@@ -23,6 +23,7 @@ import { applySiblingAction, checkSiblingAction } from './actionSync.js';
 import { applyState, decodeState } from '../messenger/conversationState.js';
 import { fresh } from '../messenger/typing.js';
 import { forgetConversation, forgetUpTo } from '../messenger/forgetConversation.js';
+import { applyGroupOp, applyGroupUpdate } from '../groups/siblings.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -122,6 +123,10 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
       await forgetConversation(ctx.core, p.peerUid, forgetUpTo(p));
     }),
   },
+  // Groups (groups/siblings.ts): the driver's state and messages, and a sibling's request to the driver.
+  group_update: { apply: ({ ctx }, d, p, sink) => applyGroupUpdate(ctx.core, d, p.groupData, sink) },
+  group_msg: { apply: ({ ctx }, _d, p, sink) => upsertMessage(ctx, p.peerUid, p.dbMessage!, sink) },
+  group_op: { prepare: onOthers(({ ctx }, d, p) => applyGroupOp(ctx.core, d, p.groupData)) },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },
   server_add: { prepare: onOthers(({ ctx }, _d, p) => applyServers(ctx, p)) },

@@ -46,7 +46,10 @@ export type SyncType =
   | 'action'
   | 'conv_state'
   | 'typing'
-  | 'conv_delete';
+  | 'conv_delete'
+  | 'group_update'
+  | 'group_msg'
+  | 'group_op';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

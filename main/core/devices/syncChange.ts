@@ -12,4 +12,8 @@ export type SyncChange =
   | { type: 'conv_state'; peerUid: string; data: Uint8Array }
   /** The contact is typing (received by the device that talks to them); never stored. */
   | { type: 'typing'; peerUid: string; at: number }
-  | { type: 'conv_delete'; peerUid: string; upTo: number };
+  | { type: 'conv_delete'; peerUid: string; upTo: number }
+  /** A group's state as the device that drives it holds it (no secrets): groups/siblings.ts. */
+  | { type: 'group_update'; data: Uint8Array }
+  /** A group's message (peerUid: the group id). */
+  | { type: 'group_msg'; peerUid: string; dbMessage: meow.IDbMessage };

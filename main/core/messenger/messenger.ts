@@ -45,6 +45,7 @@ import { RotationSchedule } from './rotationSchedule.js';
 import { pinServer } from './servers.js';
 import { Attachments } from '../attachments/attachments.js';
 import { forgetDroppedFiles } from '../attachments/forgetFiles.js';
+import { Groups } from '../groups/groups.js';
 
 export { MAX_TEXT_BYTES } from './limits.js';
 export type { ServerStats } from './loops.js';
@@ -83,6 +84,8 @@ export class Messenger implements Core {
   readonly disappearing: Disappearing;
   /** Tells the contact I am typing (rate-limited, never stored). */
   readonly typingIndicator: Typing;
+  /** Group conversations (docs/groups.md). */
+  readonly groups: Groups;
 
   private constructor(
     readonly dir: string,
@@ -125,6 +128,7 @@ export class Messenger implements Core {
     this.conversations = new Conversations(core, this.contactBook, this.deviceSync);
     this.actions = new Actions(core, this.contactBook, this.deviceSync);
     this.net = new NetworkLoops(core, this.deviceSync, this.rotation, opts.pollTimeoutMs);
+    this.groups = new Groups(core, this.contactBook);
     this.attachments = new Attachments({
       dir,
       relays: opts.relays,
@@ -233,6 +237,7 @@ export class Messenger implements Core {
     this.attachments.close();
     this.disappearing.stop();
     await this.net.stop();
+    await this.groups.idle();
     // Wait for in-flight ratchet work before closing the stores.
     await this.net.idle();
     this.core.closeRelays();
@@ -400,8 +405,12 @@ export class Messenger implements Core {
   flushAcks(signal?: AbortSignal): Promise<void> {
     return this.net.flushAcks(signal);
   }
-  sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
-    return this.net.sync(opts);
+  async sync(opts: { waitMs?: number } = {}): Promise<{ received: number; sent: number }> {
+    const r = await this.net.sync(opts);
+    // Channel work a received group message left (groups/kick.ts) runs now, and what it queued goes.
+    if (!(await this.groups.settleWork())) return r;
+    const again = await this.net.sync();
+    return { received: r.received + again.received, sent: r.sent + again.sent };
   }
   start(): void {
     this.net.start();

@@ -14,6 +14,7 @@ import { deliveryReceipt } from '../messenger/receipts.js';
 import type { ContactChannel } from '../peers/peer.js';
 import type { ReceiveSink } from './decision.js';
 import { applyAction, fromWire, toWire } from '../messenger/actions.js';
+import { groupEffects } from '../groups/receive.js';
 
 /** Content types stored as conversation messages. */
 export const STORED_TYPES = new Set(['text']);
@@ -95,5 +96,8 @@ export function contactEffects(
     if (peer.blocked || !fresh(at)) return;
     setImmediate(() => core.emit('typing', peer.uid));
     outbox.push(...core.fanOut({ type: 'typing', peerUid: peer.uid, at }));
+  } else if (message.type === 'group') {
+    if (peer.blocked) return;
+    groupEffects(core, peer, message, sink); // groups/receive.ts
   }
 }

@@ -36,6 +36,7 @@ const CONTACT_TYPES = new Set([
   'session_ack',
   'action',
   'typing',
+  'group',
 ]);
 
 /** An answer may arrive late (the other side accepted just before expiry); accept it within this grace. */

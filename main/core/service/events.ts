@@ -26,12 +26,15 @@ export function attachEvents(s: ServiceSession, m: Messenger): () => void {
     if (p?.type === 'contact' && p.visible) s.emit('conversation:changed', s.conversation(m, p));
   };
   const offs = [
+    on('group', (groupId) => s.emit('group:changed', { groupId })),
     on('message', (stored) => {
+      if (m.db.groups.has(stored.peerUid)) return s.emit('group:changed', { groupId: stored.peerUid });
       s.emit('message:stored', messageView(m, stored));
       conversationOf(stored.peerUid);
       if (stored.files.length) autoDownload(s, m, stored);
     }),
     on('status', (stored) => {
+      if (m.db.groups.has(stored.peerUid)) return s.emit('group:changed', { groupId: stored.peerUid });
       s.emit('message:status', messageView(m, stored));
       conversationOf(stored.peerUid);
     }),

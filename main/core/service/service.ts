@@ -13,6 +13,7 @@
  */
 import type { MeowService, ServiceEventName, ServiceEvents, Unsubscribe } from '../../../shared/service.js';
 import * as contactsApi from './contactsApi.js';
+import * as groupsApi from './groupsApi.js';
 import * as conversationsApi from './conversationsApi.js';
 import * as devicesApi from './devicesApi.js';
 import * as filesApi from './filesApi.js';
@@ -85,6 +86,17 @@ export class CoreService implements MeowService {
     contactsApi.contactSafety(this.s, ...a);
   readonly verifyContact: Rest<typeof contactsApi.verifyContact> = (...a) =>
     contactsApi.verifyContact(this.s, ...a);
+  readonly groups: Rest<typeof groupsApi.groups> = (...a) => groupsApi.groups(this.s, ...a);
+  readonly groupInfo: Rest<typeof groupsApi.groupInfo> = (...a) => groupsApi.groupInfo(this.s, ...a);
+  readonly createGroup: Rest<typeof groupsApi.createGroup> = (...a) => groupsApi.createGroup(this.s, ...a);
+  readonly addGroupMember: Rest<typeof groupsApi.addGroupMember> = (...a) =>
+    groupsApi.addGroupMember(this.s, ...a);
+  readonly removeGroupMember: Rest<typeof groupsApi.removeGroupMember> = (...a) =>
+    groupsApi.removeGroupMember(this.s, ...a);
+  readonly leaveGroup: Rest<typeof groupsApi.leaveGroup> = (...a) => groupsApi.leaveGroup(this.s, ...a);
+  readonly sendGroup: Rest<typeof groupsApi.sendGroup> = (...a) => groupsApi.sendGroup(this.s, ...a);
+  readonly groupMessages: Rest<typeof groupsApi.groupMessages> = (...a) =>
+    groupsApi.groupMessages(this.s, ...a);
   readonly conversations: Rest<typeof conversationsApi.conversations> = (...a) =>
     conversationsApi.conversations(this.s, ...a);
   readonly messages: Rest<typeof conversationsApi.messages> = (...a) =>

@@ -7,6 +7,7 @@ import { ActionTable } from './actions.js';
 import { ChannelStateTable } from './channelState.js';
 import { ConversationStateTable } from './conversationState.js';
 import { DeferredSyncTable } from './deferredSync.js';
+import { GroupTable } from './groups.js';
 import { MessageTable } from './messages.js';
 import { OutboxTable } from './outbox.js';
 import { PendingUploadTable } from './pendingUploads.js';
@@ -29,6 +30,7 @@ export class MessageDb {
   readonly actions: ActionTable;
   readonly conversationState: ConversationStateTable;
   readonly uploads: PendingUploadTable;
+  readonly groups: GroupTable;
 
   constructor(path: string, storageKey: Uint8Array) {
     this.sql = new SqlStore(path, storageKey);
@@ -40,6 +42,7 @@ export class MessageDb {
     this.actions = new ActionTable(this.sql);
     this.conversationState = new ConversationStateTable(this.sql);
     this.uploads = new PendingUploadTable(this.sql);
+    this.groups = new GroupTable(this.sql);
   }
 
   /** The connection (for tests and the store's rescue). */

@@ -14,6 +14,7 @@ import { migration0007 } from './0007_message_actions.js';
 import { migration0008 } from './0008_conversation_state.js';
 import { migration0009 } from './0009_pending_uploads.js';
 import { migration0010 } from './0010_disappearing.js';
+import { migration0011 } from './0011_groups.js';
 
 export interface Migration {
   version: number;
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ];
 
 export function currentVersion(db: Database): number {
