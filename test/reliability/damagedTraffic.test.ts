@@ -119,7 +119,7 @@ describe('a misbehaving network between clients and relay', () => {
         left: 0,
       });
       expect(r.longestRetryMs).toBeLessThanOrEqual(CEILING_MS);
-    });
+    }, 300_000); // (47 s on a quiet machine for 25% damage both ways: the default 60 s is too close under load)
   }
 });
 
