@@ -269,11 +269,12 @@ const RECONNECT_DEADLINE_MS = 10 * 60_000;
 
 /**
  * Stops the relay, starts it again where it was, and times every client's pull coming
- * back. The clients reconnect RECONNECTING at a time: all 10,000 at once from this one
- * process starved it (its handshakes, signatures and proofs queued behind each other past
- * the relay's handshake timeout, over and over: 21,612 handshake timeouts and no
- * convergence in 38 minutes on this loaded 2-core machine), which says more about one
- * process playing 10,000 devices than about the relay.
+ * back. The clients reconnect RECONNECTING at a time. All 10,000 at once, from this one
+ * process, did not converge on this loaded 2-core machine (load average ~15): in 38 minutes
+ * the relay counted 21,612 handshake timeouts and 1,736 sessions opened, the clients went
+ * over to the HTTP fallback (50,643 pulls, 1,887 refused as STALE), and some never came
+ * back. Neither process was busy the whole time (relay ~12% of a core, bench ~18%); why the
+ * herd did not settle is not diagnosed yet (docs/relay-protocol.md says what remains).
  */
 async function restartAndReturn(
   s: ServerProcess,
