@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=PREFIX,...]`: the table of ratios (bench/rows.ts),
+ * `npm run bench [-- --quick] [--only=PREFIX,...] [--reps=N]`: the table of ratios (bench/rows.ts),
  * each measured against its reference in the same run, written to bench-results/latest.json
  * (and a dated copy); the last run's ratios are shown beside the new ones.
  *
@@ -56,7 +56,8 @@ if (wanted.length && wanted[0] !== 'table') {
   const json =
     args.find((a) => a.startsWith('--json='))?.slice('--json='.length) ??
     join('bench-results', 'latest.json');
-  const results = await runTable(selected, { quick, json });
+  const reps = Number(args.find((a) => a.startsWith('--reps='))?.slice('--reps='.length)) || undefined;
+  const results = await runTable(selected, { quick, json, ...(reps ? { reps } : {}) });
   // The lead's and CI's runs read the table; a row that failed to run fails the command.
   if (results.some((r) => r.error)) process.exitCode = 1;
 }

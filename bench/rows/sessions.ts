@@ -248,10 +248,11 @@ async function manyConnections(ctx: BenchContext, n: number): Promise<Sample> {
     await sleep(500);
     return {
       ...held.sample,
-      detail: `${held.sample.detail}; after a restart all back in ${(back.ms / 1000).toFixed(1)} s (${back.overHttp} over the HTTP fallback), RSS then ${(back.rssKb / 1024).toFixed(0)} MiB`,
+      detail: `${held.sample.detail}; after a restart ${back.back === n ? 'all' : `${back.back} of ${n}`} back in ${(back.ms / 1000).toFixed(1)} s, ${RECONNECTING} at a time (${back.overHttp} over the HTTP fallback), RSS then ${(back.rssKb / 1024).toFixed(0)} MiB`,
       extra: {
         ...held.sample.extra,
         reconnectMs: back.ms,
+        reconnected: back.back,
         reconnectOverHttp: back.overHttp,
         rssAfterRestartMb: back.rssKb / 1024,
       },
@@ -262,12 +263,24 @@ async function manyConnections(ctx: BenchContext, n: number): Promise<Sample> {
   }
 }
 
-/** Stops the relay, starts it again where it was, and times every client's pull coming back. */
+/** How many clients reconnect at once: one bench process drives all of them (see below). */
+const RECONNECTING = 64;
+const RECONNECT_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * Stops the relay, starts it again where it was, and times every client's pull coming
+ * back. The clients reconnect RECONNECTING at a time. All 10,000 at once, from this one
+ * process, did not converge on this loaded 2-core machine (load average ~15): in 38 minutes
+ * the relay counted 21,612 handshake timeouts and 1,736 sessions opened, the clients went
+ * over to the HTTP fallback (50,643 pulls, 1,887 refused as STALE), and some never came
+ * back. Neither process was busy the whole time (relay ~12% of a core, bench ~18%); why the
+ * herd did not settle is not diagnosed yet (docs/relay-protocol.md says what remains).
+ */
 async function restartAndReturn(
   s: ServerProcess,
   dir: string,
   clients: { relay: SessionRelay; lookups: KeyPair[] }[],
-): Promise<{ relay: ServerProcess; ms: number; overHttp: number; rssKb: number }> {
+): Promise<{ relay: ServerProcess; ms: number; overHttp: number; back: number; rssKb: number }> {
   const port = new URL(s.url).port;
   await s.stop('SIGTERM');
   const t0 = performance.now();
@@ -277,24 +290,29 @@ async function restartAndReturn(
     BIN,
   );
   let overHttp = 0;
-  // Every client as its pull loop would: pull again until answered (its backoff paces it).
-  await Promise.all(
-    clients.map(async ({ relay: c, lookups }) => {
-      for (;;) {
+  let back = 0;
+  const deadline = t0 + RECONNECT_DEADLINE_MS;
+  const queue = [...clients];
+  // Each client as its pull loop would: pull again until answered (its backoff paces it).
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      while (performance.now() < deadline) {
         try {
-          await c.pull(lookups, { timeoutMs: 0 });
-          if (c.transportKind() === 'http') overHttp++;
-          return;
+          await next.relay.pull(next.lookups, { timeoutMs: 0 });
+          if (next.relay.transportKind() === 'http') overHttp++;
+          back++;
+          break;
         } catch {
           // Refused or cut while the relay comes back: the next pull retries after the backoff.
           await sleep(50);
         }
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: RECONNECTING }, worker));
   const ms = performance.now() - t0;
   await sleep(1000);
-  return { relay, ms, overHttp, rssKb: rssKb(relay.proc.pid!) };
+  return { relay, ms, overHttp, back, rssKb: rssKb(relay.proc.pid!) };
 }
 
 /** A relay of its own (memory figures from a clean process). */
