@@ -86,6 +86,8 @@ export interface ErrorParams {
   START_OVER_REFUSED: Record<string, never>;
   /** A file send cut short (Meow closed, or the server out of reach): it continues later by itself. */
   FILE_SEND_PENDING: { name: string };
+  /** A file's upload or download stopped by the person (a download continues where it stopped when asked again). */
+  TRANSFER_CANCELLED: { name: string };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -183,6 +185,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   MESSAGE_DELETED: () => 'This message was deleted.',
   FILE_SEND_PENDING: (p) =>
     `${p.name} was not sent yet: its upload stopped, and it continues where it stopped when Meow is open and the message server can be reached.`,
+  TRANSFER_CANCELLED: (p) => `Cancelled: ${p.name} was not transferred.`,
 };
 
 function mib(bytes: number): string {

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { FileProgressView, MessageView } from '../../shared/views.js';
-import { call } from '../bridge.js';
+import { call, codeOf } from '../bridge.js';
 import { fromBase64, isRaster, previewOf, stage } from '../lib/files.js';
 import { useChats } from './chatStore.js';
 
@@ -26,6 +26,8 @@ interface FileStore {
   onProgress(p: FileProgressView): void;
   image(m: MessageView, index: number): Promise<string | null>;
   download(m: MessageView, index: number): Promise<void>;
+  /** Stops a file's download (`messageId`), or ('') the files being sent to the contact. */
+  cancel(contactId: string, messageId: string, index: number): Promise<void>;
   save(m: MessageView, index: number): Promise<void>;
 }
 
@@ -64,8 +66,10 @@ export const useFiles = create<FileStore>((set, get) => ({
       const m = await call('sendFiles', contactId, { files: staged, caption });
       useChats.getState().onMessage(m);
     } catch (e) {
-      // the files come back to the composer, with the reason shown there
-      set({ pending: { ...get().pending, [contactId]: [...files, ...(get().pending[contactId] ?? [])] } });
+      // the files come back to the composer, with the reason shown there — unless the send
+      // continues by itself (its upload was cut: it resumes where it stopped)
+      if (codeOf(e) !== 'FILE_SEND_PENDING')
+        set({ pending: { ...get().pending, [contactId]: [...files, ...(get().pending[contactId] ?? [])] } });
       throw e;
     } finally {
       const progress = { ...get().progress };
@@ -90,8 +94,15 @@ export const useFiles = create<FileStore>((set, get) => ({
     return url;
   },
   async download(m, index) {
-    const updated = await call('downloadFile', m.contactId, m.id, index);
-    useChats.getState().onMessage(updated);
+    try {
+      const updated = await call('downloadFile', m.contactId, m.id, index);
+      useChats.getState().onMessage(updated);
+    } catch (e) {
+      if (codeOf(e) !== 'TRANSFER_CANCELLED') throw e; // stopped by the person: its card says Download again
+    }
+  },
+  async cancel(contactId, messageId, index) {
+    await call('cancelFile', contactId, messageId, index);
   },
   async save(m, index) {
     const a = m.attachments[index];

@@ -82,6 +82,38 @@ function fileOf(m: Messenger, contactId: string, messageId: string, index: numbe
   return f;
 }
 
+/** The file send running to each contact, to cancel it. */
+const sends = new WeakMap<Messenger, Map<string, AbortController>>();
+function sendsOf(m: Messenger): Map<string, AbortController> {
+  let c = sends.get(m);
+  if (!c) sends.set(m, (c = new Map<string, AbortController>()));
+  return c;
+}
+
+/**
+ * Stops a transfer: with a message id, that file's download (what arrived stays: the next
+ * download continues from it); without one (''), the files being sent to the contact.
+ */
+export function cancelFile(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  index: number,
+): Promise<{ cancelled: boolean }> {
+  return s.guard('cancelFile', () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    if (!messageId) {
+      const c = sendsOf(m).get(contactId);
+      c?.abort();
+      return Promise.resolve({ cancelled: !!c });
+    }
+    return Promise.resolve({
+      cancelled: m.attachments.cancelDownload(fileOf(m, contactId, messageId, index)),
+    });
+  });
+}
+
 export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesArgs): Promise<MessageView> {
   return s.guard('sendFiles', async () => {
     const m = s.open();
@@ -114,6 +146,8 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
       // Every file is checked (exists, under the relay's limit) before any is uploaded.
       for (const f of files) await m.attachments.check(f);
       // Recorded before it uploads: cut short, it continues when the profile opens again.
+      const cancel = new AbortController();
+      sendsOf(m).set(contactId, cancel);
       const stored = await sendFilesDurably(
         m,
         contactId,
@@ -121,10 +155,12 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
         files,
         (index, name, done, total) =>
           s.emit('file:progress', { contactId, messageId: '', index, name, direction: 'up', done, total }),
+        cancel.signal,
       );
       await s.flushSoon(m);
       return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
     } finally {
+      sendsOf(m).delete(contactId);
       for (const f of args.files) {
         const st = f.stageId ? stages.get(f.stageId) : undefined;
         if (st) {
