@@ -33,6 +33,9 @@ interface FileStore {
 
 const key = (messageId: string, index: number) => `${messageId}:${index}`;
 
+/** Contacts whose send the person cancelled (checked between the pieces staged). */
+const stopped = new Set<string>();
+
 export const useFiles = create<FileStore>((set, get) => ({
   pending: {},
   progress: {},
@@ -49,13 +52,16 @@ export const useFiles = create<FileStore>((set, get) => ({
     const files = get().pending[contactId] ?? [];
     if (!files.length) return;
     set({ pending: { ...get().pending, [contactId]: [] } });
+    stopped.delete(contactId);
     try {
       const staged = [];
       for (const f of files) {
         const preview = await previewOf(f);
-        const stageId = await stage(f, (done) =>
-          set({ progress: { ...get().progress, [`up:${f.name}`]: { done, total: f.size * 2 } } }),
-        );
+        const stageId = await stage(f, (done) => {
+          // cancelled while the bytes still go to the service: stop there (nothing was uploaded)
+          if (stopped.has(contactId)) throw new Error(`Cancelled: ${f.name} was not sent.`);
+          set({ progress: { ...get().progress, [`up:${f.name}`]: { done, total: f.size * 2 } } });
+        });
         staged.push({
           stageId,
           name: f.name,
@@ -102,6 +108,7 @@ export const useFiles = create<FileStore>((set, get) => ({
     }
   },
   async cancel(contactId, messageId, index) {
+    if (!messageId) stopped.add(contactId);
     await call('cancelFile', contactId, messageId, index);
   },
   async save(m, index) {
