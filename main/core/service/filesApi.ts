@@ -32,12 +32,17 @@ interface Staged {
   size: number;
   received: number;
 }
-const staged = new WeakMap<Messenger, Map<string, Staged>>();
-function stagesOf(m: Messenger): Map<string, Staged> {
-  let s = staged.get(m);
-  if (!s) staged.set(m, (s = new Map<string, Staged>()));
-  return s;
+/** A map kept per open profile (gone with its messenger). */
+function perProfile<T>(): (m: Messenger) => Map<string, T> {
+  const all = new WeakMap<Messenger, Map<string, T>>();
+  return (m) => {
+    let one = all.get(m);
+    if (!one) all.set(m, (one = new Map<string, T>()));
+    return one;
+  };
 }
+
+const stagesOf = perProfile<Staged>();
 
 export function stageFile(
   s: ServiceSession,
@@ -83,12 +88,7 @@ function fileOf(m: Messenger, contactId: string, messageId: string, index: numbe
 }
 
 /** The file send running to each contact, to cancel it. */
-const sends = new WeakMap<Messenger, Map<string, AbortController>>();
-function sendsOf(m: Messenger): Map<string, AbortController> {
-  let c = sends.get(m);
-  if (!c) sends.set(m, (c = new Map<string, AbortController>()));
-  return c;
-}
+const sendsOf = perProfile<AbortController>();
 
 /**
  * Stops a transfer: with a message id, that file's download (what arrived stays: the next
