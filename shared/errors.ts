@@ -93,6 +93,8 @@ export interface ErrorParams {
   AMBIGUOUS_GROUP: { name: string };
   GROUP_REFUSED: { reason: string; detail: string };
   NOT_IN_GROUP: { group: string };
+  /** A file's upload or download stopped by the person (a download continues where it stopped when asked again). */
+  TRANSFER_CANCELLED: { name: string };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -196,6 +198,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   AMBIGUOUS_GROUP: (p) => `More than one group is called "${p.name}": name it by its id.`,
   GROUP_REFUSED: (p) => `The group change was refused (${p.reason}): ${p.detail}.`,
   NOT_IN_GROUP: (p) => `You are no longer a member of "${p.group}".`,
+  TRANSFER_CANCELLED: (p) => `Cancelled: ${p.name} was not transferred.`,
 };
 
 function mib(bytes: number): string {

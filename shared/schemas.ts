@@ -201,6 +201,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   saveFile: z.tuple([id, id, fileIndex, z.string().min(1).max(4096).optional()]),
   fileData: z.tuple([id, id, fileIndex]),
   fileSettings: z.tuple([]),
+  cancelFile: z.tuple([id, z.union([z.literal(''), id]), fileIndex]),
   fileUsage: z.tuple([]),
   clearMedia: z.tuple([
     z.object({ olderThanDays: z.number().int().min(0).max(36_500), contactId: id.optional() }).strict(),

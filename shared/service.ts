@@ -239,6 +239,11 @@ export interface ServiceMethods {
   /** This device's file settings (not synced to my other devices). */
   fileSettings(): Promise<FileSettingsView>;
   setFileSettings(change: Partial<FileSettingsView>): Promise<FileSettingsView>;
+  /**
+   * Stops a transfer: with a message id, that file's download (the next download continues
+   * where it stopped); with '' the files being sent to the contact (they are not sent).
+   */
+  cancelFile(contactId: string, messageId: string, index: number): Promise<{ cancelled: boolean }>;
   /** What each conversation's files take on this device, the largest first. */
   fileUsage(): Promise<FileUsageView[]>;
   /**

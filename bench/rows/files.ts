@@ -178,31 +178,32 @@ async function textTime(ctx: BenchContext): Promise<Sample> {
   return { value: performance.now() - t0 };
 }
 
+function photoRow(id: string, name: string, which: 'previewMs' | 'fullMs'): Row {
+  return {
+    id,
+    name,
+    referenceName: 'a text message: send to stored at the contact',
+    unit: 'ms',
+    better: 'lower',
+    async measure(ctx) {
+      const r = await ctx.memo('files-photo', () => photoTimes(ctx));
+      return { value: r[which] };
+    },
+    reference: textTime,
+  };
+}
+
 export const fileRows: Row[] = [
-  {
-    id: 'files.photo-preview',
-    name: 'a 3 MB photo: send to the preview at the contact (message with its thumbnail stored)',
-    referenceName: 'a text message: send to stored at the contact',
-    unit: 'ms',
-    better: 'lower',
-    async measure(ctx) {
-      const r = await ctx.memo('files-photo', () => photoTimes(ctx));
-      return { value: r.previewMs };
-    },
-    reference: textTime,
-  },
-  {
-    id: 'files.photo-full',
-    name: 'the same photo: send to the full picture at the contact (downloaded, verified, decrypted)',
-    referenceName: 'a text message: send to stored at the contact',
-    unit: 'ms',
-    better: 'lower',
-    async measure(ctx) {
-      const r = await ctx.memo('files-photo', () => photoTimes(ctx));
-      return { value: r.fullMs };
-    },
-    reference: textTime,
-  },
+  photoRow(
+    'files.photo-preview',
+    'a 3 MB photo: send to the preview at the contact (message with its thumbnail stored)',
+    'previewMs',
+  ),
+  photoRow(
+    'files.photo-full',
+    'the same photo: send to the full picture at the contact (downloaded, verified, decrypted)',
+    'fullMs',
+  ),
   {
     id: 'files.send',
     name: 'a 100 MB file: seal, upload, message, download, verify, decrypt to disk',

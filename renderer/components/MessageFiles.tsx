@@ -62,7 +62,18 @@ function Card({ message, file }: { message: MessageView; file: AttachmentView })
           {sizeText(file.size)} · {file.mime}
         </span>
       </div>
-      {file.state === 'downloading' && <Bar messageId={message.id} index={file.index} />}
+      {file.state === 'downloading' && (
+        <div className="file-progress-row">
+          <Bar messageId={message.id} index={file.index} />
+          <button
+            className="link-button"
+            onClick={() => void useFiles.getState().cancel(message.contactId, message.id, file.index)}
+            data-testid="file-cancel"
+          >
+            Cancel
+          </button>
+        </div>
+      )}
       {file.state === 'failed' && (
         <span className="error small" data-testid="file-error">
           {file.error}
@@ -126,6 +137,15 @@ export function PendingFiles({ contactId }: { contactId: string }) {
           <span key={`${f.name}-${i}`} className="pending-file" data-testid="pending-file">
             {f.name} <span className="muted small">{sizeText(f.size)}</span>
             {p && <progress className="file-progress" max={p.total} value={p.done} />}
+            {p && (
+              <button
+                className="link-button"
+                onClick={() => void useFiles.getState().cancel(contactId, '', i)}
+                data-testid="upload-cancel"
+              >
+                Cancel
+              </button>
+            )}
             <button
               className="link-button"
               aria-label={`Remove ${f.name}`}

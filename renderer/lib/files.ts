@@ -8,7 +8,12 @@ import { call } from '../bridge.js';
 const PREVIEW_EDGE = 240;
 /** Stays well inside the message's bound (the preview travels inside the encrypted message). */
 const PREVIEW_MAX_BYTES = 16 * 1024;
-const PIECE = 768 * 1024;
+/**
+ * Bytes staged per call: as base64 inside the call's JSON it must fit the browser host's
+ * WebSocket frame (main/host/webServer.ts MAX_FRAME_BYTES, 1 MiB); 768 KiB made exactly
+ * 1 MiB of base64 and the host closed the connection on any file above that.
+ */
+const PIECE = 512 * 1024;
 const RASTER = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
 function base64(bytes: Uint8Array): string {

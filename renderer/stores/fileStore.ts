@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { FileProgressView, MessageView } from '../../shared/views.js';
-import { call } from '../bridge.js';
+import { call, codeOf } from '../bridge.js';
 import { fromBase64, isRaster, previewOf, stage } from '../lib/files.js';
 import { useChats } from './chatStore.js';
 
@@ -26,10 +26,15 @@ interface FileStore {
   onProgress(p: FileProgressView): void;
   image(m: MessageView, index: number): Promise<string | null>;
   download(m: MessageView, index: number): Promise<void>;
+  /** Stops a file's download (`messageId`), or ('') the files being sent to the contact. */
+  cancel(contactId: string, messageId: string, index: number): Promise<void>;
   save(m: MessageView, index: number): Promise<void>;
 }
 
 const key = (messageId: string, index: number) => `${messageId}:${index}`;
+
+/** Contacts whose send the person cancelled (checked between the pieces staged). */
+const stopped = new Set<string>();
 
 export const useFiles = create<FileStore>((set, get) => ({
   pending: {},
@@ -47,13 +52,16 @@ export const useFiles = create<FileStore>((set, get) => ({
     const files = get().pending[contactId] ?? [];
     if (!files.length) return;
     set({ pending: { ...get().pending, [contactId]: [] } });
+    stopped.delete(contactId);
     try {
       const staged = [];
       for (const f of files) {
         const preview = await previewOf(f);
-        const stageId = await stage(f, (done) =>
-          set({ progress: { ...get().progress, [`up:${f.name}`]: { done, total: f.size * 2 } } }),
-        );
+        const stageId = await stage(f, (done) => {
+          // cancelled while the bytes still go to the service: stop there (nothing was uploaded)
+          if (stopped.has(contactId)) throw new Error(`Cancelled: ${f.name} was not sent.`);
+          set({ progress: { ...get().progress, [`up:${f.name}`]: { done, total: f.size * 2 } } });
+        });
         staged.push({
           stageId,
           name: f.name,
@@ -64,8 +72,10 @@ export const useFiles = create<FileStore>((set, get) => ({
       const m = await call('sendFiles', contactId, { files: staged, caption });
       useChats.getState().onMessage(m);
     } catch (e) {
-      // the files come back to the composer, with the reason shown there
-      set({ pending: { ...get().pending, [contactId]: [...files, ...(get().pending[contactId] ?? [])] } });
+      // the files come back to the composer, with the reason shown there — unless the send
+      // continues by itself (its upload was cut: it resumes where it stopped)
+      if (codeOf(e) !== 'FILE_SEND_PENDING')
+        set({ pending: { ...get().pending, [contactId]: [...files, ...(get().pending[contactId] ?? [])] } });
       throw e;
     } finally {
       const progress = { ...get().progress };
@@ -90,8 +100,16 @@ export const useFiles = create<FileStore>((set, get) => ({
     return url;
   },
   async download(m, index) {
-    const updated = await call('downloadFile', m.contactId, m.id, index);
-    useChats.getState().onMessage(updated);
+    try {
+      const updated = await call('downloadFile', m.contactId, m.id, index);
+      useChats.getState().onMessage(updated);
+    } catch (e) {
+      if (codeOf(e) !== 'TRANSFER_CANCELLED') throw e; // stopped by the person: its card says Download again
+    }
+  },
+  async cancel(contactId, messageId, index) {
+    if (!messageId) stopped.add(contactId);
+    await call('cancelFile', contactId, messageId, index);
   },
   async save(m, index) {
     const a = m.attachments[index];

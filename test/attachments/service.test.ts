@@ -92,4 +92,32 @@ describe('files through the service', () => {
     expect(report.attachments[0]!.state).toBe('remote');
     expect((await bob.downloadFile(ids.aOnB, report.id, 0)).attachments[0]!.state).toBe('ready');
   });
+  it('cancel: a download stops and continues when asked again; a send stops and sends nothing', async () => {
+    await bob.setFileSettings({ autoDownloadBytes: 0 });
+    const big = pdfLike(10 * 1024 * 1024);
+    const stored = nextEvent(bob, 'message:stored', (m) => m.text === 'big');
+    await stageAndSend('big.pdf', big, 'big');
+    const got = await stored;
+    const offDown = bob.on('file:progress', (p) => {
+      if (p.direction === 'down' && p.messageId === got.id && p.done > 0)
+        void bob.cancelFile(ids.aOnB, got.id, 0);
+    });
+    await expect(bob.downloadFile(ids.aOnB, got.id, 0)).rejects.toMatchObject({ code: 'TRANSFER_CANCELLED' });
+    offDown();
+    const after = (await bob.messages(ids.aOnB)).find((m) => m.id === got.id)!;
+    expect(after.attachments[0]!.state).toBe('remote'); // stopped, not failed: Download again
+    expect((await bob.downloadFile(ids.aOnB, got.id, 0)).attachments[0]!.state).toBe('ready');
+    const { path } = await bob.saveFile(ids.aOnB, got.id, 0, out);
+    expect(Buffer.compare(readFileSync(path), big)).toBe(0);
+
+    const offUp = alice.on('file:progress', (p) => {
+      if (p.direction === 'up' && p.done > 0) void alice.cancelFile(ids.bOnA, '', 0);
+    });
+    await expect(stageAndSend('never.pdf', big, 'never')).rejects.toMatchObject({
+      code: 'TRANSFER_CANCELLED',
+    });
+    offUp();
+    expect((await alice.messages(ids.bOnA)).some((m) => m.text === 'never')).toBe(false);
+    expect((await alice.cancelFile(ids.bOnA, '', 0)).cancelled).toBe(false); // nothing left to stop
+  });
 });

@@ -71,6 +71,7 @@ export class Attachments {
   private card: { url: string; at: number; maxBlob: number } | null = null;
   private settingsCache: FileSettings | null = null;
   private readonly closing = new AbortController();
+  private readonly cancels = new Map<string, AbortController>();
 
   constructor(private readonly ctx: AttachmentsContext) {}
 
@@ -300,22 +301,35 @@ export class Attachments {
     let p = this.downloads.get(key);
     if (!p) {
       this.failures.delete(key);
-      p = this.fetchBlob(f, onProgress)
+      const cancel = new AbortController();
+      this.cancels.set(key, cancel);
+      p = this.fetchBlob(f, cancel.signal, onProgress)
         .catch((e: unknown) => {
           const err: MeowError =
             e instanceof MeowError
               ? (e as MeowError)
               : new MeowError('FILE_UNVERIFIED', { name: f.name ?? 'file' });
-          this.failures.set(key, err);
+          // cancelled: not a failure (what arrived stays, and the next try continues from it)
+          if (err.code !== 'TRANSFER_CANCELLED') this.failures.set(key, err);
           throw err;
         })
-        .finally(() => this.downloads.delete(key));
+        .finally(() => {
+          this.downloads.delete(key);
+          this.cancels.delete(key);
+        });
       this.downloads.set(key, p);
     }
     return p;
   }
 
-  private async fetchBlob(f: meow.IFileMeta, onProgress?: Progress): Promise<void> {
+  /** Stops a file's download; true when one was running. */
+  cancelDownload(f: meow.IFileMeta): boolean {
+    const c = this.cancels.get(toHex(f.blobDigest ?? new Uint8Array(0)));
+    c?.abort();
+    return !!c;
+  }
+
+  private async fetchBlob(f: meow.IFileMeta, cancel: AbortSignal, onProgress?: Progress): Promise<void> {
     const name = f.name || 'file';
     const url = f.blobUrl ?? '';
     if (!/^https?:\/\//.test(url) || !f.blobId || !f.key?.length || !f.blobDigest?.length)
@@ -331,11 +345,12 @@ export class Attachments {
     await this.transport(url)
       .download(f.blobId, part, blobSize, {
         sha256: f.blobDigest,
-        signal: this.closing.signal,
+        signal: AbortSignal.any([this.closing.signal, cancel]),
         ...(onProgress ? { onProgress } : {}),
       })
       .catch(async (e: unknown) => {
         const code = (e as { code?: string }).code;
+        if (code === 'ABORTED' && cancel.aborted) throw new MeowError('TRANSFER_CANCELLED', { name });
         if (code === 'ABORTED') throw new MeowError('NOT_OPEN', {}); // closing: the next open resumes
         if (code !== 'UNVERIFIED') throw this.relayError(e, name, url);
         await rm(part, { force: true }); // a bad blob is not resumed from

@@ -7,9 +7,9 @@
  * when the profile opens again resumeFileSends continues each upload at the relay's offset,
  * then stores the message under the id chosen at the start (once, however often resumed).
  *
- * A send ends with its record dropped: stored, or refused for good (too large, no file
- * store, the contact gone). Cut short (closed, server out of reach), it stays, and the caller
- * hears FILE_SEND_PENDING.
+ * A send ends with its record dropped: stored, cancelled, or refused for good (too large,
+ * no file store, the contact gone). Cut short (closed, server out of reach), it stays, and
+ * the caller hears FILE_SEND_PENDING.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
@@ -53,6 +53,7 @@ export async function sendFiles(
   caption: string,
   files: SendFile[],
   progress?: SendProgress,
+  signal?: AbortSignal,
 ): Promise<StoredMessage> {
   const id = randomUUID();
   const record: SendRecord = { contact: contactUid, uuid: randomUUID(), caption, files: [] };
@@ -69,7 +70,7 @@ export async function sendFiles(
       throw e;
     }
     m.db.uploads.put(id, Date.now(), record);
-    return await run(m, id, record, progress);
+    return await run(m, id, record, progress, signal);
   } finally {
     runningOf(m).delete(id);
   }
@@ -112,6 +113,7 @@ async function run(
   id: string,
   record: SendRecord,
   progress?: SendProgress,
+  signal?: AbortSignal,
 ): Promise<StoredMessage> {
   const save = () => m.db.uploads.put(id, Date.now(), record);
   const end = async () => {
@@ -126,6 +128,7 @@ async function run(
       const upload = () =>
         m.attachments.upload(meta, join(folder(m), entry.blob), {
           onProgress: (done, total) => progress?.(i, name, done, total),
+          ...(signal ? { signal } : {}),
           onCreated: (created) => {
             entry.meta = encodeMeta(created);
             save();
@@ -139,6 +142,10 @@ async function run(
           return upload();
         });
       } catch (e) {
+        if (signal?.aborted) {
+          await end(); // the person stopped it: nothing continues later
+          throw new MeowError('TRANSFER_CANCELLED', { name }, { cause: e });
+        }
         if (LATER.has(e instanceof MeowError ? String(e.code) : ''))
           throw new MeowError('FILE_SEND_PENDING', { name }, { cause: e });
         await end();

@@ -32,12 +32,17 @@ interface Staged {
   size: number;
   received: number;
 }
-const staged = new WeakMap<Messenger, Map<string, Staged>>();
-function stagesOf(m: Messenger): Map<string, Staged> {
-  let s = staged.get(m);
-  if (!s) staged.set(m, (s = new Map<string, Staged>()));
-  return s;
+/** A map kept per open profile (gone with its messenger). */
+function perProfile<T>(): (m: Messenger) => Map<string, T> {
+  const all = new WeakMap<Messenger, Map<string, T>>();
+  return (m) => {
+    let one = all.get(m);
+    if (!one) all.set(m, (one = new Map<string, T>()));
+    return one;
+  };
 }
+
+const stagesOf = perProfile<Staged>();
 
 export function stageFile(
   s: ServiceSession,
@@ -82,6 +87,33 @@ function fileOf(m: Messenger, contactId: string, messageId: string, index: numbe
   return f;
 }
 
+/** The file send running to each contact, to cancel it. */
+const sendsOf = perProfile<AbortController>();
+
+/**
+ * Stops a transfer: with a message id, that file's download (what arrived stays: the next
+ * download continues from it); without one (''), the files being sent to the contact.
+ */
+export function cancelFile(
+  s: ServiceSession,
+  contactId: string,
+  messageId: string,
+  index: number,
+): Promise<{ cancelled: boolean }> {
+  return s.guard('cancelFile', () => {
+    const m = s.open();
+    s.contact(m, contactId);
+    if (!messageId) {
+      const c = sendsOf(m).get(contactId);
+      c?.abort();
+      return Promise.resolve({ cancelled: !!c });
+    }
+    return Promise.resolve({
+      cancelled: m.attachments.cancelDownload(fileOf(m, contactId, messageId, index)),
+    });
+  });
+}
+
 export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesArgs): Promise<MessageView> {
   return s.guard('sendFiles', async () => {
     const m = s.open();
@@ -114,6 +146,8 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
       // Every file is checked (exists, under the relay's limit) before any is uploaded.
       for (const f of files) await m.attachments.check(f);
       // Recorded before it uploads: cut short, it continues when the profile opens again.
+      const cancel = new AbortController();
+      sendsOf(m).set(contactId, cancel);
       const stored = await sendFilesDurably(
         m,
         contactId,
@@ -121,10 +155,12 @@ export function sendFiles(s: ServiceSession, contactId: string, args: SendFilesA
         files,
         (index, name, done, total) =>
           s.emit('file:progress', { contactId, messageId: '', index, name, direction: 'up', done, total }),
+        cancel.signal,
       );
       await s.flushSoon(m);
       return messageView(m, m.db.messages.get(contactId, stored.uuid) ?? stored);
     } finally {
+      sendsOf(m).delete(contactId);
       for (const f of args.files) {
         const st = f.stageId ? stages.get(f.stageId) : undefined;
         if (st) {

@@ -125,6 +125,7 @@ export class CoreService implements MeowService {
   readonly saveFile: Rest<typeof filesApi.saveFile> = (...a) => filesApi.saveFile(this.s, ...a);
   readonly fileData: Rest<typeof filesApi.fileData> = (...a) => filesApi.fileData(this.s, ...a);
   readonly fileSettings: Rest<typeof filesApi.fileSettings> = (...a) => filesApi.fileSettings(this.s, ...a);
+  readonly cancelFile: Rest<typeof filesApi.cancelFile> = (...a) => filesApi.cancelFile(this.s, ...a);
   readonly fileUsage: Rest<typeof filesApi.fileUsage> = (...a) => filesApi.fileUsage(this.s, ...a);
   readonly clearMedia: Rest<typeof filesApi.clearMedia> = (...a) => filesApi.clearMedia(this.s, ...a);
   readonly setFileSettings: Rest<typeof filesApi.setFileSettings> = (...a) =>
