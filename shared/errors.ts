@@ -82,6 +82,8 @@ export interface ErrorParams {
   NOT_YOUR_MESSAGE: { action: string };
   DELETE_TOO_LATE: { hours: number };
   MESSAGE_DELETED: Record<string, never>;
+  /** An export could not be written (`folder`: where it was asked for); nothing of it is left there. */
+  EXPORT_FAILED: { folder: string; reason: string };
   /** startOver on a profile that is neither unlinked nor waiting to be linked. */
   START_OVER_REFUSED: Record<string, never>;
 }
@@ -179,6 +181,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   DELETE_TOO_LATE: (p) =>
     `A message can be deleted for everyone only within ${p.hours} hours of sending it; you can still delete it for yourself.`,
   MESSAGE_DELETED: () => 'This message was deleted.',
+  EXPORT_FAILED: (p) => `Could not export to ${p.folder}: ${p.reason}. Nothing was left there.`,
 };
 
 function mib(bytes: number): string {

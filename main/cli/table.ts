@@ -15,6 +15,7 @@ import { init, profile, servers, serversAdd } from './commands/identity.js';
 import { save } from './commands/files.js';
 import { del, edit, react, reply } from './commands/actions.js';
 import { conversation, search } from './commands/conversation.js';
+import { exportCmd } from './commands/export.js';
 import { messages, run, send, sync } from './commands/messages.js';
 import type { CommandSpec } from './spec.js';
 
@@ -23,7 +24,7 @@ export const VERSION = '0.1.0';
 /** In the order `meow help` shows them; a blank line between the groups. */
 const GROUPS: CommandSpec[][] = [
   [init, invite, accept, send, save, sync, run, messages, contacts, contact, profile, servers, serversAdd],
-  [reply, react, edit, del, conversation, search],
+  [reply, react, edit, del, conversation, search, exportCmd],
   [
     pairNew,
     pairAccept,

@@ -4,6 +4,7 @@ import { SecuritySettings } from './SecuritySettings.js';
 import { ServerSettings } from './ServerSettings.js';
 import { AboutSettings } from './AboutSettings.js';
 import { FileSettings } from './FileSettings.js';
+import { ExportSettings } from './ExportSettings.js';
 import './Settings.css';
 
 export function SettingsScreen() {
@@ -17,6 +18,7 @@ export function SettingsScreen() {
         <ServerSettings />
         <SecuritySettings />
         <FileSettings />
+        <ExportSettings />
         <AboutSettings />
       </div>
     </section>
