@@ -4,6 +4,7 @@
  * the others, lands in the table and in bench-results/latest.json, and `--only=ID`
  * runs it alone.
  */
+import { actionRows } from './rows/actions.js';
 import { cliRows } from './rows/cli.js';
 import { cryptoRows } from './rows/crypto.js';
 import { deviceRows } from './rows/devices.js';
@@ -34,6 +35,7 @@ export function rows(quick: boolean): Row[] {
     ...deviceRows,
     ...profileRows,
     ...searchRows,
+    ...actionRows,
     ...hostRows,
     ...cliRows,
     ...fileRows,

@@ -82,6 +82,8 @@ export interface ErrorParams {
   NOT_YOUR_MESSAGE: { action: string };
   DELETE_TOO_LATE: { hours: number };
   MESSAGE_DELETED: Record<string, never>;
+  /** An export could not be written (`folder`: where it was asked for); nothing of it is left there. */
+  EXPORT_FAILED: { folder: string; reason: string };
   /** startOver on a profile that is neither unlinked nor waiting to be linked. */
   START_OVER_REFUSED: Record<string, never>;
   /** A file send cut short (Meow closed, or the server out of reach): it continues later by itself. */
@@ -199,6 +201,7 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   GROUP_REFUSED: (p) => `The group change was refused (${p.reason}): ${p.detail}.`,
   NOT_IN_GROUP: (p) => `You are no longer a member of "${p.group}".`,
   TRANSFER_CANCELLED: (p) => `Cancelled: ${p.name} was not transferred.`,
+  EXPORT_FAILED: (p) => `Could not export to ${p.folder}: ${p.reason}. Nothing was left there.`,
 };
 
 function mib(bytes: number): string {

@@ -2,7 +2,8 @@
 import type { NoticeView } from './views.js';
 
 const TEXT: Record<NoticeView['code'], (p: NoticeView['params']) => string> = {
-  DEVICE_ADDED: (p) => `New device "${p['device']}" was linked by "${p['by']}".`,
+  DEVICE_ADDED: (p) =>
+    `A new device, "${p['device']}", was linked${p['at'] ? ` at ${new Date(Number(p['at'])).toLocaleString()}` : ''} by "${p['by']}".`,
   DEVICE_UNLINKED: (p) => `Device "${p['device']}" was unlinked.`,
   THIS_DEVICE_UNLINKED: (p) => `This device was unlinked by "${p['by']}".`,
   SEND_FAILED: (p) => `Sending failed: ${p['error']}`,

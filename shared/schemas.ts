@@ -158,6 +158,12 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   ]),
   // The value is checked by the service against the list (BAD_INPUT otherwise).
   typing: z.tuple([id]),
+  exportData: z.tuple([
+    z
+      .object({ folder: z.string().min(1).max(4096).optional(), contactId: id.optional() })
+      .strict()
+      .optional(),
+  ]),
   setDisappearing: z.tuple([id, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]),
   retryMessage: z.tuple([id, id]),
   sendFiles: z.tuple([

@@ -25,6 +25,7 @@ import type {
   ConversationView,
   GroupMessageView,
   GroupView,
+  ExportResultView,
   DeviceView,
   InvitePreviewView,
   InviteView,
@@ -205,6 +206,12 @@ export interface ServiceMethods {
    * long after they were read (sent, for my own).
    */
   setDisappearing(contactId: string, ms: number): Promise<ConversationView>;
+  /**
+   * Exports one conversation (`contactId`) or all of them into a new folder inside `folder`
+   * (default: Downloads): messages.json, a readable index.html, the files. Written whole or
+   * not at all (EXPORT_FAILED, DISK_FULL: nothing is left there).
+   */
+  exportData(opts?: { folder?: string; contactId?: string }): Promise<ExportResultView>;
   /** I am typing to the contact: they are told at most every few seconds (true: told now). */
   typing(contactId: string): Promise<boolean>;
   /**

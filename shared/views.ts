@@ -194,6 +194,17 @@ export interface ConversationView {
   disappearChoices: number[];
 }
 
+/** Where an export went and what it holds. */
+export interface ExportResultView {
+  /** The export's own folder (messages.json, index.html, files/). */
+  folder: string;
+  conversations: number;
+  messages: number;
+  files: number;
+  /** Files that could not be fetched: listed in the export as not on this device. */
+  missingFiles: number;
+}
+
 /** What `updateConversation` changes (only the fields given). */
 export interface ConversationChange {
   pinned?: boolean;

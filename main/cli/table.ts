@@ -17,6 +17,7 @@ import { password, startOver } from './commands/profileCare.js';
 import { inviteCancel, inviteShow } from './commands/invitations.js';
 import { del, edit, react, reply } from './commands/actions.js';
 import { conversation, conversationDelete, search } from './commands/conversation.js';
+import { exportCmd } from './commands/export.js';
 import { messages, run, send, sync } from './commands/messages.js';
 import {
   groupAdd,
@@ -50,7 +51,7 @@ const GROUPS: CommandSpec[][] = [
     servers,
     serversAdd,
   ],
-  [reply, react, edit, del, conversation, search],
+  [reply, react, edit, del, conversation, search, exportCmd],
   [groupCreate, groupAdd, groupRemove, groupLeave, groupInfo, groupSend, groupMessages, groups],
   [
     pairNew,

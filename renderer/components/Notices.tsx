@@ -1,5 +1,6 @@
 /** Notes from the service (a device was added, this device was unlinked, sending failed…). */
 import { useNotices } from '../stores/noticeStore.js';
+import { DeviceAddedActions } from './DeviceAddedActions.js';
 import { Icon } from './Icon.js';
 
 export function Notices() {
@@ -9,6 +10,7 @@ export function Notices() {
       {notices.map((n) => (
         <div key={n.key} className={`notice ${n.level}`} data-testid={`notice-${n.code}`}>
           <span>{n.text}</span>
+          {n.code === 'DEVICE_ADDED' && <DeviceAddedActions notice={n} />}
           <button
             className="icon-button"
             aria-label="Dismiss"

@@ -6,6 +6,7 @@ import { ServerSettings } from './ServerSettings.js';
 import { AboutSettings } from './AboutSettings.js';
 import { FileSettings } from './FileSettings.js';
 import { FileStorage } from './FileStorage.js';
+import { ExportSettings } from './ExportSettings.js';
 import './Settings.css';
 
 export function SettingsScreen() {
@@ -21,6 +22,7 @@ export function SettingsScreen() {
         <ChangePassword />
         <FileSettings />
         <FileStorage />
+        <ExportSettings />
         <AboutSettings />
       </div>
     </section>

@@ -2,7 +2,7 @@
  * `meow reply / react / edit / delete` with real `meow` processes and a relay process: what
  * Alice does shows in Bob's `meow messages`, and bad input exits non-zero with one sentence.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -140,6 +140,26 @@ describe('conversation actions from the command line', { timeout: 240_000 }, () 
     const long = await meow(A(), ['search', 'x'.repeat(300)]);
     expect(long.code).toBe(2);
     expect(long.stderr).toMatch(/at most 256 characters/);
+  });
+
+  it('export: a conversation to a folder (JSON and a page); a folder that is not there is a clear error', async () => {
+    await meowJson(A(), ['send', 'Bob', 'for the record']);
+    const out = join(dir, 'exports');
+    mkdirSync(out);
+    const r = await meowJson<{ folder: string; conversations: number; messages: number }>(A(), [
+      'export',
+      out,
+      '--contact',
+      'Bob',
+    ]);
+    expect(r.conversations).toBe(1);
+    expect(r.messages).toBeGreaterThan(0);
+    const page = readFileSync(join(r.folder, 'index.html'), 'utf8');
+    expect(page).toContain('<h2>Bob</h2>');
+    expect(page).toContain('for the record');
+    const bad = await meow(A(), ['export', join(dir, 'no-such-folder')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/there is no such folder/);
   });
 
   it('bad input: a clear sentence, a non-zero exit, nothing sent', async () => {

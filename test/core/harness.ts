@@ -179,6 +179,13 @@ export async function aliceWithLaptopAndBob(
   return { a, s, bob };
 }
 
+/** aliceWithLaptopAndBob, with their nicknames and `all()`: settles the three until quiet. */
+export async function threeDevices(env: Env, open: Messenger[], tag: string) {
+  const { a, s, bob } = await aliceWithLaptopAndBob(env, open, tag);
+  const all = async () => settle(s, a, bob, a, s, bob, a, s);
+  return { a, s, bob, A: a.identity.nickname, B: bob.identity.nickname, all };
+}
+
 /**
  * Channel keys and a fresh sender ratchet for someone who holds an invitation card (or
  * pairing link) of `invited`: what an attacker who saw the QR code can pack messages with.

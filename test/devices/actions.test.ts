@@ -10,27 +10,13 @@ import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { applyAction } from '../../main/core/messenger/actions.js';
 import { messageView } from '../../main/core/service/views.js';
 import type { MessageView } from '../../shared/views.js';
-import {
-  aliceWithLaptopAndBob,
-  createBlankDevice,
-  pairDevices,
-  settle,
-  useEnv,
-  useOpen,
-} from '../core/harness.js';
+import { createBlankDevice, pairDevices, settle, threeDevices, useEnv, useOpen } from '../core/harness.js';
 
 describe('conversation actions on every device', () => {
   const env = useEnv('embedded');
   const open = useOpen();
 
-  /** Alice (a: primary for Bob, s: her second computer) and Bob. */
-  async function people(tag: string) {
-    const { a, s, bob } = await aliceWithLaptopAndBob(env, open, tag);
-    const B = bob.identity.nickname;
-    const A = a.identity.nickname;
-    const all = async () => settle(s, a, bob, a, s, bob, a, s);
-    return { a, s, bob, A, B, all };
-  }
+  const people = (tag: string) => threeDevices(env, open, tag);
 
   /** The message as device `m` shows it (by its uuid), or undefined when it is not there. */
   const shown = (m: Messenger, contact: string, uuid: string): MessageView | undefined => {

@@ -16,19 +16,13 @@ import { searchIndexOf } from '../../main/core/messenger/searchIndex.js';
 import { HOUR_MS, DAY_MS, MINUTE_MS } from '../../main/core/durations.js';
 import { conversationView } from '../../main/core/service/views.js';
 import { pdfLike } from '../attachments/fixtures.js';
-import { aliceWithLaptopAndBob, settle, useEnv, useOpen } from '../core/harness.js';
+import { threeDevices, useEnv, useOpen } from '../core/harness.js';
 
 describe('disappearing messages on every device of both people', () => {
   const env = useEnv('embedded');
   const open = useOpen();
 
-  async function people(tag: string) {
-    const { a, s, bob } = await aliceWithLaptopAndBob(env, open, tag);
-    const B = bob.identity.nickname;
-    const A = a.identity.nickname;
-    const all = async () => settle(s, a, bob, a, s, bob, a, s);
-    return { a, s, bob, A, B, all };
-  }
+  const people = (tag: string) => threeDevices(env, open, tag);
 
   const timerAt = (m: Messenger, contact: string) => {
     const c = m.findContact(contact);

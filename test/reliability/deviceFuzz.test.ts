@@ -17,6 +17,8 @@ import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { fetchServerCard, RelayClient } from '../../main/net/relayClient.js';
 import type { meow } from '../../protocol/wire/proto.js';
 import { messageView } from '../../main/core/service/views.js';
+import { currentTimer } from '../../main/core/messenger/disappearing.js';
+import { DAY_MS, WEEK_MS } from '../../main/core/durations.js';
 import { isServiceError } from '../../shared/errors.js';
 import { befriend, pairDevices, settle, startEnv, type Env } from '../core/harness.js';
 import { seeded } from './faultProxy.js';
@@ -53,6 +55,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
       handoversDone: 0,
       unlinks: 0,
       actions: 0,
+      timers: 0,
     };
     let faulty = false;
     const relays = lossyRelays(rnd, posted, faults, () => faulty);
@@ -70,7 +73,16 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
     /** Texts of messages deleted for everyone: one deleted before it left never reaches Bob. */
     const deletedTexts = new Set<string>();
     /** A random action by `who` on a random message it has: refused ones (a deleted message) change nothing. */
+    /** Timer steps draw from their own sequence (the others' stay as they were). */
+    const rndTimer = seeded(SEED + 1);
     const act = async (who: Name, step: number) => {
+      if (rndTimer() < 0.1) {
+        // The disappearing timer, set from any device of either side (long ones: nothing
+        // becomes due within a run, so every message is still there to compare).
+        await m[who].setTimer(contactOf(who), [0, DAY_MS, WEEK_MS][Math.floor(rndTimer() * 3)]!);
+        faults.timers++;
+        return;
+      }
       const list = m[who].messages(contactOf(who));
       const target = list[Math.floor(rnd() * list.length)];
       if (!target) return;
@@ -224,6 +236,7 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
             text: v.text,
             deleted: v.deleted,
             history: v.history.map((h) => h.text),
+            disappearAfter: v.disappearAfter,
             reactions: v.reactions
               .map((r) => ({ emoji: r.emoji, by: r.by.map(by).sort() }))
               .sort((a, b) => a.emoji.localeCompare(b.emoji)),
@@ -243,6 +256,12 @@ describe('fuzzed interaction of a three-device person with a contact', () => {
           shown: atBobShown,
         });
       expect(faults.actions).toBeGreaterThan(10);
+      // The timer is the same on every device of both (the latest change by (time, id) wins).
+      expect(faults.timers).toBeGreaterThan(2);
+      const timers = ([...linked, BOB] as Name[]).map(
+        (n) => currentTimer(m[n], m[n].findContact(contactOf(n)).uid).ms,
+      );
+      expect(new Set(timers).size).toBe(1);
       expect(slots.opened).toBeGreaterThan(aliceSent.length + sent[BOB].length);
       expect(slots.reused).toBe(0);
     } finally {

@@ -366,14 +366,26 @@ export class Attachments {
     const name = freeName(safeFileName(f.name ?? ''), (c) => existsSync(join(dir, c)));
     const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
     const out = await open(tmp, 'wx', 0o600);
+    const write: { error?: Error } = {}; // (a full disk is that, not an unverified file)
     try {
-      await openBlob(this.blobPath(f), this.ref(f), async (p) => void (await out.writev(p)), {
-        kept: true,
-      });
+      await openBlob(
+        this.blobPath(f),
+        this.ref(f),
+        async (p) => {
+          await out.writev(p).catch((e: Error) => {
+            write.error = e;
+            throw e;
+          });
+        },
+        {
+          kept: true,
+        },
+      );
       await out.sync();
     } catch (e) {
       await out.close();
       await rm(tmp, { force: true });
+      if (write.error) throw write.error;
       if (e instanceof BlobVerifyError) throw new MeowError('FILE_UNVERIFIED', { name });
       throw e;
     }

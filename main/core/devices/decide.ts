@@ -56,7 +56,11 @@ export function decideDevice(
       recordFirst: true,
       after: () => {
         core.log.info('a device was linked to this identity', { device: next.name, by });
-        core.emit('notice', { code: 'DEVICE_ADDED', params: { device: next.name, by } });
+        // (with its id, so "This wasn't me" can unlink it; and when, as this device learnt it)
+        core.emit('notice', {
+          code: 'DEVICE_ADDED',
+          params: { device: next.name, by, deviceId: next.deviceId || next.uid, at: Date.now() },
+        });
         core.emit('device', next.uid);
       },
     };

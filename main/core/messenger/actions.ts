@@ -141,19 +141,9 @@ export function applyAction(core: Core, a: StoredAction, events: ReceiveEvent[])
 
 /** What a message on the contact's channel asks (a UserMessage of type "action"). */
 export function actionMessage(a: StoredAction): Uint8Array {
-  return encode(meow.UserMessage, {
-    type: 'action',
-    action: {
-      id: a.id,
-      targetUuid: a.targetUuid,
-      kind: a.kind,
-      emoji: a.emoji,
-      text: a.text,
-      at: a.at,
-      timer: a.timer ?? 0,
-    },
-    status: { uuid: a.id, sent: a.at },
-  });
+  // (never which of my devices made it, nor "mine": those are for my devices only)
+  const { mine: _mine, authorDevice: _device, ...action } = toWire(a);
+  return encode(meow.UserMessage, { type: 'action', action, status: { uuid: a.id, sent: a.at } });
 }
 
 /** The actions a person takes in a conversation. */

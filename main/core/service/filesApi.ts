@@ -215,7 +215,7 @@ export function downloadFile(
   });
 }
 
-function downloadsFolder(): string {
+export function downloadsFolder(): string {
   const d = join(homedir(), 'Downloads');
   return existsSync(d) ? d : homedir();
 }

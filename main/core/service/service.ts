@@ -15,6 +15,7 @@ import type { MeowService, ServiceEventName, ServiceEvents, Unsubscribe } from '
 import * as contactsApi from './contactsApi.js';
 import * as groupsApi from './groupsApi.js';
 import * as conversationsApi from './conversationsApi.js';
+import * as exportApi from './exportApi.js';
 import * as devicesApi from './devicesApi.js';
 import * as filesApi from './filesApi.js';
 import { previewInvite } from './invitePreview.js';
@@ -111,6 +112,7 @@ export class CoreService implements MeowService {
     conversationsApi.updateConversation(this.s, ...a);
   readonly setDisappearing: Rest<typeof conversationsApi.setDisappearing> = (...a) =>
     conversationsApi.setDisappearing(this.s, ...a);
+  readonly exportData: Rest<typeof exportApi.exportData> = (...a) => exportApi.exportData(this.s, ...a);
   readonly typing: Rest<typeof conversationsApi.typing> = (...a) => conversationsApi.typing(this.s, ...a);
   readonly search: Rest<typeof conversationsApi.search> = (...a) => conversationsApi.search(this.s, ...a);
   readonly markRead: Rest<typeof conversationsApi.markRead> = (...a) =>
