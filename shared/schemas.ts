@@ -81,6 +81,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   ]),
   invitation: z.tuple([id]),
   deleteConversation: z.tuple([id]),
+  deleteContact: z.tuple([id]),
   cancelInvitation: z.tuple([id]),
   updateContact: z.tuple([
     id,

@@ -45,7 +45,7 @@ export interface ServiceEvents {
   /** A conversation's unread count or last message changed. */
   'conversation:changed': ConversationView;
   'contact:changed': ContactView;
-  /** A contact is gone from this device (an invitation cancelled). */
+  /** A contact is gone from this device (deleted here or on another of my devices, an invitation cancelled). */
   'contact:removed': { contactId: string };
   'device:changed': DeviceView;
   'profile:changed': ProfileView;
@@ -145,6 +145,11 @@ export interface ServiceMethods {
    * (the contact stays, and is not told); what arrives afterwards shows as usual.
    */
   deleteConversation(contactId: string): Promise<ConversationView>;
+  /**
+   * Deletes a contact on all my devices: its conversation, its channel keys, its queues on the
+   * relay (what it still sends is refused). The contact is not told. `contact:removed` follows.
+   */
+  deleteContact(contactId: string): Promise<{ contactId: string }>;
   /** A pending invitation made on this device, shown again (INVITATION_NOT_PENDING otherwise). */
   invitation(contactId: string): Promise<InviteView>;
   /**

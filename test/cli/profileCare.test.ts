@@ -3,7 +3,7 @@
  * changes for this device only and the old one stops working; a `meow password` killed at
  * any point leaves the old or the new password working, never neither; start-over empties a
  * computer still waiting to be linked and refuses one with contacts; a pending invitation is
- * printed again, and once cancelled its link is refused; a conversation is deleted.
+ * printed again, and once cancelled its link is refused; a conversation, then a contact, deleted.
  */
 import { mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,7 +146,7 @@ describe('meow password and meow start-over', () => {
     expect(refused.stderr).toMatch(/cancelled/);
   });
 
-  it('conversation delete empties the conversation and keeps the contact', async () => {
+  it('conversation delete empties the conversation and keeps the contact; contact delete removes it', async () => {
     await cliFriends(server.url, { dir: P('eve'), name: 'Eve' }, { dir: P('fay'), name: 'Fay' });
     await meowJson(P('eve'), ['send', 'Fay', 'a message to forget']);
     await settleCli(P('eve'), P('fay'));
@@ -154,5 +154,11 @@ describe('meow password and meow start-over', () => {
     expect(await meowJson(P('fay'), ['conversation', 'delete', 'Eve'])).toMatchObject({ deleted: true });
     expect(await meowJson<unknown[]>(P('fay'), ['messages', 'Eve'])).toEqual([]);
     expect((await meowJson<{ name: string }[]>(P('fay'), ['contacts'])).map((c) => c.name)).toContain('Eve');
+    // and the contact itself: refused without --yes when nobody can be asked, then gone
+    expect((await meow(P('fay'), ['contact', 'delete', 'Eve'])).code).toBe(2);
+    expect(await meowJson(P('fay'), ['contact', 'delete', 'Eve', '--yes'])).toMatchObject({ deleted: true });
+    expect((await meowJson<{ name: string }[]>(P('fay'), ['contacts'])).map((c) => c.name)).not.toContain(
+      'Eve',
+    );
   });
 });

@@ -50,6 +50,7 @@ export const MY_CAPABILITIES: readonly Capability[] = [
   'action',
   'conv_state',
   'conv_delete',
+  'contact_delete',
 ];
 
 /** Whether `device` announced it takes `kind` (pairing steps and announcements always go). */

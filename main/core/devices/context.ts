@@ -126,6 +126,8 @@ export class DeviceContext {
         return { syncType: 'conv_state', peerUid: change.peerUid, conversationState: change.data };
       case 'conv_delete':
         return { syncType: 'conv_delete', peerUid: change.peerUid, forgetUpTo: change.upTo };
+      case 'contact_delete':
+        return { syncType: 'contact_delete', peerUid: change.peerUid };
     }
   }
 

@@ -22,6 +22,7 @@ import { applyUnlinked } from './unlink.js';
 import { applySiblingAction, checkSiblingAction } from './actionSync.js';
 import { applyState, decodeState } from '../messenger/conversationState.js';
 import { forgetConversation, forgetUpTo } from '../messenger/forgetConversation.js';
+import { deleteContact } from '../messenger/deleteContact.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -113,6 +114,13 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
     prepare: onOthers(async ({ ctx }, _d, p) => {
       await forgetConversation(ctx.core, p.peerUid, forgetUpTo(p));
     }),
+  },
+  // A contact deleted on another device (messenger/deleteContact.ts).
+  contact_delete: {
+    check: (p) => {
+      if (!p.peerUid) throw new MeowError('REFUSED', { detail: 'contact_delete without a contact' });
+    },
+    prepare: onOthers(({ ctx }, _d, p) => deleteContact(ctx.core, p.peerUid, false)),
   },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },

@@ -47,7 +47,8 @@ export type SyncType =
   | 'device_caps'
   | 'action'
   | 'conv_state'
-  | 'conv_delete';
+  | 'conv_delete'
+  | 'contact_delete';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

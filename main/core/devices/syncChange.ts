@@ -10,4 +10,5 @@ export type SyncChange =
   | { type: 'server_add' }
   | { type: 'action'; peerUid: string; action: meow.IMessageAction }
   | { type: 'conv_state'; peerUid: string; data: Uint8Array }
-  | { type: 'conv_delete'; peerUid: string; upTo: number };
+  | { type: 'conv_delete'; peerUid: string; upTo: number }
+  | { type: 'contact_delete'; peerUid: string };
