@@ -86,6 +86,8 @@ export interface ErrorParams {
   START_OVER_REFUSED: Record<string, never>;
   /** Showing again or cancelling an invitation the contact answered (or that this device did not make). */
   INVITATION_NOT_PENDING: { contact: string };
+  /** A profile picture that is not one: `problem` says why (shared/avatar.ts). */
+  AVATAR_INVALID: { problem: 'format' | 'size' | 'square' };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -181,6 +183,12 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   DELETE_TOO_LATE: (p) =>
     `A message can be deleted for everyone only within ${p.hours} hours of sending it; you can still delete it for yourself.`,
   MESSAGE_DELETED: () => 'This message was deleted.',
+  AVATAR_INVALID: (p) =>
+    p.problem === 'format'
+      ? 'This file is not a PNG or JPEG picture Meow can use.'
+      : p.problem === 'square'
+        ? 'A profile picture must be square (the app crops it for you).'
+        : 'This picture is too large for a profile picture: at most 16 KB and 512 × 512 pixels (the app shrinks it for you).',
   INVITATION_NOT_PENDING: (p) =>
     `There is no pending invitation for ${p.contact} on this computer: it was answered, cancelled, or made on another of your devices.`,
 };

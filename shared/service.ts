@@ -124,7 +124,8 @@ export interface ServiceMethods {
   hostLocalRelay(args: { lan?: boolean; port?: number }): Promise<LocalRelayView>;
 
   profile(): Promise<ProfileView>;
-  updateProfile(change: { nickname?: string; status?: string }): Promise<ProfileView>;
+  /** `avatar`: a square PNG or JPEG, base64, at most 16 KiB (shared/avatar.ts); '' removes it. */
+  updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<ProfileView>;
   /** Adds a message server (pinned from its card); my other devices learn it. */
   addServer(url: string): Promise<ProfileView>;
 

@@ -39,7 +39,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
   return (
     <section className="panel contact-detail" aria-labelledby="contact-title" data-testid="contact-detail">
       <header className="contact-head">
-        <Avatar id={c.id} name={c.name} size={64} />
+        <Avatar id={c.id} name={c.name} size={64} src={c.avatar} />
         <div>
           <h2 id="contact-title" className="contact-title">
             <span data-testid="contact-name">
