@@ -30,7 +30,7 @@ test('a profile picture is chosen, cropped, and seen by the contact', async () =
     expect(await mine.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([
       192, 192,
     ]);
-    await h.shot(alice, 'profile-picture');
+    await h.shot(alice, 'profile-picture', 'settings');
 
     await bob.page.getByTestId('nav-contacts').click();
     await bob.page.locator('[data-testid="contact-item"][data-contact="Alice"]').click();
