@@ -97,6 +97,8 @@ export interface ErrorParams {
   NOT_IN_GROUP: { group: string };
   /** A file's upload or download stopped by the person (a download continues where it stopped when asked again). */
   TRANSFER_CANCELLED: { name: string };
+  /** A profile picture that is not one: `problem` says why (shared/avatar.ts). */
+  AVATAR_INVALID: { problem: 'format' | 'size' | 'square' };
 }
 
 export type ErrorCode = keyof ErrorParams;
@@ -194,6 +196,12 @@ const CATALOGUE: { [K in ErrorCode]: (p: ErrorParams[K]) => string } = {
   MESSAGE_DELETED: () => 'This message was deleted.',
   FILE_SEND_PENDING: (p) =>
     `${p.name} was not sent yet: its upload stopped, and it continues where it stopped when Meow is open and the message server can be reached.`,
+  AVATAR_INVALID: (p) =>
+    p.problem === 'format'
+      ? 'This file is not a PNG or JPEG picture Meow can use.'
+      : p.problem === 'square'
+        ? 'A profile picture must be square (the app crops it for you).'
+        : 'This picture is too large for a profile picture: at most 16 KB and 512 × 512 pixels (the app shrinks it for you).',
   INVITATION_NOT_PENDING: (p) =>
     `There is no pending invitation for ${p.contact} on this computer: it was answered, cancelled, or made on another of your devices.`,
   UNKNOWN_GROUP: (p) => `No group "${p.group}".`,

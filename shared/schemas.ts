@@ -27,6 +27,8 @@ export const LIMITS = {
   filesPerMessage: 32,
   /** A preview travels inside the message (whose bound is 64 KiB with everything else). */
   thumbnailBase64: 24 * 1024,
+  /** A profile picture (16 KiB of bytes: shared/avatar.ts), and some room for a bad one to be named. */
+  avatarBase64: 32 * 1024,
   /** One piece of a staged file (1 MiB of bytes). */
   stageChunkBase64: 1400 * 1024,
 } as const;
@@ -71,7 +73,14 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   ]),
   profile: z.tuple([]),
   updateProfile: z.tuple([
-    z.object({ nickname: name.optional(), status: z.string().max(LIMITS.statusChars).optional() }).strict(),
+    z
+      .object({
+        nickname: name.optional(),
+        status: z.string().max(LIMITS.statusChars).optional(),
+        // Checked by the service (AVATAR_INVALID); this bounds what crosses a bridge.
+        avatar: z.string().max(LIMITS.avatarBase64).optional(),
+      })
+      .strict(),
   ]),
   addServer: z.tuple([url]),
   contacts: z.tuple([]),
@@ -83,6 +92,7 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   ]),
   invitation: z.tuple([id]),
   deleteConversation: z.tuple([id]),
+  deleteContact: z.tuple([id]),
   cancelInvitation: z.tuple([id]),
   updateContact: z.tuple([
     id,

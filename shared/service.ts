@@ -49,7 +49,7 @@ export interface ServiceEvents {
   /** A conversation's unread count or last message changed. */
   'conversation:changed': ConversationView;
   'contact:changed': ContactView;
-  /** A contact is gone from this device (an invitation cancelled). */
+  /** A contact is gone from this device (deleted here or on another of my devices, an invitation cancelled). */
   'contact:removed': { contactId: string };
   'device:changed': DeviceView;
   'profile:changed': ProfileView;
@@ -132,7 +132,8 @@ export interface ServiceMethods {
   hostLocalRelay(args: { lan?: boolean; port?: number }): Promise<LocalRelayView>;
 
   profile(): Promise<ProfileView>;
-  updateProfile(change: { nickname?: string; status?: string }): Promise<ProfileView>;
+  /** `avatar`: a square PNG or JPEG, base64, at most 16 KiB (shared/avatar.ts); '' removes it. */
+  updateProfile(change: { nickname?: string; status?: string; avatar?: string }): Promise<ProfileView>;
   /** Adds a message server (pinned from its card); my other devices learn it. */
   addServer(url: string): Promise<ProfileView>;
 
@@ -153,6 +154,11 @@ export interface ServiceMethods {
    * (the contact stays, and is not told); what arrives afterwards shows as usual.
    */
   deleteConversation(contactId: string): Promise<ConversationView>;
+  /**
+   * Deletes a contact on all my devices: its conversation, its channel keys, its queues on the
+   * relay (what it still sends is refused). The contact is not told. `contact:removed` follows.
+   */
+  deleteContact(contactId: string): Promise<{ contactId: string }>;
   /** A pending invitation made on this device, shown again (INVITATION_NOT_PENDING otherwise). */
   invitation(contactId: string): Promise<InviteView>;
   /**

@@ -35,6 +35,8 @@ export interface ProfileView {
   /** This device's id (its identity uid). */
   deviceId: string;
   nickname: string;
+  /** My picture as a data: URL ('' when none: initials show). */
+  avatar: string;
   status: string;
   deviceName: string;
   servers: ServerView[];
@@ -49,6 +51,8 @@ export interface ContactView {
   id: string;
   /** What I call them. */
   name: string;
+  /** Their picture as a data: URL ('' when none: initials show). */
+  avatar: string;
   /** What they call themselves. */
   theirName: string;
   state: ContactState;

@@ -1,5 +1,5 @@
 /** The `meow` command table, and the usage text `meow help` prints (generated from it). */
-import { accept, contact, contacts, invite } from './commands/contacts.js';
+import { accept, contact, contactDelete, contacts, invite } from './commands/contacts.js';
 import {
   devices,
   devicesMakePrimary,
@@ -65,7 +65,7 @@ const GROUPS: CommandSpec[][] = [
     devicesMakePrimary,
     startOver,
   ],
-  [password, inviteShow, inviteCancel, conversationDelete],
+  [password, inviteShow, inviteCancel, contactDelete, conversationDelete],
 ];
 
 export const COMMANDS: readonly CommandSpec[] = GROUPS.flat();

@@ -32,7 +32,7 @@ export function ChatListItem({
       data-testid="chat-item"
       data-contact={contact.name}
     >
-      <Avatar id={contact.id} name={contact.name} />
+      <Avatar id={contact.id} name={contact.name} src={contact.avatar} />
       <span className="chat-item-body">
         <span className="chat-item-top">
           <span className="chat-item-name">

@@ -9,6 +9,7 @@ import { useChats } from '../stores/chatStore.js';
 import { useContacts } from '../stores/contactStore.js';
 import { Avatar } from './Avatar.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { DeleteContact } from './DeleteContact.js';
 import { ErrorText } from './ErrorText.js';
 import { PendingInvitation } from './PendingInvitation.js';
 import { Icon } from './Icon.js';
@@ -38,7 +39,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
   return (
     <section className="panel contact-detail" aria-labelledby="contact-title" data-testid="contact-detail">
       <header className="contact-head">
-        <Avatar id={c.id} name={c.name} size={64} />
+        <Avatar id={c.id} name={c.name} size={64} src={c.avatar} />
         <div>
           <h2 id="contact-title" className="contact-title">
             <span data-testid="contact-name">
@@ -150,6 +151,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
             Block
           </button>
         )}
+        <DeleteContact contact={c} />
       </div>
       <ErrorText error={change.error} />
       {confirmBlock && (

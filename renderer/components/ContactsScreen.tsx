@@ -53,7 +53,7 @@ export function ContactsScreen() {
                   data-testid="contact-item"
                   data-contact={c.name}
                 >
-                  <Avatar id={c.id} name={c.name} size={34} />
+                  <Avatar id={c.id} name={c.name} size={34} src={c.avatar} />
                   <span className="contact-item-name">
                     <UserText text={c.name} name />
                   </span>

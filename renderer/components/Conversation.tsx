@@ -46,7 +46,7 @@ export function Conversation({ contact }: { contact: ContactView; unread?: numbe
       data-testid="conversation"
     >
       <header className="conversation-head">
-        <Avatar id={contact.id} name={contact.name} />
+        <Avatar id={contact.id} name={contact.name} src={contact.avatar} />
         <div className="conversation-who">
           <span className="conversation-name">
             <button className="link-button" onClick={showContact} data-testid="conversation-name">

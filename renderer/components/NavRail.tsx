@@ -58,7 +58,7 @@ export function NavRail() {
           aria-label={`You: ${profile.nickname}, on ${profile.deviceName}`}
           title={`${profile.nickname} — ${profile.deviceName}`}
         >
-          <Avatar id={profile.deviceId} name={profile.nickname} size={36} />
+          <Avatar id={profile.deviceId} name={profile.nickname} size={36} src={profile.avatar} />
         </button>
       )}
     </nav>

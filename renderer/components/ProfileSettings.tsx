@@ -4,7 +4,7 @@ import { LIMITS } from '../../shared/schemas.js';
 import { call } from '../bridge.js';
 import { useApp } from '../stores/appStore.js';
 import { useDevices } from '../stores/deviceStore.js';
-import { Avatar } from './Avatar.js';
+import { AvatarPicker } from './AvatarPicker.js';
 import { ErrorText } from './ErrorText.js';
 import { useAction } from './useAction.js';
 
@@ -43,9 +43,9 @@ export function ProfileSettings() {
       data-testid="profile-settings"
     >
       <div className="panel-title">
-        <Avatar id={profile.deviceId} name={nickname || profile.nickname} size={44} />
         <h2 id="profile-title">Profile</h2>
       </div>
+      <AvatarPicker name={nickname || profile.nickname} />
       <label>
         Your name
         <input

@@ -3,14 +3,16 @@
  * changes for this device only and the old one stops working; a `meow password` killed at
  * any point leaves the old or the new password working, never neither; start-over empties a
  * computer still waiting to be linked and refuses one with contacts; a pending invitation is
- * printed again, and once cancelled its link is refused; a conversation is deleted.
+ * printed again, and once cancelled its link is refused; a conversation, then a contact, deleted;
+ * a profile picture set and removed.
  */
-import { mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityFile } from '../../main/core/identity/identity.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
+import { png } from '../helpers/png.js';
 import { prng } from '../ratchet/helpers.js';
 import { CLI_ENV, cliFriends, meow, meowJson, settleCli, startMeow } from './harness.js';
 
@@ -146,7 +148,7 @@ describe('meow password and meow start-over', () => {
     expect(refused.stderr).toMatch(/cancelled/);
   });
 
-  it('conversation delete empties the conversation and keeps the contact', async () => {
+  it('conversation delete empties the conversation and keeps the contact; contact delete removes it', async () => {
     await cliFriends(server.url, { dir: P('eve'), name: 'Eve' }, { dir: P('fay'), name: 'Fay' });
     await meowJson(P('eve'), ['send', 'Fay', 'a message to forget']);
     await settleCli(P('eve'), P('fay'));
@@ -154,5 +156,22 @@ describe('meow password and meow start-over', () => {
     expect(await meowJson(P('fay'), ['conversation', 'delete', 'Eve'])).toMatchObject({ deleted: true });
     expect(await meowJson<unknown[]>(P('fay'), ['messages', 'Eve'])).toEqual([]);
     expect((await meowJson<{ name: string }[]>(P('fay'), ['contacts'])).map((c) => c.name)).toContain('Eve');
+    // and the contact itself: refused without --yes when nobody can be asked, then gone
+    expect((await meow(P('fay'), ['contact', 'delete', 'Eve'])).code).toBe(2);
+    expect(await meowJson(P('fay'), ['contact', 'delete', 'Eve', '--yes'])).toMatchObject({ deleted: true });
+    expect((await meowJson<{ name: string }[]>(P('fay'), ['contacts'])).map((c) => c.name)).not.toContain(
+      'Eve',
+    );
+  });
+
+  it('profile --avatar takes a square picture and refuses another file with its reason', async () => {
+    writeFileSync(join(dir, 'square.png'), png(64, 64));
+    writeFileSync(join(dir, 'wide.png'), png(64, 32));
+    const wide = await meow(P('alice'), ['--json', 'profile', '--avatar', join(dir, 'wide.png')]);
+    expect(JSON.parse(wide.stderr)).toMatchObject({ error: 'AVATAR_INVALID', params: { problem: 'square' } });
+    expect(await meowJson(P('alice'), ['profile', '--avatar', join(dir, 'square.png')])).toMatchObject({
+      avatar: true,
+    });
+    expect(await meowJson(P('alice'), ['profile', '--no-avatar'])).toMatchObject({ avatar: false });
   });
 });

@@ -1,8 +1,8 @@
-/** invite, accept, contacts, contact */
+/** invite, accept, contacts, contact, contact delete */
 import type { MeowService } from '../../../shared/service.js';
 import type { ContactView, ConversationView, InviteView } from '../../../shared/views.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { contactJson } from '../format.js';
 import { flag, str, type CommandSpec } from '../spec.js';
 import { required, resolveContact } from './resolve.js';
@@ -152,5 +152,28 @@ export const contact: CommandSpec = {
         ].join('\n'),
       contactJson(c, conv),
     );
+  },
+};
+
+export const contactDelete: CommandSpec = {
+  name: 'contact delete',
+  synopsis: 'CONTACT [--yes]',
+  summary: 'delete a contact and its conversation on all your devices (not told to them)',
+  help: ['Its keys are erased and its queues closed: what it still sends reaches none of your devices.'],
+  options: { yes: { type: 'boolean' } },
+  positionals: ['CONTACT'],
+  async run(ctx, args) {
+    const s = await ctx.open();
+    const c = await resolveContact(s, args.positionals[0]!);
+    if (!flag(args, 'yes')) {
+      const answer = await ctx.ask(`Delete ${c.name} and your conversation with them, on all your devices?`);
+      if (answer === null) throw new UsageError('Deleting a contact needs --yes when nobody can be asked.');
+      if (!answer) throw new CliError('Not deleted.');
+    }
+    await s.deleteContact(c.id);
+    ctx.out(`Deleted ${c.name} and your conversation with them (on all your devices).`, {
+      deleted: true,
+      uid: c.id,
+    });
   },
 };

@@ -4,7 +4,10 @@ import type { MeowService } from '../../../shared/service.js';
 import type { ProfileView } from '../../../shared/views.js';
 import type { CliContext } from '../context.js';
 import { profileJson, time } from '../format.js';
-import { str, type CommandSpec } from '../spec.js';
+import { flag, str, type CommandSpec } from '../spec.js';
+import { readFile, stat } from 'node:fs/promises';
+import { AVATAR_LIMITS } from '../../../shared/avatar.js';
+import { CliError } from '../errors.js';
 import { required } from './resolve.js';
 
 export const init: CommandSpec = {
@@ -35,10 +38,24 @@ export const init: CommandSpec = {
   },
 };
 
+/** The picture file as base64 (the service checks it: AVATAR_INVALID); a file bigger than any picture is refused unread. */
+async function avatarFile(path: string | undefined): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new CliError(`Cannot read ${path}.`);
+  }
+  if (size > AVATAR_LIMITS.bytes) throw new ServiceError('AVATAR_INVALID', { problem: 'size' });
+  return (await readFile(path)).toString('base64');
+}
+
 function profileText(p: ProfileView): string {
   return [
     `name:    ${p.nickname}`,
     `status:  ${p.status}`,
+    `picture: ${p.avatar ? 'yes' : 'none (initials)'}`,
     `device:  ${p.deviceName}`,
     `servers: ${p.servers.map((s) => s.url).join(', ')}`,
     ...(p.unlinked ? [`This device was unlinked by "${p.unlinked.by}" on ${time(p.unlinked.at)}.`] : []),
@@ -47,24 +64,36 @@ function profileText(p: ProfileView): string {
 
 export const profile: CommandSpec = {
   name: 'profile',
-  synopsis: '[--name N] [--status S]',
+  synopsis: '[--name N] [--status S] [--avatar FILE|--no-avatar]',
   summary: 'show or change the profile (contacts and my other devices learn it)',
-  options: { name: { type: 'string' }, status: { type: 'string' } },
+  help: [
+    'FILE: a square PNG or JPEG of at most 16 KB and 512 × 512 pixels (the app crops and shrinks',
+    'any picture; here it is taken as it is). --no-avatar removes the picture (initials show).',
+  ],
+  options: {
+    name: { type: 'string' },
+    status: { type: 'string' },
+    avatar: { type: 'string' },
+    'no-avatar': { type: 'boolean' },
+  },
   async run(ctx, args) {
     const s = await ctx.open();
     const name = str(args, 'name');
     const status = str(args, 'status');
+    const avatar = flag(args, 'no-avatar') ? '' : await avatarFile(str(args, 'avatar'));
     const p =
-      name !== undefined || status !== undefined
+      name !== undefined || status !== undefined || avatar !== undefined
         ? await s.updateProfile({
             ...(name !== undefined ? { nickname: name } : {}),
             ...(status !== undefined ? { status } : {}),
+            ...(avatar !== undefined ? { avatar } : {}),
           })
         : await s.profile();
     ctx.out(() => profileText(p), {
       uid: p.deviceId,
       name: p.nickname,
       status: p.status,
+      avatar: p.avatar !== '',
       deviceName: p.deviceName,
       servers: p.servers.map((x) => x.url),
     });

@@ -54,6 +54,7 @@ export const MY_CAPABILITIES: readonly Capability[] = [
   'group_update',
   'group_msg',
   'group_op',
+  'contact_delete',
 ];
 
 /** Whether `device` announced it takes `kind` (pairing steps and announcements always go). */

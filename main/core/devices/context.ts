@@ -132,6 +132,8 @@ export class DeviceContext {
         return { syncType: 'group_update', groupData: change.data };
       case 'group_msg':
         return { syncType: 'group_msg', peerUid: change.peerUid, dbMessage: change.dbMessage };
+      case 'contact_delete':
+        return { syncType: 'contact_delete', peerUid: change.peerUid };
     }
   }
 

@@ -24,6 +24,7 @@ import { applyState, decodeState } from '../messenger/conversationState.js';
 import { fresh } from '../messenger/typing.js';
 import { forgetConversation, forgetUpTo } from '../messenger/forgetConversation.js';
 import { applyGroupOp, applyGroupUpdate } from '../groups/siblings.js';
+import { deleteContact } from '../messenger/deleteContact.js';
 
 /** What the handlers reach. */
 export interface DeviceModules {
@@ -127,6 +128,13 @@ export const HANDLERS: Record<SyncType, SyncHandler> = {
   group_update: { apply: ({ ctx }, d, p, sink) => applyGroupUpdate(ctx.core, d, p.groupData, sink) },
   group_msg: { apply: ({ ctx }, _d, p, sink) => upsertMessage(ctx, p.peerUid, p.dbMessage!, sink) },
   group_op: { prepare: onOthers(({ ctx }, d, p) => applyGroupOp(ctx.core, d, p.groupData)) },
+  // A contact deleted on another device (messenger/deleteContact.ts).
+  contact_delete: {
+    check: (p) => {
+      if (!p.peerUid) throw new MeowError('REFUSED', { detail: 'contact_delete without a contact' });
+    },
+    prepare: onOthers(({ ctx }, _d, p) => deleteContact(ctx.core, p.peerUid, false)),
+  },
   peer_update: { prepare: onOthers(({ ctx }, d, p) => applyPeerUpdate(ctx, d, p)) },
   identity_update: { prepare: onOthers(({ ctx }, _d, p) => applyProfile(ctx, p)) },
   server_add: { prepare: onOthers(({ ctx }, _d, p) => applyServers(ctx, p)) },

@@ -30,6 +30,7 @@ import {
   type DeviceName,
 } from './payloads.js';
 import { randomUUID } from 'node:crypto';
+import { wasDeleted } from '../messenger/deleteContact.js';
 
 /** msg / status / history: insert if new, else move its status forward; never re-broadcast. */
 export function upsertMessage(
@@ -75,6 +76,7 @@ export async function applyPeerUpdate(
 ): Promise<void> {
   const summary = decodePeerData(p.peerData);
   const me = ctx.me.uid;
+  const core = ctx.core;
   const merge = (local: ContactChannel | undefined): ContactChannel | null => {
     if (local && compareVersions(summary.version, local.version) <= 0) return null; // older or same: ignore
     let primary: PrimaryRoute | null;
@@ -89,7 +91,8 @@ export async function applyPeerUpdate(
         ? { device: known.uid, pending: null }
         : { device: from.uid, pending: summary.primaryDeviceId };
     }
-    if (!local) return contactFromSummary(summary, primary);
+    // A contact deleted here stays deleted: a change that crossed the deletion does not bring it back.
+    if (!local) return wasDeleted(core, summary.uid) ? null : contactFromSummary(summary, primary);
     const shown: ContactChannel = { ...local, ...summaryFields(summary), primary };
     const verified = verifiedOf(summary);
     if (!primary) {
@@ -106,7 +109,6 @@ export async function applyPeerUpdate(
       verified,
     };
   };
-  const core = ctx.core;
   let keysChanged = false;
   const merged = await core.locks.run(contactLock(summary.uid), async () => {
     const local = core.peers.get(summary.uid);

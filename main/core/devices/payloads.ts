@@ -49,7 +49,8 @@ export type SyncType =
   | 'conv_delete'
   | 'group_update'
   | 'group_msg'
-  | 'group_op';
+  | 'group_op'
+  | 'contact_delete';
 
 /** A device_sync UserMessage for one sibling, as an outbox row. */
 export function syncItem(

@@ -16,4 +16,5 @@ export type SyncChange =
   /** A group's state as the device that drives it holds it (no secrets): groups/siblings.ts. */
   | { type: 'group_update'; data: Uint8Array }
   /** A group's message (peerUid: the group id). */
-  | { type: 'group_msg'; peerUid: string; dbMessage: meow.IDbMessage };
+  | { type: 'group_msg'; peerUid: string; dbMessage: meow.IDbMessage }
+  | { type: 'contact_delete'; peerUid: string };

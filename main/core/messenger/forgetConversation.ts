@@ -38,7 +38,7 @@ export async function deleteConversation(core: Core, peerUid: string): Promise<n
 }
 
 /** After the rows went: their files, the search index, and the service's views. */
-async function forgotten(
+export async function forgotten(
   core: Core,
   peerUid: string,
   upTo: number,

@@ -13,6 +13,7 @@ import { shortLinkOwner } from '../peers/linkKeys.js';
 import type { ContactChannel } from '../peers/peer.js';
 import { relayServiceError } from '../relay.js';
 import { nextVersion } from '../records.js';
+import { deleteContact } from './deleteContact.js';
 import type { ProfileCore } from './profileCore.js';
 
 function pending(peer: ContactChannel): string {
@@ -43,14 +44,14 @@ export async function cancelInvitation(core: ProfileCore, peer: ContactChannel):
       throw relayServiceError(e, server.url);
     }
   }
-  const hasConversation = core.db.messages.summary(peer.uid).count > 0;
+  if (core.db.messages.summary(peer.uid).count === 0) {
+    // Nobody else knows a fresh invitation: gone from this device only.
+    await deleteContact(core, peer.uid, false);
+    return 'deleted';
+  }
   const result = await core.locks.run(contactLock(peer.uid), async () => {
     const cur = core.peers.get(peer.uid);
     if (!cur) return 'deleted' as const;
-    if (!hasConversation) {
-      await core.peers.delete(cur.uid);
-      return 'deleted' as const;
-    }
     const { inviteLink: _dropped, ...rest } = cur;
     await core.peers.put({
       ...rest,

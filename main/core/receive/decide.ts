@@ -25,6 +25,7 @@ import { sessionSignal } from './sessionReset.js';
 import { established } from './sessionReset.js';
 import { deleteShortLink } from './shortLinks.js';
 import { DAY_MS } from '../durations.js';
+import { receivedAvatar } from '../messenger/avatar.js';
 
 /** Types a contact channel may carry; anything else is refused and logged. */
 const CONTACT_TYPES = new Set([
@@ -151,6 +152,7 @@ export function decide(
   if (message.type === 'profile') {
     next.contactName = message.nickname.slice(0, MAX_NAME_CHARS);
     next.status = message.profileStatus.slice(0, MAX_STATUS_CHARS);
+    next.avatar = receivedAvatar(message.avatar);
   }
   if (STORED_TYPES.has(message.type) && Buffer.byteLength(message.text) > MAX_TEXT_BYTES) {
     return drop(

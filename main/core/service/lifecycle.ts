@@ -12,6 +12,7 @@ import { defaultDeviceName, IdentityFile } from '../identity/identity.js';
 import { DEFAULT_LOG_N } from '../identity/passwordBox.js';
 import { Messenger } from '../messenger/messenger.js';
 import { searchIndexOf } from '../messenger/searchIndex.js';
+import { checkedAvatar } from '../messenger/avatar.js';
 import { localRelaySettings, startLocalRelay } from './localRelay.js';
 import { profileView } from './views.js';
 
@@ -203,11 +204,12 @@ export function profile(s: ServiceSession): Promise<ProfileView> {
 
 export function updateProfile(
   s: ServiceSession,
-  change: { nickname?: string; status?: string },
+  change: { nickname?: string; status?: string; avatar?: string },
 ): Promise<ProfileView> {
   return s.guard('updateProfile', async () => {
     const m = s.open();
-    await m.updateProfile(change);
+    const avatar = change.avatar === undefined ? {} : { avatar: checkedAvatar(change.avatar) };
+    await m.updateProfile({ ...change, ...avatar });
     await s.flushSoon(m);
     return profileView(m);
   });

@@ -22,7 +22,7 @@ import { previewInvite } from './invitePreview.js';
 import { startOver } from './startOver.js';
 import { changePassword } from './passwordApi.js';
 import * as invitationsApi from './invitationsApi.js';
-import { deleteConversation } from './deleteApi.js';
+import { deleteContact, deleteConversation } from './deleteApi.js';
 import * as lifecycle from './lifecycle.js';
 import * as pairingApi from './pairingApi.js';
 import { ServiceSession, type ServiceOptions } from './session.js';
@@ -77,6 +77,7 @@ export class CoreService implements MeowService {
   readonly acceptInvite: Rest<typeof contactsApi.acceptInvite> = (...a) =>
     contactsApi.acceptInvite(this.s, ...a);
   readonly deleteConversation: Rest<typeof deleteConversation> = (...a) => deleteConversation(this.s, ...a);
+  readonly deleteContact: Rest<typeof deleteContact> = (...a) => deleteContact(this.s, ...a);
   readonly invitation: Rest<typeof invitationsApi.invitation> = (...a) =>
     invitationsApi.invitation(this.s, ...a);
   readonly cancelInvitation: Rest<typeof invitationsApi.cancelInvitation> = (...a) =>

@@ -2,6 +2,7 @@
  * Records → views (shared/views.ts). The one place where what is stored becomes what
  * a host may see: names, states, times — never a key, a ratchet or a storage secret.
  */
+import { avatarUrl } from '../messenger/avatar.js';
 import type { meow } from '../../../protocol/wire/proto.js';
 import type {
   AttachmentView,
@@ -34,6 +35,7 @@ export function profileView(m: Messenger): ProfileView {
   return {
     deviceId: id.uid,
     nickname: id.nickname,
+    avatar: avatarUrl(id.avatar),
     status: id.status,
     deviceName: id.deviceName,
     servers: id.servers.map((s) => ({ url: s.url, name: s.name })),
@@ -47,6 +49,7 @@ export function contactView(m: Messenger, p: ContactChannel): ContactView {
   return {
     id: p.uid,
     name: p.name,
+    avatar: avatarUrl(p.avatar),
     theirName: p.contactName,
     state: p.state,
     status: p.status,
