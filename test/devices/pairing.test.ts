@@ -123,7 +123,7 @@ describe('pairing', () => {
       b.on('notice', (n) => warnings.push(noticeText(n.code, n.params)));
       await pairDevices(a, c);
       await settle(a, b, c);
-      expect(warnings.some((w) => w.includes('"tc" was linked'))).toBe(true);
+      expect(warnings.some((w) => w.includes('A new device, "tc", was linked'))).toBe(true);
       expect(
         b.deviceSync
           .siblings()
