@@ -402,7 +402,7 @@ export class Groups {
     const items = [...to].map((m) => groupItem(r.routes[m]!, log, sent));
     // The log goes before the new sender keys, so a member knows the group when its key arrives.
     items.push(...membershipMoved(r, before, after, resolved.chain, sent));
-    items.push(...this.core.fanOut({ type: 'group_update', data: groupView(r) }));
+    items.push(...this.core.fanOut({ type: 'group_update', data: groupView(r, this.core.identity.uid) }));
     this.core.db.atomically(() => {
       saveGroup(this.core.db, r);
       this.core.db.outbox.enqueue(items);

@@ -106,7 +106,7 @@ function onChanges(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink
   if (!r.myChain.keyId) r.myChain = freshChain();
   const items = membershipMoved(r, beforeState, resolved.state, resolved.chain, core.clock());
   saveGroup(core.db, r);
-  sink.outbox.push(...items, ...core.fanOut({ type: 'group_update', data: groupView(r) }));
+  sink.outbox.push(...items, ...core.fanOut({ type: 'group_update', data: groupView(r, core.identity.uid) }));
   if (r.work.length) kickGroupWork(core);
   core.emit('group', r.id);
 }
