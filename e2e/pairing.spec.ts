@@ -145,6 +145,8 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await laptop.page.getByTestId('make-primary').click();
     await expect(laptop.page.getByTestId('make-primary-result')).toBeVisible();
     await expect(device(desk, 'Laptop').getByTestId('device-primary-for')).toHaveText(/1 contact/);
+    // (until the laptop confirms, unlinking it would leave Bob's keys with the desktop)
+    await expect(device(desk, 'Laptop').getByTestId('device-handing-over')).toHaveCount(0);
     await device(desk, 'Laptop').getByTestId('device-unlink').click();
     await desk.page.getByTestId('dialog-confirm').click();
     await expect(desk.page.getByTestId('dialog-confirm')).toHaveText('Unlink anyway');

@@ -198,6 +198,8 @@ export interface DeviceView {
   primaryFor: number;
   /** Messages written elsewhere that wait for this device to send them. */
   waitingForwards: number;
+  /** Contacts handed over to this device that it has not confirmed taking yet. */
+  handingOver: number;
 }
 
 export type PairingPhase = 'waiting' | 'code' | 'syncing' | 'done' | 'refused' | 'expired';

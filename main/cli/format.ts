@@ -75,6 +75,7 @@ export function deviceJson(d: DeviceView) {
     state: d.state,
     thisDevice: d.thisDevice,
     waitingForwards: d.waitingForwards,
+    handingOver: d.handingOver,
   };
 }
 
@@ -149,7 +150,9 @@ export function pairingLine(p: PairingView): string {
 }
 
 export function deviceLine(d: DeviceView): string {
-  const waiting = d.waitingForwards ? `, ${d.waitingForwards} message(s) of yours waiting for it` : '';
+  const waiting =
+    (d.waitingForwards ? `, ${d.waitingForwards} message(s) of yours waiting for it` : '') +
+    (d.handingOver ? `, taking over ${d.handingOver} contact(s) (not yet confirmed)` : '');
   return (
     `${d.thisDevice ? '* ' : '  '}${d.name} — ${d.state}, primary for ${d.primaryFor} contact${d.primaryFor === 1 ? '' : 's'}` +
     `${d.thisDevice ? '' : `, last seen ${time(d.lastSeen)}`}${waiting}  [${d.id}]`

@@ -83,6 +83,11 @@ export function DeviceCard({ device: d }: { device: DeviceView }) {
               ? `Primary device for ${plural(d.primaryFor, 'contact')}: it talks to them for all your devices`
               : 'Not primary for any contact: another of your devices talks to them'}
           </li>
+          {d.handingOver > 0 && (
+            <li data-testid="device-handing-over">
+              Taking over {plural(d.handingOver, 'contact')} from this computer — waiting for it to confirm
+            </li>
+          )}
           {d.waitingForwards > 0 && (
             <li className="warning-text" data-testid="device-waiting">
               {plural(d.waitingForwards, 'message')} from your other devices wait for it

@@ -39,18 +39,23 @@ export function DevicesScreen() {
           </li>
         ))}
       </ul>
-      {othersPrimary > 0 && (
+      {/* (kept once asked: the handover may be done before the answer is read) */}
+      {(othersPrimary > 0 || asked) && (
         <div className="panel make-primary">
           <h2>Make this device primary</h2>
-          <p>
-            Your other devices talk to {othersPrimary} of your contacts for you; this one sends through them.
-            If you are retiring one, ask it to hand those contacts over to this device.
-          </p>
+          {othersPrimary > 0 && (
+            <p>
+              Your other devices talk to {othersPrimary} of your contacts for you; this one sends through
+              them. If you are retiring one, ask it to hand those contacts over to this device.
+            </p>
+          )}
           {asked ? (
             <p data-testid="make-primary-result" role="status">
-              Asked {asked.devices.join(', ') || 'no device'} to hand over {asked.contacts} contact
-              {asked.contacts === 1 ? '' : 's'}. It happens when{' '}
-              {asked.devices.length > 1 ? 'they are' : 'it is'} next online.
+              {othersPrimary === 0
+                ? 'Done: this device now talks to all your contacts itself.'
+                : `Asked ${asked.devices.join(', ') || 'no device'} to hand over ${asked.contacts} contact${
+                    asked.contacts === 1 ? '' : 's'
+                  }. It happens when ${asked.devices.length > 1 ? 'they are' : 'it is'} next online.`}
             </p>
           ) : (
             <button

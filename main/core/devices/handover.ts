@@ -139,6 +139,7 @@ export async function handoverAcked(
   await ctx.core.updatePeer('contact', p.peerUid, (c) =>
     c.handover.to === from.uid && c.handover.seq === p.handoverSeq ? withoutSecrets(c) : null,
   );
+  ctx.core.emit('device', from.uid); // its view: no longer taking that contact over
 }
 
 /** A device that was handed contacts is gone before acknowledging: this device drives them again. */

@@ -12,14 +12,12 @@ import { MAX_SYNC_BATCH } from '../messenger/limits.js';
 import {
   channelDefaults,
   contactDefaults,
-  peerFromJson,
-  peerJsonSchema,
-  peerToJson,
   type ContactChannel,
   type DeviceChannel,
   type Peer,
   type PrimaryRoute,
 } from '../peers/peer.js';
+import { peerFromJson, peerJsonSchema, peerToJson } from '../peers/peerJson.js';
 import { key32, serverRefSchema, versionSchema, type ServerRef, type Version } from '../records.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 

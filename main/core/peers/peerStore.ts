@@ -9,7 +9,8 @@
 import { toHex } from '../../../protocol/crypto/bytes.js';
 import { EncryptedKv } from '../storage/encryptedKv.js';
 import type { MessageDb } from '../storage/messageDb.js';
-import { peerRecordSchema, peerToJson, type ContactChannel, type Peer } from './peer.js';
+import type { ContactChannel, Peer } from './peer.js';
+import { peerRecordSchema, peerToJson } from './peerJson.js';
 
 interface LiveState {
   ratchet: Uint8Array | null;

@@ -55,6 +55,7 @@ export function unlinkDevice(
       lastSeen: d.lastActivityAt,
       primaryFor: 0,
       waitingForwards: 0,
+      handingOver: 0,
     };
     s.emit('device:changed', view);
     return view;

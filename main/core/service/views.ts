@@ -163,6 +163,7 @@ export function deviceViews(m: Messenger): DeviceView[] {
     lastSeen: Date.now(),
     primaryFor: primaryFor(null),
     waitingForwards: 0,
+    handingOver: 0,
   };
   const others = m.devices
     .all()
@@ -177,6 +178,7 @@ export function deviceViews(m: Messenger): DeviceView[] {
       lastSeen: d.lastActivityAt,
       primaryFor: primaryFor(d.uid),
       waitingForwards: waiting.get(d.uid) ?? 0,
+      handingOver: contacts.filter((c) => c.handover.to === d.uid).length,
     }));
   return [self, ...others];
 }
