@@ -175,6 +175,18 @@ export class Groups {
     return this.change(r.id, { kind: 'remove', member: key });
   }
 
+  /** Makes a member an admin (admins; on the device that drives the group). */
+  async promote(ref: string, memberRef: string): Promise<GroupInfo> {
+    const r = this.find(ref);
+    const key = this.memberKey(r, memberRef);
+    if (r.driver)
+      throw new MeowError('GROUP_REFUSED', {
+        reason: 'DRIVER',
+        detail: 'an admin is made on the device of yours that drives the group',
+      });
+    return this.change(r.id, { kind: 'promote', member: key });
+  }
+
   async leave(ref: string): Promise<GroupInfo> {
     const r = this.find(ref);
     if (r.driver) return this.askDriver(r, { op: 'leave', group: r.id });
