@@ -22,7 +22,9 @@ import {
   groupInfo,
   groupLeave,
   groupMessages,
+  groupPromote,
   groupRemove,
+  groupRename,
   groups,
   groupSend,
 } from './commands/groups.js';
@@ -34,7 +36,18 @@ export const VERSION = '0.1.0';
 const GROUPS: CommandSpec[][] = [
   [init, invite, accept, send, save, sync, run, messages, contacts, contact, profile, servers, serversAdd],
   [reply, react, edit, del, conversation, search],
-  [groupCreate, groupAdd, groupRemove, groupLeave, groupInfo, groupSend, groupMessages, groups],
+  [
+    groupCreate,
+    groupAdd,
+    groupRemove,
+    groupLeave,
+    groupRename,
+    groupPromote,
+    groupInfo,
+    groupSend,
+    groupMessages,
+    groups,
+  ],
   [
     pairNew,
     pairAccept,

@@ -93,11 +93,20 @@ describe('groups from the command line', { timeout: 420_000 }, () => {
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('no longer a member');
 
-    await meowJson(B(), ['group', 'leave', 'Family']);
+    // An admin renames the group and makes Dave an admin: every member's info follows.
+    await meowJson(A(), ['group', 'rename', 'Family', 'Clan']);
+    await meowJson(A(), ['group', 'promote', 'Clan', 'Dave']);
+    await until([A(), B(), D()], async () => {
+      const g = await meowJson<GroupView[]>(D(), ['groups']);
+      return g[0]?.name === 'Clan' && !!g[0].admin;
+    });
+    expect((await meow(D(), ['group', 'info', 'Clan'])).stdout).toContain('Dave (you)  admin');
+
+    await meowJson(B(), ['group', 'leave', 'Clan']);
     await until(
       [A(), B(), D()],
-      async () => (await meowJson<GroupView>(A(), ['group', 'info', 'Family'])).members.length === 2,
+      async () => (await meowJson<GroupView>(A(), ['group', 'info', 'Clan'])).members.length === 2,
     );
-    expect((await meow(A(), ['groups'])).stdout).toContain('Family  2 members');
+    expect((await meow(A(), ['groups'])).stdout).toContain('Clan  2 members');
   });
 });
