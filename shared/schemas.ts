@@ -116,6 +116,8 @@ export const METHOD_ARGS: { [K in ServiceMethodName]: z.ZodType<ArgsOf<K>> } = {
   addGroupMember: z.tuple([id, id]),
   removeGroupMember: z.tuple([id, id]),
   leaveGroup: z.tuple([id]),
+  renameGroup: z.tuple([id, name]),
+  promoteGroupMember: z.tuple([id, id]),
   sendGroup: z.tuple([id, text]),
   groupMessages: z.tuple([
     id,

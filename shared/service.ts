@@ -185,6 +185,10 @@ export interface ServiceMethods {
   /** `member`: the member's key (GroupMemberView.key). */
   removeGroupMember(groupId: string, member: string): Promise<GroupView>;
   leaveGroup(groupId: string): Promise<GroupView>;
+  /** Admins: a new name for the group. */
+  renameGroup(groupId: string, name: string): Promise<GroupView>;
+  /** Admins: `member` (its key) becomes an admin too. */
+  promoteGroupMember(groupId: string, member: string): Promise<GroupView>;
   sendGroup(groupId: string, text: string): Promise<GroupMessageView>;
   /** The group's newest `limit` messages (default 50), oldest first. */
   groupMessages(groupId: string, opts?: { limit?: number }): Promise<GroupMessageView[]>;

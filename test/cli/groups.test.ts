@@ -11,7 +11,7 @@ import type { GroupMessageView, GroupView } from '../../shared/views.js';
 import { spawnServer, type ServerProcess } from '../helpers/serverProcess.js';
 import { cliFriends, meow, meowJson, settleCli } from './harness.js';
 
-describe('groups from the command line', { timeout: 300_000 }, () => {
+describe('groups from the command line', { timeout: 420_000 }, () => {
   let server: ServerProcess;
   let dir: string;
   const A = () => join(dir, 'alice');
@@ -22,9 +22,9 @@ describe('groups from the command line', { timeout: 300_000 }, () => {
     (await meowJson<GroupMessageView[]>(p, ['group', 'messages', 'Family'])).map((m) => m.text);
 
   /** Syncs all until `done` holds (a hidden channel's answer and a retried send take a few rounds). */
-  async function until(done: () => Promise<boolean>): Promise<void> {
+  async function until(profiles: string[], done: () => Promise<boolean>): Promise<void> {
     for (let i = 0; i < 30; i++) {
-      await settleCli(A(), B(), C(), D());
+      await settleCli(...profiles);
       if (await done()) return;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -55,10 +55,11 @@ describe('groups from the command line', { timeout: 300_000 }, () => {
     expect(g.members.map((m) => m.name).sort()).toEqual(['Alice', 'Bob', 'Carol']);
     await meowJson(A(), ['group', 'send', 'Family', 'hello', 'family']);
     await until(
+      [A(), B(), C()],
       async () => (await texts(B())).includes('hello family') && (await texts(C())).includes('hello family'),
     );
     await meowJson(B(), ['group', 'send', 'Family', '--', '-from Bob']);
-    await until(async () => (await texts(C())).includes('-from Bob'));
+    await until([B(), C()], async () => (await texts(C())).includes('-from Bob'));
     const shown = await meow(C(), ['group', 'messages', 'Family']);
     expect(shown.stdout).toContain('Bob: -from Bob');
     // Bob and Carol did not become each other's contacts.
@@ -69,13 +70,18 @@ describe('groups from the command line', { timeout: 300_000 }, () => {
     expect(notAdmin.stderr).toContain('only an admin may remove');
 
     await meowJson(A(), ['group', 'remove', 'Family', 'Carol']);
-    await until(async () => !(await meowJson<GroupView>(C(), ['group', 'info', 'Family'])).member);
+    await until(
+      [A(), B(), C()],
+      async () => !(await meowJson<GroupView>(C(), ['group', 'info', 'Family'])).member,
+    );
     await meowJson(A(), ['group', 'add', 'Family', 'Dave']);
     await until(
+      [A(), B(), D()],
       async () => (await meowJson<GroupView>(D(), ['group', 'info', 'Family'])).members.length === 3,
     );
     await meowJson(B(), ['group', 'send', 'Family', 'welcome Dave']);
     await until(
+      [A(), B(), C(), D()],
       async () => (await texts(D())).includes('welcome Dave') && (await texts(A())).includes('welcome Dave'),
     );
     expect(await texts(C())).not.toContain('welcome Dave');
@@ -87,10 +93,20 @@ describe('groups from the command line', { timeout: 300_000 }, () => {
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('no longer a member');
 
-    await meowJson(B(), ['group', 'leave', 'Family']);
+    // An admin renames the group and makes Dave an admin: every member's info follows.
+    await meowJson(A(), ['group', 'rename', 'Family', 'Clan']);
+    await meowJson(A(), ['group', 'promote', 'Clan', 'Dave']);
+    await until([A(), B(), D()], async () => {
+      const g = await meowJson<GroupView[]>(D(), ['groups']);
+      return g[0]?.name === 'Clan' && !!g[0].admin;
+    });
+    expect((await meow(D(), ['group', 'info', 'Clan'])).stdout).toContain('Dave (you)  admin');
+
+    await meowJson(B(), ['group', 'leave', 'Clan']);
     await until(
-      async () => (await meowJson<GroupView>(A(), ['group', 'info', 'Family'])).members.length === 2,
+      [A(), B(), D()],
+      async () => (await meowJson<GroupView>(A(), ['group', 'info', 'Clan'])).members.length === 2,
     );
-    expect((await meow(A(), ['groups'])).stdout).toContain('Family  2 members');
+    expect((await meow(A(), ['groups'])).stdout).toContain('Clan  2 members');
   });
 });

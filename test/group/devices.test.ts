@@ -7,7 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../../protocol/crypto/bytes.js';
 import { loadGroup, stateOf } from '../../main/core/groups/record.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
-import { aliceWithLaptopAndBob, befriend, createProfile, settle, useEnv, useOpen } from '../core/harness.js';
+import {
+  aliceWithLaptopAndBob,
+  befriend,
+  createBlankDevice,
+  createProfile,
+  pairDevices,
+  settle,
+  useEnv,
+  useOpen,
+} from '../core/harness.js';
 
 async function until(ms: Messenger[], done: () => boolean): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -83,5 +92,16 @@ describe('groups on my devices', () => {
     await s.groups.send(g.id, 'without Carol');
     await until(all, () => texts(bob, g.id).includes('without Carol'));
     expect(texts(carol, g.id)).not.toContain('without Carol');
+
+    // A computer linked later gets the group, its history of changes and its messages.
+    const later = await createBlankDevice(env, 'AliceTablet-grp');
+    open.push(later);
+    await pairDevices(a, later);
+    await until([a, s, later, bob], () => texts(later, g.id).includes('without Carol'));
+    expect(later.groups.info(g.id).history.map((h) => h.op)).toEqual(['create', 'remove']);
+    expect(new Set(texts(later, g.id))).toEqual(new Set(texts(a, g.id)));
+    // It writes through the desktop too.
+    await later.groups.send(g.id, 'from the tablet');
+    await until([a, s, later, bob], () => texts(bob, g.id).includes('from the tablet'));
   });
 });

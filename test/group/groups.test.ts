@@ -244,6 +244,38 @@ describe('groups', () => {
     expect(bob.groups.info(g.id).member).toBe(false);
   });
 
+  it('two admins change the group at once: every member converges on both changes', async () => {
+    const { alice, bob, g, all } = await family('fork');
+    const dave = await named(env, 'Dave-fork', 'Dave');
+    open.push(dave);
+    await befriend(alice, dave);
+    await alice.groups.promote(g.id, 'Bob');
+    await until(all, () => bob.groups.info(g.id).admin);
+    const epoch = alice.groups.info(g.id).epoch;
+    // Both write epoch + 1 before either hears of the other.
+    await alice.groups.add(g.id, 'Dave');
+    await bob.groups.rename(g.id, 'Family 2');
+    const everyone = [...all, dave];
+    const head = (m: Messenger) => stateOf(loadGroup(m.db, g.id)!)?.head;
+    await until(
+      everyone,
+      () =>
+        !!loadGroup(dave.db, g.id) &&
+        everyone.every((m) => m.groups.info(g.id).epoch === epoch + 2 && head(m) === head(alice)),
+    );
+    for (const m of everyone) {
+      const info = m.groups.info(g.id);
+      expect(info.name).toBe('Family 2');
+      expect(info.members.map((x) => x.name).sort()).toEqual(['Alice', 'Bob', 'Carol', 'Dave']);
+      expect(
+        info.history
+          .map((h) => h.op)
+          .slice(-2)
+          .sort(),
+      ).toEqual(['add', 'rename']);
+    }
+  });
+
   it('refuses a member list over 256 and a group message over a channel that is no member', async () => {
     const [alice, bob] = await Promise.all(['Alice2', 'Bob2'].map((n) => createProfile(env, n)));
     open.push(alice!, bob!);

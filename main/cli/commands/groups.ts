@@ -3,7 +3,8 @@ import { ServiceError } from '../../../shared/errors.js';
 import { LIMITS } from '../../../shared/schemas.js';
 import type { MeowService } from '../../../shared/service.js';
 import type { GroupMessageView, GroupView } from '../../../shared/views.js';
-import type { CommandSpec } from '../spec.js';
+import type { CliContext } from '../context.js';
+import type { CommandSpec, Parsed } from '../spec.js';
 import { str } from '../spec.js';
 import { resolveContact, whole } from './resolve.js';
 
@@ -18,6 +19,16 @@ async function resolveGroup(s: MeowService, ref: string): Promise<GroupView> {
   if (named.length === 1) return named[0]!;
   if (named.length > 1) throw new ServiceError('AMBIGUOUS_GROUP', { name: ref });
   throw new ServiceError('UNKNOWN_GROUP', { group: ref });
+}
+
+/** The service, and the group the first positional names; the other positionals after it. */
+async function withGroup(
+  ctx: CliContext,
+  args: Parsed,
+): Promise<{ s: MeowService; g: GroupView; rest: string[] }> {
+  const [gref, ...rest] = args.positionals as [string, ...string[]];
+  const s = await ctx.open();
+  return { s, g: await resolveGroup(s, gref), rest };
 }
 
 function infoText(g: GroupView): string {
@@ -88,9 +99,8 @@ export const groupAdd: CommandSpec = {
   summary: 'add a contact to a group (admins)',
   positionals: ['GROUP', 'CONTACT'],
   async run(ctx, args) {
-    const [gref, cref] = args.positionals as [string, string];
-    const s = await ctx.open();
-    const g = await resolveGroup(s, gref);
+    const { s, g, rest } = await withGroup(ctx, args);
+    const cref = rest[0]!;
     const c = await resolveContact(s, cref);
     const v = await s.addGroupMember(g.id, c.id);
     ctx.out(`Added ${c.name} to "${v.name}".`, v);
@@ -104,21 +114,49 @@ export const groupRemove: CommandSpec = {
   help: ['MEMBER is a name as `meow group info` shows it, or the start of its key.'],
   positionals: ['GROUP', 'MEMBER'],
   async run(ctx, args) {
-    const [gref, mref] = args.positionals as [string, string];
-    const s = await ctx.open();
-    const g = await resolveGroup(s, gref);
-    const named = g.members.filter(
-      (m) => !m.me && (same(m.name, mref) || m.key.startsWith(mref.toLowerCase())),
-    );
-    if (named.length !== 1)
-      throw new ServiceError('GROUP_REFUSED', {
-        reason: named.length ? 'AMBIGUOUS' : 'INVALID',
-        detail: named.length
-          ? `more than one member is "${mref}": give its key`
-          : `"${mref}" is not a member`,
-      });
-    const v = await s.removeGroupMember(g.id, named[0]!.key);
-    ctx.out(`Removed ${named[0]!.name} from "${v.name}".`, v);
+    const { s, g, rest } = await withGroup(ctx, args);
+    const mref = rest[0]!;
+    const member = memberOf(g, mref);
+    const v = await s.removeGroupMember(g.id, member.key);
+    ctx.out(`Removed ${member.name} from "${v.name}".`, v);
+  },
+};
+
+/** A member of `g` other than me, by its name as shown or the start of its key. */
+function memberOf(g: GroupView, ref: string) {
+  const named = g.members.filter((m) => !m.me && (same(m.name, ref) || m.key.startsWith(ref.toLowerCase())));
+  if (named.length !== 1)
+    throw new ServiceError('GROUP_REFUSED', {
+      reason: named.length ? 'AMBIGUOUS' : 'INVALID',
+      detail: named.length ? `more than one member is "${ref}": give its key` : `"${ref}" is not a member`,
+    });
+  return named[0]!;
+}
+
+export const groupRename: CommandSpec = {
+  name: 'group rename',
+  synopsis: 'GROUP NAME',
+  summary: 'a new name for a group (admins); every member sees it',
+  positionals: ['GROUP', 'NAME'],
+  async run(ctx, args) {
+    const { s, g, rest } = await withGroup(ctx, args);
+    const name = rest[0]!;
+    const v = await s.renameGroup(g.id, name);
+    ctx.out(`Renamed "${g.name}" to "${v.name}".`, v);
+  },
+};
+
+export const groupPromote: CommandSpec = {
+  name: 'group promote',
+  synopsis: 'GROUP MEMBER',
+  summary: 'make a member an admin (admins)',
+  positionals: ['GROUP', 'MEMBER'],
+  async run(ctx, args) {
+    const { s, g, rest } = await withGroup(ctx, args);
+    const mref = rest[0]!;
+    const member = memberOf(g, mref);
+    const v = await s.promoteGroupMember(g.id, member.key);
+    ctx.out(`${member.name} is an admin of "${v.name}" now.`, v);
   },
 };
 
@@ -128,8 +166,7 @@ export const groupLeave: CommandSpec = {
   summary: 'leave a group (its history stays here)',
   positionals: ['GROUP'],
   async run(ctx, args) {
-    const s = await ctx.open();
-    const g = await resolveGroup(s, args.positionals[0]!);
+    const { s, g } = await withGroup(ctx, args);
     const v = await s.leaveGroup(g.id);
     ctx.out(`You left "${v.name}".`, v);
   },
@@ -141,9 +178,9 @@ export const groupInfo: CommandSpec = {
   summary: 'members, admins and the history of changes',
   positionals: ['GROUP'],
   async run(ctx, args) {
-    const s = await ctx.open();
-    const g = await s.groupInfo((await resolveGroup(s, args.positionals[0]!)).id);
-    ctx.out(() => infoText(g), g);
+    const { s, g } = await withGroup(ctx, args);
+    const v = await s.groupInfo(g.id);
+    ctx.out(() => infoText(v), v);
   },
 };
 
@@ -177,8 +214,7 @@ export const groupMessages: CommandSpec = {
   options: { limit: { type: 'string' } },
   positionals: ['GROUP'],
   async run(ctx, args) {
-    const s = await ctx.open();
-    const g = await resolveGroup(s, args.positionals[0]!);
+    const { s, g } = await withGroup(ctx, args);
     const limit = whole(str(args, 'limit'), '--limit', 1);
     const all = await s.groupMessages(g.id, { limit: Math.min(limit ?? LIMITS.pageLimit, LIMITS.pageLimit) });
     ctx.out(() => all.map(messageLine).join('\n'), all);

@@ -23,6 +23,7 @@ import type { PairingState, DeviceChannel } from '../peers/peer.js';
 import { fromBase64, randomBytes, toBase64 } from '../../../protocol/crypto/bytes.js';
 import type { OutboxItem } from '../storage/messageDb.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
+import { allGroupViews } from '../groups/siblings.js';
 import { canReceive, myAnnouncement, withCardAnnouncement } from './capabilities.js';
 import type { DeviceContext } from './context.js';
 import { unlinkedChannel } from './secrets.js';
@@ -315,6 +316,9 @@ export class Pairing {
       progressDone: ++done,
       progressTotal: total,
     });
+    // My groups (groups/siblings.ts) before the history, which holds their messages.
+    if (canReceive(device, 'group_update'))
+      for (const groupData of allGroupViews(m)) send('group_update', { groupData });
     // History, most recent first, in batches that stay well under the relay's message size.
     let cursor = Number.MAX_SAFE_INTEGER;
     let batch: meow.IHistoryItem[] = [];

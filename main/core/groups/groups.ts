@@ -175,6 +175,18 @@ export class Groups {
     return this.change(r.id, { kind: 'remove', member: key });
   }
 
+  /** Makes a member an admin (admins; on the device that drives the group). */
+  async promote(ref: string, memberRef: string): Promise<GroupInfo> {
+    const r = this.find(ref);
+    const key = this.memberKey(r, memberRef);
+    if (r.driver)
+      throw new MeowError('GROUP_REFUSED', {
+        reason: 'DRIVER',
+        detail: 'an admin is made on the device of yours that drives the group',
+      });
+    return this.change(r.id, { kind: 'promote', member: key });
+  }
+
   async leave(ref: string): Promise<GroupInfo> {
     const r = this.find(ref);
     if (r.driver) return this.askDriver(r, { op: 'leave', group: r.id });
@@ -402,7 +414,7 @@ export class Groups {
     const items = [...to].map((m) => groupItem(r.routes[m]!, log, sent));
     // The log goes before the new sender keys, so a member knows the group when its key arrives.
     items.push(...membershipMoved(r, before, after, resolved.chain, sent));
-    items.push(...this.core.fanOut({ type: 'group_update', data: groupView(r) }));
+    items.push(...this.core.fanOut({ type: 'group_update', data: groupView(r, this.core.identity.uid) }));
     this.core.db.atomically(() => {
       saveGroup(this.core.db, r);
       this.core.db.outbox.enqueue(items);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fromBase64, toBase64, toHex, utf8 } from '../../../protocol/crypto/bytes.js';
-import { resolve } from '../../../protocol/group/membership.js';
+import { rebase, resolve, type GroupChange, type GroupState } from '../../../protocol/group/membership.js';
 import { openGroupMessage, SenderKeyError, senderKeyProofValid } from '../../../protocol/group/senderKey.js';
 import { decodeStrict, meow } from '../../../protocol/wire/proto.js';
 import type { Core } from '../core.js';
@@ -20,11 +20,12 @@ import {
   loadGroup,
   memberOn,
   memberKeyHex,
+  myKeyPair,
   saveGroup,
   stateOf,
   type GroupRecord,
 } from './record.js';
-import { chainOf, groupItem, readChanges } from './wire.js';
+import { chainOf, changesMessage, groupItem, readChanges } from './wire.js';
 import { groupView } from './siblings.js';
 import { toDbMessage } from '../messenger/dbMessage.js';
 
@@ -104,11 +105,46 @@ function onChanges(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink
   r.changes = all.filter((c) => !refusedSet.has(c));
   for (const [k, v] of Object.entries(names)) if (!r.names[k]) r.names[k] = v;
   if (!r.myChain.keyId) r.myChain = freshChain();
-  const items = membershipMoved(r, beforeState, resolved.state, resolved.chain, core.clock());
+  const { state, chain, rebased } = rebaseMine(r, resolved.state, resolved.chain, resolved.off);
+  const items = membershipMoved(r, beforeState, state, chain, core.clock());
+  // My change lost a fork and was issued again at the head: every member gets the log.
+  if (rebased)
+    items.unshift(
+      ...state.members
+        .filter((m) => m !== r.me.publicKey && r.routes[m])
+        .map((m) => groupItem(r.routes[m]!, changesMessage(r), core.clock())),
+    );
   saveGroup(core.db, r);
-  sink.outbox.push(...items, ...core.fanOut({ type: 'group_update', data: groupView(r) }));
+  sink.outbox.push(...items, ...core.fanOut({ type: 'group_update', data: groupView(r, core.identity.uid) }));
   if (r.work.length) kickGroupWork(core);
   core.emit('group', r.id);
+}
+
+/**
+ * Two admins wrote the same epoch and mine lost (membership.ts keeps the lowest hash): this
+ * device, which drives the group, issues it again at the head when it still means something
+ * there (an add of someone added meanwhile does not), and forgets the lost copy.
+ */
+function rebaseMine(
+  r: GroupRecord,
+  state: GroupState,
+  chain: GroupChange[],
+  off: GroupChange[],
+): { state: GroupState; chain: GroupChange[]; rebased: boolean } {
+  const lost = off.filter((c) => c.actor === r.me.publicKey).sort((a, b) => a.epoch - b.epoch);
+  if (!lost.length || !r.me.privateKey) return { state, chain, rebased: false };
+  let rebased = false;
+  for (const c of lost) {
+    r.changes = r.changes.filter((x) => x !== c);
+    const again = rebase(myKeyPair(r), state, c);
+    if (!again) continue;
+    r.changes.push(again);
+    const next = resolve(r.id, r.changes);
+    state = next.state!;
+    chain = next.chain;
+    rebased = true;
+  }
+  return { state, chain, rebased };
 }
 
 function onSenderKey(core: Core, peer: ContactChannel, gm: meow.GroupMessage, sink: ReceiveSink): void {

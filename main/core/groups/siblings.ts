@@ -14,9 +14,15 @@ import type { DeviceChannel } from '../peers/peer.js';
 import type { ReceiveSink } from '../receive/decision.js';
 import { loadGroup, saveGroup, type GroupRecord } from './record.js';
 
-/** The group as my siblings keep it: no private key, no chains, no channels. */
-export function groupView(r: GroupRecord): Uint8Array {
-  return utf8(JSON.stringify({ id: r.id, changes: r.changes, names: r.names, me: r.me.publicKey }));
+/** The group as my siblings keep it: no private key, no chains, no channels; `myDeviceId`: this device. */
+export function groupView(r: GroupRecord, myDeviceId: string): Uint8Array {
+  const driver = r.driver ?? myDeviceId;
+  return utf8(JSON.stringify({ id: r.id, changes: r.changes, names: r.names, me: r.me.publicKey, driver }));
+}
+
+/** Every group this device shows, for a device of mine paired now (its history follows). */
+export function allGroupViews(core: Core): Uint8Array[] {
+  return core.db.groups.ids().map((id) => groupView(loadGroup(core.db, id)!, core.identity.uid));
 }
 
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
@@ -25,6 +31,8 @@ const viewSchema = z.object({
   changes: z.array(z.unknown()).max(10_000),
   names: z.record(z.string(), z.string().max(100)),
   me: hex(64),
+  /** The device that drives the group (absent from a build that sent only its own groups). */
+  driver: z.string().max(128).optional(),
 });
 
 /** A sibling's request to the driver. */
@@ -60,6 +68,7 @@ function parse<T>(schema: z.ZodType<T>, data: Uint8Array, what: string): T {
 export function applyGroupUpdate(core: Core, from: DeviceChannel, data: Uint8Array, sink: ReceiveSink): void {
   const v = parse(viewSchema, data, 'group_update');
   const held = loadGroup(core.db, v.id);
+  if (v.driver === core.identity.uid) return; // my own group, told back by a sibling
   if (held && !held.driver) {
     // Two of my devices both drive it (a sibling joined on its own): this one keeps its secrets.
     core.log.warn('a sibling’s state for a group this device drives: kept apart', {
@@ -82,7 +91,7 @@ export function applyGroupUpdate(core: Core, from: DeviceChannel, data: Uint8Arr
     chains: {},
     work: [],
     refusals: held?.refusals ?? [],
-    driver: from.deviceId,
+    driver: v.driver || from.deviceId,
   };
   saveGroup(core.db, next);
   void sink;

@@ -30,6 +30,20 @@ function groupMessageView(m: Messenger, groupId: string, s: StoredMessage): Grou
   };
 }
 
+/** A change to a group: made, sent now if the relay is there, and the group as it is after. */
+function change(
+  s: ServiceSession,
+  what: string,
+  fn: (m: Messenger) => Promise<GroupInfo>,
+): Promise<GroupView> {
+  return s.guard(what, async () => {
+    const m = s.open();
+    const g = await fn(m);
+    await s.flushSoon(m);
+    return groupView(g);
+  });
+}
+
 export function groups(s: ServiceSession): Promise<GroupView[]> {
   return s.guard('groups', async () => s.open().groups.list().map(groupView));
 }
@@ -51,30 +65,33 @@ export function createGroup(
 }
 
 export function addGroupMember(s: ServiceSession, groupId: string, contactId: string): Promise<GroupView> {
-  return s.guard('addGroupMember', async () => {
-    const m = s.open();
+  return change(s, 'addGroupMember', (m) => {
     s.contact(m, contactId);
-    const g = await m.groups.add(groupId, contactId);
-    await s.flushSoon(m);
-    return groupView(g);
+    return m.groups.add(groupId, contactId);
   });
 }
 
 export function removeGroupMember(s: ServiceSession, groupId: string, member: string): Promise<GroupView> {
-  return s.guard('removeGroupMember', async () => {
-    const m = s.open();
-    const g = await m.groups.remove(groupId, member);
-    await s.flushSoon(m);
-    return groupView(g);
+  return change(s, 'removeGroupMember', (m) => {
+    return m.groups.remove(groupId, member);
   });
 }
 
 export function leaveGroup(s: ServiceSession, groupId: string): Promise<GroupView> {
-  return s.guard('leaveGroup', async () => {
-    const m = s.open();
-    const g = await m.groups.leave(groupId);
-    await s.flushSoon(m);
-    return groupView(g);
+  return change(s, 'leaveGroup', (m) => {
+    return m.groups.leave(groupId);
+  });
+}
+
+export function renameGroup(s: ServiceSession, groupId: string, name: string): Promise<GroupView> {
+  return change(s, 'renameGroup', (m) => {
+    return m.groups.rename(groupId, name);
+  });
+}
+
+export function promoteGroupMember(s: ServiceSession, groupId: string, member: string): Promise<GroupView> {
+  return change(s, 'promoteGroupMember', (m) => {
+    return m.groups.promote(groupId, member);
   });
 }
 

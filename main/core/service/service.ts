@@ -96,6 +96,9 @@ export class CoreService implements MeowService {
   readonly removeGroupMember: Rest<typeof groupsApi.removeGroupMember> = (...a) =>
     groupsApi.removeGroupMember(this.s, ...a);
   readonly leaveGroup: Rest<typeof groupsApi.leaveGroup> = (...a) => groupsApi.leaveGroup(this.s, ...a);
+  readonly renameGroup: Rest<typeof groupsApi.renameGroup> = (...a) => groupsApi.renameGroup(this.s, ...a);
+  readonly promoteGroupMember: Rest<typeof groupsApi.promoteGroupMember> = (...a) =>
+    groupsApi.promoteGroupMember(this.s, ...a);
   readonly sendGroup: Rest<typeof groupsApi.sendGroup> = (...a) => groupsApi.sendGroup(this.s, ...a);
   readonly groupMessages: Rest<typeof groupsApi.groupMessages> = (...a) =>
     groupsApi.groupMessages(this.s, ...a);
