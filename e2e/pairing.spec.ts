@@ -80,7 +80,9 @@ test('pairing by webcam QR; then the chat follows Alice across her machines', as
     await expect(laptop.page.getByTestId('pair-done')).toBeVisible({ timeout: 60_000 });
     await expect(desk.page.getByTestId('pair-done')).toBeVisible();
     // The count says what it counts.
-    await expect(laptop.page.getByTestId('progress')).toContainText(/of \d+ contacts, messages and settings/);
+    await expect(laptop.page.getByTestId('progress')).toContainText(
+      /Copied \d+ of \d+ items \(contacts, messages, settings\)/,
+    );
     await h.shot(laptop, 'pairing-done');
     await h.shot(desk, 'pairing-done');
     await laptop.page.getByTestId('pair-finish').click();

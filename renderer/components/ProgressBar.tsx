@@ -1,5 +1,6 @@
-/** What a pairing's sync counts: each contact, message and setting sent over. */
-export const SYNC_UNIT = 'contacts, messages and settings';
+import { progressText } from '../lib/format.js';
+
+export { SYNC_UNIT } from '../lib/format.js';
 
 /** Progress of long work (a pairing's sync): a bar with its numbers, and what they count. */
 export function ProgressBar({
@@ -11,14 +12,13 @@ export function ProgressBar({
   done: number;
   total: number;
   label: string;
-  /** What is counted ("16 of 16 contacts, messages and settings"). */
+  /** What is counted ("Copied 16 of 16 items (contacts, messages, settings), 100%"). */
   unit: string;
 }) {
-  const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
   return (
     <div className="progress" data-testid="progress">
       <progress max={total || 1} value={total ? done : undefined} aria-label={label} />
-      <small className="muted">{total ? `${done} of ${total} ${unit} (${pct}%)` : 'Starting…'}</small>
+      <small className="muted">{progressText(done, total, unit)}</small>
     </div>
   );
 }

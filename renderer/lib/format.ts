@@ -77,3 +77,13 @@ export function hue(id: string): number {
   for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
   return h % 360;
 }
+
+/** What a pairing's sync counts: each contact, message and setting sent over. */
+export const SYNC_UNIT = 'items (contacts, messages, settings)';
+
+/** A progress bar's words: "Copied 3 of 3 items (contacts, messages, settings), 100%". */
+export function progressText(done: number, total: number, unit: string): string {
+  if (!total) return 'Starting…';
+  const pct = Math.min(100, Math.round((done / total) * 100));
+  return `Copied ${done} of ${total} ${unit}, ${pct}%`;
+}

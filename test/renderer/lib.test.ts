@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayLabel, initials, listTime } from '../../renderer/lib/format.js';
+import { dayLabel, initials, listTime, progressText, SYNC_UNIT } from '../../renderer/lib/format.js';
 import { searchEmoji } from '../../renderer/lib/emoji.js';
 import { linkify } from '../../renderer/lib/linkify.js';
 import { buildRows } from '../../renderer/lib/rows.js';
@@ -63,5 +63,12 @@ describe('renderer helpers', () => {
     expect(searchEmoji('thumbs').map(([e]) => e)).toEqual(['👍', '👎']);
     expect(searchEmoji('').length).toBeGreaterThan(40);
     expect(searchEmoji('zzzz')).toEqual([]);
+  });
+});
+
+describe('pairing progress', () => {
+  it('does not read as a number of contacts (issue 24, finding 6)', () => {
+    expect(progressText(3, 3, SYNC_UNIT)).toBe('Copied 3 of 3 items (contacts, messages, settings), 100%');
+    expect(progressText(0, 0, SYNC_UNIT)).toBe('Starting…');
   });
 });
