@@ -42,8 +42,8 @@ test('invisible names are refused; direction overrides show as marks', async () 
     await openChat(alice, 'Bob');
     const text = alice.page.getByTestId('message-text').filter({ hasText: 'fdp.exe' });
     await expect(text).toBeVisible({ timeout: 60_000 });
-    await expect(text.locator('abbr.direction-mark')).toHaveText('RLO');
-    expect(await text.evaluate((el) => el.textContent)).toBe('RLOfdp.exe');
+    await expect(text.locator('abbr.direction-mark')).toHaveText('⟨RLO⟩');
+    expect(await text.evaluate((el) => el.textContent)).toBe('⟨RLO⟩fdp.exe');
     // Who wrote it, for screen readers.
     await expect(
       alice.page.getByTestId('message').filter({ has: text }).getByTestId('message-author'),
@@ -82,10 +82,46 @@ test('invisible names are refused; direction overrides show as marks', async () 
     await expect(alice.page.getByTestId('contact-detail').getByRole('alert')).toHaveText(
       errorMessage('EMPTY_NAME', {}),
     );
-    await rename.fill('Bob\u202egnp.exe');
+    const spoof = 'Bob \u202egnp.exe\u202c';
+    await rename.fill(spoof);
     await rename.press('Enter');
-    await expect(alice.page.getByTestId('contact-name').locator('abbr.direction-mark')).toHaveText('RLO');
+    await expect(alice.page.getByTestId('contact-name').locator('abbr.direction-mark')).toHaveText([
+      '⟨RLO⟩',
+      '⟨PDF⟩',
+    ]);
     await h.shot(alice, 'name-with-override');
+
+    // Issue 24, finding 8: where markup cannot isolate the name (the composer's placeholder and
+    // label), it carries the marks too; so do the search results' rows.
+    await openChat(alice, spoof);
+    const composer = alice.page.getByTestId('composer-input');
+    await expect(composer).toHaveAttribute('placeholder', 'Message Bob ⟨RLO⟩gnp.exe⟨PDF⟩');
+    await expect(composer).toHaveAttribute('aria-label', 'Message Bob ⟨RLO⟩gnp.exe⟨PDF⟩');
+    await alice.page.getByTestId('chat-search').fill('fdp');
+    const row = alice.page.getByTestId('search-result').locator('.chat-item-name');
+    await expect(row).toHaveText('Bob ⟨RLO⟩gnp.exe⟨PDF⟩');
+    await expect(row.locator('abbr.direction-mark')).toHaveCount(2);
+    await alice.page.getByTestId('chat-search').fill('');
+
+    // A person who names themselves so: the Accept panel's name field shows the marks.
+    await bob.page.getByTestId('nav-settings').click();
+    await bob.page.getByTestId('profile-name').fill('Carol \u202egnp.exe\u202c');
+    await bob.page.getByTestId('profile-save').click();
+    await expect(bob.page.getByTestId('profile-saved')).toBeVisible();
+    const again = await invite(bob, 'Alice again');
+    await alice.page.getByTestId('nav-contacts').click();
+    await alice.page.getByTestId('contacts-accept').click();
+    await alice.page.getByTestId('tab-paste').click();
+    await alice.page.getByTestId('link-paste').fill(again);
+    await alice.page.getByTestId('link-submit').click();
+    await expect(alice.page.getByTestId('accept-name')).toHaveAttribute(
+      'placeholder',
+      'Carol ⟨RLO⟩gnp.exe⟨PDF⟩',
+    );
+    await alice.page.getByTestId('accept-back').click();
+    await alice.page.getByTestId('accept-cancel').click();
+    await openChat(alice, spoof);
+    await alice.page.getByTestId('conversation-name').click();
 
     // A long name ends in an ellipsis in the conversation's header, within the window.
     await rename.fill('Bartholomew Maximilian Alexander Featherstonehaugh-Cholmondeley');

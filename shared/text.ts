@@ -33,7 +33,7 @@ export type TextPart = { text: string } | { control: string; title: string };
 
 /**
  * `text` cut around its direction controls, each given as a mark to show in their place
- * (so "\u202Efdp.exe" shows as "[RLO]fdp.exe", never as "exe.pdf").
+ * (so "\u202Efdp.exe" shows as "⟨RLO⟩fdp.exe", never as "exe.pdf").
  */
 export function directionParts(text: string): TextPart[] {
   const parts: TextPart[] = [];
@@ -52,9 +52,38 @@ export function directionParts(text: string): TextPart[] {
   return parts;
 }
 
-/** `text` with each direction control written as its mark: for titles and labels. */
+/**
+ * How a direction control is shown in place: its short name in brackets, so the U+202C that
+ * ends an override reads "⟨PDF⟩", not like a file type next to a spoofed "gnp.exe".
+ */
+export const directionMark = (short: string): string => `⟨${short}⟩`;
+
+/**
+ * `text` with each direction control written as its mark: for placeholders, aria-labels and
+ * titles, which cannot hold isolating markup ("Bob\u202Egnp.exe" never reads "Bob exe.png").
+ */
 export function withDirectionMarks(text: string): string {
   return directionParts(text)
-    .map((p) => ('text' in p ? p.text : `[${p.control}]`))
+    .map((p) => ('text' in p ? p.text : directionMark(p.control)))
     .join('');
+}
+
+/** Invisible characters a terminal would print raw: controls, format characters, fillers. */
+const TERMINAL_HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800]/u;
+
+/**
+ * A person's text as the CLI prints it: direction controls as their marks, other invisible
+ * characters as their code point ("⟨U+200B⟩"). The joiners inside emoji and scripts (U+200C,
+ * U+200D) stay, and so does a name that shows something.
+ */
+export function terminalText(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const control = DIRECTION_CONTROLS[ch];
+    if (control) out += directionMark(control.short);
+    else if (TERMINAL_HIDDEN.test(ch) && ch !== '\u200c' && ch !== '\u200d')
+      out += `⟨U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+    else out += ch;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
  * Views (shared/views.ts) as the CLI prints them: the JSON shapes scripts rely on (a
  * contract: extend, never rename) and the human lines.
  */
+import { terminalText } from '../../shared/text.js';
 import type {
   ContactView,
   ConversationView,
@@ -107,7 +108,7 @@ export function pairingJson(p: PairingView) {
 export const time = (ms: number) => (ms ? new Date(ms).toLocaleString() : '');
 
 export function messageLine(m: MessageView, contactName: string): string {
-  const who = m.outbound ? 'me' : contactName;
+  const who = m.outbound ? 'me' : terminalText(contactName);
   let status = m.outbound ? ` [${m.status.replace('_', ' ')}]` : '';
   if (m.status === 'pending_forward' && m.waitingFor) {
     status = ` [waiting for ${m.waitingFor.name} since ${time(m.waitingFor.since)}]`;

@@ -4,6 +4,7 @@
  * optionally name them. A refused link is not taken again from the camera, and an error
  * goes away when the person switches tab or starts over.
  */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useRef, useState } from 'react';
 import { LIMITS } from '../../shared/schemas.js';
 import type { InvitePreviewView } from '../../shared/views.js';
@@ -72,7 +73,7 @@ export function AcceptPanel({ onDone }: { onDone: (contactId?: string) => void }
               maxLength={LIMITS.nameChars}
               value={name}
               onChange={(e) => setName(e.target.value)}
-              placeholder={view.name}
+              placeholder={withDirectionMarks(view.name)}
               data-testid="accept-name"
             />
           </label>

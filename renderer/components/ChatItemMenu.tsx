@@ -2,6 +2,7 @@
  * A conversation's menu in the list: pin, archive, mark unread, mute for a while — each the
  * same on all my devices (the service syncs them).
  */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useState } from 'react';
 import type { ConversationChange } from '../../shared/views.js';
 import { useChats, type ChatSummary } from '../stores/chatStore.js';
@@ -36,7 +37,7 @@ export function ChatItemMenu({ conversation: c, name }: { conversation: ChatSumm
     <div className="chat-menu">
       <button
         className="chat-menu-button"
-        aria-label={`More for ${name}`}
+        aria-label={`More for ${withDirectionMarks(name)}`}
         aria-haspopup="menu"
         aria-expanded={open}
         onClick={() => setOpen(!open)}
@@ -45,7 +46,11 @@ export function ChatItemMenu({ conversation: c, name }: { conversation: ChatSumm
         ⋯
       </button>
       {open && (
-        <div className="chat-menu-list" role="menu" aria-label={`Conversation with ${name}`}>
+        <div
+          className="chat-menu-list"
+          role="menu"
+          aria-label={`Conversation with ${withDirectionMarks(name)}`}
+        >
           {item(c.pinned ? 'Unpin' : 'Pin', { pinned: !c.pinned }, 'chat-pin')}
           {item(c.archived ? 'Unarchive' : 'Archive', { archived: !c.archived }, 'chat-archive')}
           {!c.markedUnread && c.unread === 0 && item('Mark unread', { unread: true }, 'chat-mark-unread')}

@@ -1,4 +1,5 @@
 /** One conversation in the list: name, last message, time, unread count. */
+import { withDirectionMarks } from '../../shared/text.js';
 import type { ContactView } from '../../shared/views.js';
 import { listTime } from '../lib/format.js';
 import { useChats, type ChatSummary } from '../stores/chatStore.js';
@@ -22,7 +23,7 @@ export function ChatListItem({
   contact: ContactView;
   active: boolean;
 }) {
-  const label = `${contact.name}${c.unread ? `, ${c.unread} unread` : c.markedUnread ? ', marked unread' : ''}`;
+  const label = `${withDirectionMarks(contact.name)}${c.unread ? `, ${c.unread} unread` : c.markedUnread ? ', marked unread' : ''}`;
   return (
     <button
       className={active ? 'chat-item active' : 'chat-item'}

@@ -4,6 +4,7 @@
  * button, by dropping them anywhere on the window, or by pasting a picture; the text is then
  * their caption. Says why when a contact cannot be written to yet.
  */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import type { ContactView } from '../../shared/views.js';
 import { useMessageActions } from '../stores/actionStore.js';
@@ -244,8 +245,8 @@ export function Composer({ contact }: { contact: ContactView }) {
           }}
           onKeyDown={onKey}
           onPaste={onPaste}
-          placeholder={`Message ${contact.name}`}
-          aria-label={`Message ${contact.name}`}
+          placeholder={`Message ${withDirectionMarks(contact.name)}`}
+          aria-label={`Message ${withDirectionMarks(contact.name)}`}
           data-testid="composer-input"
         />
         {picking && (

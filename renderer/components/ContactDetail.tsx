@@ -1,4 +1,5 @@
 /** A contact: rename, receipts, block, verify; who they are and which of my devices talks to them. */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useState, type FormEvent } from 'react';
 import { LIMITS } from '../../shared/schemas.js';
 import type { ContactChange } from '../../shared/service.js';
@@ -145,7 +146,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
           <button
             className="danger"
             onClick={() => setConfirmBlock(true)}
-            aria-label={`Block ${c.name}`}
+            aria-label={`Block ${withDirectionMarks(c.name)}`}
             data-testid="contact-block"
           >
             Block
@@ -157,7 +158,7 @@ export function ContactDetail({ contact: c }: { contact: ContactView }) {
       {confirmBlock && (
         <ConfirmDialog
           open
-          title={`Block ${c.name}?`}
+          title={`Block ${withDirectionMarks(c.name)}?`}
           confirmLabel="Block"
           danger
           onCancel={() => setConfirmBlock(false)}

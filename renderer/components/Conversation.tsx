@@ -2,6 +2,7 @@
  * One conversation: who, the messages (virtualised, paged; the list marks read what the
  * person scrolls past), the composer.
  */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useEffect } from 'react';
 import { ReinviteBanner } from './ReinviteBanner.js';
 import type { ContactView } from '../../shared/views.js';
@@ -42,7 +43,7 @@ export function Conversation({ contact }: { contact: ContactView; unread?: numbe
   return (
     <section
       className="conversation"
-      aria-label={`Conversation with ${contact.name}`}
+      aria-label={`Conversation with ${withDirectionMarks(contact.name)}`}
       data-testid="conversation"
     >
       <header className="conversation-head">

@@ -1,4 +1,5 @@
 /** "Delete contact": the contact and its conversation go on all my devices; they are not told. */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useState } from 'react';
 import type { ContactView } from '../../shared/views.js';
 import { call } from '../bridge.js';
@@ -21,7 +22,7 @@ export function DeleteContact({ contact: c }: { contact: ContactView }) {
       <button
         className="danger"
         onClick={() => setConfirm(true)}
-        aria-label={`Delete ${c.name}`}
+        aria-label={`Delete ${withDirectionMarks(c.name)}`}
         data-testid="contact-delete"
       >
         Delete contact
@@ -29,7 +30,7 @@ export function DeleteContact({ contact: c }: { contact: ContactView }) {
       {confirm && (
         <ConfirmDialog
           open
-          title={`Delete ${c.name}?`}
+          title={`Delete ${withDirectionMarks(c.name)}?`}
           confirmLabel="Delete"
           danger
           busy={remove.busy}

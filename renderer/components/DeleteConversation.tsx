@@ -1,4 +1,5 @@
 /** "Delete conversation": its messages and files go on all my devices; the contact stays. */
+import { withDirectionMarks } from '../../shared/text.js';
 import { call } from '../bridge.js';
 import { useChats } from '../stores/chatStore.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -16,7 +17,7 @@ export function DeleteConversation(props: { contactId: string; name: string; onD
   return (
     <ConfirmDialog
       open
-      title={`Delete the conversation with ${props.name}?`}
+      title={`Delete the conversation with ${withDirectionMarks(props.name)}?`}
       confirmLabel="Delete"
       danger
       busy={remove.busy}

@@ -2,6 +2,7 @@
  * A group's conversation: its messages with who wrote each, a composer, and the group's
  * info (members, admins, the history of changes, remove, leave).
  */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useState } from 'react';
 import type { GroupMessageView, GroupView } from '../../shared/views.js';
 import { messageOf } from '../bridge.js';
@@ -115,8 +116,8 @@ export function GroupConversation({ group }: { group: GroupView }) {
                 void send();
               }
             }}
-            placeholder={`Message ${group.name}`}
-            aria-label={`Message ${group.name}`}
+            placeholder={`Message ${withDirectionMarks(group.name)}`}
+            aria-label={`Message ${withDirectionMarks(group.name)}`}
             data-testid="group-composer"
           />
           <button className="primary" type="submit" data-testid="group-send">

@@ -1,4 +1,5 @@
 /** Inviting someone: what I call them, then a QR code and a link to give them (single use, expires). */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useState, type FormEvent } from 'react';
 import { LIMITS } from '../../shared/schemas.js';
 import type { InviteView } from '../../shared/views.js';
@@ -19,7 +20,12 @@ export function InviteLink({ invite, name }: { invite: InviteView; name: string 
         you trust. It works once and expires in {expiresIn(invite.expiresAt)}.
       </p>
       <div className="invite-body">
-        <QrCode text={invite.link} size={240} label={`Invitation QR code for ${name}`} testId="invite-qr" />
+        <QrCode
+          text={invite.link}
+          size={240}
+          label={`Invitation QR code for ${withDirectionMarks(name)}`}
+          testId="invite-qr"
+        />
         <CopyField value={invite.link} label="Invitation link" testId="invite-link" />
       </div>
     </>

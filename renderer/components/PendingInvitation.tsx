@@ -1,4 +1,5 @@
 /** An invitation given and not answered yet: its code and link again, or cancelled. */
+import { withDirectionMarks } from '../../shared/text.js';
 import { useState } from 'react';
 import type { ContactView, InviteView } from '../../shared/views.js';
 import { call } from '../bridge.js';
@@ -49,7 +50,7 @@ export function PendingInvitation({ contact: c }: { contact: ContactView }) {
       {confirm && (
         <ConfirmDialog
           open
-          title={`Cancel the invitation for ${c.name}?`}
+          title={`Cancel the invitation for ${withDirectionMarks(c.name)}?`}
           confirmLabel="Cancel the invitation"
           cancelLabel="Keep it"
           danger

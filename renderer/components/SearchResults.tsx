@@ -2,6 +2,7 @@
  * Search across conversations as the person types: each result shows who, when, and the text
  * around the match highlighted; a click opens the conversation at that message.
  */
+import { UserText } from './UserText.js';
 import { useEffect, useRef, useState } from 'react';
 import type { SearchResultView } from '../../shared/views.js';
 import { call, messageOf } from '../bridge.js';
@@ -63,7 +64,9 @@ export function SearchResults({ query, onOpen }: { query: string; onOpen: () => 
           <button className="chat-item search-result" onClick={() => open(r)} data-testid="search-result">
             <span className="chat-item-body">
               <span className="chat-item-top">
-                <span className="chat-item-name">{r.contactName}</span>
+                <span className="chat-item-name">
+                  <UserText text={r.contactName} name />
+                </span>
                 <time className="chat-item-time">{listTime(r.message.sentAt)}</time>
               </span>
               <span className="chat-item-preview">

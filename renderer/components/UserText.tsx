@@ -2,11 +2,11 @@
  * Text a person (or a peer) wrote — names, messages, file names — isolated from what is
  * around it (a right-to-left name does not reorder the sentence it sits in), with every
  * direction override or isolate shown as a visible mark instead of applied: "\u202Efdp.exe"
- * reads "RLO fdp.exe", never "exe.pdf". A name with nothing visible in it says so. Emoji
+ * reads "⟨RLO⟩fdp.exe", never "exe.pdf". A name with nothing visible in it says so. Emoji
  * are drawn with the bundled colour font (the system's text font may have a plain glyph).
  */
 import { Fragment } from 'react';
-import { directionParts, hasVisibleCharacter } from '../../shared/text.js';
+import { directionMark, directionParts, hasVisibleCharacter } from '../../shared/text.js';
 
 /** An emoji and what joins it into one picture (variation selector, joiners, skin tones). */
 const EMOJI_RE =
@@ -40,7 +40,7 @@ export function UserText({ text, name = false }: { text: string; name?: boolean 
           <Fragment key={i}>{withEmoji(p.text)}</Fragment>
         ) : (
           <abbr key={i} className="direction-mark" title={`Hidden control: ${p.title}`}>
-            {p.control}
+            {directionMark(p.control)}
           </abbr>
         ),
       )}

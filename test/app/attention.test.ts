@@ -76,7 +76,7 @@ describe('attention', () => {
     a.conversation(conversation('bob', '\u202eboB', 1));
     const n = a.notification(message({ text: 'x'.repeat(500) }), false)!;
     expect(n.body).toBe('x'.repeat(NOTIFICATION_BODY_CHARS) + '…');
-    expect(n.title).toBe('[RLO]boB');
-    expect(a.notification(message({ text: '\u202efdp.exe' }), false)!.body).toBe('[RLO]fdp.exe');
+    expect(n.title).toBe('⟨RLO⟩boB');
+    expect(a.notification(message({ text: '\u202efdp.exe' }), false)!.body).toBe('⟨RLO⟩fdp.exe');
   });
 });

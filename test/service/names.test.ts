@@ -31,7 +31,7 @@ describe('names', () => {
   });
 
   it('shows direction overrides as marks instead of letting them reorder the text', () => {
-    expect(withDirectionMarks('\u202efdp.exe\u202c')).toBe('[RLO]fdp.exe[PDF]');
+    expect(withDirectionMarks('\u202efdp.exe\u202c')).toBe('⟨RLO⟩fdp.exe⟨PDF⟩');
     expect(directionParts('a\u2067b')).toEqual([
       { text: 'a' },
       { control: 'RLI', title: 'right-to-left isolate' },

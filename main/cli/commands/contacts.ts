@@ -3,6 +3,7 @@ import type { MeowService } from '../../../shared/service.js';
 import type { ContactView, ConversationView, InviteView } from '../../../shared/views.js';
 import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
+import { terminalText } from '../../../shared/text.js';
 import { contactJson } from '../format.js';
 import { flag, str, type CommandSpec } from '../spec.js';
 import { required, resolveContact } from './resolve.js';
@@ -47,9 +48,10 @@ export async function printInvitation(ctx: CliContext, name: string, inv: Invite
     return;
   }
   ctx.print(await terminalQr(inv.link, ctx.io.stdoutTty === true));
+  const shown = terminalText(name);
   ctx.print(
-    `Invitation for ${name}, valid until ${new Date(inv.expiresAt).toLocaleString()}.\n` +
-      `${name} scans the code, or runs: meow accept LINK\n${inv.link}\n`,
+    `Invitation for ${shown}, valid until ${new Date(inv.expiresAt).toLocaleString()}.\n` +
+      `${shown} scans the code, or runs: meow accept LINK\n${inv.link}\n`,
   );
 }
 
@@ -67,7 +69,7 @@ export const accept: CommandSpec = {
     const how = down
       ? ` Your answer waits until the server at ${down} can be reached (${ctx.remote ? 'the running `meow run` sends it' : '`meow sync` or `meow run` sends it'}).`
       : ' Your answer is on its way.';
-    ctx.out(`Added ${c.name}.${how}`, contactJson(c));
+    ctx.out(`Added ${terminalText(c.name)}.${how}`, contactJson(c));
   },
 };
 
@@ -77,14 +79,14 @@ async function conversationsById(s: MeowService): Promise<Map<string, Conversati
 
 function contactLine(c: ContactView, conv?: ConversationView): string {
   const state = c.orphaned
-    ? ` (your device that talked to them was unlinked: meow invite --again ${c.name})`
+    ? ` (your device that talked to them was unlinked: meow invite --again ${terminalText(c.name)})`
     : c.state === 'invited'
       ? ' (invitation not answered yet)'
       : c.blocked
         ? ' (blocked)'
         : '';
   const unread = conv?.unread ? ` — ${conv.unread} unread` : '';
-  return `${c.name}${state}${unread}  [${c.id}]`;
+  return `${terminalText(c.name)}${state}${unread}  [${c.id}]`;
 }
 
 export const contacts: CommandSpec = {
@@ -142,7 +144,7 @@ export const contact: CommandSpec = {
     ctx.out(
       () =>
         [
-          `${c.name}${c.theirName ? ` (calls themselves "${c.theirName}")` : ''}${c.blocked ? ' — blocked' : ''}`,
+          `${terminalText(c.name)}${c.theirName ? ` (calls themselves "${terminalText(c.theirName)}")` : ''}${c.blocked ? ' — blocked' : ''}`,
           ...(c.state === 'invited' ? ['invitation not answered yet'] : []),
           ...(c.status ? [`status: ${c.status}`] : []),
           `delivery receipts: ${c.deliveryReceipts ? 'on' : 'off'}, read receipts: ${c.readReceipts ? 'on' : 'off'}`,
@@ -166,12 +168,14 @@ export const contactDelete: CommandSpec = {
     const s = await ctx.open();
     const c = await resolveContact(s, args.positionals[0]!);
     if (!flag(args, 'yes')) {
-      const answer = await ctx.ask(`Delete ${c.name} and your conversation with them, on all your devices?`);
+      const answer = await ctx.ask(
+        `Delete ${terminalText(c.name)} and your conversation with them, on all your devices?`,
+      );
       if (answer === null) throw new UsageError('Deleting a contact needs --yes when nobody can be asked.');
       if (!answer) throw new CliError('Not deleted.');
     }
     await s.deleteContact(c.id);
-    ctx.out(`Deleted ${c.name} and your conversation with them (on all your devices).`, {
+    ctx.out(`Deleted ${terminalText(c.name)} and your conversation with them (on all your devices).`, {
       deleted: true,
       uid: c.id,
     });
