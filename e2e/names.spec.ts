@@ -134,6 +134,24 @@ test('invisible names are refused; direction overrides show as marks', async () 
     });
     expect(fits).toEqual({ cut: true, headFits: true });
     await h.shot(alice, 'long-name');
+
+    // Issue 24, finding 4: inviting under a name a contact already has warns first, as
+    // Accept does on the other side; inviting anyway still works.
+    const long = 'Bartholomew Maximilian Alexander Featherstonehaugh-Cholmondeley';
+    await alice.page.getByTestId('nav-contacts').click();
+    await alice.page.getByTestId('contacts-invite').click();
+    await alice.page.getByTestId('invite-name').fill(long.toUpperCase());
+    await expect(alice.page.getByTestId('invite-duplicate')).toContainText(
+      `You already have a contact named ${long}`,
+    );
+    await expect(alice.page.getByTestId('invite-create')).toHaveText('Invite anyway');
+    await h.shot(alice, 'invite-duplicate');
+    await alice.page.getByTestId('invite-name').fill('Someone new');
+    await expect(alice.page.getByTestId('invite-duplicate')).toHaveCount(0);
+    await expect(alice.page.getByTestId('invite-create')).toHaveText('Create invitation');
+    await alice.page.getByTestId('invite-name').fill(long);
+    await alice.page.getByTestId('invite-create').click();
+    await expect(alice.page.getByTestId('invite-qr')).toBeVisible();
   } finally {
     await h.close();
   }

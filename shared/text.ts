@@ -87,3 +87,21 @@ export function terminalText(text: string): string {
   }
   return out;
 }
+
+/** Names compared as a person reads them: case, width and surrounding spaces aside. */
+export const foldName = (name: string): string => name.normalize('NFKC').trim().toLocaleLowerCase();
+
+/**
+ * The contacts a new one named `name` would be confused with: those I call that, or who
+ * call themselves that (inviting or accepting under it makes a second, separate contact).
+ */
+export function contactsNamed<C extends { name: string; theirName?: string }>(
+  name: string,
+  contacts: Iterable<C>,
+): C[] {
+  const wanted = foldName(name);
+  if (!wanted) return [];
+  return [...contacts].filter(
+    (c) => foldName(c.name) === wanted || (!!c.theirName && foldName(c.theirName) === wanted),
+  );
+}

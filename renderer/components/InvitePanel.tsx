@@ -1,5 +1,5 @@
 /** Inviting someone: what I call them, then a QR code and a link to give them (single use, expires). */
-import { withDirectionMarks } from '../../shared/text.js';
+import { contactsNamed, withDirectionMarks } from '../../shared/text.js';
 import { useState, type FormEvent } from 'react';
 import { LIMITS } from '../../shared/schemas.js';
 import type { InviteView } from '../../shared/views.js';
@@ -49,6 +49,8 @@ function InviteOrJoined({ invite, name }: { invite: InviteView; name: string }) 
 export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }) {
   const [name, setName] = useState('');
   const [invite, setInvite] = useState<InviteView | null>(null);
+  const contacts = useContacts((s) => s.contacts);
+  const same = contactsNamed(name, Object.values(contacts));
   const create = useAction(async () => setInvite(await useContacts.getState().invite(name.trim())));
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -86,6 +88,12 @@ export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }
         />
         <small className="muted">Only you see this name.</small>
       </label>
+      {same.length > 0 && (
+        <p className="banner warning" role="alert" data-testid="invite-duplicate">
+          You already have a contact named <UserText text={same[0]!.name} name />. If this is the same person,
+          you do not need to invite them again: inviting makes a second, separate contact.
+        </p>
+      )}
       <ErrorText error={create.error} />
       <div className="actions">
         <button type="button" className="secondary" onClick={() => onDone()}>
@@ -97,7 +105,7 @@ export function InvitePanel({ onDone }: { onDone: (contactId?: string) => void }
           disabled={create.busy || !name.trim()}
           data-testid="invite-create"
         >
-          {create.busy ? 'Creating…' : 'Create invitation'}
+          {create.busy ? 'Creating…' : same.length ? 'Invite anyway' : 'Create invitation'}
         </button>
       </div>
     </form>

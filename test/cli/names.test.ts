@@ -39,4 +39,23 @@ describe('names on the command line (issue 24)', { timeout: 180_000 }, () => {
     expect(added.stdout).toContain('Added Carol ⟨RLO⟩gnp.exe⟨PDF⟩.');
     expect(added.stdout).not.toMatch(/[\u202e\u202c]/);
   });
+
+  it('finding 4: `invite --name` and `accept` warn on stderr about a contact of the same name, and still work', async () => {
+    const inv = await meow(P('alice'), ['invite', '--name', 'carol \u202egnp.exe\u202c']);
+    expect(inv.code).toBe(0);
+    expect(inv.stderr).toContain('You already have a contact named Carol ⟨RLO⟩gnp.exe⟨PDF⟩');
+    expect(inv.stdout).toMatch(/Invitation for carol/);
+
+    const fresh = await meow(P('alice'), ['invite', '--name', 'Dora']);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).not.toContain('already have');
+
+    await meowJson(P('bob2'), ['init', '--name', 'Bob', '--server', server.url]);
+    const { link } = await meowJson<{ link: string }>(P('bob2'), ['invite', '--name', 'Alice']);
+    await meowJson(P('alice'), ['contact', 'Bob \u202egnp.exe\u202c\u200b', '--rename', 'Bob']);
+    const again = await meow(P('alice'), ['accept', link]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Added Bob.');
+    expect(again.stderr).toContain('You already have a contact named Bob');
+  });
 });

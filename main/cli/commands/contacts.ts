@@ -3,7 +3,7 @@ import type { MeowService } from '../../../shared/service.js';
 import type { ContactView, ConversationView, InviteView } from '../../../shared/views.js';
 import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
-import { terminalText } from '../../../shared/text.js';
+import { contactsNamed, terminalText } from '../../../shared/text.js';
 import { contactJson } from '../format.js';
 import { flag, str, type CommandSpec } from '../spec.js';
 import { required, resolveContact } from './resolve.js';
@@ -34,12 +34,23 @@ export const invite: CommandSpec = {
     const name = again ?? required(args.values, 'name', 'invite');
     const s = await ctx.open();
     const long = flag(args, 'long');
+    if (!again) warnSameName(ctx, await s.contacts(), name);
     const inv = again
       ? await s.reinvite((await resolveContact(s, again)).id, { long })
       : await s.invite({ name, long });
     await printInvitation(ctx, name, inv);
   },
 };
+
+/** A warning on stderr (the command goes on) when a contact already has one of `names`. */
+function warnSameName(ctx: CliContext, existing: ContactView[], ...names: string[]): void {
+  const same = names.map((n) => contactsNamed(n, existing)[0]).find((c) => c !== undefined);
+  if (!same) return;
+  ctx.note(
+    `You already have a contact named ${terminalText(same.name)} [${same.id}]: if this is the same person, ` +
+      'this makes a second, separate contact.',
+  );
+}
 
 /** The QR code (unless --json) and the link as the last line, as `meow invite` prints them. */
 export async function printInvitation(ctx: CliContext, name: string, inv: InviteView): Promise<void> {
@@ -65,6 +76,8 @@ export const accept: CommandSpec = {
     const s = await ctx.open();
     const name = str(args, 'name');
     const c = await s.acceptInvite({ link: args.positionals[0]!, ...(name !== undefined ? { name } : {}) });
+    const others = (await s.contacts()).filter((o) => o.id !== c.id);
+    warnSameName(ctx, others, c.name, c.theirName);
     const down = await unreachableServer(s);
     const how = down
       ? ` Your answer waits until the server at ${down} can be reached (${ctx.remote ? 'the running `meow run` sends it' : '`meow sync` or `meow run` sends it'}).`

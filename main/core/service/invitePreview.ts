@@ -5,12 +5,10 @@
  * Reading a link does not use it up: the relay hands the card out until it is answered.
  */
 import { ServiceError } from '../../../shared/errors.js';
+import { foldName as fold } from '../../../shared/text.js';
 import type { InvitePreviewView } from '../../../shared/views.js';
 import { parseLink } from '../peers/invitation.js';
 import type { ServiceSession } from './session.js';
-
-/** Names compared as a person reads them: case, width and surrounding spaces aside. */
-const fold = (name: string) => name.normalize('NFKC').trim().toLocaleLowerCase();
 
 export function previewInvite(s: ServiceSession, args: { link: string }): Promise<InvitePreviewView> {
   return s.guard('previewInvite', async () => {
