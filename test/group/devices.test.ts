@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromUtf8 } from '../../protocol/crypto/bytes.js';
 import { loadGroup, stateOf } from '../../main/core/groups/record.js';
-import type { Messenger } from '../../main/core/messenger/messenger.js';
 import {
   aliceWithLaptopAndBob,
   befriend,
@@ -17,18 +16,7 @@ import {
   useEnv,
   useOpen,
 } from '../core/harness.js';
-
-async function until(ms: Messenger[], done: () => boolean): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    await settle(...ms);
-    await Promise.all(ms.map((m) => m.groups.idle()));
-    if (done()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the group did not get there');
-}
-
-const texts = (m: Messenger, group: string) => m.groups.messages(group).map((x) => x.text);
+import { texts, until } from './kit.js';
 
 describe('groups on my devices', () => {
   const env = useEnv();

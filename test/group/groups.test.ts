@@ -14,16 +14,8 @@ import { groupItem, senderKeyMessage } from '../../main/core/groups/wire.js';
 import type { Messenger } from '../../main/core/messenger/messenger.js';
 import { Messenger as M } from '../../main/core/messenger/messenger.js';
 import { netRelays } from '../../main/net/relayFactory.js';
-import {
-  befriend,
-  createProfile,
-  PASSWORD,
-  settle,
-  TEST_LOG_N,
-  useEnv,
-  useOpen,
-  type Env,
-} from '../core/harness.js';
+import { befriend, createProfile, PASSWORD, TEST_LOG_N, useEnv, useOpen, type Env } from '../core/harness.js';
+import { texts, until } from './kit.js';
 
 /** A profile in folder `dir` whose person is called `nickname`. */
 function named(env: Env, dir: string, nickname: string): Promise<Messenger> {
@@ -34,19 +26,6 @@ function named(env: Env, dir: string, nickname: string): Promise<Messenger> {
     { relays: netRelays, log: env.log },
   );
 }
-
-/** Syncs until `done` holds (channel work after a receive runs outside the sync: waited for too). */
-async function until(ms: Messenger[], done: () => boolean): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    await settle(...ms);
-    await Promise.all(ms.map((m) => m.groups.idle()));
-    if (done()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the group did not get there');
-}
-
-const texts = (m: Messenger, group: string) => m.groups.messages(group).map((x) => x.text);
 
 describe('groups', () => {
   const env = useEnv();
