@@ -74,11 +74,15 @@ export function MessageList({ contactId, thread }: { contactId: string; thread: 
     reportSeen();
   };
 
-  // Opened with unread messages: at the line, not at the bottom.
+  // On screen (opened, or shown again: back to Chats, after an unlock): the unread count is
+  // read afresh and the line placed anew; off screen, the line is forgotten.
   useEffect(() => {
-    placedLine.current = false;
+    useChats.getState().show(contactId);
+    return () => useChats.getState().hide(contactId);
   }, [contactId]);
+  // Opened with unread messages: at the line, not at the bottom.
   useLayoutEffect(() => {
+    if (unreadFrom === undefined) placedLine.current = false; // being placed (again)
     if (placedLine.current || unreadFrom === undefined) return;
     placedLine.current = true;
     if (unreadIndex >= 0) {

@@ -42,11 +42,21 @@ interface ChatStore {
   loaded: boolean;
   load(): Promise<void>;
   select(contactId: string | null): void;
+  /**
+   * The conversation comes on screen (selected, or shown again: back to Chats, after an
+   * unlock): its unread count is read afresh and the line placed anew.
+   */
+  show(contactId: string): void;
+  /** It leaves the screen: the line it had is forgotten (placed again when it comes back). */
+  hide(contactId: string): void;
   /** The newest page (when the conversation opens). */
   loadLatest(contactId: string): Promise<void>;
   loadOlder(contactId: string, limit?: number): Promise<number>;
-  /** Loads back to the first unread message and places the line before it. */
-  findUnread(contactId: string): Promise<void>;
+  /**
+   * Loads back to the first unread message and places the line before it (unless `current`
+   * says by then that the placing was given up).
+   */
+  findUnread(contactId: string, current?: () => boolean): Promise<void>;
   /** The person has seen the conversation up to `m`: marks read what came up to it. */
   seenUpTo(contactId: string, m: MessageView): void;
   /** `quote`: the id of the message replied to. */
@@ -63,7 +73,10 @@ interface ChatStore {
   /** A contact gone from this device: its conversation leaves the list (and the screen). */
   onRemoved(contactId: string): void;
   onMessage(m: MessageView): void;
-  /** Many messages changed at once (history, a backlog): a loaded conversation is read again. */
+  /**
+   * Many messages changed at once (history, a backlog): a loaded conversation is read again
+   * (and, on screen, its line placed again).
+   */
   reload(contactId: string): void;
 }
 
@@ -81,6 +94,9 @@ function upsert(items: MessageView[], m: MessageView): MessageView[] {
   return next;
 }
 
+/** Per conversation, the placing of its line under way (a newer one, or hiding, drops it). */
+const placing = new Map<string, object>();
+
 export const useChats = create<ChatStore>((set, get) => ({
   conversations: {},
   threads: {},
@@ -94,24 +110,38 @@ export const useChats = create<ChatStore>((set, get) => ({
   },
   select(contactId) {
     // The line is placed afresh each time a conversation opens.
-    const unreadFrom = { ...get().unreadFrom };
-    if (contactId) delete unreadFrom[contactId];
-    set({ open: contactId, unreadFrom });
-    if (!contactId) return;
-    const ready = get().threads[contactId] ? Promise.resolve() : get().loadLatest(contactId);
-    void ready.then(() => get().findUnread(contactId)).catch(() => undefined);
+    placing.delete(contactId ?? '');
+    set({ open: contactId });
+    if (contactId) get().show(contactId);
   },
-  async findUnread(contactId) {
-    const unread = get().conversations[contactId]?.unread ?? 0;
+  show(contactId) {
+    if (placing.has(contactId)) return; // already being placed (selected, then mounted)
+    const token = {};
+    placing.set(contactId, token);
+    const current = () => placing.get(contactId) === token;
+    const { [contactId]: _u, ...unreadFrom } = get().unreadFrom;
+    set({ unreadFrom });
+    // The count may be stale (events missed while locked or disconnected): read it again.
+    const counted = get()
+      .load()
+      .catch(() => undefined);
+    const ready = get().threads[contactId] ? Promise.resolve() : get().loadLatest(contactId);
+    void Promise.all([counted, ready])
+      .then(() => (current() ? get().findUnread(contactId, current) : undefined))
+      .catch(() => undefined)
+      .finally(() => {
+        if (current()) placing.delete(contactId);
+      });
+  },
+  hide(contactId) {
+    placing.delete(contactId);
+    const { [contactId]: _u, ...unreadFrom } = get().unreadFrom;
+    set({ unreadFrom });
+  },
+  async findUnread(contactId, current = () => true) {
     for (;;) {
       const t = get().threads[contactId];
-      if (!t) return;
-      const unseen = t.items.filter((m) => !m.outbound && !m.seen);
-      if (unread === 0 || unseen.length >= unread || !t.hasMore) {
-        const first = unread === 0 ? null : (unseen[Math.max(0, unseen.length - unread)]?.id ?? null);
-        set({ unreadFrom: { ...get().unreadFrom, [contactId]: first } });
-        return;
-      }
+      if (!t || !current()) return;
       if (t.loading) {
         // A page is on its way (the list asked for one): wait for it, then count again.
         await new Promise<void>((resolve) => {
@@ -122,6 +152,13 @@ export const useChats = create<ChatStore>((set, get) => ({
           });
         });
         continue;
+      }
+      const unread = get().conversations[contactId]?.unread ?? 0;
+      const unseen = t.items.filter((m) => !m.outbound && !m.seen);
+      if (unread === 0 || unseen.length >= unread || !t.hasMore) {
+        const first = unread === 0 ? null : (unseen[Math.max(0, unseen.length - unread)]?.id ?? null);
+        set({ unreadFrom: { ...get().unreadFrom, [contactId]: first } });
+        return;
       }
       // Up to the first unread in one go (bounded by the service's page size).
       await get().loadOlder(contactId, Math.min(500, unread - unseen.length + 20));
@@ -202,10 +239,17 @@ export const useChats = create<ChatStore>((set, get) => ({
     set({ threads: { ...get().threads, [m.contactId]: { ...t, items } } });
   },
   reload(contactId) {
-    if (get().threads[contactId])
-      void get()
-        .loadLatest(contactId)
-        .catch(() => undefined);
+    if (!get().threads[contactId]) return;
+    // On screen (its line placed or being placed): a backlog is not read by arriving at the
+    // bottom; the line is placed again, before its first unread.
+    const shown = get().unreadFrom[contactId] !== undefined || placing.has(contactId);
+    void get()
+      .loadLatest(contactId)
+      .catch(() => undefined);
+    if (shown) {
+      placing.delete(contactId);
+      get().show(contactId);
+    }
   },
 }));
 
