@@ -8,7 +8,7 @@
  *   4. what it changes is said (decision.ts), and nothing is written here.
  * My devices' channels are decided by the device layer (DeviceDecider) after step 2.
  */
-import type { RatchetState } from '../../../protocol/ratchet/doubleRatchet.js';
+import { canSend, type RatchetState } from '../../../protocol/ratchet/doubleRatchet.js';
 import { decodeRatchetState } from '../../../protocol/ratchet/stateBinary.js';
 import { unpackUserMessage, UnpackError } from '../../../protocol/wire/packing.js';
 import { meow } from '../../../protocol/wire/proto.js';
@@ -78,17 +78,21 @@ export function decide(
   const invited = peer.state === 'invited';
   let message: meow.UserMessage;
   let step: ChannelStep;
+  let unblocked = false;
   try {
     const keys = keysForQueue(peer, destination);
     if (!keys) throw new UnpackError('destination', 'not one of this channel’s queues');
+    const before = current?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0));
     const u = unpackUserMessage(
       keys,
-      current?.ratchet ?? decodeRatchetState(peer.drState ?? new Uint8Array(0)),
+      before,
       packed,
       invited ? { signerKey: 'from-invitation' } : { epoch: peer.session.epoch },
     );
     message = u.message;
     step = { peer, ratchet: u.ratchet, activeAt: Date.now() };
+    // The first message from the other side lets this side's ratchet send: what waited for it goes now.
+    unblocked = !canSend(before) && canSend(u.ratchet);
     if (!isDevice && !invited && u.slot) step.slot = u.slot;
     // Whatever this message commits carries what it proves about rotations.
     if (!invited) peer = afterVerified(peer, destination, u.signedByPrevious);
@@ -177,7 +181,7 @@ export function decide(
     // An answer or a profile lives in the record: it is saved first (see commit.ts).
     ...(changed ? { record: next, recordFirst: synced } : {}),
     effects: (sink) => {
-      if (answered) core.db.outbox.retryNowFor('peer', peer.uid);
+      if (answered || unblocked) core.db.outbox.retryNowFor('peer', peer.uid);
       contactEffects(core, record, afterRecord, message, sink);
       if (synced) sink.changed.push('contact');
     },
