@@ -95,6 +95,18 @@ export async function settle(...ms: Messenger[]): Promise<void> {
   throw new Error('profiles did not settle within 50 rounds');
 }
 
+/**
+ * settle, and what waits out a backoff goes too (as it would seconds later): for tests that
+ * check what arrives, not how soon — after a handover's key rotation a row can be deferred.
+ */
+export async function settleDrained(...ms: Messenger[]): Promise<void> {
+  for (let round = 0; round < 10; round++) {
+    for (const m of ms) m.db.outbox.retryAllNow();
+    await settle(...ms);
+    if (ms.every((m) => m.db.outbox.size() === 0)) return;
+  }
+}
+
 /** Makes `a` and `b` contacts (a invites, b accepts), named after each other's nickname. */
 export async function befriend(a: Messenger, b: Messenger): Promise<void> {
   const { link } = await a.invite(b.identity.nickname);

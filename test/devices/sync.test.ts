@@ -16,7 +16,7 @@ import {
   createProfile,
   openProfile,
   pairDevices,
-  settle,
+  settleDrained as settle, // (a handover rotates keys: a row may wait out a backoff)
   startEnv,
   type Env,
   type StoreKind,

@@ -43,27 +43,9 @@ import {
   type GroupRecord,
 } from './record.js';
 import { changesMessage, groupItem, senderKeyMessage } from './wire.js';
+import { groupInfo, type GroupInfo } from './info.js';
 
-export interface GroupMember {
-  key: string;
-  name: string;
-  admin: boolean;
-  me: boolean;
-  /** Whether a pairwise channel reaches it (a new member's hidden channel takes a round trip). */
-  reachable: boolean;
-}
-
-export interface GroupInfo {
-  id: string;
-  name: string;
-  epoch: number;
-  /** false: I left or was removed (the history stays, nothing more is sent or read). */
-  member: boolean;
-  admin: boolean;
-  members: GroupMember[];
-  history: { epoch: number; actor: string; op: GroupOp['kind']; member: string; at: number }[];
-  refusals: GroupRecord['refusals'];
-}
+export type { GroupInfo, GroupMember } from './info.js';
 
 interface Contacts {
   find(ref: string): ContactChannel;
@@ -87,7 +69,7 @@ export class Groups {
   list(): GroupInfo[] {
     return this.core.db.groups
       .ids()
-      .map((id) => this.infoOf(loadGroup(this.core.db, id)!))
+      .map((id) => groupInfo(loadGroup(this.core.db, id)!, this.core.identity.nickname))
       .filter((g): g is GroupInfo => !!g);
   }
 
@@ -102,7 +84,7 @@ export class Groups {
   }
 
   info(ref: string): GroupInfo {
-    return this.infoOf(this.find(ref))!;
+    return groupInfo(this.find(ref), this.core.identity.nickname)!;
   }
 
   messages(ref: string, opts: { limit?: number } = {}): StoredMessage[] {
@@ -318,7 +300,7 @@ export class Groups {
     this.memberState(r);
     this.core.db.outbox.enqueue([this.requestItem(this.driverOf(r), req)]);
     this.core.kickSend();
-    return this.infoOf(r)!;
+    return groupInfo(r, this.core.identity.nickname)!;
   }
 
   /** My text, written on a device that does not drive the group: shown "waiting" until the driver sent it. */
@@ -421,36 +403,6 @@ export class Groups {
     });
     this.core.emit('group', r.id);
     this.core.kickSend();
-  }
-
-  private infoOf(r: GroupRecord): GroupInfo | undefined {
-    const resolved = resolve(r.id, r.changes);
-    const state = resolved.state;
-    if (!state) return undefined;
-    const me = r.me.publicKey;
-    const name = (k: string) => (k === me ? this.core.identity.nickname : (r.names[k] ?? k.slice(0, 8)));
-    return {
-      id: r.id,
-      name: state.name,
-      epoch: state.epoch,
-      member: state.members.includes(me),
-      admin: state.admins.includes(me),
-      members: state.members.map((k) => ({
-        key: k,
-        name: name(k),
-        admin: state.admins.includes(k),
-        me: k === me,
-        reachable: k === me || !!r.routes[k],
-      })),
-      history: resolved.chain.map((c) => ({
-        epoch: c.epoch,
-        actor: name(c.actor),
-        op: c.op.kind,
-        member: 'member' in c.op ? name(c.op.member) : '',
-        at: c.at,
-      })),
-      refusals: r.refusals,
-    };
   }
 
   /** Runs the channel work every group left (one at a time; new work joins the queue). */
